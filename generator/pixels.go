@@ -58,13 +58,14 @@ func (p *pixelReader) row(y int, dst []float32) {
 	w := p.rect.Dx()
 	y += p.rect.Min.Y
 	x0 := p.rect.Min.X
-	const inv8, inv16 = 1.0 / 255, 1.0 / 65535
+	// Divisions, not multiplications by the inverse: 255/255 must be exactly 1.
+	const d8, d16 = 255, 65535
 	switch m := p.img.(type) {
 	case *image.NRGBA:
 		s := m.Pix[m.PixOffset(x0, y):]
 		for i := range w {
 			d := dst[4*i : 4*i+4 : 4*i+4]
-			d[0], d[1], d[2], d[3] = float32(s[4*i])*inv8, float32(s[4*i+1])*inv8, float32(s[4*i+2])*inv8, float32(s[4*i+3])*inv8
+			d[0], d[1], d[2], d[3] = float32(s[4*i])/d8, float32(s[4*i+1])/d8, float32(s[4*i+2])/d8, float32(s[4*i+3])/d8
 		}
 	case *image.RGBA:
 		s := m.Pix[m.PixOffset(x0, y):]
@@ -76,14 +77,14 @@ func (p *pixelReader) row(y int, dst []float32) {
 	case *image.Gray:
 		s := m.Pix[m.PixOffset(x0, y):]
 		for i := range w {
-			v := float32(s[i]) * inv8
+			v := float32(s[i]) / d8
 			d := dst[4*i : 4*i+4 : 4*i+4]
 			d[0], d[1], d[2], d[3] = v, v, v, 1
 		}
 	case *image.Gray16:
 		s := m.Pix[m.PixOffset(x0, y):]
 		for i := range w {
-			v := float32(uint16(s[2*i])<<8|uint16(s[2*i+1])) * inv16
+			v := float32(uint16(s[2*i])<<8|uint16(s[2*i+1])) / d16
 			d := dst[4*i : 4*i+4 : 4*i+4]
 			d[0], d[1], d[2], d[3] = v, v, v, 1
 		}
@@ -92,10 +93,10 @@ func (p *pixelReader) row(y int, dst []float32) {
 		for i := range w {
 			q := s[8*i : 8*i+8 : 8*i+8]
 			d := dst[4*i : 4*i+4 : 4*i+4]
-			d[0] = float32(uint16(q[0])<<8|uint16(q[1])) * inv16
-			d[1] = float32(uint16(q[2])<<8|uint16(q[3])) * inv16
-			d[2] = float32(uint16(q[4])<<8|uint16(q[5])) * inv16
-			d[3] = float32(uint16(q[6])<<8|uint16(q[7])) * inv16
+			d[0] = float32(uint16(q[0])<<8|uint16(q[1])) / d16
+			d[1] = float32(uint16(q[2])<<8|uint16(q[3])) / d16
+			d[2] = float32(uint16(q[4])<<8|uint16(q[5])) / d16
+			d[3] = float32(uint16(q[6])<<8|uint16(q[7])) / d16
 		}
 	case *image.RGBA64:
 		s := m.Pix[m.PixOffset(x0, y):]
@@ -114,7 +115,7 @@ func (p *pixelReader) row(y int, dst []float32) {
 			yi, ci := m.YOffset(x0+i, y), m.COffset(x0+i, y)
 			r, g, b := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
 			d := dst[4*i : 4*i+4 : 4*i+4]
-			d[0], d[1], d[2], d[3] = float32(r)*inv8, float32(g)*inv8, float32(b)*inv8, 1
+			d[0], d[1], d[2], d[3] = float32(r)/d8, float32(g)/d8, float32(b)/d8, 1
 		}
 	default:
 		for i := range w {

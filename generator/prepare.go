@@ -10,19 +10,29 @@ import (
 type MaskSource string
 
 const (
-	// MaskAlpha: the image's alpha channel (it has transparent or translucent pixels).
+	// MaskAlpha: the image's alpha channel (it has transparent or translucent pixels, and its
+	// border has no dominant opaque colour).
 	MaskAlpha MaskSource = "alpha"
-	// MaskBorder: the background is the colour that dominates the image's border, flood-filled
-	// inwards from the border within Request.MaskTolerance.
+	// MaskBorder: the background is the opaque colour that dominates the image's border, flood-
+	// filled inwards from the border within Request.MaskTolerance, together with any transparent
+	// pixels on the way; the mask is the alpha channel with that background removed.
 	MaskBorder MaskSource = "border"
 	// MaskNone: the image is opaque and its border has no dominant colour (a full-frame photo);
 	// the whole image is foreground.
 	MaskNone MaskSource = "none"
 )
 
-// plainBorderShare is the least share of border pixels that must lie within the mask tolerance
-// of the border's dominant colour for the border to count as a plain background.
-const plainBorderShare = 0.5
+// The border is a plain background when at least plainBorderShare of its pixels are background
+// (transparent, or opaque within the mask tolerance of the dominant opaque colour), and at least
+// colourBorderShare of them are of that colour. Fewer opaque pixels of one colour are the
+// object touching the edge, as on clip art with a transparent background.
+const (
+	plainBorderShare  = 0.5
+	colourBorderShare = 0.25
+)
+
+// transparentAlpha is the alpha below which a pixel counts as transparent for the border fill.
+const transparentAlpha = 0.5
 
 // prepOptions are the inputs of prepare besides the images.
 type prepOptions struct {
@@ -80,9 +90,10 @@ func plan(srcW, srcH int, width, height float64, res int) (w, h int, wmm, hmm fl
 // weighted by alpha (so transparent pixels' hidden colours do not bleed into edges), falling back
 // to the plain average where every pixel under a working pixel is fully transparent.
 //
-// The mask is the averaged alpha when any pixel is not fully opaque; otherwise it comes from the
-// border (see MaskBorder), found at the source resolution and then averaged, so its edges carry
-// sub-pixel coverage. fraction reports progress in 0..1.
+// The mask comes from the border when it is a plain background (see MaskBorder), else from the
+// alpha channel when any pixel is not fully opaque (MaskAlpha), else there is none (MaskNone). A
+// border mask is found at the source resolution and then averaged, so its edges carry sub-pixel
+// coverage. fraction reports progress in 0..1.
 func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fraction func(float64)) (*prepared, error) {
 	sb := img.Bounds()
 	p := &prepared{srcW: sb.Dx(), srcH: sb.Dy()}
@@ -92,7 +103,7 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 
 	px := newPixelReader(img)
 	tol := opt.maskTolerance
-	bg, plain := borderColor(px, sw, sh, tol)
+	bg, plain := borderBackground(px, sw, sh, tol)
 	var near []uint8 // at source resolution: 1 where the colour is within tol of bg
 	if plain {
 		near = make([]uint8, sw*sh)
@@ -131,7 +142,7 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 				opaque = opaque && a >= 1
 				if owner && near != nil {
 					dr, dg, db := r-bg[0], g-bg[1], b-bg[2]
-					if dr*dr+dg*dg+db*db <= tol2 {
+					if a < transparentAlpha || dr*dr+dg*dg+db*db <= tol2 {
 						near[y*sw+x] = 1
 					}
 				}
@@ -171,22 +182,24 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 		hasAlpha = hasAlpha || t
 	}
 	switch {
-	case hasAlpha:
-		p.maskSource = MaskAlpha
-		for i := range alpha {
-			alpha[i] = clamp01(alpha[i])
-		}
-		p.mask = alpha
 	case plain:
 		if err := floodBackground(ctx, near, sw, sh); err != nil {
 			return nil, err
 		}
 		planes, err := resample(ctx, sw, sh, p.w, p.h, 1, func() rowFunc {
+			rgba := make([]float32, 4*sw)
 			return func(y int, dst []float32, _ bool) {
+				if hasAlpha {
+					px.row(y, rgba)
+				}
 				for x, s := range near[y*sw : y*sw+sw] {
-					dst[x] = 1
-					if s == floodBackgroundMark {
+					switch {
+					case s == floodBackgroundMark:
 						dst[x] = 0
+					case hasAlpha:
+						dst[x] = rgba[4*x+3]
+					default:
+						dst[x] = 1
 					}
 				}
 			}
@@ -199,6 +212,12 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 		for i := range p.mask {
 			p.mask[i] = clamp01(p.mask[i])
 		}
+	case hasAlpha:
+		p.maskSource = MaskAlpha
+		for i := range alpha {
+			alpha[i] = clamp01(alpha[i])
+		}
+		p.mask = alpha
 	default:
 		p.maskSource = MaskNone
 	}
@@ -227,11 +246,11 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 
 func clamp01(v float32) float32 { return min(max(v, 0), 1) }
 
-// borderColor finds the colour that dominates the image's border: border pixels are binned by
-// their top 4 bits per channel, the fullest bin's mean is the candidate, and the border is plain
-// when at least plainBorderShare of its pixels lie within tol of it (Euclidean sRGB distance
-// divided by √3).
-func borderColor(px *pixelReader, w, h int, tol float64) (bg [3]float32, plain bool) {
+// borderBackground finds the background colour on the image's border and whether the border
+// is plain (see plainBorderShare). Opaque border pixels are binned by their top 4 bits per
+// channel, and the fullest bin's mean is the candidate colour; distances are Euclidean in sRGB
+// divided by √3, so tol is a fraction of the largest.
+func borderBackground(px *pixelReader, w, h int, tol float64) (bg [3]float32, plain bool) {
 	var border [][4]float32
 	row := make([]float32, 4*w)
 	for _, y := range []int{0, h - 1} {
@@ -248,8 +267,13 @@ func borderColor(px *pixelReader, w, h int, tol float64) (bg [3]float32, plain b
 		return q(c[0])<<8 | q(c[1])<<4 | q(c[2])
 	}
 	var counts [4096]int
+	transparent := 0
 	for _, c := range border {
-		counts[bin(c)]++
+		if c[3] < transparentAlpha {
+			transparent++
+		} else {
+			counts[bin(c)]++
+		}
 	}
 	best := 0
 	for i, n := range counts {
@@ -257,26 +281,29 @@ func borderColor(px *pixelReader, w, h int, tol float64) (bg [3]float32, plain b
 			best = i
 		}
 	}
-	var sum [3]float64
-	for _, c := range border {
-		if bin(c) == best {
-			for k := range 3 {
-				sum[k] += float64(c[k])
+	if counts[best] > 0 {
+		var sum [3]float64
+		for _, c := range border {
+			if c[3] >= transparentAlpha && bin(c) == best {
+				for k := range 3 {
+					sum[k] += float64(c[k])
+				}
 			}
 		}
-	}
-	for k := range 3 {
-		bg[k] = float32(sum[k] / float64(counts[best]))
-	}
-	tol2 := float32(3 * tol * tol)
-	within := 0
-	for _, c := range border {
-		dr, dg, db := c[0]-bg[0], c[1]-bg[1], c[2]-bg[2]
-		if dr*dr+dg*dg+db*db <= tol2 {
-			within++
+		for k := range 3 {
+			bg[k] = float32(sum[k] / float64(counts[best]))
 		}
 	}
-	return bg, float64(within) >= plainBorderShare*float64(len(border))
+	tol2 := float32(3 * tol * tol)
+	colour := 0
+	for _, c := range border {
+		dr, dg, db := c[0]-bg[0], c[1]-bg[1], c[2]-bg[2]
+		if c[3] >= transparentAlpha && dr*dr+dg*dg+db*db <= tol2 {
+			colour++
+		}
+	}
+	n := float64(len(border))
+	return bg, float64(colour) >= colourBorderShare*n && float64(colour+transparent) >= plainBorderShare*n
 }
 
 // floodBackgroundMark marks the pixels floodBackground reached.
