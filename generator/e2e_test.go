@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -65,6 +66,29 @@ func TestSamples(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestCylinder checks the placement of a curved lithophane: standing on Z = 0 around the Z axis,
+// the image's height along Z.
+func TestCylinder(t *testing.T) {
+	g, err := New(Config{Backend: BackendCPU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	res, err := g.Generate(context.Background(), Request{Image: readSample(t, "coffee.png"), Mode: Lithophane, Quality: Draft,
+		Lithophane: backends.LithophaneParams{Shape: backends.Cylinder, Arc: 180}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Report
+	if !r.Topology.Closed() || math.Abs(r.Size[2]-100.0*400/600) > 0.01 || r.Bounds.Min[2] != 0 {
+		t.Errorf("cylinder: closed %v, size %v, bottom %v; want 66.667 mm tall from Z = 0", r.Topology.Closed(), r.Size, r.Bounds.Min[2])
+	}
+	// Half a cylinder whose inside is 100 mm long: radius 100/π, so about 2R + 2·3 mm across.
+	if d := 2 * 100 / math.Pi; r.Size[0] < d || r.Size[0] > d+6.1 {
+		t.Errorf("cylinder width %v mm, want about %v", r.Size[0], d)
 	}
 }
 

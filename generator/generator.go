@@ -202,7 +202,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 		resolution:    settings.Resolution,
 		width:         req.Width,
 		height:        req.Height,
-		wantColor:     mode == Auto || mode == Extrude || mode == Inflate,
+		wantColor:     wantsColor(mode),
 		maskTolerance: orDefault(req.MaskTolerance, DefaultMaskTolerance),
 	}, tr.within(bandDecode, bandPrepare))
 	if err != nil {
@@ -288,6 +288,11 @@ func decodeImage(ctx context.Context, data []byte, r io.Reader, decoded image.Im
 	}
 	return imagecheck.Decode(ctx, r, lim)
 }
+
+// wantsColor reports whether the colour plane must be prepared for a request in mode m: for the
+// modes that colour their mesh. Auto does not yet choose such a mode; when it does, it must be
+// counted here too.
+func wantsColor(m Mode) bool { return m == Extrude || m == Inflate }
 
 // chooseMode resolves the request's mode to the one the backend builds, and says why. Auto picks
 // Relief in this version (a depth map always means Relief); choosing Inflate for images with a

@@ -343,3 +343,37 @@ func TestOverrides(t *testing.T) {
 		t.Errorf("lithophane tolerance %v, want 2 %% of 2.2 mm", in.Tolerance)
 	}
 }
+
+func TestConcurrentGenerate(t *testing.T) {
+	g, err := New(Config{Backend: BackendCPU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	img := loadImage(t, "bison.png")
+	sub := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	}).SubImage(image.Rect(20, 30, 180, 150)) // bounds not at the origin
+	var wg sync.WaitGroup
+	results := make([]*Result, 4)
+	errs := make([]error, 4)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = g.Generate(context.Background(), Request{Decoded: sub, Quality: Draft, Mode: Lithophane, Width: 60})
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if !slices.Equal(r.Mesh.Positions, results[0].Mesh.Positions) || !slices.Equal(r.Mesh.Faces, results[0].Mesh.Faces) {
+			t.Errorf("concurrent call %d built another mesh", i)
+		}
+		if s := r.Report.Size; math.Abs(s[0]-60) > 1e-3 || math.Abs(s[1]-45) > 1e-3 || r.Report.Image.Width != 160 {
+			t.Errorf("size %v, image %+v", s, r.Report.Image)
+		}
+	}
+}
