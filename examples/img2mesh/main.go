@@ -240,8 +240,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	defer g.Close()
-	if len(o.inputs) > 1 && o.out != "" {
-		if err := os.MkdirAll(o.out, 0o755); err != nil {
+	if dir := filepath.Dir(paths[0]); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			fmt.Fprintf(stderr, "img2mesh: %v\n", err)
 			return exitFailed
 		}
