@@ -175,21 +175,9 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 
 	// Decode.
 	tr.enter("decode", 0)
-	img, info, err := decodeImage(ctx, req.Image, req.Reader, req.Decoded, req.Limits)
+	img, info, depthImg, err := decodeAll(ctx, &req)
 	if err != nil {
-		return nil, fmt.Errorf("generator: image: %w", err)
-	}
-	var depthImg image.Image
-	if req.DepthMap != nil || req.DepthMapImage != nil {
-		depthImg, _, err = decodeImage(ctx, req.DepthMap, nil, req.DepthMapImage, req.Limits)
-		if err != nil {
-			return nil, fmt.Errorf("generator: depth map: %w", err)
-		}
-		ib, db := img.Bounds(), depthImg.Bounds()
-		if ib.Dx() != db.Dx() || ib.Dy() != db.Dy() {
-			return nil, invalidf("the depth map is %d×%d pixels, the image %d×%d: they must be the same size",
-				db.Dx(), db.Dy(), ib.Dx(), ib.Dy())
-		}
+		return nil, err
 	}
 
 	// Prepare.
@@ -209,27 +197,9 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 		return nil, fmt.Errorf("generator: preparing the image: %w", err)
 	}
 	bm, reason := chooseMode(mode, p)
-	in := &backends.Input{
-		Width: p.w, Height: p.h,
-		Luminance: p.lum, Mask: p.mask, Color: p.color, Depth: p.dpth,
-		PixelSize: p.pixelSize,
-		Mode:      bm,
-	}
-	params := req.modeParams(bm)
-	in.Relief, in.Lithophane, in.Extrude, in.Inflate = params.Relief, params.Lithophane, params.Extrude, params.Inflate
-	if bm == backends.Relief || bm == backends.Lithophane {
-		in.Color = nil // these modes build no colour
-	}
-	in.FaceBudget = settings.FaceBudget
-	if req.FaceBudget > 0 {
-		in.FaceBudget = req.FaceBudget
-	}
-	in.Tolerance = settings.ToleranceFraction * characteristicSize(in, p)
-	if req.Tolerance > 0 {
-		in.Tolerance = req.Tolerance
-	}
+	in := input(&req, p, bm, settings)
 	if err := in.Validate(); err != nil {
-		// Validate already checked the parameters; what is left is the prepared image.
+		// Request.Validate has checked the parameters; what is left is the prepared image.
 		return nil, fmt.Errorf("generator: preparing the image: %w", err)
 	}
 
@@ -275,6 +245,54 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	res.Report.Timings = tr.finish()
 	res.Report.Total = time.Since(start)
 	return res, nil
+}
+
+// decodeAll decodes the request's image and depth map, and checks that their sizes agree.
+func decodeAll(ctx context.Context, req *Request) (img image.Image, info imagecheck.Info, depth image.Image, err error) {
+	img, info, err = decodeImage(ctx, req.Image, req.Reader, req.Decoded, req.Limits)
+	if err != nil {
+		return nil, info, nil, fmt.Errorf("generator: image: %w", err)
+	}
+	if req.DepthMap == nil && req.DepthMapImage == nil {
+		return img, info, nil, nil
+	}
+	depth, _, err = decodeImage(ctx, req.DepthMap, nil, req.DepthMapImage, req.Limits)
+	if err != nil {
+		return nil, info, nil, fmt.Errorf("generator: depth map: %w", err)
+	}
+	ib, db := img.Bounds(), depth.Bounds()
+	if ib.Dx() != db.Dx() || ib.Dy() != db.Dy() {
+		return nil, info, nil, invalidf("the depth map is %d×%d pixels, the image %d×%d: they must be the same size",
+			db.Dx(), db.Dy(), ib.Dx(), ib.Dy())
+	}
+	return img, info, depth, nil
+}
+
+// input assembles the backend's Input for mode m from the prepared image and the request.
+func input(req *Request, p *prepared, m backends.Mode, settings QualitySettings) *backends.Input {
+	params := req.modeParams(m)
+	in := &backends.Input{
+		Width: p.w, Height: p.h,
+		Luminance: p.lum, Mask: p.mask, Color: p.color, Depth: p.dpth,
+		PixelSize:  p.pixelSize,
+		Mode:       m,
+		Relief:     params.Relief,
+		Lithophane: params.Lithophane,
+		Extrude:    params.Extrude,
+		Inflate:    params.Inflate,
+		FaceBudget: settings.FaceBudget,
+	}
+	if m == backends.Relief || m == backends.Lithophane {
+		in.Color = nil // these modes build no colour
+	}
+	if req.FaceBudget > 0 {
+		in.FaceBudget = req.FaceBudget
+	}
+	in.Tolerance = settings.ToleranceFraction * characteristicSize(in, p)
+	if req.Tolerance > 0 {
+		in.Tolerance = req.Tolerance
+	}
+	return in
 }
 
 // decodeImage returns the upright image from exactly one of data, r and decoded.
