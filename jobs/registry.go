@@ -215,11 +215,14 @@ func NewID() string {
 //     (errors.Is ErrJobConflict).
 //   - Otherwise a new job is created (replacing a finished one retained
 //     under the ID). If an execution for key is queued or running, the job
-//     shares it and takes no queue slot; if not, a new execution is queued,
-//     or refused with ErrQueueFull when Workers+QueueSize executions are
-//     already in flight.
+//     shares it and takes no queue slot; if not, a new execution of fn is
+//     queued, or refused with ErrQueueFull when Workers+QueueSize
+//     executions are already in flight.
 //
-// After Close it fails with ErrClosed.
+// When the submission joins a job or shares an execution, its fn and
+// options are not used: equal keys must name equal work. Invalid arguments
+// fail with ErrInvalid (or ErrOverBudget for a weight above the budget);
+// after Close, Submit fails with ErrClosed.
 func (r *Registry[T]) Submit(id, key string, fn Func[T], opts ...SubmitOption) (Snapshot[T], error) {
 	var cfg submitConfig
 	for _, o := range opts {
@@ -320,6 +323,10 @@ func (r *Registry[T]) Cancel(id string) error {
 	var cancel context.CancelFunc
 	if e.live == 0 {
 		cancel = r.abandon(e)
+	} else if len(e.jobs) > 2*e.live+8 {
+		// Many sharers came and cancelled while the execution lives on:
+		// forget them, so a hot key cannot grow its job list without bound.
+		e.jobs = slices.DeleteFunc(e.jobs, func(j *job[T]) bool { return j.state.Terminal() })
 	}
 	r.mu.Unlock()
 	if cancel != nil {
@@ -418,7 +425,8 @@ func (r *Registry[T]) Stats() Stats {
 // cancelled. A work function that ignores its context holds Close up until
 // it returns. Finished jobs stay readable after Close. Calling Close again
 // waits for the first call to complete (or for its own ctx) and returns the
-// same result.
+// same result. Close must not be called from a work function, which would
+// wait for itself.
 func (r *Registry[T]) Close(ctx context.Context) error {
 	r.mu.Lock()
 	if r.closing {

@@ -673,3 +673,30 @@ func TestStateNames(t *testing.T) {
 		t.Error("Terminal is wrong")
 	}
 }
+
+func TestCancelledSharersAreForgotten(t *testing.T) {
+	r := newTestRegistry[int](t, Options{Workers: 1})
+	gate := make(chan struct{})
+	started := make(chan struct{}, 1)
+	mustSubmit(t, r, "keeper", "hot", gated(gate, started, 1))
+	recv(t, started, "the hot execution to start")
+	for i := range 1000 {
+		id := "c" + strings.Repeat("x", i%3) + string(rune('a'+i%26)) + string(rune('a'+i/26%26))
+		if _, err := r.Submit(id, "hot", value(0)); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Cancel(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.mu.Lock()
+	n := len(r.execs["hot"].jobs)
+	r.mu.Unlock()
+	if n > 10 {
+		t.Fatalf("execution holds %d jobs for 1 live sharer", n)
+	}
+	close(gate)
+	if s := mustWait(t, r, "keeper"); s.State != Succeeded {
+		t.Fatalf("keeper %v", s.State)
+	}
+}
