@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,9 @@ func TestDuplicateIDConflictJoinAndReuse(t *testing.T) {
 	var ce *ConflictError
 	if !errors.As(err, &ce) || ce.ID != "a" || ce.Key != "k1" || ce.SubmittedKey != "k2" {
 		t.Fatalf("conflict error = %#v, want ID a, Key k1, SubmittedKey k2", ce)
+	}
+	if msg := err.Error(); !strings.Contains(msg, `"a"`) || !strings.Contains(msg, "k2") {
+		t.Fatalf("conflict message %q does not name the ID and key", msg)
 	}
 
 	var joinRan atomic.Bool
@@ -520,6 +524,15 @@ func TestWeightedAdmissionStaysWithinBudget(t *testing.T) {
 		ran.Store(true)
 		return 0, nil
 	}, WithWeight(1))
+	for { // until a worker has taken it from the FIFO and waits for budget
+		r.mu.Lock()
+		taken := r.nq == 0 && r.busy == 2
+		r.mu.Unlock()
+		if taken {
+			break
+		}
+		runtime.Gosched()
+	}
 	if s, _ := r.Get("waiting"); s.State != Queued {
 		t.Fatalf("job waiting for budget is %v, want queued", s.State)
 	}
@@ -669,6 +682,9 @@ func TestStateNames(t *testing.T) {
 	if b, _ := Canceled.MarshalText(); string(b) != "canceled" {
 		t.Errorf("MarshalText = %q", b)
 	}
+	if StateEvent.String() != "state" || ProgressEvent.String() != "progress" || EventKind(0).String() != "EventKind(0)" {
+		t.Error("EventKind names are wrong")
+	}
 	if Running.Terminal() || !Failed.Terminal() {
 		t.Error("Terminal is wrong")
 	}
@@ -698,5 +714,43 @@ func TestCancelledSharersAreForgotten(t *testing.T) {
 	close(gate)
 	if s := mustWait(t, r, "keeper"); s.State != Succeeded {
 		t.Fatalf("keeper %v", s.State)
+	}
+}
+
+func TestSweepManyRecordsInBatches(t *testing.T) {
+	clock := newFakeClock()
+	r := newTestRegistry[int](t, Options{Clock: clock, Retain: time.Hour, QueueSize: 10000})
+	submitBatch := func(prefix string, n int) {
+		for i := range n {
+			mustSubmit(t, r, prefix+strconv.Itoa(i), prefix+strconv.Itoa(i), value(i))
+		}
+		mustWait(t, r, prefix+strconv.Itoa(n-1))
+		for r.Stats().Succeeded < r.Stats().Submitted {
+			runtime.Gosched()
+		}
+	}
+	submitBatch("old", 5*sweepBatch+5)
+	clock.Advance(30 * time.Minute)
+	submitBatch("new", sweepBatch)
+	clock.Advance(31 * time.Minute)
+	r.sweep()
+	if st := r.Stats(); st.Retained != sweepBatch {
+		t.Fatalf("%d retained after the first expiry, want %d", st.Retained, sweepBatch)
+	}
+	if len(r.finished)-r.fhead != sweepBatch || len(r.finished) > 2*sweepBatch {
+		t.Fatalf("retention queue not compacted: len %d head %d", len(r.finished), r.fhead)
+	}
+	for i, j := range r.finished[:r.fhead] {
+		if j != nil {
+			t.Fatalf("swept record %d still referenced", i)
+		}
+	}
+	clock.Advance(31 * time.Minute)
+	r.sweep()
+	if st := r.Stats(); st.Retained != 0 || len(r.List()) != 0 {
+		t.Fatalf("%d retained after every record expired", st.Retained)
+	}
+	if len(r.finished) != 0 || r.fhead != 0 {
+		t.Fatalf("retention queue not reset: len %d head %d", len(r.finished), r.fhead)
 	}
 }
