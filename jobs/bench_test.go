@@ -27,17 +27,13 @@ func BenchmarkSubmitComplete(b *testing.B) {
 			r := New[int](Options{QueueSize: 1024, Retain: bc.retain})
 			defer r.Close(context.Background())
 			fn := func(context.Context, func(string, float64)) (int, error) { return 1, nil }
-			ids := make([]string, b.N)
-			for i := range ids {
-				ids[i] = strconv.Itoa(i)
-			}
 			var next atomic.Int64
 			b.ReportAllocs()
 			b.ResetTimer()
-			start := time.Now()
+			start, cpu0 := time.Now(), cpuTime()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					id := ids[next.Add(1)-1]
+					id := strconv.FormatInt(next.Add(1), 36) // a caller's ID is a fresh string too
 					for {
 						_, err := r.Submit(id, id, fn)
 						if err == nil {
@@ -53,9 +49,10 @@ func BenchmarkSubmitComplete(b *testing.B) {
 			for r.Stats().Succeeded < b.N {
 				runtime.Gosched()
 			}
-			elapsed := time.Since(start)
+			elapsed, cpu := time.Since(start), cpuTime()-cpu0
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "jobs/s")
+			reportCPU(b, cpu)
 		})
 	}
 }
@@ -73,7 +70,7 @@ func BenchmarkSubmitSharedKey(b *testing.B) {
 	var next atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			n := next.Add(1)
@@ -92,7 +89,18 @@ func BenchmarkSubmitSharedKey(b *testing.B) {
 	for r.Stats().Succeeded < b.N {
 		runtime.Gosched()
 	}
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "jobs/s")
+	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "jobs/s")
+	reportCPU(b, cpu)
+}
+
+// reportCPU adds the process CPU time per job, which, unlike jobs/s, does
+// not depend on how many other processes share the machine. Skipped where
+// the platform does not tell (cpuTime returns 0).
+func reportCPU(b *testing.B, cpu time.Duration) {
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/job")
+	}
 }
 
 // BenchmarkCancelLatency measures the time from Cancel being called to the

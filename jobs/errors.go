@@ -7,7 +7,7 @@ import (
 	"runtime/debug"
 )
 
-// Sentinel errors. Every error the registry returns wraps one of these, so
+// Sentinel errors. Every error a Registry method returns wraps one of these, so
 // callers branch with errors.Is; ConflictError and PanicError carry fields
 // for errors.As.
 var (
@@ -63,6 +63,19 @@ func (e *PanicError) Error() string {
 	}
 	return fmt.Sprintf("jobs: work function panicked: %v\n%s", e.Value, e.Stack)
 }
+
+// queueFullError is ErrQueueFull with the submission's context. It formats
+// only when asked, so refusing work under overload stays cheap.
+type queueFullError struct {
+	id              string
+	running, queued int
+}
+
+func (e *queueFullError) Error() string {
+	return fmt.Sprintf("%v: job %q refused, %d running and %d queued", ErrQueueFull, e.id, e.running, e.queued)
+}
+
+func (e *queueFullError) Unwrap() error { return ErrQueueFull }
 
 func newPanicError(v any) *PanicError {
 	return &PanicError{Value: v, Stack: debug.Stack()}

@@ -134,9 +134,10 @@ type execution[T any] struct {
 	weight   int64
 	ctx      context.Context
 	cancel   context.CancelFunc
-	jobs     []*job[T] // every job attached, live or not
-	live     int       // attached jobs not yet terminal
-	queued   bool      // in the FIFO
+	jobs     []*job[T]  // every job attached, live or not
+	first    [1]*job[T] // jobs' initial backing array: most executions have one job
+	live     int        // attached jobs not yet terminal
+	queued   bool       // in the FIFO
 	running  bool
 	finished bool
 	stage    string
@@ -269,11 +270,12 @@ func (r *Registry[T]) Submit(id, key string, fn Func[T], opts ...SubmitOption) (
 	if e == nil {
 		if r.busy+r.nq >= r.opt.Workers+r.queueSize {
 			r.stats.Rejected++
-			busy, nq := r.busy, r.nq
+			err := &queueFullError{id: id, running: r.busy, queued: r.nq}
 			r.mu.Unlock()
-			return Snapshot[T]{}, fmt.Errorf("%w: job %q refused, %d running and %d queued", ErrQueueFull, id, busy, nq)
+			return Snapshot[T]{}, err
 		}
 		e = &execution[T]{key: key, fn: fn}
+		e.jobs = e.first[:0]
 		if r.sem != nil {
 			e.weight = cfg.weight
 		}
@@ -531,9 +533,10 @@ func (r *Registry[T]) worker() {
 		go r.worker()
 	}()
 
+	var now time.Time // when the previous execution finished, if this worker has not waited since
 	r.mu.Lock()
 	for {
-		e := r.next()
+		e, waited := r.next()
 		if e == nil {
 			break
 		}
@@ -546,7 +549,7 @@ func (r *Registry[T]) worker() {
 				r.discard(e)
 				continue
 			}
-			acquired = true
+			acquired, waited = true, true
 		}
 		if e.live == 0 { // every job was cancelled while it waited
 			if acquired {
@@ -556,7 +559,10 @@ func (r *Registry[T]) worker() {
 			r.discard(e)
 			continue
 		}
-		r.start(e)
+		if waited || now.IsZero() {
+			now = r.clock.Now()
+		}
+		r.start(e, now)
 		r.mu.Unlock()
 
 		inRun = true
@@ -569,7 +575,7 @@ func (r *Registry[T]) worker() {
 		e.cancel() // releases the context's resources
 
 		r.mu.Lock()
-		r.finish(e, res, err)
+		now = r.finish(e, res, err)
 	}
 	r.alive--
 	if r.alive == 0 {
@@ -578,21 +584,23 @@ func (r *Registry[T]) worker() {
 	r.mu.Unlock()
 }
 
-// next takes the head of the FIFO, waiting for one; nil once closing and
-// the FIFO is empty. Called with r.mu held.
-func (r *Registry[T]) next() *execution[T] {
+// next takes the head of the FIFO, waiting for one, and says whether it
+// had to wait; nil once closing and the FIFO is empty. Called with r.mu
+// held.
+func (r *Registry[T]) next() (e *execution[T], waited bool) {
 	for r.head == nil {
 		if r.closing {
-			return nil
+			return nil, waited
 		}
 		r.idle++
 		r.cond.Wait()
 		r.idle--
+		waited = true
 	}
-	e := r.head
+	e = r.head
 	r.unlink(e)
 	r.busy++
-	return e
+	return e, waited
 }
 
 // discard retires an execution a worker took but must not run.
@@ -603,10 +611,9 @@ func (r *Registry[T]) discard(e *execution[T]) {
 }
 
 // start marks the execution and its live jobs running. Called with r.mu held.
-func (r *Registry[T]) start(e *execution[T]) {
+func (r *Registry[T]) start(e *execution[T], now time.Time) {
 	e.running = true
 	e.progress = func(stage string, f float64) { r.report(e, stage, f) }
-	now := r.clock.Now()
 	for _, j := range e.jobs {
 		if j.state == Queued {
 			j.state, j.started = Running, now
@@ -628,9 +635,9 @@ func (r *Registry[T]) run(e *execution[T]) (res T, err error) {
 	return e.fn(e.ctx, e.progress)
 }
 
-// finish ends the live jobs of an execution with its outcome. Called with
-// r.mu held.
-func (r *Registry[T]) finish(e *execution[T], res T, err error) {
+// finish ends the live jobs of an execution with its outcome and returns
+// the time it did. Called with r.mu held.
+func (r *Registry[T]) finish(e *execution[T], res T, err error) time.Time {
 	r.busy--
 	e.finished = true
 	if r.execs[e.key] == e {
@@ -650,6 +657,7 @@ func (r *Registry[T]) finish(e *execution[T], res T, err error) {
 		}
 	}
 	e.jobs = nil
+	return now
 }
 
 // end moves a live job to a terminal state, delivers the terminal event,

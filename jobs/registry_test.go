@@ -214,6 +214,9 @@ func TestQueueFullFailsAtOnce(t *testing.T) {
 	if !errors.Is(err, ErrQueueFull) {
 		t.Fatalf("fourth execution with 1 worker and queue 2: %v, want ErrQueueFull", err)
 	}
+	if msg := err.Error(); !strings.Contains(msg, "queue full") || !strings.Contains(msg, `"k3"`) {
+		t.Fatalf("queue-full message %q does not say what was refused", msg)
+	}
 	// Sharing an execution in flight takes no slot.
 	if _, err := r.Submit("also-k2", "k2", value(9)); err != nil {
 		t.Fatalf("job sharing a queued execution: %v, want accepted", err)
