@@ -56,7 +56,7 @@ type tin struct {
 	free    []int32 // dead triangle slots for reuse
 	pending []int32 // triangles to scan before the next step
 	inPend  []bool
-	heap    []int32
+	heap    []heapItem
 	live    int // live triangles
 	border  int // vertices on the grid's border
 
@@ -379,40 +379,58 @@ func (t *tin) scan(id int32) {
 	gx := ((zb-za)*float64(cy-ay) - (zc-za)*float64(by-ay)) / area
 	gy := ((zc-za)*float64(bx-ax) - (zb-za)*float64(cx-ax)) / area
 
-	// Inside means on the left of (or on) each directed edge p→q: (qx−px)(y−py) − (qy−py)(x−px) ≥ 0,
-	// that is A·x ≤ B(y) with A = qy−py, B(y) = (qx−px)(y−py) + (qy−py)·px.
-	type edge struct{ px, py, dx, dy int64 }
-	edges := [3]edge{{ax, ay, bx - ax, by - ay}, {bx, by, cx - bx, cy - by}, {cx, cy, ax - cx, ay - cy}}
+	// Inside means on the left of (or on) each directed edge p→q: with d = q − p, that is
+	// d.y·x ≤ d.x·(y − p.y) + d.y·p.x, a bound x ≤ or ≥ p.x + (d.x/d.y)·(y − p.y) on each row.
+	// The bound is computed in float64 and rounded with a margin of 1e-7: it is exact, because a
+	// bound that is not an integer is at least 1/|d.y| ≥ 2^-15 away from one, and the rounding
+	// error is below 2^-35.
+	const eps = 1e-7
+	type edge struct {
+		px, py, slope float64
+		dy            int64
+	}
+	var edges [3]edge
+	for i, ed := range [3][4]int64{{ax, ay, bx - ax, by - ay}, {bx, by, cx - bx, cy - by}, {cx, cy, ax - cx, ay - cy}} {
+		edges[i] = edge{px: float64(ed[0]), py: float64(ed[1]), dy: ed[3]}
+		if ed[3] != 0 {
+			edges[i].slope = float64(ed[2]) / float64(ed[3])
+		} else {
+			// A horizontal edge admits only the rows on its inner side: dx·(y − py) ≥ 0.
+			edges[i].slope = float64(ed[2])
+		}
+	}
 	y0, y1 := min(ay, by, cy), max(ay, by, cy)
-	x0, x1 := min(ax, bx, cx), max(ax, bx, cx)
+	x0, x1 := float64(min(ax, bx, cx)), float64(max(ax, bx, cx))
 	best := -1.0
 	bestAt := 0
 	for y := y0; y <= y1; y++ {
+		fy := float64(y)
 		lo, hi := x0, x1
-		for _, ed := range edges {
-			r := ed.dx*(y-ed.py) + ed.dy*ed.px // need ed.dy·x ≤ r
+		for i := range edges {
+			ed := &edges[i]
 			switch {
 			case ed.dy > 0:
-				hi = min(hi, floorDiv(r, ed.dy))
+				hi = min(hi, math.Floor(ed.px+ed.slope*(fy-ed.py)+eps))
 			case ed.dy < 0:
-				lo = max(lo, ceilDiv(-r, -ed.dy))
-			default:
-				if r < 0 {
-					lo, hi = 1, 0
-				}
+				lo = max(lo, math.Ceil(ed.px+ed.slope*(fy-ed.py)-eps))
+			case ed.slope*(fy-ed.py) < 0:
+				lo, hi = 1, 0
 			}
 		}
 		if lo > hi {
 			continue
 		}
-		row := t.g.z[int(y)*w+int(lo) : int(y)*w+int(hi)+1]
-		zp := za + gx*float64(lo-ax) + gy*float64(y-ay)
+		il, ih := int(lo), int(hi)
+		start := int(y)*w + il
+		row := t.g.z[start : start+ih-il+1]
+		zp := za + gx*(lo-float64(ax)) + gy*(fy-float64(ay))
 		for i, h := range row {
-			d := math.Abs(zp + gx*float64(i) - float64(h))
+			d := math.Abs(zp - float64(h))
 			if d > best {
 				best = d
-				bestAt = int(y)*w + int(lo) + i
+				bestAt = start + i
 			}
+			zp += gx
 		}
 	}
 	t.err[id] = max(best, 0)
@@ -444,7 +462,7 @@ func (t *tin) topError() float64 {
 	if len(t.heap) == 0 {
 		return 0
 	}
-	return t.err[t.heap[0]]
+	return t.heap[0].err
 }
 
 // triangles returns the live triangles' vertices, three per triangle, in slot order.
@@ -458,61 +476,66 @@ func (t *tin) triangles() []int32 {
 	return out
 }
 
-// The heap is a binary max-heap of triangle ids by error, with positions in hpos so that retired
-// triangles can be removed. Equal errors are ordered by id so the order never depends on history.
+// The heap is a binary max-heap of triangles by error, with each triangle's position in hpos so
+// that retired triangles can be removed. Items carry their error so that sifting touches only the
+// heap's own memory. Equal errors are ordered by id.
 
-func (t *tin) heapLess(i, j int) bool {
-	a, b := t.heap[i], t.heap[j]
-	if t.err[a] != t.err[b] {
-		return t.err[a] > t.err[b]
-	}
-	return a < b
+type heapItem struct {
+	err float64
+	id  int32
 }
 
-func (t *tin) heapSwap(i, j int) {
-	t.heap[i], t.heap[j] = t.heap[j], t.heap[i]
-	t.hpos[t.heap[i]] = int32(i)
-	t.hpos[t.heap[j]] = int32(j)
+func (a heapItem) before(b heapItem) bool {
+	return a.err > b.err || (a.err == b.err && a.id < b.id)
 }
 
 func (t *tin) heapUp(j int) {
+	h := t.heap
+	it := h[j]
 	for j > 0 {
 		i := (j - 1) / 2
-		if !t.heapLess(j, i) {
+		if !it.before(h[i]) {
 			break
 		}
-		t.heapSwap(i, j)
+		h[j] = h[i]
+		t.hpos[h[j].id] = int32(j)
 		j = i
 	}
+	h[j] = it
+	t.hpos[it.id] = int32(j)
 }
 
 func (t *tin) heapDown(i int) bool {
-	i0, n := i, len(t.heap)
+	h := t.heap
+	i0, n := i, len(h)
+	it := h[i]
 	for {
 		j := 2*i + 1
 		if j >= n {
 			break
 		}
-		if k := j + 1; k < n && t.heapLess(k, j) {
+		if k := j + 1; k < n && h[k].before(h[j]) {
 			j = k
 		}
-		if !t.heapLess(j, i) {
+		if !h[j].before(it) {
 			break
 		}
-		t.heapSwap(i, j)
+		h[i] = h[j]
+		t.hpos[h[i].id] = int32(i)
 		i = j
 	}
+	h[i] = it
+	t.hpos[it.id] = int32(i)
 	return i > i0
 }
 
 func (t *tin) heapPush(id int32) {
-	t.hpos[id] = int32(len(t.heap))
-	t.heap = append(t.heap, id)
+	t.heap = append(t.heap, heapItem{t.err[id], id})
 	t.heapUp(len(t.heap) - 1)
 }
 
 func (t *tin) heapPop() int32 {
-	id := t.heap[0]
+	id := t.heap[0].id
 	t.heapRemove(id)
 	return id
 }
@@ -520,12 +543,14 @@ func (t *tin) heapPop() int32 {
 func (t *tin) heapRemove(id int32) {
 	i := int(t.hpos[id])
 	n := len(t.heap) - 1
-	if i != n {
-		t.heapSwap(i, n)
-	}
-	t.heap = t.heap[:n]
 	t.hpos[id] = -1
-	if i < n && !t.heapDown(i) {
+	if i == n {
+		t.heap = t.heap[:n]
+		return
+	}
+	t.heap[i] = t.heap[n]
+	t.heap = t.heap[:n]
+	if !t.heapDown(i) {
 		t.heapUp(i)
 	}
 }
