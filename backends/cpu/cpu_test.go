@@ -140,8 +140,9 @@ func roughness(g grid) float64 {
 }
 
 func TestFaceBudget(t *testing.T) {
-	for _, budget := range []int{1, 500, 3000} {
+	for _, budget := range []int{1, 500, 3000, 9000, 15000} {
 		t.Run(fmt.Sprint(budget), func(t *testing.T) {
+			withTiles(t, 40) // 3×3 tiles
 			in := cameraInput(t, 96)
 			in.Tolerance = 0.001
 			in.FaceBudget = budget
@@ -157,7 +158,7 @@ func TestFaceBudget(t *testing.T) {
 			if minFaces := 2 + closingFaces(4); len(m.Faces) > max(budget, minFaces) {
 				t.Errorf("%d faces over budget %d", len(m.Faces), budget)
 			}
-			if budget >= 3000 && len(m.Faces) < budget*9/10 {
+			if budget >= 9000 && len(m.Faces) < budget*9/10 {
 				t.Errorf("%d faces: budget %d poorly used", len(m.Faces), budget)
 			}
 			if !rep.BudgetReached || rep.MaxError <= rep.Tolerance {
@@ -172,12 +173,15 @@ func TestFaceBudget(t *testing.T) {
 }
 
 func TestDeterminism(t *testing.T) {
+	withTiles(t, 90)
 	ins := map[string]*backends.Input{"relief": cameraInput(t, 200), "lithophane": cameraInput(t, 120)}
 	ins["lithophane"].Mode = backends.Lithophane
 	ins["ring"] = cameraInput(t, 80)
 	ins["ring"].Mode = backends.Lithophane
 	ins["ring"].Lithophane.Shape = backends.Cylinder
-	for _, name := range []string{"relief", "lithophane", "ring"} {
+	ins["budget"] = cameraInput(t, 200)
+	ins["budget"].FaceBudget = 20000
+	for _, name := range []string{"relief", "lithophane", "ring", "budget"} {
 		t.Run(name, func(t *testing.T) {
 			var ref *mesh.Mesh
 			for _, procs := range []int{1, 4, 2} {

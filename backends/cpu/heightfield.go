@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 
-	"github.com/orfeas3d/orfeas/backends"
 )
 
 // This file holds the adaptive heightfield triangulator: greedy insertion with Delaunay
@@ -60,79 +60,82 @@ type tin struct {
 	live    int // live triangles
 	border  int // vertices on the grid's border
 
-	workers int
-	scanned []int32 // scratch for the parallel scan
+	workers  int
+	scanned  []int32       // scratch for the parallel scan
+	progress atomic.Uint64 // the top error's bits, for progress reports from another goroutine
 }
 
-// tinLimits tell the triangulator when to stop.
-type tinLimits struct {
-	// tol is the largest vertical error allowed at any sample.
-	tol float64
-	// budget is the most faces the closed solid may have, counting closing faces; 0 means none.
-	budget int
-	// closing returns how many faces closing the solid adds for a triangulation with b border
-	// vertices.
-	closing func(b int) int
-	// growth is the most faces one insertion can add to the closed solid.
-	growth int
-}
-
-// triangulate builds the greedy triangulation of g. It honours ctx every few dozen insertions.
-func triangulate(ctx context.Context, g grid, lim tinLimits, workers int, progress backends.Progress) (*tin, error) {
-	if g.w < 2 || g.h < 2 || g.w > maxGridSide || g.h > maxGridSide || len(g.z) != g.w*g.h {
-		return nil, fmt.Errorf("%w: sample grid %d×%d is outside 2…%d per side", backends.ErrInvalidInput, g.w, g.h, maxGridSide)
-	}
-	t := &tin{g: g, tol: lim.tol, workers: max(workers, 1)}
+// newTin triangulates the rectangle [x0, x1]×[y0, y1] of g with the given points on its sides
+// (grid coordinates, each strictly between two corners) and scans every triangle.
+func newTin(g grid, x0, y0, x1, y1 int32, side [][2]int32, tol float64, workers int) *tin {
+	t := &tin{g: g, tol: tol, workers: max(workers, 1)}
 	// A triangulation with every sample a vertex has about 2·w·h triangles.
-	est := min(2*g.w*g.h, 1<<16)
+	est := min(2*int(x1-x0+1)*int(y1-y0+1), 1<<16)
 	t.verts = make([]int32, 0, 3*est)
 	t.opp = make([]int32, 0, 3*est)
-
-	x1, y1 := int32(g.w-1), int32(g.h-1)
-	p0 := t.addPoint(0, 0)
-	p1 := t.addPoint(x1, 0)
+	p0 := t.addPoint(x0, y0)
+	p1 := t.addPoint(x1, y0)
 	p2 := t.addPoint(x1, y1)
-	p3 := t.addPoint(0, y1)
-	t.border = 4
+	p3 := t.addPoint(x0, y1)
+	for _, p := range []int32{p0, p1, p2, p3} {
+		if t.outer(t.px[p], t.py[p]) {
+			t.border++
+		}
+	}
 	a := t.addTri(p0, p1, p2, -1, -1, -1)
 	t.addTri(p0, p2, p3, a+2, -1, -1)
+	for _, p := range side {
+		t.insertOnHull(p[0], p[1])
+	}
 	t.flush()
+	return t
+}
 
-	e0 := t.maxError()
-	report := func(final bool) {
-		if progress == nil {
+// insertOnHull inserts a point lying strictly inside a hull edge.
+func (t *tin) insertOnHull(x, y int32) {
+	for e := range int32(len(t.opp)) {
+		if t.opp[e] >= 0 || !t.alive[e/3] {
+			continue
+		}
+		u, v := t.verts[e], t.verts[next(e)]
+		if t.orient(u, v, x, y) != 0 {
+			continue
+		}
+		if (x-t.px[u])*(x-t.px[v]) <= 0 && (y-t.py[u])*(y-t.py[v]) <= 0 && !(x == t.px[u] && y == t.py[u]) && !(x == t.px[v] && y == t.py[v]) {
+			t.splitEdge(e, x, y)
 			return
 		}
-		f := 1.0
-		if !final {
-			f = 0
-			if e := t.topError(); e > 0 && e0 > t.tol && e < e0 {
-				f = math.Log(e0/e) / math.Log(e0/t.tol)
-			}
-			if lim.budget > 0 {
-				f = max(f, float64(t.live)/float64(lim.budget))
-			}
-			f = min(max(f, 0), 0.99)
-		}
-		progress.Report("triangulate", f)
 	}
-	report(false)
-	for step := 1; len(t.heap) > 0; step++ {
-		if lim.budget > 0 && t.live+lim.closing(t.border)+lim.growth > lim.budget {
-			break
+}
+
+// outer reports whether (x, y) lies on the grid's outer border.
+func (t *tin) outer(x, y int32) bool {
+	return x == 0 || y == 0 || int(x) == t.g.w-1 || int(y) == t.g.h-1
+}
+
+// cost is the tile's share of the closed solid's face bound: its triangles plus the closing faces
+// of its outer border vertices.
+func (t *tin) cost() int { return t.live + 3*t.border }
+
+// run inserts points until the worst error is at most tau or another step could take the tile's
+// cost above limit (no limit when limit <= 0). It checks ctx every 64 insertions.
+func (t *tin) run(ctx context.Context, tau float64, limit int) error {
+	for step := 1; len(t.heap) > 0 && t.heap[0].err > tau; step++ {
+		if limit > 0 && t.cost()+closingGrowth > limit {
+			return nil
 		}
 		if step%64 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("cpu: triangulating: %w", err)
+				return fmt.Errorf("cpu: triangulating: %w", err)
 			}
-			if step%8192 == 0 {
-				report(false)
+			if step%1024 == 0 {
+				t.progress.Store(math.Float64bits(t.topError()))
 			}
 		}
 		t.step()
 	}
-	report(true)
-	return t, nil
+	t.progress.Store(math.Float64bits(t.topError()))
+	return nil
 }
 
 func (t *tin) addPoint(x, y int32) int32 {
@@ -230,7 +233,9 @@ func (t *tin) splitEdge(e int32, x, y int32) {
 	f := t.opp[e]
 	pn := t.addPoint(x, y)
 	if f < 0 {
-		t.border++
+		if t.outer(x, y) {
+			t.border++
+		}
 		t.removeTri(tri)
 		a := t.addTri(u, pn, w, -1, -1, hwu)
 		b := t.addTri(pn, v, w, -1, hvw, a+1)

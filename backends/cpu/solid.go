@@ -21,7 +21,7 @@ const closingGrowth = 4
 // rounding cannot make it degenerate.
 const wallDegenerate = 1e-5
 
-// heightfieldSolid turns the triangulation t of a grid spanning wmm × hmm millimetres into a
+// heightfieldSolid turns the triangulated surface t of a grid spanning wmm × hmm millimetres into a
 // closed solid: the triangulated top surface at the grid's heights, vertical walls from every
 // border segment down to Z = 0, and a flat bottom.
 //
@@ -30,7 +30,7 @@ const wallDegenerate = 1e-5
 //
 // The bottom is a fan from its centre to every border segment: the border has collinear runs, and
 // a fan from the centre is the simplest triangulation with no zero-area triangle.
-func heightfieldSolid(t *tin, wmm, hmm float64) *mesh.Mesh {
+func heightfieldSolid(t *surface, wmm, hmm float64) *mesh.Mesh {
 	g := t.g
 	n := len(t.px)
 	sx := wmm / float64(g.w-1)
@@ -47,10 +47,10 @@ func heightfieldSolid(t *tin, wmm, hmm float64) *mesh.Mesh {
 		}
 		return float32(float64(int32(g.h-1)-j) * sy)
 	}
-	tris := t.triangles()
+	tris := t.tris
 	m := &mesh.Mesh{
-		Positions: make([][3]float32, 0, n+t.border+1),
-		Faces:     make([][3]uint32, 0, len(tris)/3+closingFaces(t.border)),
+		Positions: make([][3]float32, 0, n+16),
+		Faces:     make([][3]uint32, 0, len(tris)/3+2*(g.w+g.h)),
 	}
 	for v := range n {
 		x, y := t.px[v], t.py[v]
@@ -68,7 +68,7 @@ func heightfieldSolid(t *tin, wmm, hmm float64) *mesh.Mesh {
 		s int64
 		v int32
 	}
-	loop := make([]stop, 0, t.border)
+	loop := make([]stop, 0, 2*(g.w+g.h))
 	for v := range n {
 		x, y := int64(t.px[v]), int64(t.py[v])
 		var s int64
