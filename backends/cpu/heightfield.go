@@ -6,7 +6,6 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
-
 )
 
 // This file holds the adaptive heightfield triangulator: greedy insertion with Delaunay
