@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
-
-	"github.com/orfeas3d/orfeas/backends"
+	"sync/atomic"
 )
 
 // This file holds the adaptive heightfield triangulator: greedy insertion with Delaunay
@@ -56,83 +55,86 @@ type tin struct {
 	free    []int32 // dead triangle slots for reuse
 	pending []int32 // triangles to scan before the next step
 	inPend  []bool
-	heap    []int32
+	heap    []heapItem
 	live    int // live triangles
 	border  int // vertices on the grid's border
 
-	workers int
-	scanned []int32 // scratch for the parallel scan
+	workers  int
+	scanned  []int32       // scratch for the parallel scan
+	progress atomic.Uint64 // the top error's bits, for progress reports from another goroutine
 }
 
-// tinLimits tell the triangulator when to stop.
-type tinLimits struct {
-	// tol is the largest vertical error allowed at any sample.
-	tol float64
-	// budget is the most faces the closed solid may have, counting closing faces; 0 means none.
-	budget int
-	// closing returns how many faces closing the solid adds for a triangulation with b border
-	// vertices.
-	closing func(b int) int
-	// growth is the most faces one insertion can add to the closed solid.
-	growth int
-}
-
-// triangulate builds the greedy triangulation of g. It honours ctx every few dozen insertions.
-func triangulate(ctx context.Context, g grid, lim tinLimits, workers int, progress backends.Progress) (*tin, error) {
-	if g.w < 2 || g.h < 2 || g.w > maxGridSide || g.h > maxGridSide || len(g.z) != g.w*g.h {
-		return nil, fmt.Errorf("%w: sample grid %d×%d is outside 2…%d per side", backends.ErrInvalidInput, g.w, g.h, maxGridSide)
-	}
-	t := &tin{g: g, tol: lim.tol, workers: max(workers, 1)}
+// newTin triangulates the rectangle [x0, x1]×[y0, y1] of g with the given points on its sides
+// (grid coordinates, each strictly between two corners) and scans every triangle.
+func newTin(g grid, x0, y0, x1, y1 int32, side [][2]int32, tol float64, workers int) *tin {
+	t := &tin{g: g, tol: tol, workers: max(workers, 1)}
 	// A triangulation with every sample a vertex has about 2·w·h triangles.
-	est := min(2*g.w*g.h, 1<<16)
+	est := min(2*int(x1-x0+1)*int(y1-y0+1), 1<<16)
 	t.verts = make([]int32, 0, 3*est)
 	t.opp = make([]int32, 0, 3*est)
-
-	x1, y1 := int32(g.w-1), int32(g.h-1)
-	p0 := t.addPoint(0, 0)
-	p1 := t.addPoint(x1, 0)
+	p0 := t.addPoint(x0, y0)
+	p1 := t.addPoint(x1, y0)
 	p2 := t.addPoint(x1, y1)
-	p3 := t.addPoint(0, y1)
-	t.border = 4
+	p3 := t.addPoint(x0, y1)
+	for _, p := range []int32{p0, p1, p2, p3} {
+		if t.outer(t.px[p], t.py[p]) {
+			t.border++
+		}
+	}
 	a := t.addTri(p0, p1, p2, -1, -1, -1)
 	t.addTri(p0, p2, p3, a+2, -1, -1)
+	for _, p := range side {
+		t.insertOnHull(p[0], p[1])
+	}
 	t.flush()
+	return t
+}
 
-	e0 := t.maxError()
-	report := func(final bool) {
-		if progress == nil {
+// insertOnHull inserts a point lying strictly inside a hull edge.
+func (t *tin) insertOnHull(x, y int32) {
+	for e := range int32(len(t.opp)) {
+		if t.opp[e] >= 0 || !t.alive[e/3] {
+			continue
+		}
+		u, v := t.verts[e], t.verts[next(e)]
+		if t.orient(u, v, x, y) != 0 {
+			continue
+		}
+		if (x-t.px[u])*(x-t.px[v]) <= 0 && (y-t.py[u])*(y-t.py[v]) <= 0 && !(x == t.px[u] && y == t.py[u]) && !(x == t.px[v] && y == t.py[v]) {
+			t.splitEdge(e, x, y)
 			return
 		}
-		f := 1.0
-		if !final {
-			f = 0
-			if e := t.topError(); e > 0 && e0 > t.tol && e < e0 {
-				f = math.Log(e0/e) / math.Log(e0/t.tol)
-			}
-			if lim.budget > 0 {
-				f = max(f, float64(t.live)/float64(lim.budget))
-			}
-			f = min(max(f, 0), 0.99)
-		}
-		progress.Report("triangulate", f)
 	}
-	report(false)
-	for step := 1; len(t.heap) > 0; step++ {
-		if lim.budget > 0 && t.live+lim.closing(t.border)+lim.growth > lim.budget {
-			break
+}
+
+// outer reports whether (x, y) lies on the grid's outer border.
+func (t *tin) outer(x, y int32) bool {
+	return x == 0 || y == 0 || int(x) == t.g.w-1 || int(y) == t.g.h-1
+}
+
+// cost is the tile's share of the closed solid's face bound: its triangles plus the closing faces
+// of its outer border vertices.
+func (t *tin) cost() int { return t.live + 3*t.border }
+
+// run inserts points until the worst error is at most tau or another step could take the tile's
+// cost above limit (no limit when limit <= 0). It checks ctx every 64 insertions.
+func (t *tin) run(ctx context.Context, tau float64, limit int) error {
+	for step := 1; len(t.heap) > 0 && t.heap[0].err > tau; step++ {
+		if limit > 0 && t.cost()+closingGrowth > limit {
+			return nil
 		}
 		if step%64 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("cpu: triangulating: %w", err)
+				return fmt.Errorf("cpu: triangulating: %w", err)
 			}
-			if step%8192 == 0 {
-				report(false)
+			if step%1024 == 0 {
+				t.progress.Store(math.Float64bits(t.topError()))
 			}
 		}
 		t.step()
 	}
-	report(true)
-	return t, nil
+	t.progress.Store(math.Float64bits(t.topError()))
+	return nil
 }
 
 func (t *tin) addPoint(x, y int32) int32 {
@@ -230,7 +232,9 @@ func (t *tin) splitEdge(e int32, x, y int32) {
 	f := t.opp[e]
 	pn := t.addPoint(x, y)
 	if f < 0 {
-		t.border++
+		if t.outer(x, y) {
+			t.border++
+		}
 		t.removeTri(tri)
 		a := t.addTri(u, pn, w, -1, -1, hwu)
 		b := t.addTri(pn, v, w, -1, hvw, a+1)
@@ -379,40 +383,58 @@ func (t *tin) scan(id int32) {
 	gx := ((zb-za)*float64(cy-ay) - (zc-za)*float64(by-ay)) / area
 	gy := ((zc-za)*float64(bx-ax) - (zb-za)*float64(cx-ax)) / area
 
-	// Inside means on the left of (or on) each directed edge p→q: (qx−px)(y−py) − (qy−py)(x−px) ≥ 0,
-	// that is A·x ≤ B(y) with A = qy−py, B(y) = (qx−px)(y−py) + (qy−py)·px.
-	type edge struct{ px, py, dx, dy int64 }
-	edges := [3]edge{{ax, ay, bx - ax, by - ay}, {bx, by, cx - bx, cy - by}, {cx, cy, ax - cx, ay - cy}}
+	// Inside means on the left of (or on) each directed edge p→q: with d = q − p, that is
+	// d.y·x ≤ d.x·(y − p.y) + d.y·p.x, a bound x ≤ or ≥ p.x + (d.x/d.y)·(y − p.y) on each row.
+	// The bound is computed in float64 and rounded with a margin of 1e-7: it is exact, because a
+	// bound that is not an integer is at least 1/|d.y| ≥ 2^-15 away from one, and the rounding
+	// error is below 2^-35.
+	const eps = 1e-7
+	type edge struct {
+		px, py, slope float64
+		dy            int64
+	}
+	var edges [3]edge
+	for i, ed := range [3][4]int64{{ax, ay, bx - ax, by - ay}, {bx, by, cx - bx, cy - by}, {cx, cy, ax - cx, ay - cy}} {
+		edges[i] = edge{px: float64(ed[0]), py: float64(ed[1]), dy: ed[3]}
+		if ed[3] != 0 {
+			edges[i].slope = float64(ed[2]) / float64(ed[3])
+		} else {
+			// A horizontal edge admits only the rows on its inner side: dx·(y − py) ≥ 0.
+			edges[i].slope = float64(ed[2])
+		}
+	}
 	y0, y1 := min(ay, by, cy), max(ay, by, cy)
-	x0, x1 := min(ax, bx, cx), max(ax, bx, cx)
+	x0, x1 := float64(min(ax, bx, cx)), float64(max(ax, bx, cx))
 	best := -1.0
 	bestAt := 0
 	for y := y0; y <= y1; y++ {
+		fy := float64(y)
 		lo, hi := x0, x1
-		for _, ed := range edges {
-			r := ed.dx*(y-ed.py) + ed.dy*ed.px // need ed.dy·x ≤ r
+		for i := range edges {
+			ed := &edges[i]
 			switch {
 			case ed.dy > 0:
-				hi = min(hi, floorDiv(r, ed.dy))
+				hi = min(hi, math.Floor(ed.px+ed.slope*(fy-ed.py)+eps))
 			case ed.dy < 0:
-				lo = max(lo, ceilDiv(-r, -ed.dy))
-			default:
-				if r < 0 {
-					lo, hi = 1, 0
-				}
+				lo = max(lo, math.Ceil(ed.px+ed.slope*(fy-ed.py)-eps))
+			case ed.slope*(fy-ed.py) < 0:
+				lo, hi = 1, 0
 			}
 		}
 		if lo > hi {
 			continue
 		}
-		row := t.g.z[int(y)*w+int(lo) : int(y)*w+int(hi)+1]
-		zp := za + gx*float64(lo-ax) + gy*float64(y-ay)
+		il, ih := int(lo), int(hi)
+		start := int(y)*w + il
+		row := t.g.z[start : start+ih-il+1]
+		zp := za + gx*(lo-float64(ax)) + gy*(fy-float64(ay))
 		for i, h := range row {
-			d := math.Abs(zp + gx*float64(i) - float64(h))
+			d := math.Abs(zp - float64(h))
 			if d > best {
 				best = d
-				bestAt = int(y)*w + int(lo) + i
+				bestAt = start + i
 			}
+			zp += gx
 		}
 	}
 	t.err[id] = max(best, 0)
@@ -444,7 +466,7 @@ func (t *tin) topError() float64 {
 	if len(t.heap) == 0 {
 		return 0
 	}
-	return t.err[t.heap[0]]
+	return t.heap[0].err
 }
 
 // triangles returns the live triangles' vertices, three per triangle, in slot order.
@@ -458,61 +480,66 @@ func (t *tin) triangles() []int32 {
 	return out
 }
 
-// The heap is a binary max-heap of triangle ids by error, with positions in hpos so that retired
-// triangles can be removed. Equal errors are ordered by id so the order never depends on history.
+// The heap is a binary max-heap of triangles by error, with each triangle's position in hpos so
+// that retired triangles can be removed. Items carry their error so that sifting touches only the
+// heap's own memory. Equal errors are ordered by id.
 
-func (t *tin) heapLess(i, j int) bool {
-	a, b := t.heap[i], t.heap[j]
-	if t.err[a] != t.err[b] {
-		return t.err[a] > t.err[b]
-	}
-	return a < b
+type heapItem struct {
+	err float64
+	id  int32
 }
 
-func (t *tin) heapSwap(i, j int) {
-	t.heap[i], t.heap[j] = t.heap[j], t.heap[i]
-	t.hpos[t.heap[i]] = int32(i)
-	t.hpos[t.heap[j]] = int32(j)
+func (a heapItem) before(b heapItem) bool {
+	return a.err > b.err || (a.err == b.err && a.id < b.id)
 }
 
 func (t *tin) heapUp(j int) {
+	h := t.heap
+	it := h[j]
 	for j > 0 {
 		i := (j - 1) / 2
-		if !t.heapLess(j, i) {
+		if !it.before(h[i]) {
 			break
 		}
-		t.heapSwap(i, j)
+		h[j] = h[i]
+		t.hpos[h[j].id] = int32(j)
 		j = i
 	}
+	h[j] = it
+	t.hpos[it.id] = int32(j)
 }
 
 func (t *tin) heapDown(i int) bool {
-	i0, n := i, len(t.heap)
+	h := t.heap
+	i0, n := i, len(h)
+	it := h[i]
 	for {
 		j := 2*i + 1
 		if j >= n {
 			break
 		}
-		if k := j + 1; k < n && t.heapLess(k, j) {
+		if k := j + 1; k < n && h[k].before(h[j]) {
 			j = k
 		}
-		if !t.heapLess(j, i) {
+		if !h[j].before(it) {
 			break
 		}
-		t.heapSwap(i, j)
+		h[i] = h[j]
+		t.hpos[h[i].id] = int32(i)
 		i = j
 	}
+	h[i] = it
+	t.hpos[it.id] = int32(i)
 	return i > i0
 }
 
 func (t *tin) heapPush(id int32) {
-	t.hpos[id] = int32(len(t.heap))
-	t.heap = append(t.heap, id)
+	t.heap = append(t.heap, heapItem{t.err[id], id})
 	t.heapUp(len(t.heap) - 1)
 }
 
 func (t *tin) heapPop() int32 {
-	id := t.heap[0]
+	id := t.heap[0].id
 	t.heapRemove(id)
 	return id
 }
@@ -520,12 +547,14 @@ func (t *tin) heapPop() int32 {
 func (t *tin) heapRemove(id int32) {
 	i := int(t.hpos[id])
 	n := len(t.heap) - 1
-	if i != n {
-		t.heapSwap(i, n)
-	}
-	t.heap = t.heap[:n]
 	t.hpos[id] = -1
-	if i < n && !t.heapDown(i) {
+	if i == n {
+		t.heap = t.heap[:n]
+		return
+	}
+	t.heap[i] = t.heap[n]
+	t.heap = t.heap[:n]
+	if !t.heapDown(i) {
 		t.heapUp(i)
 	}
 }

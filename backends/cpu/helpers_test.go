@@ -161,3 +161,10 @@ func sampleError(tb testing.TB, m *mesh.Mesh, w, h int, z []float32, wmm, hmm fl
 	}
 	return worst
 }
+
+// withTiles makes grids wider or taller than side samples triangulate in tiles for this test.
+func withTiles(tb testing.TB, side int) {
+	old := tileSide
+	tileSide = side
+	tb.Cleanup(func() { tileSide = old })
+}

@@ -91,7 +91,7 @@ const minTolerance = 1e-6
 // the Input's size.
 func (b *Backend) adaptiveSolid(ctx context.Context, in *backends.Input, g grid, tol float64, progress backends.Progress) (*mesh.Mesh, Report, error) {
 	tol = max(tol, minTolerance)
-	lim := tinLimits{tol: tol, budget: in.FaceBudget, closing: closingFaces, growth: closingGrowth}
+	lim := tinLimits{tol: tol, budget: in.FaceBudget}
 	t, err := triangulate(ctx, g, lim, b.workers(), progress)
 	if err != nil {
 		return nil, Report{}, err
@@ -102,7 +102,7 @@ func (b *Backend) adaptiveSolid(ctx context.Context, in *backends.Input, g grid,
 	rep := Report{
 		Grid:      [2]int{g.w, g.h},
 		Tolerance: tol,
-		MaxError:  t.maxError(),
+		MaxError:  t.maxErr,
 		Faces:     len(m.Faces),
 		Vertices:  len(m.Positions),
 	}

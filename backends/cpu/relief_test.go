@@ -3,6 +3,7 @@ package cpu
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/orfeas3d/orfeas/backends"
@@ -32,9 +33,14 @@ func TestReliefErrorBound(t *testing.T) {
 		{"bump-fine", bumpInput(64, 80), 0.002},
 		{"camera", cameraInput(t, 192), 0.05},
 		{"camera-default-tolerance", cameraInput(t, 128), 0},
+		{"camera-tiled", cameraInput(t, 200), 0.03},
+		{"bump-tiled", bumpInput(150, 97), 0.01},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			if strings.HasSuffix(tc.name, "-tiled") {
+				withTiles(t, 60)
+			}
 			in := tc.in
 			in.Tolerance = tc.tol
 			m, rep, err := New().ReconstructReport(context.Background(), in, nil)
