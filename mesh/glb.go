@@ -339,7 +339,7 @@ func (g *glbReader) accessor(idx int, what string) (*glbAccessor, error) {
 // the accessor says so.
 func (a *glbAccessor) component(i, k int) float64 {
 	le := binary.LittleEndian
-	switch o := i*a.stride; a.comp {
+	switch o := i * a.stride; a.comp {
 	case gltf.ComponentFloat:
 		return float64(math.Float32frombits(le.Uint32(a.data[o+4*k:])))
 	case gltf.ComponentUint:
