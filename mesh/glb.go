@@ -114,6 +114,16 @@ func glbBuild(doc *gltf.Document, m *Mesh) error {
 	buf := make([]byte, size)
 	le := binary.LittleEndian
 
+	// The vertex normals are most of the work; they are computed and written into their part of
+	// buf on a second goroutine while this one fills the rest. The bytes do not depend on the
+	// scheduling, and the goroutine ends before glbBuild returns.
+	normalsDone := make(chan struct{})
+	go func() {
+		defer close(normalsDone)
+		glbWriteNormals(buf[12*nv:24*nv], m)
+	}()
+	defer func() { <-normalsDone }()
+
 	view := func(off, n int, target gltf.Target) int {
 		doc.BufferViews = append(doc.BufferViews, &gltf.BufferView{Buffer: 0, ByteOffset: off, ByteLength: n, Target: target})
 		return len(doc.BufferViews) - 1
@@ -142,26 +152,7 @@ func glbBuild(doc *gltf.Document, m *Mesh) error {
 	attrs[gltf.POSITION] = len(doc.Accessors) - 1
 	off += 12 * nv
 
-	// Normals: the validator wants unit length everywhere, so a vertex without a usable normal
-	// takes the normal of the first non-degenerate face using it, or +Z.
-	normals := m.VertexNormals(AngleWeighted)
-	for i, f := range m.Faces {
-		for _, v := range f {
-			if normals[v] == ([3]float32{}) {
-				normals[v] = m.FaceNormal(i)
-			}
-		}
-	}
-	for i, n := range normals {
-		if n == ([3]float32{}) {
-			n = [3]float32{0, 0, 1}
-		}
-		q := [3]float32{n[0], n[2], -n[1]}
-		o := off + 12*i
-		le.PutUint32(buf[o:], math.Float32bits(q[0]))
-		le.PutUint32(buf[o+4:], math.Float32bits(q[1]))
-		le.PutUint32(buf[o+8:], math.Float32bits(q[2]))
-	}
+	// NORMAL, filled by glbWriteNormals.
 	accessor(view(off, 12*nv, gltf.TargetArrayBuffer), gltf.ComponentFloat, gltf.AccessorVec3, nv, false)
 	attrs[gltf.NORMAL] = len(doc.Accessors) - 1
 	off += 12 * nv
@@ -206,6 +197,7 @@ func glbBuild(doc *gltf.Document, m *Mesh) error {
 	}
 	indices := len(doc.Accessors) - 1
 
+	<-normalsDone
 	pbr := &gltf.PBRMetallicRoughness{MetallicFactor: gltf.Float(0)}
 	if textured {
 		copy(buf[texOff:], texPNG)
@@ -225,6 +217,30 @@ func glbBuild(doc *gltf.Document, m *Mesh) error {
 	doc.Nodes = []*gltf.Node{{Name: "orfeas", Mesh: gltf.Index(0)}}
 	doc.Scenes[0].Nodes = []int{0}
 	return nil
+}
+
+// glbWriteNormals writes the angle-weighted vertex normals, converted to glTF axes, into dst
+// (12 bytes a vertex). The validator wants unit length everywhere, so a vertex without a usable
+// normal takes the normal of the first non-degenerate face using it, or +Z.
+func glbWriteNormals(dst []byte, m *Mesh) {
+	le := binary.LittleEndian
+	normals := m.VertexNormals(AngleWeighted)
+	for i, f := range m.Faces {
+		for _, v := range f {
+			if normals[v] == ([3]float32{}) {
+				normals[v] = m.FaceNormal(i)
+			}
+		}
+	}
+	for i, n := range normals {
+		if n == ([3]float32{}) {
+			n = [3]float32{0, 0, 1}
+		}
+		o := 12 * i
+		le.PutUint32(dst[o:], math.Float32bits(n[0]))
+		le.PutUint32(dst[o+4:], math.Float32bits(n[2]))
+		le.PutUint32(dst[o+8:], math.Float32bits(-n[1]))
+	}
 }
 
 const (
@@ -339,7 +355,7 @@ func (g *glbReader) accessor(idx int, what string) (*glbAccessor, error) {
 // the accessor says so.
 func (a *glbAccessor) component(i, k int) float64 {
 	le := binary.LittleEndian
-	switch o := i*a.stride; a.comp {
+	switch o := i * a.stride; a.comp {
 	case gltf.ComponentFloat:
 		return float64(math.Float32frombits(le.Uint32(a.data[o+4*k:])))
 	case gltf.ComponentUint:

@@ -30,6 +30,10 @@ const objMaterial = "orfeas_texture"
 // and f v/vt/vn. When mtl is not empty, the file refers to that material library and to
 // objMaterial.
 func encodeOBJ(w io.Writer, m *Mesh, mtl string) error {
+	// The vertex normals are computed on a second goroutine while the v and vt lines are
+	// formatted; the output does not depend on the scheduling.
+	normalsCh := make(chan [][3]float32, 1)
+	go func() { normalsCh <- m.VertexNormals(AngleWeighted) }()
 	fw := newFmtWriter(w)
 	fw.b = append(fw.b, "# orfeas: units mm, Z up\n"...)
 	if mtl != "" {
@@ -63,8 +67,7 @@ func encodeOBJ(w io.Writer, m *Mesh, mtl string) error {
 		fw.b = append(fw.b, '\n')
 		fw.flushIfFull()
 	}
-	normals := m.VertexNormals(AngleWeighted)
-	for _, n := range normals {
+	for _, n := range <-normalsCh {
 		fw.b = append(fw.b, "vn"...)
 		fl(n[0])
 		fl(n[1])
