@@ -39,6 +39,9 @@ func TestSamples(t *testing.T) {
 					if !topo.Closed() || !topo.Outward || topo != r.Topology {
 						t.Fatalf("mesh not closed and outward: %+v", topo)
 					}
+					if b := res.Mesh.Bounds(); b != r.Bounds {
+						t.Errorf("reported bounds %v, mesh bounds %v", r.Bounds, b)
+					}
 					wantH := 100 * float64(r.Image.Height) / float64(r.Image.Width)
 					if math.Abs(r.Size[0]-100) > 0.01 || math.Abs(r.Size[1]-wantH) > 0.01 || r.Bounds.Min != [3]float32{} {
 						t.Errorf("size %v from %v, want 100 × %.3f from the origin", r.Size, r.Bounds.Min, wantH)
