@@ -377,3 +377,54 @@ func TestConcurrentGenerate(t *testing.T) {
 		}
 	}
 }
+
+// frameBackend returns, for every mode, a box over the image's middle half, 4 mm tall, to check
+// the placement of the modes that do not fill the frame.
+type frameBackend struct{ fakeBackend }
+
+func (f *frameBackend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
+	c := *in
+	f.mu.Lock()
+	f.inputs = append(f.inputs, &c)
+	f.mu.Unlock()
+	w, h := float64(in.Width)*in.PixelSize, float64(in.Height)*in.PixelSize
+	return mesh.Cuboid([3]float32{float32(w / 4), float32(h / 4), 1}, [3]float32{float32(3 * w / 4), float32(3 * h / 4), 5}), nil
+}
+
+func TestPlacementOutlineModes(t *testing.T) {
+	f := &frameBackend{}
+	g, _ := New(Config{Custom: f})
+	data := readSample(t, "horse.png") // 400×328
+	for _, c := range []struct {
+		mode  Mode
+		depth float64
+		wantZ float64
+	}{
+		{Extrude, 0, 4},
+		{Inflate, 0, 4},
+		{Inflate, 10, 10}, // Depth scales an inflated shape along Z
+	} {
+		res, err := g.Generate(context.Background(), Request{Image: data, Mode: c.mode, Quality: Draft, Width: 80, Depth: c.depth})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := f.last()
+		if in.Color == nil || in.Mask == nil {
+			t.Errorf("%s: colour %v, mask %v; want both", c.mode, in.Color != nil, in.Mask != nil)
+		}
+		b, hmm := res.Report.Bounds, 80.0*328/400
+		// The object keeps its place in the frame: the middle half, in mm.
+		want := mesh.Box{Min: [3]float32{20, float32(hmm / 4), 0}, Max: [3]float32{60, float32(3 * hmm / 4), float32(c.wantZ)}}
+		for k := range 3 {
+			if math.Abs(float64(b.Min[k]-want.Min[k])) > 1e-3 || math.Abs(float64(b.Max[k]-want.Max[k])) > 1e-3 {
+				t.Errorf("%s depth %v: bounds %v, want %v", c.mode, c.depth, b, want)
+				break
+			}
+		}
+	}
+	// Backend errors pass through, typed.
+	g, _ = New(Config{Backend: BackendCPU})
+	if _, err := g.Generate(context.Background(), Request{Image: data, Mode: Extrude, Quality: Draft}); err != nil && !errors.Is(err, backends.ErrUnsupportedMode) {
+		t.Errorf("extrude on the CPU backend: err = %v; want success or ErrUnsupportedMode", err)
+	}
+}
