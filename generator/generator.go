@@ -329,12 +329,43 @@ func input(req *Request, p *prepared, m backends.Mode, settings QualitySettings)
 func decodeImage(ctx context.Context, data []byte, r io.Reader, decoded image.Image, lim imagecheck.Limits) (image.Image, imagecheck.Info, error) {
 	if decoded != nil {
 		b := decoded.Bounds()
+		if err := checkDecodedSize(b.Dx(), b.Dy(), lim); err != nil {
+			return nil, imagecheck.Info{}, err
+		}
 		return decoded, imagecheck.Info{Width: b.Dx(), Height: b.Dy(), Orientation: 1, Frames: 1}, nil
 	}
 	if data != nil {
 		r = bytes.NewReader(data)
 	}
 	return imagecheck.Decode(ctx, r, lim)
+}
+
+// checkDecodedSize holds an already decoded image to the pixel limits that encoded ones meet in
+// imagecheck (MaxSide and MaxPixels, their defaults for zero fields), so that an image such as an
+// image.Uniform, whose bounds are nearly infinite, fails with a typed error instead of an
+// impossible allocation. The errors are *imagecheck.LimitError values, matching
+// imagecheck.ErrDimensions and imagecheck.ErrTooLarge.
+func checkDecodedSize(w, h int, lim imagecheck.Limits) error {
+	maxSide, maxPixels := lim.MaxSide, lim.MaxPixels
+	if maxSide <= 0 {
+		maxSide = imagecheck.DefaultMaxSide
+	}
+	if maxPixels <= 0 {
+		maxPixels = imagecheck.DefaultMaxPixels
+	}
+	var errs []error
+	for _, side := range []struct {
+		name string
+		v    int
+	}{{"width", w}, {"height", h}} {
+		if side.v > maxSide {
+			errs = append(errs, &imagecheck.LimitError{Name: side.name, Value: int64(side.v), Max: int64(maxSide)})
+		}
+	}
+	if px := int64(w) * int64(h); px > maxPixels {
+		errs = append(errs, &imagecheck.LimitError{Name: "pixels", Value: px, Max: maxPixels})
+	}
+	return errors.Join(errs...)
 }
 
 // wantsColor reports whether the colour plane must be prepared for a request in mode m: for the

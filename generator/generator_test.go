@@ -221,10 +221,18 @@ func TestGenerateImageErrors(t *testing.T) {
 		{"empty", Request{Image: []byte{}}, imagecheck.ErrEmpty},
 		{"too many pixels", Request{Image: data, Limits: imagecheck.Limits{MaxPixels: 1000}}, imagecheck.ErrTooLarge},
 		{"corrupt depth map", Request{Image: data, DepthMap: truncated}, imagecheck.ErrCorrupt},
+		{"unbounded decoded image", Request{Decoded: image.NewUniform(color.White)}, imagecheck.ErrTooLarge},
+		{"wide decoded image", Request{Decoded: image.NewGray(image.Rect(0, 0, 3000, 2)), Limits: imagecheck.Limits{MaxSide: 2048}}, imagecheck.ErrDimensions},
+		{"large decoded depth map", Request{Image: data, DepthMapImage: image.NewGray(image.Rect(0, 0, 600, 600)), Limits: imagecheck.Limits{MaxPixels: 300_000}}, imagecheck.ErrTooLarge},
 	} {
 		_, err := g.Generate(context.Background(), c.req)
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want one wrapping %v", c.name, err, c.want)
+		}
+		if strings.HasPrefix(c.name, "corrupt depth") || strings.HasPrefix(c.name, "large decoded depth") {
+			if !strings.HasPrefix(err.Error(), "generator: depth map: ") {
+				t.Errorf("%s: err = %v, want it to name the depth map", c.name, err)
+			}
 		}
 	}
 	// Request problems come first, all of them, before anything is decoded.
