@@ -32,7 +32,8 @@
 // # Decoders
 //
 // PNG, JPEG and GIF use the standard library, WebP, BMP and TIFF
-// golang.org/x/image. Nothing is registered with image.RegisterFormat: the
-// package dispatches on its own detection, so importing it changes nothing
-// for image.Decode elsewhere in a program.
+// golang.org/x/image. The package dispatches on its own magic-byte detection
+// and registers nothing itself; note only that the x/image decoders it
+// imports register "webp", "bmp" and "tiff" with image.Decode in their init
+// functions, as they do for any program that imports them.
 package imagecheck

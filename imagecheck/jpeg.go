@@ -99,7 +99,7 @@ func parseJPEG(s *source) (header, error) {
 
 // jpegFrame reads a SOF0/1/2 segment body of n bytes.
 func jpegFrame(h *header, s *source, seg []byte, n int, m byte, adobe bool, transform byte, jfif bool) error {
-	if n < 6 {
+	if n < 6 || n > len(seg) {
 		return corruptf("jpeg: frame header of %d bytes", n)
 	}
 	d := seg[:n]
