@@ -144,13 +144,25 @@ func jpegFrame(h *header, s *source, seg []byte, n int, m byte, adobe bool, tran
 	return nil
 }
 
-// jpegComplete reports whether data holds a complete JPEG stream: the marker
-// walk after the frame header, through every scan's entropy-coded data
-// (where 0xFF is always followed by 0x00 or a RSTn marker), reaches EOI.
-// The standard decoder returns truncated progressive JPEGs without error, so
-// Decode uses this to reject them as corrupt rather than return a partly grey
-// image.
+// jpegComplete reports whether data holds a complete JPEG stream. It walks
+// the markers through every scan's entropy-coded data (where 0xFF is always
+// followed by 0x00 or a RSTn marker) to EOI, and requires the scans to cover
+// every coefficient (0 to 63) of every frame component: in a progressive
+// frame through the first scans of spectral selection (Ah = 0; refinement
+// scans are optional), in a sequential frame by naming the component in a
+// scan. ITU-T T.81 annex G.1.1.1 describes the scan parameters.
+//
+// The standard decoder returns truncated JPEGs, progressive ones especially,
+// without error as partly grey images, so Decode uses this to reject them as
+// corrupt.
 func jpegComplete(data []byte) bool {
+	var (
+		ids         [4]byte
+		cover       [4]uint64
+		nc          int
+		progressive bool
+		sawFrame    bool
+	)
 	i := 2
 	for i+1 < len(data) {
 		if data[i] != 0xFF {
@@ -163,6 +175,14 @@ func jpegComplete(data []byte) bool {
 			i-- // fill byte: the next 0xFF starts the marker
 			continue
 		case m == 0xD9:
+			if !sawFrame {
+				return false
+			}
+			for c := 0; c < nc; c++ {
+				if cover[c] != ^uint64(0) {
+					return false
+				}
+			}
 			return true
 		case m == 0x01 || m >= 0xD0 && m <= 0xD7:
 			continue
@@ -171,12 +191,44 @@ func jpegComplete(data []byte) bool {
 			return false
 		}
 		n := int(binary.BigEndian.Uint16(data[i : i+2]))
-		if n < 2 {
+		if n < 2 || i+n > len(data) {
 			return false
 		}
+		seg := data[i+2 : i+n]
 		i += n
-		if m != 0xDA {
+		switch m {
+		case 0xC0, 0xC1, 0xC2:
+			if sawFrame || len(seg) < 6 || int(seg[5]) > len(ids) || len(seg) < 6+3*int(seg[5]) {
+				return false
+			}
+			sawFrame, progressive, nc = true, m == 0xC2, int(seg[5])
+			for c := 0; c < nc; c++ {
+				ids[c] = seg[6+3*c]
+			}
 			continue
+		case 0xDA:
+		default:
+			continue
+		}
+		// Scan header: Ns, Ns×(Cs, Td/Ta), Ss, Se, Ah/Al.
+		if !sawFrame || len(seg) < 1 || len(seg) < 1+2*int(seg[0])+3 {
+			return false
+		}
+		ns := int(seg[0])
+		ss, se, ah := int(seg[1+2*ns]), int(seg[2+2*ns]), seg[3+2*ns]>>4
+		var band uint64
+		switch {
+		case !progressive:
+			band = ^uint64(0)
+		case ah == 0 && ss <= se && se <= 63:
+			band = (^uint64(0) >> (63 - se)) &^ (1<<ss - 1)
+		}
+		for k := 0; k < ns; k++ {
+			for c := 0; c < nc; c++ {
+				if ids[c] == seg[1+2*k] {
+					cover[c] |= band
+				}
+			}
 		}
 		// Entropy-coded data: find the next marker that is not a stuffed
 		// zero or a restart marker.
