@@ -65,8 +65,10 @@ func Decode(ctx context.Context, r io.Reader, lim Limits) (image.Image, Info, er
 // failures into this package's errors.
 func decodeBytes(ctx context.Context, info Info, data []byte) (img image.Image, err error) {
 	f := info.Format
-	if f == JPEG && !jpegComplete(data) {
-		return nil, corruptf("jpeg: no EOI marker after the scans: truncated")
+	if f == JPEG {
+		if err := jpegComplete(data); err != nil {
+			return nil, err
+		}
 	}
 	defer func() {
 		if p := recover(); p != nil {

@@ -800,3 +800,18 @@ func TestPanicRecovered(t *testing.T) {
 type panicCtx struct{ context.Context }
 
 func (panicCtx) Err() error { panic("boom") }
+
+// TestJPEGScanBomb: a JPEG that repeats a scan hundreds of times is refused
+// before the decoder makes a pass over the image for each one.
+func TestJPEGScanBomb(t *testing.T) {
+	data := readTestdata(t, "video-001.progressive.jpeg")
+	last := bytes.LastIndex(data, []byte{0xFF, 0xDA})
+	scan := data[last : len(data)-2]
+	bomb := append([]byte{}, data[:len(data)-2]...)
+	for i := 0; i < maxJPEGScans; i++ {
+		bomb = append(bomb, scan...)
+	}
+	bomb = append(bomb, 0xFF, 0xD9)
+	_, _, err := Decode(context.Background(), bytes.NewReader(bomb), Limits{})
+	onlySentinels(t, err, ErrUnsupportedFormat)
+}

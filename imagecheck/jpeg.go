@@ -144,7 +144,12 @@ func jpegFrame(h *header, s *source, seg []byte, n int, m byte, adobe bool, tran
 	return nil
 }
 
-// jpegComplete reports whether data holds a complete JPEG stream. It walks
+// maxJPEGScans bounds the scans of a JPEG that Decode accepts.
+const maxJPEGScans = 256
+
+var errIncomplete = corruptf("jpeg: incomplete: no EOI after scans covering every component")
+
+// jpegComplete returns nil when data holds a complete JPEG stream. It walks
 // the markers through every scan's entropy-coded data (where 0xFF is always
 // followed by 0x00 or a RSTn marker) to EOI, and requires the scans to cover
 // every coefficient (0 to 63) of every frame component: in a progressive
@@ -154,9 +159,12 @@ func jpegFrame(h *header, s *source, seg []byte, n int, m byte, adobe bool, tran
 //
 // The standard decoder returns truncated JPEGs, progressive ones especially,
 // without error as partly grey images, so Decode uses this to reject them as
-// corrupt.
-func jpegComplete(data []byte) bool {
+// corrupt. It also refuses more than maxJPEGScans scans: each scan of a
+// progressive image is a pass over all of its blocks, so a small file with
+// thousands of scans would cost minutes of CPU (encoders write about 10).
+func jpegComplete(data []byte) error {
 	var (
+		scans       int
 		ids         [4]byte
 		cover       [4]uint64
 		nc          int
@@ -166,7 +174,7 @@ func jpegComplete(data []byte) bool {
 	i := 2
 	for i+1 < len(data) {
 		if data[i] != 0xFF {
-			return false
+			return errIncomplete
 		}
 		m := data[i+1]
 		i += 2
@@ -176,30 +184,30 @@ func jpegComplete(data []byte) bool {
 			continue
 		case m == 0xD9:
 			if !sawFrame {
-				return false
+				return errIncomplete
 			}
 			for c := 0; c < nc; c++ {
 				if cover[c] != ^uint64(0) {
-					return false
+					return errIncomplete
 				}
 			}
-			return true
+			return nil
 		case m == 0x01 || m >= 0xD0 && m <= 0xD7:
 			continue
 		}
 		if i+2 > len(data) {
-			return false
+			return errIncomplete
 		}
 		n := int(binary.BigEndian.Uint16(data[i : i+2]))
 		if n < 2 || i+n > len(data) {
-			return false
+			return errIncomplete
 		}
 		seg := data[i+2 : i+n]
 		i += n
 		switch m {
 		case 0xC0, 0xC1, 0xC2:
 			if sawFrame || len(seg) < 6 || int(seg[5]) > len(ids) || len(seg) < 6+3*int(seg[5]) {
-				return false
+				return errIncomplete
 			}
 			sawFrame, progressive, nc = true, m == 0xC2, int(seg[5])
 			for c := 0; c < nc; c++ {
@@ -207,12 +215,15 @@ func jpegComplete(data []byte) bool {
 			}
 			continue
 		case 0xDA:
+			if scans++; scans > maxJPEGScans {
+				return unsupportedf("jpeg: more than %d scans", maxJPEGScans)
+			}
 		default:
 			continue
 		}
 		// Scan header: Ns, Ns×(Cs, Td/Ta), Ss, Se, Ah/Al.
 		if !sawFrame || len(seg) < 1 || len(seg) < 1+2*int(seg[0])+3 {
-			return false
+			return errIncomplete
 		}
 		ns := int(seg[0])
 		ss, se, ah := int(seg[1+2*ns]), int(seg[2+2*ns]), seg[3+2*ns]>>4
@@ -234,11 +245,11 @@ func jpegComplete(data []byte) bool {
 		// zero or a restart marker.
 		for {
 			if i >= len(data) {
-				return false
+				return errIncomplete
 			}
 			k := bytes.IndexByte(data[i:], 0xFF)
 			if k < 0 || i+k+1 >= len(data) {
-				return false
+				return errIncomplete
 			}
 			i += k
 			nx := data[i+1]
@@ -249,5 +260,5 @@ func jpegComplete(data []byte) bool {
 			break
 		}
 	}
-	return false
+	return errIncomplete
 }
