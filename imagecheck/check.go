@@ -282,8 +282,11 @@ func check(r io.Reader, lim Limits) (Info, error) {
 		case errors.As(perr, &ioe):
 			return h.info, perr
 		case errors.Is(perr, errTruncated):
-			if sizeErr != nil || s.cr.n > lim.MaxBytes {
-				return h.info, withSize(over(max(size, s.cr.n)))
+			if sizeErr != nil {
+				return h.info, sizeErr
+			}
+			if s.cr.n > lim.MaxBytes {
+				return h.info, over(s.cr.n)
 			}
 			return h.info, corruptf("%s: %v at byte %d", f, errTruncated, s.pos())
 		}

@@ -182,6 +182,13 @@ func TestLimitErrors(t *testing.T) {
 	if !errors.As(err, &le) || le.Name != "frames" || le.Value != 6 || le.Max != 5 {
 		t.Errorf("frames: %v (%+v)", err, le)
 	}
+	// A GIF walk cut by MaxBytes reports the size, once, not a truncation.
+	for _, r := range []io.Reader{bytes.NewReader(animGIF(t, 20, 8, 8, false)), onlyReader{bytes.NewReader(animGIF(t, 20, 8, 8, false))}} {
+		_, err = Check(r, Limits{MaxBytes: 100})
+		if !errors.As(err, &le) || le.Name != "bytes" || errors.As(err, &m) || errors.Is(err, ErrCorrupt) {
+			t.Errorf("GIF over MaxBytes: %v", err)
+		}
+	}
 	// A reader that cannot seek is read to MaxBytes+1 and no further.
 	data := mustPNG(t, quadrants(32, 24))
 	cr := &countReader{r: bytes.NewReader(data)}
