@@ -192,14 +192,15 @@ func check(r io.Reader, lim Limits) (Info, error) {
 			if _, err := sk.Seek(cur, io.SeekStart); err != nil {
 				return Info{}, &ioError{err}
 			}
-			size = max(end-cur, 0)
-			if a, ok := r.(io.ReaderAt); ok {
-				ra, base = a, cur
+			// A size of 0 may be a file that does not know its size
+			// (/proc): read it as a stream.
+			if end > cur {
+				size = end - cur
+				if a, ok := r.(io.ReaderAt); ok {
+					ra, base = a, cur
+				}
 			}
 		}
-	}
-	if size == 0 {
-		return Info{}, ErrEmpty
 	}
 	s := &source{size: size}
 	s.cr.r = io.LimitReader(r, lim.MaxBytes+1)

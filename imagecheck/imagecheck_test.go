@@ -96,6 +96,7 @@ func TestBadInput(t *testing.T) {
 		{"GIF over MaxFrames", tooManyFrames, Limits{}, []error{ErrTooLarge}},
 		{"GIF over a small MaxFrames", animGIF(t, 6, 8, 8, false), Limits{MaxFrames: 5}, []error{ErrTooLarge}},
 		{"over MaxBytes", goodPNG, Limits{MaxBytes: 64}, []error{ErrTooLarge}},
+		{"huge MaxBytes is not an overflow", []byte("abc"), Limits{MaxBytes: 1<<63 - 1}, []error{ErrUnsupportedFormat}},
 		{"over MaxBytes and MaxSide", goodPNG, Limits{MaxBytes: 64, MaxSide: 16}, []error{ErrTooLarge, ErrDimensions}},
 		{"format not allowed", goodPNG, Limits{Formats: []Format{JPEG, WebP}}, []error{ErrUnsupportedFormat}},
 		{"BigTIFF", []byte("II+\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"), Limits{}, []error{ErrUnsupportedFormat}},
