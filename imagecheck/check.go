@@ -279,15 +279,15 @@ func check(r io.Reader, lim Limits) (Info, error) {
 	}
 	if perr != nil {
 		var ioe *ioError
-		switch {
-		case errors.As(perr, &ioe):
+		if errors.As(perr, &ioe) {
 			return h.info, perr
-		case errors.Is(perr, errTruncated):
+		}
+		if sizeErr == nil && s.cr.n > lim.MaxBytes {
+			sizeErr = over(s.cr.n) // a stream that reached the cut
+		}
+		if errors.Is(perr, errTruncated) {
 			if sizeErr != nil {
-				return h.info, sizeErr
-			}
-			if s.cr.n > lim.MaxBytes {
-				return h.info, over(s.cr.n)
+				return h.info, sizeErr // the end was our cut, not the file's
 			}
 			return h.info, corruptf("%s: %v at byte %d", f, errTruncated, s.pos())
 		}

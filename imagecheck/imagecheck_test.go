@@ -190,6 +190,14 @@ func TestLimitErrors(t *testing.T) {
 			t.Errorf("GIF over MaxBytes: %v", err)
 		}
 	}
+	// So does a TIFF whose values lie past the cut.
+	tif := tiffRGB(quadrants(32, 24), binary.BigEndian, 0)
+	for _, r := range []io.Reader{bytes.NewReader(tif), onlyReader{bytes.NewReader(tif)}} {
+		_, err = Check(r, Limits{MaxBytes: 100})
+		if !errors.As(err, &le) || le.Name != "bytes" || errors.As(err, &m) || errors.Is(err, ErrCorrupt) {
+			t.Errorf("TIFF over MaxBytes: %v", err)
+		}
+	}
 	// A reader that cannot seek is read to MaxBytes+1 and no further.
 	data := mustPNG(t, quadrants(32, 24))
 	cr := &countReader{r: bytes.NewReader(data)}
