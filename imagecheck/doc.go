@@ -4,7 +4,7 @@
 //
 // # The safe path
 //
-// Never hand uploaded bytes straight to image.Decode: a 200-byte PNG can
+// Never hand uploaded bytes straight to image.Decode: an 80-byte PNG can
 // declare 100,000×100,000 pixels and make the decoder allocate 40 GB, and a
 // truncated JPEG decodes "successfully" into a partly grey picture. Instead:
 //
