@@ -831,3 +831,34 @@ func TestJPEGScanBomb(t *testing.T) {
 	_, _, err := Decode(context.Background(), bytes.NewReader(bomb), Limits{})
 	onlySentinels(t, err, ErrUnsupportedFormat)
 }
+
+// TestReaderKinds: the same verdict from a file, a seekable buffer and a
+// plain stream, for Check and Decode.
+func TestReaderKinds(t *testing.T) {
+	for _, name := range []string{"coffee.jpg", "video-001.tiff", "yellow_rose.lossy-with-alpha.webp"} {
+		data := readTestdata(t, name)
+		f, err := os.Open(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Check(bytes.NewReader(data), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for kind, r := range map[string]io.Reader{"file": f, "stream": onlyReader{bytes.NewReader(data)}} {
+			if got, err := Check(r, Limits{}); err != nil || got != want {
+				t.Errorf("%s from a %s: Check = %+v, %v; want %+v", name, kind, got, err, want)
+			}
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		for kind, r := range map[string]io.Reader{"file": f, "stream": onlyReader{bytes.NewReader(data)}} {
+			img, got, err := Decode(context.Background(), r, Limits{})
+			if err != nil || got != want || img.Bounds().Dx() != want.Width {
+				t.Errorf("%s from a %s: Decode = %+v, %v", name, kind, got, err)
+			}
+		}
+		f.Close()
+	}
+}
