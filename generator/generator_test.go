@@ -22,11 +22,11 @@ import (
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
-// fakeBackend records the Inputs it gets and returns a cuboid the size of the image frame, depth
-// deep; it can also block until cancelled, or return a broken mesh.
+// fakeBackend records the last Input it gets and returns a cuboid the size of the image frame,
+// 3 mm deep; it can also block until cancelled, or return a broken mesh.
 type fakeBackend struct {
 	mu      sync.Mutex
-	inputs  []*backends.Input
+	input   *backends.Input
 	block   bool
 	started chan struct{}
 	broken  func(m *mesh.Mesh) *mesh.Mesh
@@ -45,7 +45,7 @@ func (f *fakeBackend) Close() error {
 func (f *fakeBackend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
 	f.mu.Lock()
 	c := *in
-	f.inputs = append(f.inputs, &c)
+	f.input = &c
 	f.mu.Unlock()
 	progress.Report("fake-a", 0)
 	progress.Report("fake-a", 0.5)
@@ -65,7 +65,7 @@ func (f *fakeBackend) Reconstruct(ctx context.Context, in *backends.Input, progr
 func (f *fakeBackend) last() *backends.Input {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.inputs[len(f.inputs)-1]
+	return f.input
 }
 
 func readSample(t testing.TB, name string) []byte {
@@ -393,7 +393,7 @@ type frameBackend struct{ fakeBackend }
 func (f *frameBackend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
 	c := *in
 	f.mu.Lock()
-	f.inputs = append(f.inputs, &c)
+	f.input = &c
 	f.mu.Unlock()
 	w, h := float64(in.Width)*in.PixelSize, float64(in.Height)*in.PixelSize
 	return mesh.Cuboid([3]float32{float32(w / 4), float32(h / 4), 1}, [3]float32{float32(3 * w / 4), float32(3 * h / 4), 5}), nil
