@@ -10,7 +10,7 @@ import (
 
 // axisMap holds the area-averaging weights along one axis from src cells to dst cells (area
 // sampling with a box filter, separable in X and Y: Wolberg, "Digital Image Warping", IEEE
-// Computer Society Press 1990, §6.3 and §7.3): each
+// Computer Society Press 1990, on area sampling and separable filters): each
 // destination cell covers src/dst source cells, and each source cell contributes the length of
 // its overlap with that span, divided by the span. Overlaps are computed in integers (units of
 // 1/dst of a source cell), so the weights are exact rationals and independent of rounding order.
