@@ -53,6 +53,7 @@ import (
 	"image"
 	"io"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -87,7 +88,7 @@ const (
 type Config struct {
 	// Backend is "auto" (or ""): the CUDA backend where a GPU answers, else the CPU one;
 	// "cpu"; or "cuda", which fails with an error wrapping backends.ErrUnavailable where there
-	// is no GPU.
+	// is no GPU. Case does not matter.
 	Backend string
 	// Custom, when not nil, is the backend to use; Backend must then be empty. The Generator does
 	// not close it: it stays the caller's.
@@ -113,7 +114,7 @@ func New(cfg Config) (*Generator, error) {
 		}
 		return &Generator{backend: cfg.Custom}, nil
 	}
-	switch cfg.Backend {
+	switch strings.ToLower(strings.TrimSpace(cfg.Backend)) {
 	case "", BackendAuto:
 		b, err := openCUDA()
 		if err == nil {

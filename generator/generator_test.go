@@ -3,7 +3,9 @@ package generator
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -434,5 +436,48 @@ func TestPlacementOutlineModes(t *testing.T) {
 	g, _ = New(Config{Backend: BackendCPU})
 	if _, err := g.Generate(context.Background(), Request{Image: data, Mode: Extrude, Quality: Draft}); err != nil && !errors.Is(err, backends.ErrUnsupportedMode) {
 		t.Errorf("extrude on the CPU backend: err = %v; want success or ErrUnsupportedMode", err)
+	}
+}
+
+// pngWithOrientation returns img as a PNG with an eXIf chunk giving EXIF orientation o.
+func pngWithOrientation(t *testing.T, img image.Image, o byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	exif := []byte{'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, o, 0, 0, 0, 0, 0, 0}
+	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(exif)))
+	chunk = append(chunk, "eXIf"...)
+	chunk = append(chunk, exif...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
+	data := buf.Bytes()
+	const afterIHDR = 8 + 25
+	return append(append(append([]byte(nil), data[:afterIHDR]...), chunk...), data[afterIHDR:]...)
+}
+
+// TestUpright checks that an image is turned upright per its EXIF orientation before anything
+// else: a 40×20 image stored with orientation 6 (turn 90° clockwise to view) becomes 20×40, and
+// its stored top-left pixel ends at the top-right.
+func TestUpright(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 40, 20))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	img.SetGray(0, 0, color.Gray{0})
+	g, f := newFake(t)
+	res, err := g.Generate(context.Background(), Request{Image: pngWithOrientation(t, img, 6), Mode: Relief, Width: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := f.last()
+	if r := res.Report.Image; r.Orientation != 6 || r.Width != 20 || r.Height != 40 || in.Width != 20 || in.Height != 40 {
+		t.Fatalf("image report %+v, input %d×%d; want orientation 6, 20×40", r, in.Width, in.Height)
+	}
+	if s := res.Report.Size; s[0] != 20 || s[1] != 40 {
+		t.Errorf("size %v, want 20 × 40 mm", s)
+	}
+	if in.Luminance[19] != 0 || in.Luminance[0] != 1 {
+		t.Errorf("the dark pixel is not at the top-right: row 0 = %v", in.Luminance[:20])
 	}
 }
