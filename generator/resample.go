@@ -53,6 +53,7 @@ func resample(ctx context.Context, srcW, srcH, dstW, dstH, nch int, newRow func(
 		out[c] = make([]float32, dstW*dstH)
 	}
 	workers := min(runtime.GOMAXPROCS(0), max(1, dstH/8))
+	identity := srcW == dstW && srcH == dstH
 	var rowsRead atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	for k := range workers {
@@ -74,6 +75,19 @@ func resample(ctx context.Context, srcW, srcH, dstW, dstH, nch int, newRow func(
 					return err
 				}
 				read(y, src, y >= ownLo && y < ownHi)
+				if identity {
+					// Same size: every weight is 1, so the row is copied.
+					for c := range nch {
+						o := out[c][y*dstW : y*dstW+dstW : y*dstW+dstW]
+						for i := range o {
+							o[i] = src[i*nch+c]
+						}
+					}
+					if done != nil {
+						done(rowsRead.Add(1))
+					}
+					continue
+				}
 				// Horizontal pass into tmp.
 				for i := range dstW {
 					ws := xm.w[xm.off[i] : xm.off[i]+xm.hi[i]-xm.lo[i]]
