@@ -252,6 +252,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	enc := json.NewEncoder(stdout)
 	status := exitOK
 	for i, in := range o.inputs {
+		if ctx.Err() != nil {
+			fmt.Fprintf(stderr, "img2mesh: interrupted; %d inputs not converted\n", len(o.inputs)-i)
+			return exitFailed
+		}
 		start := time.Now()
 		res, err := convert(ctx, g, o, in, paths[i], format, stderr)
 		if err != nil {
