@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"hash/crc32"
 	"image"
@@ -138,6 +139,10 @@ func TestGenerateFake(t *testing.T) {
 	}
 	if !slices.IsSorted(fracs) || fracs[0] < 0 || fracs[len(fracs)-1] != 1 {
 		t.Errorf("progress fractions not monotone in 0..1 ending at 1: %v", fracs)
+	}
+	js, err := json.Marshal(r)
+	if err != nil || !bytes.Contains(js, []byte(`"mode":"relief"`)) || !bytes.Contains(js, []byte(`"size_mm":[80,80,3]`)) {
+		t.Errorf("report JSON: %s, %v", js, err)
 	}
 }
 
