@@ -22,7 +22,7 @@ import (
 
 // tileSide is the target side of a tile in samples. It is a variable so that tests can tile
 // small grids.
-var tileSide = 640
+var tileSide = 256
 
 // surface is a triangulated top surface: vertices in grid coordinates and positively oriented
 // triangles (three vertex indices each).
