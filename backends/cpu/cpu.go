@@ -1,14 +1,37 @@
 // Package cpu is orfeas's reference backend: every mode in pure Go, deterministic, on all cores.
 //
-// Reliefs and flat lithophanes are heightfields: one sample per pixel, triangulated adaptively by
-// greedy insertion with Delaunay flips (Garland and Heckbert 1995) until every sample lies within
-// the tolerance of the surface, then closed with walls and a flat bottom. Curved lithophanes are a
-// regular grid bent around the Z axis.
+// # Reliefs and flat lithophanes
 //
-// Sampling: a W×H image becomes a W×H grid of samples whose first and last rows and columns lie on
-// the model's edges, so the model is exactly W·PixelSize × H·PixelSize mm and every pixel value is
-// a vertex height where the triangulation keeps that sample. Samples are therefore spaced
+// Both are heightfields: one sample per pixel, triangulated adaptively by greedy insertion with
+// Delaunay flips (Garland and Heckbert 1995) until every sample lies within the tolerance of the
+// surface (Input.Tolerance in mm; when 0, 1 % of the relief depth or of the lithophane's thickness
+// range) or until the face budget is spent, then closed with vertical walls and a flat bottom on
+// Z = 0. ReconstructReport returns the largest vertical error actually left at any sample.
+// Grids larger than about 256 samples a side are triangulated in tiles in parallel; the tiling
+// depends only on the grid's size, so the output is byte-identical for every GOMAXPROCS.
+//
+// Sampling: a W×H image becomes a W×H grid of samples whose first and last rows and columns lie
+// on the model's edges, so the model spans exactly X = [0, W·PixelSize] and Y = [0, H·PixelSize]
+// and every pixel value is a possible vertex height. Samples are therefore spaced
 // W·PixelSize/(W−1) mm apart, a stretch of 1/(W−1) over pixel-centre spacing (0.1 % at 1024 px).
+//
+// A relief's height comes from the depth map when there is one, else from the luminance (bright is
+// high, or dark with Invert); it is smoothed (Smooth, px), stretched to the full 0…1 range over the
+// foreground, raised to Gamma and scaled: z = Base + Depth·h. With UseMask, background pixels
+// (Mask < 0.5) stay at Base. A frame (FrameWidth mm) is drawn over the image's outer band at
+// Base + FrameHeight, so the model keeps the image's size.
+//
+// A lithophane is MinThickness thick where the image is white and MaxThickness where it is black,
+// linear in luminance; Mirror flips it left to right. Its frame, like the relief's, covers the
+// image's outer FrameWidth mm at MaxThickness.
+//
+// # Curved lithophanes
+//
+// A Cylinder lithophane is bent around the Z axis, the image outside and a smooth inside of radius
+// width/arc, standing on Z = 0 with the arc centred on −Y. A 360° ring closes on itself (genus 1);
+// a shorter arc has flat end caps. Its outside is a regular grid of every k-th sample, with the
+// smallest k that fits the face budget, because an adaptive triangulation's long edges would cut
+// the chords of the curve.
 //
 // Extrude and inflate are not implemented yet: Reconstruct reports backends.ErrUnsupportedMode.
 package cpu

@@ -335,3 +335,27 @@ func TestProgress(t *testing.T) {
 		}
 	}
 }
+
+func TestTinyImages(t *testing.T) {
+	for _, size := range [][2]int{{2, 2}, {2, 50}, {50, 2}, {3, 3}} {
+		for _, mode := range []string{"relief", "flat", "arc", "ring"} {
+			in := bumpInput(size[0], size[1])
+			switch mode {
+			case "flat", "arc", "ring":
+				in.Mode = backends.Lithophane
+			}
+			if mode == "arc" || mode == "ring" {
+				in.Lithophane.Shape = backends.Cylinder
+				in.Lithophane.Arc = map[string]float64{"arc": 120, "ring": 360}[mode]
+			}
+			m, err := New().Reconstruct(context.Background(), in, nil)
+			if err != nil {
+				t.Fatalf("%v %s: %v", size, mode, err)
+			}
+			top := m.Topology()
+			if !top.Closed() || !top.Outward {
+				t.Errorf("%v %s: %+v", size, mode, top)
+			}
+		}
+	}
+}
