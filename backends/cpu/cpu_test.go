@@ -323,15 +323,24 @@ func TestProgress(t *testing.T) {
 			stages = append(stages, s)
 		}
 	}
-	if _, err := New().Reconstruct(context.Background(), cameraInput(t, 64), progress); err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"height", "triangulate", "walls"}; !slices.Equal(stages, want) {
-		t.Errorf("stages %v, want %v", stages, want)
-	}
-	for s, f := range last {
-		if f != 1 {
-			t.Errorf("stage %s ended at %v", s, f)
+	withTiles(t, 30)
+	for _, shape := range []backends.LithophaneShape{"", backends.Flat, backends.Cylinder} {
+		stages, last = nil, map[string]float64{}
+		in := cameraInput(t, 64)
+		if shape != "" {
+			in.Mode = backends.Lithophane
+			in.Lithophane.Shape = shape
+		}
+		if _, err := New().Reconstruct(context.Background(), in, progress); err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"height", "triangulate", "walls"}; !slices.Equal(stages, want) {
+			t.Errorf("%q: stages %v, want %v", shape, stages, want)
+		}
+		for s, f := range last {
+			if f != 1 {
+				t.Errorf("%q: stage %s ended at %v", shape, s, f)
+			}
 		}
 	}
 }

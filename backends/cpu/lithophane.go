@@ -197,6 +197,7 @@ func cylinder(ctx context.Context, in *backends.Input, g grid, arcDeg float64, p
 		strips = nx
 	}
 	face := func(a, b, c uint32) { m.Faces = append(m.Faces, [3]uint32{a, b, c}) }
+	progress.Report("triangulate", 1)
 	progress.Report("walls", 0)
 	for c := range strips {
 		d := (c + 1) % nx
@@ -243,7 +244,6 @@ func cylinder(ctx context.Context, in *backends.Input, g grid, arcDeg float64, p
 		}
 	}
 	progress.Report("walls", 1)
-	progress.Report("triangulate", 1)
 	rep := Report{Grid: [2]int{nx, ny}, Step: k, Faces: len(m.Faces), Vertices: len(m.Positions)}
 	rep.BudgetReached = in.FaceBudget > 0 && rep.Faces > in.FaceBudget
 	return m, rep, nil
