@@ -383,43 +383,50 @@ func (t *tin) scan(id int32) {
 	gx := ((zb-za)*float64(cy-ay) - (zc-za)*float64(by-ay)) / area
 	gy := ((zc-za)*float64(bx-ax) - (zb-za)*float64(cx-ax)) / area
 
-	// Inside means on the left of (or on) each directed edge p→q: with d = q − p, that is
-	// d.y·x ≤ d.x·(y − p.y) + d.y·p.x, a bound x ≤ or ≥ p.x + (d.x/d.y)·(y − p.y) on each row.
-	// The bound is computed in float64 and rounded with a margin of 1e-7: it is exact, because a
-	// bound that is not an integer is at least 1/|d.y| ≥ 2^-15 away from one, and the rounding
-	// error is below 2^-35.
+	// Rows are spanned between the long edge (from the lowest to the highest vertex in y) and
+	// one of the two short edges. A row's bound x = p.x + (d.x/d.y)·(y − p.y) is computed in
+	// float64 and rounded inwards with a margin of 1e-7: that is exact, because a bound that is
+	// not an integer is at least 1/|d.y| ≥ 2^-15 away from one, and the rounding error is below
+	// 2^-35.
 	const eps = 1e-7
-	type edge struct {
-		px, py, slope float64
-		dy            int64
+	v := [3][2]int64{{ax, ay}, {bx, by}, {cx, cy}}
+	if v[1][1] < v[0][1] {
+		v[0], v[1] = v[1], v[0]
 	}
-	var edges [3]edge
-	for i, ed := range [3][4]int64{{ax, ay, bx - ax, by - ay}, {bx, by, cx - bx, cy - by}, {cx, cy, ax - cx, ay - cy}} {
-		edges[i] = edge{px: float64(ed[0]), py: float64(ed[1]), dy: ed[3]}
-		if ed[3] != 0 {
-			edges[i].slope = float64(ed[2]) / float64(ed[3])
-		} else {
-			// A horizontal edge admits only the rows on its inner side: dx·(y − py) ≥ 0.
-			edges[i].slope = float64(ed[2])
+	if v[2][1] < v[1][1] {
+		v[1], v[2] = v[2], v[1]
+	}
+	if v[1][1] < v[0][1] {
+		v[0], v[1] = v[1], v[0]
+	}
+	y0, ym, y2 := v[0][1], v[1][1], v[2][1]
+	slope := func(p, q [2]int64) float64 {
+		if q[1] == p[1] {
+			return 0
 		}
+		return float64(q[0]-p[0]) / float64(q[1]-p[1])
 	}
-	y0, y1 := min(ay, by, cy), max(ay, by, cy)
-	x0, x1 := float64(min(ax, bx, cx)), float64(max(ax, bx, cx))
+	longSlope, upSlope, downSlope := slope(v[0], v[2]), slope(v[0], v[1]), slope(v[1], v[2])
+	// The long edge is on the right when the middle vertex lies left of it.
+	longRight := (v[2][0]-v[0][0])*(v[1][1]-v[0][1])-(v[2][1]-v[0][1])*(v[1][0]-v[0][0]) > 0
+	lx0, ly0 := float64(v[0][0]), float64(v[0][1])
+	mx, my := float64(v[1][0]), float64(v[1][1])
 	best := -1.0
 	bestAt := 0
-	for y := y0; y <= y1; y++ {
+	for y := y0; y <= y2; y++ {
 		fy := float64(y)
-		lo, hi := x0, x1
-		for i := range edges {
-			ed := &edges[i]
-			switch {
-			case ed.dy > 0:
-				hi = min(hi, math.Floor(ed.px+ed.slope*(fy-ed.py)+eps))
-			case ed.dy < 0:
-				lo = max(lo, math.Ceil(ed.px+ed.slope*(fy-ed.py)-eps))
-			case ed.slope*(fy-ed.py) < 0:
-				lo, hi = 1, 0
-			}
+		xl := lx0 + longSlope*(fy-ly0)
+		var xs float64
+		if y < ym || (y == ym && ym > y0) {
+			xs = lx0 + upSlope*(fy-ly0)
+		} else {
+			xs = mx + downSlope*(fy-my)
+		}
+		var lo, hi float64
+		if longRight {
+			lo, hi = math.Ceil(xs-eps), math.Floor(xl+eps)
+		} else {
+			lo, hi = math.Ceil(xl-eps), math.Floor(xs+eps)
 		}
 		if lo > hi {
 			continue
