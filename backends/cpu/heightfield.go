@@ -14,7 +14,8 @@ import (
 // (github.com/fogleman/hmm) showed how plainly it can be written with flat half-edge arrays; this
 // is an independent Go implementation of the same idea.
 //
-// The triangulation starts with the two triangles of the sample rectangle. Every triangle knows
+// The triangulation starts with the two triangles of the sample rectangle (of one tile: see
+// tiles.go). Every triangle knows
 // the sample it covers with the largest vertical error (found by scan-converting the triangle over
 // the sample grid) and sits in a max-heap keyed by that error. Each step pops the worst triangle,
 // inserts its worst sample as a vertex, splits the triangle (or the two triangles sharing the edge
@@ -38,7 +39,7 @@ type grid struct {
 
 // tin is a triangulated irregular network over a grid, in half-edge form: triangle t has vertices
 // verts[3t..3t+2] in positive orientation (orient > 0 in grid coordinates); half-edge 3t+i runs
-// from verts[3t+i] to verts[3t+(i+1)%3] and opp holds its twin, or -1 on the grid's border.
+// from verts[3t+i] to verts[3t+(i+1)%3] and opp holds its twin, or -1 on the tile's border.
 type tin struct {
 	g   grid
 	tol float64
@@ -57,7 +58,7 @@ type tin struct {
 	inPend  []bool
 	heap    []heapItem
 	live    int // live triangles
-	border  int // vertices on the grid's border
+	border  int // vertices on the grid's outer border
 
 	workers  int
 	scanned  []int32       // scratch for the parallel scan
@@ -447,16 +448,6 @@ func (t *tin) scan(id int32) {
 	t.err[id] = max(best, 0)
 	t.cand[id] = int32(bestAt)
 }
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
-}
-
-func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }
 
 // maxError returns the largest error of any live triangle.
 func (t *tin) maxError() float64 {
