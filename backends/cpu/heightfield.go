@@ -60,6 +60,9 @@ type tin struct {
 	live    int // live triangles
 	border  int // vertices on the grid's outer border
 
+	x0, y0, x1, y1 int32  // the tile's rectangle
+	removed        []bool // vertices taken out again by decimate
+
 	workers  int
 	scanned  []int32       // scratch for the parallel scan
 	progress atomic.Uint64 // the top error's bits, for progress reports from another goroutine
@@ -68,7 +71,7 @@ type tin struct {
 // newTin triangulates the rectangle [x0, x1]×[y0, y1] of g with the given points on its sides
 // (grid coordinates, each strictly between two corners) and scans every triangle.
 func newTin(g grid, x0, y0, x1, y1 int32, side [][2]int32, tol float64, workers int) *tin {
-	t := &tin{g: g, tol: tol, workers: max(workers, 1)}
+	t := &tin{g: g, tol: tol, workers: max(workers, 1), x0: x0, y0: y0, x1: x1, y1: y1}
 	// A triangulation with every sample a vertex has about 2·w·h triangles.
 	est := min(2*int(x1-x0+1)*int(y1-y0+1), 1<<16)
 	t.verts = make([]int32, 0, 3*est)
@@ -371,7 +374,13 @@ func (t *tin) boxArea(id int32) int {
 // triangle's plane, and stores it with its error.
 func (t *tin) scan(id int32) {
 	e := 3 * id
-	a, b, c := t.verts[e], t.verts[e+1], t.verts[e+2]
+	t.err[id], t.cand[id] = t.scanTri(t.verts[e], t.verts[e+1], t.verts[e+2], math.Inf(1))
+}
+
+// scanTri returns the largest vertical distance between the samples of the positively oriented
+// triangle (a, b, c), edges included, and its plane, with the sample where it occurs. It stops
+// early, with some error above limit, once it has found one.
+func (t *tin) scanTri(a, b, c int32, limit float64) (float64, int32) {
 	ax, ay := int64(t.px[a]), int64(t.py[a])
 	bx, by := int64(t.px[b]), int64(t.py[b])
 	cx, cy := int64(t.px[c]), int64(t.py[c])
@@ -444,9 +453,11 @@ func (t *tin) scan(id int32) {
 			}
 			zp += gx
 		}
+		if best > limit {
+			break
+		}
 	}
-	t.err[id] = max(best, 0)
-	t.cand[id] = int32(bestAt)
+	return max(best, 0), int32(bestAt)
 }
 
 // maxError returns the largest error of any live triangle.
