@@ -16,7 +16,6 @@ import (
 // maxStar bounds the star of a vertex the decimation will try to remove.
 const maxStar = 24
 
-
 // decimate removes redundant interior vertices of t (never one on the tile's border, which its
 // neighbours share). It checks ctx every 256 vertices.
 func (t *tin) decimate(ctx context.Context) error {
