@@ -5,8 +5,10 @@
 // Both are heightfields: one sample per pixel, triangulated adaptively by greedy insertion with
 // Delaunay flips (Garland and Heckbert 1995) until every sample lies within the tolerance of the
 // surface (Input.Tolerance in mm; when 0, 1 % of the relief depth or of the lithophane's thickness
-// range) or until the face budget is spent, then closed with vertical walls and a flat bottom on
-// Z = 0. ReconstructReport returns the largest vertical error actually left at any sample.
+// range) or until the face budget is spent. When the tolerance was met, a decimation pass then
+// removes the vertices that later insertions made redundant (about a tenth of the triangles on a
+// photograph), still within the tolerance. The surface is closed with vertical walls and a flat
+// bottom on Z = 0. ReconstructReport returns the largest vertical error actually left at any sample.
 // Grids larger than about 256 samples a side are triangulated in tiles in parallel; the tiling
 // depends only on the grid's size, so the output is byte-identical for every GOMAXPROCS.
 //

@@ -23,6 +23,9 @@ import (
 // that changed. It stops when the worst error is within the tolerance or when the next step could
 // exceed the face budget.
 //
+// decimate.go then takes redundant vertices out again, and tiles.go runs large grids in parallel
+// tiles.
+//
 // Errors are measured at the samples: after triangulation every sample of the grid lies within
 // the tolerance of the surface above it. Triangles whose error is already within tolerance are
 // never queued, so the heap holds only the work left to do.
