@@ -94,7 +94,7 @@ type RepairReport struct {
 //     repeat the vertex set of an earlier face;
 //  3. make the winding consistent within each patch (OrientOutward), so hole boundaries chain;
 //  4. fill each hole bounded by at most MaxHoleEdges edges: ear clipping of the loop projected
-//     onto its Newell-normal plane, falling back to a fan around a new vertex at the loop's
+//     onto its Newell-normal plane, best-shaped ear first, falling back to a fan around a new vertex at the loop's
 //     centroid; fill triangles are wound against the boundary edges, so they agree with their
 //     neighbours, and never create a non-manifold edge, a duplicate or a degenerate face. A
 //     3-edge hole left by a zero-area sliver is closed by splitting the face across its longest
@@ -535,7 +535,8 @@ func (r *repairFiller) duplicatesNeighbour(a, b, c uint32) bool {
 }
 
 // earClip triangulates the polygon poly (in fill order) by ear clipping (Meisters 1975, "Polygons
-// have ears") in the plane of its Newell normal (Sutherland, Sproull & Schumacker 1974). An ear
+// have ears") in the plane of its Newell normal (Sutherland, Sproull & Schumacker 1974), clipping
+// the best-shaped ear first. An ear
 // is accepted only when it is convex, holds no other polygon vertex, is not degenerate in 3D and
 // its diagonal is not an edge of the mesh already, so the fill stays 2-manifold. It returns nil
 // when it finds no such triangulation; the edges it added are then withdrawn.
@@ -594,15 +595,36 @@ func (r *repairFiller) earClip(poly []uint32) [][3]uint32 {
 		}
 		return nil
 	}
+	type ear struct {
+		q float64
+		j int
+	}
+	var ears []ear
 	for len(idx) > 3 {
 		m := len(idx)
-		found := false
+		// Try the convex ears best first, by the shape of the triangle in 3D, so a fill is not a
+		// fan of slivers from one corner.
+		ears = ears[:0]
 		for j := range m {
 			ia, ib, ic := idx[(j+m-1)%m], idx[j], idx[(j+1)%m]
-			a, b, cc := pt[ia], pt[ib], pt[ic]
-			if cross2(a, b, cc) <= eps {
-				continue
+			if cross2(pt[ia], pt[ib], pt[ic]) > eps {
+				ears = append(ears, ear{repairTriQuality(pos[poly[ia]], pos[poly[ib]], pos[poly[ic]]), j})
 			}
+		}
+		slices.SortFunc(ears, func(x, y ear) int {
+			if x.q != y.q {
+				if x.q > y.q {
+					return -1
+				}
+				return 1
+			}
+			return x.j - y.j
+		})
+		found := false
+		for _, e := range ears {
+			j := e.j
+			ia, ib, ic := idx[(j+m-1)%m], idx[j], idx[(j+1)%m]
+			a, b, cc := pt[ia], pt[ib], pt[ic]
 			inside := false
 			for _, io := range idx {
 				if io == ia || io == ib || io == ic {
@@ -638,6 +660,16 @@ func (r *repairFiller) earClip(poly []uint32) [][3]uint32 {
 		return fail()
 	}
 	return append(tris, [3]uint32{va, vb, vc})
+}
+
+// repairTriQuality is 4√3·area over the sum of the squared edge lengths: 1 for an equilateral
+// triangle, 0 for a flat one.
+func repairTriQuality(a, b, c [3]float32) float64 {
+	l := dot64(sub64(b, a), sub64(b, a)) + dot64(sub64(c, b), sub64(c, b)) + dot64(sub64(a, c), sub64(a, c))
+	if !(l > 0) {
+		return 0
+	}
+	return 2 * math.Sqrt(3) * norm64(triCross(a, b, c)) / l
 }
 
 // fan fills the polygon with triangles around a new vertex at the mean of its vertices. Its
