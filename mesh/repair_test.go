@@ -332,16 +332,22 @@ func TestRepairDeterministic(t *testing.T) {
 }
 
 // repairFuzzMesh builds a small mesh from fuzz bytes: a vertex count, coordinates on a coarse
-// grid (so that coincidences, slivers and shared edges are common) and faces indexing them.
+// grid (so that coincidences, slivers and shared edges are common) or a finer one, and up to 200
+// faces indexing them at random.
 func repairFuzzMesh(data []byte) *Mesh {
 	if len(data) == 0 {
 		return &Mesh{}
 	}
 	nv := int(data[0])%40 + 3
+	// A first byte of 128 or more selects a finer grid of 256 steps per axis.
+	coord := func(b byte) float32 { return float32(b%16) / 4 }
+	if data[0] >= 128 {
+		coord = func(b byte) float32 { return (float32(b) - 128) / 7.3 }
+	}
 	data = data[1:]
 	m := &Mesh{}
 	for i := 0; i < nv && len(data) >= 3; i++ {
-		m.Positions = append(m.Positions, [3]float32{float32(data[0]%16) / 4, float32(data[1]%16) / 4, float32(data[2]%16) / 4})
+		m.Positions = append(m.Positions, [3]float32{coord(data[0]), coord(data[1]), coord(data[2])})
 		data = data[3:]
 	}
 	if len(m.Positions) == 0 {
@@ -378,6 +384,7 @@ func FuzzRepair(f *testing.F) {
 		b = binary.LittleEndian.AppendUint32(b, uint32(i*2654435761))
 	}
 	f.Add(b)
+	f.Add(append([]byte{200}, b...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m := repairFuzzMesh(data)
 		out, r, err := Repair(context.Background(), m, RepairOptions{})
@@ -468,5 +475,52 @@ func TestRepairFillAvoidsExistingEdges(t *testing.T) {
 	last := len(out.Positions) - 1
 	if out.Positions[last] != [3]float32{0.5, 0.5, 1} || out.Colors[last] != [4]uint8{55, 0, 0, 255} {
 		t.Errorf("fan centre %v colour %v", out.Positions[last], out.Colors[last])
+	}
+}
+
+func TestOrientOutwardOpenPatchContainsNothing(t *testing.T) {
+	// A closed cube inside a box with no lid: the open box is not a shell, so the cube is not a
+	// cavity and must face outward.
+	box := Cuboid([3]float32{0, 0, 0}, [3]float32{10, 10, 10})
+	box.Faces = slices.Delete(box.Faces, 2, 4)
+	inner := Cuboid([3]float32{4, 4, 4}, [3]float32{6, 6, 6})
+	m := box.Merge(inner)
+	if _, err := m.OrientOutward(); err != nil {
+		t.Fatal(err)
+	}
+	cube := &Mesh{Positions: m.Positions, Faces: m.Faces[len(box.Faces):]}
+	if v := cube.Volume(); math.Abs(v-8) > 1e-9 {
+		t.Errorf("inner cube volume %v, want 8", v)
+	}
+}
+
+// repairBenchSoup returns n small disjoint triangles scattered in a 100 mm cube: the worst case
+// for anything quadratic in the number of components.
+func repairBenchSoup(n int) *Mesh {
+	m := &Mesh{}
+	x := uint32(12345)
+	rnd := func() float32 {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		return float32(x%100000) / 1000
+	}
+	for i := range n {
+		c := [3]float32{rnd(), rnd(), rnd()}
+		for range 3 {
+			m.Positions = append(m.Positions, [3]float32{c[0] + rnd()/100, c[1] + rnd()/100, c[2] + rnd()/100})
+		}
+		m.Faces = append(m.Faces, [3]uint32{uint32(3 * i), uint32(3*i + 1), uint32(3*i + 2)})
+	}
+	return m
+}
+
+func BenchmarkRepairSoup100k(b *testing.B) {
+	m := repairBenchSoup(100000)
+	b.ResetTimer()
+	for range b.N {
+		if _, _, err := Repair(context.Background(), m, RepairOptions{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
