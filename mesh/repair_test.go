@@ -242,6 +242,17 @@ func TestRepairOptions(t *testing.T) {
 	if _, r, _ := Repair(context.Background(), polar, RepairOptions{MaxHoleEdges: -1}); r.HolesFilled != 0 || r.HolesLeft != 0 || r.After.BoundaryEdges != 32 {
 		t.Errorf("MaxHoleEdges -1: %+v", r)
 	}
+	// A loop longer than the ear-clipping limit is filled with a fan.
+	wide := repairTestDropFaces(UVSphere(10, 4, repairEarClipLimit+88), slices.Collect(func(yield func(int) bool) {
+		for i := range repairEarClipLimit + 88 {
+			if !yield(2 * i) {
+				return
+			}
+		}
+	})...)
+	if _, r, _ := Repair(context.Background(), wide, RepairOptions{MaxHoleEdges: 1000}); r.HolesFilled != 1 || r.AddedVertices != 1 || r.AddedFaces != repairEarClipLimit+88 || !r.After.Closed() {
+		t.Errorf("600-edge hole: %+v", r)
+	}
 	// Welding: a soup whose corners are 0.01 mm apart welds only with a tolerance that covers it.
 	soup := repairTestSoup(Cuboid([3]float32{0, 0, 0}, [3]float32{10, 10, 10}))
 	for i := range soup.Positions {
@@ -450,9 +461,14 @@ func TestRepairFillAvoidsExistingEdges(t *testing.T) {
 	for i := range c.Colors {
 		c.Colors[i] = [4]uint8{uint8(10 * i), 0, 0, 255}
 	}
+	c.UVs = make([][2]float32, len(c.Positions))
+	for i := range c.UVs {
+		c.UVs[i] = [2]float32{float32(i) / 8, 0.5}
+	}
 	add := func(p [3]float32) uint32 {
 		c.Positions = append(c.Positions, p)
 		c.Colors = append(c.Colors, [4]uint8{0, 0, 0, 255})
+		c.UVs = append(c.UVs, [2]float32{})
 		return uint32(len(c.Positions) - 1)
 	}
 	p, q := add([3]float32{0.5, 0.5, 2}), add([3]float32{0.5, 0.6, 2.5})
@@ -473,8 +489,8 @@ func TestRepairFillAvoidsExistingEdges(t *testing.T) {
 	// The fan's centre is the last vertex: the middle of the opening, coloured with the mean of
 	// vertices 4, 5, 6, 7.
 	last := len(out.Positions) - 1
-	if out.Positions[last] != [3]float32{0.5, 0.5, 1} || out.Colors[last] != [4]uint8{55, 0, 0, 255} {
-		t.Errorf("fan centre %v colour %v", out.Positions[last], out.Colors[last])
+	if out.Positions[last] != [3]float32{0.5, 0.5, 1} || out.Colors[last] != [4]uint8{55, 0, 0, 255} || out.UVs[last] != [2]float32{5.5 / 8, 0.5} {
+		t.Errorf("fan centre %v colour %v UV %v", out.Positions[last], out.Colors[last], out.UVs[last])
 	}
 }
 
