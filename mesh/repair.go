@@ -94,19 +94,22 @@ type RepairReport struct {
 //     repeat the vertex set of an earlier face;
 //  3. make the winding consistent within each patch (OrientOutward), so hole boundaries chain;
 //  4. fill each hole bounded by at most MaxHoleEdges edges: ear clipping of the loop projected
-//     onto its Newell-normal plane, best-shaped ear first, falling back to a fan around a new vertex at the loop's
-//     centroid; fill triangles are wound against the boundary edges, so they agree with their
-//     neighbours, and never create a non-manifold edge, a duplicate or a degenerate face. A
-//     3-edge hole left by a zero-area sliver is closed by splitting the face across its longest
-//     edge instead;
+//     onto its Newell-normal plane, best-shaped ear first, falling back to a fan around a new
+//     vertex at the mean of the loop's vertices (its colour and UV are their means too). Fill
+//     triangles are wound against the boundary edges, so they agree with their neighbours, and
+//     never create a non-manifold edge, a duplicate or a degenerate face. A 3-edge hole left by
+//     a zero-area sliver is closed by splitting the face across its longest edge instead;
 //  5. orient again, now across the filled holes, and turn each shell outward;
 //  6. remove components with fewer than MinComponentRatio of the largest component's faces;
 //  7. remove unreferenced vertices.
 //
 // Edges shared by three or more faces are left as they are and counted in the report: which face
-// is the extra one is a guess Repair does not make. Repair is deterministic. It returns an error
+// is the extra one is a guess Repair does not make. Self-intersections are neither detected nor
+// removed, and a shell that encloses no volume (a flat, double-sided sheet) has no defined
+// outside. Repair is deterministic. It returns an error
 // wrapping ErrInvalid for an invalid mesh, ErrInvalidOptions for a NaN or infinite tolerance or
-// ratio, and the context's error when ctx is cancelled.
+// ratio, and the context's error when ctx is cancelled; cancellation is checked between the steps
+// and inside hole filling.
 func Repair(ctx context.Context, m *Mesh, opt RepairOptions) (*Mesh, RepairReport, error) {
 	var rep RepairReport
 	if m == nil {
