@@ -153,8 +153,9 @@ const isoForeign = 1 << 31
 //   - vertices clamped to at least 1/512 of a voxel from either end of their edge, so no two
 //     vertices coincide and, since no triangle has all three vertices on one cell face, no
 //     triangle is flat (three points strictly inside three cube edges are collinear only when all
-//     three edges lie on one face). This holds while float32 can resolve 1/512 of a voxel at the
-//     grid's coordinates, i.e. for |coordinates| up to about 10⁴ voxels.
+//     three edges lie on one face). This needs float32 to resolve well under 1/512 of a voxel at
+//     the grid's coordinates: it holds for coordinates up to about 10⁴ voxels from zero (tested
+//     to 8000; at 32000 voxels float32 rounding starts to produce flat faces).
 //
 // ±Inf samples are allowed (an edge from a finite sample to an infinite one puts its vertex next
 // to the finite sample); a NaN sample is an error wrapping ErrInvalidGrid.

@@ -314,10 +314,15 @@ func TestIsosurfaceClosedRandomFields(t *testing.T) {
 // TestIsosurfaceExactLevel uses fields whose samples are all exactly at the level or a whole step
 // away, so that every crossing vertex is clamped next to a sample.
 func TestIsosurfaceExactLevel(t *testing.T) {
-	for seed := range uint64(20) {
+	for seed := range uint64(40) {
 		r := rand.New(rand.NewPCG(seed, 7))
 		n := 12
 		g := &Grid{NX: n, NY: n, NZ: n, Voxel: 1, Values: make([]float32, n*n*n)}
+		if seed%2 == 1 {
+			// Far from the coordinate origin float32 resolves less of a voxel.
+			g.Voxel = 0.05
+			g.Origin = [3]float64{400, -400, 400 - float64(seed)} // 8000 voxels out
+		}
 		for k := range n {
 			for j := range n {
 				for i := range n {
@@ -430,12 +435,10 @@ func TestIsosurfaceCancel(t *testing.T) {
 	// Cancel from inside the sampling function, mid-way: the call must stop and say so.
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
-	calls := 0
 	_, err := SampleGrid(ctx, 16, 16, 64, 1, [3]float64{}, func(x, y, z float64) float32 {
 		if z == 5 && x == 0 && y == 0 {
 			cancel()
 		}
-		calls++ // racy count is fine under GOMAXPROCS>1 only as a rough figure; not asserted
 		return 1
 	})
 	if !errors.Is(err, context.Canceled) {
