@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"testing"
 )
 
@@ -484,6 +485,34 @@ func TestIsosurfaceCancel(t *testing.T) {
 	})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("SampleGrid cancelled mid-way: %v", err)
+	}
+}
+
+// isoCountdownCtx reports cancellation from its n-th Err call on, so a test can cancel in the
+// middle of a run deterministically.
+type isoCountdownCtx struct {
+	context.Context
+	n atomic.Int32
+}
+
+func (c *isoCountdownCtx) Err() error {
+	if c.n.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestIsosurfaceCancelMidway cancels after a few checks: the extraction must notice inside its
+// loops, not only at the start or the end.
+func TestIsosurfaceCancelMidway(t *testing.T) {
+	g, _ := isoTestField(1, 40)
+	for _, after := range []int32{1, 3, 10} {
+		ctx := &isoCountdownCtx{Context: context.Background()}
+		ctx.n.Store(after)
+		m, err := Isosurface(ctx, g, 0)
+		if !errors.Is(err, context.Canceled) || m != nil {
+			t.Errorf("cancelled after %d checks: %v, mesh %v", after, err, m != nil)
+		}
 	}
 }
 
