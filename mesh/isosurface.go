@@ -145,7 +145,8 @@ const isoForeign = 1 << 31
 // Guarantee: where every sample on the grid's outer layer is at or above the level, the mesh is
 // closed (watertight, 2-manifold, consistently oriented, no degenerate or duplicate faces, see
 // Topology.Closed) with positive volume, or empty when nothing is inside. To get a closed surface
-// from a field that touches the border, pad the grid with positive values. The guarantee rests on
+// from a field that touches the border, pad the grid with positive values. The guarantee rests on:
+//
 //   - a case table consistent on ambiguous faces (derived in isosurface_tables.go, after Montani
 //     et al. 1994), so neighbouring cells always agree on the segments of a shared face;
 //   - samples exactly at the level counting as outside, a symbolic perturbation that keeps every
