@@ -312,6 +312,38 @@ func TestIsosurfaceClosedRandomFields(t *testing.T) {
 	}
 }
 
+// TestIsosurfaceAllSignPatterns is exhaustive over a 3×2×2 block of interior samples inside a
+// positive border: all 4096 sign patterns, so every case meets every neighbour case it can meet
+// along x, y and z. Inside samples are random negatives, outside ones random non-negatives with
+// a third of them exactly at the level.
+func TestIsosurfaceAllSignPatterns(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	g := &Grid{NX: 5, NY: 4, NZ: 4, Voxel: 1, Values: make([]float32, 80)}
+	for pattern := range 1 << 12 {
+		for i := range g.Values {
+			g.Values[i] = 1
+		}
+		for b := range 12 {
+			x, y, z := 1+b%3, 1+b/3%2, 1+b/6
+			v := float32(r.Float64())
+			if pattern>>b&1 == 1 {
+				v = -v - 1e-3
+			} else if r.IntN(3) == 0 {
+				v = 0
+			}
+			g.Values[x+5*(y+4*z)] = v
+		}
+		m, err := Isosurface(context.Background(), g, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		isoTestCheck(t, fmt.Sprintf("pattern %#x", pattern), m)
+		if t.Failed() {
+			return
+		}
+	}
+}
+
 // TestIsosurfaceExactLevel uses fields whose samples are all exactly at the level or a whole step
 // away, so that every crossing vertex is clamped next to a sample.
 func TestIsosurfaceExactLevel(t *testing.T) {
