@@ -7,6 +7,8 @@
 //
 //	bytes ──imagecheck──▶ image.Image ──generator──▶ backends.Input ──Backend.Reconstruct──▶ mesh.Mesh ──▶ STL/OBJ/GLB/PLY
 //
+// The packages:
+//
 //   - imagecheck validates untrusted image bytes with bounded work (format by magic bytes,
 //     byte/pixel/frame limits, decompression bombs rejected from the header) and decodes them
 //     upright per EXIF orientation.
