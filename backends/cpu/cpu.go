@@ -96,11 +96,12 @@ type Report struct {
 	// Step is the sampling step of a regular grid (cylinder lithophanes): every Step-th pixel.
 	// It is 0 for adaptive triangulations.
 	Step int
-	// Tolerance is the vertical error, in mm, the adaptive triangulation worked to (0 for regular
-	// grids).
+	// Tolerance is the vertical error, in mm, the adaptive triangulation worked to. It is 0 for
+	// regular grids (cylinders), which are not measured.
 	Tolerance float64
 	// MaxError is the largest vertical distance, in mm, between any sample of the grid and the
-	// mesh surface above it (0 for regular grids, whose vertices are the samples).
+	// mesh surface above or below it. It is measured at every sample and is at most Tolerance
+	// unless BudgetReached. It is 0 for regular grids (cylinders), which are not measured.
 	MaxError float64
 	// BudgetReached is set when the face budget stopped refinement before the tolerance was met
 	// (MaxError > Tolerance), or when a regular grid could not be made small enough.
