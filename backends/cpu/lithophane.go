@@ -200,6 +200,11 @@ func cylinder(ctx context.Context, in *backends.Input, g grid, arcDeg float64, p
 	progress.Report("triangulate", 1)
 	progress.Report("walls", 0)
 	for c := range strips {
+		if c%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, Report{}, fmt.Errorf("cpu: lithophane: %w", err)
+			}
+		}
 		d := (c + 1) % nx
 		// Outside: seen from outside, θ grows to the right and rows grow downwards.
 		for r := range ny - 1 {
