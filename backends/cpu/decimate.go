@@ -89,14 +89,25 @@ func (d *decimator) tryRemove(t *tin, v int32, inc []int32) {
 	if !d.clip(t) {
 		return
 	}
-	// Every new triangle must keep its samples within the tolerance.
+	// Every new triangle must keep its samples within the tolerance. The one under the removed
+	// vertex is the likeliest to fail, so it goes first.
 	d.ne, d.nc = d.ne[:0], d.nc[:0]
-	for _, tr := range d.nt {
+	first := 0
+	for j, tr := range d.nt {
+		d.ne, d.nc = append(d.ne, 0), append(d.nc, 0)
+		x, y := t.px[v], t.py[v]
+		if t.orient(tr[0], tr[1], x, y) >= 0 && t.orient(tr[1], tr[2], x, y) >= 0 && t.orient(tr[2], tr[0], x, y) >= 0 {
+			first = j
+		}
+	}
+	for k := range d.nt {
+		j := (first + k) % len(d.nt)
+		tr := d.nt[j]
 		err, at := t.scanTri(tr[0], tr[1], tr[2], t.tol)
 		if err > t.tol {
 			return
 		}
-		d.ne, d.nc = append(d.ne, err), append(d.nc, at)
+		d.ne[j], d.nc[j] = err, at
 	}
 	for _, id := range d.star {
 		t.removeTri(id)
