@@ -108,14 +108,9 @@ func SignedDistance(mask []float32, w, h int) []float32 {
 				s = -float64(w + h)
 			}
 		}
-		// Edge pixels: coverage m says where the boundary crosses the pixel.
+		// An edge pixel's coverage m places a straight boundary m − 0.5 from its centre.
 		if m > 0 && m < 1 {
-			s = min(max(s, -1), 1)
-			if in[i] {
-				s = min(s, float64(m)-0.5+0.5)
-			} else {
-				s = max(s, float64(m)-0.5)
-			}
+			s = float64(m) - 0.5
 		}
 		sd[i] = float32(s)
 	}

@@ -49,7 +49,13 @@ func TestSignedDistanceDisc(t *testing.T) {
 	for i, s := range sd {
 		x, y := float64(i%w)+0.5-50.5, float64(i/w)+0.5-50.5
 		want := r - math.Hypot(x, y)
-		if math.Abs(want) < 30 && math.Abs(float64(s)-want) > 0.75 {
+		// Inside, the error stays under half a pixel; outside (where inflate only needs the sign)
+		// the nearest-centre discretisation may add a little more.
+		tol := 0.5
+		if want < 0 {
+			tol = 0.75
+		}
+		if math.Abs(want) < 30 && math.Abs(float64(s)-want) > tol {
 			t.Fatalf("pixel (%d,%d): signed distance %v, want %v", i%w, i/w, s, want)
 		}
 	}
