@@ -14,7 +14,7 @@ func TestSquaredDistanceBruteForce(t *testing.T) {
 		for i := range target {
 			target[i] = rng.Float64() < 0.05*float64(trial%4+1)
 		}
-		got := SquaredDistance(target, w, h)
+		got, idx := SquaredDistance(target, w, h)
 		for i := range got {
 			want := math.Inf(1)
 			for j, tj := range target {
@@ -25,6 +25,9 @@ func TestSquaredDistanceBruteForce(t *testing.T) {
 			}
 			if got[i] != want {
 				t.Fatalf("trial %d (%d×%d): pixel %d distance² %v, want %v", trial, w, h, i, got[i], want)
+			}
+			if j := idx[i]; (j < 0) != math.IsInf(want, 1) || (j >= 0 && (!target[j] || float64((i%w-int(j)%w)*(i%w-int(j)%w)+(i/w-int(j)/w)*(i/w-int(j)/w)) != want)) {
+				t.Fatalf("trial %d: pixel %d nearest index %d is not a nearest target", trial, i, j)
 			}
 		}
 	}
@@ -49,13 +52,8 @@ func TestSignedDistanceDisc(t *testing.T) {
 	for i, s := range sd {
 		x, y := float64(i%w)+0.5-50.5, float64(i/w)+0.5-50.5
 		want := r - math.Hypot(x, y)
-		// Inside, the error stays under half a pixel; outside (where inflate only needs the sign)
-		// the nearest-centre discretisation may add a little more.
-		tol := 0.5
-		if want < 0 {
-			tol = 0.75
-		}
-		if math.Abs(want) < 30 && math.Abs(float64(s)-want) > tol {
+		tol := max(0.1, 0.01*math.Abs(want))
+		if math.Abs(float64(s)-want) > tol {
 			t.Fatalf("pixel (%d,%d): signed distance %v, want %v", i%w, i/w, s, want)
 		}
 	}
