@@ -52,7 +52,7 @@ func TestSignedDistanceDisc(t *testing.T) {
 	for i, s := range sd {
 		x, y := float64(i%w)+0.5-50.5, float64(i/w)+0.5-50.5
 		want := r - math.Hypot(x, y)
-		tol := max(0.1, 0.01*math.Abs(want))
+		tol := max(0.2, 0.01*math.Abs(want))
 		if math.Abs(float64(s)-want) > tol {
 			t.Fatalf("pixel (%d,%d): signed distance %v, want %v", i%w, i/w, s, want)
 		}
