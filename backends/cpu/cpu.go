@@ -35,7 +35,24 @@
 // smallest k that fits the face budget, because an adaptive triangulation's long edges would cut
 // the chords of the curve.
 //
-// Extrude and inflate are not implemented yet: Reconstruct reports backends.ErrUnsupportedMode.
+// # Extrude
+//
+// The foreground's outline is traced with sub-pixel accuracy (marching squares on the lightly
+// blurred mask at 0.5), nested into outer boundaries and holes, simplified within the tolerance
+// (Douglas–Peucker), capped top and bottom by ear clipping with hole bridges, and walled to
+// Height. With BasePlate the shape stands on a rectangular plate BaseMargin wider than its outline,
+// and the two are one closed solid: the plate's top is the rectangle less the shape's footprint.
+//
+// # Inflate
+//
+// The silhouette's signed distance (exact Euclidean transform, sub-pixel outline) gives a height
+// profile — Round: h = sqrt(d·(2R − d)) with R the silhouette's largest inscribed radius, so a disk
+// becomes a sphere; Dome: the same with R the local thickness, so narrow parts stay thin — and the
+// implied volume |z| ≤ max(h·Thickness, MinRim/2) (or 0 ≤ z ≤ … with FlatBack) is meshed by
+// marching cubes on a grid whose resolution follows the face budget.
+//
+// Extrude and inflate colour their vertices from Input.Color when it is set (front by projection,
+// back mirrored) and give them planar UVs (u right, v down over the whole image).
 package cpu
 
 import (
@@ -139,6 +156,16 @@ func (b *Backend) ReconstructReport(ctx context.Context, in *backends.Input, pro
 		return b.relief(ctx, in, progress)
 	case backends.Lithophane:
 		return b.lithophane(ctx, in, progress)
+	case backends.Extrude, backends.Inflate:
+		build := extrude
+		if in.Mode == backends.Inflate {
+			build = inflate
+		}
+		m, err := build(ctx, in, progress)
+		if err != nil {
+			return nil, Report{}, fmt.Errorf("cpu: %s: %w", in.Mode, err)
+		}
+		return m, Report{Grid: [2]int{in.Width, in.Height}, Faces: len(m.Faces), Vertices: len(m.Positions)}, nil
 	default:
 		return nil, Report{}, fmt.Errorf("cpu: %w: %q", backends.ErrUnsupportedMode, in.Mode)
 	}

@@ -265,8 +265,19 @@ func TestInputErrors(t *testing.T) {
 			in.Relief.FrameHeight = -5
 			return in
 		}(), backends.ErrInvalidInput},
-		{"extrude", func() *backends.Input { in := good(); in.Mode = backends.Extrude; return in }(), backends.ErrUnsupportedMode},
-		{"inflate", func() *backends.Input { in := good(); in.Mode = backends.Inflate; return in }(), backends.ErrUnsupportedMode},
+		{"unknown mode", func() *backends.Input { in := good(); in.Mode = "sculpt"; return in }(), backends.ErrInvalidInput},
+		{"extrude without foreground", func() *backends.Input {
+			in := good()
+			in.Mode = backends.Extrude
+			in.Mask = make([]float32, in.Width*in.Height)
+			return in
+		}(), backends.ErrInvalidInput},
+		{"inflate without foreground", func() *backends.Input {
+			in := good()
+			in.Mode = backends.Inflate
+			in.Mask = make([]float32, in.Width*in.Height)
+			return in
+		}(), backends.ErrInvalidInput},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
