@@ -1,0 +1,126 @@
+package mesh
+
+import "slices"
+
+// halfEdge is one face's use of an undirected edge {lo, hi}: face f walks it from lo to hi when
+// fwd is true, else from hi to lo; k is the index (0..2) of the edge in the face, which runs from
+// corner k to corner k+1.
+type halfEdge struct {
+	lo, hi, face uint32
+	k            uint8
+	fwd          bool
+}
+
+// edgeTable groups the half-edges of a mesh by undirected edge: group i is
+// he[start[i]:start[i+1]], ordered by (lo, hi) and then by face index. It is built with a counting
+// sort on lo, so it costs O(F + V) time plus a small sort per vertex, and does not depend on map
+// iteration order.
+type edgeTable struct {
+	he    []halfEdge
+	start []uint32
+}
+
+// newEdgeTable builds the table. Faces with a repeated index contribute no half-edges for the
+// edges that collapse to a point.
+func newEdgeTable(m *Mesh) *edgeTable {
+	nv := len(m.Positions)
+	count := make([]uint32, nv+1)
+	total := 0
+	for _, f := range m.Faces {
+		for k := range 3 {
+			a, b := f[k], f[(k+1)%3]
+			if a == b {
+				continue
+			}
+			count[min(a, b)+1]++
+			total++
+		}
+	}
+	for i := 1; i <= nv; i++ {
+		count[i] += count[i-1]
+	}
+	he := make([]halfEdge, total)
+	next := append([]uint32(nil), count[:nv]...)
+	for fi, f := range m.Faces {
+		for k := range 3 {
+			a, b := f[k], f[(k+1)%3]
+			if a == b {
+				continue
+			}
+			lo, hi := min(a, b), max(a, b)
+			he[next[lo]] = halfEdge{lo: lo, hi: hi, face: uint32(fi), k: uint8(k), fwd: a == lo}
+			next[lo]++
+		}
+	}
+	// Within one lo bucket the entries are in face order; a stable sort by hi keeps that order.
+	for v := range nv {
+		b := he[count[v]:count[v+1]]
+		if len(b) > 1 {
+			slices.SortStableFunc(b, func(x, y halfEdge) int { return int(x.hi) - int(y.hi) })
+		}
+	}
+	starts := make([]uint32, 0, total/2+2)
+	for i := range he {
+		if i == 0 || he[i].lo != he[i-1].lo || he[i].hi != he[i-1].hi {
+			starts = append(starts, uint32(i))
+		}
+	}
+	starts = append(starts, uint32(total))
+	return &edgeTable{he: he, start: starts}
+}
+
+// edges returns the number of undirected edges.
+func (t *edgeTable) edges() int { return len(t.start) - 1 }
+
+// group returns the half-edges of undirected edge i.
+func (t *edgeTable) group(i int) []halfEdge { return t.he[t.start[i]:t.start[i+1]] }
+
+// faceAdjacency returns, for each face f and edge k, the face across that edge when the edge is
+// shared by exactly two faces, or -1 (boundary, non-manifold, or collapsed edge).
+func (t *edgeTable) faceAdjacency(nf int) []int32 {
+	adj := make([]int32, 3*nf)
+	for i := range adj {
+		adj[i] = -1
+	}
+	for i := range t.edges() {
+		g := t.group(i)
+		if len(g) != 2 {
+			continue
+		}
+		adj[3*int(g[0].face)+int(g[0].k)] = int32(g[1].face)
+		adj[3*int(g[1].face)+int(g[1].k)] = int32(g[0].face)
+	}
+	return adj
+}
+
+// dsu is a disjoint-set forest with path halving and union by index (the smaller root wins), so
+// that roots are deterministic.
+type dsu []uint32
+
+func newDSU(n int) dsu {
+	d := make(dsu, n)
+	for i := range d {
+		d[i] = uint32(i)
+	}
+	return d
+}
+
+func (d dsu) find(x uint32) uint32 {
+	for d[x] != x {
+		d[x] = d[d[x]]
+		x = d[x]
+	}
+	return x
+}
+
+func (d dsu) union(a, b uint32) {
+	ra, rb := d.find(a), d.find(b)
+	if ra == rb {
+		return
+	}
+	if ra < rb {
+		d[rb] = ra
+	} else {
+		d[ra] = rb
+	}
+}

@@ -1,0 +1,77 @@
+package mesh
+
+import "math"
+
+// NormalWeighting selects how face normals are blended into vertex normals.
+type NormalWeighting int
+
+const (
+	// AngleWeighted weights each face by its corner angle at the vertex (Thürmer & Wüthrich 1998),
+	// which does not depend on how a flat region happens to be triangulated. It is the default.
+	AngleWeighted NormalWeighting = iota
+	// AreaWeighted weights each face by its area.
+	AreaWeighted
+)
+
+// FaceNormal returns the unit normal of face i (counter-clockwise winding), or zero for a
+// degenerate face.
+func (m *Mesh) FaceNormal(i int) [3]float32 {
+	f := m.Faces[i]
+	return unit32(triCross(m.Positions[f[0]], m.Positions[f[1]], m.Positions[f[2]]))
+}
+
+// FaceNormals returns the unit normal of every face.
+func (m *Mesh) FaceNormals() [][3]float32 {
+	n := make([][3]float32, len(m.Faces))
+	for i := range m.Faces {
+		n[i] = m.FaceNormal(i)
+	}
+	return n
+}
+
+// VertexNormals returns a unit normal per vertex, blending the normals of the faces around it.
+// A vertex that no face uses gets a zero normal.
+func (m *Mesh) VertexNormals(w NormalWeighting) [][3]float32 {
+	acc := make([][3]float64, len(m.Positions))
+	for _, f := range m.Faces {
+		p := [3][3]float32{m.Positions[f[0]], m.Positions[f[1]], m.Positions[f[2]]}
+		c := triCross(p[0], p[1], p[2])
+		switch w {
+		case AreaWeighted:
+			// |c| is twice the area, so c itself is the area-weighted normal.
+			for k := range 3 {
+				addTo(&acc[f[k]], c, 1)
+			}
+		default:
+			l := norm64(c)
+			if l == 0 {
+				continue
+			}
+			for k := range 3 {
+				e1 := sub64(p[(k+1)%3], p[k])
+				e2 := sub64(p[(k+2)%3], p[k])
+				ang := math.Atan2(norm64(cross64(e1, e2)), dot64(e1, e2))
+				addTo(&acc[f[k]], c, ang/l)
+			}
+		}
+	}
+	out := make([][3]float32, len(acc))
+	for i, a := range acc {
+		out[i] = unit32(a)
+	}
+	return out
+}
+
+func addTo(dst *[3]float64, v [3]float64, s float64) {
+	dst[0] += v[0] * s
+	dst[1] += v[1] * s
+	dst[2] += v[2] * s
+}
+
+func unit32(v [3]float64) [3]float32 {
+	l := norm64(v)
+	if l == 0 || math.IsNaN(l) || math.IsInf(l, 0) {
+		return [3]float32{}
+	}
+	return [3]float32{float32(v[0] / l), float32(v[1] / l), float32(v[2] / l)}
+}

@@ -1,0 +1,188 @@
+package mesh
+
+import "slices"
+
+// DegenerateRatio is the threshold below which a triangle counts as degenerate: its doubled area
+// |(b−a)×(c−a)| is at most DegenerateRatio times the square of its longest edge, i.e. its height is
+// below about 2e-7 of its longest side — flat within float32 rounding of its coordinates.
+const DegenerateRatio = 2e-7
+
+// Topology is the result of one pass over a mesh's connectivity. Counts refer to the vertices that
+// faces use; unreferenced vertices are ignored.
+type Topology struct {
+	Vertices int `json:"vertices"`
+	Faces    int `json:"faces"`
+	Edges    int `json:"edges"`
+
+	// BoundaryEdges are edges used by exactly one face.
+	BoundaryEdges int `json:"boundary_edges"`
+	// BoundaryLoops is the number of connected chains of boundary edges.
+	BoundaryLoops int `json:"boundary_loops"`
+	// NonManifoldEdges are edges used by three or more faces.
+	NonManifoldEdges int `json:"non_manifold_edges"`
+	// NonManifoldVertices are vertices whose faces form more than one fan (pinch points), such as
+	// the shared corner of two cubes touching at a vertex.
+	NonManifoldVertices int `json:"non_manifold_vertices"`
+	// DegenerateFaces repeat an index or have (numerically) zero area; see DegenerateRatio.
+	DegenerateFaces int `json:"degenerate_faces"`
+	// DuplicateFaces use the same three vertices as an earlier face, in any order.
+	DuplicateFaces int `json:"duplicate_faces"`
+	// InconsistentEdges are edges shared by two faces that walk them in the same direction.
+	InconsistentEdges int `json:"inconsistent_edges"`
+
+	// Components is the number of vertex-connected components.
+	Components int `json:"components"`
+	// EulerCharacteristic is V − E + F.
+	EulerCharacteristic int `json:"euler_characteristic"`
+	// Genus is the total number of handles, from χ = 2C − 2g − B; -1 when the mesh is not
+	// manifold, where the formula does not apply.
+	Genus int `json:"genus"`
+
+	// Watertight means every edge is shared by exactly two faces.
+	Watertight bool `json:"watertight"`
+	// Manifold means no non-manifold edge or vertex.
+	Manifold bool `json:"manifold"`
+	// Oriented means every shared edge is walked in opposite directions by its two faces.
+	Oriented bool `json:"oriented"`
+	// Outward means the signed volume is positive.
+	Outward bool `json:"outward"`
+	// Volume is the signed volume in mm³ (see Mesh.Volume).
+	Volume float64 `json:"volume_mm3"`
+}
+
+// Closed reports whether the mesh bounds a solid: watertight, 2-manifold, consistently oriented,
+// with no degenerate or duplicate faces. It says nothing about which way the faces point; see
+// Outward.
+func (t Topology) Closed() bool {
+	return t.Faces > 0 && t.Watertight && t.Manifold && t.Oriented && t.DegenerateFaces == 0 && t.DuplicateFaces == 0
+}
+
+// Topology computes the mesh's topology report in O(F + V) time (plus small per-vertex sorts).
+// The mesh must be valid (see Validate).
+func (m *Mesh) Topology() Topology {
+	nv, nf := len(m.Positions), len(m.Faces)
+	t := Topology{Faces: nf, Genus: -1, Volume: m.Volume()}
+	t.Outward = t.Volume > 0
+
+	used := make([]bool, nv)
+	vset := newDSU(nv)
+	for i, f := range m.Faces {
+		used[f[0]], used[f[1]], used[f[2]] = true, true, true
+		vset.union(f[0], f[1])
+		vset.union(f[1], f[2])
+		if f[0] == f[1] || f[1] == f[2] || f[0] == f[2] || isDegenerate(m, i) {
+			t.DegenerateFaces++
+		}
+	}
+	for v := range nv {
+		if used[v] {
+			t.Vertices++
+			if vset.find(uint32(v)) == uint32(v) {
+				t.Components++
+			}
+		}
+	}
+
+	et := newEdgeTable(m)
+	t.Edges = et.edges()
+	corners := newDSU(3 * nf)
+	bset := newDSU(nv)
+	onBoundary := make([]bool, nv)
+	var thirds []uint32
+	for i := range t.Edges {
+		g := et.group(i)
+		switch {
+		case len(g) == 1:
+			t.BoundaryEdges++
+			bset.union(g[0].lo, g[0].hi)
+			onBoundary[g[0].lo], onBoundary[g[0].hi] = true, true
+		case len(g) > 2:
+			t.NonManifoldEdges++
+		default:
+			if g[0].fwd == g[1].fwd {
+				t.InconsistentEdges++
+			}
+			// The two faces are neighbours in the fans of both endpoints.
+			for _, v := range [2]uint32{g[0].lo, g[0].hi} {
+				corners.union(cornerOf(m, g[0].face, v), cornerOf(m, g[1].face, v))
+			}
+		}
+		// Duplicates: a face is counted in the group of its two smallest vertices, against the
+		// earlier faces of that group with the same largest vertex.
+		thirds = thirds[:0]
+		for _, h := range g {
+			if c := thirdVertex(m.Faces[h.face], h.lo, h.hi); c > h.hi {
+				thirds = append(thirds, c)
+			}
+		}
+		if len(thirds) > 1 {
+			slices.Sort(thirds)
+			for j := 1; j < len(thirds); j++ {
+				if thirds[j] == thirds[j-1] {
+					t.DuplicateFaces++
+				}
+			}
+		}
+	}
+	// A vertex is a pinch point when its corners fall into more than one fan.
+	fans := make([]uint8, nv)
+	for fi, f := range m.Faces {
+		if f[0] == f[1] || f[1] == f[2] || f[0] == f[2] {
+			continue
+		}
+		for k := range 3 {
+			c := uint32(3*fi + k)
+			if corners.find(c) == c && fans[f[k]] < 2 {
+				fans[f[k]]++
+			}
+		}
+	}
+	for _, n := range fans {
+		if n > 1 {
+			t.NonManifoldVertices++
+		}
+	}
+	for v := range nv {
+		if onBoundary[v] && bset.find(uint32(v)) == uint32(v) {
+			t.BoundaryLoops++
+		}
+	}
+	t.EulerCharacteristic = t.Vertices - t.Edges + t.Faces
+	t.Watertight = t.BoundaryEdges == 0 && t.NonManifoldEdges == 0
+	t.Manifold = t.NonManifoldEdges == 0 && t.NonManifoldVertices == 0
+	t.Oriented = t.InconsistentEdges == 0
+	if t.Manifold {
+		t.Genus = (2*t.Components - t.EulerCharacteristic - t.BoundaryLoops) / 2
+	}
+	return t
+}
+
+// isDegenerate reports whether face i is flat within float32 rounding (see DegenerateRatio).
+func isDegenerate(m *Mesh, i int) bool {
+	f := m.Faces[i]
+	a, b, c := m.Positions[f[0]], m.Positions[f[1]], m.Positions[f[2]]
+	l := max(dot64(sub64(b, a), sub64(b, a)), dot64(sub64(c, b), sub64(c, b)), dot64(sub64(a, c), sub64(a, c)))
+	return l == 0 || norm64(triCross(a, b, c)) <= DegenerateRatio*l
+}
+
+// cornerOf returns the corner index 3·face+k at which face uses vertex v.
+func cornerOf(m *Mesh, face, v uint32) uint32 {
+	f := m.Faces[face]
+	k := uint32(0)
+	if f[1] == v {
+		k = 1
+	} else if f[2] == v {
+		k = 2
+	}
+	return 3*face + k
+}
+
+// thirdVertex returns the vertex of f that is neither a nor b.
+func thirdVertex(f [3]uint32, a, b uint32) uint32 {
+	for _, v := range f {
+		if v != a && v != b {
+			return v
+		}
+	}
+	return a
+}
