@@ -110,6 +110,9 @@ func encodeOBJ(w io.Writer, m *Mesh, mtl string) error {
 // name without extension or separators. Each file is written to a temporary file in dir and
 // renamed into place, the OBJ last, so a reader never sees a half-written file set.
 func WriteOBJFiles(dir, base string, m *Mesh) error {
+	if m == nil {
+		return fmt.Errorf("mesh: WriteOBJFiles: %w: nil mesh", ErrInvalid)
+	}
 	if base == "" || base != filepath.Base(base) || strings.ContainsAny(base, `/\`) || base == "." || base == ".." {
 		return fmt.Errorf("mesh: WriteOBJFiles: base %q is not a plain file name", base)
 	}
@@ -129,7 +132,10 @@ func WriteOBJFiles(dir, base string, m *Mesh) error {
 			return "", err
 		}
 		tmps = append(tmps, f.Name())
-		err = fill(f)
+		err = f.Chmod(0o644) // CreateTemp makes 0600; these are ordinary output files
+		if err == nil {
+			err = fill(f)
+		}
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
