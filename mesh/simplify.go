@@ -733,34 +733,68 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, part int)
 }
 
 // facesStayValid reports whether moving v to p keeps every live face around v that does not hold
-// other valid: oriented within about 78° of before and not degenerate.
+// other valid: turned by less than about 78° (cos 0.2) and not degenerate by isDegenerate's test.
 func (s *simpState) facesStayValid(fs []uint32, v, other uint32, p [3]float32) bool {
+	px, py, pz := float64(p[0]), float64(p[1]), float64(p[2])
+	ov := s.pos[v]
+	ox, oy, oz := float64(ov[0]), float64(ov[1]), float64(ov[2])
 	for _, fi := range fs {
 		f := s.faces[fi]
 		if f[0] == simpDead || f[0] == other || f[1] == other || f[2] == other {
 			continue
 		}
-		var q [3][3]float32
-		for k := range 3 {
-			q[k] = s.pos[f[k]]
+		// b, c follow v in winding order.
+		bi, ci := f[1], f[2]
+		if f[1] == v {
+			bi, ci = f[2], f[0]
+		} else if f[2] == v {
+			bi, ci = f[0], f[1]
 		}
-		n0 := triCross(q[0], q[1], q[2])
-		for k := range 3 {
-			if f[k] == v {
-				q[k] = p
+		pb, pc := s.pos[bi], s.pos[ci]
+		bx, by, bz := float64(pb[0]), float64(pb[1]), float64(pb[2])
+		cx, cy, cz := float64(pc[0]), float64(pc[1]), float64(pc[2])
+		// New normal (b−p)×(c−p) and edge lengths.
+		ux, uy, uz := bx-px, by-py, bz-pz
+		wx, wy, wz := cx-px, cy-py, cz-pz
+		n1x, n1y, n1z := uy*wz-uz*wy, uz*wx-ux*wz, ux*wy-uy*wx
+		ex, ey, ez := cx-bx, cy-by, cz-bz
+		l := max(ux*ux+uy*uy+uz*uz, wx*wx+wy*wy+wz*wz, ex*ex+ey*ey+ez*ez)
+		n1 := n1x*n1x + n1y*n1y + n1z*n1z
+		if l == 0 {
+			return false
+		}
+		if lim := DegenerateRatio * l; n1 <= lim*lim*(1+1e-9) {
+			// Near the threshold, decide exactly as Topology will.
+			var q [3][3]float32
+			for k := range 3 {
+				q[k] = s.pos[f[k]]
+				if f[k] == v {
+					q[k] = p
+				}
+			}
+			if simpDegenerate(q[0], q[1], q[2]) {
+				return false
 			}
 		}
-		n1 := triCross(q[0], q[1], q[2])
-		l := max(dot64(sub64(q[1], q[0]), sub64(q[1], q[0])), dot64(sub64(q[2], q[1]), sub64(q[2], q[1])), dot64(sub64(q[0], q[2]), sub64(q[0], q[2])))
-		l1 := norm64(n1)
-		if l == 0 || l1 <= DegenerateRatio*l {
-			return false
-		}
-		if l0 := norm64(n0); l0 > 0 && dot64(n0, n1) < 0.2*l0*l1 {
-			return false
+		// Old normal (b−o)×(c−o).
+		ux, uy, uz = bx-ox, by-oy, bz-oz
+		wx, wy, wz = cx-ox, cy-oy, cz-oz
+		n0x, n0y, n0z := uy*wz-uz*wy, uz*wx-ux*wz, ux*wy-uy*wx
+		n0 := n0x*n0x + n0y*n0y + n0z*n0z
+		if n0 > 0 {
+			d := n0x*n1x + n0y*n1y + n0z*n1z
+			if d < 0 || d*d < 0.04*n0*n1 {
+				return false
+			}
 		}
 	}
 	return true
+}
+
+// simpDegenerate is isDegenerate's test on three points.
+func simpDegenerate(a, b, c [3]float32) bool {
+	l := max(dot64(sub64(b, a), sub64(b, a)), dot64(sub64(c, b), sub64(c, b)), dot64(sub64(a, c), sub64(a, c)))
+	return l == 0 || norm64(triCross(a, b, c)) <= DegenerateRatio*l
 }
 
 // interpolate sets the survivor t's colour and UV to those along the edge from r to t at the point
@@ -864,6 +898,7 @@ type simpGrid struct {
 	n     [3]int
 	start []uint32 // cell c holds items[start[c]:start[c+1]]
 	items []uint32
+	balls [][4]float32 // per face: a centre and a radius that encloses it
 }
 
 func newSimpGrid(pos [][3]float32, faces [][3]uint32) *simpGrid {
@@ -892,6 +927,23 @@ func newSimpGrid(pos [][3]float32, faces [][3]uint32) *simpGrid {
 		g.lo[i] = float64(b.Min[i])
 	}
 	g.inv = 1 / h
+	g.balls = make([][4]float32, len(faces))
+	for i, f := range faces {
+		var c [3]float64
+		for _, v := range f {
+			for k := range 3 {
+				c[k] += float64(pos[v][k]) / 3
+			}
+		}
+		r := 0.0
+		for _, v := range f {
+			d := [3]float64{float64(pos[v][0]) - c[0], float64(pos[v][1]) - c[1], float64(pos[v][2]) - c[2]}
+			r = max(r, dot64(d, d))
+		}
+		// Rounded outwards so the float32 ball still encloses the face.
+		r = math.Sqrt(r)*(1+1e-6) + 1e-6*max(math.Abs(c[0]), math.Abs(c[1]), math.Abs(c[2]))
+		g.balls[i] = [4]float32{float32(c[0]), float32(c[1]), float32(c[2]), float32(r)}
+	}
 	nc := g.n[0] * g.n[1] * g.n[2]
 	g.start = make([]uint32, nc+1)
 	each := func(f [3]uint32, fn func(c int)) {
@@ -945,6 +997,8 @@ func (g *simpGrid) nearest2(pos [][3]float32, faces [][3]uint32, p [3]float32, b
 	}
 	c := g.cell(p)
 	maxRing := max(g.n[0], g.n[1], g.n[2])
+	px, py, pz := float64(p[0]), float64(p[1]), float64(p[2])
+	reachBest := math.Sqrt(best)
 	for k := 0; k <= maxRing; k++ {
 		for z := c[2] - k; z <= c[2]+k; z++ {
 			if z < 0 || z >= g.n[2] {
@@ -961,8 +1015,16 @@ func (g *simpGrid) nearest2(pos [][3]float32, faces [][3]uint32, p [3]float32, b
 					}
 					cell := x + g.n[0]*(y+g.n[1]*z)
 					for _, fi := range g.items[g.start[cell]:g.start[cell+1]] {
+						// Skip faces whose bounding ball lies beyond the best distance.
+						b := &g.balls[fi]
+						dx, dy, dz, r := px-float64(b[0]), py-float64(b[1]), pz-float64(b[2]), float64(b[3])+reachBest
+						if dx*dx+dy*dy+dz*dz > r*r {
+							continue
+						}
 						f := faces[fi]
-						best = min(best, simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]]))
+						if d := simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]]); d < best {
+							best, reachBest = d, math.Sqrt(d)
+						}
 					}
 				}
 			}
