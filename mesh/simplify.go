@@ -204,7 +204,7 @@ type simpState struct {
 	passLock []bool
 	cand     []simpEdge
 	order    []uint32
-	owner    []uint8
+	keys     []uint16
 	groups   [simpParts + 2]uint32 // order[groups[o]:groups[o+1]] are owner o's candidates
 }
 
@@ -290,45 +290,52 @@ func (s *simpState) buildAdjacency() {
 }
 
 // classify locks the vertices on border, non-manifold or inconsistently oriented edges, and those
-// whose faces form more than one fan.
+// whose faces form more than one fan. A vertex is free when every neighbour follows it in exactly
+// one of its faces and precedes it in exactly one (each edge has two faces walking it in opposite
+// directions), and its faces form a single cycle.
 func (s *simpState) classify() {
-	et := newEdgeTable(&Mesh{Positions: s.pos, Faces: s.faces})
-	for i := range et.edges() {
-		g := et.group(i)
-		if len(g) != 2 || g[0].fwd == g[1].fwd {
-			s.locked[g[0].lo], s.locked[g[0].hi] = true, true
+	simpParallel(len(s.pos), s.workers, func(lo, hi int) {
+		for v := lo; v < hi; v++ {
+			if fs := s.adj[s.adjStart[v]:s.adjStart[v+1]]; len(fs) > 0 {
+				s.locked[v] = !s.simpleFan(uint32(v), fs)
+			}
+		}
+	})
+}
+
+func (s *simpState) simpleFan(v uint32, fs []uint32) bool {
+	for _, fi := range fs {
+		a, _ := simpAround(s.faces[fi], v)
+		after, before := 0, 0
+		for _, fj := range fs {
+			a2, b2 := simpAround(s.faces[fj], v)
+			if a2 == a {
+				after++
+			}
+			if b2 == a {
+				before++
+			}
+		}
+		if after != 1 || before != 1 {
+			return false
 		}
 	}
-	for v := range s.pos {
-		if s.locked[v] {
-			continue
-		}
-		fs := s.adj[s.adjStart[v]:s.adjStart[v+1]]
-		if len(fs) == 0 {
-			continue
-		}
-		// Walk the fan: from a face (v, a, b) the next face around v is the one holding (v, b, ·);
-		// one fan returns to the first face after visiting every face once.
-		_, b0 := simpAround(s.faces[fs[0]], uint32(v))
-		b, visited, closed := b0, 0, false
-		for visited < len(fs) && !closed {
-			found := false
-			for _, fi := range fs {
-				if a2, b2 := simpAround(s.faces[fi], uint32(v)); a2 == b {
-					b, found = b2, true
-					break
-				}
-			}
-			if !found {
+	// Walk the fan: from a face (v, a, b) the next face around v is the one holding (v, b, ·);
+	// one fan returns to the first face after visiting every face once.
+	_, b0 := simpAround(s.faces[fs[0]], v)
+	b := b0
+	for visited := 1; visited <= len(fs); visited++ {
+		for _, fi := range fs {
+			if a2, b2 := simpAround(s.faces[fi], v); a2 == b {
+				b = b2
 				break
 			}
-			visited++
-			closed = b == b0
 		}
-		if !closed || visited != len(fs) {
-			s.locked[v] = true
+		if b == b0 {
+			return visited == len(fs)
 		}
 	}
+	return false
 }
 
 // simpAround returns the vertices following v in face f, in winding order.
@@ -444,19 +451,41 @@ const simpParts = 4
 // shared by exactly two faces walking it in opposite directions, so taking it where a face walks
 // it from the smaller index lists it once.
 func (s *simpState) candidates() {
-	s.cand = s.cand[:0]
-	for _, f := range s.faces {
-		for k := range 3 {
-			a, b := f[k], f[(k+1)%3]
-			if a < b && !(s.locked[a] && s.locked[b]) {
-				s.cand = append(s.cand, simpEdge{a: a, b: b})
+	const chunk = 1 << 15
+	nc := (len(s.faces) + chunk - 1) / chunk
+	counts := make([]int, nc+1)
+	simpParallel(nc, s.workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			n := 0
+			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
+				for k := range 3 {
+					if a, b := f[k], f[(k+1)%3]; a < b && !(s.locked[a] && s.locked[b]) {
+						n++
+					}
+				}
 			}
+			counts[c+1] = n
 		}
+	})
+	for c := range nc {
+		counts[c+1] += counts[c]
 	}
-	simpParallel(len(s.cand), s.workers, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			p, c := s.place(s.cand[i].a, s.cand[i].b)
-			s.cand[i].cost, s.cand[i].p = float32(c), p
+	if cap(s.cand) < counts[nc] {
+		s.cand = make([]simpEdge, counts[nc])
+	}
+	s.cand = s.cand[:counts[nc]]
+	simpParallel(nc, s.workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			i := counts[c]
+			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
+				for k := range 3 {
+					if a, b := f[k], f[(k+1)%3]; a < b && !(s.locked[a] && s.locked[b]) {
+						p, cost := s.place(a, b)
+						s.cand[i] = simpEdge{a: a, b: b, cost: float32(cost), p: p}
+						i++
+					}
+				}
+			}
 		}
 	})
 }
@@ -478,43 +507,65 @@ func (s *simpState) sortCandidates(k int) float64 {
 	n := len(s.cand)
 	if cap(s.order) < n {
 		s.order = make([]uint32, n)
-		s.owner = make([]uint8, n)
+		s.keys = make([]uint16, n)
 	}
-	s.order, s.owner = s.order[:n], s.owner[:n]
+	s.order, s.keys = s.order[:n], s.keys[:n]
 	const nb = 2048
-	hist := make([]uint32, (simpParts+1)*nb)
-	var all [nb]int
-	for i, c := range s.cand {
-		o := simpParts
-		if pa := s.part(c.a); pa == s.part(c.b) {
-			o = pa
+	const nk = (simpParts + 1) * nb
+	const chunk = 1 << 16
+	nc := (n + chunk - 1) / chunk
+	hist := make([]uint32, nc*nk) // per chunk, then per key
+	simpParallel(nc, s.workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			h := hist[c*nk : (c+1)*nk]
+			for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+				e := &s.cand[i]
+				o := simpParts
+				if pa := s.part(e.a); pa == s.part(e.b) {
+					o = pa
+				}
+				key := uint16(o*nb + int(simpBucket(e.cost)))
+				s.keys[i] = key
+				h[key]++
+			}
 		}
-		s.owner[i] = uint8(o)
-		b := simpBucket(c.cost)
-		hist[o*nb+int(b)]++
-		all[b]++
-	}
+	})
+	// The bucket holding the k-th cheapest candidate, over all owners.
 	goal := math.Inf(1)
-	for b, acc := 0, 0; b < nb; b++ {
-		if acc += all[b]; acc > k {
+	acc := 0
+	for b := 0; b < nb && math.IsInf(goal, 1); b++ {
+		for o := range simpParts + 1 {
+			for c := range nc {
+				acc += int(hist[c*nk+o*nb+b])
+			}
+		}
+		if acc > k {
 			goal = float64(math.Float32frombits(uint32(b) << 20))
-			break
 		}
 	}
+	// Exclusive prefix sums in (key, chunk) order, so each chunk scatters its own run.
 	sum := uint32(0)
-	for i, h := range hist {
-		hist[i] = sum
-		sum += h
-	}
-	for o := range simpParts + 1 {
-		s.groups[o] = hist[o*nb]
+	for key := range nk {
+		if key%nb == 0 {
+			s.groups[key/nb] = sum
+		}
+		for c := range nc {
+			h := hist[c*nk+key]
+			hist[c*nk+key] = sum
+			sum += h
+		}
 	}
 	s.groups[simpParts+1] = uint32(n)
-	for i, c := range s.cand {
-		key := int(s.owner[i])*nb + int(simpBucket(c.cost))
-		s.order[hist[key]] = uint32(i)
-		hist[key]++
-	}
+	simpParallel(nc, s.workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			h := hist[c*nk : (c+1)*nk]
+			for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+				key := s.keys[i]
+				s.order[h[key]] = uint32(i)
+				h[key]++
+			}
+		}
+	})
 	return goal
 }
 
