@@ -1049,6 +1049,21 @@ func (g *simpGrid) nearest2(pos [][3]float32, faces [][3]uint32, p [3]float32, b
 	c := g.cell(p)
 	maxRing := max(g.n[0], g.n[1], g.n[2])
 	px, py, pz := float64(p[0]), float64(p[1]), float64(p[2])
+	// Seed with the face of p's own cell whose ball centre is nearest, so the ball test below
+	// rejects most of the others.
+	home := c[0] + g.n[0]*(c[1]+g.n[1]*c[2])
+	if items := g.items[g.start[home]:g.start[home+1]]; len(items) > 0 {
+		seed, sd := items[0], math.Inf(1)
+		for _, fi := range items {
+			b := &g.balls[fi]
+			dx, dy, dz := px-float64(b[0]), py-float64(b[1]), pz-float64(b[2])
+			if d := dx*dx + dy*dy + dz*dz; d < sd {
+				seed, sd = fi, d
+			}
+		}
+		f := faces[seed]
+		best = min(best, simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]]))
+	}
 	reachBest := math.Sqrt(best)
 	for k := 0; k <= maxRing; k++ {
 		for z := c[2] - k; z <= c[2]+k; z++ {
