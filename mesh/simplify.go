@@ -61,11 +61,13 @@ type SimplifyReport struct {
 }
 
 // Simplify returns a simplified copy of m, made by quadric-error edge collapses (Garland &
-// Heckbert 1997, "Surface Simplification Using Quadric Error Metrics", SIGGRAPH), with each merged
-// vertex placed at the minimiser of its summed quadric where that is well conditioned and near the
-// edge, else at the best of the two endpoints and the midpoint. Quadrics are area-weighted plane
-// quadrics of the input faces, accumulated across collapses, and normalised by their total weight
-// so that a cost is a mean squared distance in mm².
+// Heckbert 1997, "Surface Simplification Using Quadric Error Metrics", SIGGRAPH). Quadrics are
+// area-weighted plane quadrics of the input faces, accumulated across collapses, and normalised by
+// their total weight so that a cost is a mean squared distance in mm². Each merged vertex goes to
+// the minimiser of its quadric where that is well conditioned and near the edge, else to the best
+// of the two endpoints and the midpoint; then, as in Lindstrom & Turk 1998, it is moved to the
+// quadric's minimiser on the plane of positions that leave the enclosed volume unchanged, so a
+// closed mesh keeps its volume to within rounding.
 //
 // Collapses are made in passes, in the manner of meshoptimizer's simplifier (A. Kapoulkine): each
 // pass ranks every edge by cost, then collapses the cheapest ones in order, each vertex at most
@@ -173,6 +175,25 @@ func (q *simpQuadric) optimum() (x, y, z float64, ok bool) {
 	y = (c01*q.ad + c11*q.bd + c12*q.cd) * inv
 	z = (c02*q.ad + c12*q.bd + c22*q.cd) * inv
 	return x, y, z, true
+}
+
+// solve returns A⁻¹·(x, y, z) for the quadric's 3×3 part A, with ok false where A is
+// ill-conditioned (as in optimum).
+func (q *simpQuadric) solve(x, y, z float64) (float64, float64, float64, bool) {
+	a, b, c, d, e, f := q.a2, q.ab, q.ac, q.b2, q.bc, q.c2
+	c00 := d*f - e*e
+	c01 := c*e - b*f
+	c02 := b*e - c*d
+	det := a*c00 + b*c01 + c*c02
+	tr := a + d + f
+	if !(math.Abs(det) > 1e-5*tr*tr*tr) {
+		return 0, 0, 0, false
+	}
+	c11 := a*f - c*c
+	c12 := b*c - a*e
+	c22 := a*d - b*b
+	inv := 1 / det
+	return (c00*x + c01*y + c02*z) * inv, (c01*x + c11*y + c12*z) * inv, (c02*x + c12*y + c22*z) * inv, true
 }
 
 const simpDead = math.MaxUint32
@@ -602,7 +623,7 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 		if s.passLock[c.a] || s.passLock[c.b] {
 			continue
 		}
-		switch d := s.collapse(w, c.a, c.b, c.p, part); {
+		switch d, cost := s.collapse(w, c.a, c.b, c.p, cost, maxErr2, part); {
 		case d > 0:
 			w.removed += d
 			w.made++
@@ -703,7 +724,7 @@ func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *S
 // collapse merges the edge {a, b} into p if that keeps the surface valid, and returns the number
 // of faces removed: 0 when it refuses, −1 when part ≥ 0 and the edge's neighbourhood leaves vertex
 // range part.
-func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, part int) int {
+func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, maxErr2 float64, part int) (int, float64) {
 	// r is removed, t survives; a locked endpoint must survive.
 	r, t := b, a
 	if s.locked[b] {
@@ -726,14 +747,14 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, part int)
 				shared++
 			} else if v != r {
 				if part >= 0 && s.part(v) != part {
-					return -1
+					return -1, 0
 				}
 				w.nbr = append(w.nbr, v)
 			}
 		}
 	}
 	if shared != 2 {
-		return 0
+		return 0, 0
 	}
 	for _, fi := range ft {
 		f := s.faces[fi]
@@ -746,7 +767,7 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, part int)
 				continue
 			}
 			if part >= 0 && s.part(v) != part {
-				return -1
+				return -1, 0
 			}
 			if slices.Contains(w.nbr, v) && !slices.Contains(w.common, v) {
 				w.common = append(w.common, v)
@@ -754,11 +775,14 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, part int)
 		}
 	}
 	if len(w.common) != 2 || (degR == 3 && degT == 3) {
-		return 0
+		return 0, 0
+	}
+	if !s.locked[r] && !s.locked[t] {
+		p, cost = s.keepVolume(fr, ft, r, t, p, cost, maxErr2)
 	}
 	// No face may turn over (or by more than about 78°) or become degenerate.
 	if !s.facesStayValid(fr, r, t, p) || !s.facesStayValid(ft, t, r, p) {
-		return 0
+		return 0, 0
 	}
 
 	for _, fi := range fr {
@@ -780,7 +804,77 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, part int)
 	s.pos[t] = p
 	s.q[t].add(&s.q[r])
 	s.passLock[r], s.passLock[t] = true, true
-	return 2
+	return 2, cost
+}
+
+// keepVolume moves the merged vertex so that the collapse leaves the enclosed volume unchanged
+// (Lindstrom & Turk 1998, "Fast and Memory Efficient Polygonal Simplification"): it minimises the
+// quadric on the plane of positions g·x = W that keep the signed volume of the faces around r and
+// t, starting from p. It keeps p where the correction would move it far, or past maxErr2.
+func (s *simpState) keepVolume(fr, ft []uint32, r, t uint32, p [3]float32, cost, maxErr2 float64) ([3]float32, float64) {
+	var gx, gy, gz, vol float64
+	add := func(f [3]uint32, dying bool) {
+		var q [3][3]float64
+		for k := range 3 {
+			q[k][0], q[k][1], q[k][2] = s.rel(s.pos[f[k]])
+		}
+		vol += q[0][0]*(q[1][1]*q[2][2]-q[1][2]*q[2][1]) - q[0][1]*(q[1][0]*q[2][2]-q[1][2]*q[2][0]) + q[0][2]*(q[1][0]*q[2][1]-q[1][1]*q[2][0])
+		if dying {
+			return
+		}
+		// The face becomes (x, b, c) with x in the slot of r or t; its volume is x·(b×c).
+		k := 0
+		for f[k] != r && f[k] != t {
+			k++
+		}
+		b, c := q[(k+1)%3], q[(k+2)%3]
+		gx += b[1]*c[2] - b[2]*c[1]
+		gy += b[2]*c[0] - b[0]*c[2]
+		gz += b[0]*c[1] - b[1]*c[0]
+	}
+	for _, fi := range fr {
+		if f := s.faces[fi]; f[0] != simpDead {
+			add(f, f[0] == t || f[1] == t || f[2] == t)
+		}
+	}
+	for _, fi := range ft {
+		if f := s.faces[fi]; f[0] != simpDead && f[0] != r && f[1] != r && f[2] != r {
+			add(f, false)
+		}
+	}
+	g2 := gx*gx + gy*gy + gz*gz
+	if !(g2 > 0) {
+		return p, cost
+	}
+	px, py, pz := s.rel(p)
+	miss := vol - (gx*px + gy*py + gz*pz)
+	q := s.q[r]
+	q.add(&s.q[t])
+	// Step along A⁻¹g (the quadric's metric) where A is well conditioned, else along g.
+	dx, dy, dz, ok := q.solve(gx, gy, gz)
+	if den := gx*dx + gy*dy + gz*dz; !ok || !(den > 0) {
+		dx, dy, dz, den = gx, gy, gz, g2
+	} else {
+		dx, dy, dz = dx/den*g2, dy/den*g2, dz/den*g2
+	}
+	step := miss / g2
+	nx, ny, nz := px+step*dx, py+step*dy, pz+step*dz
+	ex, ey, ez := sub3f(s.pos[r], s.pos[t])
+	if (nx-px)*(nx-px)+(ny-py)*(ny-py)+(nz-pz)*(nz-pz) > 0.25*(ex*ex+ey*ey+ez*ez) {
+		return p, cost
+	}
+	np := [3]float32{float32(nx + s.center[0]), float32(ny + s.center[1]), float32(nz + s.center[2])}
+	nx, ny, nz = s.rel(np)
+	nc := q.eval(nx, ny, nz)
+	if nc > maxErr2 {
+		return p, cost
+	}
+	return np, nc
+}
+
+// sub3f returns a − b in float64.
+func sub3f(a, b [3]float32) (float64, float64, float64) {
+	return float64(a[0]) - float64(b[0]), float64(a[1]) - float64(b[1]), float64(a[2]) - float64(b[2])
 }
 
 // facesStayValid reports whether moving v to p keeps every live face around v that does not hold

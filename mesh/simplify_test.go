@@ -124,6 +124,8 @@ func TestSimplifyVolumeAndError(t *testing.T) {
 		{"sphere", UVSphere(10, 80, 160)},
 		{"torus", Torus(20, 6, 160, 64)},
 		{"icosphere", simpTestIcosphere(25, 5)},
+		// Coarse enough that keeping the vertices on the sphere would lose several per cent.
+		{"coarse sphere", UVSphere(10, 16, 32)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, rep, err := Simplify(context.Background(), tc.m, SimplifyOptions{TargetRatio: 0.1})
