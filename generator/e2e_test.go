@@ -22,9 +22,9 @@ var photos = map[string]bool{"astronaut.png": true, "coffee.png": true, "camera.
 
 // TestSamples runs every sample photo through every implemented mode at two quality levels and
 // checks what the issue promises: closed, outward, sized, within tolerance, within budget.
-// Under the race detector, the standard level of the three 512-pixel photos is left to the
-// normal run (go test ./generator): it adds minutes there and no concurrency the other cases
-// do not exercise.
+// Under the race detector, the standard level of the three 512-pixel photos, and inflating them,
+// are left to the normal run (go test ./generator): they add minutes there and no concurrency
+// the other cases do not exercise.
 func TestSamples(t *testing.T) {
 	g, err := New(Config{Backend: BackendCPU})
 	if err != nil {
@@ -33,10 +33,10 @@ func TestSamples(t *testing.T) {
 	defer g.Close()
 	for _, name := range samples {
 		data := readSample(t, name)
-		for _, mode := range []Mode{Relief, Lithophane} {
+		for _, mode := range []Mode{Relief, Lithophane, Extrude, Inflate} {
 			for _, q := range []Quality{Draft, Standard} {
 				t.Run(fmt.Sprintf("%s/%s/%s", name, mode, q), func(t *testing.T) {
-					if raceEnabled && q != Draft && photos[name] {
+					if raceEnabled && (q != Draft || mode == Inflate) && photos[name] {
 						t.Skip("a large photo at standard quality: run without -race")
 					}
 					res, err := g.Generate(context.Background(), Request{Image: data, Mode: mode, Quality: q})
@@ -52,8 +52,20 @@ func TestSamples(t *testing.T) {
 						t.Errorf("reported bounds %v, mesh bounds %v", r.Bounds, b)
 					}
 					wantH := 100 * float64(r.Image.Height) / float64(r.Image.Width)
-					if math.Abs(r.Size[0]-100) > 0.01 || math.Abs(r.Size[1]-wantH) > 0.01 || r.Bounds.Min != [3]float32{} {
-						t.Errorf("size %v from %v, want 100 × %.3f from the origin", r.Size, r.Bounds.Min, wantH)
+					switch mode {
+					case Relief, Lithophane:
+						if math.Abs(r.Size[0]-100) > 0.01 || math.Abs(r.Size[1]-wantH) > 0.01 || r.Bounds.Min != [3]float32{} {
+							t.Errorf("size %v from %v, want 100 × %.3f from the origin", r.Size, r.Bounds.Min, wantH)
+						}
+					default: // within the image's frame (give or take a working pixel), on Z = 0
+						px := float32(r.Image.PixelSize)
+						bottom := float32(0)
+						if r.Simplify != nil {
+							bottom = 1e-4 // simplification may move the lowest vertex by a hair
+						}
+						if b := r.Bounds; b.Min[0] < -px || b.Min[1] < -px || b.Max[0] > 100+px || b.Max[1] > float32(wantH)+px || b.Min[2] < -bottom || b.Min[2] > bottom || r.Size[0] < 50 {
+							t.Errorf("bounds %v, want within 100 × %.3f mm on Z = 0", b, wantH)
+						}
 					}
 					switch mode {
 					case Relief: // base 2 + depth 5, the surface normalised to its full range
@@ -64,6 +76,10 @@ func TestSamples(t *testing.T) {
 						if r.Size[2] > 3+1e-4 || r.Size[2] < 0.8 {
 							t.Errorf("lithophane thickness %v mm, want 0.8..3", r.Size[2])
 						}
+					case Extrude: // 5 mm tall
+						if math.Abs(r.Size[2]-5) > 1e-4 {
+							t.Errorf("extrusion height %v mm, want 5", r.Size[2])
+						}
 					}
 					if r.Faces > r.FaceBudget || r.OverBudget {
 						t.Errorf("%d faces over the budget %d", r.Faces, r.FaceBudget)
@@ -73,6 +89,9 @@ func TestSamples(t *testing.T) {
 					}
 					if r.Volume <= 0 || math.Abs(r.Volume-topo.Volume) > 1e-9 {
 						t.Errorf("volume %v", r.Volume)
+					}
+					if r.Simplify != nil {
+						t.Logf("simplified from %d faces, error %.4f mm", r.Simplify.FacesBefore, r.Simplify.MaxError)
 					}
 					t.Logf("%d faces, size %.3f × %.3f × %.3f mm, error %.4f mm (tolerance %.4f), %v", r.Faces, r.Size[0], r.Size[1], r.Size[2], r.MaxError, r.Tolerance, r.Total.Round(time.Millisecond))
 				})

@@ -256,8 +256,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	}
 
 	// Finish: simplify to the budget where the backend did not, place, verify, report.
-	tr.enter("finish", bandBackend)
-	res, err := g.finish(ctx, m, in, p, &req, brep)
+	res, err := g.finish(ctx, tr, m, in, p, &req, brep)
 	if err != nil {
 		return nil, err
 	}
@@ -388,8 +387,9 @@ func chooseMode(m Mode, p *prepared) (backends.Mode, string) {
 }
 
 // characteristicSize is the length in mm that the quality's tolerance fraction applies to: the
-// relief depth, the lithophane's thickness range, or the object's longest side for the modes
-// whose simplification works on outlines.
+// relief depth, or the lithophane's thickness range; for the outline modes, extrude and inflate,
+// a twentieth of the model's longest side (5 mm on a 100 mm model, so that their tolerances are
+// those of a default relief at that size).
 func characteristicSize(in *backends.Input, p *prepared) float64 {
 	switch in.Mode {
 	case backends.Relief:
@@ -398,7 +398,7 @@ func characteristicSize(in *backends.Input, p *prepared) float64 {
 		l := in.Lithophane.Defaults()
 		return l.MaxThickness - l.MinThickness
 	}
-	return math.Max(p.widthMM, p.heightMM)
+	return math.Max(p.widthMM, p.heightMM) / 20
 }
 
 func orDefault(v, def float64) float64 {

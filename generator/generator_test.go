@@ -427,7 +427,7 @@ func TestPlacementOutlineModes(t *testing.T) {
 		if in.Color == nil || in.Mask == nil {
 			t.Errorf("%s: colour %v, mask %v; want both", c.mode, in.Color != nil, in.Mask != nil)
 		}
-		b, hmm := res.Report.Bounds, 80.0*328/400
+		b, hmm := res.Report.Bounds, float64(in.Height)*in.PixelSize
 		// The object keeps its place in the frame: the middle half, in mm.
 		want := mesh.Box{Min: [3]float32{20, float32(hmm / 4), 0}, Max: [3]float32{60, float32(3 * hmm / 4), float32(c.wantZ)}}
 		for k := range 3 {
@@ -484,5 +484,43 @@ func TestUpright(t *testing.T) {
 	}
 	if in.Luminance[19] != 0 || in.Luminance[0] != 1 {
 		t.Errorf("the dark pixel is not at the top-right: row 0 = %v", in.Luminance[:20])
+	}
+}
+
+// sphereBackend returns a finely tessellated sphere, far over any small face budget.
+type sphereBackend struct{ fakeBackend }
+
+func (f *sphereBackend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
+	return mesh.UVSphere(10, 80, 120), nil // 18,960 faces
+}
+
+func TestSimplifyToBudget(t *testing.T) {
+	g, _ := New(Config{Custom: &sphereBackend{}})
+	var stages []string
+	res, err := g.Generate(context.Background(), Request{Decoded: image.NewGray(image.Rect(0, 0, 16, 16)), Mode: Inflate, FaceBudget: 2000,
+		Progress: func(s string, _ float64) {
+			if len(stages) == 0 || stages[len(stages)-1] != s {
+				stages = append(stages, s)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Report
+	if r.Faces > 2000 || r.Faces < 1900 || r.OverBudget || r.Simplify == nil || r.Simplify.FacesBefore != 18960 {
+		t.Fatalf("faces %d (budget 2000), over budget %v, simplify %+v", r.Faces, r.OverBudget, r.Simplify)
+	}
+	if !r.Topology.Closed() || r.Topology.Genus != 0 {
+		t.Errorf("simplified sphere: %+v", r.Topology)
+	}
+	// Volume-preserving collapses: the sphere keeps its volume (4/3·π·10³, less the facets).
+	if v := mesh.UVSphere(10, 80, 120).Volume(); math.Abs(r.Volume-v) > 0.01*v {
+		t.Errorf("volume %v, want about %v", r.Volume, v)
+	}
+	if r.MaxError <= 0 || r.MaxError != r.Simplify.MaxError {
+		t.Errorf("max error %v, simplify's %v", r.MaxError, r.Simplify.MaxError)
+	}
+	if want := []string{"decode", "prepare", "simplify", "finish"}; !slices.Equal(stages, want) {
+		t.Errorf("stages %v, want %v", stages, want)
 	}
 }

@@ -7,9 +7,10 @@ import (
 
 // Bands of the overall progress fraction each part of Generate covers.
 const (
-	bandDecode  = 0.05 // decode: [0, bandDecode)
-	bandPrepare = 0.15 // prepare: [bandDecode, bandPrepare)
-	bandBackend = 0.95 // the backend's stages: [bandPrepare, bandBackend); finish: the rest
+	bandDecode   = 0.05 // decode: [0, bandDecode)
+	bandPrepare  = 0.15 // prepare: [bandDecode, bandPrepare)
+	bandBackend  = 0.95 // the backend's stages: [bandPrepare, bandBackend)
+	bandSimplify = 0.98 // simplify, when needed: [bandBackend, bandSimplify); finish: the rest
 )
 
 // tracker turns the stages of one Generate call into the caller's progress callback (one overall

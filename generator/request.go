@@ -79,8 +79,8 @@ type QualitySettings struct {
 	FaceBudget int
 	// ToleranceFraction is the largest surface deviation simplification may introduce, as a
 	// fraction of the mode's characteristic size: the relief depth, the lithophane's thickness
-	// range (MaxThickness − MinThickness), or the longest side of the object for extrude and
-	// inflate, whose simplification works on outlines. The levels use 4 %, 2 %, 1 % and 0.4 %:
+	// range (MaxThickness − MinThickness), or a twentieth of the model's longest side for extrude
+	// and inflate, whose simplification works on outlines. The levels use 4 %, 2 %, 1 % and 0.4 %:
 	// on the default 5 mm relief that is 0.2 mm (a coarse FDM layer), 0.1 mm (a fine one),
 	// 0.05 mm (resin printing) and 0.02 mm (one 8-bit grey level). Finer tolerances on noisy
 	// photos only spend the face budget on sensor noise.
@@ -205,7 +205,7 @@ type Request struct {
 
 	// Progress, when not nil, is called with the current stage's name and the overall fraction
 	// done (0..1, never decreasing): "decode", "prepare", then the backend's stages, then
-	// "finish". It is called from the goroutine running Generate or from the backend's
+	// "simplify" when the backend's mesh exceeds the face budget, then "finish". It is called from the goroutine running Generate or from the backend's
 	// goroutines, never concurrently, and should return quickly.
 	Progress func(stage string, fraction float64)
 }

@@ -14,10 +14,11 @@ import (
 
 // Result is what Generate built: a closed, outward-oriented mesh in millimetres and a report.
 type Result struct {
-	// Mesh is in millimetres, Z up, its lowest point on Z = 0. X runs along the image's width and
-	// Y up the image, from X = Y = 0: reliefs and flat lithophanes span exactly [0, Width] ×
-	// [0, Height]; extrusions and inflated shapes keep their place inside that frame. A cylinder
-	// lithophane stands around the Z axis, Height tall.
+	// Mesh is in millimetres, Z up, its lowest point on Z = 0 (within 1e-4 mm when it was
+	// simplified to the face budget). X runs along the image's width and Y up the image, from
+	// X = Y = 0: reliefs and flat lithophanes span exactly [0, Width] × [0, Height]; extrusions and
+	// inflated shapes keep their place inside that frame, at Report.Image.PixelSize mm a working
+	// pixel. A cylinder lithophane stands around the Z axis, Height tall.
 	Mesh   *mesh.Mesh
 	Report Report
 }
@@ -44,7 +45,12 @@ type Report struct {
 	// FaceBudget and Tolerance (mm) are the limits the backend was given.
 	FaceBudget int     `json:"face_budget"`
 	Tolerance  float64 `json:"tolerance_mm"`
-	// OverBudget is true when the mesh has more faces than FaceBudget (no simplifier applied).
+	// Simplify, when the backend returned more faces than FaceBudget, reports the quadric
+	// simplification (mesh.Simplify) that brought the mesh down to the budget; nil otherwise. Its
+	// MaxError, in mm, adds to the backend's (see MaxError).
+	Simplify *mesh.SimplifyReport `json:"simplify,omitempty"`
+	// OverBudget is true when the mesh still has more faces than FaceBudget: simplification
+	// stopped early, where no collapse could keep the mesh a closed 2-manifold.
 	OverBudget bool `json:"over_budget,omitempty"`
 
 	Image ImageReport `json:"image"`
@@ -65,9 +71,10 @@ type Report struct {
 	Volume float64 `json:"volume_mm3"`
 	// MaxError is the largest distance in mm, measured along Z, between a sample of the working
 	// image's exact surface and the mesh above it, as the backend measured it (the CPU backend
-	// does for reliefs and flat lithophanes); zero where it is not measured, and for regular grids,
-	// whose vertices are the samples. BudgetReached is true when the face budget stopped the
-	// backend before MaxError came within Tolerance.
+	// does for reliefs and flat lithophanes; zero where it is not measured, and for regular grids,
+	// whose vertices are the samples), plus Simplify.MaxError when the mesh was simplified to the
+	// budget: a bound, by the triangle inequality. BudgetReached is true when the face budget
+	// stopped the backend before its error came within Tolerance.
 	MaxError      float64 `json:"max_error_mm"`
 	BudgetReached bool    `json:"budget_reached,omitempty"`
 }
@@ -100,14 +107,15 @@ type StageTiming struct {
 	Duration time.Duration `json:"ns"`
 }
 
-// simplifyToBudget, when set, reduces a mesh to at most faces triangles within tol mm, keeping
-// it closed. It is the hook for mesh simplification: Generate calls it when a backend returns
-// more faces than the budget. Until a simplifier is wired in, such meshes are kept as they are
-// and Report.OverBudget says so.
-var simplifyToBudget func(ctx context.Context, m *mesh.Mesh, faces int, tol float64) (*mesh.Mesh, error)
+// simplifyToBudget reduces a closed mesh to at most faces triangles by quadric edge collapses,
+// which keep it closed, 2-manifold and of the same genus (see mesh.Simplify). The face budget is
+// the limit that wins: no error bound stops it early.
+func simplifyToBudget(ctx context.Context, m *mesh.Mesh, faces int) (*mesh.Mesh, mesh.SimplifyReport, error) {
+	return mesh.Simplify(ctx, m, mesh.SimplifyOptions{TargetFaces: faces})
+}
 
 // finish checks the backend's mesh, fits it to the requested size and fills the report.
-func (g *Generator) finish(ctx context.Context, m *mesh.Mesh, in *backends.Input, p *prepared, req *Request, brep *cpu.Report) (*Result, error) {
+func (g *Generator) finish(ctx context.Context, tr *tracker, m *mesh.Mesh, in *backends.Input, p *prepared, req *Request, brep *cpu.Report) (*Result, error) {
 	name := g.backend.Name()
 	if m == nil {
 		return nil, fmt.Errorf("%w: the %s backend returned no mesh", ErrNotClosed, name)
@@ -119,16 +127,21 @@ func (g *Generator) finish(ctx context.Context, m *mesh.Mesh, in *backends.Input
 	if brep != nil {
 		rep.MaxError, rep.BudgetReached = brep.MaxError, brep.BudgetReached
 	}
-	if in.FaceBudget > 0 && len(m.Faces) > in.FaceBudget && simplifyToBudget != nil {
-		s, err := simplifyToBudget(ctx, m, in.FaceBudget, in.Tolerance)
+	// Place first, so that simplification works in the final coordinates, where its guarantee
+	// (no face it makes is degenerate) is the one that counts.
+	rep.Bounds = place(m, in, p, req)
+	if in.FaceBudget > 0 && len(m.Faces) > in.FaceBudget {
+		tr.enter("simplify", bandBackend)
+		s, srep, err := simplifyToBudget(ctx, m, in.FaceBudget)
 		if err != nil {
-			return nil, fmt.Errorf("generator: simplifying to %d faces: %w", in.FaceBudget, err)
+			return nil, fmt.Errorf("generator: simplifying %d faces to %d: %w", len(m.Faces), in.FaceBudget, err)
 		}
-		m = s
+		m, rep.Simplify = s, &srep
+		rep.MaxError += srep.MaxError
+		rep.Bounds = m.Bounds()
 	}
 	rep.OverBudget = in.FaceBudget > 0 && len(m.Faces) > in.FaceBudget
-
-	rep.Bounds = place(m, in, p, req)
+	tr.enter("finish", bandSimplify)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("generator: %w", err)
 	}
@@ -147,9 +160,11 @@ func (g *Generator) finish(ctx context.Context, m *mesh.Mesh, in *backends.Input
 
 // place moves the backend's mesh to its final place and size: lowest point on Z = 0; for the
 // full-frame modes (relief and flat lithophanes) the footprint scaled to exactly [0, Width] ×
-// [0, Height] mm, which absorbs the rounding of the working grid's pixel counts; for the others
-// the image frame scaled the same way (the object keeps its place inside it); and for Inflate
-// with a Request.Depth, the Z extent scaled to it.
+// [0, Height] mm, which absorbs the rounding of the working grid's pixel counts; a cylinder
+// lithophane scaled along Z to Height; for Inflate with a Request.Depth, the Z extent scaled to
+// it. Extrusions and inflated shapes otherwise keep the place and size the backend gave them in
+// the image's frame (PixelSize mm a working pixel), so that nothing moves their vertices and
+// tips a sliver triangle into a degenerate one. A transform that changes nothing is not applied.
 //
 // It returns the mesh's new bounds: the old ones transformed, which is exact because every
 // coordinate is mapped by the same non-decreasing function.
@@ -171,9 +186,6 @@ func place(m *mesh.Mesh, in *backends.Input, p *prepared, req *Request) mesh.Box
 		// A cylinder stands around the Z axis with the image's height along Z; its radius follows
 		// from the width, which the backend keeps exact.
 		sz = p.heightMM / (float64(p.h) * p.pixelSize)
-	default:
-		sx = p.widthMM / (float64(p.w) * p.pixelSize)
-		sy = p.heightMM / (float64(p.h) * p.pixelSize)
 	}
 	z0 := float64(b.Min[2])
 	if in.Mode == backends.Inflate && req.Depth > 0 && b.Max[2] > b.Min[2] {
