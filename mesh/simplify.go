@@ -395,31 +395,40 @@ func simpAround(f [3]uint32, v uint32) (uint32, uint32) {
 // computeQuadrics sums the area-weighted plane quadrics of each vertex's faces, in parallel over
 // vertices and in face order within one, so the sums do not depend on scheduling.
 func (s *simpState) computeQuadrics() {
+	// Each face's plane n̂·x + d = 0, scaled by the square root of its area, so that the outer
+	// product of (n, d) is the face's area-weighted quadric.
+	planes := make([][4]float64, len(s.faces))
+	simpParallel(len(s.faces), s.workers, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			f := s.faces[i]
+			n := triCross(s.pos[f[0]], s.pos[f[1]], s.pos[f[2]])
+			l := norm64(n)
+			if l == 0 {
+				continue
+			}
+			k := math.Sqrt(l/2) / l
+			x, y, z := s.rel(s.pos[f[0]])
+			nx, ny, nz := n[0]*k, n[1]*k, n[2]*k
+			planes[i] = [4]float64{nx, ny, nz, -(nx*x + ny*y + nz*z)}
+		}
+	})
 	simpParallel(len(s.pos), s.workers, func(lo, hi int) {
 		for v := lo; v < hi; v++ {
 			var q simpQuadric
 			for _, fi := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-				f := s.faces[fi]
-				n := triCross(s.pos[f[0]], s.pos[f[1]], s.pos[f[2]])
-				l := norm64(n)
-				if l == 0 {
-					continue
-				}
-				area := l / 2
-				n = [3]float64{n[0] / l, n[1] / l, n[2] / l}
-				x, y, z := s.rel(s.pos[f[0]])
-				d := -(n[0]*x + n[1]*y + n[2]*z)
-				q.a2 += area * n[0] * n[0]
-				q.ab += area * n[0] * n[1]
-				q.ac += area * n[0] * n[2]
-				q.ad += area * n[0] * d
-				q.b2 += area * n[1] * n[1]
-				q.bc += area * n[1] * n[2]
-				q.bd += area * n[1] * d
-				q.c2 += area * n[2] * n[2]
-				q.cd += area * n[2] * d
-				q.d2 += area * d * d
-				q.w += area
+				pl := &planes[fi]
+				a, b, c, d := pl[0], pl[1], pl[2], pl[3]
+				q.a2 += a * a
+				q.ab += a * b
+				q.ac += a * c
+				q.ad += a * d
+				q.b2 += b * b
+				q.bc += b * c
+				q.bd += b * d
+				q.c2 += c * c
+				q.cd += c * d
+				q.d2 += d * d
+				q.w += a*a + b*b + c*c
 			}
 			s.q[v] = q
 		}
