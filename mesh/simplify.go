@@ -71,7 +71,9 @@ type SimplifyReport struct {
 //
 // Collapses are made in passes, in the manner of meshoptimizer's simplifier (A. Kapoulkine): each
 // pass ranks every edge by cost, then collapses the cheapest ones in order, each vertex at most
-// once per pass, up to an error bound that grows from pass to pass. Each collapse must keep the
+// once per pass, up to an error bound that grows from pass to pass. Within a pass, collapses whose
+// whole neighbourhood lies in one of four fixed ranges of vertex indices run concurrently, one
+// goroutine per range, and the rest follow serially; the ranges do not depend on GOMAXPROCS. Each collapse must keep the
 // surface a 2-manifold of the same topology (the link condition: the edge's endpoints share
 // exactly the two neighbours opposite it; Dey et al. 1999), must not turn any face by more than
 // about 78° nor make one degenerate (see DegenerateRatio). A closed mesh therefore stays closed,
@@ -1083,7 +1085,7 @@ func newSimpGrid(pos [][3]float32, faces [][3]uint32) *simpGrid {
 	}
 	b := (&Mesh{Positions: pos, Faces: faces}).Bounds()
 	area := (&Mesh{Positions: pos, Faces: faces}).Area()
-	// Cells about a typical edge length wide, at most 2²⁴ of them.
+	// Cells about a typical edge length wide, at most 2²⁴ of them and 32 per face.
 	h := math.Sqrt(2 * area / float64(len(faces)))
 	size := b.Size()
 	h = max(h, float64(max(size[0], size[1], size[2]))/1024, 1e-30)
@@ -1093,7 +1095,7 @@ func newSimpGrid(pos [][3]float32, faces [][3]uint32) *simpGrid {
 			g.n[i] = int(float64(size[i])/h) + 1
 			total *= g.n[i]
 		}
-		if total <= 1<<24 {
+		if total <= min(1<<24, 32*len(faces)+64) {
 			break
 		}
 		h *= 1.25
