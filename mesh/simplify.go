@@ -71,7 +71,9 @@ type SimplifyReport struct {
 //
 // Collapses are made in passes, in the manner of meshoptimizer's simplifier (A. Kapoulkine): each
 // pass ranks every edge by cost, then collapses the cheapest ones in order, each vertex at most
-// once per pass, up to an error bound that grows from pass to pass. Each collapse must keep the
+// once per pass, up to an error bound that grows from pass to pass. Within a pass, collapses whose
+// whole neighbourhood lies in one of four fixed ranges of vertex indices run concurrently, one
+// goroutine per range, and the rest follow serially; the ranges do not depend on GOMAXPROCS. Each collapse must keep the
 // surface a 2-manifold of the same topology (the link condition: the edge's endpoints share
 // exactly the two neighbours opposite it; Dey et al. 1999), must not turn any face by more than
 // about 78° nor make one degenerate (see DegenerateRatio). A closed mesh therefore stays closed,
@@ -288,11 +290,25 @@ func (s *simpState) buildAdjacency() {
 	} else {
 		clear(s.adjStart)
 	}
-	for _, f := range s.faces {
-		s.adjStart[f[0]+1]++
-		s.adjStart[f[1]+1]++
-		s.adjStart[f[2]+1]++
+	// Each worker owns a range of vertices and scans every face for corners in it, so the lists
+	// come out in face order whatever the number of workers.
+	w := s.workers
+	if len(s.faces) < 1<<14 {
+		w = 1
 	}
+	span := func(i int) (uint32, uint32) { return uint32(i * nv / w), uint32((i + 1) * nv / w) }
+	simpParallel(w, w, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			vlo, vhi := span(i)
+			for _, f := range s.faces {
+				for _, v := range f {
+					if v-vlo < vhi-vlo {
+						s.adjStart[v+1]++
+					}
+				}
+			}
+		}
+	})
 	for i := 1; i <= nv; i++ {
 		s.adjStart[i] += s.adjStart[i-1]
 	}
@@ -302,12 +318,19 @@ func (s *simpState) buildAdjacency() {
 	}
 	s.adj = s.adj[:n]
 	next := append([]uint32(nil), s.adjStart[:nv]...)
-	for fi, f := range s.faces {
-		for _, v := range f {
-			s.adj[next[v]] = uint32(fi)
-			next[v]++
+	simpParallel(w, w, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			vlo, vhi := span(i)
+			for fi, f := range s.faces {
+				for _, v := range f {
+					if v-vlo < vhi-vlo {
+						s.adj[next[v]] = uint32(fi)
+						next[v]++
+					}
+				}
+			}
 		}
-	}
+	})
 }
 
 // classify locks the vertices on border, non-manifold or inconsistently oriented edges, and those
@@ -374,31 +397,40 @@ func simpAround(f [3]uint32, v uint32) (uint32, uint32) {
 // computeQuadrics sums the area-weighted plane quadrics of each vertex's faces, in parallel over
 // vertices and in face order within one, so the sums do not depend on scheduling.
 func (s *simpState) computeQuadrics() {
+	// Each face's plane n̂·x + d = 0, scaled by the square root of its area, so that the outer
+	// product of (n, d) is the face's area-weighted quadric.
+	planes := make([][4]float64, len(s.faces))
+	simpParallel(len(s.faces), s.workers, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			f := s.faces[i]
+			n := triCross(s.pos[f[0]], s.pos[f[1]], s.pos[f[2]])
+			l := norm64(n)
+			if l == 0 {
+				continue
+			}
+			k := math.Sqrt(l/2) / l
+			x, y, z := s.rel(s.pos[f[0]])
+			nx, ny, nz := n[0]*k, n[1]*k, n[2]*k
+			planes[i] = [4]float64{nx, ny, nz, -(nx*x + ny*y + nz*z)}
+		}
+	})
 	simpParallel(len(s.pos), s.workers, func(lo, hi int) {
 		for v := lo; v < hi; v++ {
 			var q simpQuadric
 			for _, fi := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-				f := s.faces[fi]
-				n := triCross(s.pos[f[0]], s.pos[f[1]], s.pos[f[2]])
-				l := norm64(n)
-				if l == 0 {
-					continue
-				}
-				area := l / 2
-				n = [3]float64{n[0] / l, n[1] / l, n[2] / l}
-				x, y, z := s.rel(s.pos[f[0]])
-				d := -(n[0]*x + n[1]*y + n[2]*z)
-				q.a2 += area * n[0] * n[0]
-				q.ab += area * n[0] * n[1]
-				q.ac += area * n[0] * n[2]
-				q.ad += area * n[0] * d
-				q.b2 += area * n[1] * n[1]
-				q.bc += area * n[1] * n[2]
-				q.bd += area * n[1] * d
-				q.c2 += area * n[2] * n[2]
-				q.cd += area * n[2] * d
-				q.d2 += area * d * d
-				q.w += area
+				pl := &planes[fi]
+				a, b, c, d := pl[0], pl[1], pl[2], pl[3]
+				q.a2 += a * a
+				q.ab += a * b
+				q.ac += a * c
+				q.ad += a * d
+				q.b2 += b * b
+				q.bc += b * c
+				q.bd += b * d
+				q.c2 += c * c
+				q.cd += c * d
+				q.d2 += d * d
+				q.w += a*a + b*b + c*c
 			}
 			s.q[v] = q
 		}
@@ -1053,7 +1085,7 @@ func newSimpGrid(pos [][3]float32, faces [][3]uint32) *simpGrid {
 	}
 	b := (&Mesh{Positions: pos, Faces: faces}).Bounds()
 	area := (&Mesh{Positions: pos, Faces: faces}).Area()
-	// Cells about a typical edge length wide, at most 2²⁴ of them.
+	// Cells about a typical edge length wide, at most 2²⁴ of them and 32 per face.
 	h := math.Sqrt(2 * area / float64(len(faces)))
 	size := b.Size()
 	h = max(h, float64(max(size[0], size[1], size[2]))/1024, 1e-30)
@@ -1063,7 +1095,7 @@ func newSimpGrid(pos [][3]float32, faces [][3]uint32) *simpGrid {
 			g.n[i] = int(float64(size[i])/h) + 1
 			total *= g.n[i]
 		}
-		if total <= 1<<24 {
+		if total <= min(1<<24, 32*len(faces)+64) {
 			break
 		}
 		h *= 1.25

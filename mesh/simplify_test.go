@@ -354,3 +354,86 @@ func BenchmarkSimplifyRippledSphere955k(b *testing.B) {
 	b.ReportMetric(float64(rep.FacesBefore), "faces_in")
 	b.ReportMetric(float64(rep.FacesAfter), "faces_out")
 }
+
+func TestSurfaceDeviation(t *testing.T) {
+	// A grid at z = 0.3 over a square at z = 0 that covers it: every vertex is 0.3 mm away.
+	from := simpTestGrid(10)
+	for i := range from.Positions {
+		from.Positions[i][2] = 0.3
+	}
+	to := &Mesh{Positions: [][3]float32{{-1, -1, 0}, {101, -1, 0}, {101, 101, 0}, {-1, 101, 0}}, Faces: [][3]uint32{{0, 1, 2}, {0, 2, 3}}}
+	mx, mean := SurfaceDeviation(from, to)
+	if math.Abs(mx-0.3) > 1e-6 || math.Abs(mean-0.3) > 1e-6 {
+		t.Errorf("deviation %v %v, want 0.3", mx, mean)
+	}
+	// Beyond the square's edge, the distance is to the edge.
+	from = &Mesh{Positions: [][3]float32{{104, 50, 4}, {0, 0, 0}, {1, 0, 0}}, Faces: [][3]uint32{{0, 1, 2}}}
+	if mx, _ := SurfaceDeviation(from, to); math.Abs(mx-5) > 1e-5 {
+		t.Errorf("deviation %v, want 5", mx)
+	}
+	if mx, _ := SurfaceDeviation(from, &Mesh{}); !math.IsInf(mx, 1) {
+		t.Errorf("deviation to nothing %v, want +Inf", mx)
+	}
+}
+
+// simpRandomMesh builds an arbitrary, usually non-manifold, mesh from bytes.
+func simpRandomMesh(data []byte) *Mesh {
+	m := &Mesh{}
+	if len(data) == 0 {
+		return m
+	}
+	nv := int(data[0])%40 + 1
+	for i := range nv {
+		m.Positions = append(m.Positions, [3]float32{float32(i % 7), float32(i % 5), float32(i % 3)})
+	}
+	for i := 1; i+2 < len(data); i += 3 {
+		m.Faces = append(m.Faces, [3]uint32{uint32(data[i]) % uint32(nv), uint32(data[i+1]) % uint32(nv), uint32(data[i+2]) % uint32(nv)})
+	}
+	return m
+}
+
+func FuzzSimplify(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{3, 0, 1, 2})
+	f.Add([]byte{8, 0, 1, 2, 0, 2, 3, 0, 3, 1, 1, 3, 2, 4, 5, 6, 4, 6, 7})
+	f.Add([]byte{30, 1, 2, 3, 3, 2, 1, 1, 2, 4, 5, 5, 5, 9, 8, 7, 7, 8, 10, 1, 2, 3})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m := simpRandomMesh(data)
+		for _, target := range []int{0, 1, 4} {
+			out, rep, err := Simplify(context.Background(), m, SimplifyOptions{TargetFaces: target})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := out.Validate(); err != nil || rep.FacesAfter != len(out.Faces) || len(out.Faces) > len(m.Faces) {
+				t.Fatalf("invalid result: %v, %+v", err, rep)
+			}
+		}
+	})
+}
+
+func TestSimplifyArbitraryMeshes(t *testing.T) {
+	// Many small arbitrary meshes (non-manifold, flipped, degenerate) must come back valid; a
+	// closed input must come back closed.
+	for seed := range 300 {
+		data := make([]byte, 4+seed%60)
+		x := uint32(seed*2654435761 + 1)
+		for i := range data {
+			x ^= x << 13
+			x ^= x >> 17
+			x ^= x << 5
+			data[i] = byte(x)
+		}
+		m := simpRandomMesh(data)
+		closed := m.Topology().Closed()
+		out, _, err := Simplify(context.Background(), m, SimplifyOptions{TargetFaces: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := out.Validate(); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if closed && !out.Topology().Closed() {
+			t.Fatalf("seed %d: closed input came back open", seed)
+		}
+	}
+}
