@@ -69,3 +69,15 @@ func ExampleRequest_Validate() {
 	fmt.Println(req.Validate())
 	// Output: generator: invalid request: 2 problems: unknown mode "sculpt" (want relief, lithophane, extrude, inflate or auto); width -10 mm must be positive (or zero for the default)
 }
+
+// Choose a backend by name: "auto" (the default) takes the GPU where one answers and falls back
+// to the CPU, "cpu" always takes the CPU, "cuda" fails where there is no GPU.
+func ExampleNew() {
+	g, err := generator.New(generator.Config{Backend: generator.BackendCPU})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer g.Close()
+	fmt.Println(g.Backend())
+	// Output: cpu
+}
