@@ -168,7 +168,19 @@ func TestCancelEveryStage(t *testing.T) {
 	}
 	defer g.Close()
 	data := readSample(t, "astronaut.png")
-	for _, stage := range []string{"decode", "prepare", "height", "triangulate", "walls"} {
+	// The stages, the backend's included, as one uncancelled run reports them.
+	var stages []string
+	if _, err := g.Generate(context.Background(), Request{Image: data, Mode: Relief, Quality: Standard, Progress: func(s string, _ float64) {
+		if len(stages) == 0 || stages[len(stages)-1] != s {
+			stages = append(stages, s)
+		}
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(stages) < 5 || stages[0] != "decode" || stages[1] != "prepare" || stages[len(stages)-1] != "finish" {
+		t.Fatalf("stages %v", stages)
+	}
+	for _, stage := range stages {
 		base := runtime.NumGoroutine()
 		ctx, cancel := context.WithCancel(context.Background())
 		var once sync.Once
