@@ -142,6 +142,7 @@ func (e *usageWrap) Unwrap() []error { return []error{&e.UsageError, e.err} }
 // WriteAtomic writes a temporary file in path's folder and renames it to path, so that path
 // never holds a partial file: on an error, or when ctx is cancelled during the write, the
 // temporary file is removed and path is left as it was. An existing file at path is replaced.
+// The file is made readable by all (0644).
 // The temporary file's name is hidden: "." + the base name + a random part + ".tmp".
 func WriteAtomic(ctx context.Context, path string, write func(io.Writer) error) (err error) {
 	if err := ctx.Err(); err != nil {
@@ -157,6 +158,10 @@ func WriteAtomic(ctx context.Context, path string, write func(io.Writer) error) 
 			os.Remove(tmp.Name())
 		}
 	}()
+	// CreateTemp makes the file private (0600); a model is an ordinary file.
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
 	if err := write(&ctxWriter{ctx: ctx, w: tmp}); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -51,6 +52,9 @@ func TestWriteAtomic(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(path); string(b) != "second" {
 		t.Errorf("file holds %q, want %q", b, "second")
+	}
+	if fi, err := os.Stat(path); err != nil || (runtime.GOOS != "windows" && fi.Mode().Perm() != 0o644) {
+		t.Errorf("mode %v, %v; want 0644", fi.Mode(), err)
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
