@@ -28,6 +28,7 @@ const (
 // UsageError is a problem with the command line; programs exit with ExitUsage on it.
 type UsageError struct{ Msg string }
 
+// Error returns the message.
 func (e *UsageError) Error() string { return e.Msg }
 
 // Usagef returns a *UsageError with a formatted message.
