@@ -221,10 +221,18 @@ func TestGenerateImageErrors(t *testing.T) {
 		{"empty", Request{Image: []byte{}}, imagecheck.ErrEmpty},
 		{"too many pixels", Request{Image: data, Limits: imagecheck.Limits{MaxPixels: 1000}}, imagecheck.ErrTooLarge},
 		{"corrupt depth map", Request{Image: data, DepthMap: truncated}, imagecheck.ErrCorrupt},
+		{"unbounded decoded image", Request{Decoded: image.NewUniform(color.White)}, imagecheck.ErrTooLarge},
+		{"wide decoded image", Request{Decoded: image.NewGray(image.Rect(0, 0, 3000, 2)), Limits: imagecheck.Limits{MaxSide: 2048}}, imagecheck.ErrDimensions},
+		{"large decoded depth map", Request{Image: data, DepthMapImage: image.NewGray(image.Rect(0, 0, 600, 600)), Limits: imagecheck.Limits{MaxPixels: 300_000}}, imagecheck.ErrTooLarge},
 	} {
 		_, err := g.Generate(context.Background(), c.req)
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want one wrapping %v", c.name, err, c.want)
+		}
+		if strings.HasPrefix(c.name, "corrupt depth") || strings.HasPrefix(c.name, "large decoded depth") {
+			if !strings.HasPrefix(err.Error(), "generator: depth map: ") {
+				t.Errorf("%s: err = %v, want it to name the depth map", c.name, err)
+			}
 		}
 	}
 	// Request problems come first, all of them, before anything is decoded.
@@ -375,5 +383,56 @@ func TestConcurrentGenerate(t *testing.T) {
 		if s := r.Report.Size; math.Abs(s[0]-60) > 1e-3 || math.Abs(s[1]-45) > 1e-3 || r.Report.Image.Width != 160 {
 			t.Errorf("size %v, image %+v", s, r.Report.Image)
 		}
+	}
+}
+
+// frameBackend returns, for every mode, a box over the image's middle half, 4 mm tall, to check
+// the placement of the modes that do not fill the frame.
+type frameBackend struct{ fakeBackend }
+
+func (f *frameBackend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
+	c := *in
+	f.mu.Lock()
+	f.inputs = append(f.inputs, &c)
+	f.mu.Unlock()
+	w, h := float64(in.Width)*in.PixelSize, float64(in.Height)*in.PixelSize
+	return mesh.Cuboid([3]float32{float32(w / 4), float32(h / 4), 1}, [3]float32{float32(3 * w / 4), float32(3 * h / 4), 5}), nil
+}
+
+func TestPlacementOutlineModes(t *testing.T) {
+	f := &frameBackend{}
+	g, _ := New(Config{Custom: f})
+	data := readSample(t, "horse.png") // 400×328
+	for _, c := range []struct {
+		mode  Mode
+		depth float64
+		wantZ float64
+	}{
+		{Extrude, 0, 4},
+		{Inflate, 0, 4},
+		{Inflate, 10, 10}, // Depth scales an inflated shape along Z
+	} {
+		res, err := g.Generate(context.Background(), Request{Image: data, Mode: c.mode, Quality: Draft, Width: 80, Depth: c.depth})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := f.last()
+		if in.Color == nil || in.Mask == nil {
+			t.Errorf("%s: colour %v, mask %v; want both", c.mode, in.Color != nil, in.Mask != nil)
+		}
+		b, hmm := res.Report.Bounds, 80.0*328/400
+		// The object keeps its place in the frame: the middle half, in mm.
+		want := mesh.Box{Min: [3]float32{20, float32(hmm / 4), 0}, Max: [3]float32{60, float32(3 * hmm / 4), float32(c.wantZ)}}
+		for k := range 3 {
+			if math.Abs(float64(b.Min[k]-want.Min[k])) > 1e-3 || math.Abs(float64(b.Max[k]-want.Max[k])) > 1e-3 {
+				t.Errorf("%s depth %v: bounds %v, want %v", c.mode, c.depth, b, want)
+				break
+			}
+		}
+	}
+	// Backend errors pass through, typed.
+	g, _ = New(Config{Backend: BackendCPU})
+	if _, err := g.Generate(context.Background(), Request{Image: data, Mode: Extrude, Quality: Draft}); err != nil && !errors.Is(err, backends.ErrUnsupportedMode) {
+		t.Errorf("extrude on the CPU backend: err = %v; want success or ErrUnsupportedMode", err)
 	}
 }
