@@ -6,13 +6,19 @@ import (
 	"encoding/json"
 	"image"
 	"image/color"
+	"image/gif"
+	"image/jpeg"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
 
 	"github.com/orfeas3d/orfeas/mesh"
 )
@@ -380,5 +386,48 @@ func TestProgressBar(t *testing.T) {
 	}
 	if stdout.Len() != 0 {
 		t.Errorf("stdout %q", stdout.String())
+	}
+}
+
+// TestIsImage: image extensions are taken on their word; other files by their signature, which
+// sits in the first bytes even of files much longer than what is read.
+func TestIsImage(t *testing.T) {
+	dir := t.TempDir()
+	img := image.NewRGBA(image.Rect(0, 0, 300, 200))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	for name, enc := range map[string]func(io.Writer) error{
+		"png":  func(w io.Writer) error { return png.Encode(w, img) },
+		"jpeg": func(w io.Writer) error { return jpeg.Encode(w, img, nil) },
+		"gif":  func(w io.Writer) error { return gif.Encode(w, img, nil) },
+		"bmp":  func(w io.Writer) error { return bmp.Encode(w, img) },
+		"tiff": func(w io.Writer) error { return tiff.Encode(w, img, nil) },
+	} {
+		var b bytes.Buffer
+		if err := enc(&b); err != nil {
+			t.Fatal(err)
+		}
+		if b.Len() < 2048 {
+			t.Fatalf("%s: only %d bytes: the test wants files longer than the sniffed head", name, b.Len())
+		}
+		path := filepath.Join(dir, "no-extension-"+name)
+		os.WriteFile(path, b.Bytes(), 0o644)
+		if !isImage(path) {
+			t.Errorf("%s without an extension is not found", name)
+		}
+	}
+	for name, data := range map[string]string{
+		"notes.txt":  "hello",
+		"model.stl":  strings.Repeat("solid x\n", 100),
+		"empty":      "",
+		"broken.PNG": "not a png at all", // named an image: converted, and fails there
+		"short.bin":  "\x89PN",
+	} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(data), 0o644)
+		if got, want := isImage(path), name == "broken.PNG"; got != want {
+			t.Errorf("%s: isImage %v, want %v", name, got, want)
+		}
 	}
 }
