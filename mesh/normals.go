@@ -47,12 +47,17 @@ func (m *Mesh) VertexNormals(w NormalWeighting) [][3]float32 {
 			if l == 0 {
 				continue
 			}
-			for k := range 3 {
-				e1 := sub64(p[(k+1)%3], p[k])
-				e2 := sub64(p[(k+2)%3], p[k])
-				ang := math.Atan2(norm64(cross64(e1, e2)), dot64(e1, e2))
-				addTo(&acc[f[k]], c, ang/l)
-			}
+			// The two edges at any corner span the same parallelogram, so |e1×e2| = l at every
+			// corner and only the dot product differs: angle k = atan2(l, e1·e2). The angles sum
+			// to π, which gives the third without another atan2.
+			d0, d1, d2 := sub64(p[1], p[0]), sub64(p[2], p[1]), sub64(p[0], p[2])
+			a0 := math.Atan2(l, -dot64(d0, d2))
+			a1 := math.Atan2(l, -dot64(d1, d0))
+			a2 := max(math.Pi-a0-a1, 0)
+			il := 1 / l
+			addTo(&acc[f[0]], c, a0*il)
+			addTo(&acc[f[1]], c, a1*il)
+			addTo(&acc[f[2]], c, a2*il)
 		}
 	}
 	out := make([][3]float32, len(acc))

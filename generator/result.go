@@ -1,0 +1,187 @@
+package generator
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/cpu"
+	"github.com/orfeas3d/orfeas/mesh"
+)
+
+// Result is what Generate built: a closed, outward-oriented mesh in millimetres and a report.
+type Result struct {
+	// Mesh is in millimetres, Z up, its lowest point on Z = 0. X runs along the image's width and
+	// Y up the image, from X = Y = 0: reliefs and flat lithophanes span exactly [0, Width] ×
+	// [0, Height]; extrusions and inflated shapes keep their place inside that frame. A cylinder
+	// lithophane stands around the Z axis, Height tall.
+	Mesh   *mesh.Mesh
+	Report Report
+}
+
+// Encode writes the mesh to w in format f (see mesh.Encode: STL, OBJ and PLY in mm, GLB in
+// metres with +Y up). The bytes depend only on the Request, never on the run or GOMAXPROCS.
+func (r *Result) Encode(w io.Writer, f mesh.Format) error {
+	if r == nil || r.Mesh == nil {
+		return fmt.Errorf("%w: no mesh to encode", mesh.ErrInvalid)
+	}
+	return mesh.Encode(w, r.Mesh, f)
+}
+
+// Report describes a Result and how it was made.
+type Report struct {
+	// Mode is the mode that was built (Auto resolved), and ModeReason why.
+	Mode       Mode   `json:"mode"`
+	ModeReason string `json:"mode_reason"`
+	// Backend is the backend's name; BackendFallback, when "auto" did not get the GPU, says why.
+	Backend         string `json:"backend"`
+	BackendFallback string `json:"backend_fallback,omitempty"`
+	// Quality is the quality level used.
+	Quality Quality `json:"quality"`
+	// FaceBudget and Tolerance (mm) are the limits the backend was given.
+	FaceBudget int     `json:"face_budget"`
+	Tolerance  float64 `json:"tolerance_mm"`
+	// OverBudget is true when the mesh has more faces than FaceBudget (no simplifier applied).
+	OverBudget bool `json:"over_budget,omitempty"`
+
+	Image ImageReport `json:"image"`
+
+	// Timings lists the stages in order, with the time each took; Total is all of Generate.
+	Timings []StageTiming `json:"timings"`
+	Total   time.Duration `json:"total_ns"`
+
+	// Topology is the mesh's topology report: for every Result, Topology.Closed() and
+	// Topology.Outward hold.
+	Topology mesh.Topology `json:"topology"`
+	Faces    int           `json:"faces"`
+	Vertices int           `json:"vertices"`
+	// Bounds is the mesh's bounding box in mm, and Size its extent along X, Y and Z.
+	Bounds mesh.Box   `json:"bounds"`
+	Size   [3]float64 `json:"size_mm"`
+	// Volume is the enclosed volume in mm³.
+	Volume float64 `json:"volume_mm3"`
+	// MaxError is the largest distance in mm, measured along Z, between a sample of the working
+	// image's exact surface and the mesh above it, as the backend measured it (the CPU backend
+	// does for reliefs and flat lithophanes); zero where it is not measured, and for regular grids,
+	// whose vertices are the samples. BudgetReached is true when the face budget stopped the
+	// backend before MaxError came within Tolerance.
+	MaxError      float64 `json:"max_error_mm"`
+	BudgetReached bool    `json:"budget_reached,omitempty"`
+}
+
+// ImageReport describes the image as Generate saw it.
+type ImageReport struct {
+	// Format is the file format ("png", "jpeg", ...), empty for a Request.Decoded image.
+	Format string `json:"format,omitempty"`
+	// Width and Height are the upright image's size in pixels; Orientation its EXIF orientation.
+	Width       int `json:"width"`
+	Height      int `json:"height"`
+	Orientation int `json:"orientation"`
+	// WorkingWidth and WorkingHeight are the size in pixels the backend worked at, and PixelSize
+	// the size in mm of one of those pixels along X.
+	WorkingWidth  int     `json:"working_width"`
+	WorkingHeight int     `json:"working_height"`
+	PixelSize     float64 `json:"pixel_size_mm"`
+	// MaskSource says where the foreground mask came from.
+	MaskSource MaskSource `json:"mask_source"`
+	// Stretched is true when the requested Width and Height have another aspect ratio than the
+	// image, which was stretched to them.
+	Stretched bool `json:"stretched,omitempty"`
+	// DepthMap is true when a depth map was used.
+	DepthMap bool `json:"depth_map,omitempty"`
+}
+
+// StageTiming is the time one stage of Generate took.
+type StageTiming struct {
+	Stage    string        `json:"stage"`
+	Duration time.Duration `json:"ns"`
+}
+
+// simplifyToBudget, when set, reduces a mesh to at most faces triangles within tol mm, keeping
+// it closed. It is the hook for mesh simplification: Generate calls it when a backend returns
+// more faces than the budget. Until a simplifier is wired in, such meshes are kept as they are
+// and Report.OverBudget says so.
+var simplifyToBudget func(ctx context.Context, m *mesh.Mesh, faces int, tol float64) (*mesh.Mesh, error)
+
+// finish checks the backend's mesh, fits it to the requested size and fills the report.
+func (g *Generator) finish(ctx context.Context, m *mesh.Mesh, in *backends.Input, p *prepared, req *Request, brep *cpu.Report) (*Result, error) {
+	name := g.backend.Name()
+	if m == nil {
+		return nil, fmt.Errorf("%w: the %s backend returned no mesh", ErrNotClosed, name)
+	}
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %s backend: %w", ErrNotClosed, name, err)
+	}
+	rep := Report{FaceBudget: in.FaceBudget, Tolerance: in.Tolerance}
+	if brep != nil {
+		rep.MaxError, rep.BudgetReached = brep.MaxError, brep.BudgetReached
+	}
+	if in.FaceBudget > 0 && len(m.Faces) > in.FaceBudget && simplifyToBudget != nil {
+		s, err := simplifyToBudget(ctx, m, in.FaceBudget, in.Tolerance)
+		if err != nil {
+			return nil, fmt.Errorf("generator: simplifying to %d faces: %w", in.FaceBudget, err)
+		}
+		m = s
+	}
+	rep.OverBudget = in.FaceBudget > 0 && len(m.Faces) > in.FaceBudget
+
+	place(m, in, p, req)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("generator: %w", err)
+	}
+	t := m.Topology()
+	if !t.Closed() || !t.Outward {
+		return nil, fmt.Errorf("%w: %s backend, %s mode: watertight %v, manifold %v, oriented %v, outward %v, "+
+			"%d boundary edges, %d non-manifold edges, %d degenerate faces, %d duplicate faces",
+			ErrNotClosed, name, in.Mode, t.Watertight, t.Manifold, t.Oriented, t.Outward,
+			t.BoundaryEdges, t.NonManifoldEdges, t.DegenerateFaces, t.DuplicateFaces)
+	}
+	rep.Topology, rep.Faces, rep.Vertices, rep.Volume = t, t.Faces, t.Vertices, t.Volume
+	rep.Bounds = m.Bounds()
+	s := rep.Bounds.Size()
+	rep.Size = [3]float64{float64(s[0]), float64(s[1]), float64(s[2])}
+	return &Result{Mesh: m, Report: rep}, nil
+}
+
+// place moves the backend's mesh to its final place and size: lowest point on Z = 0; for the
+// full-frame modes (relief and flat lithophanes) the footprint scaled to exactly [0, Width] ×
+// [0, Height] mm, which absorbs the rounding of the working grid's pixel counts; for the others
+// the image frame scaled the same way (the object keeps its place inside it); and for Inflate
+// with a Request.Depth, the Z extent scaled to it.
+func place(m *mesh.Mesh, in *backends.Input, p *prepared, req *Request) {
+	b := m.Bounds()
+	if b.Empty() {
+		return
+	}
+	fullFrame := in.Mode == backends.Relief ||
+		(in.Mode == backends.Lithophane && in.Lithophane.Defaults().Shape == backends.Flat)
+	x0, y0 := 0.0, 0.0
+	sx, sy, sz := 1.0, 1.0, 1.0
+	switch {
+	case fullFrame:
+		x0, y0 = float64(b.Min[0]), float64(b.Min[1])
+		sx = p.widthMM / (float64(b.Max[0]) - x0)
+		sy = p.heightMM / (float64(b.Max[1]) - y0)
+	case in.Mode == backends.Lithophane:
+		// A cylinder stands around the Z axis with the image's height along Z; its radius follows
+		// from the width, which the backend keeps exact.
+		sz = p.heightMM / (float64(p.h) * p.pixelSize)
+	default:
+		sx = p.widthMM / (float64(p.w) * p.pixelSize)
+		sy = p.heightMM / (float64(p.h) * p.pixelSize)
+	}
+	z0 := float64(b.Min[2])
+	if in.Mode == backends.Inflate && req.Depth > 0 && b.Max[2] > b.Min[2] {
+		sz = req.Depth / (float64(b.Max[2]) - z0)
+	}
+	if math.IsInf(sx, 0) || math.IsNaN(sx) || math.IsInf(sy, 0) || math.IsNaN(sy) {
+		sx, sy = 1, 1
+	}
+	a := mesh.Translate(-x0, -y0, -z0).Then(mesh.Scale(sx, sy, sz))
+	if a != mesh.Identity() {
+		m.Transform(a)
+	}
+}
