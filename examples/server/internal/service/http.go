@@ -36,9 +36,6 @@ func (s *Service) routes() http.Handler {
 	mux.HandleFunc("POST /api/stl/simplify", s.handleSimplify)
 	mux.HandleFunc("POST /api/text-to-image", s.handleTextToImage)
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such route")
-	})
 	var h http.Handler = mux
 	h = s.rateLimit(h)
 	h = s.cors(h)
