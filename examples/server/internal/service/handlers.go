@@ -630,7 +630,7 @@ func (s *Service) run(ctx context.Context, e *entry, gen uint64, p genParams, pr
 	req.Progress = progress
 	res, err := s.gen.Generate(ctx, req)
 	if err != nil {
-		return err
+		return &generateError{err}
 	}
 	if report, err = json.Marshal(res.Report); err != nil {
 		return fmt.Errorf("encode report: %w", err)
@@ -691,13 +691,24 @@ func (s *Service) finish(e *entry, gen uint64, p genParams, err error, tmpName s
 	return e.m.State
 }
 
-// genErrorMessage is what a failed job's error says: the generator's reason for a bad request or
-// image, "interrupted" when a shutdown stopped it.
+// generateError is an error of generator.Generate, whose message is meant for the user.
+type generateError struct{ err error }
+
+func (e *generateError) Error() string { return e.err.Error() }
+func (e *generateError) Unwrap() error { return e.err }
+
+// genErrorMessage is what a failed job's error says: "interrupted" when a shutdown stopped it,
+// the generator's reason (a bad request or image, a backend failure), or, for the server's own
+// failures (files), a generic message: their details, paths included, go to the log only.
 func genErrorMessage(err error, closing bool) string {
-	if closing && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+	var ge *generateError
+	switch {
+	case closing && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
 		return errInterrupted
+	case errors.As(err, &ge):
+		return err.Error()
 	}
-	return err.Error()
+	return "internal error while storing the model"
 }
 
 // ---- status, events, cancel ----
@@ -810,9 +821,6 @@ func (s *Service) handleStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.currentStatus(e))
 }
 
-// terminal reports whether an API state is final for now (not queued or processing).
-func terminal(state string) bool { return !inFlight(state) }
-
 // handleEvents streams the job's state and progress as server-sent events (event "state" or
 // "progress", data the job-status object) and ends after the terminal state. For a job not in
 // flight it sends its state once and ends.
@@ -858,7 +866,6 @@ func (s *Service) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	heartbeat := time.NewTicker(15 * time.Second)
 	defer heartbeat.Stop()
-	last := ""
 	for {
 		select {
 		case <-r.Context().Done():
@@ -870,12 +877,8 @@ func (s *Service) handleEvents(w http.ResponseWriter, r *http.Request) {
 			}
 		case ev, ok := <-ch:
 			if !ok {
-				// The registry's terminal event came (or the subscription ended): the entry
-				// holds the outcome now.
-				st := s.currentStatus(e)
-				if st.Status != last || terminal(st.Status) {
-					send("state", st)
-				}
+				// The registry's terminal event came: the entry holds the outcome now.
+				send("state", s.currentStatus(e))
 				return
 			}
 			e.mu.Lock()
@@ -888,7 +891,6 @@ func (s *Service) handleEvents(w http.ResponseWriter, r *http.Request) {
 			if ev.Kind == jobs.StateEvent {
 				kind = "state"
 			}
-			last = st.Status
 			if !send(kind, st) {
 				return
 			}

@@ -1,10 +1,8 @@
 package service
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -36,6 +34,7 @@ func (s *Service) routes() http.Handler {
 	mux.HandleFunc("POST /api/stl/simplify", s.handleSimplify)
 	mux.HandleFunc("POST /api/text-to-image", s.handleTextToImage)
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	s.mux = mux
 	var h http.Handler = mux
 	h = s.rateLimit(h)
 	h = s.cors(h)
@@ -77,11 +76,6 @@ func (r *recorder) Flush() {
 
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// Hijack is not supported: the API has no use for it.
-func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	return nil, nil, errors.New("hijack not supported")
-}
-
 type ctxKey int
 
 const requestIDKey ctxKey = 0
@@ -121,7 +115,12 @@ func (s *Service) observe(next http.Handler) http.Handler {
 				status = http.StatusOK
 			}
 			route := r.Pattern
-			if route == "" || route == "/" {
+			if route == "" && rec.status != http.StatusBadRequest {
+				// Refused by a middleware (rate limit, preflight) before the mux ran: label
+				// it with the route it was meant for. (A 400 here is a non-canonical path.)
+				_, route = s.mux.Handler(r)
+			}
+			if route == "" {
 				route = "unmatched"
 			}
 			s.metrics.request(route, status)

@@ -97,6 +97,7 @@ type Service struct {
 	metrics *metrics
 	meshSem chan struct{} // bounds concurrent mesh operations
 	handler http.Handler
+	mux     *http.ServeMux
 
 	mu      sync.RWMutex
 	entries map[string]*entry

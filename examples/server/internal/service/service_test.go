@@ -716,6 +716,16 @@ func TestRateLimit(t *testing.T) {
 	if resp, _ := do(t, "GET", ts.URL+"/api/health", "", nil); resp.StatusCode != 200 {
 		t.Errorf("health under the POST limit: %d", resp.StatusCode)
 	}
+	// Refused requests are counted under the route they were meant for.
+	_, out := do(t, "GET", ts.URL+"/metrics", "", nil)
+	for _, want := range []string{
+		`orfeas_http_requests_total{route="POST /api/text-to-image",status="429"} 2`,
+		`orfeas_rate_limited_total 2`,
+	} {
+		if !strings.Contains(string(out), want+"\n") {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
 }
 
 func TestRequestID(t *testing.T) {
