@@ -247,13 +247,26 @@ func (s *Service) storeUpload(ctx context.Context, f formFile) (*entry, error) {
 	if f.tooLarge {
 		return nil, errorf(http.StatusRequestEntityTooLarge, "file larger than %d bytes", s.cfg.MaxUploadBytes)
 	}
-	img, info, err := imagecheck.Decode(ctx, bytes.NewReader(f.data), imagecheck.Limits{MaxBytes: s.cfg.MaxUploadBytes})
-	if err != nil {
-		return nil, imageError(err)
+	// Decoding may take hundreds of MB for an image at the pixel limit: bound how many run at
+	// once.
+	select {
+	case s.decodeSem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, errorf(http.StatusServiceUnavailable, "request cancelled while waiting to decode")
 	}
-	clean, err := imagecheck.Sanitize(ctx, img)
+	img, info, err := imagecheck.Decode(ctx, bytes.NewReader(f.data), imagecheck.Limits{MaxBytes: s.cfg.MaxUploadBytes})
+	var clean []byte
+	if err == nil {
+		clean, err = imagecheck.Sanitize(ctx, img)
+		if err != nil {
+			err = fmt.Errorf("sanitize upload: %w", err)
+		}
+	} else {
+		err = imageError(err)
+	}
+	<-s.decodeSem
 	if err != nil {
-		return nil, fmt.Errorf("sanitize upload: %w", err)
+		return nil, err
 	}
 	ii := &imageInfo{
 		Size:            [2]int{info.Width, info.Height},

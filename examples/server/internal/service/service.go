@@ -88,16 +88,17 @@ type Config struct {
 
 // Service is the HTTP service. Create it with New, serve Handler, and call Shutdown.
 type Service struct {
-	cfg     Config
-	log     *slog.Logger
-	root    string // DataDir/jobs
-	gen     *generator.Generator
-	reg     *jobs.Registry[struct{}]
-	limiter *rateLimiter
-	metrics *metrics
-	meshSem chan struct{} // bounds concurrent mesh operations
-	handler http.Handler
-	mux     *http.ServeMux
+	cfg       Config
+	log       *slog.Logger
+	root      string // DataDir/jobs
+	gen       *generator.Generator
+	reg       *jobs.Registry[struct{}]
+	limiter   *rateLimiter
+	metrics   *metrics
+	meshSem   chan struct{} // bounds concurrent mesh operations
+	decodeSem chan struct{} // bounds concurrent image decodes
+	handler   http.Handler
+	mux       *http.ServeMux
 
 	mu      sync.RWMutex
 	entries map[string]*entry
@@ -177,6 +178,7 @@ func New(cfg Config) (*Service, error) {
 		gen:         gen,
 		metrics:     newMetrics(),
 		meshSem:     make(chan struct{}, cfg.Workers),
+		decodeSem:   make(chan struct{}, max(2, cfg.Workers)),
 		entries:     make(map[string]*entry, len(ld.jobs)),
 		stopJanitor: make(chan struct{}),
 		janitorDone: make(chan struct{}),
