@@ -192,14 +192,15 @@ func check(r io.Reader, lim Limits) (Info, error) {
 			if _, err := sk.Seek(cur, io.SeekStart); err != nil {
 				return Info{}, &ioError{err}
 			}
-			size = max(end-cur, 0)
-			if a, ok := r.(io.ReaderAt); ok {
-				ra, base = a, cur
+			// A size of 0 may be a file that does not know its size
+			// (/proc): read it as a stream.
+			if end > cur {
+				size = end - cur
+				if a, ok := r.(io.ReaderAt); ok {
+					ra, base = a, cur
+				}
 			}
 		}
-	}
-	if size == 0 {
-		return Info{}, ErrEmpty
 	}
 	s := &source{size: size}
 	s.cr.r = io.LimitReader(r, lim.MaxBytes+1)
@@ -278,12 +279,15 @@ func check(r io.Reader, lim Limits) (Info, error) {
 	}
 	if perr != nil {
 		var ioe *ioError
-		switch {
-		case errors.As(perr, &ioe):
+		if errors.As(perr, &ioe) {
 			return h.info, perr
-		case errors.Is(perr, errTruncated):
-			if sizeErr != nil || s.cr.n > lim.MaxBytes {
-				return h.info, withSize(over(max(size, s.cr.n)))
+		}
+		if sizeErr == nil && s.cr.n > lim.MaxBytes {
+			sizeErr = over(s.cr.n) // a stream that reached the cut
+		}
+		if errors.Is(perr, errTruncated) {
+			if sizeErr != nil {
+				return h.info, sizeErr // the end was our cut, not the file's
 			}
 			return h.info, corruptf("%s: %v at byte %d", f, errTruncated, s.pos())
 		}

@@ -39,7 +39,7 @@ func Decode(ctx context.Context, r io.Reader, lim Limits) (image.Image, Info, er
 	if r == nil {
 		return nil, Info{}, fmt.Errorf("%w: nil reader", ErrEmpty)
 	}
-	data, err := io.ReadAll(io.LimitReader(&ctxReader{ctx: ctx, r: r}, lim.MaxBytes+1))
+	data, err := readBounded(&ctxReader{ctx: ctx, r: r}, r, lim.MaxBytes+1)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, Info{}, fmt.Errorf("imagecheck: reading input: %w", ctx.Err())
@@ -61,12 +61,41 @@ func Decode(ctx context.Context, r io.Reader, lim Limits) (image.Image, Info, er
 	return img, info, nil
 }
 
+// readBounded reads at most limit bytes from cr (which reads r). When r can
+// seek, the buffer is allocated once at the input's size.
+func readBounded(cr io.Reader, r io.Reader, limit int64) ([]byte, error) {
+	if sk, ok := r.(io.Seeker); ok {
+		cur, err1 := sk.Seek(0, io.SeekCurrent)
+		end, err2 := sk.Seek(0, io.SeekEnd)
+		if err1 == nil && err2 == nil {
+			if _, err := sk.Seek(cur, io.SeekStart); err != nil {
+				return nil, err
+			}
+		}
+		// A size of 0 may be a file that does not know its size (/proc):
+		// read it as a stream.
+		if err1 == nil && err2 == nil && end > cur {
+			buf := make([]byte, min(max(end-cur, 0), limit))
+			n, err := io.ReadFull(cr, buf)
+			if err == io.ErrUnexpectedEOF || err == io.EOF {
+				err = nil // the input shrank since it was measured
+			}
+			return buf[:n], err
+		}
+	}
+	var b bytes.Buffer
+	_, err := b.ReadFrom(io.LimitReader(cr, limit))
+	return b.Bytes(), err
+}
+
 // decodeBytes runs the standard decoder for info.Format on data, turning its
 // failures into this package's errors.
 func decodeBytes(ctx context.Context, info Info, data []byte) (img image.Image, err error) {
 	f := info.Format
-	if f == JPEG && !jpegComplete(data) {
-		return nil, corruptf("jpeg: no EOI marker after the scans: truncated")
+	if f == JPEG {
+		if err := jpegComplete(data); err != nil {
+			return nil, err
+		}
 	}
 	defer func() {
 		if p := recover(); p != nil {

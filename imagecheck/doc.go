@@ -4,7 +4,7 @@
 //
 // # The safe path
 //
-// Never hand uploaded bytes straight to image.Decode: a 200-byte PNG can
+// Never hand uploaded bytes straight to image.Decode: an 80-byte PNG can
 // declare 100,000×100,000 pixels and make the decoder allocate 40 GB, and a
 // truncated JPEG decodes "successfully" into a partly grey picture. Instead:
 //
@@ -32,7 +32,8 @@
 // # Decoders
 //
 // PNG, JPEG and GIF use the standard library, WebP, BMP and TIFF
-// golang.org/x/image. Nothing is registered with image.RegisterFormat: the
-// package dispatches on its own detection, so importing it changes nothing
-// for image.Decode elsewhere in a program.
+// golang.org/x/image. The package dispatches on its own magic-byte detection
+// and registers nothing itself; note only that the x/image decoders it
+// imports register "webp", "bmp" and "tiff" with image.Decode in their init
+// functions, as they do for any program that imports them.
 package imagecheck

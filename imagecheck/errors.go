@@ -37,8 +37,10 @@ type LimitError struct {
 	// Name is the limited quantity: "bytes", "width", "height", "pixels" or
 	// "frames".
 	Name string
-	// Value is the value found. For "bytes" read from a reader that cannot
-	// seek, it is the count read before giving up: Max+1.
+	// Value is the value found. Counting stops early where going on would
+	// cost more than the limit allows: for "bytes" read from a reader that
+	// cannot seek, Value is Max+1 (the bytes read before giving up); for
+	// "frames", the GIF walk stops at frame Max+1.
 	Value int64
 	// Max is the largest allowed value. For a value below a minimum
 	// (width or height under MinSide), Max is that minimum and Below is true.

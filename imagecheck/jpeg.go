@@ -99,7 +99,7 @@ func parseJPEG(s *source) (header, error) {
 
 // jpegFrame reads a SOF0/1/2 segment body of n bytes.
 func jpegFrame(h *header, s *source, seg []byte, n int, m byte, adobe bool, transform byte, jfif bool) error {
-	if n < 6 {
+	if n < 6 || n > len(seg) {
 		return corruptf("jpeg: frame header of %d bytes", n)
 	}
 	d := seg[:n]
@@ -144,17 +144,37 @@ func jpegFrame(h *header, s *source, seg []byte, n int, m byte, adobe bool, tran
 	return nil
 }
 
-// jpegComplete reports whether data holds a complete JPEG stream: the marker
-// walk after the frame header, through every scan's entropy-coded data
-// (where 0xFF is always followed by 0x00 or a RSTn marker), reaches EOI.
-// The standard decoder returns truncated progressive JPEGs without error, so
-// Decode uses this to reject them as corrupt rather than return a partly grey
-// image.
-func jpegComplete(data []byte) bool {
+// maxJPEGScans bounds the scans of a JPEG that Decode accepts.
+const maxJPEGScans = 256
+
+var errIncomplete = corruptf("jpeg: incomplete: no EOI after scans covering every component")
+
+// jpegComplete returns nil when data holds a complete JPEG stream. It walks
+// the markers through every scan's entropy-coded data (where 0xFF is always
+// followed by 0x00 or a RSTn marker) to EOI, and requires the scans to cover
+// every coefficient (0 to 63) of every frame component: in a progressive
+// frame through the first scans of spectral selection (Ah = 0; refinement
+// scans are optional), in a sequential frame by naming the component in a
+// scan. ITU-T T.81 annex G.1.1.1 describes the scan parameters.
+//
+// The standard decoder returns truncated JPEGs, progressive ones especially,
+// without error as partly grey images, so Decode uses this to reject them as
+// corrupt. It also refuses more than maxJPEGScans scans: each scan of a
+// progressive image is a pass over all of its blocks, so a small file with
+// thousands of scans would cost minutes of CPU (encoders write about 10).
+func jpegComplete(data []byte) error {
+	var (
+		scans       int
+		ids         [4]byte
+		cover       [4]uint64
+		nc          int
+		progressive bool
+		sawFrame    bool
+	)
 	i := 2
 	for i+1 < len(data) {
 		if data[i] != 0xFF {
-			return false
+			return errIncomplete
 		}
 		m := data[i+1]
 		i += 2
@@ -163,30 +183,73 @@ func jpegComplete(data []byte) bool {
 			i-- // fill byte: the next 0xFF starts the marker
 			continue
 		case m == 0xD9:
-			return true
+			if !sawFrame {
+				return errIncomplete
+			}
+			for c := 0; c < nc; c++ {
+				if cover[c] != ^uint64(0) {
+					return errIncomplete
+				}
+			}
+			return nil
 		case m == 0x01 || m >= 0xD0 && m <= 0xD7:
 			continue
 		}
 		if i+2 > len(data) {
-			return false
+			return errIncomplete
 		}
 		n := int(binary.BigEndian.Uint16(data[i : i+2]))
-		if n < 2 {
-			return false
+		if n < 2 || i+n > len(data) {
+			return errIncomplete
 		}
+		seg := data[i+2 : i+n]
 		i += n
-		if m != 0xDA {
+		switch m {
+		case 0xC0, 0xC1, 0xC2:
+			if sawFrame || len(seg) < 6 || int(seg[5]) > len(ids) || len(seg) < 6+3*int(seg[5]) {
+				return errIncomplete
+			}
+			sawFrame, progressive, nc = true, m == 0xC2, int(seg[5])
+			for c := 0; c < nc; c++ {
+				ids[c] = seg[6+3*c]
+			}
 			continue
+		case 0xDA:
+			if scans++; scans > maxJPEGScans {
+				return unsupportedf("jpeg: more than %d scans", maxJPEGScans)
+			}
+		default:
+			continue
+		}
+		// Scan header: Ns, Ns×(Cs, Td/Ta), Ss, Se, Ah/Al.
+		if !sawFrame || len(seg) < 1 || len(seg) < 1+2*int(seg[0])+3 {
+			return errIncomplete
+		}
+		ns := int(seg[0])
+		ss, se, ah := int(seg[1+2*ns]), int(seg[2+2*ns]), seg[3+2*ns]>>4
+		var band uint64
+		switch {
+		case !progressive:
+			band = ^uint64(0)
+		case ah == 0 && ss <= se && se <= 63:
+			band = (^uint64(0) >> (63 - se)) &^ (1<<ss - 1)
+		}
+		for k := 0; k < ns; k++ {
+			for c := 0; c < nc; c++ {
+				if ids[c] == seg[1+2*k] {
+					cover[c] |= band
+				}
+			}
 		}
 		// Entropy-coded data: find the next marker that is not a stuffed
 		// zero or a restart marker.
 		for {
 			if i >= len(data) {
-				return false
+				return errIncomplete
 			}
 			k := bytes.IndexByte(data[i:], 0xFF)
 			if k < 0 || i+k+1 >= len(data) {
-				return false
+				return errIncomplete
 			}
 			i += k
 			nx := data[i+1]
@@ -197,5 +260,5 @@ func jpegComplete(data []byte) bool {
 			break
 		}
 	}
-	return false
+	return errIncomplete
 }

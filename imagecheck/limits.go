@@ -51,6 +51,9 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxBytes <= 0 {
 		l.MaxBytes = DefaultMaxBytes
 	}
+	if l.MaxBytes > 1<<62 {
+		l.MaxBytes = 1 << 62 // keep MaxBytes+1 from overflowing
+	}
 	switch {
 	case l.MinSide == 0:
 		l.MinSide = DefaultMinSide

@@ -35,6 +35,8 @@ type ifd0 struct {
 	size    int64
 	order   binary.ByteOrder
 	entries []ifdEntry
+	// short is set when a value's offset lies past the end of the input.
+	short bool
 }
 
 // readIFD0 reads the TIFF header and the first directory from ra (size bytes).
@@ -56,8 +58,11 @@ func readIFD0(ra io.ReaderAt, size int64) (*ifd0, error) {
 		return nil, corruptf("tiff: bad header")
 	}
 	off := int64(d.order.Uint32(hd[4:8]))
-	if off < 8 || off+2 > size {
-		return nil, corruptf("tiff: directory offset %d outside input of %d bytes", off, size)
+	if off < 8 {
+		return nil, corruptf("tiff: directory offset %d inside the header", off)
+	}
+	if off+2 > size {
+		return nil, errTruncated // the directory lies past the end
 	}
 	var nb [2]byte
 	if _, err := ra.ReadAt(nb[:], off); err != nil {
@@ -68,7 +73,7 @@ func readIFD0(ra io.ReaderAt, size int64) (*ifd0, error) {
 		return nil, corruptf("tiff: empty directory")
 	}
 	if off+2+12*n > size {
-		return nil, corruptf("tiff: directory of %d entries runs past the input", n)
+		return nil, errTruncated
 	}
 	raw := make([]byte, 12*n)
 	if _, err := ra.ReadAt(raw, off+2); err != nil {
@@ -123,6 +128,7 @@ func (d *ifd0) uint(e *ifdEntry, i uint32) (v uint32, ok bool) {
 	} else {
 		off := int64(d.order.Uint32(e.value[:])) + int64(i)*width
 		if off < 0 || off+width > d.size {
+			d.short = off >= 0
 			return 0, false
 		}
 		if _, err := d.ra.ReadAt(b[:width], off); err != nil {
@@ -165,12 +171,23 @@ func exifOrientation(ra io.ReaderAt, size int64) int {
 // parseTIFF reads the first directory of a TIFF file and checks that
 // golang.org/x/image/tiff can decode what it describes.
 func parseTIFF(ra io.ReaderAt, size int64) (header, error) {
-	var h header
-	h.info.Frames = 1
 	d, err := readIFD0(ra, size)
 	if err != nil {
-		return h, err
+		return header{info: Info{Frames: 1}}, err
 	}
+	h, err := tiffDir(d)
+	if err != nil && d.short {
+		// A value lies past the end: the input is truncated (or was cut at
+		// MaxBytes), which check reports as such.
+		err = errTruncated
+	}
+	return h, err
+}
+
+// tiffDir reads the image description from the first directory.
+func tiffDir(d *ifd0) (header, error) {
+	var h header
+	h.info.Frames = 1
 	w, ok1 := d.first(tagImageWidth, 0)
 	ht, ok2 := d.first(tagImageLength, 0)
 	if !ok1 || !ok2 || w == 0 || ht == 0 || w > 1<<31-1 || ht > 1<<31-1 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"image"
 	"io"
 	"math"
 	"strings"
@@ -40,9 +41,22 @@ func ioCheckDecoded(t *testing.T, data []byte, f Format) {
 // ioSeeds returns small encodings of the test shapes in f, plus the malformed cases for f.
 func ioSeeds(f Format) [][]byte {
 	var seeds [][]byte
-	small := []*Mesh{Cuboid([3]float32{0, 0, 0}, [3]float32{1, 2, 3}), ioShapes()[2].m}
-	small[1].Texture = nil // keep the seed small; the GLB seeds add a textured cube below
-	for _, m := range small {
+	// Small seeds keep the fuzzer fast: a plain cube, and a cube with colours, UVs and (for GLB) a
+	// texture, so that every attribute's code is reached.
+	plain := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 2, 3})
+	rich := Cuboid([3]float32{-1, -1, -1}, [3]float32{1, 1, 1})
+	rich.Colors = make([][4]uint8, 8)
+	rich.UVs = make([][2]float32, 8)
+	for i := range 8 {
+		rich.Colors[i] = [4]uint8{uint8(30 * i), uint8(255 - 30*i), 7, uint8(200 + i)}
+		rich.UVs[i] = [2]float32{float32(i&1) * 0.5, float32(i>>1) * 0.25}
+	}
+	if f == GLB {
+		tex := image.NewNRGBA(image.Rect(0, 0, 2, 2))
+		tex.Pix[0], tex.Pix[3] = 200, 255
+		rich.Texture = tex
+	}
+	for _, m := range []*Mesh{plain, rich} {
 		var b bytes.Buffer
 		if err := Encode(&b, m, f); err == nil {
 			seeds = append(seeds, b.Bytes())
@@ -52,14 +66,6 @@ func ioSeeds(f Format) [][]byte {
 			Encode(&b, m, STLASCII)
 			seeds = append(seeds, b.Bytes())
 		}
-	}
-	if f == GLB {
-		c := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
-		c.UVs = make([][2]float32, 8)
-		c.Texture = ioTexture()
-		var b bytes.Buffer
-		Encode(&b, c, GLB)
-		seeds = append(seeds, b.Bytes())
 	}
 	for _, c := range ioMalformed() {
 		if c.f == f {

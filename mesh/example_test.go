@@ -3,6 +3,9 @@ package mesh_test
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"os"
+	"path/filepath"
 
 	"github.com/orfeas3d/orfeas/mesh"
 )
@@ -56,4 +59,49 @@ func ExampleDetectFormat() {
 	// ply <nil>
 	// stl-ascii <nil>
 	// obj <nil>
+}
+
+// Pick the format of a download from a file name or a query parameter, and serve it with the
+// right media type.
+func ExampleFormatFromExt() {
+	for _, name := range []string{"model.GLB", "part.stl", "scan.ply"} {
+		f, _ := mesh.FormatFromExt(name)
+		fmt.Println(name, f, f.ContentType())
+	}
+	f, _ := mesh.ParseFormat("stl-ascii")
+	fmt.Println(f, f.Ext())
+	// Output:
+	// model.GLB glb model/gltf-binary
+	// part.stl stl model/stl
+	// scan.ply ply application/octet-stream
+	// stl-ascii .stl
+}
+
+// Write an OBJ with its material and texture next to it, as MeshLab and Blender open it.
+func ExampleWriteOBJFiles() {
+	m := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 10, 10})
+	m.UVs = make([][2]float32, len(m.Positions))
+	for i, p := range m.Positions {
+		m.UVs[i] = [2]float32{p[0] / 10, p[1] / 10}
+	}
+	m.Texture = image.NewNRGBA(image.Rect(0, 0, 4, 4))
+
+	dir, err := os.MkdirTemp("", "orfeas-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	if err := mesh.WriteOBJFiles(dir, "cube", m); err != nil {
+		fmt.Println(err)
+		return
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "cube.*"))
+	for _, n := range names {
+		fmt.Println(filepath.Base(n))
+	}
+	// Output:
+	// cube.mtl
+	// cube.obj
+	// cube.png
 }

@@ -178,8 +178,9 @@ func fmtLooksOBJ(b []byte) bool {
 }
 
 // Encode writes m to w in format f. It validates m first (the error wraps ErrInvalid) and returns
-// any write error. Output is deterministic: the same mesh gives the same bytes. Encoders write in
-// chunks of about 1 MiB, so w needs no buffering of its own.
+// any write error. Output is deterministic: the same mesh gives the same bytes. STL, OBJ and PLY
+// are written in chunks of about 1 MiB, so w needs no buffering of its own; GLB is built in memory
+// (its binary buffer sized exactly) and written in a few large writes.
 //
 // STL, OBJ and PLY are written in millimetres with Z up, as the mesh is; GLB is converted to
 // metres and +Y up. What each format keeps: STL keeps positions only (one normal per face, computed
@@ -189,6 +190,9 @@ func fmtLooksOBJ(b []byte) bool {
 func Encode(w io.Writer, m *Mesh, f Format) error {
 	if !f.valid() {
 		return fmt.Errorf("%w: %v", ErrUnknownFormat, f)
+	}
+	if m == nil {
+		return fmt.Errorf("mesh: encode %v: %w: nil mesh", f, ErrInvalid)
 	}
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("mesh: encode %v: %w", f, err)

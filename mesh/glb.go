@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"image/png"
@@ -68,8 +69,7 @@ func encodeGLB(w io.Writer, m *Mesh) error {
 		Scenes: []*gltf.Scene{{}},
 		Scene:  gltf.Index(0),
 	}
-	nv, nf := len(m.Positions), len(m.Faces)
-	if nf > 0 {
+	if len(m.Faces) > 0 {
 		if err := glbBuild(doc, m); err != nil {
 			return err
 		}
@@ -81,7 +81,6 @@ func encodeGLB(w io.Writer, m *Mesh) error {
 	if sw.err != nil {
 		return sw.err
 	}
-	_ = nv
 	return err
 }
 
@@ -111,6 +110,9 @@ func glbBuild(doc *gltf.Document, m *Mesh) error {
 	size += 3 * nf * idxSize
 	texOff := size
 	size += len(texPNG)
+	if uint64(size) > math.MaxUint32-1<<20 { // the GLB container counts bytes in uint32
+		return fmt.Errorf("%d-byte binary buffer exceeds GLB's 4 GiB limit", size)
+	}
 	buf := make([]byte, size)
 	le := binary.LittleEndian
 

@@ -110,6 +110,9 @@ func encodeOBJ(w io.Writer, m *Mesh, mtl string) error {
 // name without extension or separators. Each file is written to a temporary file in dir and
 // renamed into place, the OBJ last, so a reader never sees a half-written file set.
 func WriteOBJFiles(dir, base string, m *Mesh) error {
+	if m == nil {
+		return fmt.Errorf("mesh: WriteOBJFiles: %w: nil mesh", ErrInvalid)
+	}
 	if base == "" || base != filepath.Base(base) || strings.ContainsAny(base, `/\`) || base == "." || base == ".." {
 		return fmt.Errorf("mesh: WriteOBJFiles: base %q is not a plain file name", base)
 	}
@@ -129,7 +132,10 @@ func WriteOBJFiles(dir, base string, m *Mesh) error {
 			return "", err
 		}
 		tmps = append(tmps, f.Name())
-		err = fill(f)
+		err = f.Chmod(0o644) // CreateTemp makes 0600; these are ordinary output files
+		if err == nil {
+			err = fill(f)
+		}
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -375,7 +381,18 @@ func objFloat(w []byte) (float32, error) {
 // objParseCorner parses "v", "v/t", "v//n" or "v/t/n" with 1-based or negative (relative)
 // indices. The normal index is checked for syntax only: normals are recomputed.
 func objParseCorner(w []byte, nv, nt int) (objCorner, error) {
-	parts := bytes.SplitN(w, []byte("/"), 3)
+	var parts [3][]byte // v, t, n; SplitN would allocate for every corner
+	np := 0
+	for np < 2 {
+		i := bytes.IndexByte(w, '/')
+		if i < 0 {
+			break
+		}
+		parts[np], w = w[:i], w[i+1:]
+		np++
+	}
+	parts[np] = w
+	np++
 	idx := func(s []byte, n int) (int64, error) {
 		i, err := strconv.ParseInt(string(s), 10, 64)
 		if err != nil || i == 0 {
@@ -395,12 +412,12 @@ func objParseCorner(w []byte, nv, nt int) (objCorner, error) {
 	if c.v, err = idx(parts[0], nv); err != nil {
 		return c, err
 	}
-	if len(parts) > 1 && len(parts[1]) > 0 {
+	if np > 1 && len(parts[1]) > 0 {
 		if c.t, err = idx(parts[1], nt); err != nil {
 			return c, err
 		}
 	}
-	if len(parts) > 2 && len(parts[2]) > 0 {
+	if np > 2 && len(parts[2]) > 0 {
 		if _, err := strconv.ParseInt(string(parts[2]), 10, 64); err != nil {
 			return c, fmt.Errorf("bad normal index %.20q", parts[2])
 		}

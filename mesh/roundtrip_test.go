@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -378,5 +379,20 @@ func TestWriteOBJFiles(t *testing.T) {
 	}
 	if err := WriteOBJFiles(dir, "../x", s.m); err == nil {
 		t.Fatal("base with a separator accepted")
+	}
+}
+
+// TestEncodeGOMAXPROCS checks that output does not depend on the number of threads: vertex
+// normals of a large mesh are summed in parallel parts, which must not change a bit.
+func TestEncodeGOMAXPROCS(t *testing.T) {
+	m := ioShapes()[3].m // above normalPartMinFaces
+	if len(m.Faces) < normalPartMinFaces {
+		t.Fatalf("test mesh has %d faces, too few to split", len(m.Faces))
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	glb1, obj1 := ioEncode(t, m, GLB), ioEncode(t, m, OBJ)
+	runtime.GOMAXPROCS(4)
+	if !bytes.Equal(glb1, ioEncode(t, m, GLB)) || !bytes.Equal(obj1, ioEncode(t, m, OBJ)) {
+		t.Fatal("output differs between GOMAXPROCS 1 and 4")
 	}
 }

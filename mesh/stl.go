@@ -10,10 +10,12 @@ import (
 
 // The binary STL writer is our own rather than hschendel/stl's Solid.WriteAll: that one needs the
 // mesh copied into a []stl.Triangle first and makes one 50-byte allocation and one Write call per
-// triangle, which measured about 40 MB/s here against a 300 MB/s target. Filling a 1 MiB buffer
-// with encoding/binary.LittleEndian directly reaches the target. The decoder is our own too, so
-// that it can bound its allocations by the input size; hschendel/stl stays in the tests as an
-// independent reader of what we write.
+// triangle. On the 1M-triangle benchmark (BenchmarkEncode1M/stl-hschendel, on a shared 2-core
+// machine) it took 143 ms of CPU, 1,001,117 allocations and 117 MB per encoding, against 72 ms, one
+// allocation and 1 MiB for this writer, which fills a 1 MiB buffer with
+// encoding/binary.LittleEndian directly. The decoder is our own too, so that it can bound its
+// allocations by the input size; hschendel/stl stays in the tests as an independent reader of what
+// we write (TestSTLCrossCheck).
 
 // stlHeader is the 80-byte binary header. It must not begin with "solid", which would make
 // readers that sniff the first bytes take the file for ASCII STL.

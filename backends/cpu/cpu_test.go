@@ -265,8 +265,19 @@ func TestInputErrors(t *testing.T) {
 			in.Relief.FrameHeight = -5
 			return in
 		}(), backends.ErrInvalidInput},
-		{"extrude", func() *backends.Input { in := good(); in.Mode = backends.Extrude; return in }(), backends.ErrUnsupportedMode},
-		{"inflate", func() *backends.Input { in := good(); in.Mode = backends.Inflate; return in }(), backends.ErrUnsupportedMode},
+		{"unknown mode", func() *backends.Input { in := good(); in.Mode = "sculpt"; return in }(), backends.ErrInvalidInput},
+		{"extrude without foreground", func() *backends.Input {
+			in := good()
+			in.Mode = backends.Extrude
+			in.Mask = make([]float32, in.Width*in.Height)
+			return in
+		}(), backends.ErrInvalidInput},
+		{"inflate without foreground", func() *backends.Input {
+			in := good()
+			in.Mode = backends.Inflate
+			in.Mask = make([]float32, in.Width*in.Height)
+			return in
+		}(), backends.ErrInvalidInput},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -323,15 +334,48 @@ func TestProgress(t *testing.T) {
 			stages = append(stages, s)
 		}
 	}
-	if _, err := New().Reconstruct(context.Background(), cameraInput(t, 64), progress); err != nil {
-		t.Fatal(err)
+	withTiles(t, 30)
+	for _, shape := range []backends.LithophaneShape{"", backends.Flat, backends.Cylinder} {
+		stages, last = nil, map[string]float64{}
+		in := cameraInput(t, 64)
+		if shape != "" {
+			in.Mode = backends.Lithophane
+			in.Lithophane.Shape = shape
+		}
+		if _, err := New().Reconstruct(context.Background(), in, progress); err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"height", "triangulate", "walls"}; !slices.Equal(stages, want) {
+			t.Errorf("%q: stages %v, want %v", shape, stages, want)
+		}
+		for s, f := range last {
+			if f != 1 {
+				t.Errorf("%q: stage %s ended at %v", shape, s, f)
+			}
+		}
 	}
-	if want := []string{"height", "triangulate", "walls"}; !slices.Equal(stages, want) {
-		t.Errorf("stages %v, want %v", stages, want)
-	}
-	for s, f := range last {
-		if f != 1 {
-			t.Errorf("stage %s ended at %v", s, f)
+}
+
+func TestTinyImages(t *testing.T) {
+	for _, size := range [][2]int{{2, 2}, {2, 50}, {50, 2}, {3, 3}} {
+		for _, mode := range []string{"relief", "flat", "arc", "ring"} {
+			in := bumpInput(size[0], size[1])
+			switch mode {
+			case "flat", "arc", "ring":
+				in.Mode = backends.Lithophane
+			}
+			if mode == "arc" || mode == "ring" {
+				in.Lithophane.Shape = backends.Cylinder
+				in.Lithophane.Arc = map[string]float64{"arc": 120, "ring": 360}[mode]
+			}
+			m, err := New().Reconstruct(context.Background(), in, nil)
+			if err != nil {
+				t.Fatalf("%v %s: %v", size, mode, err)
+			}
+			top := m.Topology()
+			if !top.Closed() || !top.Outward {
+				t.Errorf("%v %s: %+v", size, mode, top)
+			}
 		}
 	}
 }

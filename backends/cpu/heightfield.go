@@ -14,13 +14,17 @@ import (
 // (github.com/fogleman/hmm) showed how plainly it can be written with flat half-edge arrays; this
 // is an independent Go implementation of the same idea.
 //
-// The triangulation starts with the two triangles of the sample rectangle. Every triangle knows
+// The triangulation starts with the two triangles of the sample rectangle (of one tile: see
+// tiles.go). Every triangle knows
 // the sample it covers with the largest vertical error (found by scan-converting the triangle over
 // the sample grid) and sits in a max-heap keyed by that error. Each step pops the worst triangle,
 // inserts its worst sample as a vertex, splits the triangle (or the two triangles sharing the edge
 // the sample lies on), restores the Delaunay property by edge flips, and rescans only the triangles
 // that changed. It stops when the worst error is within the tolerance or when the next step could
 // exceed the face budget.
+//
+// decimate.go then takes redundant vertices out again, and tiles.go runs large grids in parallel
+// tiles.
 //
 // Errors are measured at the samples: after triangulation every sample of the grid lies within
 // the tolerance of the surface above it. Triangles whose error is already within tolerance are
@@ -38,7 +42,7 @@ type grid struct {
 
 // tin is a triangulated irregular network over a grid, in half-edge form: triangle t has vertices
 // verts[3t..3t+2] in positive orientation (orient > 0 in grid coordinates); half-edge 3t+i runs
-// from verts[3t+i] to verts[3t+(i+1)%3] and opp holds its twin, or -1 on the grid's border.
+// from verts[3t+i] to verts[3t+(i+1)%3] and opp holds its twin, or -1 on the tile's border.
 type tin struct {
 	g   grid
 	tol float64
@@ -57,7 +61,10 @@ type tin struct {
 	inPend  []bool
 	heap    []heapItem
 	live    int // live triangles
-	border  int // vertices on the grid's border
+	border  int // vertices on the grid's outer border
+
+	x0, y0, x1, y1 int32  // the tile's rectangle
+	removed        []bool // vertices taken out again by decimate
 
 	workers  int
 	scanned  []int32       // scratch for the parallel scan
@@ -67,7 +74,7 @@ type tin struct {
 // newTin triangulates the rectangle [x0, x1]×[y0, y1] of g with the given points on its sides
 // (grid coordinates, each strictly between two corners) and scans every triangle.
 func newTin(g grid, x0, y0, x1, y1 int32, side [][2]int32, tol float64, workers int) *tin {
-	t := &tin{g: g, tol: tol, workers: max(workers, 1)}
+	t := &tin{g: g, tol: tol, workers: max(workers, 1), x0: x0, y0: y0, x1: x1, y1: y1}
 	// A triangulation with every sample a vertex has about 2·w·h triangles.
 	est := min(2*int(x1-x0+1)*int(y1-y0+1), 1<<16)
 	t.verts = make([]int32, 0, 3*est)
@@ -370,7 +377,13 @@ func (t *tin) boxArea(id int32) int {
 // triangle's plane, and stores it with its error.
 func (t *tin) scan(id int32) {
 	e := 3 * id
-	a, b, c := t.verts[e], t.verts[e+1], t.verts[e+2]
+	t.err[id], t.cand[id] = t.scanTri(t.verts[e], t.verts[e+1], t.verts[e+2], math.Inf(1))
+}
+
+// scanTri returns the largest vertical distance between the samples of the positively oriented
+// triangle (a, b, c), edges included, and its plane, with the sample where it occurs. It stops
+// early, with some error above limit, once it has found one.
+func (t *tin) scanTri(a, b, c int32, limit float64) (float64, int32) {
 	ax, ay := int64(t.px[a]), int64(t.py[a])
 	bx, by := int64(t.px[b]), int64(t.py[b])
 	cx, cy := int64(t.px[c]), int64(t.py[c])
@@ -383,43 +396,50 @@ func (t *tin) scan(id int32) {
 	gx := ((zb-za)*float64(cy-ay) - (zc-za)*float64(by-ay)) / area
 	gy := ((zc-za)*float64(bx-ax) - (zb-za)*float64(cx-ax)) / area
 
-	// Inside means on the left of (or on) each directed edge p→q: with d = q − p, that is
-	// d.y·x ≤ d.x·(y − p.y) + d.y·p.x, a bound x ≤ or ≥ p.x + (d.x/d.y)·(y − p.y) on each row.
-	// The bound is computed in float64 and rounded with a margin of 1e-7: it is exact, because a
-	// bound that is not an integer is at least 1/|d.y| ≥ 2^-15 away from one, and the rounding
-	// error is below 2^-35.
+	// Rows are spanned between the long edge (from the lowest to the highest vertex in y) and
+	// one of the two short edges. A row's bound x = p.x + (d.x/d.y)·(y − p.y) is computed in
+	// float64 and rounded inwards with a margin of 1e-7: that is exact, because a bound that is
+	// not an integer is at least 1/|d.y| ≥ 2^-15 away from one, and the rounding error is below
+	// 2^-35.
 	const eps = 1e-7
-	type edge struct {
-		px, py, slope float64
-		dy            int64
+	v := [3][2]int64{{ax, ay}, {bx, by}, {cx, cy}}
+	if v[1][1] < v[0][1] {
+		v[0], v[1] = v[1], v[0]
 	}
-	var edges [3]edge
-	for i, ed := range [3][4]int64{{ax, ay, bx - ax, by - ay}, {bx, by, cx - bx, cy - by}, {cx, cy, ax - cx, ay - cy}} {
-		edges[i] = edge{px: float64(ed[0]), py: float64(ed[1]), dy: ed[3]}
-		if ed[3] != 0 {
-			edges[i].slope = float64(ed[2]) / float64(ed[3])
-		} else {
-			// A horizontal edge admits only the rows on its inner side: dx·(y − py) ≥ 0.
-			edges[i].slope = float64(ed[2])
+	if v[2][1] < v[1][1] {
+		v[1], v[2] = v[2], v[1]
+	}
+	if v[1][1] < v[0][1] {
+		v[0], v[1] = v[1], v[0]
+	}
+	y0, ym, y2 := v[0][1], v[1][1], v[2][1]
+	slope := func(p, q [2]int64) float64 {
+		if q[1] == p[1] {
+			return 0
 		}
+		return float64(q[0]-p[0]) / float64(q[1]-p[1])
 	}
-	y0, y1 := min(ay, by, cy), max(ay, by, cy)
-	x0, x1 := float64(min(ax, bx, cx)), float64(max(ax, bx, cx))
+	longSlope, upSlope, downSlope := slope(v[0], v[2]), slope(v[0], v[1]), slope(v[1], v[2])
+	// The long edge is on the right when the middle vertex lies left of it.
+	longRight := (v[2][0]-v[0][0])*(v[1][1]-v[0][1])-(v[2][1]-v[0][1])*(v[1][0]-v[0][0]) > 0
+	lx0, ly0 := float64(v[0][0]), float64(v[0][1])
+	mx, my := float64(v[1][0]), float64(v[1][1])
 	best := -1.0
 	bestAt := 0
-	for y := y0; y <= y1; y++ {
+	for y := y0; y <= y2; y++ {
 		fy := float64(y)
-		lo, hi := x0, x1
-		for i := range edges {
-			ed := &edges[i]
-			switch {
-			case ed.dy > 0:
-				hi = min(hi, math.Floor(ed.px+ed.slope*(fy-ed.py)+eps))
-			case ed.dy < 0:
-				lo = max(lo, math.Ceil(ed.px+ed.slope*(fy-ed.py)-eps))
-			case ed.slope*(fy-ed.py) < 0:
-				lo, hi = 1, 0
-			}
+		xl := lx0 + longSlope*(fy-ly0)
+		var xs float64
+		if y < ym || (y == ym && ym > y0) {
+			xs = lx0 + upSlope*(fy-ly0)
+		} else {
+			xs = mx + downSlope*(fy-my)
+		}
+		var lo, hi float64
+		if longRight {
+			lo, hi = math.Ceil(xs-eps), math.Floor(xl+eps)
+		} else {
+			lo, hi = math.Ceil(xl-eps), math.Floor(xs+eps)
 		}
 		if lo > hi {
 			continue
@@ -436,20 +456,12 @@ func (t *tin) scan(id int32) {
 			}
 			zp += gx
 		}
+		if best > limit {
+			break
+		}
 	}
-	t.err[id] = max(best, 0)
-	t.cand[id] = int32(bestAt)
+	return max(best, 0), int32(bestAt)
 }
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
-}
-
-func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }
 
 // maxError returns the largest error of any live triangle.
 func (t *tin) maxError() float64 {

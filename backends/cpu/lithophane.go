@@ -197,8 +197,14 @@ func cylinder(ctx context.Context, in *backends.Input, g grid, arcDeg float64, p
 		strips = nx
 	}
 	face := func(a, b, c uint32) { m.Faces = append(m.Faces, [3]uint32{a, b, c}) }
+	progress.Report("triangulate", 1)
 	progress.Report("walls", 0)
 	for c := range strips {
+		if c%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, Report{}, fmt.Errorf("cpu: lithophane: %w", err)
+			}
+		}
 		d := (c + 1) % nx
 		// Outside: seen from outside, θ grows to the right and rows grow downwards.
 		for r := range ny - 1 {
@@ -243,7 +249,6 @@ func cylinder(ctx context.Context, in *backends.Input, g grid, arcDeg float64, p
 		}
 	}
 	progress.Report("walls", 1)
-	progress.Report("triangulate", 1)
 	rep := Report{Grid: [2]int{nx, ny}, Step: k, Faces: len(m.Faces), Vertices: len(m.Positions)}
 	rep.BudgetReached = in.FaceBudget > 0 && rep.Faces > in.FaceBudget
 	return m, rep, nil

@@ -96,6 +96,9 @@ func (b *Backend) adaptiveSolid(ctx context.Context, in *backends.Input, g grid,
 	if err != nil {
 		return nil, Report{}, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, Report{}, fmt.Errorf("cpu: closing the solid: %w", err)
+	}
 	progress.Report("walls", 0)
 	m := heightfieldSolid(t, float64(g.w)*in.PixelSize, float64(g.h)*in.PixelSize)
 	progress.Report("walls", 1)

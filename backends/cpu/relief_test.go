@@ -70,3 +70,51 @@ func TestReliefErrorBound(t *testing.T) {
 		})
 	}
 }
+
+// TestTinInvariants checks the half-edge structure after refinement and after decimation: twins
+// are mutual and walk the same edge backwards, every triangle is positively oriented, and no live
+// triangle uses a removed vertex.
+func TestTinInvariants(t *testing.T) {
+	in := cameraInput(t, 120)
+	g, err := reliefHeights(context.Background(), in, in.Relief.Defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := newTin(g, 0, 0, int32(g.w-1), int32(g.h-1), nil, 0.02, 1)
+	if err := tn.run(context.Background(), 0.02, 0); err != nil {
+		t.Fatal(err)
+	}
+	check := func(stage string) {
+		for id, ok := range tn.alive {
+			if !ok {
+				continue
+			}
+			e := int32(3 * id)
+			if tn.orient(tn.verts[e], tn.verts[e+1], tn.px[tn.verts[e+2]], tn.py[tn.verts[e+2]]) <= 0 {
+				t.Fatalf("%s: triangle %d not positively oriented", stage, id)
+			}
+			for k := range int32(3) {
+				h := e + k
+				if tn.removed != nil && tn.removed[tn.verts[h]] {
+					t.Fatalf("%s: triangle %d uses a removed vertex", stage, id)
+				}
+				f := tn.opp[h]
+				if f < 0 {
+					continue
+				}
+				if !tn.alive[f/3] || tn.opp[f] != h || tn.verts[f] != tn.verts[next(h)] || tn.verts[next(f)] != tn.verts[h] {
+					t.Fatalf("%s: half-edge %d and its twin %d disagree", stage, h, f)
+				}
+			}
+		}
+	}
+	check("refined")
+	before := tn.live
+	if err := tn.decimate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	check("decimated")
+	if tn.live >= before || tn.maxError() > 0.02 {
+		t.Errorf("decimation: %d → %d triangles, max error %g", before, tn.live, tn.maxError())
+	}
+}

@@ -20,9 +20,13 @@ import (
 // each tile is computed by one goroutine in a fixed order of its own, so the result is the same
 // for every GOMAXPROCS.
 
+// decimation enables the vertex-removal pass after refinement (see decimate.go). It runs only when
+// the tolerance was met; under a binding face budget the greedy order is kept as it is.
+var decimation = true
+
 // tileSide is the target side of a tile in samples. It is a variable so that tests can tile
 // small grids.
-var tileSide = 640
+var tileSide = 256
 
 // surface is a triangulated top surface: vertices in grid coordinates and positively oriented
 // triangles (three vertex indices each).
@@ -167,6 +171,15 @@ func triangulate(ctx context.Context, g grid, lim tinLimits, workers int, progre
 		}
 	} else if err := runBudget(ctx, tiles, lim, workers, report, &cost, totalCost); err != nil {
 		return nil, err
+	}
+	met := true
+	for _, t := range tiles {
+		met = met && t.topError() <= lim.tol
+	}
+	if met && decimation {
+		if err := forTiles(ctx, ntiles, workers, func(i int) error { return tiles[i].decimate(ctx) }, nil); err != nil {
+			return nil, err
+		}
 	}
 	progress.Report("triangulate", 1)
 	return mergeTiles(g, tiles, xs, ys), nil
@@ -327,11 +340,6 @@ func simplifyLine(g grid, x0, y0, dx, dy, n int32, tol float64) []int32 {
 // mergeTiles joins the tiles into one surface, sharing the vertices on the seams.
 func mergeTiles(g grid, tiles []*tin, xs, ys []int32) *surface {
 	s := &surface{g: g}
-	if len(tiles) == 1 {
-		t := tiles[0]
-		s.px, s.py, s.tris, s.maxErr = t.px, t.py, t.triangles(), t.maxError()
-		return s
-	}
 	onSeam := func(x, y int32) bool {
 		for _, c := range xs[1 : len(xs)-1] {
 			if x == c {
@@ -349,6 +357,10 @@ func mergeTiles(g grid, tiles []*tin, xs, ys []int32) *surface {
 	for _, t := range tiles {
 		remap := make([]int32, len(t.px))
 		for v := range t.px {
+			if t.removed != nil && t.removed[v] {
+				remap[v] = -1
+				continue
+			}
 			x, y := t.px[v], t.py[v]
 			key := y*int32(g.w) + x
 			if onSeam(x, y) {
