@@ -17,8 +17,14 @@ import (
 
 var samples = []string{"astronaut.png", "coffee.png", "camera.png", "horse.png", "bison.png", "armadillo.png"}
 
+// photos are the full-frame samples, about 512 pixels a side.
+var photos = map[string]bool{"astronaut.png": true, "coffee.png": true, "camera.png": true}
+
 // TestSamples runs every sample photo through every implemented mode at two quality levels and
 // checks what the issue promises: closed, outward, sized, within tolerance, within budget.
+// Under the race detector, the standard level of the three 512-pixel photos is left to the
+// normal run (go test ./generator): it adds minutes there and no concurrency the other cases
+// do not exercise.
 func TestSamples(t *testing.T) {
 	g, err := New(Config{Backend: BackendCPU})
 	if err != nil {
@@ -30,6 +36,9 @@ func TestSamples(t *testing.T) {
 		for _, mode := range []Mode{Relief, Lithophane} {
 			for _, q := range []Quality{Draft, Standard} {
 				t.Run(fmt.Sprintf("%s/%s/%s", name, mode, q), func(t *testing.T) {
+					if raceEnabled && q != Draft && photos[name] {
+						t.Skip("a large photo at standard quality: run without -race")
+					}
 					res, err := g.Generate(context.Background(), Request{Image: data, Mode: mode, Quality: q})
 					if err != nil {
 						t.Fatal(err)
@@ -38,6 +47,9 @@ func TestSamples(t *testing.T) {
 					topo := res.Mesh.Topology()
 					if !topo.Closed() || !topo.Outward || topo != r.Topology {
 						t.Fatalf("mesh not closed and outward: %+v", topo)
+					}
+					if b := res.Mesh.Bounds(); b != r.Bounds {
+						t.Errorf("reported bounds %v, mesh bounds %v", r.Bounds, b)
 					}
 					wantH := 100 * float64(r.Image.Height) / float64(r.Image.Width)
 					if math.Abs(r.Size[0]-100) > 0.01 || math.Abs(r.Size[1]-wantH) > 0.01 || r.Bounds.Min != [3]float32{} {
@@ -92,9 +104,14 @@ func TestCylinder(t *testing.T) {
 	}
 }
 
-// TestDeterminism checks that the encoded bytes do not depend on the run or GOMAXPROCS.
+// TestDeterminism checks that the encoded bytes do not depend on the run or GOMAXPROCS, at
+// standard quality (draft under the race detector, which is ten times slower).
 func TestDeterminism(t *testing.T) {
 	data := readSample(t, "coffee.png")
+	q := Standard
+	if raceEnabled {
+		q = Draft
+	}
 	encode := func(procs int, mode Mode) []byte {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 		g, err := New(Config{Backend: BackendCPU})
@@ -102,7 +119,7 @@ func TestDeterminism(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer g.Close()
-		res, err := g.Generate(context.Background(), Request{Image: data, Mode: mode, Quality: Standard})
+		res, err := g.Generate(context.Background(), Request{Image: data, Mode: mode, Quality: q})
 		if err != nil {
 			t.Fatal(err)
 		}

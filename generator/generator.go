@@ -3,16 +3,46 @@
 // reference), and Generate takes a Request (the image, a mode, a quality level, a size in
 // millimetres, the mode's options) and returns a Result: the mesh and a report about it.
 //
-// Generate decodes untrusted bytes through package imagecheck (bounded, typed errors, EXIF
-// orientation), prepares the working image shared by every backend (Rec. 709 luma of the sRGB
-// values, a foreground mask from the alpha channel or the border's colour, area-averaged
-// resizing to the quality level's resolution), runs the backend, and checks what comes back:
-// every mesh it returns is closed, oriented outward, and sized to the requested millimetres.
+// # Pipeline
 //
-// Errors: a request with bad fields fails before any work with every problem at once, each
-// wrapping ErrInvalidRequest; image problems wrap imagecheck's sentinels (imagecheck.ErrCorrupt,
+// Generate validates the request (every problem at once), decodes untrusted bytes through
+// package imagecheck (bounded, typed errors, EXIF orientation), prepares the working image that
+// every backend shares, runs the backend, and checks what comes back. Preparation computes, at
+// the quality level's working resolution (area averaging when shrinking; images are never
+// enlarged):
+//
+//   - luminance: the Rec. 709 luma of the sRGB values, alpha-weighted;
+//   - the foreground mask: the alpha channel, or, when the border is a plain background, that
+//     background flood-filled from the border within Request.MaskTolerance (see MaskSource);
+//   - the colour, for the modes that colour their mesh;
+//   - the depth map's luma, when one is given.
+//
+// # Sizes and placement
+//
+// Width defaults to 100 mm and Height to the image's aspect ratio; both given with another
+// ratio stretch the image. Every Result is closed, oriented outward, and exactly Width × Height
+// mm for reliefs and flat lithophanes, lying on Z = 0 with its corner at the origin (see
+// Result.Mesh). Depth sets the mode's own depth (see Request.Depth).
+//
+// # Quality
+//
+// The levels set the working resolution, the face budget and the surface tolerance:
+//
+//	level     scale  resolution  faces      tolerance (of the mode's depth)
+//	draft     1–2    256 px      50,000     4 %    (0.2 mm on a 5 mm relief)
+//	standard  3–6    512 px      200,000    2 %    (0.1 mm)
+//	high      7–8    1024 px     500,000    1 %    (0.05 mm)
+//	ultra     9–10   2048 px     2,000,000  0.4 %  (0.02 mm)
+//
+// Request.FaceBudget and Request.Tolerance override a level's.
+//
+// # Errors
+//
+// A request with bad fields fails before any work with every problem at once, each wrapping
+// ErrInvalidRequest; image problems wrap imagecheck's sentinels (imagecheck.ErrCorrupt,
 // imagecheck.ErrTooLarge, ...); cancellation wraps ctx.Err(); a backend that cannot run wraps
-// backends.ErrUnavailable.
+// backends.ErrUnavailable, a mode it lacks backends.ErrUnsupportedMode; a backend's mesh that is
+// not a closed solid gives ErrNotClosed, never a mesh.
 package generator
 
 import (
@@ -23,6 +53,7 @@ import (
 	"image"
 	"io"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,7 +88,7 @@ const (
 type Config struct {
 	// Backend is "auto" (or ""): the CUDA backend where a GPU answers, else the CPU one;
 	// "cpu"; or "cuda", which fails with an error wrapping backends.ErrUnavailable where there
-	// is no GPU.
+	// is no GPU. Case does not matter.
 	Backend string
 	// Custom, when not nil, is the backend to use; Backend must then be empty. The Generator does
 	// not close it: it stays the caller's.
@@ -83,7 +114,7 @@ func New(cfg Config) (*Generator, error) {
 		}
 		return &Generator{backend: cfg.Custom}, nil
 	}
-	switch cfg.Backend {
+	switch strings.ToLower(strings.TrimSpace(cfg.Backend)) {
 	case "", BackendAuto:
 		b, err := openCUDA()
 		if err == nil {
@@ -299,12 +330,43 @@ func input(req *Request, p *prepared, m backends.Mode, settings QualitySettings)
 func decodeImage(ctx context.Context, data []byte, r io.Reader, decoded image.Image, lim imagecheck.Limits) (image.Image, imagecheck.Info, error) {
 	if decoded != nil {
 		b := decoded.Bounds()
+		if err := checkDecodedSize(b.Dx(), b.Dy(), lim); err != nil {
+			return nil, imagecheck.Info{}, err
+		}
 		return decoded, imagecheck.Info{Width: b.Dx(), Height: b.Dy(), Orientation: 1, Frames: 1}, nil
 	}
 	if data != nil {
 		r = bytes.NewReader(data)
 	}
 	return imagecheck.Decode(ctx, r, lim)
+}
+
+// checkDecodedSize holds an already decoded image to the pixel limits that encoded ones meet in
+// imagecheck (MaxSide and MaxPixels, their defaults for zero fields), so that an image such as an
+// image.Uniform, whose bounds are nearly infinite, fails with a typed error instead of an
+// impossible allocation. The errors are *imagecheck.LimitError values, matching
+// imagecheck.ErrDimensions and imagecheck.ErrTooLarge.
+func checkDecodedSize(w, h int, lim imagecheck.Limits) error {
+	maxSide, maxPixels := lim.MaxSide, lim.MaxPixels
+	if maxSide <= 0 {
+		maxSide = imagecheck.DefaultMaxSide
+	}
+	if maxPixels <= 0 {
+		maxPixels = imagecheck.DefaultMaxPixels
+	}
+	var errs []error
+	for _, side := range []struct {
+		name string
+		v    int
+	}{{"width", w}, {"height", h}} {
+		if side.v > maxSide {
+			errs = append(errs, &imagecheck.LimitError{Name: side.name, Value: int64(side.v), Max: int64(maxSide)})
+		}
+	}
+	if px := int64(w) * int64(h); px > maxPixels {
+		errs = append(errs, &imagecheck.LimitError{Name: "pixels", Value: px, Max: maxPixels})
+	}
+	return errors.Join(errs...)
 }
 
 // wantsColor reports whether the colour plane must be prepared for a request in mode m: for the

@@ -3,7 +3,10 @@ package generator
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -22,11 +25,11 @@ import (
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
-// fakeBackend records the Inputs it gets and returns a cuboid the size of the image frame, depth
-// deep; it can also block until cancelled, or return a broken mesh.
+// fakeBackend records the last Input it gets and returns a cuboid the size of the image frame,
+// 3 mm deep; it can also block until cancelled, or return a broken mesh.
 type fakeBackend struct {
 	mu      sync.Mutex
-	inputs  []*backends.Input
+	input   *backends.Input
 	block   bool
 	started chan struct{}
 	broken  func(m *mesh.Mesh) *mesh.Mesh
@@ -45,7 +48,7 @@ func (f *fakeBackend) Close() error {
 func (f *fakeBackend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
 	f.mu.Lock()
 	c := *in
-	f.inputs = append(f.inputs, &c)
+	f.input = &c
 	f.mu.Unlock()
 	progress.Report("fake-a", 0)
 	progress.Report("fake-a", 0.5)
@@ -65,7 +68,7 @@ func (f *fakeBackend) Reconstruct(ctx context.Context, in *backends.Input, progr
 func (f *fakeBackend) last() *backends.Input {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.inputs[len(f.inputs)-1]
+	return f.input
 }
 
 func readSample(t testing.TB, name string) []byte {
@@ -136,6 +139,10 @@ func TestGenerateFake(t *testing.T) {
 	}
 	if !slices.IsSorted(fracs) || fracs[0] < 0 || fracs[len(fracs)-1] != 1 {
 		t.Errorf("progress fractions not monotone in 0..1 ending at 1: %v", fracs)
+	}
+	js, err := json.Marshal(r)
+	if err != nil || !bytes.Contains(js, []byte(`"mode":"relief"`)) || !bytes.Contains(js, []byte(`"size_mm":[80,80,3]`)) {
+		t.Errorf("report JSON: %s, %v", js, err)
 	}
 }
 
@@ -221,10 +228,18 @@ func TestGenerateImageErrors(t *testing.T) {
 		{"empty", Request{Image: []byte{}}, imagecheck.ErrEmpty},
 		{"too many pixels", Request{Image: data, Limits: imagecheck.Limits{MaxPixels: 1000}}, imagecheck.ErrTooLarge},
 		{"corrupt depth map", Request{Image: data, DepthMap: truncated}, imagecheck.ErrCorrupt},
+		{"unbounded decoded image", Request{Decoded: image.NewUniform(color.White)}, imagecheck.ErrTooLarge},
+		{"wide decoded image", Request{Decoded: image.NewGray(image.Rect(0, 0, 3000, 2)), Limits: imagecheck.Limits{MaxSide: 2048}}, imagecheck.ErrDimensions},
+		{"large decoded depth map", Request{Image: data, DepthMapImage: image.NewGray(image.Rect(0, 0, 600, 600)), Limits: imagecheck.Limits{MaxPixels: 300_000}}, imagecheck.ErrTooLarge},
 	} {
 		_, err := g.Generate(context.Background(), c.req)
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want one wrapping %v", c.name, err, c.want)
+		}
+		if strings.HasPrefix(c.name, "corrupt depth") || strings.HasPrefix(c.name, "large decoded depth") {
+			if !strings.HasPrefix(err.Error(), "generator: depth map: ") {
+				t.Errorf("%s: err = %v, want it to name the depth map", c.name, err)
+			}
 		}
 	}
 	// Request problems come first, all of them, before anything is decoded.
@@ -375,5 +390,99 @@ func TestConcurrentGenerate(t *testing.T) {
 		if s := r.Report.Size; math.Abs(s[0]-60) > 1e-3 || math.Abs(s[1]-45) > 1e-3 || r.Report.Image.Width != 160 {
 			t.Errorf("size %v, image %+v", s, r.Report.Image)
 		}
+	}
+}
+
+// frameBackend returns, for every mode, a box over the image's middle half, 4 mm tall, to check
+// the placement of the modes that do not fill the frame.
+type frameBackend struct{ fakeBackend }
+
+func (f *frameBackend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
+	c := *in
+	f.mu.Lock()
+	f.input = &c
+	f.mu.Unlock()
+	w, h := float64(in.Width)*in.PixelSize, float64(in.Height)*in.PixelSize
+	return mesh.Cuboid([3]float32{float32(w / 4), float32(h / 4), 1}, [3]float32{float32(3 * w / 4), float32(3 * h / 4), 5}), nil
+}
+
+func TestPlacementOutlineModes(t *testing.T) {
+	f := &frameBackend{}
+	g, _ := New(Config{Custom: f})
+	data := readSample(t, "horse.png") // 400×328
+	for _, c := range []struct {
+		mode  Mode
+		depth float64
+		wantZ float64
+	}{
+		{Extrude, 0, 4},
+		{Inflate, 0, 4},
+		{Inflate, 10, 10}, // Depth scales an inflated shape along Z
+	} {
+		res, err := g.Generate(context.Background(), Request{Image: data, Mode: c.mode, Quality: Draft, Width: 80, Depth: c.depth})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := f.last()
+		if in.Color == nil || in.Mask == nil {
+			t.Errorf("%s: colour %v, mask %v; want both", c.mode, in.Color != nil, in.Mask != nil)
+		}
+		b, hmm := res.Report.Bounds, 80.0*328/400
+		// The object keeps its place in the frame: the middle half, in mm.
+		want := mesh.Box{Min: [3]float32{20, float32(hmm / 4), 0}, Max: [3]float32{60, float32(3 * hmm / 4), float32(c.wantZ)}}
+		for k := range 3 {
+			if math.Abs(float64(b.Min[k]-want.Min[k])) > 1e-3 || math.Abs(float64(b.Max[k]-want.Max[k])) > 1e-3 {
+				t.Errorf("%s depth %v: bounds %v, want %v", c.mode, c.depth, b, want)
+				break
+			}
+		}
+	}
+	// Backend errors pass through, typed.
+	g, _ = New(Config{Backend: BackendCPU})
+	if _, err := g.Generate(context.Background(), Request{Image: data, Mode: Extrude, Quality: Draft}); err != nil && !errors.Is(err, backends.ErrUnsupportedMode) {
+		t.Errorf("extrude on the CPU backend: err = %v; want success or ErrUnsupportedMode", err)
+	}
+}
+
+// pngWithOrientation returns img as a PNG with an eXIf chunk giving EXIF orientation o.
+func pngWithOrientation(t *testing.T, img image.Image, o byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	exif := []byte{'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, o, 0, 0, 0, 0, 0, 0}
+	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(exif)))
+	chunk = append(chunk, "eXIf"...)
+	chunk = append(chunk, exif...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
+	data := buf.Bytes()
+	const afterIHDR = 8 + 25
+	return append(append(append([]byte(nil), data[:afterIHDR]...), chunk...), data[afterIHDR:]...)
+}
+
+// TestUpright checks that an image is turned upright per its EXIF orientation before anything
+// else: a 40×20 image stored with orientation 6 (turn 90° clockwise to view) becomes 20×40, and
+// its stored top-left pixel ends at the top-right.
+func TestUpright(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 40, 20))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	img.SetGray(0, 0, color.Gray{0})
+	g, f := newFake(t)
+	res, err := g.Generate(context.Background(), Request{Image: pngWithOrientation(t, img, 6), Mode: Relief, Width: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := f.last()
+	if r := res.Report.Image; r.Orientation != 6 || r.Width != 20 || r.Height != 40 || in.Width != 20 || in.Height != 40 {
+		t.Fatalf("image report %+v, input %d×%d; want orientation 6, 20×40", r, in.Width, in.Height)
+	}
+	if s := res.Report.Size; s[0] != 20 || s[1] != 40 {
+		t.Errorf("size %v, want 20 × 40 mm", s)
+	}
+	if in.Luminance[19] != 0 || in.Luminance[0] != 1 {
+		t.Errorf("the dark pixel is not at the top-right: row 0 = %v", in.Luminance[:20])
 	}
 }

@@ -111,6 +111,16 @@ func TestAreaAverage(t *testing.T) {
 			}
 		}
 	}
+	// The same size copies the pixels.
+	p, err = prepare(context.Background(), src, nil, prepOptions{resolution: 6, maskTolerance: 0.1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range src.Pix {
+		if !near32(p.lum[i], float32(v)/255, 1e-6) {
+			t.Fatalf("identity: pixel %d = %v, want %v", i, p.lum[i], float32(v)/255)
+		}
+	}
 	// A non-integer ratio (5 → 2) splits the middle pixel between its two neighbours, and keeps
 	// the total.
 	src = image.NewGray(image.Rect(0, 0, 5, 5))

@@ -40,6 +40,11 @@ const stageReconstruct = "reconstruct"
 func (t *tracker) enterQuiet(stage string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.switchLocked(stage)
+}
+
+// switchLocked ends the current stage's timing and starts stage.
+func (t *tracker) switchLocked(stage string) {
 	if t.closed {
 		return
 	}
@@ -61,11 +66,7 @@ func (t *tracker) enterLocked(stage string, at float64) {
 	if t.closed {
 		return
 	}
-	now := time.Now()
-	if t.stage != "" {
-		t.timings = append(t.timings, StageTiming{Stage: t.stage, Duration: now.Sub(t.since)})
-	}
-	t.stage, t.since = stage, now
+	t.switchLocked(stage)
 	t.reportLocked(at)
 }
 

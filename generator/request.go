@@ -149,9 +149,9 @@ const DefaultMaskTolerance = 0.1
 // Standard quality in the Auto mode.
 type Request struct {
 	// The image: exactly one of Image (encoded bytes), Reader (encoded bytes, read to the end or
-	// to Limits.MaxBytes) and Decoded (an image already decoded, used as it is) must be set.
-	// Encoded bytes go through imagecheck.Decode with Limits, so untrusted uploads are safe, and
-	// are turned upright per their EXIF orientation.
+	// to Limits.MaxBytes) and Decoded (an image already decoded, used as it is, within the pixel
+	// Limits) must be set. Encoded bytes go through imagecheck.Decode with Limits, so untrusted
+	// uploads are safe, and are turned upright per their EXIF orientation.
 	Image   []byte
 	Reader  io.Reader
 	Decoded image.Image
@@ -199,7 +199,8 @@ type Request struct {
 	// Tolerance, when positive, replaces the quality level's tolerance, in mm.
 	Tolerance float64
 
-	// Limits bound the decoding of Image, Reader and DepthMap (zero: imagecheck's defaults).
+	// Limits bound the decoding of Image, Reader and DepthMap, and the size in pixels of Decoded
+	// and DepthMapImage (MaxSide, MaxPixels); zero fields take imagecheck's defaults.
 	Limits imagecheck.Limits
 
 	// Progress, when not nil, is called with the current stage's name and the overall fraction

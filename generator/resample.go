@@ -8,7 +8,9 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// axisMap holds the area-averaging weights along one axis from src cells to dst cells: each
+// axisMap holds the area-averaging weights along one axis from src cells to dst cells (area
+// sampling with a box filter, separable in X and Y: Wolberg, "Digital Image Warping", IEEE
+// Computer Society Press 1990, on area sampling and separable filters): each
 // destination cell covers src/dst source cells, and each source cell contributes the length of
 // its overlap with that span, divided by the span. Overlaps are computed in integers (units of
 // 1/dst of a source cell), so the weights are exact rationals and independent of rounding order.
@@ -51,6 +53,7 @@ func resample(ctx context.Context, srcW, srcH, dstW, dstH, nch int, newRow func(
 		out[c] = make([]float32, dstW*dstH)
 	}
 	workers := min(runtime.GOMAXPROCS(0), max(1, dstH/8))
+	identity := srcW == dstW && srcH == dstH
 	var rowsRead atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	for k := range workers {
@@ -72,6 +75,19 @@ func resample(ctx context.Context, srcW, srcH, dstW, dstH, nch int, newRow func(
 					return err
 				}
 				read(y, src, y >= ownLo && y < ownHi)
+				if identity {
+					// Same size: every weight is 1, so the row is copied.
+					for c := range nch {
+						o := out[c][y*dstW : y*dstW+dstW : y*dstW+dstW]
+						for i := range o {
+							o[i] = src[i*nch+c]
+						}
+					}
+					if done != nil {
+						done(rowsRead.Add(1))
+					}
+					continue
+				}
 				// Horizontal pass into tmp.
 				for i := range dstW {
 					ws := xm.w[xm.off[i] : xm.off[i]+xm.hi[i]-xm.lo[i]]

@@ -128,7 +128,7 @@ func (g *Generator) finish(ctx context.Context, m *mesh.Mesh, in *backends.Input
 	}
 	rep.OverBudget = in.FaceBudget > 0 && len(m.Faces) > in.FaceBudget
 
-	place(m, in, p, req)
+	rep.Bounds = place(m, in, p, req)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("generator: %w", err)
 	}
@@ -140,7 +140,6 @@ func (g *Generator) finish(ctx context.Context, m *mesh.Mesh, in *backends.Input
 			t.BoundaryEdges, t.NonManifoldEdges, t.DegenerateFaces, t.DuplicateFaces)
 	}
 	rep.Topology, rep.Faces, rep.Vertices, rep.Volume = t, t.Faces, t.Vertices, t.Volume
-	rep.Bounds = m.Bounds()
 	s := rep.Bounds.Size()
 	rep.Size = [3]float64{float64(s[0]), float64(s[1]), float64(s[2])}
 	return &Result{Mesh: m, Report: rep}, nil
@@ -151,10 +150,13 @@ func (g *Generator) finish(ctx context.Context, m *mesh.Mesh, in *backends.Input
 // [0, Height] mm, which absorbs the rounding of the working grid's pixel counts; for the others
 // the image frame scaled the same way (the object keeps its place inside it); and for Inflate
 // with a Request.Depth, the Z extent scaled to it.
-func place(m *mesh.Mesh, in *backends.Input, p *prepared, req *Request) {
+//
+// It returns the mesh's new bounds: the old ones transformed, which is exact because every
+// coordinate is mapped by the same non-decreasing function.
+func place(m *mesh.Mesh, in *backends.Input, p *prepared, req *Request) mesh.Box {
 	b := m.Bounds()
 	if b.Empty() {
-		return
+		return b
 	}
 	fullFrame := in.Mode == backends.Relief ||
 		(in.Mode == backends.Lithophane && in.Lithophane.Defaults().Shape == backends.Flat)
@@ -183,5 +185,7 @@ func place(m *mesh.Mesh, in *backends.Input, p *prepared, req *Request) {
 	a := mesh.Translate(-x0, -y0, -z0).Then(mesh.Scale(sx, sy, sz))
 	if a != mesh.Identity() {
 		m.Transform(a)
+		b = mesh.Box{Min: a.Apply(b.Min), Max: a.Apply(b.Max)}
 	}
+	return b
 }

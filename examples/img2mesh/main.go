@@ -252,6 +252,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	enc := json.NewEncoder(stdout)
 	status := exitOK
 	for i, in := range o.inputs {
+		if ctx.Err() != nil {
+			fmt.Fprintf(stderr, "img2mesh: interrupted; %d inputs not converted\n", len(o.inputs)-i)
+			return exitFailed
+		}
 		start := time.Now()
 		res, err := convert(ctx, g, o, in, paths[i], format, stderr)
 		if err != nil {
@@ -319,6 +323,11 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
+	// CreateTemp makes the file private; the output is an ordinary file.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
 	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err

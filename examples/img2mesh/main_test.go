@@ -17,6 +17,9 @@ func TestMainJob(t *testing.T) {
 	if code := run([]string{"-o", out, "-quality", "draft", samples + "astronaut.png"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
+	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm()&0o044 != 0o044 {
+		t.Errorf("output is not readable by all: %v", fi.Mode())
+	}
 	data, err := os.ReadFile(out)
 	if err != nil || !bytes.HasPrefix(data, []byte("glTF")) {
 		t.Fatalf("output is not a GLB file: %v, % x", err, data[:min(8, len(data))])
