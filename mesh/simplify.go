@@ -61,11 +61,13 @@ type SimplifyReport struct {
 }
 
 // Simplify returns a simplified copy of m, made by quadric-error edge collapses (Garland &
-// Heckbert 1997, "Surface Simplification Using Quadric Error Metrics", SIGGRAPH), with each merged
-// vertex placed at the minimiser of its summed quadric where that is well conditioned and near the
-// edge, else at the best of the two endpoints and the midpoint. Quadrics are area-weighted plane
-// quadrics of the input faces, accumulated across collapses, and normalised by their total weight
-// so that a cost is a mean squared distance in mm².
+// Heckbert 1997, "Surface Simplification Using Quadric Error Metrics", SIGGRAPH). Quadrics are
+// area-weighted plane quadrics of the input faces, accumulated across collapses, and normalised by
+// their total weight so that a cost is a mean squared distance in mm². Each merged vertex goes to
+// the minimiser of its quadric where that is well conditioned and near the edge, else to the best
+// of the two endpoints and the midpoint; then, as in Lindstrom & Turk 1998, it is moved to the
+// quadric's minimiser on the plane of positions that leave the enclosed volume unchanged, so a
+// closed mesh keeps its volume to within rounding.
 //
 // Collapses are made in passes, in the manner of meshoptimizer's simplifier (A. Kapoulkine): each
 // pass ranks every edge by cost, then collapses the cheapest ones in order, each vertex at most
@@ -175,6 +177,25 @@ func (q *simpQuadric) optimum() (x, y, z float64, ok bool) {
 	return x, y, z, true
 }
 
+// solve returns A⁻¹·(x, y, z) for the quadric's 3×3 part A, with ok false where A is
+// ill-conditioned (as in optimum).
+func (q *simpQuadric) solve(x, y, z float64) (float64, float64, float64, bool) {
+	a, b, c, d, e, f := q.a2, q.ab, q.ac, q.b2, q.bc, q.c2
+	c00 := d*f - e*e
+	c01 := c*e - b*f
+	c02 := b*e - c*d
+	det := a*c00 + b*c01 + c*c02
+	tr := a + d + f
+	if !(math.Abs(det) > 1e-5*tr*tr*tr) {
+		return 0, 0, 0, false
+	}
+	c11 := a*f - c*c
+	c12 := b*c - a*e
+	c22 := a*d - b*b
+	inv := 1 / det
+	return (c00*x + c01*y + c02*z) * inv, (c01*x + c11*y + c12*z) * inv, (c02*x + c12*y + c22*z) * inv, true
+}
+
 const simpDead = math.MaxUint32
 
 // simpEdge is a candidate collapse of the edge {a, b}, a < b.
@@ -204,7 +225,7 @@ type simpState struct {
 	passLock []bool
 	cand     []simpEdge
 	order    []uint32
-	owner    []uint8
+	keys     []uint16
 	groups   [simpParts + 2]uint32 // order[groups[o]:groups[o+1]] are owner o's candidates
 }
 
@@ -290,45 +311,52 @@ func (s *simpState) buildAdjacency() {
 }
 
 // classify locks the vertices on border, non-manifold or inconsistently oriented edges, and those
-// whose faces form more than one fan.
+// whose faces form more than one fan. A vertex is free when every neighbour follows it in exactly
+// one of its faces and precedes it in exactly one (each edge has two faces walking it in opposite
+// directions), and its faces form a single cycle.
 func (s *simpState) classify() {
-	et := newEdgeTable(&Mesh{Positions: s.pos, Faces: s.faces})
-	for i := range et.edges() {
-		g := et.group(i)
-		if len(g) != 2 || g[0].fwd == g[1].fwd {
-			s.locked[g[0].lo], s.locked[g[0].hi] = true, true
+	simpParallel(len(s.pos), s.workers, func(lo, hi int) {
+		for v := lo; v < hi; v++ {
+			if fs := s.adj[s.adjStart[v]:s.adjStart[v+1]]; len(fs) > 0 {
+				s.locked[v] = !s.simpleFan(uint32(v), fs)
+			}
+		}
+	})
+}
+
+func (s *simpState) simpleFan(v uint32, fs []uint32) bool {
+	for _, fi := range fs {
+		a, _ := simpAround(s.faces[fi], v)
+		after, before := 0, 0
+		for _, fj := range fs {
+			a2, b2 := simpAround(s.faces[fj], v)
+			if a2 == a {
+				after++
+			}
+			if b2 == a {
+				before++
+			}
+		}
+		if after != 1 || before != 1 {
+			return false
 		}
 	}
-	for v := range s.pos {
-		if s.locked[v] {
-			continue
-		}
-		fs := s.adj[s.adjStart[v]:s.adjStart[v+1]]
-		if len(fs) == 0 {
-			continue
-		}
-		// Walk the fan: from a face (v, a, b) the next face around v is the one holding (v, b, ·);
-		// one fan returns to the first face after visiting every face once.
-		_, b0 := simpAround(s.faces[fs[0]], uint32(v))
-		b, visited, closed := b0, 0, false
-		for visited < len(fs) && !closed {
-			found := false
-			for _, fi := range fs {
-				if a2, b2 := simpAround(s.faces[fi], uint32(v)); a2 == b {
-					b, found = b2, true
-					break
-				}
-			}
-			if !found {
+	// Walk the fan: from a face (v, a, b) the next face around v is the one holding (v, b, ·);
+	// one fan returns to the first face after visiting every face once.
+	_, b0 := simpAround(s.faces[fs[0]], v)
+	b := b0
+	for visited := 1; visited <= len(fs); visited++ {
+		for _, fi := range fs {
+			if a2, b2 := simpAround(s.faces[fi], v); a2 == b {
+				b = b2
 				break
 			}
-			visited++
-			closed = b == b0
 		}
-		if !closed || visited != len(fs) {
-			s.locked[v] = true
+		if b == b0 {
+			return visited == len(fs)
 		}
 	}
+	return false
 }
 
 // simpAround returns the vertices following v in face f, in winding order.
@@ -444,19 +472,41 @@ const simpParts = 4
 // shared by exactly two faces walking it in opposite directions, so taking it where a face walks
 // it from the smaller index lists it once.
 func (s *simpState) candidates() {
-	s.cand = s.cand[:0]
-	for _, f := range s.faces {
-		for k := range 3 {
-			a, b := f[k], f[(k+1)%3]
-			if a < b && !(s.locked[a] && s.locked[b]) {
-				s.cand = append(s.cand, simpEdge{a: a, b: b})
+	const chunk = 1 << 15
+	nc := (len(s.faces) + chunk - 1) / chunk
+	counts := make([]int, nc+1)
+	simpParallel(nc, s.workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			n := 0
+			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
+				for k := range 3 {
+					if a, b := f[k], f[(k+1)%3]; a < b && !(s.locked[a] && s.locked[b]) {
+						n++
+					}
+				}
 			}
+			counts[c+1] = n
 		}
+	})
+	for c := range nc {
+		counts[c+1] += counts[c]
 	}
-	simpParallel(len(s.cand), s.workers, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			p, c := s.place(s.cand[i].a, s.cand[i].b)
-			s.cand[i].cost, s.cand[i].p = float32(c), p
+	if cap(s.cand) < counts[nc] {
+		s.cand = make([]simpEdge, counts[nc])
+	}
+	s.cand = s.cand[:counts[nc]]
+	simpParallel(nc, s.workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			i := counts[c]
+			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
+				for k := range 3 {
+					if a, b := f[k], f[(k+1)%3]; a < b && !(s.locked[a] && s.locked[b]) {
+						p, cost := s.place(a, b)
+						s.cand[i] = simpEdge{a: a, b: b, cost: float32(cost), p: p}
+						i++
+					}
+				}
+			}
 		}
 	})
 }
@@ -478,43 +528,65 @@ func (s *simpState) sortCandidates(k int) float64 {
 	n := len(s.cand)
 	if cap(s.order) < n {
 		s.order = make([]uint32, n)
-		s.owner = make([]uint8, n)
+		s.keys = make([]uint16, n)
 	}
-	s.order, s.owner = s.order[:n], s.owner[:n]
+	s.order, s.keys = s.order[:n], s.keys[:n]
 	const nb = 2048
-	hist := make([]uint32, (simpParts+1)*nb)
-	var all [nb]int
-	for i, c := range s.cand {
-		o := simpParts
-		if pa := s.part(c.a); pa == s.part(c.b) {
-			o = pa
+	const nk = (simpParts + 1) * nb
+	const chunk = 1 << 16
+	nc := (n + chunk - 1) / chunk
+	hist := make([]uint32, nc*nk) // per chunk, then per key
+	simpParallel(nc, s.workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			h := hist[c*nk : (c+1)*nk]
+			for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+				e := &s.cand[i]
+				o := simpParts
+				if pa := s.part(e.a); pa == s.part(e.b) {
+					o = pa
+				}
+				key := uint16(o*nb + int(simpBucket(e.cost)))
+				s.keys[i] = key
+				h[key]++
+			}
 		}
-		s.owner[i] = uint8(o)
-		b := simpBucket(c.cost)
-		hist[o*nb+int(b)]++
-		all[b]++
-	}
+	})
+	// The bucket holding the k-th cheapest candidate, over all owners.
 	goal := math.Inf(1)
-	for b, acc := 0, 0; b < nb; b++ {
-		if acc += all[b]; acc > k {
+	acc := 0
+	for b := 0; b < nb && math.IsInf(goal, 1); b++ {
+		for o := range simpParts + 1 {
+			for c := range nc {
+				acc += int(hist[c*nk+o*nb+b])
+			}
+		}
+		if acc > k {
 			goal = float64(math.Float32frombits(uint32(b) << 20))
-			break
 		}
 	}
+	// Exclusive prefix sums in (key, chunk) order, so each chunk scatters its own run.
 	sum := uint32(0)
-	for i, h := range hist {
-		hist[i] = sum
-		sum += h
-	}
-	for o := range simpParts + 1 {
-		s.groups[o] = hist[o*nb]
+	for key := range nk {
+		if key%nb == 0 {
+			s.groups[key/nb] = sum
+		}
+		for c := range nc {
+			h := hist[c*nk+key]
+			hist[c*nk+key] = sum
+			sum += h
+		}
 	}
 	s.groups[simpParts+1] = uint32(n)
-	for i, c := range s.cand {
-		key := int(s.owner[i])*nb + int(simpBucket(c.cost))
-		s.order[hist[key]] = uint32(i)
-		hist[key]++
-	}
+	simpParallel(nc, s.workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			h := hist[c*nk : (c+1)*nk]
+			for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+				key := s.keys[i]
+				s.order[h[key]] = uint32(i)
+				h[key]++
+			}
+		}
+	})
 	return goal
 }
 
@@ -551,7 +623,7 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 		if s.passLock[c.a] || s.passLock[c.b] {
 			continue
 		}
-		switch d := s.collapse(w, c.a, c.b, c.p, part); {
+		switch d, cost := s.collapse(w, c.a, c.b, c.p, cost, maxErr2, part); {
 		case d > 0:
 			w.removed += d
 			w.made++
@@ -652,7 +724,7 @@ func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *S
 // collapse merges the edge {a, b} into p if that keeps the surface valid, and returns the number
 // of faces removed: 0 when it refuses, −1 when part ≥ 0 and the edge's neighbourhood leaves vertex
 // range part.
-func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, part int) int {
+func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, maxErr2 float64, part int) (int, float64) {
 	// r is removed, t survives; a locked endpoint must survive.
 	r, t := b, a
 	if s.locked[b] {
@@ -675,14 +747,14 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, part int)
 				shared++
 			} else if v != r {
 				if part >= 0 && s.part(v) != part {
-					return -1
+					return -1, 0
 				}
 				w.nbr = append(w.nbr, v)
 			}
 		}
 	}
 	if shared != 2 {
-		return 0
+		return 0, 0
 	}
 	for _, fi := range ft {
 		f := s.faces[fi]
@@ -695,7 +767,7 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, part int)
 				continue
 			}
 			if part >= 0 && s.part(v) != part {
-				return -1
+				return -1, 0
 			}
 			if slices.Contains(w.nbr, v) && !slices.Contains(w.common, v) {
 				w.common = append(w.common, v)
@@ -703,11 +775,14 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, part int)
 		}
 	}
 	if len(w.common) != 2 || (degR == 3 && degT == 3) {
-		return 0
+		return 0, 0
+	}
+	if !s.locked[r] && !s.locked[t] {
+		p, cost = s.keepVolume(fr, ft, r, t, p, cost, maxErr2)
 	}
 	// No face may turn over (or by more than about 78°) or become degenerate.
 	if !s.facesStayValid(fr, r, t, p) || !s.facesStayValid(ft, t, r, p) {
-		return 0
+		return 0, 0
 	}
 
 	for _, fi := range fr {
@@ -729,38 +804,142 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, part int)
 	s.pos[t] = p
 	s.q[t].add(&s.q[r])
 	s.passLock[r], s.passLock[t] = true, true
-	return 2
+	return 2, cost
+}
+
+// keepVolume moves the merged vertex so that the collapse leaves the enclosed volume unchanged
+// (Lindstrom & Turk 1998, "Fast and Memory Efficient Polygonal Simplification"): it minimises the
+// quadric on the plane of positions g·x = W that keep the signed volume of the faces around r and
+// t, starting from p. It keeps p where the correction would move it far, or past maxErr2.
+func (s *simpState) keepVolume(fr, ft []uint32, r, t uint32, p [3]float32, cost, maxErr2 float64) ([3]float32, float64) {
+	var gx, gy, gz, vol float64
+	add := func(f [3]uint32, dying bool) {
+		var q [3][3]float64
+		for k := range 3 {
+			q[k][0], q[k][1], q[k][2] = s.rel(s.pos[f[k]])
+		}
+		vol += q[0][0]*(q[1][1]*q[2][2]-q[1][2]*q[2][1]) - q[0][1]*(q[1][0]*q[2][2]-q[1][2]*q[2][0]) + q[0][2]*(q[1][0]*q[2][1]-q[1][1]*q[2][0])
+		if dying {
+			return
+		}
+		// The face becomes (x, b, c) with x in the slot of r or t; its volume is x·(b×c).
+		k := 0
+		for f[k] != r && f[k] != t {
+			k++
+		}
+		b, c := q[(k+1)%3], q[(k+2)%3]
+		gx += b[1]*c[2] - b[2]*c[1]
+		gy += b[2]*c[0] - b[0]*c[2]
+		gz += b[0]*c[1] - b[1]*c[0]
+	}
+	for _, fi := range fr {
+		if f := s.faces[fi]; f[0] != simpDead {
+			add(f, f[0] == t || f[1] == t || f[2] == t)
+		}
+	}
+	for _, fi := range ft {
+		if f := s.faces[fi]; f[0] != simpDead && f[0] != r && f[1] != r && f[2] != r {
+			add(f, false)
+		}
+	}
+	g2 := gx*gx + gy*gy + gz*gz
+	if !(g2 > 0) {
+		return p, cost
+	}
+	px, py, pz := s.rel(p)
+	miss := vol - (gx*px + gy*py + gz*pz)
+	q := s.q[r]
+	q.add(&s.q[t])
+	// Step along A⁻¹g (the quadric's metric) where A is well conditioned, else along g.
+	dx, dy, dz, ok := q.solve(gx, gy, gz)
+	if den := gx*dx + gy*dy + gz*dz; !ok || !(den > 0) {
+		dx, dy, dz, den = gx, gy, gz, g2
+	} else {
+		dx, dy, dz = dx/den*g2, dy/den*g2, dz/den*g2
+	}
+	step := miss / g2
+	nx, ny, nz := px+step*dx, py+step*dy, pz+step*dz
+	ex, ey, ez := sub3f(s.pos[r], s.pos[t])
+	if (nx-px)*(nx-px)+(ny-py)*(ny-py)+(nz-pz)*(nz-pz) > 0.25*(ex*ex+ey*ey+ez*ez) {
+		return p, cost
+	}
+	np := [3]float32{float32(nx + s.center[0]), float32(ny + s.center[1]), float32(nz + s.center[2])}
+	nx, ny, nz = s.rel(np)
+	nc := q.eval(nx, ny, nz)
+	if nc > maxErr2 {
+		return p, cost
+	}
+	return np, nc
+}
+
+// sub3f returns a − b in float64.
+func sub3f(a, b [3]float32) (float64, float64, float64) {
+	return float64(a[0]) - float64(b[0]), float64(a[1]) - float64(b[1]), float64(a[2]) - float64(b[2])
 }
 
 // facesStayValid reports whether moving v to p keeps every live face around v that does not hold
-// other valid: oriented within about 78° of before and not degenerate.
+// other valid: turned by less than about 78° (cos 0.2) and not degenerate by isDegenerate's test.
 func (s *simpState) facesStayValid(fs []uint32, v, other uint32, p [3]float32) bool {
+	px, py, pz := float64(p[0]), float64(p[1]), float64(p[2])
+	ov := s.pos[v]
+	ox, oy, oz := float64(ov[0]), float64(ov[1]), float64(ov[2])
 	for _, fi := range fs {
 		f := s.faces[fi]
 		if f[0] == simpDead || f[0] == other || f[1] == other || f[2] == other {
 			continue
 		}
-		var q [3][3]float32
-		for k := range 3 {
-			q[k] = s.pos[f[k]]
+		// b, c follow v in winding order.
+		bi, ci := f[1], f[2]
+		if f[1] == v {
+			bi, ci = f[2], f[0]
+		} else if f[2] == v {
+			bi, ci = f[0], f[1]
 		}
-		n0 := triCross(q[0], q[1], q[2])
-		for k := range 3 {
-			if f[k] == v {
-				q[k] = p
+		pb, pc := s.pos[bi], s.pos[ci]
+		bx, by, bz := float64(pb[0]), float64(pb[1]), float64(pb[2])
+		cx, cy, cz := float64(pc[0]), float64(pc[1]), float64(pc[2])
+		// New normal (b−p)×(c−p) and edge lengths.
+		ux, uy, uz := bx-px, by-py, bz-pz
+		wx, wy, wz := cx-px, cy-py, cz-pz
+		n1x, n1y, n1z := uy*wz-uz*wy, uz*wx-ux*wz, ux*wy-uy*wx
+		ex, ey, ez := cx-bx, cy-by, cz-bz
+		l := max(ux*ux+uy*uy+uz*uz, wx*wx+wy*wy+wz*wz, ex*ex+ey*ey+ez*ez)
+		n1 := n1x*n1x + n1y*n1y + n1z*n1z
+		if l == 0 {
+			return false
+		}
+		if lim := DegenerateRatio * l; n1 <= lim*lim*(1+1e-9) {
+			// Near the threshold, decide exactly as Topology will.
+			var q [3][3]float32
+			for k := range 3 {
+				q[k] = s.pos[f[k]]
+				if f[k] == v {
+					q[k] = p
+				}
+			}
+			if simpDegenerate(q[0], q[1], q[2]) {
+				return false
 			}
 		}
-		n1 := triCross(q[0], q[1], q[2])
-		l := max(dot64(sub64(q[1], q[0]), sub64(q[1], q[0])), dot64(sub64(q[2], q[1]), sub64(q[2], q[1])), dot64(sub64(q[0], q[2]), sub64(q[0], q[2])))
-		l1 := norm64(n1)
-		if l == 0 || l1 <= DegenerateRatio*l {
-			return false
-		}
-		if l0 := norm64(n0); l0 > 0 && dot64(n0, n1) < 0.2*l0*l1 {
-			return false
+		// Old normal (b−o)×(c−o).
+		ux, uy, uz = bx-ox, by-oy, bz-oz
+		wx, wy, wz = cx-ox, cy-oy, cz-oz
+		n0x, n0y, n0z := uy*wz-uz*wy, uz*wx-ux*wz, ux*wy-uy*wx
+		n0 := n0x*n0x + n0y*n0y + n0z*n0z
+		if n0 > 0 {
+			d := n0x*n1x + n0y*n1y + n0z*n1z
+			if d < 0 || d*d < 0.04*n0*n1 {
+				return false
+			}
 		}
 	}
 	return true
+}
+
+// simpDegenerate is isDegenerate's test on three points.
+func simpDegenerate(a, b, c [3]float32) bool {
+	l := max(dot64(sub64(b, a), sub64(b, a)), dot64(sub64(c, b), sub64(c, b)), dot64(sub64(a, c), sub64(a, c)))
+	return l == 0 || norm64(triCross(a, b, c)) <= DegenerateRatio*l
 }
 
 // interpolate sets the survivor t's colour and UV to those along the edge from r to t at the point
@@ -864,6 +1043,7 @@ type simpGrid struct {
 	n     [3]int
 	start []uint32 // cell c holds items[start[c]:start[c+1]]
 	items []uint32
+	balls [][4]float32 // per face: a centre and a radius that encloses it
 }
 
 func newSimpGrid(pos [][3]float32, faces [][3]uint32) *simpGrid {
@@ -892,6 +1072,23 @@ func newSimpGrid(pos [][3]float32, faces [][3]uint32) *simpGrid {
 		g.lo[i] = float64(b.Min[i])
 	}
 	g.inv = 1 / h
+	g.balls = make([][4]float32, len(faces))
+	for i, f := range faces {
+		var c [3]float64
+		for _, v := range f {
+			for k := range 3 {
+				c[k] += float64(pos[v][k]) / 3
+			}
+		}
+		r := 0.0
+		for _, v := range f {
+			d := [3]float64{float64(pos[v][0]) - c[0], float64(pos[v][1]) - c[1], float64(pos[v][2]) - c[2]}
+			r = max(r, dot64(d, d))
+		}
+		// Rounded outwards so the float32 ball still encloses the face.
+		r = math.Sqrt(r)*(1+1e-6) + 1e-6*max(math.Abs(c[0]), math.Abs(c[1]), math.Abs(c[2]))
+		g.balls[i] = [4]float32{float32(c[0]), float32(c[1]), float32(c[2]), float32(r)}
+	}
 	nc := g.n[0] * g.n[1] * g.n[2]
 	g.start = make([]uint32, nc+1)
 	each := func(f [3]uint32, fn func(c int)) {
@@ -945,6 +1142,23 @@ func (g *simpGrid) nearest2(pos [][3]float32, faces [][3]uint32, p [3]float32, b
 	}
 	c := g.cell(p)
 	maxRing := max(g.n[0], g.n[1], g.n[2])
+	px, py, pz := float64(p[0]), float64(p[1]), float64(p[2])
+	// Seed with the face of p's own cell whose ball centre is nearest, so the ball test below
+	// rejects most of the others.
+	home := c[0] + g.n[0]*(c[1]+g.n[1]*c[2])
+	if items := g.items[g.start[home]:g.start[home+1]]; len(items) > 0 {
+		seed, sd := items[0], math.Inf(1)
+		for _, fi := range items {
+			b := &g.balls[fi]
+			dx, dy, dz := px-float64(b[0]), py-float64(b[1]), pz-float64(b[2])
+			if d := dx*dx + dy*dy + dz*dz; d < sd {
+				seed, sd = fi, d
+			}
+		}
+		f := faces[seed]
+		best = min(best, simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]]))
+	}
+	reachBest := math.Sqrt(best)
 	for k := 0; k <= maxRing; k++ {
 		for z := c[2] - k; z <= c[2]+k; z++ {
 			if z < 0 || z >= g.n[2] {
@@ -961,8 +1175,16 @@ func (g *simpGrid) nearest2(pos [][3]float32, faces [][3]uint32, p [3]float32, b
 					}
 					cell := x + g.n[0]*(y+g.n[1]*z)
 					for _, fi := range g.items[g.start[cell]:g.start[cell+1]] {
+						// Skip faces whose bounding ball lies beyond the best distance.
+						b := &g.balls[fi]
+						dx, dy, dz, r := px-float64(b[0]), py-float64(b[1]), pz-float64(b[2]), float64(b[3])+reachBest
+						if dx*dx+dy*dy+dz*dz > r*r {
+							continue
+						}
 						f := faces[fi]
-						best = min(best, simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]]))
+						if d := simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]]); d < best {
+							best, reachBest = d, math.Sqrt(d)
+						}
 					}
 				}
 			}
