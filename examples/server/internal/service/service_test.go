@@ -886,3 +886,41 @@ func insertChunk(p []byte, typ string, data []byte) []byte {
 	b.Write(p[ihdrEnd:])
 	return b.Bytes()
 }
+
+// TestEventsEndOnCancel follows a job that is cancelled mid-generation: the stream ends with
+// the canceled state.
+func TestEventsEndOnCancel(t *testing.T) {
+	_, ts := testService(t, func(c *Config) { c.GenerateDelay = time.Hour })
+	id := uploadImage(t, ts.URL, testPNG(t, 40, 40))
+	generate(t, ts.URL, id, "stl", 1)
+	waitFor(t, ts.URL, id, "processing")
+	got := make(chan []event, 1)
+	go func() { got <- readEvents(t, ts.URL+"/api/job-events/"+id) }()
+	time.Sleep(100 * time.Millisecond) // let the stream subscribe; it ends either way
+	if resp, out := do(t, "DELETE", ts.URL+"/api/jobs/"+id, "", nil); resp.StatusCode != 200 {
+		t.Fatalf("cancel: %d %s", resp.StatusCode, out)
+	}
+	select {
+	case evs := <-got:
+		if last := evs[len(evs)-1]; last.kind != "state" || last.data["status"] != "canceled" {
+			t.Errorf("last event: %+v", last)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("event stream did not end after cancel")
+	}
+}
+
+// TestMeshLimits checks the /api/stl routes' size limits: a file over the upload limit and a
+// mesh over the face limit are 413.
+func TestMeshLimits(t *testing.T) {
+	_, ts := testService(t, func(c *Config) { c.MaxMeshFaces, c.MaxUploadBytes = 10, 4096 })
+	cube := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
+	ct, body := form(t, filePart{"file", "cube.stl", encodeMesh(t, cube, mesh.STL)})
+	if resp, out := do(t, "POST", ts.URL+"/api/stl/analyze", ct, body); resp.StatusCode != 413 {
+		t.Errorf("mesh over the face limit: %d %s", resp.StatusCode, out)
+	}
+	ct, body = form(t, filePart{"file", "big.stl", make([]byte, 5000)})
+	if resp, out := do(t, "POST", ts.URL+"/api/stl/repair", ct, body); resp.StatusCode != 413 {
+		t.Errorf("file over the upload limit: %d %s", resp.StatusCode, out)
+	}
+}
