@@ -11,7 +11,9 @@
 //
 // with the address actually bound (useful with -addr 127.0.0.1:0). SIGINT or SIGTERM stops it:
 // it stops accepting connections and work, lets running generations finish until
-// -shutdown-timeout, marks what is left as interrupted, and exits 0.
+// -shutdown-timeout, marks what is left as interrupted, and exits 0. A second signal during that
+// wait exits at once with status 1 (jobs still running are then reported interrupted at the next
+// start).
 package main
 
 import (
@@ -232,6 +234,11 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	case got := <-sig:
 		log.Info("shutting down", "signal", got.String(), "timeout", s.shutdownTimeout.String())
 	}
+	go func() {
+		got := <-sig
+		log.Warn("second signal: stopping at once", "signal", got.String())
+		os.Exit(1)
+	}()
 	ctx, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
 	defer cancel()
 	// Stop accepting connections and drain the generations at the same time: open event

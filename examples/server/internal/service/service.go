@@ -337,7 +337,9 @@ func (s *Service) expire(now time.Time) {
 	var gone []string
 	s.mu.Lock()
 	for id, e := range s.entries {
-		e.mu.Lock()
+		if !e.mu.TryLock() {
+			continue // busy, so not idle: look again at the next sweep
+		}
 		if !inFlight(e.m.State) && e.m.Updated.Before(cutoff) {
 			e.removed = true
 			delete(s.entries, id)
