@@ -299,9 +299,9 @@ func TestEndToEnd(t *testing.T) {
 // reported failed.
 func TestRestartAfterKill(t *testing.T) {
 	data := t.TempDir()
-	// Each generation waits 1.5 s before it starts (a test-only hook), so the kill lands
+	// Each generation waits 3 s before it starts (a test-only hook), so the kill lands
 	// mid-generation.
-	p := startServer(t, data, "ORFEAS_TEST_GENERATE_DELAY=1500ms")
+	p := startServer(t, data, "ORFEAS_TEST_GENERATE_DELAY=3s")
 	done := upload(t, p.base, "../../testdata/images/horse.png")
 	killed := upload(t, p.base, "../../testdata/images/horse.png")
 	generate(t, p.base, done, "stl")

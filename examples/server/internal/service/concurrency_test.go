@@ -17,7 +17,7 @@ func TestConcurrentClients(t *testing.T) {
 	const clients, shared = 50, 15
 	s, ts := testService(t, func(c *Config) {
 		c.Workers = clients
-		c.GenerateDelay = 500 * time.Millisecond // keeps every generation in flight while the others arrive
+		c.GenerateDelay = 2 * time.Second // keeps every generation in flight while the others arrive
 	})
 	img := testPNG(t, 32, 32)
 	ids := make([]string, clients)

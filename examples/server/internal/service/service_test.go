@@ -397,7 +397,7 @@ func TestShutdownInterrupts(t *testing.T) {
 }
 
 func TestEvents(t *testing.T) {
-	_, ts := testService(t, func(c *Config) { c.GenerateDelay = 200 * time.Millisecond })
+	_, ts := testService(t, func(c *Config) { c.GenerateDelay = 2 * time.Second }) // the stream connects while the job is in flight
 	id := uploadImage(t, ts.URL, testPNG(t, 48, 48))
 	// Before any generation: one event with the state, then the stream ends.
 	evs := readEvents(t, ts.URL+"/api/job-events/"+id)
