@@ -288,11 +288,25 @@ func (s *simpState) buildAdjacency() {
 	} else {
 		clear(s.adjStart)
 	}
-	for _, f := range s.faces {
-		s.adjStart[f[0]+1]++
-		s.adjStart[f[1]+1]++
-		s.adjStart[f[2]+1]++
+	// Each worker owns a range of vertices and scans every face for corners in it, so the lists
+	// come out in face order whatever the number of workers.
+	w := s.workers
+	if len(s.faces) < 1<<14 {
+		w = 1
 	}
+	span := func(i int) (uint32, uint32) { return uint32(i * nv / w), uint32((i + 1) * nv / w) }
+	simpParallel(w, w, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			vlo, vhi := span(i)
+			for _, f := range s.faces {
+				for _, v := range f {
+					if v-vlo < vhi-vlo {
+						s.adjStart[v+1]++
+					}
+				}
+			}
+		}
+	})
 	for i := 1; i <= nv; i++ {
 		s.adjStart[i] += s.adjStart[i-1]
 	}
@@ -302,12 +316,19 @@ func (s *simpState) buildAdjacency() {
 	}
 	s.adj = s.adj[:n]
 	next := append([]uint32(nil), s.adjStart[:nv]...)
-	for fi, f := range s.faces {
-		for _, v := range f {
-			s.adj[next[v]] = uint32(fi)
-			next[v]++
+	simpParallel(w, w, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			vlo, vhi := span(i)
+			for fi, f := range s.faces {
+				for _, v := range f {
+					if v-vlo < vhi-vlo {
+						s.adj[next[v]] = uint32(fi)
+						next[v]++
+					}
+				}
+			}
 		}
-	}
+	})
 }
 
 // classify locks the vertices on border, non-manifold or inconsistently oriented edges, and those
