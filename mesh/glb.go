@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"slices"
 
 	"github.com/qmuntal/gltf"
 )
@@ -222,27 +223,50 @@ func glbBuild(doc *gltf.Document, m *Mesh) error {
 }
 
 // glbWriteNormals writes the angle-weighted vertex normals, converted to glTF axes, into dst
-// (12 bytes a vertex). The validator wants unit length everywhere, so a vertex without a usable
-// normal takes the normal of the first non-degenerate face using it, or +Z.
+// (12 bytes a vertex, zero on entry), straight from VertexNormals' sums and in as many parts.
+// The validator wants unit length everywhere, so a vertex without a usable normal takes the
+// normal of the first non-degenerate face using it, or +Z; such vertices are rare, so they are
+// left zero (no unit vector is all zero bits) and looked for only when there are any.
 func glbWriteNormals(dst []byte, m *Mesh) {
-	le := binary.LittleEndian
-	normals := m.VertexNormals(AngleWeighted)
+	accs := m.normalSums(AngleWeighted)
+	zeros := make([]int, len(accs))
+	normalEachPart(len(accs), len(m.Positions), func(k, lo, hi int) {
+		z := 0
+		for i := lo; i < hi; i++ {
+			if n := normalUnit(accs, i); n != ([3]float32{}) {
+				glbPutNormal(dst[12*i:], n)
+			} else {
+				z++
+			}
+		}
+		zeros[k] = z
+	})
+	if slices.Max(zeros) == 0 {
+		return
+	}
+	unset := func(v uint32) bool { return [12]byte(dst[12*v:]) == [12]byte{} }
 	for i, f := range m.Faces {
 		for _, v := range f {
-			if normals[v] == ([3]float32{}) {
-				normals[v] = m.FaceNormal(i)
+			if unset(v) {
+				if n := m.FaceNormal(i); n != ([3]float32{}) {
+					glbPutNormal(dst[12*v:], n)
+				}
 			}
 		}
 	}
-	for i, n := range normals {
-		if n == ([3]float32{}) {
-			n = [3]float32{0, 0, 1}
+	for v := range uint32(len(m.Positions)) {
+		if unset(v) {
+			glbPutNormal(dst[12*v:], [3]float32{0, 0, 1})
 		}
-		o := 12 * i
-		le.PutUint32(dst[o:], math.Float32bits(n[0]))
-		le.PutUint32(dst[o+4:], math.Float32bits(n[2]))
-		le.PutUint32(dst[o+8:], math.Float32bits(-n[1]))
 	}
+}
+
+// glbPutNormal writes a mesh-axes unit normal in glTF axes (the rotation of glbToGLTF).
+func glbPutNormal(dst []byte, n [3]float32) {
+	le := binary.LittleEndian
+	le.PutUint32(dst[0:], math.Float32bits(n[0]))
+	le.PutUint32(dst[4:], math.Float32bits(n[2]))
+	le.PutUint32(dst[8:], math.Float32bits(-n[1]))
 }
 
 const (
