@@ -142,11 +142,19 @@ func glbBuild(doc *gltf.Document, m *Mesh) error {
 	// Positions, with the exact float32 bounds the validator checks.
 	lo := [3]float32{math.MaxFloat32, math.MaxFloat32, math.MaxFloat32}
 	hi := [3]float32{-math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32}
+	// The loops below convert each element to a fixed-size array pointer, which costs one bounds
+	// check instead of one per store; on the 1M-triangle sphere they took half the time.
 	for i, p := range m.Positions {
 		q := glbToGLTF(p)
+		d := (*[12]byte)(buf[off+12*i:])
 		for a := range 3 {
-			lo[a], hi[a] = min(lo[a], q[a]), max(hi[a], q[a])
-			le.PutUint32(buf[off+12*i+4*a:], math.Float32bits(q[a]))
+			if q[a] < lo[a] {
+				lo[a] = q[a]
+			}
+			if q[a] > hi[a] {
+				hi[a] = q[a]
+			}
+			le.PutUint32(d[4*a:], math.Float32bits(q[a]))
 		}
 	}
 	pa := accessor(view(off, 12*nv, gltf.TargetArrayBuffer), gltf.ComponentFloat, gltf.AccessorVec3, nv, false)
@@ -185,16 +193,18 @@ func glbBuild(doc *gltf.Document, m *Mesh) error {
 	ib := buf[idxOff : idxOff+3*nf*idxSize]
 	if idxSize == 2 {
 		for i, f := range m.Faces {
-			le.PutUint16(ib[6*i:], uint16(f[0]))
-			le.PutUint16(ib[6*i+2:], uint16(f[1]))
-			le.PutUint16(ib[6*i+4:], uint16(f[2]))
+			d := (*[6]byte)(ib[6*i:])
+			le.PutUint16(d[0:], uint16(f[0]))
+			le.PutUint16(d[2:], uint16(f[1]))
+			le.PutUint16(d[4:], uint16(f[2]))
 		}
 		accessor(view(idxOff, len(ib), gltf.TargetElementArrayBuffer), gltf.ComponentUshort, gltf.AccessorScalar, 3*nf, false)
 	} else {
 		for i, f := range m.Faces {
-			le.PutUint32(ib[12*i:], f[0])
-			le.PutUint32(ib[12*i+4:], f[1])
-			le.PutUint32(ib[12*i+8:], f[2])
+			d := (*[12]byte)(ib[12*i:])
+			le.PutUint32(d[0:], f[0])
+			le.PutUint32(d[4:], f[1])
+			le.PutUint32(d[8:], f[2])
 		}
 		accessor(view(idxOff, len(ib), gltf.TargetElementArrayBuffer), gltf.ComponentUint, gltf.AccessorScalar, 3*nf, false)
 	}
@@ -264,9 +274,10 @@ func glbWriteNormals(dst []byte, m *Mesh) {
 // glbPutNormal writes a mesh-axes unit normal in glTF axes (the rotation of glbToGLTF).
 func glbPutNormal(dst []byte, n [3]float32) {
 	le := binary.LittleEndian
-	le.PutUint32(dst[0:], math.Float32bits(n[0]))
-	le.PutUint32(dst[4:], math.Float32bits(n[2]))
-	le.PutUint32(dst[8:], math.Float32bits(-n[1]))
+	d := (*[12]byte)(dst)
+	le.PutUint32(d[0:], math.Float32bits(n[0]))
+	le.PutUint32(d[4:], math.Float32bits(n[2]))
+	le.PutUint32(d[8:], math.Float32bits(-n[1]))
 }
 
 const (
