@@ -108,40 +108,69 @@ func normalUnit(accs [][][3]float64, i int) [3]float32 {
 	return [3]float32{float32(x * il), float32(y * il), float32(z * il)}
 }
 
-// accumulateNormals adds the weighted normals of faces to acc. It works on scalars rather than
-// [3]float64 values, which the compiler keeps in registers; this loop is most of the cost of
-// writing GLB and OBJ.
+// normalBlock is how many faces accumulateNormals takes at a time.
+const normalBlock = 64
+
+// accumulateNormals adds the weighted normals of faces to acc. It is most of the cost of writing
+// GLB and OBJ, so it is written for speed: scalars rather than [3]float64 values, which the
+// compiler keeps in registers, and blocks of normalBlock faces done in three passes (geometry;
+// square root, division and arctangents; the sums), so that the long dependency chain of one face
+// overlaps those of its neighbours instead of stalling the processor. On the 1M-triangle sphere
+// (one goroutine) the passes took 19 CPU-ms against 30 for one loop doing all of a face at once,
+// and 40 for that loop with math.Atan2. The arithmetic, and so the result, is the same either way.
 func (m *Mesh) accumulateNormals(acc [][3]float64, faces [][3]uint32, w NormalWeighting) {
 	pos := m.Positions
-	for _, f := range faces {
-		pa, pb, pc := &pos[f[0]], &pos[f[1]], &pos[f[2]]
-		ax, ay, az := float64(pa[0]), float64(pa[1]), float64(pa[2])
-		// u = b−a, v = c−a, e = c−b; n = u×v is triCross(a, b, c).
-		ux, uy, uz := float64(pb[0])-ax, float64(pb[1])-ay, float64(pb[2])-az
-		vx, vy, vz := float64(pc[0])-ax, float64(pc[1])-ay, float64(pc[2])-az
-		nx, ny, nz := uy*vz-uz*vy, uz*vx-ux*vz, ux*vy-uy*vx
-		s0, s1, s2 := 1.0, 1.0, 1.0 // area weighting: |n| is twice the area, so n itself
-		if w != AreaWeighted {
-			l := math.Sqrt(nx*nx + ny*ny + nz*nz)
+	var nx, ny, nz, x0, x1, ls, s0, s1, s2 [normalBlock]float64
+	for len(faces) > 0 {
+		blk := faces[:min(normalBlock, len(faces))]
+		faces = faces[len(blk):]
+		for j, f := range blk {
+			pa, pb, pc := &pos[f[0]], &pos[f[1]], &pos[f[2]]
+			ax, ay, az := float64(pa[0]), float64(pa[1]), float64(pa[2])
+			// u = b−a, v = c−a, e = c−b; n = u×v is triCross(a, b, c).
+			ux, uy, uz := float64(pb[0])-ax, float64(pb[1])-ay, float64(pb[2])-az
+			vx, vy, vz := float64(pc[0])-ax, float64(pc[1])-ay, float64(pc[2])-az
+			ex, ey, ez := float64(pc[0])-float64(pb[0]), float64(pc[1])-float64(pb[1]), float64(pc[2])-float64(pb[2])
+			cx, cy, cz := uy*vz-uz*vy, uz*vx-ux*vz, ux*vy-uy*vx
+			nx[j], ny[j], nz[j] = cx, cy, cz
+			ls[j] = math.Sqrt(cx*cx + cy*cy + cz*cz)
+			x0[j] = ux*vx + uy*vy + uz*vz
+			x1[j] = -(ux*ex + uy*ey + uz*ez)
+		}
+		for j := range blk {
+			if w == AreaWeighted {
+				// |n| is twice the area, so n itself is the area-weighted normal.
+				s0[j], s1[j], s2[j] = 1, 1, 1
+				continue
+			}
+			l := ls[j]
 			if l == 0 {
+				s0[j], s1[j], s2[j] = 0, 0, 0
 				continue
 			}
 			// The two edges at any corner span the same parallelogram, so |e1×e2| = l at every
 			// corner and only the dot product differs: angle k = atan2(l, e1·e2). The angles sum
-			// to π, which gives the third without another arctangent.
-			ex, ey, ez := float64(pc[0])-float64(pb[0]), float64(pc[1])-float64(pb[1]), float64(pc[2])-float64(pb[2])
+			// to π, which gives the third without another arctangent. Each face normal n/l is
+			// weighted by its angle.
 			il := 1 / l
-			a0 := normalCornerAngle(ux*vx+uy*vy+uz*vz, l, il)
-			a1 := normalCornerAngle(-(ux*ex + uy*ey + uz*ez), l, il)
-			a2 := max(math.Pi-a0-a1, 0)
-			s0, s1, s2 = a0*il, a1*il, a2*il
+			a0 := normalCornerAngle(x0[j], l, il)
+			a1 := normalCornerAngle(x1[j], l, il)
+			a2 := math.Pi - a0 - a1
+			if a2 < 0 {
+				a2 = 0
+			}
+			s0[j], s1[j], s2[j] = a0*il, a1*il, a2*il
 		}
-		q := &acc[f[0]]
-		q[0], q[1], q[2] = q[0]+nx*s0, q[1]+ny*s0, q[2]+nz*s0
-		q = &acc[f[1]]
-		q[0], q[1], q[2] = q[0]+nx*s1, q[1]+ny*s1, q[2]+nz*s1
-		q = &acc[f[2]]
-		q[0], q[1], q[2] = q[0]+nx*s2, q[1]+ny*s2, q[2]+nz*s2
+		for j, f := range blk {
+			cx, cy, cz := nx[j], ny[j], nz[j]
+			w0, w1, w2 := s0[j], s1[j], s2[j]
+			q := &acc[f[0]]
+			q[0], q[1], q[2] = q[0]+cx*w0, q[1]+cy*w0, q[2]+cz*w0
+			q = &acc[f[1]]
+			q[0], q[1], q[2] = q[0]+cx*w1, q[1]+cy*w1, q[2]+cz*w1
+			q = &acc[f[2]]
+			q[0], q[1], q[2] = q[0]+cx*w2, q[1]+cy*w2, q[2]+cz*w2
+		}
 	}
 }
 
