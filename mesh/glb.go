@@ -241,15 +241,7 @@ func glbWriteNormals(dst []byte, m *Mesh) {
 	accs := m.normalSums(AngleWeighted)
 	zeros := make([]int, len(accs))
 	normalEachPart(len(accs), len(m.Positions), func(k, lo, hi int) {
-		z := 0
-		for i := lo; i < hi; i++ {
-			if n := normalUnit(accs, i); n != ([3]float32{}) {
-				glbPutNormal(dst[12*i:], n)
-			} else {
-				z++
-			}
-		}
-		zeros[k] = z
+		zeros[k] = glbFinishPart(dst, accs, lo, hi)
 	})
 	if slices.Max(zeros) == 0 {
 		return
@@ -269,6 +261,43 @@ func glbWriteNormals(dst []byte, m *Mesh) {
 			glbPutNormal(dst[12*v:], [3]float32{0, 0, 1})
 		}
 	}
+}
+
+// glbFinishPart writes the normals of vertices lo to hi−1 from the sums in accs (as normalUnit
+// does, one or two parts) and returns how many were zero and left unwritten.
+func glbFinishPart(dst []byte, accs [][][3]float64, lo, hi int) (zeros int) {
+	if len(accs) > 2 {
+		for i := lo; i < hi; i++ {
+			if n := normalUnit(accs, i); n != ([3]float32{}) {
+				glbPutNormal(dst[12*i:], n)
+			} else {
+				zeros++
+			}
+		}
+		return zeros
+	}
+	a0 := accs[0][lo:hi]
+	var a1 [][3]float64
+	if len(accs) == 2 {
+		a1 = accs[1][lo:hi]
+	}
+	dst = dst[12*lo : 12*hi]
+	for i := range a0 {
+		p := &a0[i]
+		x, y, z := p[0], p[1], p[2]
+		if a1 != nil {
+			q := &a1[i]
+			x, y, z = x+q[0], y+q[1], z+q[2]
+		}
+		l := math.Sqrt(x*x + y*y + z*z)
+		if !(l > 0 && l <= math.MaxFloat64) {
+			zeros++
+			continue
+		}
+		il := 1 / l
+		glbPutNormal(dst[12*i:], [3]float32{float32(x * il), float32(y * il), float32(z * il)})
+	}
+	return zeros
 }
 
 // glbPutNormal writes a mesh-axes unit normal in glTF axes (the rotation of glbToGLTF).
