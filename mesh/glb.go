@@ -263,30 +263,20 @@ func glbWriteNormals(dst []byte, m *Mesh) {
 	}
 }
 
-// glbFinishPart writes the normals of vertices lo to hi−1 from the sums in accs (as normalUnit
-// does, one or two parts) and returns how many were zero and left unwritten.
+// glbFinishPart writes the normals of vertices lo to hi−1 from the sums in accs, as normalUnit
+// computes them, and returns how many were zero and left unwritten.
 func glbFinishPart(dst []byte, accs [][][3]float64, lo, hi int) (zeros int) {
-	if len(accs) > 2 {
-		for i := lo; i < hi; i++ {
-			if n := normalUnit(accs, i); n != ([3]float32{}) {
-				glbPutNormal(dst[12*i:], n)
-			} else {
-				zeros++
-			}
-		}
-		return zeros
-	}
 	a0 := accs[0][lo:hi]
-	var a1 [][3]float64
-	if len(accs) == 2 {
-		a1 = accs[1][lo:hi]
+	rest := make([][][3]float64, len(accs)-1)
+	for k := range rest {
+		rest[k] = accs[k+1][lo:hi]
 	}
 	dst = dst[12*lo : 12*hi]
 	for i := range a0 {
 		p := &a0[i]
 		x, y, z := p[0], p[1], p[2]
-		if a1 != nil {
-			q := &a1[i]
+		for _, r := range rest {
+			q := &r[i]
 			x, y, z = x+q[0], y+q[1], z+q[2]
 		}
 		l := math.Sqrt(x*x + y*y + z*z)
