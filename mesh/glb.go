@@ -145,7 +145,7 @@ func glbBuild(doc *gltf.Document, m *Mesh) error {
 	lo := [3]float32{math.MaxFloat32, math.MaxFloat32, math.MaxFloat32}
 	hi := [3]float32{-math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32}
 	// The loops below convert each element to a fixed-size array pointer, which costs one bounds
-	// check instead of one per store; on the 1M-triangle sphere they took half the time.
+	// check instead of one per store (about 3 of 67 CPU-ms off the 1M-triangle GLB when made).
 	for i, p := range m.Positions {
 		q := glbToGLTF(p)
 		d := (*[12]byte)(buf[off+12*i:])
