@@ -72,6 +72,7 @@ func Triangulate(outer []Point, holes [][]Point) ([][3]int, error) {
 	return clip(pts, loop), nil
 }
 
+
 // bridgeTarget returns the position in loop of a boundary point visible from hole point m
 // (Eberly, section 3): cast a ray to +x, take the nearest edge hit, and choose its endpoint, or
 // the reflex point inside the triangle it spans that makes the smallest angle with the ray.
@@ -81,16 +82,14 @@ func bridgeTarget(pts []Point, loop []int, m int) int {
 	n := len(loop)
 	for i := range n {
 		a, b := pts[loop[i]], pts[loop[(i+1)%n]]
-		if (a[1] > M[1]) == (b[1] > M[1]) && a[1] != M[1] && b[1] != M[1] {
-			continue
-		}
-		if a[1] == b[1] {
+		// The loop is counter-clockwise around the region M lies in, so the ray to +x leaves
+		// that region through an edge going up (interior on its left, the −x side). Edges going
+		// down face away; in particular, of a bridge's two copies only the one on M's side
+		// goes up, so the hole joins the right copy of the bridge's end.
+		if !(a[1] <= M[1] && M[1] <= b[1] && a[1] < b[1]) {
 			continue
 		}
 		t := (M[1] - a[1]) / (b[1] - a[1])
-		if t < 0 || t > 1 {
-			continue
-		}
 		x := a[0] + t*(b[0]-a[0])
 		if x < M[0] || x >= bestX {
 			continue
