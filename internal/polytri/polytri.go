@@ -72,7 +72,6 @@ func Triangulate(outer []Point, holes [][]Point) ([][3]int, error) {
 	return clip(pts, loop), nil
 }
 
-
 // bridgeTarget returns the position in loop of a boundary point visible from hole point m
 // (Eberly, section 3): cast a ray to +x, take the nearest edge hit, and choose its endpoint, or
 // the reflex point inside the triangle it spans that makes the smallest angle with the ray.
