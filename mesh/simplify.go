@@ -123,7 +123,10 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 		return nil, rep, err
 	}
 	rep.QuadricError = math.Sqrt(s.maxCost)
-	rep.MaxError, rep.MeanError = simpDeviation(m.Positions, s.hadFace, s.pos, s.faces, s.workers)
+	rep.MaxError, rep.MeanError = simpDeviation(ctx, m.Positions, s.hadFace, s.pos, s.faces, s.workers)
+	if err := ctx.Err(); err != nil {
+		return nil, rep, err
+	}
 	out := s.output(m)
 	rep.FacesAfter, rep.VerticesAfter = len(out.Faces), len(out.Positions)
 	return out, rep, nil
@@ -1027,12 +1030,13 @@ func SurfaceDeviation(from, to *Mesh) (maxDist, meanDist float64) {
 	for _, f := range from.Faces {
 		used[f[0]], used[f[1]], used[f[2]] = true, true, true
 	}
-	return simpDeviation(from.Positions, used, to.Positions, to.Faces, max(1, min(runtime.GOMAXPROCS(0), 8)))
+	return simpDeviation(context.Background(), from.Positions, used, to.Positions, to.Faces, max(1, min(runtime.GOMAXPROCS(0), 8)))
 }
 
 // simpDeviation measures, over the points marked used, the distance to the triangles faces of pos,
-// found through a uniform grid, in parallel chunks summed in a fixed order.
-func simpDeviation(points [][3]float32, used []bool, pos [][3]float32, faces [][3]uint32, workers int) (float64, float64) {
+// found through a uniform grid, in parallel chunks summed in a fixed order. It gives up between
+// chunks once ctx is done (the caller checks ctx.Err).
+func simpDeviation(ctx context.Context, points [][3]float32, used []bool, pos [][3]float32, faces [][3]uint32, workers int) (float64, float64) {
 	g := newSimpGrid(pos, faces)
 	type part struct {
 		max, sum float64
@@ -1042,6 +1046,9 @@ func simpDeviation(points [][3]float32, used []bool, pos [][3]float32, faces [][
 	parts := make([]part, (len(points)+chunk-1)/chunk)
 	simpParallel(len(parts), workers, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
+			if ctx.Err() != nil {
+				return
+			}
 			var pt part
 			for v := c * chunk; v < min((c+1)*chunk, len(points)); v++ {
 				if !used[v] {
