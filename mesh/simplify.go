@@ -1247,49 +1247,37 @@ func (g *simpGrid) nearest2(pos [][3]float32, faces [][3]uint32, p [3]float32, b
 	return best
 }
 
-// simpPointTriangle2 returns the squared distance from p to triangle abc (Ericson, Real-Time
-// Collision Detection, 5.1.5: the closest point by Voronoi region).
+// simpPointTriangle2 returns the squared distance from p to triangle abc: the distance to the
+// plane where p projects inside the triangle, else the least distance to its three edges.
 func simpPointTriangle2(p, a, b, c [3]float32) float64 {
-	ab, ac, ap := sub64(b, a), sub64(c, a), sub64(p, a)
-	d1, d2 := dot64(ab, ap), dot64(ac, ap)
-	if d1 <= 0 && d2 <= 0 {
-		return dot64(ap, ap)
+	ax, ay, az := float64(a[0]), float64(a[1]), float64(a[2])
+	e0x, e0y, e0z := float64(b[0])-ax, float64(b[1])-ay, float64(b[2])-az
+	e1x, e1y, e1z := float64(c[0])-ax, float64(c[1])-ay, float64(c[2])-az
+	vx, vy, vz := float64(p[0])-ax, float64(p[1])-ay, float64(p[2])-az
+	d00 := e0x*e0x + e0y*e0y + e0z*e0z
+	d01 := e0x*e1x + e0y*e1y + e0z*e1z
+	d11 := e1x*e1x + e1y*e1y + e1z*e1z
+	d20 := vx*e0x + vy*e0y + vz*e0z
+	d21 := vx*e1x + vy*e1y + vz*e1z
+	den := d00*d11 - d01*d01
+	u := d11*d20 - d01*d21
+	w := d00*d21 - d01*d20
+	if den > 0 && u >= 0 && w >= 0 && u+w <= den {
+		u, w = u/den, w/den
+		rx, ry, rz := vx-u*e0x-w*e1x, vy-u*e0y-w*e1y, vz-u*e0z-w*e1z
+		return rx*rx + ry*ry + rz*rz
 	}
-	bp := sub64(p, b)
-	d3, d4 := dot64(ab, bp), dot64(ac, bp)
-	if d3 >= 0 && d4 <= d3 {
-		return dot64(bp, bp)
+	// Outside (or degenerate): the nearest point is on an edge.
+	seg := func(vx, vy, vz, ex, ey, ez, ee, ve float64) float64 {
+		t := 0.0
+		if ee > 0 {
+			t = min(max(ve/ee, 0), 1)
+		}
+		rx, ry, rz := vx-t*ex, vy-t*ey, vz-t*ez
+		return rx*rx + ry*ry + rz*rz
 	}
-	vc := d1*d4 - d3*d2
-	if vc <= 0 && d1 >= 0 && d3 <= 0 {
-		v := d1 / (d1 - d3)
-		return simpDist2(ap, ab, v, ac, 0)
-	}
-	cp := sub64(p, c)
-	d5, d6 := dot64(ab, cp), dot64(ac, cp)
-	if d6 >= 0 && d5 <= d6 {
-		return dot64(cp, cp)
-	}
-	vb := d5*d2 - d1*d6
-	if vb <= 0 && d2 >= 0 && d6 <= 0 {
-		w := d2 / (d2 - d6)
-		return simpDist2(ap, ab, 0, ac, w)
-	}
-	va := d3*d6 - d5*d4
-	if va <= 0 && d4-d3 >= 0 && d5-d6 >= 0 {
-		w := (d4 - d3) / ((d4 - d3) + (d5 - d6))
-		bc := sub64(c, b)
-		return simpDist2(bp, bc, w, bc, 0)
-	}
-	den := va + vb + vc
-	if den == 0 {
-		return math.Min(dot64(ap, ap), math.Min(dot64(bp, bp), dot64(cp, cp)))
-	}
-	return simpDist2(ap, ab, vb/den, ac, vc/den)
-}
-
-// simpDist2 returns |d − (u·x + v·y)|².
-func simpDist2(d, x [3]float64, u float64, y [3]float64, v float64) float64 {
-	e := [3]float64{d[0] - u*x[0] - v*y[0], d[1] - u*x[1] - v*y[1], d[2] - u*x[2] - v*y[2]}
-	return dot64(e, e)
+	bx, by, bz := vx-e0x, vy-e0y, vz-e0z    // p − b
+	fx, fy, fz := e1x-e0x, e1y-e0y, e1z-e0z // c − b
+	return min(seg(vx, vy, vz, e0x, e0y, e0z, d00, d20), seg(vx, vy, vz, e1x, e1y, e1z, d11, d21),
+		seg(bx, by, bz, fx, fy, fz, fx*fx+fy*fy+fz*fz, bx*fx+by*fy+bz*fz))
 }
