@@ -28,7 +28,8 @@ type SimplifyOptions struct {
 	// target at all (simplify until the error limit).
 	TargetRatio float64
 	// MaxError, in mm, is the largest collapse error allowed: a collapse whose quadric error (see
-	// SimplifyReport.QuadricError) exceeds it is not made. Zero means no limit.
+	// SimplifyReport.QuadricError) exceeds it is not made. Zero means no limit. The quadric error
+	// is a root-mean-square distance, so the measured SimplifyReport.MaxError may exceed it.
 	MaxError float64
 }
 
@@ -53,8 +54,8 @@ type SimplifyReport struct {
 	MeanError float64 `json:"mean_error_mm"`
 	// QuadricError, in mm, is the largest collapse cost made: the square root of the area-weighted
 	// mean squared distance from the merged vertex to the planes of the input faces it stands for.
-	// It is the measure MaxError limits, and the one meshoptimizer reports as its result error
-	// (there relative to the mesh extent).
+	// It is the measure SimplifyOptions.MaxError limits, and comparable to the result error
+	// meshoptimizer reports (which is relative to the mesh extent).
 	QuadricError float64 `json:"quadric_error_mm"`
 	// StoppedBy is why simplification stopped: "target", "max_error" or "no_valid_collapse".
 	StoppedBy string `json:"stopped_by"`
