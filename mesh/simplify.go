@@ -634,6 +634,7 @@ type simpWorker struct {
 	made        int
 	maxCost     float64
 	hitMax      bool
+	sink        float64 // keeps early loads alive (see collapse)
 }
 
 // sweep makes the collapses of the candidates in order, within the pass's bounds: none above
@@ -768,6 +769,9 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, max
 	}
 	fr := s.adj[s.adjStart[r]:s.adjStart[r+1]]
 	ft := s.adj[s.adjStart[t]:s.adjStart[t+1]]
+	// Start loading both quadrics now: the loads overlap the link test's instead of stalling
+	// keepVolume later.
+	w.sink += s.q[r].a2 + s.q[r].w + s.q[t].a2 + s.q[t].w
 
 	// Link condition: the neighbours r and t share are exactly the two opposite the edge.
 	w.nbr, w.common = w.nbr[:0], w.common[:0]
