@@ -642,7 +642,15 @@ type simpWorker struct {
 // With part ≥ 0 it touches only collapses whose whole neighbourhood lies in vertex range part and
 // defers the others.
 func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, part, goal int, errGoal, maxErr2 float64) error {
+	const ahead = 4
 	for i, o := range order {
+		if i+ahead < len(order) {
+			// Touch what a later collapse will read first, so that its cache misses overlap
+			// this one's work.
+			n := &s.cand[order[i+ahead]]
+			w.sink += float64(s.adjStart[n.a] + s.adjStart[n.b])
+			w.sink += float64(s.pos[n.a][0] + s.pos[n.b][0])
+		}
 		c := &s.cand[o]
 		cost := float64(c.cost)
 		if cost > maxErr2 {
