@@ -255,7 +255,9 @@ func newSimpState(m *Mesh) *simpState {
 			s.faces = append(s.faces, f)
 		}
 	}
-	b := (&Mesh{Positions: m.Positions, Faces: s.faces}).Bounds()
+	// The centre only conditions the quadrics' arithmetic: the box of all positions will do, and
+	// is one sequential pass.
+	b := (&Mesh{Positions: m.Positions}).Bounds()
 	if !b.Empty() {
 		for i := range 3 {
 			s.center[i] = (float64(b.Min[i]) + float64(b.Max[i])) / 2
