@@ -35,6 +35,8 @@ type SimplifyOptions struct {
 
 // SimplifyReport says what Simplify did and how far the result departs from the input.
 type SimplifyReport struct {
+	// FacesBefore and FacesAfter count the input's and the result's faces; VerticesBefore and
+	// VerticesAfter the vertices that faces use.
 	FacesBefore    int `json:"faces_before"`
 	FacesAfter     int `json:"faces_after"`
 	VerticesBefore int `json:"vertices_before"`
