@@ -1,0 +1,224 @@
+package mesh
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/qmuntal/gltf"
+)
+
+// TestNormalAtan checks the documented bound of the polynomial arctangent, 2e-8 rad on [−1, 1]
+// (Abramowitz & Stegun 4.4.49), on a dense grid and just beyond ±1, where normalCornerAngle may
+// call it after rounding.
+func TestNormalAtan(t *testing.T) {
+	const n = 1 << 20
+	worst, at := 0.0, 0.0
+	check := func(x float64) {
+		if e := math.Abs(normalAtan(x) - math.Atan(x)); e > worst {
+			worst, at = e, x
+		}
+	}
+	for i := -n; i <= n; i++ {
+		check(float64(i) / n)
+	}
+	for _, x := range []float64{1 + 1e-15, -1 - 1e-15, 1 + 4e-16, math.SmallestNonzeroFloat64, -1e-300} {
+		check(x)
+	}
+	if worst > 2e-8 {
+		t.Fatalf("|normalAtan − atan| = %.3g at %v, above the 2e-8 bound", worst, at)
+	}
+	if normalAtan(0) != 0 || math.Signbit(normalAtan(math.Copysign(0, -1))) != true {
+		t.Error("normalAtan(±0) is not ±0")
+	}
+}
+
+// TestNormalCornerAngle compares the corner angle against math.Atan2 on random triangles of
+// every shape (slivers, needles, nearly flat, obtuse) and scale.
+func TestNormalCornerAngle(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 14))
+	worst := 0.0
+	for range 200_000 {
+		scale := math.Pow(10, r.Float64()*12-6)
+		var p [3][3]float64
+		for i := range p {
+			for a := range 3 {
+				p[i][a] = r.NormFloat64() * scale
+			}
+		}
+		if r.IntN(4) == 0 { // squash towards a line: angles near 0 and π
+			for a := range 3 {
+				p[2][a] = p[0][a] + (p[1][a]-p[0][a])*r.Float64()*3 + p[2][a]*math.Pow(10, -r.Float64()*6)
+			}
+		}
+		u, v := sub3f64(p[1], p[0]), sub3f64(p[2], p[0])
+		l := math.Sqrt(dot64(cross64(u, v), cross64(u, v)))
+		if l == 0 {
+			continue
+		}
+		x := dot64(u, v)
+		if e := math.Abs(normalCornerAngle(x, l, 1/l) - math.Atan2(l, x)); e > worst {
+			worst = e
+		}
+	}
+	if worst > 5e-8 {
+		t.Fatalf("corner angle off by up to %.3g rad from math.Atan2", worst)
+	}
+}
+
+func sub3f64(a, b [3]float64) [3]float64 { return [3]float64{a[0] - b[0], a[1] - b[1], a[2] - b[2]} }
+
+// normalReference is the textbook angle-weighted vertex normal (Thürmer & Wüthrich 1998): every
+// corner angle from math.Atan2, summed face by face in one run. It also returns, per vertex, the
+// number of corners with a weight.
+func normalReference(m *Mesh) (n [][3]float64, corners []int) {
+	n = make([][3]float64, len(m.Positions))
+	corners = make([]int, len(m.Positions))
+	for _, f := range m.Faces {
+		var p [3][3]float64
+		for k := range 3 {
+			p[k] = f64(m.Positions[f[k]])
+		}
+		c := cross64(sub3f64(p[1], p[0]), sub3f64(p[2], p[0]))
+		l := math.Sqrt(dot64(c, c))
+		if l == 0 {
+			continue
+		}
+		for k := range 3 {
+			e1, e2 := sub3f64(p[(k+1)%3], p[k]), sub3f64(p[(k+2)%3], p[k])
+			a := math.Atan2(l, dot64(e1, e2))
+			for j := range 3 {
+				n[f[k]][j] += c[j] / l * a
+			}
+			corners[f[k]]++
+		}
+	}
+	return n, corners
+}
+
+// normalTestMeshes returns a smooth closed surface, a noisy one large enough to be split into
+// parts, and a random soup whose vertices see faces of every orientation.
+func normalTestMeshes() map[string]*Mesh {
+	r := rand.New(rand.NewPCG(7, 7))
+	noisy := UVSphere(10, 150, 300) // above normalPartMinFaces
+	if len(noisy.Faces) < normalPartMinFaces {
+		panic("noisy sphere too small to be split")
+	}
+	for i := range noisy.Positions {
+		for a := range 3 {
+			noisy.Positions[i][a] += float32(r.NormFloat64() * 0.02)
+		}
+	}
+	soup := &Mesh{Positions: make([][3]float32, 300)}
+	for i := range soup.Positions {
+		soup.Positions[i] = [3]float32{float32(r.NormFloat64()), float32(r.NormFloat64()), float32(r.NormFloat64())}
+	}
+	for range 3000 {
+		soup.Faces = append(soup.Faces, [3]uint32{uint32(r.IntN(300)), uint32(r.IntN(300)), uint32(r.IntN(300))})
+	}
+	return map[string]*Mesh{"torus": Torus(20, 5, 48, 24), "noisy-sphere": noisy, "soup": soup}
+}
+
+// TestVertexNormalsMatchReference checks the fast angle-weighted normals against
+// normalReference: unit length, and no further from the reference direction than float32
+// rounding (1e-6 allowed) and the arctangent's error explain. Each corner angle is within
+// 2·2e-8 rad of the exact one (the third is π minus two approximations), so the sum s of c
+// corners moves by at most δ = c·4e-8, and its direction by at most 2δ/|s|: where the weighted
+// face normals nearly cancel, the direction is ill-conditioned and the allowance grows.
+func TestVertexNormalsMatchReference(t *testing.T) {
+	for name, m := range normalTestMeshes() {
+		ref, corners := normalReference(m)
+		got := m.VertexNormals(AngleWeighted)
+		worst := 0.0
+		for i, n := range got {
+			r := ref[i]
+			rl := math.Sqrt(dot64(r, r))
+			if corners[i] == 0 || rl < 1e-9 {
+				continue // unused, or cancelling to nothing
+			}
+			nl := math.Sqrt(dot64(f64(n), f64(n)))
+			if math.Abs(nl-1) > 1e-6 {
+				t.Fatalf("%s: normal %d = %v has length %v", name, i, n, nl)
+			}
+			d := sub3f64(f64(n), [3]float64{r[0] / rl, r[1] / rl, r[2] / rl})
+			e := math.Sqrt(dot64(d, d))
+			if tol := 1e-6 + 8e-8*float64(corners[i])/rl; e > tol {
+				t.Fatalf("%s: normal %d = %v is %.3g from the reference %v (allowed %.3g)", name, i, n, e, r, tol)
+			}
+			worst = max(worst, e)
+		}
+		t.Logf("%s: largest deviation from the math.Atan2 reference %.3g", name, worst)
+	}
+}
+
+// TestGLBNormalFallbacks checks the NORMAL accessor where the blend gives nothing: an unused
+// vertex and those used only by a degenerate face get +Z, and a vertex of a two-sided triangle,
+// whose face normals cancel, gets the normal of the first non-degenerate face using it.
+// Every other vertex gets its VertexNormals value, and all are unit length.
+func TestGLBNormalFallbacks(t *testing.T) {
+	m := &Mesh{
+		Positions: [][3]float32{
+			{0, 0, 0}, {1, 0, 0}, {0, 0, 1}, // two-sided triangle
+			{5, 5, 5},                       // unused
+			{0, 0, 3}, {1, 0, 3}, {2, 0, 3}, // degenerate face only
+			{0, 0, 9}, {0, 1, 9}, {0, 0, 10}, // ordinary triangle (normal +X)
+		},
+		Faces: [][3]uint32{{4, 5, 6}, {0, 1, 2}, {0, 2, 1}, {7, 8, 9}},
+	}
+	want := m.VertexNormals(AngleWeighted)
+	// Vertex 0 is the first corner of both sides, so its two terms are computed alike and cancel
+	// exactly; those of vertices 1 and 2 are not (one angle is π minus the other two) and may
+	// leave a residue, which then is their normal.
+	if want[0] != ([3]float32{}) {
+		t.Fatalf("two-sided triangle: VertexNormals gives vertex 0 %v, want zero", want[0])
+	}
+	for _, v := range []int{0, 1, 2} {
+		if want[v] == ([3]float32{}) {
+			want[v] = [3]float32{0, -1, 0} // face 1, the first non-degenerate one using it
+		}
+	}
+	for _, v := range []int{3, 4, 5, 6} {
+		want[v] = [3]float32{0, 0, 1}
+	}
+	if want[7] != [3]float32{1, 0, 0} {
+		t.Fatalf("ordinary triangle: VertexNormals %v", want[7])
+	}
+	got := glbTestNormals(t, ioEncode(t, m, GLB))
+	for i := range want {
+		q := got[i]
+		if g := [3]float32{q[0], -q[2], q[1]}; g != want[i] { // glbToGLTF's rotation, undone
+			t.Errorf("vertex %d: NORMAL %v (mesh axes), want %v", i, g, want[i])
+		}
+		if l := float64(q[0])*float64(q[0]) + float64(q[1])*float64(q[1]) + float64(q[2])*float64(q[2]); math.Abs(l-1) > 1e-6 {
+			t.Errorf("vertex %d: NORMAL %v is not unit", i, q)
+		}
+	}
+}
+
+// glbTestNormals reads the NORMAL accessor of the first primitive of a GLB file.
+func glbTestNormals(t *testing.T, data []byte) [][3]float32 {
+	t.Helper()
+	le := binary.LittleEndian
+	jl := le.Uint32(data[12:])
+	var doc gltf.Document
+	if err := json.Unmarshal(data[20:20+jl], &doc); err != nil {
+		t.Fatal(err)
+	}
+	bin := data[20+jl+8:]
+	a := doc.Accessors[doc.Meshes[0].Primitives[0].Attributes[gltf.NORMAL]]
+	bv := doc.BufferViews[*a.BufferView]
+	b := bin[bv.ByteOffset+a.ByteOffset:]
+	out := make([][3]float32, a.Count)
+	for i := range out {
+		for k := range 3 {
+			out[i][k] = math.Float32frombits(le.Uint32(b[12*i+4*k:]))
+		}
+	}
+	if !bytes.Equal(data[:4], []byte("glTF")) {
+		t.Fatal("not GLB")
+	}
+	return out
+}
