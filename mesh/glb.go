@@ -23,7 +23,8 @@ import (
 // The binary buffer is laid out by hand and sized exactly: POSITION (float VEC3, with min/max),
 // NORMAL (float VEC3), COLOR_0 (unsigned short normalized VEC4: 8-bit sRGB colours converted to
 // linear need more than 8 bits not to band in the darks, and 16 bits bring every sRGB byte back
-// exactly), TEXCOORD_0 (float VEC2), the indices (unsigned short when every index fits below the
+// exactly; written only for an untextured mesh, since glTF multiplies the texture by it),
+// TEXCOORD_0 (float VEC2), the indices (unsigned short when every index fits below the
 // 65535 restart value, else unsigned int), and the PNG texture. qmuntal/gltf writes the JSON
 // document and the GLB container.
 
@@ -91,6 +92,10 @@ func glbBuild(doc *gltf.Document, m *Mesh) error {
 	nv, nf := len(m.Positions), len(m.Faces)
 	var texPNG []byte
 	textured := m.Texture != nil && m.UVs != nil
+	// glTF multiplies the base-colour texture by COLOR_0, so a textured mesh's vertex colours
+	// (which sample the same image) would darken it twice: the texture alone carries the colour,
+	// and the vertex colours stay for OBJ and PLY.
+	colored := m.Colors != nil && !textured
 	if textured {
 		var b bytes.Buffer
 		if err := png.Encode(&b, m.Texture); err != nil {
@@ -103,7 +108,7 @@ func glbBuild(doc *gltf.Document, m *Mesh) error {
 		idxSize = 2
 	}
 	size := 24 * nv
-	if m.Colors != nil {
+	if colored {
 		size += 8 * nv
 	}
 	if m.UVs != nil {
@@ -170,7 +175,7 @@ func glbBuild(doc *gltf.Document, m *Mesh) error {
 	attrs[gltf.NORMAL] = len(doc.Accessors) - 1
 	off += 12 * nv
 
-	if m.Colors != nil {
+	if colored {
 		for i, c := range m.Colors {
 			o := off + 8*i
 			le.PutUint16(buf[o:], glbSRGBToLinear16[c[0]])
