@@ -21,5 +21,5 @@ trap 'rm -rf "$work"' EXIT
 cd "$root"
 go build -o "$work/simplifybench" ./bench/simplifybench
 "$work/simplifybench" write -n "$n" -o "$work/in.bin"
-node "$root/bench/meshopt_simplify.mjs" "$mod" "$work/in.bin" "$ratio" "$work/mo.bin" 3
-"$work/simplifybench" compare -in "$work/in.bin" -ratio "$ratio" -runs 3 -meshopt "$work/mo.bin"
+node "$root/bench/meshopt_simplify.mjs" "$mod" "$work/in.bin" "$ratio" "$work/mo.bin" 5
+"$work/simplifybench" compare -in "$work/in.bin" -ratio "$ratio" -runs 5 -meshopt "$work/mo.bin"

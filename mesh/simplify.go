@@ -28,12 +28,15 @@ type SimplifyOptions struct {
 	// target at all (simplify until the error limit).
 	TargetRatio float64
 	// MaxError, in mm, is the largest collapse error allowed: a collapse whose quadric error (see
-	// SimplifyReport.QuadricError) exceeds it is not made. Zero means no limit.
+	// SimplifyReport.QuadricError) exceeds it is not made. Zero means no limit. The quadric error
+	// is a root-mean-square distance, so the measured SimplifyReport.MaxError may exceed it.
 	MaxError float64
 }
 
 // SimplifyReport says what Simplify did and how far the result departs from the input.
 type SimplifyReport struct {
+	// FacesBefore and FacesAfter count the input's and the result's faces; VerticesBefore and
+	// VerticesAfter the vertices that faces use.
 	FacesBefore    int `json:"faces_before"`
 	FacesAfter     int `json:"faces_after"`
 	VerticesBefore int `json:"vertices_before"`
@@ -53,8 +56,8 @@ type SimplifyReport struct {
 	MeanError float64 `json:"mean_error_mm"`
 	// QuadricError, in mm, is the largest collapse cost made: the square root of the area-weighted
 	// mean squared distance from the merged vertex to the planes of the input faces it stands for.
-	// It is the measure MaxError limits, and the one meshoptimizer reports as its result error
-	// (there relative to the mesh extent).
+	// It is the measure SimplifyOptions.MaxError limits, and comparable to the result error
+	// meshoptimizer reports (which is relative to the mesh extent).
 	QuadricError float64 `json:"quadric_error_mm"`
 	// StoppedBy is why simplification stopped: "target", "max_error" or "no_valid_collapse".
 	StoppedBy string `json:"stopped_by"`
@@ -123,7 +126,10 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 		return nil, rep, err
 	}
 	rep.QuadricError = math.Sqrt(s.maxCost)
-	rep.MaxError, rep.MeanError = simpDeviation(m.Positions, s.hadFace, s.pos, s.faces, s.workers)
+	rep.MaxError, rep.MeanError = simpDeviation(ctx, m.Positions, s.hadFace, s.pos, s.faces, s.workers)
+	if err := ctx.Err(); err != nil {
+		return nil, rep, err
+	}
 	out := s.output(m)
 	rep.FacesAfter, rep.VerticesAfter = len(out.Faces), len(out.Positions)
 	return out, rep, nil
@@ -251,7 +257,9 @@ func newSimpState(m *Mesh) *simpState {
 			s.faces = append(s.faces, f)
 		}
 	}
-	b := (&Mesh{Positions: m.Positions, Faces: s.faces}).Bounds()
+	// The centre only conditions the quadrics' arithmetic: the box of all positions will do, and
+	// is one sequential pass.
+	b := (&Mesh{Positions: m.Positions}).Bounds()
 	if !b.Empty() {
 		for i := range 3 {
 			s.center[i] = (float64(b.Min[i]) + float64(b.Max[i])) / 2
@@ -630,6 +638,7 @@ type simpWorker struct {
 	made        int
 	maxCost     float64
 	hitMax      bool
+	sink        float64 // keeps early loads alive (see collapse)
 }
 
 // sweep makes the collapses of the candidates in order, within the pass's bounds: none above
@@ -637,7 +646,15 @@ type simpWorker struct {
 // With part ≥ 0 it touches only collapses whose whole neighbourhood lies in vertex range part and
 // defers the others.
 func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, part, goal int, errGoal, maxErr2 float64) error {
+	const ahead = 4
 	for i, o := range order {
+		if i+ahead < len(order) {
+			// Touch what a later collapse will read first, so that its cache misses overlap
+			// this one's work.
+			n := &s.cand[order[i+ahead]]
+			w.sink += float64(s.adjStart[n.a] + s.adjStart[n.b])
+			w.sink += float64(s.pos[n.a][0] + s.pos[n.b][0])
+		}
 		c := &s.cand[o]
 		cost := float64(c.cost)
 		if cost > maxErr2 {
@@ -764,6 +781,9 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, max
 	}
 	fr := s.adj[s.adjStart[r]:s.adjStart[r+1]]
 	ft := s.adj[s.adjStart[t]:s.adjStart[t+1]]
+	// Start loading both quadrics now: the loads overlap the link test's instead of stalling
+	// keepVolume later.
+	w.sink += s.q[r].a2 + s.q[r].w + s.q[t].a2 + s.q[t].w
 
 	// Link condition: the neighbours r and t share are exactly the two opposite the edge.
 	w.nbr, w.common = w.nbr[:0], w.common[:0]
@@ -1027,12 +1047,13 @@ func SurfaceDeviation(from, to *Mesh) (maxDist, meanDist float64) {
 	for _, f := range from.Faces {
 		used[f[0]], used[f[1]], used[f[2]] = true, true, true
 	}
-	return simpDeviation(from.Positions, used, to.Positions, to.Faces, max(1, min(runtime.GOMAXPROCS(0), 8)))
+	return simpDeviation(context.Background(), from.Positions, used, to.Positions, to.Faces, max(1, min(runtime.GOMAXPROCS(0), 8)))
 }
 
 // simpDeviation measures, over the points marked used, the distance to the triangles faces of pos,
-// found through a uniform grid, in parallel chunks summed in a fixed order.
-func simpDeviation(points [][3]float32, used []bool, pos [][3]float32, faces [][3]uint32, workers int) (float64, float64) {
+// found through a uniform grid, in parallel chunks summed in a fixed order. It gives up between
+// chunks once ctx is done (the caller checks ctx.Err).
+func simpDeviation(ctx context.Context, points [][3]float32, used []bool, pos [][3]float32, faces [][3]uint32, workers int) (float64, float64) {
 	g := newSimpGrid(pos, faces)
 	type part struct {
 		max, sum float64
@@ -1042,6 +1063,9 @@ func simpDeviation(points [][3]float32, used []bool, pos [][3]float32, faces [][
 	parts := make([]part, (len(points)+chunk-1)/chunk)
 	simpParallel(len(parts), workers, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
+			if ctx.Err() != nil {
+				return
+			}
 			var pt part
 			for v := c * chunk; v < min((c+1)*chunk, len(points)); v++ {
 				if !used[v] {
@@ -1240,49 +1264,37 @@ func (g *simpGrid) nearest2(pos [][3]float32, faces [][3]uint32, p [3]float32, b
 	return best
 }
 
-// simpPointTriangle2 returns the squared distance from p to triangle abc (Ericson, Real-Time
-// Collision Detection, 5.1.5: the closest point by Voronoi region).
+// simpPointTriangle2 returns the squared distance from p to triangle abc: the distance to the
+// plane where p projects inside the triangle, else the least distance to its three edges.
 func simpPointTriangle2(p, a, b, c [3]float32) float64 {
-	ab, ac, ap := sub64(b, a), sub64(c, a), sub64(p, a)
-	d1, d2 := dot64(ab, ap), dot64(ac, ap)
-	if d1 <= 0 && d2 <= 0 {
-		return dot64(ap, ap)
+	ax, ay, az := float64(a[0]), float64(a[1]), float64(a[2])
+	e0x, e0y, e0z := float64(b[0])-ax, float64(b[1])-ay, float64(b[2])-az
+	e1x, e1y, e1z := float64(c[0])-ax, float64(c[1])-ay, float64(c[2])-az
+	vx, vy, vz := float64(p[0])-ax, float64(p[1])-ay, float64(p[2])-az
+	d00 := e0x*e0x + e0y*e0y + e0z*e0z
+	d01 := e0x*e1x + e0y*e1y + e0z*e1z
+	d11 := e1x*e1x + e1y*e1y + e1z*e1z
+	d20 := vx*e0x + vy*e0y + vz*e0z
+	d21 := vx*e1x + vy*e1y + vz*e1z
+	den := d00*d11 - d01*d01
+	u := d11*d20 - d01*d21
+	w := d00*d21 - d01*d20
+	if den > 0 && u >= 0 && w >= 0 && u+w <= den {
+		u, w = u/den, w/den
+		rx, ry, rz := vx-u*e0x-w*e1x, vy-u*e0y-w*e1y, vz-u*e0z-w*e1z
+		return rx*rx + ry*ry + rz*rz
 	}
-	bp := sub64(p, b)
-	d3, d4 := dot64(ab, bp), dot64(ac, bp)
-	if d3 >= 0 && d4 <= d3 {
-		return dot64(bp, bp)
+	// Outside (or degenerate): the nearest point is on an edge.
+	seg := func(vx, vy, vz, ex, ey, ez, ee, ve float64) float64 {
+		t := 0.0
+		if ee > 0 {
+			t = min(max(ve/ee, 0), 1)
+		}
+		rx, ry, rz := vx-t*ex, vy-t*ey, vz-t*ez
+		return rx*rx + ry*ry + rz*rz
 	}
-	vc := d1*d4 - d3*d2
-	if vc <= 0 && d1 >= 0 && d3 <= 0 {
-		v := d1 / (d1 - d3)
-		return simpDist2(ap, ab, v, ac, 0)
-	}
-	cp := sub64(p, c)
-	d5, d6 := dot64(ab, cp), dot64(ac, cp)
-	if d6 >= 0 && d5 <= d6 {
-		return dot64(cp, cp)
-	}
-	vb := d5*d2 - d1*d6
-	if vb <= 0 && d2 >= 0 && d6 <= 0 {
-		w := d2 / (d2 - d6)
-		return simpDist2(ap, ab, 0, ac, w)
-	}
-	va := d3*d6 - d5*d4
-	if va <= 0 && d4-d3 >= 0 && d5-d6 >= 0 {
-		w := (d4 - d3) / ((d4 - d3) + (d5 - d6))
-		bc := sub64(c, b)
-		return simpDist2(bp, bc, w, bc, 0)
-	}
-	den := va + vb + vc
-	if den == 0 {
-		return math.Min(dot64(ap, ap), math.Min(dot64(bp, bp), dot64(cp, cp)))
-	}
-	return simpDist2(ap, ab, vb/den, ac, vc/den)
-}
-
-// simpDist2 returns |d − (u·x + v·y)|².
-func simpDist2(d, x [3]float64, u float64, y [3]float64, v float64) float64 {
-	e := [3]float64{d[0] - u*x[0] - v*y[0], d[1] - u*x[1] - v*y[1], d[2] - u*x[2] - v*y[2]}
-	return dot64(e, e)
+	bx, by, bz := vx-e0x, vy-e0y, vz-e0z    // p − b
+	fx, fy, fz := e1x-e0x, e1y-e0y, e1z-e0z // c − b
+	return min(seg(vx, vy, vz, e0x, e0y, e0z, d00, d20), seg(vx, vy, vz, e1x, e1y, e1z, d11, d21),
+		seg(bx, by, bz, fx, fy, fz, fx*fx+fy*fy+fz*fz, bx*fx+by*fy+bz*fz))
 }

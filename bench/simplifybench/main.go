@@ -14,6 +14,7 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"os"
 	"runtime"
@@ -135,7 +136,7 @@ func compare(args []string) error {
 	b := m.Bounds().Size()
 	extent := float64(max(b[0], b[1], b[2]))
 	topo := out.Topology()
-	fmt.Printf("input: %d triangles, extent %.4g mm, GOMAXPROCS %d\n", len(m.Faces), extent, runtime.GOMAXPROCS(0))
+	fmt.Printf("input: %d triangles, extent %.4g mm, GOMAXPROCS %d; result hash %016x\n", len(m.Faces), extent, runtime.GOMAXPROCS(0), hash(out))
 	fmt.Printf("orfeas   Simplify: %.3f s (best of %d; %.3f s CPU), %d triangles, max deviation %.4g mm (%.3g of extent), mean %.4g mm, quadric error %.4g mm, closed %v, volume %+.3f%%\n",
 		best.Seconds(), *runs, bestCPU.Seconds(), len(out.Faces), rep.MaxError, rep.MaxError/extent, rep.MeanError, rep.QuadricError, topo.Closed(), 100*(out.Volume()-m.Volume())/m.Volume())
 	if *mo != "" {
@@ -171,4 +172,12 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// hash is an FNV-1a hash of the mesh's positions and faces, to compare runs.
+func hash(m *mesh.Mesh) uint64 {
+	h := fnv.New64a()
+	binary.Write(h, binary.LittleEndian, m.Positions)
+	binary.Write(h, binary.LittleEndian, m.Faces)
+	return h.Sum64()
 }
