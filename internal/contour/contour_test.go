@@ -1,0 +1,90 @@
+package contour
+
+import (
+	"math"
+	"testing"
+)
+
+// disc returns a w×w mask of an annulus (or a disc when r0 = 0) centred in the raster, anti-aliased
+// by 4×4 supersampling.
+func annulus(w int, r0, r1 float64) []float32 {
+	m := make([]float32, w*w)
+	c := float64(w) / 2
+	for row := range w {
+		for col := range w {
+			var s float32
+			for sy := range 4 {
+				for sx := range 4 {
+					x := float64(col) + (float64(sx)+0.5)/4 - c
+					y := float64(row) + (float64(sy)+0.5)/4 - c
+					if d := math.Hypot(x, y); d <= r1 && d >= r0 {
+						s += 1.0 / 16
+					}
+				}
+			}
+			m[row*w+col] = s
+		}
+	}
+	return m
+}
+
+func TestTraceAnnulus(t *testing.T) {
+	m := annulus(64, 10, 25)
+	rings := Trace(m, 64, 64, 0.5)
+	if len(rings) != 2 {
+		t.Fatalf("got %d rings, want 2", len(rings))
+	}
+	shapes := Nest(rings)
+	if len(shapes) != 1 || len(shapes[0].Holes) != 1 {
+		t.Fatalf("nesting: %d shapes", len(shapes))
+	}
+	s := shapes[0]
+	if s.Outer.Area() <= 0 || s.Holes[0].Area() >= 0 {
+		t.Errorf("orientation: outer %v hole %v", s.Outer.Area(), s.Holes[0].Area())
+	}
+	want := math.Pi * (25*25 - 10*10)
+	if got := s.Area(); math.Abs(got-want)/want > 0.01 {
+		t.Errorf("area %v, want %v within 1%%", got, want)
+	}
+	simp := Shape{Outer: Simplify(s.Outer, 0.1), Holes: []Ring{Simplify(s.Holes[0], 0.1)}}
+	if len(simp.Outer) >= len(s.Outer) {
+		t.Errorf("simplify kept %d of %d points", len(simp.Outer), len(s.Outer))
+	}
+	if got := simp.Area(); math.Abs(got-want)/want > 0.01 {
+		t.Errorf("simplified area %v, want %v", got, want)
+	}
+}
+
+func TestTraceFullAndEmpty(t *testing.T) {
+	full := make([]float32, 6*4)
+	for i := range full {
+		full[i] = 1
+	}
+	rings := Trace(full, 6, 4, 0.5)
+	// Marching squares cuts each corner of the 6×4 rectangle by a right triangle of legs 1/2.
+	if len(rings) != 1 || math.Abs(rings[0].Area()-(24-4*0.125)) > 1e-9 {
+		t.Fatalf("full raster: %d rings, area %v; want 1 ring of area 23.5", len(rings), rings[0].Area())
+	}
+	if r := Trace(make([]float32, 16), 4, 4, 0.5); len(r) != 0 {
+		t.Errorf("empty raster gave %d rings", len(r))
+	}
+}
+
+func TestTraceSaddles(t *testing.T) {
+	// A checkerboard is all saddles: every ring must still be closed and rings must not cross,
+	// so the total area equals the number of foreground pixels' worth.
+	const w = 9
+	m := make([]float32, w*w)
+	for i := range m {
+		if (i/w+i%w)%2 == 0 {
+			m[i] = 1
+		}
+	}
+	var total float64
+	for _, s := range Nest(Trace(m, w, w, 0.5)) {
+		total += s.Area()
+	}
+	if total <= 0 {
+		t.Errorf("checkerboard area %v", total)
+	}
+}

@@ -1,0 +1,525 @@
+package mesh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// ErrInvalidGrid is wrapped by every error that reports an unusable sample grid: bad dimensions,
+// a value slice of the wrong length, a non-positive or non-finite voxel size, a non-finite origin
+// or level, a NaN sample, or a grid too large for a mesh's uint32 indices.
+var ErrInvalidGrid = errors.New("mesh: invalid grid")
+
+// Grid is a dense scalar field sampled on a regular lattice: sample (i, j, k) lies at
+// Origin + Voxel·(i, j, k) millimetres and is stored at Values[i + NX·(j + NY·k)] (x fastest).
+// Negative values are inside the solid, positive values outside.
+type Grid struct {
+	NX, NY, NZ int
+	// Voxel is the lattice spacing in mm, the same on every axis.
+	Voxel float64
+	// Origin is the position of sample (0, 0, 0) in mm.
+	Origin [3]float64
+	Values []float32
+}
+
+// Validate reports whether the grid's shape is usable: every dimension at least 2, Values exactly
+// NX·NY·NZ long, Voxel positive and finite, and the whole lattice within float32 range. It does
+// not scan the values; Isosurface rejects NaN samples as it meets them. The error wraps
+// ErrInvalidGrid.
+func (g *Grid) Validate() error {
+	if g == nil {
+		return fmt.Errorf("%w: nil grid", ErrInvalidGrid)
+	}
+	n, err := isoCheckShape(g.NX, g.NY, g.NZ, g.Voxel, g.Origin)
+	if err != nil {
+		return err
+	}
+	if len(g.Values) != n {
+		return fmt.Errorf("%w: %d values for %d×%d×%d samples", ErrInvalidGrid, len(g.Values), g.NX, g.NY, g.NZ)
+	}
+	return nil
+}
+
+// isoCheckShape validates a grid's shape and returns its sample count.
+func isoCheckShape(nx, ny, nz int, voxel float64, origin [3]float64) (int, error) {
+	if nx < 2 || ny < 2 || nz < 2 {
+		return 0, fmt.Errorf("%w: dimensions %d×%d×%d, need at least 2 on each axis", ErrInvalidGrid, nx, ny, nz)
+	}
+	n, ok := isoCount(nx, ny, nz)
+	if !ok {
+		return 0, fmt.Errorf("%w: dimensions %d×%d×%d overflow", ErrInvalidGrid, nx, ny, nz)
+	}
+	if !(voxel > 0) || math.IsInf(voxel, 0) {
+		return 0, fmt.Errorf("%w: voxel size %v mm", ErrInvalidGrid, voxel)
+	}
+	dims := [3]int{nx, ny, nz}
+	for a := range 3 {
+		o := origin[a]
+		far := o + voxel*float64(dims[a]-1)
+		if !(math.Abs(o) <= math.MaxFloat32) || !(math.Abs(far) <= math.MaxFloat32) {
+			return 0, fmt.Errorf("%w: axis %d spans %v to %v mm, outside float32 range", ErrInvalidGrid, a, o, far)
+		}
+	}
+	return n, nil
+}
+
+// isoCount returns nx·ny·nz and whether it fits in an int.
+func isoCount(nx, ny, nz int) (int, bool) {
+	hi, lo := bits.Mul64(uint64(nx), uint64(ny))
+	if hi != 0 || lo > math.MaxInt {
+		return 0, false
+	}
+	hi, lo = bits.Mul64(lo, uint64(nz))
+	if hi != 0 || lo > math.MaxInt {
+		return 0, false
+	}
+	return int(lo), true
+}
+
+// SampleGrid builds an nx×ny×nz grid with the given voxel size (mm) and origin by evaluating f at
+// every sample position, in parallel over z planes; f must be safe for concurrent use. The values
+// do not depend on GOMAXPROCS. Cancellation is checked once per plane. The error wraps
+// ErrInvalidGrid for a bad shape, or is the context's error.
+func SampleGrid(ctx context.Context, nx, ny, nz int, voxel float64, origin [3]float64, f func(x, y, z float64) float32) (*Grid, error) {
+	n, err := isoCheckShape(nx, ny, nz, voxel, origin)
+	if err != nil {
+		return nil, err
+	}
+	if f == nil {
+		return nil, fmt.Errorf("%w: nil sampling function", ErrInvalidGrid)
+	}
+	g := &Grid{NX: nx, NY: ny, NZ: nz, Voxel: voxel, Origin: origin}
+	g.Values = make([]float32, n)
+	var next atomic.Int64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), nz) {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= nz || failed.Load() {
+					return
+				}
+				if ctx.Err() != nil {
+					failed.Store(true)
+					return
+				}
+				z := origin[2] + voxel*float64(k)
+				plane := g.Values[k*nx*ny : (k+1)*nx*ny]
+				for j := range ny {
+					y := origin[1] + voxel*float64(j)
+					row := plane[j*nx : (j+1)*nx]
+					for i := range row {
+						row[i] = f(origin[0]+voxel*float64(i), y, z)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// isoEps bounds how close an edge vertex may come to a grid sample, as a fraction of the voxel:
+// the interpolation parameter is clamped into [isoEps, 1−isoEps]. Vertices then lie strictly
+// inside their edges, so no two coincide and no triangle is flat (see Isosurface). The shift is at
+// most 1/512 of a voxel.
+const isoEps = 1.0 / 512
+
+// isoForeign marks, in a slab's face indices, a vertex owned by the next slab (its bottom plane).
+const isoForeign = 1 << 31
+
+// Isosurface extracts the surface where the sampled field crosses level, as an indexed mesh in the
+// grid's millimetres: one vertex per crossed lattice edge, shared by every face around it, faces
+// wound counter-clockwise seen from the outside (values at or above the level).
+//
+// Guarantee: where every sample on the grid's outer layer is at or above the level, the mesh is
+// closed (watertight, 2-manifold, consistently oriented, no degenerate or duplicate faces, see
+// Topology.Closed) with positive volume, or empty when nothing is inside. To get a closed surface
+// from a field that touches the border, pad the grid with positive values. The guarantee rests on
+//   - a case table consistent on ambiguous faces (derived in isosurface_tables.go, after Montani
+//     et al. 1994), so neighbouring cells always agree on the segments of a shared face;
+//   - samples exactly at the level counting as outside, a symbolic perturbation that keeps every
+//     crossing strictly between two samples of opposite sign; and
+//   - vertices clamped to at least 1/512 of a voxel from either end of their edge, so no two
+//     vertices coincide and, since no triangle has all three vertices on one cell face, no
+//     triangle is flat (three points strictly inside three cube edges are collinear only when all
+//     three edges lie on one face). This holds while float32 can resolve 1/512 of a voxel at the
+//     grid's coordinates, i.e. for |coordinates| up to about 10⁴ voxels.
+//
+// ±Inf samples are allowed (an edge from a finite sample to an infinite one puts its vertex next
+// to the finite sample); a NaN sample is an error wrapping ErrInvalidGrid.
+//
+// The work is split into slabs of z layers processed in parallel; the output is identical for
+// every GOMAXPROCS. Cancellation is checked between layers; on cancellation the context's error is
+// returned.
+func Isosurface(ctx context.Context, g *Grid, level float32) (*Mesh, error) {
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	if math.IsNaN(float64(level)) || math.IsInf(float64(level), 0) {
+		return nil, fmt.Errorf("%w: level %v", ErrInvalidGrid, level)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	layers := g.NZ - 1
+	workers := min(runtime.GOMAXPROCS(0), layers)
+	// A few slabs per worker balance uneven surfaces; the output does not depend on the split.
+	nslab := min(layers, 4*workers)
+	slabs := make([]isoSlab, nslab)
+	for s := range slabs {
+		slabs[s].z0 = layers * s / nslab
+		slabs[s].z1 = layers * (s + 1) / nslab
+		slabs[s].last = s == nslab-1
+	}
+	var next atomic.Int64
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			w := newIsoWorker(g, level)
+			for {
+				s := int(next.Add(1) - 1)
+				if s >= nslab || stop.Load() {
+					return
+				}
+				if err := w.run(ctx, &slabs[s]); err != nil {
+					slabs[s].err = err
+					// Slabs below s were all claimed already and finish, so the first error by
+					// slab order is deterministic.
+					stop.Store(true)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for s := range slabs {
+		if err := slabs[s].err; err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return isoConcat(slabs)
+}
+
+// isoSlab is one unit of work, cell layers [z0, z1), and its output. Vertices of the top plane z1
+// belong to the next slab unless last is set.
+type isoSlab struct {
+	z0, z1 int
+	last   bool
+	pos    [][3]float32
+	faces  [][3]uint32
+	err    error
+}
+
+// isoConcat joins the slabs' outputs in order, resolving references to the next slab's vertices.
+func isoConcat(slabs []isoSlab) (*Mesh, error) {
+	offsets := make([]uint64, len(slabs)+1)
+	nf := 0
+	for s := range slabs {
+		offsets[s+1] = offsets[s] + uint64(len(slabs[s].pos))
+		nf += len(slabs[s].faces)
+	}
+	if offsets[len(slabs)] > math.MaxUint32 {
+		return nil, fmt.Errorf("%w: %d vertices exceed the uint32 index range", ErrInvalidGrid, offsets[len(slabs)])
+	}
+	m := &Mesh{Positions: make([][3]float32, offsets[len(slabs)]), Faces: make([][3]uint32, nf)}
+	fo := make([]int, len(slabs)+1)
+	for s := range slabs {
+		fo[s+1] = fo[s] + len(slabs[s].faces)
+	}
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), len(slabs)) {
+		wg.Go(func() {
+			for {
+				s := int(next.Add(1) - 1)
+				if s >= len(slabs) {
+					return
+				}
+				sl := &slabs[s]
+				copy(m.Positions[offsets[s]:], sl.pos)
+				own := uint32(offsets[s])
+				var foreign uint32
+				if s+1 < len(slabs) {
+					foreign = uint32(offsets[s+1])
+				}
+				dst := m.Faces[fo[s]:fo[s+1]]
+				for i, f := range sl.faces {
+					for c := range 3 {
+						if f[c]&isoForeign != 0 {
+							f[c] = f[c]&^isoForeign + foreign
+						} else {
+							f[c] += own
+						}
+					}
+					dst[i] = f
+				}
+				sl.pos, sl.faces = nil, nil
+			}
+		})
+	}
+	wg.Wait()
+	return m, nil
+}
+
+// isoWorker holds one goroutine's scratch memory, reused across slabs.
+type isoWorker struct {
+	g     *Grid
+	level float32
+	words int // bit-mask words per lattice row
+	// inside[p] is a bit mask of the samples below the level, one row of words per y, for the
+	// two planes in flight.
+	inside [2][]uint64
+	// xIdx, yIdx hold the vertex index of each crossed x / y edge of the two planes in flight,
+	// at the edge's lower sample; zIdx that of each crossed z edge of the current layer.
+	xIdx, yIdx [2][]uint32
+	zIdx       []uint32
+	out        *isoSlab
+	nOwn       uint32 // vertices appended to out.pos
+	nForeign   uint32 // vertices numbered in the next slab's bottom plane
+}
+
+func newIsoWorker(g *Grid, level float32) *isoWorker {
+	w := &isoWorker{g: g, level: level, words: (g.NX + 63) / 64}
+	n := g.NX * g.NY
+	for p := range 2 {
+		w.inside[p] = make([]uint64, w.words*g.NY)
+		w.xIdx[p] = make([]uint32, n)
+		w.yIdx[p] = make([]uint32, n)
+	}
+	w.zIdx = make([]uint32, n)
+	return w
+}
+
+// run processes one slab.
+func (w *isoWorker) run(ctx context.Context, s *isoSlab) error {
+	g := w.g
+	w.out, w.nOwn, w.nForeign = s, 0, 0
+	// A rough guess from the slab's size; append grows it as needed.
+	est := (s.z1 - s.z0) * (g.NX + g.NY) * 2
+	s.pos = make([][3]float32, 0, est)
+	s.faces = make([][3]uint32, 0, 2*est)
+	cur := 0
+	if err := w.classify(s.z0, cur); err != nil {
+		return err
+	}
+	w.emitPlane(s.z0, cur, true)
+	for k := s.z0; k < s.z1; k++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		nxt := cur ^ 1
+		if err := w.classify(k+1, nxt); err != nil {
+			return err
+		}
+		w.emitZ(k, cur, nxt)
+		w.emitPlane(k+1, nxt, k+1 < s.z1 || s.last)
+		w.cells(k, cur, nxt)
+		cur = nxt
+	}
+	if uint64(len(s.pos)) >= isoForeign || w.nForeign >= isoForeign {
+		return fmt.Errorf("%w: too many vertices in one slab", ErrInvalidGrid)
+	}
+	return nil
+}
+
+// classify fills inside[p] for plane k and rejects NaN samples.
+func (w *isoWorker) classify(k, p int) error {
+	g := w.g
+	nx, level := g.NX, w.level
+	plane := g.Values[k*nx*g.NY : (k+1)*nx*g.NY]
+	mask := w.inside[p]
+	for j := range g.NY {
+		row := plane[j*nx : (j+1)*nx]
+		out := mask[j*w.words : (j+1)*w.words]
+		nan := false
+		for wi := range out {
+			chunk := row[wi*64 : min(len(row), wi*64+64)]
+			var bitsW uint64
+			for b, v := range chunk {
+				if v < level {
+					bitsW |= 1 << uint(b)
+				} else if !(v >= level) {
+					nan = true
+				}
+			}
+			out[wi] = bitsW
+		}
+		if nan {
+			for i, v := range row {
+				if v != v {
+					return fmt.Errorf("%w: sample (%d, %d, %d) is NaN", ErrInvalidGrid, i, j, k)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// vertex returns the index for a new vertex on the edge from sample a to sample b (flat indices,
+// b = a + stride along axis), whose lower sample has lattice coordinates (i, j, k). In a foreign
+// plane only the number is assigned.
+func (w *isoWorker) vertex(a, b, axis, i, j, k int, own bool) uint32 {
+	if !own {
+		n := w.nForeign | isoForeign
+		w.nForeign++
+		return n
+	}
+	g := w.g
+	v0, v1 := g.Values[a], g.Values[b]
+	t := (float64(w.level) - float64(v0)) / (float64(v1) - float64(v0))
+	switch {
+	case t >= isoEps && t <= 1-isoEps:
+	case t > 1-isoEps:
+		t = 1 - isoEps
+	case t < isoEps:
+		t = isoEps
+	default: // NaN, from −Inf to +Inf
+		t = 0.5
+	}
+	p := [3]float64{float64(i), float64(j), float64(k)}
+	p[axis] += t
+	n := uint32(len(w.out.pos))
+	w.out.pos = append(w.out.pos, [3]float32{
+		float32(g.Origin[0] + g.Voxel*p[0]),
+		float32(g.Origin[1] + g.Voxel*p[1]),
+		float32(g.Origin[2] + g.Voxel*p[2]),
+	})
+	return n
+}
+
+// emitPlane creates the vertices of plane k's crossed x and y edges, row by row.
+func (w *isoWorker) emitPlane(k, p int, own bool) {
+	g := w.g
+	nx, ny, nw := g.NX, g.NY, w.words
+	mask := w.inside[p]
+	xi, yi := w.xIdx[p], w.yIdx[p]
+	base := k * nx * ny
+	lastBits := uint64(1)<<uint((nx-1)%64) - 1 // x edges: lower samples 0..nx-2
+	for j := range ny {
+		row := mask[j*nw : (j+1)*nw]
+		for wi := range row {
+			r := row[wi]
+			var hi uint64
+			if wi+1 < nw {
+				hi = row[wi+1] << 63
+			}
+			cx := r ^ (r>>1 | hi)
+			if wi == (nx-1)/64 {
+				cx &= lastBits
+			}
+			for cx != 0 {
+				i := wi*64 + bits.TrailingZeros64(cx)
+				cx &= cx - 1
+				a := base + j*nx + i
+				xi[j*nx+i] = w.vertex(a, a+1, 0, i, j, k, own)
+			}
+		}
+		if j+1 < ny {
+			up := mask[(j+1)*nw : (j+2)*nw]
+			for wi := range row {
+				cy := row[wi] ^ up[wi]
+				for cy != 0 {
+					i := wi*64 + bits.TrailingZeros64(cy)
+					cy &= cy - 1
+					a := base + j*nx + i
+					yi[j*nx+i] = w.vertex(a, a+nx, 1, i, j, k, own)
+				}
+			}
+		}
+	}
+}
+
+// emitZ creates the vertices of the crossed z edges between planes k (mask p) and k+1 (mask q).
+func (w *isoWorker) emitZ(k, p, q int) {
+	g := w.g
+	nx, ny := g.NX, g.NY
+	lo, hi := w.inside[p], w.inside[q]
+	base, stride := k*nx*ny, nx*ny
+	for j := range ny {
+		for wi := range w.words {
+			cz := lo[j*w.words+wi] ^ hi[j*w.words+wi]
+			for cz != 0 {
+				i := wi*64 + bits.TrailingZeros64(cz)
+				cz &= cz - 1
+				a := base + j*nx + i
+				w.zIdx[j*nx+i] = w.vertex(a, a+stride, 2, i, j, k, true)
+			}
+		}
+	}
+}
+
+// cells emits the triangles of cell layer k, between planes with masks p (bottom) and q (top).
+func (w *isoWorker) cells(k, p, q int) {
+	g := w.g
+	nx, ny, nw := g.NX, g.NY, w.words
+	lo, hi := w.inside[p], w.inside[q]
+	x0, x1, y0, y1, z := w.xIdx[p], w.xIdx[q], w.yIdx[p], w.yIdx[q], w.zIdx
+	lastBits := uint64(1)<<uint((nx-1)%64) - 1
+	tab := isoTab
+	var idx [12]uint32
+	for j := 0; j+1 < ny; j++ {
+		r00 := lo[j*nw : (j+1)*nw]     // y = j,   z = k
+		r10 := lo[(j+1)*nw : (j+2)*nw] // y = j+1, z = k
+		r01 := hi[j*nw : (j+1)*nw]     // y = j,   z = k+1
+		r11 := hi[(j+1)*nw : (j+2)*nw] // y = j+1, z = k+1
+		for wi := range r00 {
+			all := r00[wi] & r10[wi] & r01[wi] & r11[wi]
+			any := r00[wi] | r10[wi] | r01[wi] | r11[wi]
+			var allHi, anyHi uint64
+			if wi+1 < nw {
+				allHi = (r00[wi+1] & r10[wi+1] & r01[wi+1] & r11[wi+1]) << 63
+				anyHi = (r00[wi+1] | r10[wi+1] | r01[wi+1] | r11[wi+1]) << 63
+			}
+			// Cell i is mixed unless all eight corners are inside or all outside.
+			mixed := ^(all & (all>>1 | allHi)) & (any | any>>1 | anyHi)
+			if wi == (nx-1)/64 {
+				mixed &= lastBits
+			}
+			for mixed != 0 {
+				b := bits.TrailingZeros64(mixed)
+				mixed &= mixed - 1
+				i := wi*64 + b
+				c := isoBits2(r00, i) | isoBits2(r10, i)<<2 | isoBits2(r01, i)<<4 | isoBits2(r11, i)<<6
+				e0, e1 := tab.start[c], tab.start[c+1]
+				if e0 == e1 {
+					continue
+				}
+				r0, r1 := j*nx+i, (j+1)*nx+i
+				idx = [12]uint32{
+					x0[r0], x0[r1], x1[r0], x1[r1],
+					y0[r0], y0[r0+1], y1[r0], y1[r0+1],
+					z[r0], z[r0+1], z[r1], z[r1+1],
+				}
+				es := tab.edges[e0:e1]
+				for t := 0; t+2 < len(es); t += 3 {
+					w.out.faces = append(w.out.faces, [3]uint32{idx[es[t]], idx[es[t+1]], idx[es[t+2]]})
+				}
+			}
+		}
+	}
+}
+
+// isoBits2 returns bits i and i+1 of the row mask r.
+func isoBits2(r []uint64, i int) uint32 {
+	wi, b := i>>6, uint(i&63)
+	v := r[wi] >> b
+	if b == 63 {
+		v |= r[wi+1] << 1
+	}
+	return uint32(v & 3)
+}

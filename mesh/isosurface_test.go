@@ -1,0 +1,586 @@
+package mesh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"testing"
+)
+
+// isoTestFaceSegments returns, independently of the table builder, the segments that the
+// disambiguation rule draws on one face of case c: pairs of crossed edges, each sorted.
+func isoTestFaceSegments(c, axis, side int) [][2]int {
+	in := func(k int) bool { return c>>k&1 == 1 }
+	var es []int
+	for e := range 12 {
+		a, b := isoEdgeCorners(e)
+		if isoEdgeOnFace(e, axis, side) && in(a) != in(b) {
+			es = append(es, e)
+		}
+	}
+	if len(es) == 2 {
+		return [][2]int{{es[0], es[1]}}
+	}
+	var segs [][2]int
+	if len(es) == 4 {
+		// Each outside corner is cut off with the two crossed edges that meet at it.
+		for k := range 8 {
+			if isoCorner(k)[axis] != side || in(k) {
+				continue
+			}
+			var p []int
+			for _, e := range es {
+				if a, b := isoEdgeCorners(e); a == k || b == k {
+					p = append(p, e)
+				}
+			}
+			segs = append(segs, [2]int{p[0], p[1]})
+		}
+	}
+	slices.SortFunc(segs, func(x, y [2]int) int { return x[0] - y[0] })
+	return segs
+}
+
+// isoTestCaseEdges returns case c's directed triangle edges (from, to) as edge-index pairs.
+func isoTestCaseEdges(c int) [][2]int {
+	es := isoTab.edges[isoTab.start[c]:isoTab.start[c+1]]
+	var out [][2]int
+	for t := 0; t < len(es); t += 3 {
+		for k := range 3 {
+			out = append(out, [2]int{int(es[t+k]), int(es[t+(k+1)%3])})
+		}
+	}
+	return out
+}
+
+// TestIsoTableConsistent checks the derived table case by case: triangles use only crossed
+// edges; within a cell every triangle edge is either interior (used twice, in opposite directions)
+// or lies on a cell face and is exactly one of the segments the face's own rule draws; every
+// crossed edge is used; and two cells sharing a face walk its segments in opposite directions.
+func TestIsoTableConsistent(t *testing.T) {
+	// boundary[c][axis][side]: case c's directed boundary segments on that face.
+	var boundary [256][3][2][][2]int
+	for c := range 256 {
+		in := func(k int) bool { return c>>k&1 == 1 }
+		used := map[int]bool{}
+		count := map[[2]int]int{}
+		for _, d := range isoTestCaseEdges(c) {
+			for _, e := range d {
+				a, b := isoEdgeCorners(e)
+				if in(a) == in(b) {
+					t.Fatalf("case %#x uses uncrossed edge %d", c, e)
+				}
+				used[e] = true
+			}
+			count[d]++
+		}
+		for e := range 12 {
+			a, b := isoEdgeCorners(e)
+			if in(a) != in(b) && !used[e] {
+				t.Errorf("case %#x leaves crossed edge %d without a triangle", c, e)
+			}
+		}
+		var tris [][3]int
+		es := isoTab.edges[isoTab.start[c]:isoTab.start[c+1]]
+		for i := 0; i < len(es); i += 3 {
+			tris = append(tris, [3]int{int(es[i]), int(es[i+1]), int(es[i+2])})
+		}
+		for _, tr := range tris {
+			for axis := range 3 {
+				for side := range 2 {
+					if isoEdgeOnFace(tr[0], axis, side) && isoEdgeOnFace(tr[1], axis, side) && isoEdgeOnFace(tr[2], axis, side) {
+						t.Errorf("case %#x: triangle %v lies on a cell face", c, tr)
+					}
+				}
+			}
+		}
+		for d, n := range count {
+			rev := count[[2]int{d[1], d[0]}]
+			switch {
+			case n > 1:
+				t.Errorf("case %#x: directed edge %v used %d times", c, d, n)
+			case rev == 1:
+				if isoShareFace(d[0], d[1]) {
+					t.Errorf("case %#x: interior diagonal %v joins two edges of one face", c, d)
+				}
+			case rev == 0:
+				found := false
+				for axis := range 3 {
+					for side := range 2 {
+						if isoEdgeOnFace(d[0], axis, side) && isoEdgeOnFace(d[1], axis, side) {
+							boundary[c][axis][side] = append(boundary[c][axis][side], d)
+							found = true
+						}
+					}
+				}
+				if !found {
+					t.Errorf("case %#x: boundary edge %v is on no cell face", c, d)
+				}
+			}
+		}
+		for axis := range 3 {
+			for side := range 2 {
+				var got [][2]int
+				for _, d := range boundary[c][axis][side] {
+					got = append(got, [2]int{min(d[0], d[1]), max(d[0], d[1])})
+				}
+				slices.SortFunc(got, func(x, y [2]int) int { return x[0] - y[0] })
+				if want := isoTestFaceSegments(c, axis, side); !slices.Equal(got, want) {
+					t.Errorf("case %#x face %d/%d: boundary %v, face rule says %v", c, axis, side, got, want)
+				}
+			}
+		}
+	}
+	// Across a face: cell A's side-1 face is cell B's side-0 face. Map A's edges on it to B's.
+	for axis := range 3 {
+		shift := func(e int) int { // the same lattice edge, seen from the cell one step along axis
+			a, b := isoEdgeCorners(e)
+			a, b = a&^(1<<axis), b&^(1<<axis)
+			for f := range 12 {
+				if x, y := isoEdgeCorners(f); x == a && y == b {
+					return f
+				}
+			}
+			panic("no edge")
+		}
+		for ca := range 256 {
+			for cb := range 256 {
+				agree := true
+				for k := range 8 {
+					if isoCorner(k)[axis] == 1 && ca>>k&1 != cb>>(k&^(1<<axis))&1 {
+						agree = false
+					}
+				}
+				if !agree {
+					continue
+				}
+				for _, d := range boundary[ca][axis][1] {
+					rev := [2]int{shift(d[1]), shift(d[0])}
+					if !slices.Contains(boundary[cb][axis][0], rev) {
+						t.Fatalf("cases %#x|%#x along axis %d: segment %v not walked back as %v", ca, cb, axis, d, rev)
+					}
+				}
+				if len(boundary[ca][axis][1]) != len(boundary[cb][axis][0]) {
+					t.Fatalf("cases %#x|%#x along axis %d: %d vs %d segments", ca, cb, axis, len(boundary[ca][axis][1]), len(boundary[cb][axis][0]))
+				}
+			}
+		}
+	}
+}
+
+// TestIsoTableNoFlatTriangle measures every table triangle with its vertices at many clamped
+// positions along their edges, including the extremes: the flattest one must stay far above
+// DegenerateRatio, which is what makes clamping a sufficient guard against degenerate faces.
+func TestIsoTableNoFlatTriangle(t *testing.T) {
+	ts := []float64{isoEps, 2 * isoEps, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 1 - 2*isoEps, 1 - isoEps}
+	pt := func(e int, s float64) [3]float32 {
+		a, b := isoEdgeCorners(e)
+		pa, pb := isoCorner(a), isoCorner(b)
+		var p [3]float32
+		for i := range 3 {
+			p[i] = float32(float64(pa[i]) + s*float64(pb[i]-pa[i]))
+		}
+		return p
+	}
+	worst := math.Inf(1)
+	es := isoTab.edges
+	for i := 0; i < len(es); i += 3 {
+		for _, s0 := range ts {
+			for _, s1 := range ts {
+				for _, s2 := range ts {
+					a, b, c := pt(int(es[i]), s0), pt(int(es[i+1]), s1), pt(int(es[i+2]), s2)
+					l := max(dot64(sub64(b, a), sub64(b, a)), dot64(sub64(c, b), sub64(c, b)), dot64(sub64(a, c), sub64(a, c)))
+					worst = min(worst, norm64(triCross(a, b, c))/l)
+				}
+			}
+		}
+	}
+	t.Logf("flattest table triangle: |cross|/longest² = %.3g (degenerate below %.g)", worst, DegenerateRatio)
+	if worst < 100*DegenerateRatio {
+		t.Errorf("flattest table triangle %.3g is too close to DegenerateRatio", worst)
+	}
+}
+
+// isoTestCheck asserts the guarantee: closed and outward, or empty.
+func isoTestCheck(t *testing.T, name string, m *Mesh) Topology {
+	t.Helper()
+	if err := m.Validate(); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	top := m.Topology()
+	if len(m.Faces) == 0 {
+		if len(m.Positions) != 0 {
+			t.Errorf("%s: %d vertices without faces", name, len(m.Positions))
+		}
+		return top
+	}
+	if !top.Closed() || !top.Outward || top.DegenerateFaces != 0 || top.NonManifoldVertices != 0 || top.Vertices != len(m.Positions) {
+		t.Errorf("%s: not closed and outward: %+v (positions %d)", name, top, len(m.Positions))
+	}
+	return top
+}
+
+// isoTestField builds a random field of one of several families on an n³ grid with the outer
+// layer forced positive.
+func isoTestField(seed uint64, n int) (*Grid, string) {
+	r := rand.New(rand.NewPCG(seed, 0x15050))
+	g := &Grid{NX: n, NY: n + 1 + int(seed%3), NZ: n - 1 - int(seed%4), Voxel: 0.5, Origin: [3]float64{-3, 1, 2}}
+	g.Values = make([]float32, g.NX*g.NY*g.NZ)
+	type blob struct {
+		c    [3]float64
+		r, w float64
+	}
+	var blobs []blob
+	for range 2 + r.IntN(8) {
+		blobs = append(blobs, blob{
+			c: [3]float64{r.Float64() * float64(g.NX), r.Float64() * float64(g.NY), r.Float64() * float64(g.NZ)},
+			r: 2 + r.Float64()*float64(n)/4, w: 0.5 + r.Float64(),
+		})
+	}
+	noise := r.Float64() * 0.3
+	freq := 0.3 + r.Float64()
+	family := int(seed % 5)
+	names := []string{"spheres", "metaballs", "gyroid", "noise", "quantised"}
+	for k := range g.NZ {
+		for j := range g.NY {
+			for i := range g.NX {
+				p := [3]float64{float64(i), float64(j), float64(k)}
+				var v float64
+				switch family {
+				case 0, 4: // union of spheres plus noise
+					v = math.Inf(1)
+					for _, b := range blobs {
+						v = min(v, math.Sqrt(sq3(p, b.c))-b.r)
+					}
+					v += noise * 4 * (r.Float64() - 0.5)
+					if family == 4 {
+						v = math.Round(v*4) / 4 // many samples exactly at the level
+					}
+				case 1: // metaballs
+					v = 0.5
+					for _, b := range blobs {
+						v -= b.w * math.Exp(-sq3(p, b.c)/(b.r*b.r))
+					}
+					v += noise * (r.Float64() - 0.5)
+				case 2: // gyroid sheet inside a ball: many handles, many ambiguous faces
+					x, y, z := p[0]*freq, p[1]*freq, p[2]*freq
+					gy := math.Sin(x)*math.Cos(y) + math.Sin(y)*math.Cos(z) + math.Sin(z)*math.Cos(x)
+					ball := math.Sqrt(sq3(p, [3]float64{float64(g.NX) / 2, float64(g.NY) / 2, float64(g.NZ) / 2})) - float64(n)*0.4
+					v = max(math.Abs(gy)-0.4, ball)
+				case 3: // white noise: every case, ambiguous faces everywhere
+					v = r.Float64()*2 - 1
+				}
+				if i == 0 || j == 0 || k == 0 || i == g.NX-1 || j == g.NY-1 || k == g.NZ-1 {
+					v = math.Abs(v) + 1 // above both test levels
+				}
+				g.Values[i+g.NX*(j+g.NY*k)] = float32(v)
+			}
+		}
+	}
+	return g, names[family]
+}
+
+func sq3(a, b [3]float64) float64 {
+	d := sub3(a, b)
+	return dot64(d, d)
+}
+
+// TestIsosurfaceClosedRandomFields is the property test of the closedness guarantee.
+func TestIsosurfaceClosedRandomFields(t *testing.T) {
+	fields := 60
+	if testing.Short() || isoRaceEnabled {
+		fields = 25
+	}
+	for seed := range uint64(fields) {
+		n := 24 + int(seed*7%17)
+		if isoRaceEnabled {
+			n = 16 + int(seed%8)
+		}
+		g, family := isoTestField(seed, n)
+		for _, level := range []float32{0, 0.25} {
+			m, err := Isosurface(context.Background(), g, level)
+			if err != nil {
+				t.Fatal(err)
+			}
+			isoTestCheck(t, fmt.Sprintf("seed %d (%s, %d³, level %g)", seed, family, n, level), m)
+		}
+	}
+}
+
+// TestIsosurfaceExactLevel uses fields whose samples are all exactly at the level or a whole step
+// away, so that every crossing vertex is clamped next to a sample.
+func TestIsosurfaceExactLevel(t *testing.T) {
+	for seed := range uint64(20) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		n := 12
+		g := &Grid{NX: n, NY: n, NZ: n, Voxel: 1, Values: make([]float32, n*n*n)}
+		for k := range n {
+			for j := range n {
+				for i := range n {
+					v := float32(r.IntN(3) - 1) // −1, 0 (= level, counts as outside), 1
+					if i == 0 || j == 0 || k == 0 || i == n-1 || j == n-1 || k == n-1 {
+						v = float32(r.IntN(2))
+					}
+					g.Values[i+n*(j+n*k)] = v
+				}
+			}
+		}
+		m, err := Isosurface(context.Background(), g, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		isoTestCheck(t, fmt.Sprintf("seed %d", seed), m)
+	}
+	// A field that is zero (at the level) everywhere but one sample: the level counts as outside,
+	// so the surface is one small closed shell around the negative sample.
+	g := &Grid{NX: 3, NY: 3, NZ: 3, Voxel: 1, Values: make([]float32, 27)}
+	g.Values[13] = -1
+	m, err := Isosurface(context.Background(), g, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := isoTestCheck(t, "single sample", m)
+	if top.Vertices != 6 || top.Faces != 8 || top.Genus != 0 {
+		t.Errorf("single negative sample: %+v, want an octahedron", top)
+	}
+}
+
+// TestIsosurfaceGolden pins the counts, topology and volume of a sphere and a torus field.
+func TestIsosurfaceGolden(t *testing.T) {
+	ctx := context.Background()
+	const r, R, rt = 10.0, 12.0, 4.0
+	sphere, err := SampleGrid(ctx, 48, 48, 48, 0.5, [3]float64{-12, -12, -12}, func(x, y, z float64) float32 {
+		return float32(math.Sqrt(x*x+y*y+z*z) - r)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	torus, err := SampleGrid(ctx, 86, 86, 24, 0.4, [3]float64{-17, -17, -4.6}, func(x, y, z float64) float32 {
+		q := math.Hypot(x, y) - R
+		return float32(math.Hypot(q, z) - rt)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name          string
+		g             *Grid
+		verts, faces  int
+		genus         int
+		volume, tolPc float64
+	}{
+		{"sphere", sphere, 7470, 14936, 0, 4.0 / 3 * math.Pi * r * r * r, 1},
+		{"torus", torus, 17104, 34208, 1, 2 * math.Pi * math.Pi * R * rt * rt, 1},
+	} {
+		m, err := Isosurface(ctx, tc.g, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		top := isoTestCheck(t, tc.name, m)
+		t.Logf("%s: %d vertices, %d faces, genus %d, volume %.2f (exact %.2f)", tc.name, top.Vertices, top.Faces, top.Genus, top.Volume, tc.volume)
+		if top.Vertices != tc.verts || top.Faces != tc.faces || top.Genus != tc.genus || top.Components != 1 {
+			t.Errorf("%s: %d vertices, %d faces, genus %d, %d components; want %d, %d, %d, 1",
+				tc.name, top.Vertices, top.Faces, top.Genus, top.Components, tc.verts, tc.faces, tc.genus)
+		}
+		if d := math.Abs(top.Volume-tc.volume) / tc.volume * 100; d > tc.tolPc {
+			t.Errorf("%s: volume %.2f is %.2f%% off %.2f", tc.name, top.Volume, d, tc.volume)
+		}
+	}
+}
+
+// TestIsosurfaceDeterministic compares the output for GOMAXPROCS 1 and 4, and 3 for good measure.
+func TestIsosurfaceDeterministic(t *testing.T) {
+	g, _ := isoTestField(2, 40)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	var ref *Mesh
+	for _, procs := range []int{1, 4, 3} {
+		runtime.GOMAXPROCS(procs)
+		m, err := Isosurface(context.Background(), g, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ref == nil {
+			ref = m
+			continue
+		}
+		if !slices.Equal(m.Positions, ref.Positions) || !slices.Equal(m.Faces, ref.Faces) {
+			t.Errorf("GOMAXPROCS %d: output differs from GOMAXPROCS 1", procs)
+		}
+	}
+	if len(ref.Faces) == 0 {
+		t.Fatal("empty test surface")
+	}
+}
+
+// TestIsosurfaceCancel checks that a cancelled context stops the extraction with its error.
+func TestIsosurfaceCancel(t *testing.T) {
+	g, _ := isoTestField(1, 24)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Isosurface(ctx, g, 0); !errors.Is(err, context.Canceled) {
+		t.Errorf("Isosurface with a cancelled context: %v", err)
+	}
+	if _, err := SampleGrid(ctx, 8, 8, 8, 1, [3]float64{}, func(x, y, z float64) float32 { return 1 }); !errors.Is(err, context.Canceled) {
+		t.Errorf("SampleGrid with a cancelled context: %v", err)
+	}
+	// Cancel from inside the sampling function, mid-way: the call must stop and say so.
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	calls := 0
+	_, err := SampleGrid(ctx, 16, 16, 64, 1, [3]float64{}, func(x, y, z float64) float32 {
+		if z == 5 && x == 0 && y == 0 {
+			cancel()
+		}
+		calls++ // racy count is fine under GOMAXPROCS>1 only as a rough figure; not asserted
+		return 1
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("SampleGrid cancelled mid-way: %v", err)
+	}
+}
+
+// TestIsosurfaceInvalid checks the typed errors for bad input.
+func TestIsosurfaceInvalid(t *testing.T) {
+	ok := func() *Grid { return &Grid{NX: 2, NY: 2, NZ: 2, Voxel: 1, Values: make([]float32, 8)} }
+	nan := ok()
+	nan.Values[5] = float32(math.NaN())
+	cases := map[string]*Grid{
+		"nil":          nil,
+		"flat":         {NX: 1, NY: 2, NZ: 2, Voxel: 1, Values: make([]float32, 4)},
+		"short values": {NX: 2, NY: 2, NZ: 2, Voxel: 1, Values: make([]float32, 7)},
+		"zero voxel":   {NX: 2, NY: 2, NZ: 2, Values: make([]float32, 8)},
+		"nan voxel":    {NX: 2, NY: 2, NZ: 2, Voxel: math.NaN(), Values: make([]float32, 8)},
+		"huge":         {NX: math.MaxInt / 2, NY: 4, NZ: 2, Voxel: 1},
+		"far origin":   {NX: 2, NY: 2, NZ: 2, Voxel: 1, Origin: [3]float64{0, 1e39, 0}, Values: make([]float32, 8)},
+		"nan origin":   {NX: 2, NY: 2, NZ: 2, Voxel: 1, Origin: [3]float64{math.NaN(), 0, 0}, Values: make([]float32, 8)},
+		"nan sample":   nan,
+	}
+	for name, g := range cases {
+		_, err := Isosurface(context.Background(), g, 0)
+		if !errors.Is(err, ErrInvalidGrid) {
+			t.Errorf("%s: %v, want ErrInvalidGrid", name, err)
+		}
+	}
+	if _, err := Isosurface(context.Background(), ok(), float32(math.Inf(1))); !errors.Is(err, ErrInvalidGrid) {
+		t.Errorf("infinite level: %v", err)
+	}
+	if _, err := SampleGrid(context.Background(), 2, 0, 2, 1, [3]float64{}, func(x, y, z float64) float32 { return 0 }); !errors.Is(err, ErrInvalidGrid) {
+		t.Errorf("SampleGrid with a zero dimension: %v", err)
+	}
+	if _, err := SampleGrid(context.Background(), 2, 2, 2, 1, [3]float64{}, nil); !errors.Is(err, ErrInvalidGrid) {
+		t.Errorf("SampleGrid without a function: %v", err)
+	}
+	// Infinite samples are allowed and still give a closed surface.
+	g := &Grid{NX: 4, NY: 4, NZ: 4, Voxel: 1, Values: make([]float32, 64)}
+	for i := range g.Values {
+		g.Values[i] = float32(math.Inf(1))
+	}
+	g.Values[1+4*(1+4*1)] = float32(math.Inf(-1))
+	g.Values[2+4*(1+4*1)] = -1
+	m, err := Isosurface(context.Background(), g, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isoTestCheck(t, "infinite samples", m)
+}
+
+// TestIsosurfaceOpenAtBorder: a field negative on the border gives an open but still manifold,
+// consistently oriented surface (the guarantee needs a positive border).
+func TestIsosurfaceOpenAtBorder(t *testing.T) {
+	g, err := SampleGrid(context.Background(), 20, 20, 20, 1, [3]float64{}, func(x, y, z float64) float32 {
+		return float32(z - 9.5)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Isosurface(context.Background(), g, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := m.Topology()
+	if top.Watertight || !top.Manifold || !top.Oriented || top.BoundaryLoops != 1 || top.DegenerateFaces != 0 {
+		t.Errorf("half-space field: %+v, want one open, oriented sheet", top)
+	}
+	for _, f := range m.Faces {
+		if n := triCross(m.Positions[f[0]], m.Positions[f[1]], m.Positions[f[2]]); n[2] <= 0 {
+			t.Fatalf("face %v faces down; outside is up", f)
+		}
+	}
+}
+
+// TestIsosurfaceEmpty: a field with nothing inside gives an empty mesh, not an error.
+func TestIsosurfaceEmpty(t *testing.T) {
+	g := &Grid{NX: 70, NY: 3, NZ: 3, Voxel: 1, Values: make([]float32, 70*9)}
+	m, err := Isosurface(context.Background(), g, -1)
+	if err != nil || len(m.Faces) != 0 || len(m.Positions) != 0 {
+		t.Errorf("empty field: %v, %d faces, %d vertices", err, len(m.Faces), len(m.Positions))
+	}
+}
+
+// ExampleIsosurface samples a sphere of radius 5 mm and extracts its surface.
+func ExampleIsosurface() {
+	ctx := context.Background()
+	g, err := SampleGrid(ctx, 16, 16, 16, 1, [3]float64{-7.5, -7.5, -7.5}, func(x, y, z float64) float32 {
+		return float32(math.Sqrt(x*x+y*y+z*z) - 5)
+	})
+	if err != nil {
+		panic(err)
+	}
+	m, err := Isosurface(ctx, g, 0)
+	if err != nil {
+		panic(err)
+	}
+	top := m.Topology()
+	fmt.Printf("closed %v, outward %v, genus %d\n", top.Closed(), top.Outward, top.Genus)
+	fmt.Printf("volume %.0f mm³ (exact %.0f)\n", top.Volume, 4.0/3*math.Pi*125)
+	// Output:
+	// closed true, outward true, genus 0
+	// volume 511 mm³ (exact 524)
+}
+
+// isoRippledSphere is the benchmark field on [−1, 1]³: |p| − 0.7 + 0.05·sin 8x·sin 8y.
+func isoRippledSphere(n int) *Grid {
+	v := 2 / float64(n-1)
+	g, err := SampleGrid(context.Background(), n, n, n, v, [3]float64{-1, -1, -1}, func(x, y, z float64) float32 {
+		return float32(math.Sqrt(x*x+y*y+z*z) - 0.7 + 0.05*math.Sin(8*x)*math.Sin(8*y))
+	})
+	if err != nil {
+		panic(err)
+	}
+	return g
+}
+
+// BenchmarkIsosurface256 extracts the rippled sphere from a 256³ grid and reports Mvoxel/s.
+func BenchmarkIsosurface256(b *testing.B) {
+	g := isoRippledSphere(256)
+	ctx := context.Background()
+	var m *Mesh
+	b.ResetTimer()
+	for b.Loop() {
+		var err error
+		if m, err = Isosurface(ctx, g, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(g.Values))*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mvoxel/s")
+	b.ReportMetric(float64(len(m.Faces)), "faces")
+}
+
+// TestIsosurfaceBenchmarkField checks the guarantee on the benchmark field itself (smaller grid
+// under -short or -race).
+func TestIsosurfaceBenchmarkField(t *testing.T) {
+	n := 256
+	if testing.Short() || isoRaceEnabled {
+		n = 64
+	}
+	m, err := Isosurface(context.Background(), isoRippledSphere(n), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := isoTestCheck(t, "rippled sphere", m)
+	t.Logf("rippled sphere %d³: %+v", n, top)
+}
