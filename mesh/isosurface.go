@@ -145,7 +145,8 @@ const isoForeign = 1 << 31
 // Guarantee: where every sample on the grid's outer layer is at or above the level, the mesh is
 // closed (watertight, 2-manifold, consistently oriented, no degenerate or duplicate faces, see
 // Topology.Closed) with positive volume, or empty when nothing is inside. To get a closed surface
-// from a field that touches the border, pad the grid with positive values. The guarantee rests on
+// from a field that touches the border, pad the grid with positive values. The guarantee rests on:
+//
 //   - a case table consistent on ambiguous faces (derived in isosurface_tables.go, after Montani
 //     et al. 1994), so neighbouring cells always agree on the segments of a shared face;
 //   - samples exactly at the level counting as outside, a symbolic perturbation that keeps every
@@ -153,8 +154,9 @@ const isoForeign = 1 << 31
 //   - vertices clamped to at least 1/512 of a voxel from either end of their edge, so no two
 //     vertices coincide and, since no triangle has all three vertices on one cell face, no
 //     triangle is flat (three points strictly inside three cube edges are collinear only when all
-//     three edges lie on one face). This holds while float32 can resolve 1/512 of a voxel at the
-//     grid's coordinates, i.e. for |coordinates| up to about 10⁴ voxels.
+//     three edges lie on one face). This needs float32 to resolve well under 1/512 of a voxel at
+//     the grid's coordinates: it holds for coordinates up to about 10⁴ voxels from zero (tested
+//     to 8000; at 32000 voxels float32 rounding starts to produce flat faces).
 //
 // ±Inf samples are allowed (an edge from a finite sample to an infinite one puts its vertex next
 // to the finite sample); a NaN sample is an error wrapping ErrInvalidGrid.
@@ -338,28 +340,52 @@ func (w *isoWorker) run(ctx context.Context, s *isoSlab) error {
 }
 
 // classify fills inside[p] for plane k and rejects NaN samples.
+//
+// A sample is inside when v − level has its sign bit set. With level = −0 in place of +0 that is
+// exactly v < level for every non-NaN v: a difference of two distinct floats is never zero
+// (gradual underflow), and x − x is +0 (also for −0 − −0). Sign bits are shifted into four
+// independent accumulators of 16 samples each, which keeps the loop free of branches and of
+// variable shifts; a NaN difference sets bit 31 of (bits & 0x7fffffff) + 0x7fffff.
 func (w *isoWorker) classify(k, p int) error {
 	g := w.g
-	nx, level := g.NX, w.level
+	nx := g.NX
+	level := w.level
+	if level == 0 {
+		level = float32(math.Copysign(0, -1))
+	}
 	plane := g.Values[k*nx*g.NY : (k+1)*nx*g.NY]
 	mask := w.inside[p]
+	full := nx / 64
 	for j := range g.NY {
 		row := plane[j*nx : (j+1)*nx]
 		out := mask[j*w.words : (j+1)*w.words]
-		nan := false
-		for wi := range out {
-			chunk := row[wi*64 : min(len(row), wi*64+64)]
-			var bitsW uint64
-			for b, v := range chunk {
-				if v < level {
-					bitsW |= 1 << uint(b)
-				} else if !(v >= level) {
-					nan = true
-				}
+		var nan uint32
+		for wi := range full {
+			c := (*[64]float32)(row[wi*64 : wi*64+64])
+			var q0, q1, q2, q3 uint64
+			for b := range 16 {
+				d0 := math.Float32bits(c[b] - level)
+				d1 := math.Float32bits(c[b+16] - level)
+				d2 := math.Float32bits(c[b+32] - level)
+				d3 := math.Float32bits(c[b+48] - level)
+				q0 = q0>>1 | uint64(d0)>>31<<63
+				q1 = q1>>1 | uint64(d1)>>31<<63
+				q2 = q2>>1 | uint64(d2)>>31<<63
+				q3 = q3>>1 | uint64(d3)>>31<<63
+				nan |= (d0&0x7fffffff + 0x7fffff) | (d1&0x7fffffff + 0x7fffff) | (d2&0x7fffffff + 0x7fffff) | (d3&0x7fffffff + 0x7fffff)
 			}
-			out[wi] = bitsW
+			out[wi] = q0>>48 | q1>>48<<16 | q2>>48<<32 | q3>>48<<48
 		}
-		if nan {
+		if full < w.words {
+			var q uint64
+			for b, v := range row[full*64:] {
+				d := math.Float32bits(v - level)
+				q |= uint64(d>>31) << (b & 63)
+				nan |= d&0x7fffffff + 0x7fffff
+			}
+			out[full] = q
+		}
+		if nan>>31 != 0 {
 			for i, v := range row {
 				if v != v {
 					return fmt.Errorf("%w: sample (%d, %d, %d) is NaN", ErrInvalidGrid, i, j, k)

@@ -1,9 +1,11 @@
 package mesh
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // ErrNotOrientable is wrapped by OrientOutward when a component cannot be oriented consistently,
@@ -13,7 +15,8 @@ var ErrNotOrientable = errors.New("mesh: surface is not orientable")
 // OrientOutward makes the winding consistent within every patch of faces connected through
 // manifold edges, then turns each patch so that it faces outward: a shell that is not inside any
 // other gets a positive volume, a shell nested inside an odd number of others (a cavity) a
-// negative one. It returns how many faces it flipped.
+// negative one; only patches without boundary edges count as containers. It returns how many faces
+// it flipped.
 //
 // Patches are grown breadth-first from their lowest-numbered face, so the result is
 // deterministic. On a non-orientable patch it still orients as much as it can and returns an
@@ -96,14 +99,34 @@ func (m *Mesh) OrientOutward() (int, error) {
 		}
 		shells[i] = s
 	}
+	// Only a patch without boundary edges encloses anything, so only those are tested as
+	// containers, largest volume first: a triangle soup of n patches then costs O(n), not O(n²).
+	open := make([]bool, len(patches))
+	for i := range et.edges() {
+		if g := et.group(i); len(g) == 1 {
+			open[comp[g[0].face]] = true
+		}
+	}
+	var containers []int
+	for j := range patches {
+		if !open[j] && shells[j].vol != 0 {
+			containers = append(containers, j)
+		}
+	}
+	slices.SortStableFunc(containers, func(a, b int) int {
+		return cmp.Compare(math.Abs(shells[b].vol), math.Abs(shells[a].vol))
+	})
 	for i, p := range patches {
 		depth := 0
 		probe := m.probePoint(p)
-		for j, q := range patches {
-			if i == j || !shells[j].box.containsBox(shells[i].box) || math.Abs(shells[j].vol) <= math.Abs(shells[i].vol) {
+		for _, j := range containers {
+			if math.Abs(shells[j].vol) <= math.Abs(shells[i].vol) {
+				break
+			}
+			if i == j || !shells[j].box.containsBox(shells[i].box) {
 				continue
 			}
-			if m.rayParity(probe, q) {
+			if m.rayParity(probe, patches[j]) {
 				depth++
 			}
 		}
