@@ -303,3 +303,86 @@ func TestReduceMax(t *testing.T) {
 }
 
 func errorsIsInvalid(err error) bool { return errors.Is(err, backends.ErrInvalidInput) }
+
+// refSmooth is the CPU reference's relief smoothing in float64 (backends/cpu gaussianBlur after
+// clamping to [0, 1] and inverting), transcribed because the CPU backend keeps it unexported.
+func refSmooth(src []float32, w, h int, sigma float64, invert bool) []float64 {
+	f := make([]float64, w*h)
+	for i, v := range src {
+		switch {
+		case !(v > 0):
+		case v > 1:
+			f[i] = 1
+		default:
+			f[i] = float64(v)
+		}
+		if invert {
+			f[i] = 1 - f[i]
+		}
+	}
+	if !(sigma > 0) {
+		return f
+	}
+	k := gaussianKernel(sigma, w, h)
+	r := len(k) / 2
+	tmp := make([]float64, w*h)
+	for y := range h {
+		for x := range w {
+			var s float64
+			for i, kv := range k {
+				s += kv * f[y*w+min(max(x+i-r, 0), w-1)]
+			}
+			tmp[y*w+x] = s
+		}
+	}
+	for y := range h {
+		dst := f[y*w : (y+1)*w]
+		clear(dst)
+		for i, kv := range k {
+			src := tmp[min(max(y+i-r, 0), h-1)*w:][:w]
+			for x, v := range src {
+				dst[x] += kv * v
+			}
+		}
+	}
+	return f
+}
+
+func TestBlurMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, c := range []struct {
+		w, h   int
+		sigma  float64
+		invert bool
+	}{{1, 1, 1, false}, {7, 5, 0, true}, {33, 21, 0.7, false}, {40, 40, 2.5, true}, {5, 60, 30, false}} {
+		src := make([]float32, c.w*c.h)
+		for i := range src {
+			src[i] = r.Float32()*1.2 - 0.1
+		}
+		src[0] = float32(math.NaN())
+		want := refSmooth(src, c.w, c.h, c.sigma, c.invert)
+		s := newEmu(t)
+		got, err := smoothDevice(context.Background(), s, src, c.w, c.h, c.sigma, c.invert)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%+v: device smoothing differs from the CPU reference's", c)
+		}
+		// And within 1e-5 of the float32 raster.Blur, the other Gaussian in the module.
+		if c.invert || c.sigma > float64(max(c.w, c.h)) {
+			continue
+		}
+		in := make([]float32, len(src))
+		ref := refSmooth(src, c.w, c.h, 0, false)
+		for i := range in {
+			in[i] = float32(ref[i])
+		}
+		blur := raster.Blur(in, c.w, c.h, c.sigma)
+		for i := range blur {
+			if d := math.Abs(float64(blur[i]) - got[i]); d > 1e-5 {
+				t.Fatalf("%+v: sample %d: %v vs raster.Blur %v", c, i, got[i], blur[i])
+			}
+		}
+	}
+}

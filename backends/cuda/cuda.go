@@ -1,0 +1,175 @@
+//go:build cgo
+
+package cuda
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/semaphore"
+
+	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
+	"github.com/orfeas3d/orfeas/mesh"
+)
+
+// Backend is the CUDA backend. It is safe for concurrent use: every call runs on its own CUDA
+// stream, and calls wait for their share of the memory budget. The zero value has no GPU: its
+// Reconstruct reports backends.ErrUnavailable.
+type Backend struct {
+	dev    *device
+	pool   pool
+	sem    *semaphore.Weighted
+	budget uint64
+	host   backends.Backend
+	closed atomic.Bool
+	once   sync.Once
+	err    error
+}
+
+var _ backends.Backend = (*Backend)(nil)
+
+// errZero is what the zero Backend reports.
+var errZero = fmt.Errorf("%w: cuda: backend not opened with New", backends.ErrUnavailable)
+
+// New opens the first GPU with the default Options. Without a usable GPU (no driver, no device,
+// a driver too old for the kernels) the error wraps backends.ErrUnavailable and says why.
+func New() (*Backend, error) { return NewWithOptions(Options{}) }
+
+// NewWithOptions opens the GPU that opts name. Errors are as for New.
+func NewWithOptions(opts Options) (*Backend, error) {
+	d, err := openDevice(opts.Device)
+	if err != nil {
+		return nil, err
+	}
+	b := &Backend{dev: d, host: opts.Host}
+	if b.host == nil {
+		b.host = defaultHost()
+	}
+	b.pool.d = d
+	b.budget = opts.MemoryBudget
+	if b.budget == 0 {
+		b.budget = d.info.FreeMemory / 5 * 4
+	}
+	d.info.Budget = b.budget
+	b.sem = semaphore.NewWeighted(int64(b.budget))
+	return b, nil
+}
+
+// Available reports whether the driver loads and sees at least one GPU. It does not open one.
+func Available() bool { return loadDriver() == nil }
+
+// Name returns "cuda".
+func (*Backend) Name() string { return "cuda" }
+
+// Info describes the GPU; the zero Info for the zero Backend.
+func (b *Backend) Info() Info {
+	if b.dev == nil {
+		return Info{}
+	}
+	return b.dev.info
+}
+
+// Reconstruct builds the mesh for in; see the package doc for which stages run on the GPU. Errors
+// wrap backends.ErrInvalidInput, backends.ErrUnsupportedMode, backends.ErrUnavailable (the zero
+// Backend), ErrOutOfMemory, ErrClosed, or the context's error.
+func (b *Backend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
+	if b.dev == nil {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return nil, errZero
+	}
+	if b.closed.Load() {
+		return nil, ErrClosed
+	}
+	if in == nil {
+		return nil, fmt.Errorf("%w: nil input", backends.ErrInvalidInput)
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("cuda: %w", err)
+	}
+	switch in.Mode {
+	case backends.Inflate:
+		var m *mesh.Mesh
+		err := b.onDevice(ctx, inflateBytes(in), func(s gpu.Stream) error {
+			var err error
+			m, err = inflate(ctx, s, in, progress)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("cuda: inflate: %w", err)
+		}
+		return m, nil
+	case backends.Relief:
+		p := in.Relief.Defaults()
+		if p.Smooth > 0 {
+			var prepared *backends.Input
+			err := b.onDevice(ctx, reliefBytes(in), func(s gpu.Stream) error {
+				var err error
+				prepared, err = smoothRelief(ctx, s, in)
+				return err
+			})
+			if err != nil {
+				return nil, fmt.Errorf("cuda: relief smoothing: %w", err)
+			}
+			in = prepared
+		}
+		return b.onHost(ctx, in, progress)
+	case backends.Lithophane, backends.Extrude:
+		return b.onHost(ctx, in, progress)
+	}
+	return nil, fmt.Errorf("cuda: %w: %q", backends.ErrUnsupportedMode, in.Mode)
+}
+
+// onHost runs the stages that stay on the CPU.
+func (b *Backend) onHost(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
+	if b.host == nil {
+		return nil, fmt.Errorf("cuda: %w: %s runs on the CPU and no host backend is set (Options.Host)", backends.ErrUnsupportedMode, in.Mode)
+	}
+	return b.host.Reconstruct(ctx, in, progress)
+}
+
+// onDevice runs f on a fresh stream once need bytes of the memory budget are free, and returns
+// the stream's memory to the pool.
+func (b *Backend) onDevice(ctx context.Context, need uint64, f func(gpu.Stream) error) (err error) {
+	if need > b.budget {
+		return fmt.Errorf("%w: the call needs about %d MiB, the budget is %d MiB", ErrOutOfMemory, need>>20, b.budget>>20)
+	}
+	if err := b.sem.Acquire(ctx, int64(need)); err != nil {
+		return err
+	}
+	defer b.sem.Release(int64(need))
+	if b.closed.Load() {
+		return ErrClosed
+	}
+	s, err := newStream(b.dev, &b.pool)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, s.release()) }()
+	return f(s)
+}
+
+// Close waits for the calls in flight, then frees the device memory pool, unloads the kernels and
+// releases the GPU. Later calls return ErrClosed; Close is idempotent. A host backend from
+// Options.Host is not closed.
+func (b *Backend) Close() error {
+	if b.dev == nil {
+		return errZero
+	}
+	b.once.Do(func() {
+		b.closed.Store(true)
+		// Every call holds part of the budget while it runs: taking all of it waits for them.
+		_ = b.sem.Acquire(context.Background(), int64(b.budget))
+		b.err = errors.Join(b.pool.drain(), b.dev.close())
+		b.sem.Release(int64(b.budget))
+	})
+	return b.err
+}
