@@ -1,0 +1,312 @@
+//go:build cgo
+
+package cuda
+
+import (
+	"context"
+	"fmt"
+	"image"
+	_ "image/jpeg"
+	_ "image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/mesh"
+)
+
+// The tests in this file need a GPU; they skip with the reason where New fails. bench/gpu.sh runs
+// them and prints their PARITY lines as a table. ORFEAS_GPU_IMAGES and ORFEAS_GPU_MODES
+// (comma-separated) narrow the images and modes; ORFEAS_GPU_QUALITIES ("high,ultra" by default).
+
+// quality is a working resolution and face budget, as the generator's quality levels set them.
+type quality struct {
+	name   string
+	side   int
+	budget int
+}
+
+var qualities = []quality{{"high", 1024, 500_000}, {"ultra", 2048, 2_000_000}}
+
+func envList(name string, def []string) []string {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	return strings.Split(v, ",")
+}
+
+func sampleImages(t testing.TB) []string {
+	paths, err := filepath.Glob(filepath.Join("..", "..", "testdata", "images", "*.png"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no sample images in testdata/images: %v", err)
+	}
+	want := envList("ORFEAS_GPU_IMAGES", nil)
+	var out []string
+	for _, p := range paths {
+		name := strings.TrimSuffix(filepath.Base(p), ".png")
+		if want == nil || slices.Contains(want, name) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// prepareInput is a small stand-in for the generator's preparation: the image scaled down (area
+// average) to at most side pixels on its longest side, 100 mm wide on that side, Rec. 709 luma,
+// the mask from alpha or else from the border colour. Both backends get the same Input, which is
+// all the parity checks need.
+func prepareInput(path string, mode backends.Mode, q quality) (*backends.Input, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	sw, sh := b.Dx(), b.Dy()
+	scale := min(1, float64(q.side)/float64(max(sw, sh)))
+	w, h := max(2, int(math.Round(float64(sw)*scale))), max(2, int(math.Round(float64(sh)*scale)))
+	rgba := make([]float64, 4*w*h)
+	cnt := make([]float64, w*h)
+	for y := range sh {
+		for x := range sw {
+			r, g, bl, a := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			X, Y := min(x*w/sw, w-1), min(y*h/sh, h-1)
+			i := Y*w + X
+			rgba[4*i] += float64(r) / 65535
+			rgba[4*i+1] += float64(g) / 65535
+			rgba[4*i+2] += float64(bl) / 65535
+			rgba[4*i+3] += float64(a) / 65535
+			cnt[i]++
+		}
+	}
+	in := &backends.Input{
+		Width: w, Height: h, PixelSize: 100 / float64(max(w, h)), Mode: mode, FaceBudget: q.budget,
+		Luminance: make([]float32, w*h), Mask: make([]float32, w*h), Color: make([]float32, 3*w*h),
+	}
+	alpha := false
+	for i := range cnt {
+		n := max(cnt[i], 1)
+		a := rgba[4*i+3] / n
+		var c [3]float64
+		for k := range 3 {
+			if a > 0 {
+				c[k] = rgba[4*i+k] / n / a // un-premultiply
+			}
+			in.Color[3*i+k] = float32(c[k])
+		}
+		in.Luminance[i] = float32(0.2126*c[0] + 0.7152*c[1] + 0.0722*c[2])
+		in.Mask[i] = float32(a)
+		alpha = alpha || a < 0.99
+	}
+	if !alpha {
+		var border [3]float64
+		nb := 0
+		for i := range cnt {
+			x, y := i%w, i/w
+			if x == 0 || y == 0 || x == w-1 || y == h-1 {
+				for k := range 3 {
+					border[k] += float64(in.Color[3*i+k])
+				}
+				nb++
+			}
+		}
+		for i := range cnt {
+			d := 0.0
+			for k := range 3 {
+				d = max(d, math.Abs(float64(in.Color[3*i+k])-border[k]/float64(nb)))
+			}
+			in.Mask[i] = float32(min(max((d-0.08)/0.08, 0), 1))
+		}
+	}
+	return in, nil
+}
+
+// reference builds the CPU reference's mesh: the host backend, or for inflate without one the
+// transcription of the CPU backend's inflate in inflate_test.go.
+func reference(ctx context.Context, host backends.Backend, in *backends.Input) (*mesh.Mesh, error) {
+	if host != nil {
+		return host.Reconstruct(ctx, in, nil)
+	}
+	if in.Mode == backends.Inflate {
+		return refInflate(ctx, in)
+	}
+	return nil, fmt.Errorf("%w: no CPU backend for %s on this branch", backends.ErrUnsupportedMode, in.Mode)
+}
+
+// parityTolerance is one pixel, or for inflate one voxel of its reduced grid.
+func parityTolerance(in *backends.Input) float64 {
+	if in.Mode == backends.Inflate {
+		return in.PixelSize * float64(inflateStride(in.Width, in.Height, in.FaceBudget))
+	}
+	return in.PixelSize
+}
+
+// checkParity checks the CUDA mesh got against the CPU reference want (closed, volume within
+// 0.5 %, Hausdorff distance within one pixel or voxel) and logs a PARITY line for the table.
+func checkParity(t *testing.T, name, mode, q string, in *backends.Input, want, got *mesh.Mesh, cpuTime, gpuTime time.Duration) {
+	t.Helper()
+	tol := parityTolerance(in)
+	gt, wt := got.Topology(), want.Topology()
+	dv := math.Abs(gt.Volume-wt.Volume) / math.Abs(wt.Volume)
+	h1, at1 := withinDistance(got, want, tol)
+	h2, at2 := withinDistance(want, got, tol)
+	t.Logf("PARITY | %s | %s | %s | %dx%d | %d / %d faces | closed %v | volume diff %.4f%% | hausdorff %.4g mm (tol %.4g) | cpu %.3f s | cuda %.3f s | %.1fx",
+		name, mode, q, in.Width, in.Height, len(want.Faces), len(got.Faces), gt.Closed(), 100*dv,
+		max(h1, h2), tol, cpuTime.Seconds(), gpuTime.Seconds(), cpuTime.Seconds()/gpuTime.Seconds())
+	if !gt.Closed() {
+		t.Errorf("CUDA mesh is not closed: %+v", gt)
+	}
+	if !(dv <= 0.005) {
+		t.Errorf("volume %v mm³, CPU %v mm³: %.3f%% apart", gt.Volume, wt.Volume, 100*dv)
+	}
+	if at1 >= 0 || at2 >= 0 {
+		t.Errorf("Hausdorff distance beyond %v mm (CUDA vertex %d, CPU vertex %d)", tol, at1, at2)
+	}
+}
+
+// TestParityHarnessEmulated runs the parity checks of TestGPUParity with the host emulator in
+// place of the GPU, on the sample images at a small size, so the harness itself is tested in CI.
+func TestParityHarnessEmulated(t *testing.T) {
+	ctx := context.Background()
+	for _, path := range sampleImages(t) {
+		name := strings.TrimSuffix(filepath.Base(path), ".png")
+		in, err := prepareInput(path, backends.Inflate, quality{"tiny", 96, 10_000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Now()
+		want, err := reference(ctx, nil, in)
+		cpuTime := time.Since(t0)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		s := newEmu(t)
+		t0 = time.Now()
+		got, err := inflate(ctx, s, in, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		checkParity(t, name, "inflate", "tiny", in, want, got, cpuTime, time.Since(t0))
+	}
+}
+
+func TestGPUParity(t *testing.T) {
+	b, err := New()
+	if err != nil {
+		t.Skipf("no GPU: %v", err)
+	}
+	defer b.Close()
+	info := b.Info()
+	t.Logf("DEVICE | %s | compute %d.%d | %d MiB total | budget %d MiB", info.Name, info.ComputeCapability[0], info.ComputeCapability[1], info.TotalMemory>>20, info.Budget>>20)
+	ctx := context.Background()
+	modes := envList("ORFEAS_GPU_MODES", []string{"inflate", "relief", "lithophane", "extrude"})
+	qs := envList("ORFEAS_GPU_QUALITIES", []string{"high", "ultra"})
+	for _, path := range sampleImages(t) {
+		name := strings.TrimSuffix(filepath.Base(path), ".png")
+		for _, mode := range modes {
+			for _, q := range qualities {
+				if !slices.Contains(qs, q.name) {
+					continue
+				}
+				t.Run(name+"/"+mode+"/"+q.name, func(t *testing.T) {
+					in, err := prepareInput(path, backends.Mode(mode), q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if mode == string(backends.Relief) {
+						in.Relief.Smooth = 1.5
+					}
+					t0 := time.Now()
+					want, err := reference(ctx, b.host, in)
+					cpuTime := time.Since(t0)
+					if err != nil {
+						t.Skipf("CPU reference: %v", err)
+					}
+					if _, err := b.Reconstruct(ctx, in, nil); err != nil { // warm-up
+						t.Fatal(err)
+					}
+					t0 = time.Now()
+					got, err := b.Reconstruct(ctx, in, nil)
+					gpuTime := time.Since(t0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					checkParity(t, name, mode, q.name, in, want, got, cpuTime, gpuTime)
+				})
+			}
+		}
+	}
+}
+
+// TestGPUMatchesEmulator runs the inflate pipeline on the GPU and on the host emulator: the
+// kernels are the same source, so the meshes must be identical.
+func TestGPUMatchesEmulator(t *testing.T) {
+	b, err := New()
+	if err != nil {
+		t.Skipf("no GPU: %v", err)
+	}
+	defer b.Close()
+	in, err := prepareInput(sampleImages(t)[0], backends.Inflate, quality{"test", 256, 50_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.Reconstruct(context.Background(), in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newEmu(t)
+	want, err := inflate(context.Background(), s, in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Positions, want.Positions) || !slices.Equal(got.Faces, want.Faces) {
+		t.Fatalf("GPU mesh (%d v, %d f) differs from the emulated one (%d v, %d f)", len(got.Positions), len(got.Faces), len(want.Positions), len(want.Faces))
+	}
+}
+
+// BenchmarkReconstruct times both backends per sample image, mode and quality (GPU only; skips
+// where New fails): go test -run '^$' -bench Reconstruct ./backends/cuda.
+func BenchmarkReconstruct(b *testing.B) {
+	g, err := New()
+	if err != nil {
+		b.Skipf("no GPU: %v", err)
+	}
+	defer g.Close()
+	ctx := context.Background()
+	modes := envList("ORFEAS_GPU_MODES", []string{"inflate", "relief", "lithophane", "extrude"})
+	for _, path := range sampleImages(b) {
+		name := strings.TrimSuffix(filepath.Base(path), ".png")
+		for _, mode := range modes {
+			for _, q := range qualities {
+				in, err := prepareInput(path, backends.Mode(mode), q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Run(fmt.Sprintf("%s/%s/%s/cpu", name, mode, q.name), func(b *testing.B) {
+					for b.Loop() {
+						if _, err := reference(ctx, g.host, in); err != nil {
+							b.Skip(err)
+						}
+					}
+				})
+				b.Run(fmt.Sprintf("%s/%s/%s/cuda", name, mode, q.name), func(b *testing.B) {
+					for b.Loop() {
+						if _, err := g.Reconstruct(ctx, in, nil); err != nil {
+							b.Skip(err)
+						}
+					}
+				})
+			}
+		}
+	}
+}
