@@ -4,6 +4,7 @@ package cuda
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -185,6 +186,27 @@ func TestInflateMatchesReference(t *testing.T) {
 				t.Fatalf("%+v: mesh not closed with positive volume: %+v", p, top)
 			}
 		}
+	}
+}
+
+func TestInflateWholeImageAndCancel(t *testing.T) {
+	ctx := context.Background()
+	in := &backends.Input{Width: 23, Height: 17, PixelSize: 0.5, Mode: backends.Inflate, Luminance: make([]float32, 23*17)}
+	want, err := refInflate(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := inflate(ctx, newEmu(t), in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Positions, want.Positions) || !slices.Equal(got.Faces, want.Faces) {
+		t.Fatal("nil mask: emulated GPU mesh differs from the reference")
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := inflate(cctx, newEmu(t), in, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: err = %v", err)
 	}
 }
 

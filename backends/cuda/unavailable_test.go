@@ -82,3 +82,14 @@ func ExampleNew() {
 	info := b.Info()
 	fmt.Printf("using %s: %s, compute capability %d.%d\n", b.Name(), info.Name, info.ComputeCapability[0], info.ComputeCapability[1])
 }
+
+func ExampleNewWithOptions() {
+	// Half a gigabyte of device memory for this backend's calls, on the first GPU.
+	b, err := cuda.NewWithOptions(cuda.Options{MemoryBudget: 512 << 20})
+	if err != nil {
+		fmt.Println("falling back to the CPU:", errors.Is(err, backends.ErrUnavailable))
+		return
+	}
+	defer b.Close()
+	fmt.Println("budget MiB:", b.Info().Budget>>20)
+}
