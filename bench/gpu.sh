@@ -54,7 +54,7 @@ run() { # run NAME TIMEOUT TEST-REGEXP [ENV=VALUE...]
 }
 
 run emulator 120 'TestUnavailableIsClean|TestKernelTable|TestGPUMatchesEmulator'
-run inflate $((2 * mode_timeout)) 'TestGPUParity' ORFEAS_GPU_MODES=inflate
+run inflate $((2 * mode_timeout)) TestGPUParity ORFEAS_GPU_MODES=inflate "ORFEAS_GPU_QUALITIES=${ORFEAS_GPU_QUALITIES:-high,ultra,ultra2048}"
 for mode in relief lithophane extrude; do
 	run "$mode" "$mode_timeout" 'TestGPUParity' "ORFEAS_GPU_MODES=$mode"
 done
