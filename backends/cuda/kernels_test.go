@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/orfeas3d/orfeas/backends"
@@ -383,6 +384,24 @@ func TestBlurMatchesReference(t *testing.T) {
 			if d := math.Abs(float64(blur[i]) - got[i]); d > 1e-5 {
 				t.Fatalf("%+v: sample %d: %v vs raster.Blur %v", c, i, got[i], blur[i])
 			}
+		}
+	}
+}
+
+// TestPTXHasEveryKernel checks the embedded PTX: every kernel is an entry of its module's file.
+func TestPTXHasEveryKernel(t *testing.T) {
+	names := emu.Kernels()
+	for k := range gpu.Kernel(kernelCount) {
+		module := emu.KernelModule(k)
+		src, err := ptxFS.ReadFile("kernels/" + module + ".ptx")
+		if err != nil {
+			t.Fatalf("kernel %s: %v", names[k], err)
+		}
+		if !strings.Contains(string(src), ".entry "+names[k]+"(") {
+			t.Errorf("kernels/%s.ptx has no entry %s: run go generate ./backends/cuda", module, names[k])
+		}
+		if !strings.Contains(string(src), ".target sm_70") {
+			t.Errorf("kernels/%s.ptx is not for sm_70", module)
 		}
 	}
 }

@@ -157,3 +157,6 @@ func (s *Stream) Close() {
 func ptr(p gpu.Ptr) unsafe.Pointer {
 	return C.emu_ptr(C.uint64_t(p))
 }
+
+// KernelModule returns the kernel source file (without .cu) that defines kernel k.
+func KernelModule(k gpu.Kernel) string { return C.GoString(C.emu_kernel_module(C.int(k))) }
