@@ -161,8 +161,8 @@ func TestFakeChildDevice(t *testing.T) {
 // recordingHost is a host backend that keeps the Input it was given.
 type recordingHost struct{ in *backends.Input }
 
-func (*recordingHost) Name() string  { return "recording" }
-func (*recordingHost) Close() error  { return nil }
+func (*recordingHost) Name() string { return "recording" }
+func (*recordingHost) Close() error { return nil }
 func (h *recordingHost) Reconstruct(_ context.Context, in *backends.Input, _ backends.Progress) (*mesh.Mesh, error) {
 	h.in = in
 	return mesh.Cuboid([3]float32{}, [3]float32{1, 1, 1}), nil
