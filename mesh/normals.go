@@ -1,6 +1,9 @@
 package mesh
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // NormalWeighting selects how face normals are blended into vertex normals.
 type NormalWeighting int
@@ -31,9 +34,51 @@ func (m *Mesh) FaceNormals() [][3]float32 {
 
 // VertexNormals returns a unit normal per vertex, blending the normals of the faces around it.
 // A vertex that no face uses gets a zero normal.
+//
+// Large meshes are done in normalParts contiguous runs of faces on as many goroutines, each
+// summing into its own accumulator, and the runs are added in order. The number of runs depends
+// on the face count only, never on GOMAXPROCS, so the result is the same on every machine.
 func (m *Mesh) VertexNormals(w NormalWeighting) [][3]float32 {
-	acc := make([][3]float64, len(m.Positions))
-	for _, f := range m.Faces {
+	nv, nf := len(m.Positions), len(m.Faces)
+	parts := 1
+	if nf >= normalPartMinFaces {
+		parts = normalParts
+	}
+	accs := make([][][3]float64, parts)
+	var wg sync.WaitGroup
+	for k := range parts {
+		accs[k] = make([][3]float64, nv)
+		faces := m.Faces[nf*k/parts : nf*(k+1)/parts]
+		wg.Go(func() { m.accumulateNormals(accs[k], faces, w) })
+	}
+	wg.Wait()
+	out := make([][3]float32, nv)
+	for k := range parts {
+		lo, hi := nv*k/parts, nv*(k+1)/parts
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				a := accs[0][i]
+				for _, acc := range accs[1:] {
+					a = [3]float64{a[0] + acc[i][0], a[1] + acc[i][1], a[2] + acc[i][2]}
+				}
+				out[i] = unit32(a)
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// normalParts is how many runs of faces VertexNormals splits a large mesh into, and
+// normalPartMinFaces how many faces make a mesh large.
+const (
+	normalParts        = 2
+	normalPartMinFaces = 1 << 16
+)
+
+// accumulateNormals adds the weighted normals of faces to acc.
+func (m *Mesh) accumulateNormals(acc [][3]float64, faces [][3]uint32, w NormalWeighting) {
+	for _, f := range faces {
 		p := [3][3]float32{m.Positions[f[0]], m.Positions[f[1]], m.Positions[f[2]]}
 		c := triCross(p[0], p[1], p[2])
 		switch w {
@@ -47,19 +92,19 @@ func (m *Mesh) VertexNormals(w NormalWeighting) [][3]float32 {
 			if l == 0 {
 				continue
 			}
-			for k := range 3 {
-				e1 := sub64(p[(k+1)%3], p[k])
-				e2 := sub64(p[(k+2)%3], p[k])
-				ang := math.Atan2(norm64(cross64(e1, e2)), dot64(e1, e2))
-				addTo(&acc[f[k]], c, ang/l)
-			}
+			// The two edges at any corner span the same parallelogram, so |e1×e2| = l at every
+			// corner and only the dot product differs: angle k = atan2(l, e1·e2). The angles sum
+			// to π, which gives the third without another atan2.
+			d0, d1, d2 := sub64(p[1], p[0]), sub64(p[2], p[1]), sub64(p[0], p[2])
+			a0 := math.Atan2(l, -dot64(d0, d2))
+			a1 := math.Atan2(l, -dot64(d1, d0))
+			a2 := max(math.Pi-a0-a1, 0)
+			il := 1 / l
+			addTo(&acc[f[0]], c, a0*il)
+			addTo(&acc[f[1]], c, a1*il)
+			addTo(&acc[f[2]], c, a2*il)
 		}
 	}
-	out := make([][3]float32, len(acc))
-	for i, a := range acc {
-		out[i] = unit32(a)
-	}
-	return out
 }
 
 func addTo(dst *[3]float64, v [3]float64, s float64) {

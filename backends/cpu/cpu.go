@@ -1,0 +1,172 @@
+// Package cpu is orfeas's reference backend: every mode in pure Go, deterministic, on all cores.
+//
+// # Reliefs and flat lithophanes
+//
+// Both are heightfields: one sample per pixel, triangulated adaptively by greedy insertion with
+// Delaunay flips (Garland and Heckbert 1995) until every sample lies within the tolerance of the
+// surface (Input.Tolerance in mm; when 0, 1 % of the relief depth or of the lithophane's thickness
+// range) or until the face budget is spent. When the tolerance was met, a decimation pass then
+// removes the vertices that later insertions made redundant (about a tenth of the triangles on a
+// photograph), still within the tolerance. The surface is closed with vertical walls and a flat
+// bottom on Z = 0. ReconstructReport returns the largest vertical error actually left at any sample.
+// Grids larger than about 256 samples a side are triangulated in tiles in parallel; the tiling
+// depends only on the grid's size, so the output is byte-identical for every GOMAXPROCS.
+//
+// Sampling: a W×H image becomes a W×H grid of samples whose first and last rows and columns lie
+// on the model's edges, so the model spans exactly X = [0, W·PixelSize] and Y = [0, H·PixelSize]
+// and every pixel value is a possible vertex height. Samples are therefore spaced
+// W·PixelSize/(W−1) mm apart, a stretch of 1/(W−1) over pixel-centre spacing (0.1 % at 1024 px).
+//
+// A relief's height comes from the depth map when there is one, else from the luminance (bright is
+// high, or dark with Invert); it is smoothed (Smooth, px), stretched to the full 0…1 range over the
+// foreground, raised to Gamma and scaled: z = Base + Depth·h. With UseMask, background pixels
+// (Mask < 0.5) stay at Base. A frame (FrameWidth mm) is drawn over the image's outer band at
+// Base + FrameHeight, so the model keeps the image's size.
+//
+// A lithophane is MinThickness thick where the image is white and MaxThickness where it is black,
+// linear in luminance; Mirror flips it left to right. Its frame, like the relief's, covers the
+// image's outer FrameWidth mm at MaxThickness.
+//
+// # Curved lithophanes
+//
+// A Cylinder lithophane is bent around the Z axis, the image outside and a smooth inside of radius
+// width/arc, standing on Z = 0 with the arc centred on −Y. A 360° ring closes on itself (genus 1);
+// a shorter arc has flat end caps. Its outside is a regular grid of every k-th sample, with the
+// smallest k that fits the face budget, because an adaptive triangulation's long edges would cut
+// the chords of the curve.
+//
+// # Extrude
+//
+// The foreground's outline is traced with sub-pixel accuracy (marching squares on the lightly
+// blurred mask at 0.5), nested into outer boundaries and holes, simplified within the tolerance
+// (Douglas–Peucker), capped top and bottom by ear clipping with hole bridges, and walled to
+// Height. With BasePlate the shape stands on a rectangular plate BaseMargin wider than its outline,
+// and the two are one closed solid: the plate's top is the rectangle less the shape's footprint.
+//
+// # Inflate
+//
+// The silhouette's signed distance (exact Euclidean transform, sub-pixel outline) gives a height
+// profile — Round: h = sqrt(d·(2R − d)) with R the silhouette's largest inscribed radius, so a disk
+// becomes a sphere; Dome: the same with R the local thickness, so narrow parts stay thin — and the
+// implied volume |z| ≤ max(h·Thickness, MinRim/2) (or 0 ≤ z ≤ … with FlatBack) is meshed by
+// marching cubes on a grid whose resolution follows the face budget.
+//
+// Extrude and inflate colour their vertices from Input.Color when it is set (front by projection,
+// back mirrored) and give them planar UVs (u right, v down over the whole image).
+package cpu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+
+	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/mesh"
+)
+
+// ErrClosed is returned by Reconstruct after Close.
+var ErrClosed = errors.New("cpu: backend closed")
+
+// Options configure a Backend. The zero value means the defaults.
+type Options struct {
+	// Workers is the most goroutines one reconstruction uses (default GOMAXPROCS). The output
+	// does not depend on it.
+	Workers int
+}
+
+// Backend is the CPU reference backend. It is safe for concurrent use.
+type Backend struct {
+	opts   Options
+	closed atomic.Bool
+}
+
+var _ backends.Backend = (*Backend)(nil)
+
+// New returns a CPU backend with the default Options.
+func New() *Backend { return NewWithOptions(Options{}) }
+
+// NewWithOptions returns a CPU backend configured by opts.
+func NewWithOptions(opts Options) *Backend { return &Backend{opts: opts} }
+
+// Name returns "cpu".
+func (b *Backend) Name() string { return "cpu" }
+
+// Close marks the backend closed; later Reconstruct calls return ErrClosed. It is idempotent.
+func (b *Backend) Close() error {
+	b.closed.Store(true)
+	return nil
+}
+
+func (b *Backend) workers() int {
+	if b.opts.Workers > 0 {
+		return b.opts.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// Report describes one reconstruction.
+type Report struct {
+	// Grid is the size of the sample grid the surface was built from.
+	Grid [2]int
+	// Step is the sampling step of a regular grid (cylinder lithophanes): every Step-th pixel.
+	// It is 0 for adaptive triangulations.
+	Step int
+	// Tolerance is the vertical error, in mm, the adaptive triangulation worked to. It is 0 for
+	// regular grids (cylinders), which are not measured.
+	Tolerance float64
+	// MaxError is the largest vertical distance, in mm, between any sample of the grid and the
+	// mesh surface above or below it. It is measured at every sample and is at most Tolerance
+	// unless BudgetReached. It is 0 for regular grids (cylinders), which are not measured.
+	MaxError float64
+	// BudgetReached is set when the face budget stopped refinement before the tolerance was met
+	// (MaxError > Tolerance), or when a regular grid could not be made small enough.
+	BudgetReached bool
+	// Faces and Vertices count the mesh.
+	Faces, Vertices int
+}
+
+// Reconstruct builds the mesh for in; see ReconstructReport.
+func (b *Backend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
+	m, _, err := b.ReconstructReport(ctx, in, progress)
+	return m, err
+}
+
+// ReconstructReport validates in, builds its mesh and reports how closely the mesh follows the
+// image. The mesh is closed and outward-oriented, in mm, placed as the backends package describes:
+// a relief or flat lithophane spans X = [0, W·PixelSize], Y = [0, H·PixelSize] with its bottom on
+// Z = 0; a cylinder stands on Z = 0 around the Z axis. Errors wrap backends.ErrInvalidInput,
+// backends.ErrUnsupportedMode, ErrClosed or the context's error.
+func (b *Backend) ReconstructReport(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, Report, error) {
+	if b.closed.Load() {
+		return nil, Report{}, ErrClosed
+	}
+	if in == nil {
+		return nil, Report{}, fmt.Errorf("%w: nil input", backends.ErrInvalidInput)
+	}
+	if err := in.Validate(); err != nil {
+		return nil, Report{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, Report{}, fmt.Errorf("cpu: %w", err)
+	}
+	switch in.Mode {
+	case backends.Relief:
+		return b.relief(ctx, in, progress)
+	case backends.Lithophane:
+		return b.lithophane(ctx, in, progress)
+	case backends.Extrude, backends.Inflate:
+		build := extrude
+		if in.Mode == backends.Inflate {
+			build = inflate
+		}
+		m, err := build(ctx, in, progress)
+		if err != nil {
+			return nil, Report{}, fmt.Errorf("cpu: %s: %w", in.Mode, err)
+		}
+		return m, Report{Grid: [2]int{in.Width, in.Height}, Faces: len(m.Faces), Vertices: len(m.Positions)}, nil
+	default:
+		return nil, Report{}, fmt.Errorf("cpu: %w: %q", backends.ErrUnsupportedMode, in.Mode)
+	}
+}

@@ -1,0 +1,572 @@
+package cpu
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+)
+
+// This file holds the adaptive heightfield triangulator: greedy insertion with Delaunay
+// legalisation, Algorithm III of M. Garland and P. S. Heckbert, "Fast Polygonal Approximation of
+// Terrains and Height Fields", CMU-CS-95-181, 1995. Michael Fogleman's hmm
+// (github.com/fogleman/hmm) showed how plainly it can be written with flat half-edge arrays; this
+// is an independent Go implementation of the same idea.
+//
+// The triangulation starts with the two triangles of the sample rectangle (of one tile: see
+// tiles.go). Every triangle knows
+// the sample it covers with the largest vertical error (found by scan-converting the triangle over
+// the sample grid) and sits in a max-heap keyed by that error. Each step pops the worst triangle,
+// inserts its worst sample as a vertex, splits the triangle (or the two triangles sharing the edge
+// the sample lies on), restores the Delaunay property by edge flips, and rescans only the triangles
+// that changed. It stops when the worst error is within the tolerance or when the next step could
+// exceed the face budget.
+//
+// decimate.go then takes redundant vertices out again, and tiles.go runs large grids in parallel
+// tiles.
+//
+// Errors are measured at the samples: after triangulation every sample of the grid lies within
+// the tolerance of the surface above it. Triangles whose error is already within tolerance are
+// never queued, so the heap holds only the work left to do.
+
+// maxGridSide bounds the sample grid so the exact int64 in-circle test cannot overflow
+// (coordinates up to 2^15 give terms below 2^62).
+const maxGridSide = 1 << 15
+
+// grid is a row-major field of samples, row 0 first.
+type grid struct {
+	w, h int
+	z    []float32
+}
+
+// tin is a triangulated irregular network over a grid, in half-edge form: triangle t has vertices
+// verts[3t..3t+2] in positive orientation (orient > 0 in grid coordinates); half-edge 3t+i runs
+// from verts[3t+i] to verts[3t+(i+1)%3] and opp holds its twin, or -1 on the tile's border.
+type tin struct {
+	g   grid
+	tol float64
+
+	px, py []int32 // vertex grid coordinates
+
+	verts []int32
+	opp   []int32
+	err   []float64 // worst error inside each triangle
+	cand  []int32   // the sample with that error (index into g.z)
+	alive []bool
+	hpos  []int32 // position in heap, -1 when not queued
+
+	free    []int32 // dead triangle slots for reuse
+	pending []int32 // triangles to scan before the next step
+	inPend  []bool
+	heap    []heapItem
+	live    int // live triangles
+	border  int // vertices on the grid's outer border
+
+	x0, y0, x1, y1 int32  // the tile's rectangle
+	removed        []bool // vertices taken out again by decimate
+
+	workers  int
+	scanned  []int32       // scratch for the parallel scan
+	progress atomic.Uint64 // the top error's bits, for progress reports from another goroutine
+}
+
+// newTin triangulates the rectangle [x0, x1]×[y0, y1] of g with the given points on its sides
+// (grid coordinates, each strictly between two corners) and scans every triangle.
+func newTin(g grid, x0, y0, x1, y1 int32, side [][2]int32, tol float64, workers int) *tin {
+	t := &tin{g: g, tol: tol, workers: max(workers, 1), x0: x0, y0: y0, x1: x1, y1: y1}
+	// A triangulation with every sample a vertex has about 2·w·h triangles.
+	est := min(2*int(x1-x0+1)*int(y1-y0+1), 1<<16)
+	t.verts = make([]int32, 0, 3*est)
+	t.opp = make([]int32, 0, 3*est)
+	p0 := t.addPoint(x0, y0)
+	p1 := t.addPoint(x1, y0)
+	p2 := t.addPoint(x1, y1)
+	p3 := t.addPoint(x0, y1)
+	for _, p := range []int32{p0, p1, p2, p3} {
+		if t.outer(t.px[p], t.py[p]) {
+			t.border++
+		}
+	}
+	a := t.addTri(p0, p1, p2, -1, -1, -1)
+	t.addTri(p0, p2, p3, a+2, -1, -1)
+	for _, p := range side {
+		t.insertOnHull(p[0], p[1])
+	}
+	t.flush()
+	return t
+}
+
+// insertOnHull inserts a point lying strictly inside a hull edge.
+func (t *tin) insertOnHull(x, y int32) {
+	for e := range int32(len(t.opp)) {
+		if t.opp[e] >= 0 || !t.alive[e/3] {
+			continue
+		}
+		u, v := t.verts[e], t.verts[next(e)]
+		if t.orient(u, v, x, y) != 0 {
+			continue
+		}
+		if (x-t.px[u])*(x-t.px[v]) <= 0 && (y-t.py[u])*(y-t.py[v]) <= 0 && !(x == t.px[u] && y == t.py[u]) && !(x == t.px[v] && y == t.py[v]) {
+			t.splitEdge(e, x, y)
+			return
+		}
+	}
+}
+
+// outer reports whether (x, y) lies on the grid's outer border.
+func (t *tin) outer(x, y int32) bool {
+	return x == 0 || y == 0 || int(x) == t.g.w-1 || int(y) == t.g.h-1
+}
+
+// cost is the tile's share of the closed solid's face bound: its triangles plus the closing faces
+// of its outer border vertices.
+func (t *tin) cost() int { return t.live + 3*t.border }
+
+// run inserts points until the worst error is at most tau or another step could take the tile's
+// cost above limit (no limit when limit <= 0). It checks ctx every 64 insertions.
+func (t *tin) run(ctx context.Context, tau float64, limit int) error {
+	for step := 1; len(t.heap) > 0 && t.heap[0].err > tau; step++ {
+		if limit > 0 && t.cost()+closingGrowth > limit {
+			return nil
+		}
+		if step%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("cpu: triangulating: %w", err)
+			}
+			if step%1024 == 0 {
+				t.progress.Store(math.Float64bits(t.topError()))
+			}
+		}
+		t.step()
+	}
+	t.progress.Store(math.Float64bits(t.topError()))
+	return nil
+}
+
+func (t *tin) addPoint(x, y int32) int32 {
+	t.px = append(t.px, x)
+	t.py = append(t.py, y)
+	return int32(len(t.px) - 1)
+}
+
+// addTri adds triangle (a, b, c) with twins ab, bc, ca for its half-edges, links the twins back,
+// and queues it for scanning. It returns the triangle's first half-edge.
+func (t *tin) addTri(a, b, c, ab, bc, ca int32) int32 {
+	var id int32
+	if n := len(t.free); n > 0 {
+		id = t.free[n-1]
+		t.free = t.free[:n-1]
+		e := 3 * id
+		t.verts[e], t.verts[e+1], t.verts[e+2] = a, b, c
+		t.opp[e], t.opp[e+1], t.opp[e+2] = ab, bc, ca
+		t.alive[id] = true
+	} else {
+		id = int32(len(t.alive))
+		t.verts = append(t.verts, a, b, c)
+		t.opp = append(t.opp, ab, bc, ca)
+		t.err = append(t.err, 0)
+		t.cand = append(t.cand, 0)
+		t.alive = append(t.alive, true)
+		t.hpos = append(t.hpos, -1)
+		t.inPend = append(t.inPend, false)
+	}
+	e := 3 * id
+	if ab >= 0 {
+		t.opp[ab] = e
+	}
+	if bc >= 0 {
+		t.opp[bc] = e + 1
+	}
+	if ca >= 0 {
+		t.opp[ca] = e + 2
+	}
+	t.live++
+	if !t.inPend[id] {
+		t.inPend[id] = true
+		t.pending = append(t.pending, id)
+	}
+	return e
+}
+
+// removeTri retires triangle id; its slot is reused by a later addTri.
+func (t *tin) removeTri(id int32) {
+	if t.hpos[id] >= 0 {
+		t.heapRemove(id)
+	}
+	t.alive[id] = false
+	t.live--
+	t.free = append(t.free, id)
+}
+
+// step inserts the worst sample of the worst triangle.
+func (t *tin) step() {
+	id := t.heapPop()
+	e := 3 * id
+	p := t.cand[id]
+	x, y := int32(int(p)%t.g.w), int32(int(p)/t.g.w)
+	a, b, c := t.verts[e], t.verts[e+1], t.verts[e+2]
+	// The sample lies inside the triangle or on one of its edges (never on a vertex, whose error
+	// is zero).
+	switch {
+	case t.orient(a, b, x, y) == 0:
+		t.splitEdge(e, x, y)
+	case t.orient(b, c, x, y) == 0:
+		t.splitEdge(e+1, x, y)
+	case t.orient(c, a, x, y) == 0:
+		t.splitEdge(e+2, x, y)
+	default:
+		pn := t.addPoint(x, y)
+		h0, h1, h2 := t.opp[e], t.opp[e+1], t.opp[e+2]
+		t.removeTri(id)
+		t0 := t.addTri(a, b, pn, h0, -1, -1)
+		t1 := t.addTri(b, c, pn, h1, -1, t0+1)
+		t2 := t.addTri(c, a, pn, h2, t0+2, t1+1)
+		t.legalize(t0)
+		t.legalize(t1)
+		t.legalize(t2)
+	}
+	t.flush()
+}
+
+// splitEdge inserts sample (x, y), which lies on half-edge e (u→v) of triangle (u, v, w), splitting
+// that triangle and the one across e, if any.
+func (t *tin) splitEdge(e int32, x, y int32) {
+	tri := e / 3
+	en, ep := next(e), prev(e)
+	u, v, w := t.verts[e], t.verts[en], t.verts[ep]
+	hvw, hwu := t.opp[en], t.opp[ep]
+	f := t.opp[e]
+	pn := t.addPoint(x, y)
+	if f < 0 {
+		if t.outer(x, y) {
+			t.border++
+		}
+		t.removeTri(tri)
+		a := t.addTri(u, pn, w, -1, -1, hwu)
+		b := t.addTri(pn, v, w, -1, hvw, a+1)
+		t.legalize(a + 2)
+		t.legalize(b + 1)
+		return
+	}
+	fn, fp := next(f), prev(f)
+	xv := t.verts[fp]
+	hux, hxv := t.opp[fn], t.opp[fp]
+	t.removeTri(tri)
+	t.removeTri(f / 3)
+	a := t.addTri(u, pn, w, -1, -1, hwu)
+	b := t.addTri(pn, v, w, -1, hvw, a+1)
+	c := t.addTri(v, pn, xv, b, -1, hxv)
+	d := t.addTri(pn, u, xv, a, hux, c+1)
+	t.legalize(a + 2)
+	t.legalize(b + 1)
+	t.legalize(c + 2)
+	t.legalize(d + 1)
+}
+
+// legalize restores the Delaunay property across half-edge e (u→v) of triangle (u, v, w), where w
+// is the newly inserted vertex: if the vertex x across e lies inside the circumcircle of (u, v, w),
+// the edge is flipped to w–x and the two edges facing w are checked in turn.
+func (t *tin) legalize(e int32) {
+	f := t.opp[e]
+	if f < 0 {
+		return
+	}
+	en, ep := next(e), prev(e)
+	fn, fp := next(f), prev(f)
+	u, v, w := t.verts[e], t.verts[en], t.verts[ep]
+	x := t.verts[fp]
+	if !t.inCircle(u, v, w, x) {
+		return
+	}
+	hvw, hwu := t.opp[en], t.opp[ep]
+	hux, hxv := t.opp[fn], t.opp[fp]
+	t.removeTri(e / 3)
+	t.removeTri(f / 3)
+	a := t.addTri(u, x, w, hux, -1, hwu)
+	b := t.addTri(x, v, w, hxv, hvw, a+1)
+	t.legalize(a)
+	t.legalize(b)
+}
+
+func next(e int32) int32 {
+	if e%3 == 2 {
+		return e - 2
+	}
+	return e + 1
+}
+
+func prev(e int32) int32 {
+	if e%3 == 0 {
+		return e + 2
+	}
+	return e - 1
+}
+
+// orient returns twice the signed area of (a, b, (x, y)).
+func (t *tin) orient(a, b int32, x, y int32) int64 {
+	ax, ay := int64(t.px[a]), int64(t.py[a])
+	bx, by := int64(t.px[b]), int64(t.py[b])
+	return (bx-ax)*(int64(y)-ay) - (by-ay)*(int64(x)-ax)
+}
+
+// inCircle reports whether d lies strictly inside the circumcircle of the positively oriented
+// triangle (a, b, c). Exact in int64 for coordinates below 2^15.
+func (t *tin) inCircle(a, b, c, d int32) bool {
+	dx, dy := int64(t.px[d]), int64(t.py[d])
+	ax, ay := int64(t.px[a])-dx, int64(t.py[a])-dy
+	bx, by := int64(t.px[b])-dx, int64(t.py[b])-dy
+	cx, cy := int64(t.px[c])-dx, int64(t.py[c])-dy
+	a2, b2, c2 := ax*ax+ay*ay, bx*bx+by*by, cx*cx+cy*cy
+	return ax*(by*c2-b2*cy)-ay*(bx*c2-b2*cx)+a2*(bx*cy-by*cx) > 0
+}
+
+// flush scans every pending triangle and queues those whose error exceeds the tolerance. Large
+// triangles are scanned in parallel; each scan writes only its own triangle's slots, so the result
+// does not depend on scheduling.
+func (t *tin) flush() {
+	live := t.scanned[:0]
+	big := 0
+	for _, id := range t.pending {
+		t.inPend[id] = false
+		if t.alive[id] {
+			live = append(live, id)
+			if t.workers > 1 && t.boxArea(id) >= parallelScanArea {
+				big++
+			}
+		}
+	}
+	t.pending = t.pending[:0]
+	if big > 0 && len(live) > 1 {
+		var wg sync.WaitGroup
+		for _, id := range live[1:] {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				t.scan(id)
+			}()
+		}
+		t.scan(live[0])
+		wg.Wait()
+	} else {
+		for _, id := range live {
+			t.scan(id)
+		}
+	}
+	for _, id := range live {
+		if t.err[id] > t.tol {
+			t.heapPush(id)
+		}
+	}
+	t.scanned = live
+}
+
+// parallelScanArea is the bounding-box area in samples above which a triangle's scan is worth a
+// goroutine.
+const parallelScanArea = 1 << 14
+
+func (t *tin) boxArea(id int32) int {
+	e := 3 * id
+	a, b, c := t.verts[e], t.verts[e+1], t.verts[e+2]
+	w := max(t.px[a], t.px[b], t.px[c]) - min(t.px[a], t.px[b], t.px[c]) + 1
+	h := max(t.py[a], t.py[b], t.py[c]) - min(t.py[a], t.py[b], t.py[c]) + 1
+	return int(w) * int(h)
+}
+
+// scan finds the sample of triangle id (edges included) farthest, vertically, from the
+// triangle's plane, and stores it with its error.
+func (t *tin) scan(id int32) {
+	e := 3 * id
+	t.err[id], t.cand[id] = t.scanTri(t.verts[e], t.verts[e+1], t.verts[e+2], math.Inf(1))
+}
+
+// scanTri returns the largest vertical distance between the samples of the positively oriented
+// triangle (a, b, c), edges included, and its plane, with the sample where it occurs. It stops
+// early, with some error above limit, once it has found one.
+func (t *tin) scanTri(a, b, c int32, limit float64) (float64, int32) {
+	ax, ay := int64(t.px[a]), int64(t.py[a])
+	bx, by := int64(t.px[b]), int64(t.py[b])
+	cx, cy := int64(t.px[c]), int64(t.py[c])
+	w := t.g.w
+	za := float64(t.g.z[int(ay)*w+int(ax)])
+	zb := float64(t.g.z[int(by)*w+int(bx)])
+	zc := float64(t.g.z[int(cy)*w+int(cx)])
+	area := float64((bx-ax)*(cy-ay) - (by-ay)*(cx-ax))
+	// The plane z = za + gx·(x−ax) + gy·(y−ay).
+	gx := ((zb-za)*float64(cy-ay) - (zc-za)*float64(by-ay)) / area
+	gy := ((zc-za)*float64(bx-ax) - (zb-za)*float64(cx-ax)) / area
+
+	// Rows are spanned between the long edge (from the lowest to the highest vertex in y) and
+	// one of the two short edges. A row's bound x = p.x + (d.x/d.y)·(y − p.y) is computed in
+	// float64 and rounded inwards with a margin of 1e-7: that is exact, because a bound that is
+	// not an integer is at least 1/|d.y| ≥ 2^-15 away from one, and the rounding error is below
+	// 2^-35.
+	const eps = 1e-7
+	v := [3][2]int64{{ax, ay}, {bx, by}, {cx, cy}}
+	if v[1][1] < v[0][1] {
+		v[0], v[1] = v[1], v[0]
+	}
+	if v[2][1] < v[1][1] {
+		v[1], v[2] = v[2], v[1]
+	}
+	if v[1][1] < v[0][1] {
+		v[0], v[1] = v[1], v[0]
+	}
+	y0, ym, y2 := v[0][1], v[1][1], v[2][1]
+	slope := func(p, q [2]int64) float64 {
+		if q[1] == p[1] {
+			return 0
+		}
+		return float64(q[0]-p[0]) / float64(q[1]-p[1])
+	}
+	longSlope, upSlope, downSlope := slope(v[0], v[2]), slope(v[0], v[1]), slope(v[1], v[2])
+	// The long edge is on the right when the middle vertex lies left of it.
+	longRight := (v[2][0]-v[0][0])*(v[1][1]-v[0][1])-(v[2][1]-v[0][1])*(v[1][0]-v[0][0]) > 0
+	lx0, ly0 := float64(v[0][0]), float64(v[0][1])
+	mx, my := float64(v[1][0]), float64(v[1][1])
+	best := -1.0
+	bestAt := 0
+	for y := y0; y <= y2; y++ {
+		fy := float64(y)
+		xl := lx0 + longSlope*(fy-ly0)
+		var xs float64
+		if y < ym || (y == ym && ym > y0) {
+			xs = lx0 + upSlope*(fy-ly0)
+		} else {
+			xs = mx + downSlope*(fy-my)
+		}
+		var lo, hi float64
+		if longRight {
+			lo, hi = math.Ceil(xs-eps), math.Floor(xl+eps)
+		} else {
+			lo, hi = math.Ceil(xl-eps), math.Floor(xs+eps)
+		}
+		if lo > hi {
+			continue
+		}
+		il, ih := int(lo), int(hi)
+		start := int(y)*w + il
+		row := t.g.z[start : start+ih-il+1]
+		zp := za + gx*(lo-float64(ax)) + gy*(fy-float64(ay))
+		for i, h := range row {
+			d := math.Abs(zp - float64(h))
+			if d > best {
+				best = d
+				bestAt = start + i
+			}
+			zp += gx
+		}
+		if best > limit {
+			break
+		}
+	}
+	return max(best, 0), int32(bestAt)
+}
+
+// maxError returns the largest error of any live triangle.
+func (t *tin) maxError() float64 {
+	var m float64
+	for id, ok := range t.alive {
+		if ok {
+			m = max(m, t.err[id])
+		}
+	}
+	return m
+}
+
+func (t *tin) topError() float64 {
+	if len(t.heap) == 0 {
+		return 0
+	}
+	return t.heap[0].err
+}
+
+// triangles returns the live triangles' vertices, three per triangle, in slot order.
+func (t *tin) triangles() []int32 {
+	out := make([]int32, 0, 3*t.live)
+	for id, ok := range t.alive {
+		if ok {
+			out = append(out, t.verts[3*id:3*id+3]...)
+		}
+	}
+	return out
+}
+
+// The heap is a binary max-heap of triangles by error, with each triangle's position in hpos so
+// that retired triangles can be removed. Items carry their error so that sifting touches only the
+// heap's own memory. Equal errors are ordered by id.
+
+type heapItem struct {
+	err float64
+	id  int32
+}
+
+func (a heapItem) before(b heapItem) bool {
+	return a.err > b.err || (a.err == b.err && a.id < b.id)
+}
+
+func (t *tin) heapUp(j int) {
+	h := t.heap
+	it := h[j]
+	for j > 0 {
+		i := (j - 1) / 2
+		if !it.before(h[i]) {
+			break
+		}
+		h[j] = h[i]
+		t.hpos[h[j].id] = int32(j)
+		j = i
+	}
+	h[j] = it
+	t.hpos[it.id] = int32(j)
+}
+
+func (t *tin) heapDown(i int) bool {
+	h := t.heap
+	i0, n := i, len(h)
+	it := h[i]
+	for {
+		j := 2*i + 1
+		if j >= n {
+			break
+		}
+		if k := j + 1; k < n && h[k].before(h[j]) {
+			j = k
+		}
+		if !h[j].before(it) {
+			break
+		}
+		h[i] = h[j]
+		t.hpos[h[i].id] = int32(i)
+		i = j
+	}
+	h[i] = it
+	t.hpos[it.id] = int32(i)
+	return i > i0
+}
+
+func (t *tin) heapPush(id int32) {
+	t.heap = append(t.heap, heapItem{t.err[id], id})
+	t.heapUp(len(t.heap) - 1)
+}
+
+func (t *tin) heapPop() int32 {
+	id := t.heap[0].id
+	t.heapRemove(id)
+	return id
+}
+
+func (t *tin) heapRemove(id int32) {
+	i := int(t.hpos[id])
+	n := len(t.heap) - 1
+	t.hpos[id] = -1
+	if i == n {
+		t.heap = t.heap[:n]
+		return
+	}
+	t.heap[i] = t.heap[n]
+	t.heap = t.heap[:n]
+	if !t.heapDown(i) {
+		t.heapUp(i)
+	}
+}

@@ -1,0 +1,383 @@
+package cpu
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/orfeas3d/orfeas/backends"
+)
+
+// Large grids are triangulated in tiles, in parallel. The seams between tiles are simplified
+// first, as polylines, to a hair under the tolerance (the 1D case of the same greedy insertion);
+// every tile then starts from its rectangle with those seam vertices on its sides, so neighbouring
+// tiles share exactly the same vertices along their common side and the union is one conforming
+// triangulation. Because the seam samples are already within tolerance, no tile ever inserts a
+// point on a seam. The tiling depends only on the grid's size, never on the number of workers, and
+// each tile is computed by one goroutine in a fixed order of its own, so the result is the same
+// for every GOMAXPROCS.
+
+// decimation enables the vertex-removal pass after refinement (see decimate.go). It runs only when
+// the tolerance was met; under a binding face budget the greedy order is kept as it is.
+var decimation = true
+
+// tileSide is the target side of a tile in samples. It is a variable so that tests can tile
+// small grids.
+var tileSide = 256
+
+// surface is a triangulated top surface: vertices in grid coordinates and positively oriented
+// triangles (three vertex indices each).
+type surface struct {
+	g      grid
+	px, py []int32
+	tris   []int32
+	// maxErr is the largest vertical error at any sample.
+	maxErr float64
+}
+
+// tinLimits tell the triangulator when to stop.
+type tinLimits struct {
+	// tol is the largest vertical error allowed at any sample.
+	tol float64
+	// budget is the most faces the closed solid may have, counting closing faces; 0 means none.
+	budget int
+}
+
+// triangulate builds the greedy triangulation of g within lim, in tiles where g is large.
+func triangulate(ctx context.Context, g grid, lim tinLimits, workers int, progress backends.Progress) (*surface, error) {
+	if g.w < 2 || g.h < 2 || g.w > maxGridSide || g.h > maxGridSide || len(g.z) != g.w*g.h {
+		return nil, fmt.Errorf("%w: sample grid %d×%d is outside 2…%d per side", backends.ErrInvalidInput, g.w, g.h, maxGridSide)
+	}
+	workers = max(workers, 1)
+	xs := tileCuts(g.w)
+	ys := tileCuts(g.h)
+	nx, ny := len(xs)-1, len(ys)-1
+	ntiles := nx * ny
+	// Seam vertices: vseam[k][j] on x = xs[k] between ys[j] and ys[j+1]; hseam[j][i] on y = ys[j]
+	// between xs[i] and xs[i+1].
+	seamTol := lim.tol * (1 - 1e-6)
+	vseam := make([][][]int32, nx+1)
+	for k := 1; k < nx; k++ {
+		vseam[k] = make([][]int32, ny)
+		for j := range ny {
+			vseam[k][j] = simplifyLine(g, xs[k], ys[j], 0, 1, ys[j+1]-ys[j], seamTol)
+		}
+	}
+	hseam := make([][][]int32, ny+1)
+	for j := 1; j < ny; j++ {
+		hseam[j] = make([][]int32, nx)
+		for i := range nx {
+			hseam[j][i] = simplifyLine(g, xs[i], ys[j], 1, 0, xs[i+1]-xs[i], seamTol)
+		}
+	}
+
+	if ntiles > 1 && lim.budget > 0 {
+		// The seams cost faces before any refinement; under a tight budget they would take most
+		// of it, so such a budget gets one tile.
+		seams := 0
+		for k := 1; k < nx; k++ {
+			for j := range ny {
+				seams += len(vseam[k][j])
+			}
+		}
+		for j := 1; j < ny; j++ {
+			for i := range nx {
+				seams += len(hseam[j][i])
+			}
+		}
+		if lim.budget < 4*(2*ntiles+2*seams)+closingFaces(2*(nx+ny)) {
+			xs, ys = []int32{0, int32(g.w - 1)}, []int32{0, int32(g.h - 1)}
+			nx, ny, ntiles = 1, 1, 1
+		}
+	}
+	tileWorkers := 1
+	if ntiles == 1 {
+		tileWorkers = workers
+	}
+	tiles := make([]*tin, ntiles)
+	build := func(idx int) error {
+		i, j := idx%nx, idx/nx
+		x0, x1, y0, y1 := xs[i], xs[i+1], ys[j], ys[j+1]
+		var side [][2]int32
+		if j > 0 {
+			for _, x := range hseam[j][i] {
+				side = append(side, [2]int32{x, y0})
+			}
+		}
+		if i+1 < nx {
+			for _, y := range vseam[i+1][j] {
+				side = append(side, [2]int32{x1, y})
+			}
+		}
+		if j+1 < ny {
+			for _, x := range hseam[j+1][i] {
+				side = append(side, [2]int32{x, y1})
+			}
+		}
+		if i > 0 {
+			for _, y := range vseam[i][j] {
+				side = append(side, [2]int32{x0, y})
+			}
+		}
+		tiles[idx] = newTin(g, x0, y0, x1, y1, side, lim.tol, tileWorkers)
+		return ctx.Err()
+	}
+
+	// Progress: the worst remaining error against the first one, on a log scale, or the share of
+	// the budget used, whichever is further along.
+	var e0 float64
+	var cost int
+	report := func() {
+		if progress == nil {
+			return
+		}
+		e := 0.0
+		for _, t := range tiles {
+			e = max(e, math.Float64frombits(t.progress.Load()))
+		}
+		f := 0.0
+		if e > 0 && e0 > lim.tol && e < e0 {
+			f = math.Log(e0/e) / math.Log(e0/lim.tol)
+		}
+		if lim.budget > 0 {
+			f = max(f, float64(cost)/float64(lim.budget))
+		}
+		progress.Report("triangulate", min(max(f, 0), 0.99))
+	}
+	progress.Report("triangulate", 0)
+	if err := forTiles(ctx, ntiles, workers, build, nil); err != nil {
+		return nil, fmt.Errorf("cpu: triangulating: %w", err)
+	}
+	totalCost := func() int {
+		c := closingFaces(0)
+		for _, t := range tiles {
+			c += t.cost()
+		}
+		return c
+	}
+	for _, t := range tiles {
+		t.progress.Store(math.Float64bits(t.topError()))
+		e0 = max(e0, t.topError())
+	}
+	cost = totalCost()
+
+	if lim.budget <= 0 {
+		err := forTiles(ctx, ntiles, workers, func(i int) error { return tiles[i].run(ctx, lim.tol, 0) }, report)
+		if err != nil {
+			return nil, err
+		}
+	} else if err := runBudget(ctx, tiles, lim, workers, report, &cost, totalCost); err != nil {
+		return nil, err
+	}
+	met := true
+	for _, t := range tiles {
+		met = met && t.topError() <= lim.tol
+	}
+	if met && decimation {
+		if err := forTiles(ctx, ntiles, workers, func(i int) error { return tiles[i].decimate(ctx) }, nil); err != nil {
+			return nil, err
+		}
+	}
+	progress.Report("triangulate", 1)
+	return mergeTiles(g, tiles, xs, ys), nil
+}
+
+// runBudget refines the tiles within the face budget. It works in epochs that halve the error
+// threshold, all tiles in parallel, while the next epoch looks safely within budget; then it
+// finishes one insertion at a time, always in the tile with the worst error, until the budget or
+// the tolerance is reached. Every decision depends only on the tiles' state, never on timing.
+func runBudget(ctx context.Context, tiles []*tin, lim tinLimits, workers int, report func(), cost *int, totalCost func() int) error {
+	tau := 0.0
+	for _, t := range tiles {
+		tau = max(tau, t.topError())
+	}
+	prev := -1
+	for tau > lim.tol && len(tiles) > 1 {
+		*cost = totalCost()
+		if prev >= 0 && *cost+3*(*cost-prev) > lim.budget {
+			break
+		}
+		next := max(tau/2, lim.tol)
+		share := (lim.budget - *cost) / len(tiles)
+		caps := make([]int, len(tiles))
+		for i, t := range tiles {
+			caps[i] = t.cost() + share
+		}
+		err := forTiles(ctx, len(tiles), workers, func(i int) error { return tiles[i].run(ctx, next, caps[i]) }, report)
+		if err != nil {
+			return err
+		}
+		prev, tau = *cost, next
+	}
+	*cost = totalCost()
+	for step := 1; ; step++ {
+		var worst *tin
+		for _, t := range tiles {
+			if t.topError() > lim.tol && (worst == nil || t.topError() > worst.topError()) {
+				worst = t
+			}
+		}
+		if worst == nil || *cost+closingGrowth > lim.budget {
+			return nil
+		}
+		if step%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("cpu: triangulating: %w", err)
+			}
+			if step%4096 == 0 {
+				worst.progress.Store(math.Float64bits(worst.topError()))
+				report()
+			}
+		}
+		before := worst.cost()
+		worst.step()
+		*cost += worst.cost() - before
+	}
+}
+
+// forTiles calls fn for every tile index on up to workers goroutines and returns the first error
+// in index order. While it waits it calls poll, if not nil, every 20 ms from the caller's
+// goroutine. Every goroutine it starts has ended when it returns.
+func forTiles(ctx context.Context, n, workers int, fn func(int) error, poll func()) error {
+	errs := make([]error, n)
+	if workers <= 1 || n == 1 {
+		for i := range n {
+			if errs[i] = fn(i); errs[i] != nil {
+				return errs[i]
+			}
+		}
+		return nil
+	}
+	var next atomic.Int32
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					errs[i] = fmt.Errorf("cpu: triangulating: %w", err)
+					continue
+				}
+				errs[i] = fn(i)
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			for _, err := range errs {
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		case <-tick.C:
+			if poll != nil {
+				poll()
+			}
+		}
+	}
+}
+
+// tileCuts splits n samples into tiles of about tileSide; consecutive tiles share their boundary.
+func tileCuts(n int) []int32 {
+	k := max(1, (n-1+tileSide/2)/tileSide)
+	cuts := make([]int32, k+1)
+	for i := range cuts {
+		cuts[i] = int32(i * (n - 1) / k)
+	}
+	return cuts
+}
+
+// simplifyLine returns, in order, the interior samples kept when the n+1 samples from (x0, y0) in
+// steps of (dx, dy) are approximated by a polyline through its ends within tol: greedy insertion of
+// the worst sample, the 1D case of the surface's refinement (Douglas–Peucker on vertical error).
+func simplifyLine(g grid, x0, y0, dx, dy, n int32, tol float64) []int32 {
+	at := func(i int32) float64 { return float64(g.z[int(y0+i*dy)*g.w+int(x0+i*dx)]) }
+	keep := make([]bool, n+1)
+	stack := [][2]int32{{0, n}}
+	for len(stack) > 0 {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		a, b := s[0], s[1]
+		za, zb := at(a), at(b)
+		worst, wi := tol, int32(-1)
+		for i := a + 1; i < b; i++ {
+			lin := za + (zb-za)*float64(i-a)/float64(b-a)
+			if d := math.Abs(at(i) - lin); d > worst {
+				worst, wi = d, i
+			}
+		}
+		if wi >= 0 {
+			keep[wi] = true
+			stack = append(stack, [2]int32{a, wi}, [2]int32{wi, b})
+		}
+	}
+	var out []int32
+	for i := int32(1); i < n; i++ {
+		if keep[i] {
+			out = append(out, x0*dx+y0*dy+i) // the coordinate that varies along the line
+		}
+	}
+	return out
+}
+
+// mergeTiles joins the tiles into one surface, sharing the vertices on the seams.
+func mergeTiles(g grid, tiles []*tin, xs, ys []int32) *surface {
+	s := &surface{g: g}
+	onSeam := func(x, y int32) bool {
+		for _, c := range xs[1 : len(xs)-1] {
+			if x == c {
+				return true
+			}
+		}
+		for _, c := range ys[1 : len(ys)-1] {
+			if y == c {
+				return true
+			}
+		}
+		return false
+	}
+	seam := map[int32]int32{}
+	for _, t := range tiles {
+		remap := make([]int32, len(t.px))
+		for v := range t.px {
+			if t.removed != nil && t.removed[v] {
+				remap[v] = -1
+				continue
+			}
+			x, y := t.px[v], t.py[v]
+			key := y*int32(g.w) + x
+			if onSeam(x, y) {
+				if id, ok := seam[key]; ok {
+					remap[v] = id
+					continue
+				}
+				seam[key] = int32(len(s.px))
+			}
+			remap[v] = int32(len(s.px))
+			s.px = append(s.px, x)
+			s.py = append(s.py, y)
+		}
+		for _, v := range t.triangles() {
+			s.tris = append(s.tris, remap[v])
+		}
+		s.maxErr = max(s.maxErr, t.maxError())
+	}
+	return s
+}

@@ -1,0 +1,107 @@
+package mesh_test
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+
+	"github.com/orfeas3d/orfeas/mesh"
+)
+
+// Build a mesh, check that it is closed, and write it as GLB.
+func ExampleEncode() {
+	m := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{20, 10, 5}) // mm
+	if !m.Topology().Closed() {
+		fmt.Println("not printable")
+		return
+	}
+	var buf bytes.Buffer
+	if err := mesh.Encode(&buf, m, mesh.GLB); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s, %s, %d faces, %.0f mm³\n", buf.Bytes()[:4], mesh.GLB.ContentType(), len(m.Faces), m.Volume())
+	// Output: glTF, model/gltf-binary, 12 faces, 1000 mm³
+}
+
+// Decode a mesh uploaded in a format given by its file name, with tighter limits than the
+// defaults.
+func ExampleDecodeLimits_Decode() {
+	var upload bytes.Buffer
+	_ = mesh.Encode(&upload, mesh.Torus(20, 5, 32, 16), mesh.STL)
+
+	f, err := mesh.FormatFromExt("part.STL")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	limits := mesh.DecodeLimits{MaxBytes: 10 << 20, MaxFaces: 100_000}
+	m, err := limits.Decode(&upload, f)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	t := m.Topology()
+	fmt.Println(f, len(m.Positions), "vertices", len(m.Faces), "faces, closed:", t.Closed(), "genus", t.Genus)
+	// Output: stl 512 vertices 1024 faces, closed: true genus 1
+}
+
+// Sniff the format of an upload from its first bytes.
+func ExampleDetectFormat() {
+	for _, head := range []string{"glTF\x02\x00\x00\x00", "ply\nformat ascii 1.0\n", "solid part\n  facet normal 0 0 1\n", "# cube\nv 0 0 0\nv 1 0 0\n"} {
+		f, err := mesh.DetectFormat([]byte(head))
+		fmt.Println(f, err)
+	}
+	// Output:
+	// glb <nil>
+	// ply <nil>
+	// stl-ascii <nil>
+	// obj <nil>
+}
+
+// Pick the format of a download from a file name or a query parameter, and serve it with the
+// right media type.
+func ExampleFormatFromExt() {
+	for _, name := range []string{"model.GLB", "part.stl", "scan.ply"} {
+		f, _ := mesh.FormatFromExt(name)
+		fmt.Println(name, f, f.ContentType())
+	}
+	f, _ := mesh.ParseFormat("stl-ascii")
+	fmt.Println(f, f.Ext())
+	// Output:
+	// model.GLB glb model/gltf-binary
+	// part.stl stl model/stl
+	// scan.ply ply application/octet-stream
+	// stl-ascii .stl
+}
+
+// Write an OBJ with its material and texture next to it, as MeshLab and Blender open it.
+func ExampleWriteOBJFiles() {
+	m := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 10, 10})
+	m.UVs = make([][2]float32, len(m.Positions))
+	for i, p := range m.Positions {
+		m.UVs[i] = [2]float32{p[0] / 10, p[1] / 10}
+	}
+	m.Texture = image.NewNRGBA(image.Rect(0, 0, 4, 4))
+
+	dir, err := os.MkdirTemp("", "orfeas-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	if err := mesh.WriteOBJFiles(dir, "cube", m); err != nil {
+		fmt.Println(err)
+		return
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "cube.*"))
+	for _, n := range names {
+		fmt.Println(filepath.Base(n))
+	}
+	// Output:
+	// cube.mtl
+	// cube.obj
+	// cube.png
+}

@@ -1,0 +1,362 @@
+package mesh
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+)
+
+// ErrUnknownFormat is wrapped by errors about a format name, extension or content that is not one
+// of the supported mesh formats.
+var ErrUnknownFormat = errors.New("mesh: unknown format")
+
+// ErrMalformed is wrapped by every decoder error about bytes that are not a well-formed file of the
+// format asked for: truncation, counts the data cannot hold, indices out of range, bad numbers.
+var ErrMalformed = errors.New("mesh: malformed input")
+
+// ErrTooLarge is wrapped by decoder errors about input that exceeds the DecodeLimits in force.
+var ErrTooLarge = errors.New("mesh: input exceeds decode limits")
+
+// Format names a mesh file format. The zero Format is not a format: Encode and Decode reject it
+// with ErrUnknownFormat.
+type Format int
+
+const (
+	// STL is binary STL: an 80-byte header, a triangle count and 50 bytes per triangle, in mm.
+	STL Format = iota + 1
+	// STLASCII is the text form of STL ("solid … facet normal … endsolid").
+	STLASCII
+	// OBJ is Wavefront OBJ text: v (with optional r g b), vt, vn and f lines, in mm.
+	OBJ
+	// GLB is binary glTF 2.0, in metres with +Y up.
+	GLB
+	// PLY is the Stanford polygon format; Encode writes binary little-endian with optional
+	// per-vertex colours, Decode also reads ASCII and big-endian files.
+	PLY
+)
+
+var formatInfo = [...]struct{ name, ext, contentType string }{
+	STL:      {"stl", ".stl", "model/stl"},
+	STLASCII: {"stl-ascii", ".stl", "model/stl"},
+	OBJ:      {"obj", ".obj", "model/obj"},
+	GLB:      {"glb", ".glb", "model/gltf-binary"},
+	PLY:      {"ply", ".ply", "application/octet-stream"},
+}
+
+func (f Format) valid() bool { return f >= STL && f <= PLY }
+
+// String returns the format's name as ParseFormat reads it ("stl", "stl-ascii", "obj", "glb",
+// "ply"), or "Format(n)" for an invalid value.
+func (f Format) String() string {
+	if !f.valid() {
+		return fmt.Sprintf("Format(%d)", int(f))
+	}
+	return formatInfo[f].name
+}
+
+// Ext returns the usual file extension, with its dot (".stl" for both STL forms).
+func (f Format) Ext() string {
+	if !f.valid() {
+		return ""
+	}
+	return formatInfo[f].ext
+}
+
+// ContentType returns the media type to serve the format with (model/stl, model/obj,
+// model/gltf-binary, application/octet-stream for PLY, which has no registered type).
+func (f Format) ContentType() string {
+	if !f.valid() {
+		return "application/octet-stream"
+	}
+	return formatInfo[f].contentType
+}
+
+// ParseFormat returns the format with the given name, case-insensitively: "stl" (binary),
+// "stl-ascii" (also "stlascii", "ascii-stl"), "obj", "glb" (also "gltf-binary") or "ply".
+func ParseFormat(name string) (Format, error) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "stl", "stl-binary", "binary-stl":
+		return STL, nil
+	case "stl-ascii", "stlascii", "ascii-stl":
+		return STLASCII, nil
+	case "obj":
+		return OBJ, nil
+	case "glb", "gltf-binary":
+		return GLB, nil
+	case "ply":
+		return PLY, nil
+	}
+	return 0, fmt.Errorf("%w: format name %q", ErrUnknownFormat, name)
+}
+
+// FormatFromExt returns the format that a file extension names, case-insensitively and with or
+// without the dot (".glb", "GLB"). A file name or path is accepted too ("out/model.glb"). ".stl"
+// gives binary STL.
+func FormatFromExt(ext string) (Format, error) {
+	e := ext
+	if i := strings.LastIndexByte(e, '.'); i > 0 || strings.ContainsAny(e, `/\`) {
+		e = filepath.Ext(e)
+	}
+	switch strings.ToLower(strings.TrimPrefix(e, ".")) {
+	case "stl":
+		return STL, nil
+	case "obj":
+		return OBJ, nil
+	case "glb":
+		return GLB, nil
+	case "ply":
+		return PLY, nil
+	}
+	return 0, fmt.Errorf("%w: file extension %q", ErrUnknownFormat, ext)
+}
+
+// DetectFormat guesses the format of a file from its first bytes (512 or more are best), for
+// uploads that do not say what they are: the "glTF" magic is GLB, "ply" is PLY, text beginning
+// with "solid" and holding STL keywords is ASCII STL, other text made of OBJ statements is OBJ, and
+// anything else of at least 84 bytes is taken for binary STL, which has no magic number (Decode
+// then checks its size against its triangle count). Binary STL files whose header begins with
+// "solid" are recognised by their non-text bytes.
+func DetectFormat(head []byte) (Format, error) {
+	switch {
+	case bytes.HasPrefix(head, []byte("glTF")):
+		return GLB, nil
+	case bytes.HasPrefix(head, []byte("ply\n")) || bytes.HasPrefix(head, []byte("ply\r\n")):
+		return PLY, nil
+	}
+	text := fmtIsText(head)
+	trimmed := bytes.TrimLeft(head, " \t\r\n")
+	if text && bytes.HasPrefix(trimmed, []byte("solid")) {
+		if len(head) < 84 || bytes.Contains(head, []byte("facet")) || bytes.Contains(head, []byte("endsolid")) {
+			return STLASCII, nil
+		}
+	}
+	if text && fmtLooksOBJ(head) {
+		return OBJ, nil
+	}
+	if !text && len(head) >= 84 {
+		return STL, nil
+	}
+	return 0, fmt.Errorf("%w: content not recognised", ErrUnknownFormat)
+}
+
+// fmtIsText reports whether b holds only printable ASCII, whitespace and UTF-8 bytes (a cut
+// multi-byte sequence at the end is fine), with no control characters.
+func fmtIsText(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != '\v' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// fmtLooksOBJ reports whether every complete line of b is blank, a comment or starts with an OBJ
+// statement, and at least one is a v or f statement.
+func fmtLooksOBJ(b []byte) bool {
+	lines := bytes.Split(b, []byte("\n"))
+	if len(lines) > 1 {
+		lines = lines[:len(lines)-1] // the last line may be cut
+	}
+	seen := false
+	for _, l := range lines {
+		f := bytes.Fields(l)
+		if len(f) == 0 || f[0][0] == '#' {
+			continue
+		}
+		switch string(f[0]) {
+		case "v", "f", "vt", "vn", "vp", "fo":
+			seen = true
+		case "o", "g", "s", "l", "p", "mtllib", "usemtl", "cstype", "deg", "curv", "surf":
+		default:
+			return false
+		}
+	}
+	return seen
+}
+
+// Encode writes m to w in format f. It validates m first (the error wraps ErrInvalid) and returns
+// any write error. Output is deterministic: the same mesh gives the same bytes. STL, OBJ and PLY
+// are written in chunks of about 1 MiB, so w needs no buffering of its own; GLB is built in memory
+// (its binary buffer sized exactly) and written in a few large writes.
+//
+// STL, OBJ and PLY are written in millimetres with Z up, as the mesh is; GLB is converted to
+// metres and +Y up. What each format keeps: STL keeps positions only (one normal per face, computed
+// from the float32 vertices written); OBJ keeps positions, colours (v x y z r g b), UVs (vt) and
+// vertex normals (vn); GLB keeps positions, vertex normals, colours (COLOR_0), UVs (TEXCOORD_0) and
+// the texture (embedded PNG); PLY keeps positions and colours.
+func Encode(w io.Writer, m *Mesh, f Format) error {
+	if !f.valid() {
+		return fmt.Errorf("%w: %v", ErrUnknownFormat, f)
+	}
+	if m == nil {
+		return fmt.Errorf("mesh: encode %v: %w: nil mesh", f, ErrInvalid)
+	}
+	if err := m.Validate(); err != nil {
+		return fmt.Errorf("mesh: encode %v: %w", f, err)
+	}
+	var err error
+	switch f {
+	case STL:
+		err = encodeSTLBinary(w, m)
+	case STLASCII:
+		err = encodeSTLASCII(w, m)
+	case OBJ:
+		err = encodeOBJ(w, m, "")
+	case GLB:
+		err = encodeGLB(w, m)
+	case PLY:
+		err = encodePLY(w, m)
+	}
+	if err != nil {
+		return fmt.Errorf("mesh: encode %v: %w", f, err)
+	}
+	return nil
+}
+
+// DecodeLimits bounds what a decoder accepts, for input that may be hostile. The zero value means
+// the defaults given on each field. A decoder never allocates more than a small multiple of the
+// bytes it has read: every count a header claims is checked against the bytes that remain first.
+type DecodeLimits struct {
+	// MaxBytes is the most input read; longer input fails with ErrTooLarge. Default 256 MiB.
+	MaxBytes int64
+	// MaxFaces is the most triangles a decoded mesh may have (after triangulating polygons).
+	// Default 16 Mi (16,777,216).
+	MaxFaces int
+	// MaxVertices is the most vertices a decoded mesh may have. Default 16 Mi.
+	MaxVertices int
+	// MaxTexturePixels is the most pixels (width × height) of a texture embedded in a GLB file;
+	// a larger one fails with ErrTooLarge before it is decoded. Default 16 Mi (4096 × 4096).
+	MaxTexturePixels int64
+}
+
+// Default limits; see DecodeLimits.
+const (
+	DefaultMaxBytes         = 256 << 20
+	DefaultMaxFaces         = 16 << 20
+	DefaultMaxVertices      = 16 << 20
+	DefaultMaxTexturePixels = 4096 * 4096
+)
+
+func (l DecodeLimits) withDefaults() DecodeLimits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultMaxBytes
+	}
+	if l.MaxFaces <= 0 {
+		l.MaxFaces = DefaultMaxFaces
+	}
+	if l.MaxVertices <= 0 {
+		l.MaxVertices = DefaultMaxVertices
+	}
+	if l.MaxTexturePixels <= 0 {
+		l.MaxTexturePixels = DefaultMaxTexturePixels
+	}
+	return l
+}
+
+// Decode reads a mesh in format f from r with the default DecodeLimits. See DecodeLimits.Decode.
+func Decode(r io.Reader, f Format) (*Mesh, error) { return DecodeLimits{}.Decode(r, f) }
+
+// Decode reads a mesh in format f from r, reading at most l.MaxBytes. The result is an indexed
+// mesh that passes Validate. Errors wrap ErrMalformed (bad bytes), ErrTooLarge (limits),
+// ErrUnknownFormat, or the reader's own error.
+//
+// STL and STLASCII both accept either form of STL (binary when the size matches the triangle
+// count, text when it starts with "solid" and is not binary); STL triangles are welded on exactly
+// coincident vertices (Mesh.Weld(0)). OBJ polygons and PLY polygons are fan-triangulated. GLB
+// reads the TRIANGLES primitives of the first mesh, ignoring node transforms, and converts back to
+// millimetres and Z up.
+func (l DecodeLimits) Decode(r io.Reader, f Format) (*Mesh, error) {
+	if !f.valid() {
+		return nil, fmt.Errorf("%w: %v", ErrUnknownFormat, f)
+	}
+	l = l.withDefaults()
+	data, err := io.ReadAll(io.LimitReader(r, l.MaxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("mesh: decode %v: %w", f, err)
+	}
+	if int64(len(data)) > l.MaxBytes {
+		return nil, fmt.Errorf("%w: %v input is longer than %d bytes", ErrTooLarge, f, l.MaxBytes)
+	}
+	var m *Mesh
+	switch f {
+	case STL, STLASCII:
+		m, err = decodeSTL(data, l)
+	case OBJ:
+		m, err = decodeOBJ(data, l)
+	case GLB:
+		m, err = decodeGLB(data, l)
+	case PLY:
+		m, err = decodePLY(data, l)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Validate(); err != nil {
+		// Decoders check what they build; reaching this is a decoder bug, reported, not hidden.
+		return nil, fmt.Errorf("%w: %v: decoded mesh is invalid: %v", ErrMalformed, f, err)
+	}
+	return m, nil
+}
+
+// fmtWriter accumulates output in a buffer of about 1 MiB and hands it to w in large writes,
+// keeping the first write error: encoders append to b and call flushIfFull.
+type fmtWriter struct {
+	w   io.Writer
+	b   []byte
+	err error
+}
+
+const fmtChunk = 1 << 20
+
+func newFmtWriter(w io.Writer) *fmtWriter {
+	return &fmtWriter{w: w, b: make([]byte, 0, fmtChunk+4096)}
+}
+
+// flushIfFull writes the buffer out once it holds at least fmtChunk bytes.
+func (fw *fmtWriter) flushIfFull() {
+	if len(fw.b) >= fmtChunk {
+		fw.flush()
+	}
+}
+
+func (fw *fmtWriter) flush() error {
+	if fw.err == nil && len(fw.b) > 0 {
+		_, fw.err = fw.w.Write(fw.b)
+	}
+	fw.b = fw.b[:0]
+	return fw.err
+}
+
+// stickyWriter passes writes to w until one fails, then fails every later write with the same
+// error, which err returns. It lets a library that ignores some write errors be used safely.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+	n   int64
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.n += int64(n)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	s.err = err
+	return n, err
+}
+
+// malformed returns an error wrapping ErrMalformed with the format's prefix.
+func malformed(f Format, format string, args ...any) error {
+	return fmt.Errorf("%w: %v: %s", ErrMalformed, f, fmt.Sprintf(format, args...))
+}
+
+// tooLarge returns an error wrapping ErrTooLarge with the format's prefix.
+func tooLarge(f Format, format string, args ...any) error {
+	return fmt.Errorf("%w: %v: %s", ErrTooLarge, f, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,426 @@
+package mesh
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image/png"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// objColorText holds "c/255" formatted shortest for each 8-bit channel value, so that colours
+// cost a copy instead of a float formatting, and read back to the same byte.
+var objColorText = func() (t [256][]byte) {
+	for i := range t {
+		t[i] = strconv.AppendFloat(nil, float64(float32(float64(i)/255)), 'g', -1, 32)
+	}
+	return t
+}()
+
+// objMaterial is the name of the one material WriteOBJFiles writes.
+const objMaterial = "orfeas_texture"
+
+// encodeOBJ writes v (with r g b when the mesh has colours), vt (with v flipped: OBJ's texture
+// origin is the bottom-left corner, the mesh's the top-left), vn (angle-weighted vertex normals)
+// and f v/vt/vn. When mtl is not empty, the file refers to that material library and to
+// objMaterial.
+func encodeOBJ(w io.Writer, m *Mesh, mtl string) error {
+	// The vertex normals are computed on a second goroutine while the v and vt lines are
+	// formatted; the output does not depend on the scheduling.
+	normalsCh := make(chan [][3]float32, 1)
+	go func() { normalsCh <- m.VertexNormals(AngleWeighted) }()
+	fw := newFmtWriter(w)
+	fw.b = append(fw.b, "# orfeas: units mm, Z up\n"...)
+	if mtl != "" {
+		fw.b = append(fw.b, "mtllib "...)
+		fw.b = append(fw.b, mtl...)
+		fw.b = append(fw.b, '\n')
+	}
+	fl := func(x float32) {
+		fw.b = append(fw.b, ' ')
+		fw.b = strconv.AppendFloat(fw.b, float64(x), 'g', -1, 32)
+	}
+	for i, p := range m.Positions {
+		fw.b = append(fw.b, 'v')
+		fl(p[0])
+		fl(p[1])
+		fl(p[2])
+		if m.Colors != nil {
+			c := m.Colors[i]
+			for k := range 3 {
+				fw.b = append(fw.b, ' ')
+				fw.b = append(fw.b, objColorText[c[k]]...)
+			}
+		}
+		fw.b = append(fw.b, '\n')
+		fw.flushIfFull()
+	}
+	for _, uv := range m.UVs {
+		fw.b = append(fw.b, "vt"...)
+		fl(uv[0])
+		fl(1 - uv[1])
+		fw.b = append(fw.b, '\n')
+		fw.flushIfFull()
+	}
+	for _, n := range <-normalsCh {
+		fw.b = append(fw.b, "vn"...)
+		fl(n[0])
+		fl(n[1])
+		fl(n[2])
+		fw.b = append(fw.b, '\n')
+		fw.flushIfFull()
+	}
+	if mtl != "" {
+		fw.b = append(fw.b, "usemtl "+objMaterial+"\n"...)
+	}
+	sep := []byte("//")
+	if m.UVs != nil {
+		sep = []byte("/")
+	}
+	for _, f := range m.Faces {
+		fw.b = append(fw.b, 'f')
+		for k := range 3 {
+			v := uint64(f[k]) + 1
+			fw.b = append(fw.b, ' ')
+			fw.b = strconv.AppendUint(fw.b, v, 10)
+			fw.b = append(fw.b, sep...)
+			if m.UVs != nil {
+				fw.b = strconv.AppendUint(fw.b, v, 10)
+				fw.b = append(fw.b, '/')
+			}
+			fw.b = strconv.AppendUint(fw.b, v, 10)
+		}
+		fw.b = append(fw.b, '\n')
+		if len(fw.b) >= fmtChunk {
+			if fw.flush() != nil {
+				return fw.err
+			}
+		}
+	}
+	return fw.flush()
+}
+
+// WriteOBJFiles writes m as dir/base.obj and, when m has a texture and UVs, dir/base.mtl and
+// dir/base.png that the OBJ refers to, as MeshLab and Blender expect. base must be a plain file
+// name without extension or separators. Each file is written to a temporary file in dir and
+// renamed into place, the OBJ last, so a reader never sees a half-written file set.
+func WriteOBJFiles(dir, base string, m *Mesh) error {
+	if m == nil {
+		return fmt.Errorf("mesh: WriteOBJFiles: %w: nil mesh", ErrInvalid)
+	}
+	if base == "" || base != filepath.Base(base) || strings.ContainsAny(base, `/\`) || base == "." || base == ".." {
+		return fmt.Errorf("mesh: WriteOBJFiles: base %q is not a plain file name", base)
+	}
+	if err := m.Validate(); err != nil {
+		return fmt.Errorf("mesh: WriteOBJFiles: %w", err)
+	}
+	textured := m.Texture != nil && m.UVs != nil
+	var tmps []string
+	defer func() {
+		for _, t := range tmps {
+			os.Remove(t)
+		}
+	}()
+	write := func(name string, fill func(io.Writer) error) (string, error) {
+		f, err := os.CreateTemp(dir, "."+name+".*.tmp")
+		if err != nil {
+			return "", err
+		}
+		tmps = append(tmps, f.Name())
+		err = f.Chmod(0o644) // CreateTemp makes 0600; these are ordinary output files
+		if err == nil {
+			err = fill(f)
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return "", fmt.Errorf("mesh: WriteOBJFiles: %s: %w", name, err)
+		}
+		return f.Name(), nil
+	}
+	type pending struct{ tmp, final string }
+	var files []pending
+	mtl := ""
+	if textured {
+		pngName, mtlName := base+".png", base+".mtl"
+		tmp, err := write(pngName, func(w io.Writer) error { return (&png.Encoder{}).Encode(w, m.Texture) })
+		if err != nil {
+			return err
+		}
+		files = append(files, pending{tmp, pngName})
+		tmp, err = write(mtlName, func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, "# orfeas\nnewmtl %s\nKa 1 1 1\nKd 1 1 1\nKs 0 0 0\nd 1\nillum 1\nmap_Kd %s\n", objMaterial, pngName)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		files = append(files, pending{tmp, mtlName})
+		mtl = mtlName
+	}
+	tmp, err := write(base+".obj", func(w io.Writer) error { return encodeOBJ(w, m, mtl) })
+	if err != nil {
+		return err
+	}
+	files = append(files, pending{tmp, base + ".obj"})
+	for _, p := range files {
+		if err := os.Rename(p.tmp, filepath.Join(dir, p.final)); err != nil {
+			return fmt.Errorf("mesh: WriteOBJFiles: %w", err)
+		}
+	}
+	return nil
+}
+
+// objCorner is one face corner: a vertex index and a texture-coordinate index (-1 for none), both
+// already resolved to 0-based.
+type objCorner struct{ v, t int64 }
+
+// decodeOBJ reads v (optionally with r g b), vt and f statements; every other statement is
+// ignored. Polygons are fan-triangulated. A vertex used with two different vt indices is
+// duplicated so that each vertex has one UV.
+func decodeOBJ(data []byte, l DecodeLimits) (*Mesh, error) {
+	m := &Mesh{}
+	var colors [][4]uint8
+	var hasColor bool
+	var uvs [][2]float32
+	var corners []objCorner // three per triangle
+	var poly []objCorner
+	lineNo := 0
+	var fields [8][]byte
+	for len(data) > 0 {
+		lineNo++
+		var line []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			line, data = data, nil
+		}
+		if i := bytes.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		kw, rest := objWord(line)
+		if len(kw) == 0 {
+			continue
+		}
+		switch string(kw) {
+		case "v":
+			n := 0
+			for n < len(fields) {
+				var w []byte
+				w, rest = objWord(rest)
+				if len(w) == 0 {
+					break
+				}
+				fields[n] = w
+				n++
+			}
+			if n < 3 {
+				return nil, malformed(OBJ, "line %d: vertex has %d coordinates", lineNo, n)
+			}
+			if len(m.Positions) >= l.MaxVertices {
+				return nil, tooLarge(OBJ, "more than %d vertices", l.MaxVertices)
+			}
+			var p [3]float32
+			for a := range 3 {
+				v, err := objFloat(fields[a])
+				if err != nil {
+					return nil, malformed(OBJ, "line %d: %v", lineNo, err)
+				}
+				p[a] = v
+			}
+			m.Positions = append(m.Positions, p)
+			c := [4]uint8{255, 255, 255, 255}
+			if n >= 6 { // v x y z r g b, colours in 0..1 (MeshLab, Blender)
+				hasColor = true
+				for k := range 3 {
+					v, err := objFloat(fields[3+k])
+					if err != nil {
+						return nil, malformed(OBJ, "line %d: %v", lineNo, err)
+					}
+					c[k] = uint8(math.Round(float64(min(max(v, 0), 1)) * 255))
+				}
+			}
+			colors = append(colors, c)
+		case "vt":
+			var uv [2]float32
+			for a := range 2 {
+				var w []byte
+				w, rest = objWord(rest)
+				if len(w) == 0 && a == 1 {
+					break // "vt u" is allowed; v defaults to 0
+				}
+				v, err := objFloat(w)
+				if err != nil {
+					return nil, malformed(OBJ, "line %d: %v", lineNo, err)
+				}
+				uv[a] = v
+			}
+			if len(uvs) >= l.MaxVertices {
+				return nil, tooLarge(OBJ, "more than %d texture coordinates", l.MaxVertices)
+			}
+			uvs = append(uvs, [2]float32{uv[0], 1 - uv[1]})
+		case "f":
+			poly = poly[:0]
+			for {
+				var w []byte
+				w, rest = objWord(rest)
+				if len(w) == 0 {
+					break
+				}
+				c, err := objParseCorner(w, len(m.Positions), len(uvs))
+				if err != nil {
+					return nil, malformed(OBJ, "line %d: %v", lineNo, err)
+				}
+				poly = append(poly, c)
+			}
+			if len(poly) < 3 {
+				return nil, malformed(OBJ, "line %d: face has %d vertices", lineNo, len(poly))
+			}
+			if len(corners)/3+len(poly)-2 > l.MaxFaces {
+				return nil, tooLarge(OBJ, "more than %d triangles", l.MaxFaces)
+			}
+			for k := 1; k+1 < len(poly); k++ {
+				corners = append(corners, poly[0], poly[k], poly[k+1])
+			}
+		}
+	}
+	nv := int64(len(m.Positions))
+	for i, c := range corners {
+		if c.v < 0 || c.v >= nv {
+			return nil, malformed(OBJ, "triangle %d refers to vertex %d of %d", i/3, c.v+1, nv)
+		}
+		if c.t >= int64(len(uvs)) {
+			return nil, malformed(OBJ, "triangle %d refers to texture coordinate %d of %d", i/3, c.t+1, len(uvs))
+		}
+	}
+	if hasColor {
+		m.Colors = colors
+	}
+	m.Faces = make([][3]uint32, len(corners)/3)
+	useUV := len(uvs) > 0
+	for _, c := range corners {
+		if c.t < 0 {
+			useUV = false // UVs on some corners only: not a textured mesh we can represent
+			break
+		}
+	}
+	if !useUV {
+		for i := range m.Faces {
+			m.Faces[i] = [3]uint32{uint32(corners[3*i].v), uint32(corners[3*i+1].v), uint32(corners[3*i+2].v)}
+		}
+		return m, nil
+	}
+	// Give each vertex the UV of its first corner; a vertex seen again with another vt becomes a
+	// new vertex (found through split, a lookup only, never iterated).
+	uvOf := make([]int64, nv)
+	for i := range uvOf {
+		uvOf[i] = -1
+	}
+	split := map[objCorner]uint32{}
+	for i, c := range corners {
+		idx := uint32(c.v)
+		switch {
+		case uvOf[c.v] < 0:
+			uvOf[c.v] = c.t
+		case uvOf[c.v] != c.t:
+			j, ok := split[c]
+			if !ok {
+				if len(m.Positions) >= l.MaxVertices {
+					return nil, tooLarge(OBJ, "more than %d vertices after splitting texture seams", l.MaxVertices)
+				}
+				j = uint32(len(m.Positions))
+				m.Positions = append(m.Positions, m.Positions[c.v])
+				if m.Colors != nil {
+					m.Colors = append(m.Colors, m.Colors[c.v])
+				}
+				uvOf = append(uvOf, c.t)
+				split[c] = j
+			}
+			idx = j
+		}
+		m.Faces[i/3][i%3] = idx
+	}
+	m.UVs = make([][2]float32, len(m.Positions))
+	for i, t := range uvOf {
+		if t >= 0 {
+			m.UVs[i] = uvs[t]
+		}
+	}
+	return m, nil
+}
+
+// objWord returns the first whitespace-separated word of b and what follows it.
+func objWord(b []byte) (word, rest []byte) {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\f' || b[i] == '\v') {
+		i++
+	}
+	j := i
+	for j < len(b) && b[j] != ' ' && b[j] != '\t' && b[j] != '\r' && b[j] != '\f' && b[j] != '\v' {
+		j++
+	}
+	return b[i:j], b[j:]
+}
+
+var errOBJNumber = errors.New("bad number")
+
+func objFloat(w []byte) (float32, error) {
+	v, err := strconv.ParseFloat(string(w), 32)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%w %.20q", errOBJNumber, w)
+	}
+	return float32(v), nil
+}
+
+// objParseCorner parses "v", "v/t", "v//n" or "v/t/n" with 1-based or negative (relative)
+// indices. The normal index is checked for syntax only: normals are recomputed.
+func objParseCorner(w []byte, nv, nt int) (objCorner, error) {
+	var parts [3][]byte // v, t, n; SplitN would allocate for every corner
+	np := 0
+	for np < 2 {
+		i := bytes.IndexByte(w, '/')
+		if i < 0 {
+			break
+		}
+		parts[np], w = w[:i], w[i+1:]
+		np++
+	}
+	parts[np] = w
+	np++
+	idx := func(s []byte, n int) (int64, error) {
+		i, err := strconv.ParseInt(string(s), 10, 64)
+		if err != nil || i == 0 {
+			return 0, fmt.Errorf("bad index %.20q", s)
+		}
+		if i < 0 {
+			i += int64(n)
+			if i < 0 {
+				return 0, fmt.Errorf("relative index %.20q before the first element", s)
+			}
+			return i, nil
+		}
+		return i - 1, nil
+	}
+	c := objCorner{t: -1}
+	var err error
+	if c.v, err = idx(parts[0], nv); err != nil {
+		return c, err
+	}
+	if np > 1 && len(parts[1]) > 0 {
+		if c.t, err = idx(parts[1], nt); err != nil {
+			return c, err
+		}
+	}
+	if np > 2 && len(parts[2]) > 0 {
+		if _, err := strconv.ParseInt(string(parts[2]), 10, 64); err != nil {
+			return c, fmt.Errorf("bad normal index %.20q", parts[2])
+		}
+	}
+	return c, nil
+}
