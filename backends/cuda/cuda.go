@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
 	"github.com/orfeas3d/orfeas/mesh"
 )
@@ -73,67 +74,99 @@ func (b *Backend) Info() Info {
 	return b.dev.info
 }
 
-// Reconstruct builds the mesh for in; see the package doc for which stages run on the GPU. Errors
-// wrap backends.ErrInvalidInput, backends.ErrUnsupportedMode, backends.ErrUnavailable (the zero
-// Backend), ErrOutOfMemory, ErrClosed, or the context's error.
+// Reconstruct builds the mesh for in; see ReconstructReport.
 func (b *Backend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
+	m, _, err := b.ReconstructReport(ctx, in, progress)
+	return m, err
+}
+
+// ReconstructReport builds the mesh for in and reports on it as the CPU backend does (see
+// cpu.Report); the package doc says which stages run on the GPU. Errors wrap
+// backends.ErrInvalidInput, backends.ErrUnsupportedMode, backends.ErrUnavailable (the zero
+// Backend), ErrOutOfMemory, ErrClosed, or the context's error.
+func (b *Backend) ReconstructReport(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, cpu.Report, error) {
+	m, rep, err := b.reconstruct(ctx, in, progress)
+	if err != nil {
+		return nil, cpu.Report{}, err
+	}
+	return m, rep, nil
+}
+
+func (b *Backend) reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, cpu.Report, error) {
 	if b.dev == nil {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, cpu.Report{}, err
 		}
-		return nil, errZero
+		return nil, cpu.Report{}, errZero
 	}
 	if b.closed.Load() {
-		return nil, ErrClosed
+		return nil, cpu.Report{}, ErrClosed
 	}
 	if in == nil {
-		return nil, fmt.Errorf("%w: nil input", backends.ErrInvalidInput)
+		return nil, cpu.Report{}, fmt.Errorf("%w: nil input", backends.ErrInvalidInput)
 	}
 	if err := in.Validate(); err != nil {
-		return nil, err
+		return nil, cpu.Report{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("cuda: %w", err)
+		return nil, cpu.Report{}, fmt.Errorf("cuda: %w", err)
 	}
+	return dispatch(ctx, in, progress, b.onDevice, b.host)
+}
+
+// deviceRunner runs f on a stream once need bytes of device memory may be used.
+type deviceRunner func(ctx context.Context, need uint64, f func(gpu.Stream) error) error
+
+// dispatch runs in's mode: its device stages through onDevice, its CPU stages in host.
+func dispatch(ctx context.Context, in *backends.Input, progress backends.Progress, onDevice deviceRunner, host backends.Backend) (*mesh.Mesh, cpu.Report, error) {
 	switch in.Mode {
 	case backends.Inflate:
 		var m *mesh.Mesh
-		err := b.onDevice(ctx, inflateBytes(in), func(s gpu.Stream) error {
+		err := onDevice(ctx, inflateBytes(in), func(s gpu.Stream) error {
 			var err error
 			m, err = inflate(ctx, s, in, progress)
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("cuda: inflate: %w", err)
+			return nil, cpu.Report{}, fmt.Errorf("cuda: inflate: %w", err)
 		}
-		return m, nil
+		return m, cpu.Report{Grid: [2]int{in.Width, in.Height}, Faces: len(m.Faces), Vertices: len(m.Positions)}, nil
 	case backends.Relief:
 		p := in.Relief.Defaults()
 		if p.Smooth > 0 {
 			var prepared *backends.Input
-			err := b.onDevice(ctx, reliefBytes(in), func(s gpu.Stream) error {
+			err := onDevice(ctx, reliefBytes(in), func(s gpu.Stream) error {
 				var err error
 				prepared, err = smoothRelief(ctx, s, in)
 				return err
 			})
 			if err != nil {
-				return nil, fmt.Errorf("cuda: relief smoothing: %w", err)
+				return nil, cpu.Report{}, fmt.Errorf("cuda: relief smoothing: %w", err)
 			}
 			in = prepared
 		}
-		return b.onHost(ctx, in, progress)
+		return onHost(ctx, host, in, progress)
 	case backends.Lithophane, backends.Extrude:
-		return b.onHost(ctx, in, progress)
+		return onHost(ctx, host, in, progress)
 	}
-	return nil, fmt.Errorf("cuda: %w: %q", backends.ErrUnsupportedMode, in.Mode)
+	return nil, cpu.Report{}, fmt.Errorf("cuda: %w: %q", backends.ErrUnsupportedMode, in.Mode)
+}
+
+// reportingBackend is a backend that reports on its meshes, as the CPU backend does.
+type reportingBackend interface {
+	ReconstructReport(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, cpu.Report, error)
 }
 
 // onHost runs the stages that stay on the CPU.
-func (b *Backend) onHost(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
-	if b.host == nil {
-		return nil, fmt.Errorf("cuda: %w: %s runs on the CPU and no host backend is set (Options.Host)", backends.ErrUnsupportedMode, in.Mode)
+func onHost(ctx context.Context, host backends.Backend, in *backends.Input, progress backends.Progress) (*mesh.Mesh, cpu.Report, error) {
+	if r, ok := host.(reportingBackend); ok {
+		return r.ReconstructReport(ctx, in, progress)
 	}
-	return b.host.Reconstruct(ctx, in, progress)
+	m, err := host.Reconstruct(ctx, in, progress)
+	if err != nil {
+		return nil, cpu.Report{}, err
+	}
+	return m, cpu.Report{Grid: [2]int{in.Width, in.Height}, Faces: len(m.Faces), Vertices: len(m.Positions)}, nil
 }
 
 // onDevice runs f on a fresh stream once need bytes of the memory budget are free, and returns

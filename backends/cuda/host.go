@@ -1,9 +1,10 @@
 package cuda
 
-import "github.com/orfeas3d/orfeas/backends"
+import (
+	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/cpu"
+)
 
-// defaultHost returns the backend for the stages that stay on the CPU when Options.Host is nil.
-//
-// The CPU reference backend's constructor (cpu.New) is not on this branch yet; until it is, the
-// default is none, and relief, lithophane and extrude need Options.Host.
-func defaultHost() backends.Backend { return nil }
+// defaultHost returns the backend for the stages that stay on the CPU when Options.Host is nil:
+// the CPU reference.
+func defaultHost() backends.Backend { return cpu.New() }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/internal/raster"
 	"github.com/orfeas3d/orfeas/mesh"
 )
@@ -185,6 +186,33 @@ func TestInflateMatchesReference(t *testing.T) {
 			if top := got.Topology(); !top.Closed() || top.Volume <= 0 {
 				t.Fatalf("%+v: mesh not closed with positive volume: %+v", p, top)
 			}
+		}
+	}
+}
+
+// TestInflateMatchesCPUBackend compares the emulated device pipeline with the CPU backend itself:
+// the same mesh, vertex for vertex and triangle for triangle, with the same colours.
+func TestInflateMatchesCPUBackend(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	ctx := context.Background()
+	host := cpu.New()
+	for _, p := range []backends.InflateParams{{}, {Profile: backends.Dome, Thickness: 1.5}, {FlatBack: true, MinRim: 0.5}} {
+		in := testInput(r, 45+r.IntN(20), 35+r.IntN(20), p, 2000)
+		want, err := host.Reconstruct(ctx, in, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, rep, err := dispatch(ctx, in, nil, emuRunner(t), host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Positions, want.Positions) || !slices.Equal(got.Faces, want.Faces) ||
+			!slices.Equal(got.Colors, want.Colors) || !slices.Equal(got.UVs, want.UVs) {
+			t.Fatalf("%+v: emulated GPU mesh (%d v, %d f) differs from the CPU backend's (%d v, %d f)",
+				p, len(got.Positions), len(got.Faces), len(want.Positions), len(want.Faces))
+		}
+		if rep.Faces != len(got.Faces) || rep.Vertices != len(got.Positions) {
+			t.Fatalf("report %+v for %d faces", rep, len(got.Faces))
 		}
 	}
 }

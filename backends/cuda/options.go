@@ -24,8 +24,7 @@ type Options struct {
 	// backend opens.
 	MemoryBudget uint64
 	// Host runs the stages that stay on the CPU (relief and lithophane triangulation, extrusion).
-	// The default is the CPU reference backend (backends/cpu); Close does not close a Host
-	// given here.
+	// The default is the CPU reference backend (cpu.New()). Close does not close the Host.
 	Host backends.Backend
 }
 

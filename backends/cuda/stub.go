@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -42,6 +43,12 @@ func (*Backend) Reconstruct(ctx context.Context, in *backends.Input, progress ba
 		return nil, err
 	}
 	return nil, errNoCgo
+}
+
+// ReconstructReport returns an error wrapping backends.ErrUnavailable.
+func (b *Backend) ReconstructReport(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, cpu.Report, error) {
+	m, err := b.Reconstruct(ctx, in, progress)
+	return m, cpu.Report{}, err
 }
 
 // Close returns an error wrapping backends.ErrUnavailable: there is nothing open to close.
