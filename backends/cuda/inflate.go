@@ -12,6 +12,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
@@ -191,7 +194,7 @@ func boxReduce(p []float32, w, h, k int) []float32 {
 		copy(out, p)
 		return out
 	}
-	for J := range H {
+	parallelRows(H, func(J int) {
 		for I := range W {
 			var s float32
 			n := 0
@@ -203,26 +206,61 @@ func boxReduce(p []float32, w, h, k int) []float32 {
 			}
 			out[J*W+I] = s / float32(n)
 		}
-	}
+	})
 	return out
 }
 
 // colourByProjection gives every vertex the image colour straight below or above it and a planar
-// UV, as the CPU reference does.
+// UV, as the CPU reference does (in parallel: each vertex's values depend on it alone).
 func colourByProjection(m *mesh.Mesh, in *backends.Input) {
-	w, h := in.Width, in.Height
 	m.Colors = make([][4]uint8, len(m.Positions))
 	m.UVs = make([][2]float32, len(m.Positions))
-	for i, p := range m.Positions {
-		x := float64(p[0]) / in.PixelSize
-		y := float64(h) - float64(p[1])/in.PixelSize
-		col := min(max(int(x), 0), w-1)
-		row := min(max(int(y), 0), h-1)
-		c := [4]uint8{0, 0, 0, 255}
-		for k := range 3 {
-			c[k] = uint8(math.Round(float64(min(max(in.Color[3*(row*w+col)+k], 0), 1)) * 255))
+	const block = 4096
+	parallelRows((len(m.Positions)+block-1)/block, func(b int) {
+		for i := b * block; i < min((b+1)*block, len(m.Positions)); i++ {
+			colourVertex(m, in, i)
 		}
-		m.Colors[i] = c
-		m.UVs[i] = [2]float32{float32(min(max(x/float64(w), 0), 1)), float32(min(max(y/float64(h), 0), 1))}
+	})
+}
+
+// colourVertex colours vertex i of m (see colourByProjection).
+func colourVertex(m *mesh.Mesh, in *backends.Input, i int) {
+	w, h := in.Width, in.Height
+	p := m.Positions[i]
+	x := float64(p[0]) / in.PixelSize
+	y := float64(h) - float64(p[1])/in.PixelSize
+	col := min(max(int(x), 0), w-1)
+	row := min(max(int(y), 0), h-1)
+	c := [4]uint8{0, 0, 0, 255}
+	for k := range 3 {
+		c[k] = uint8(math.Round(float64(min(max(in.Color[3*(row*w+col)+k], 0), 1)) * 255))
 	}
+	m.Colors[i] = c
+	m.UVs[i] = [2]float32{float32(min(max(x/float64(w), 0), 1)), float32(min(max(y/float64(h), 0), 1))}
+}
+
+// parallelRows calls f(0) … f(n−1) on up to GOMAXPROCS goroutines, all finished on return. Each
+// call must write only its own part of the output, so the result does not depend on the split.
+func parallelRows(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
