@@ -5,6 +5,7 @@ package cuda
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -399,6 +400,14 @@ func TestPTXHasEveryKernel(t *testing.T) {
 		}
 		if !strings.Contains(string(src), ".entry "+names[k]+"(") {
 			t.Errorf("kernels/%s.ptx has no entry %s: run go generate ./backends/cuda", module, names[k])
+		}
+		// The device's layout of the argument struct must be the Go side's.
+		var size uintptr
+		decl := ".b8 " + names[k] + "_param_0["
+		if i := strings.Index(string(src), decl); i < 0 {
+			t.Errorf("kernels/%s.ptx: no single struct parameter for %s", module, names[k])
+		} else if _, err := fmt.Sscanf(string(src)[i+len(decl):], "%d]", &size); err != nil || size != kernelArgSizes[k] {
+			t.Errorf("kernel %s: the device's argument struct is %d bytes, Go's %d (%v)", names[k], size, kernelArgSizes[k], err)
 		}
 		if !strings.Contains(string(src), ".target sm_70") {
 			t.Errorf("kernels/%s.ptx is not for sm_70", module)
