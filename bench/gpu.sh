@@ -26,6 +26,13 @@ echo "== nvidia-smi"
 nvidia-smi || echo "(nvidia-smi failed: status $?)"
 echo "== machine: $(nproc) CPU cores, $(uname -m)"
 
+if command -v ptxas >/dev/null 2>&1; then
+	echo "== ptxas (sm_90) on the committed PTX"
+	for f in backends/cuda/kernels/*.ptx; do
+		ptxas -arch=sm_90 -o /dev/null "$f" && echo "ok $f" || { echo "!! ptxas rejected $f"; exit 4; }
+	done
+fi
+
 bin="$root/bench/cuda.test"
 if command -v go >/dev/null 2>&1; then
 	echo "== building the backends/cuda test binary with $(go version)"
