@@ -109,12 +109,39 @@ func inflate(ctx context.Context, s gpu.Stream, in *backends.Input, progress bac
 		return nil, err
 	}
 	progress.Report("surface", 1)
-	b := m.Bounds()
-	m.Transform(mesh.Translate(0, 0, -float64(b.Min[2])))
+	restOnBed(m)
 	if in.Color != nil {
 		colourByProjection(m, in)
 	}
 	return m, nil
+}
+
+// restOnBed translates m so that its lowest point is on Z = 0, as the CPU reference does
+// (m.Bounds, m.Transform), in parallel. Every vertex of a marching-cubes mesh belongs to a face, so
+// the lowest vertex is the lowest point of the faces that Bounds measures; the translation is
+// mesh.Affine.Apply per vertex, the arithmetic of m.Transform.
+func restOnBed(m *mesh.Mesh) {
+	const block = 1 << 16
+	nb := (len(m.Positions) + block - 1) / block
+	lows := make([]float32, nb)
+	parallelRows(nb, func(b int) {
+		low := float32(math.MaxFloat32)
+		for _, p := range m.Positions[b*block : min((b+1)*block, len(m.Positions))] {
+			low = min(low, p[2])
+		}
+		lows[b] = low
+	})
+	low := float32(math.MaxFloat32)
+	for _, l := range lows {
+		low = min(low, l)
+	}
+	a := mesh.Translate(0, 0, -float64(low))
+	parallelRows(nb, func(b int) {
+		ps := m.Positions[b*block : min((b+1)*block, len(m.Positions))]
+		for i, p := range ps {
+			ps[i] = a.Apply(p)
+		}
+	})
 }
 
 // inflateGrid is the CPU reference's voxel grid: a margin of one outside sample on every side;

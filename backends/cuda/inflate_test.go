@@ -5,6 +5,7 @@ package cuda
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -55,6 +56,9 @@ func refInflate(ctx context.Context, in *backends.Input) (*mesh.Mesh, error) {
 	}
 	gs := inflateGrid(w, h, px, hmax, p.FlatBack)
 	nx, ny, nz := gs.nx, gs.ny, gs.nz
+	if nx*ny*nz > 1<<28 {
+		return nil, fmt.Errorf("%w: inflation grid of %d×%d×%d samples is too large", backends.ErrInvalidInput, nx, ny, nz)
+	}
 	g := &mesh.Grid{NX: nx, NY: ny, NZ: nz, Voxel: px, Origin: gs.origin}
 	g.Values = make([]float32, nx*ny*nz)
 	outside := float32(px)
