@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/backends/cuda"
 )
 
@@ -92,4 +93,31 @@ func ExampleNewWithOptions() {
 	}
 	defer b.Close()
 	fmt.Println("budget MiB:", b.Info().Budget>>20)
+}
+
+// A service uses the GPU where there is one and the CPU reference elsewhere; both build the same
+// inflated shape.
+func ExampleBackend_Reconstruct() {
+	var b backends.Backend = cpu.New()
+	if g, err := cuda.New(); err == nil {
+		defer g.Close()
+		b = g
+	}
+	const n = 48
+	in := &backends.Input{Width: n, Height: n, PixelSize: 0.5, Mode: backends.Inflate,
+		Luminance: make([]float32, n*n), Mask: make([]float32, n*n)}
+	for y := range n {
+		for x := range n {
+			if dx, dy := float64(x)-n/2+0.5, float64(y)-n/2+0.5; dx*dx+dy*dy < 18*18 {
+				in.Mask[y*n+x] = 1
+			}
+		}
+	}
+	m, err := b.Reconstruct(context.Background(), in, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("closed:", m.Topology().Closed())
+	// Output: closed: true
 }
