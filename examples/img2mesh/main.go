@@ -1,0 +1,280 @@
+// Command img2mesh turns images into closed, printable 3D meshes with orfeas.
+//
+//	go run ./examples/img2mesh -o model.glb testdata/images/astronaut.png
+//	go run ./examples/img2mesh -mode lithophane -quality high -width 120 -o out/ a.png b.jpg
+//	go run ./examples/img2mesh -json -q -format stl photos/*.jpg
+//
+// With one input, -o is the output file (default: the input's name with the format's extension,
+// in the current folder); with several, -o is a folder (created when missing). The format is
+// -format, else the output's extension, else GLB. Flags may come before or after the inputs.
+//
+// Progress goes to stderr, as a bar when stderr is a terminal and as one line per stage
+// otherwise; -q silences it and the summary. -json prints one JSON object per input on stdout:
+//
+//	{"input":…,"output":…,"mode":…,"backend":…,"faces":…,"vertices":…,"closed":true,
+//	 "size_mm":[x,y,z],"volume_mm3":…,"max_error_mm":…,"seconds":…}
+//
+// or {"input":…,"error":…} for an input that failed.
+//
+// Exit status: 0 when every input succeeded, 1 when any failed (the others are still written),
+// 2 for a usage error (a bad flag or option value, no inputs).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/orfeas3d/orfeas/examples/internal/cli"
+	"github.com/orfeas3d/orfeas/generator"
+	"github.com/orfeas3d/orfeas/mesh"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Exit statuses.
+const (
+	exitOK     = cli.ExitOK
+	exitFailed = cli.ExitFailed
+	exitUsage  = cli.ExitUsage
+)
+
+// options are the parsed command line.
+type options struct {
+	out, format, backend, depthMap string
+	quiet, json                    bool
+	req                            generator.Request
+	inputs                         []string
+}
+
+// parse reads the command line; flags may come before, between or after the inputs, and "--"
+// ends the flags.
+func parse(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("img2mesh", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: img2mesh [flags] image...\n\nTurns images into closed, printable 3D meshes.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	reqFlags := cli.AddRequestFlags(fs)
+	fs.StringVar(&o.out, "o", "", "output `path`; with several inputs, a folder (default: the input's name with the format's extension)")
+	fs.StringVar(&o.format, "format", "", "output format: stl, stl-ascii, obj, glb, ply (default from the output's extension, else glb)")
+	fs.StringVar(&o.backend, "backend", "auto", "compute backend: auto, cpu or cuda")
+	fs.BoolVar(&o.quiet, "q", false, "no progress and no summary")
+	fs.BoolVar(&o.json, "json", false, "print one JSON object per input on stdout")
+	fs.StringVar(&o.depthMap, "depth-map", "", "depth map `image` for relief (white nearest), the input's size")
+
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			return nil, err
+		}
+		left := fs.Args()
+		if consumed := len(rest) - len(left); consumed > 0 && rest[consumed-1] == "--" {
+			o.inputs = append(o.inputs, left...)
+			break
+		}
+		if len(left) == 0 {
+			break
+		}
+		o.inputs = append(o.inputs, left[0])
+		rest = left[1:]
+	}
+	if len(o.inputs) == 0 {
+		return nil, cli.Usagef("no input images")
+	}
+
+	var err error
+	// The options are the same for every input: check them once, as a usage error.
+	if o.req, err = reqFlags.Request(o.depthMap != ""); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// outputs returns the output path and format of every input.
+func outputs(o *options) ([]string, mesh.Format, error) {
+	f := mesh.GLB
+	var err error
+	folder := len(o.inputs) > 1
+	if !folder && o.out != "" {
+		if fi, err := os.Stat(o.out); err == nil && fi.IsDir() {
+			folder = true
+		}
+	}
+	switch {
+	case o.format != "":
+		if f, err = mesh.ParseFormat(o.format); err != nil {
+			return nil, 0, cli.Usagef("-format: %v", err)
+		}
+	case o.out != "" && !folder:
+		if f, err = mesh.FormatFromExt(filepath.Ext(o.out)); err != nil {
+			return nil, 0, cli.Usagef("-o %s: no known mesh extension (.stl, .obj, .glb, .ply); use -format", o.out)
+		}
+	}
+	if !folder && o.out != "" {
+		return []string{o.out}, f, nil
+	}
+	dir := o.out
+	paths := make([]string, len(o.inputs))
+	seen := map[string]string{}
+	for i, in := range o.inputs {
+		base := strings.TrimSuffix(filepath.Base(in), filepath.Ext(in))
+		paths[i] = filepath.Join(dir, base+f.Ext())
+		if prev, dup := seen[paths[i]]; dup {
+			return nil, 0, cli.Usagef("inputs %s and %s would both be written to %s", prev, in, paths[i])
+		}
+		seen[paths[i]] = in
+	}
+	return paths, f, nil
+}
+
+// errJSON is the -json line of a failed input.
+type errJSON struct {
+	Input string `json:"input"`
+	Error string `json:"error"`
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	o, err := parse(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		if cli.IsUsage(err) {
+			fmt.Fprintf(stderr, "img2mesh: %v\nRun img2mesh -h for help.\n", err)
+		}
+		return exitUsage // the flag package has printed its own message
+	}
+	paths, format, err := outputs(o)
+	if err != nil {
+		fmt.Fprintf(stderr, "img2mesh: %v\n", err)
+		return exitUsage
+	}
+	g, err := cli.OpenGenerator(o.backend)
+	if err != nil {
+		fmt.Fprintf(stderr, "img2mesh: %v\n", err)
+		if cli.IsUsage(err) {
+			return exitUsage
+		}
+		return exitFailed
+	}
+	defer g.Close()
+	if dir := filepath.Dir(paths[0]); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			fmt.Fprintf(stderr, "img2mesh: %v\n", err)
+			return exitFailed
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	enc := json.NewEncoder(stdout)
+	status := exitOK
+	for i, in := range o.inputs {
+		if ctx.Err() != nil {
+			fmt.Fprintf(stderr, "img2mesh: interrupted; %d inputs not converted\n", len(o.inputs)-i)
+			return exitFailed
+		}
+		start := time.Now()
+		res, err := convert(ctx, g, o, in, paths[i], format, stderr)
+		if err != nil {
+			status = exitFailed
+			fmt.Fprintf(stderr, "img2mesh: %s: %v\n", in, err)
+			if o.json {
+				enc.Encode(errJSON{Input: in, Error: err.Error()})
+			}
+			continue
+		}
+		r := res.Report
+		secs := time.Since(start).Seconds()
+		closed := cli.Closed(&r)
+		switch {
+		case o.json:
+			enc.Encode(cli.NewResult(in, paths[i], &r, secs))
+		case !o.quiet:
+			fmt.Fprintf(stdout, "%s -> %s: %s on %s, %d faces, closed %s, %.1f × %.1f × %.1f mm, %.0f mm³, %.2f s\n",
+				in, paths[i], r.Mode, r.Backend, r.Faces, cli.YesNo(closed), r.Size[0], r.Size[1], r.Size[2], r.Volume, secs)
+		}
+	}
+	return status
+}
+
+// convert builds one input's mesh and writes it, whole or not at all.
+func convert(ctx context.Context, g *generator.Generator, o *options, in, out string, f mesh.Format, stderr io.Writer) (*generator.Result, error) {
+	file, err := os.Open(in)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	req := o.req
+	req.Reader = file
+	if o.depthMap != "" {
+		if req.DepthMap, err = os.ReadFile(o.depthMap); err != nil {
+			return nil, fmt.Errorf("depth map: %w", err)
+		}
+	}
+	var bar *progressBar
+	if !o.quiet {
+		bar = newProgressBar(stderr, in)
+		req.Progress = bar.update
+	}
+	res, err := g.Generate(ctx, req)
+	bar.done()
+	if err != nil {
+		return nil, err
+	}
+	if err := cli.WriteAtomic(ctx, out, func(w io.Writer) error { return res.Encode(w, f) }); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// progressBar shows a Generate call's progress on stderr: a redrawn bar on a terminal, one line
+// per stage otherwise. A nil *progressBar does nothing.
+type progressBar struct {
+	w        io.Writer
+	name     string
+	terminal bool
+	stage    string
+	percent  int
+}
+
+func newProgressBar(w io.Writer, name string) *progressBar {
+	return &progressBar{w: w, name: name, percent: -1, terminal: cli.IsTerminal(w)}
+}
+
+func (p *progressBar) update(stage string, fraction float64) {
+	pc := int(fraction * 100)
+	if !p.terminal {
+		if stage != p.stage {
+			fmt.Fprintf(p.w, "%s: %s\n", p.name, stage)
+		}
+		p.stage = stage
+		return
+	}
+	if stage == p.stage && pc == p.percent {
+		return
+	}
+	p.stage, p.percent = stage, pc
+	const width = 30
+	n := min(width, max(0, pc*width/100))
+	fmt.Fprintf(p.w, "\r\033[K%s [%s%s] %3d%% %s", p.name, strings.Repeat("#", n), strings.Repeat("-", width-n), pc, stage)
+}
+
+func (p *progressBar) done() {
+	if p != nil && p.terminal && p.percent >= 0 {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

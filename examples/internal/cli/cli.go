@@ -1,0 +1,239 @@
+// Package cli holds what the example programs (img2mesh, batch) share: the flags that describe a
+// generator.Request, usage errors, atomic file writing, the JSON form of a result, and terminal
+// detection. It is internal to the examples: its API changes with them.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/generator"
+)
+
+// Exit statuses shared by the example programs.
+const (
+	ExitOK     = 0 // every input succeeded
+	ExitFailed = 1 // some input failed (the others were still written)
+	ExitUsage  = 2 // a bad flag or option value
+)
+
+// UsageError is a problem with the command line; programs exit with ExitUsage on it.
+type UsageError struct{ Msg string }
+
+// Error returns the message.
+func (e *UsageError) Error() string { return e.Msg }
+
+// Usagef returns a *UsageError with a formatted message.
+func Usagef(format string, a ...any) error { return &UsageError{fmt.Sprintf(format, a...)} }
+
+// IsUsage reports whether err is, or wraps, a *UsageError.
+func IsUsage(err error) bool {
+	var u *UsageError
+	return errors.As(err, &u)
+}
+
+// RequestFlags are the command-line flags that set a generator.Request's options: the mode, the
+// quality, the size, and each mode's parameters. Register them with AddRequestFlags and, after
+// parsing, read the request with Request.
+type RequestFlags struct {
+	req                           generator.Request
+	mode, quality, shape, profile *string
+	frameWidth                    *float64
+}
+
+// AddRequestFlags registers the request flags on fs: -mode, -quality, -width, -height, -depth,
+// -mask-tolerance, -faces, -tolerance, and the mode parameters (-base, -invert, -gamma, -smooth,
+// -use-mask, -frame-width, -frame-height, -min-thickness, -max-thickness, -frame, -mirror,
+// -shape, -arc, -base-plate, -base-thickness, -base-margin, -profile, -thickness, -min-rim,
+// -flat-back).
+func AddRequestFlags(fs *flag.FlagSet) *RequestFlags {
+	f := &RequestFlags{}
+	r := &f.req
+	f.mode = fs.String("mode", "auto", "what to build: relief, lithophane, extrude, inflate or auto")
+	f.quality = fs.String("quality", "standard", "quality `level`: draft, standard, high, ultra, or 1–10")
+	fs.Float64Var(&r.Width, "width", 0, "model width in `mm` (default 100, or from -height and the aspect ratio)")
+	fs.Float64Var(&r.Height, "height", 0, "model height in `mm` (default from the width and the aspect ratio)")
+	fs.Float64Var(&r.Depth, "depth", 0, "the mode's depth in `mm`: relief depth, lithophane maximum thickness, extrusion height, inflated thickness")
+	fs.Float64Var(&r.MaskTolerance, "mask-tolerance", 0, "background colour tolerance, 0..1 (default 0.1)")
+	fs.IntVar(&r.FaceBudget, "faces", 0, "face budget (default from the quality level)")
+	fs.Float64Var(&r.Tolerance, "tolerance", 0, "surface tolerance in `mm` (default from the quality level)")
+	// Relief.
+	fs.Float64Var(&r.Relief.Base, "base", 0, "relief: base thickness in `mm` (default 2)")
+	fs.BoolVar(&r.Relief.Invert, "invert", false, "relief: dark is high")
+	fs.Float64Var(&r.Relief.Gamma, "gamma", 0, "relief: gamma applied to the height (default 1)")
+	fs.Float64Var(&r.Relief.Smooth, "smooth", 0, "relief: Gaussian smoothing sigma in `px`")
+	fs.BoolVar(&r.Relief.UseMask, "use-mask", false, "relief: keep the background at the base")
+	f.frameWidth = fs.Float64("frame-width", 0, "relief, lithophane: frame width in `mm` (lithophane default 3)")
+	fs.Float64Var(&r.Relief.FrameHeight, "frame-height", 0, "relief: frame height above the base in `mm` (default: the depth)")
+	// Lithophane.
+	fs.Float64Var(&r.Lithophane.MinThickness, "min-thickness", 0, "lithophane: thickness where white, `mm` (default 0.8)")
+	fs.Float64Var(&r.Lithophane.MaxThickness, "max-thickness", 0, "lithophane: thickness where black, `mm` (default 3)")
+	fs.BoolVar(&r.Lithophane.Frame, "frame", false, "lithophane: add a frame")
+	fs.BoolVar(&r.Lithophane.Mirror, "mirror", false, "lithophane: mirror left to right")
+	f.shape = fs.String("shape", "", "lithophane: flat or cylinder (default flat)")
+	fs.Float64Var(&r.Lithophane.Arc, "arc", 0, "lithophane: cylinder arc in `degrees` (default 360)")
+	// Extrude.
+	fs.BoolVar(&r.Extrude.BasePlate, "base-plate", false, "extrude: add a base plate")
+	fs.Float64Var(&r.Extrude.BaseThickness, "base-thickness", 0, "extrude: base plate thickness in `mm` (default 2)")
+	fs.Float64Var(&r.Extrude.BaseMargin, "base-margin", 0, "extrude: base plate margin in `mm` (default 3)")
+	// Inflate.
+	f.profile = fs.String("profile", "", "inflate: round or dome (default round)")
+	fs.Float64Var(&r.Inflate.Thickness, "thickness", 0, "inflate: thickness scale (default 1)")
+	fs.Float64Var(&r.Inflate.MinRim, "min-rim", 0, "inflate: least thickness at the outline in `mm` (default 1)")
+	fs.BoolVar(&r.Inflate.FlatBack, "flat-back", false, "inflate: flat back")
+	return f
+}
+
+// Request returns the request the parsed flags describe, without an image. It checks the
+// options as far as they can be checked without one (with a depth map when withDepthMap is
+// set), since they are the same for every input; a problem is a *UsageError.
+func (f *RequestFlags) Request(withDepthMap bool) (generator.Request, error) {
+	r := f.req
+	var err error
+	if r.Mode, err = generator.ParseMode(*f.mode); err != nil {
+		return r, Usagef("-mode: %v", err)
+	}
+	if r.Quality, err = generator.ParseQuality(*f.quality); err != nil {
+		return r, Usagef("-quality: %v", err)
+	}
+	r.Relief.FrameWidth = *f.frameWidth
+	r.Lithophane.FrameWidth = *f.frameWidth
+	r.Lithophane.Shape = backends.LithophaneShape(strings.ToLower(*f.shape))
+	r.Inflate.Profile = backends.Profile(strings.ToLower(*f.profile))
+	probe := r
+	probe.Image = []byte{}
+	if withDepthMap {
+		probe.DepthMap = []byte{}
+	}
+	if err := probe.Validate(); err != nil {
+		return r, Usagef("%v", err)
+	}
+	return r, nil
+}
+
+// OpenGenerator returns a Generator on the named backend. An unknown name is a *UsageError
+// (wrapping generator.ErrInvalidConfig); a backend that cannot open is another error.
+func OpenGenerator(backend string) (*generator.Generator, error) {
+	g, err := generator.New(generator.Config{Backend: backend})
+	if err != nil {
+		if errors.Is(err, generator.ErrInvalidConfig) {
+			return nil, &usageWrap{UsageError{fmt.Sprintf("-backend %s: %v", backend, err)}, err}
+		}
+		return nil, fmt.Errorf("-backend %s: %w", backend, err)
+	}
+	return g, nil
+}
+
+// usageWrap is a UsageError that keeps its cause for errors.Is.
+type usageWrap struct {
+	UsageError
+	err error
+}
+
+func (e *usageWrap) Unwrap() []error { return []error{&e.UsageError, e.err} }
+
+// WriteAtomic writes a temporary file in path's folder and renames it to path, so that path
+// never holds a partial file: on an error, or when ctx is cancelled during the write, the
+// temporary file is removed and path is left as it was. An existing file at path is replaced.
+// The file is made readable by all (0644).
+// The temporary file's name is hidden: "." + the base name + a random part + ".tmp".
+func WriteAtomic(ctx context.Context, path string, write func(io.Writer) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	// CreateTemp makes the file private (0600); a model is an ordinary file.
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := write(&ctxWriter{ctx: ctx, w: tmp}); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// ctxWriter fails its writes once ctx is done, so a long encode stops promptly.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c *ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
+// Result is the JSON form of one converted input, as both programs print it with -json.
+type Result struct {
+	Input      string     `json:"input"`
+	Output     string     `json:"output"`
+	Mode       string     `json:"mode"`
+	Backend    string     `json:"backend"`
+	Faces      int        `json:"faces"`
+	Vertices   int        `json:"vertices"`
+	Closed     bool       `json:"closed"`
+	SizeMM     [3]float64 `json:"size_mm"`
+	VolumeMM3  float64    `json:"volume_mm3"`
+	MaxErrorMM float64    `json:"max_error_mm"`
+	Seconds    float64    `json:"seconds"`
+}
+
+// NewResult returns the JSON form of a generation's report, rounded to keep float32 noise out.
+func NewResult(input, output string, r *generator.Report, seconds float64) Result {
+	return Result{
+		Input: input, Output: output, Mode: string(r.Mode), Backend: r.Backend,
+		Faces: r.Faces, Vertices: r.Vertices, Closed: Closed(r),
+		SizeMM:    [3]float64{Round(r.Size[0], 1e-4), Round(r.Size[1], 1e-4), Round(r.Size[2], 1e-4)},
+		VolumeMM3: Round(r.Volume, 1e-3), MaxErrorMM: Round(r.MaxError, 1e-6), Seconds: Round(seconds, 1e-3),
+	}
+}
+
+// Closed reports whether the report's mesh is a closed, outward-oriented solid.
+func Closed(r *generator.Report) bool { return r.Topology.Closed() && r.Topology.Outward }
+
+// Round rounds v to a multiple of unit.
+func Round(v, unit float64) float64 { return math.Round(v/unit) * unit }
+
+// YesNo returns "yes" or "no".
+func YesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// IsTerminal reports whether w is a character device (a terminal), where progress is drawn as a
+// bar rather than written as lines.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/orfeas3d/orfeas/generator"
+)
+
+func TestWriteAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.stl")
+	if err := WriteAtomic(context.Background(), path, func(w io.Writer) error {
+		_, err := io.WriteString(w, "first")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A failed write leaves the old file and no temporary.
+	boom := errors.New("boom")
+	if err := WriteAtomic(context.Background(), path, func(w io.Writer) error {
+		io.WriteString(w, "half")
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("err %v, want boom", err)
+	}
+	// Cancellation during the write stops it at the next Write.
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := WriteAtomic(ctx, path, func(w io.Writer) error {
+		io.WriteString(w, "x")
+		cancel()
+		_, err := io.WriteString(w, "y")
+		return err
+	}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "first" {
+		t.Errorf("file holds %q, want %q", b, "first")
+	}
+	if err := WriteAtomic(context.Background(), path, func(w io.Writer) error {
+		_, err := io.WriteString(w, "second")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "second" {
+		t.Errorf("file holds %q, want %q", b, "second")
+	}
+	if fi, err := os.Stat(path); err != nil || (runtime.GOOS != "windows" && fi.Mode().Perm() != 0o644) {
+		t.Errorf("mode %v, %v; want 0644", fi.Mode(), err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("folder holds %d entries, want just m.stl: %v", len(entries), entries)
+	}
+}
+
+func TestRequestFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string // "" for success
+	}{
+		{[]string{"-mode", "Lithophane", "-quality", "9", "-width", "80", "-frame-width", "4"}, ""},
+		{[]string{"-quality", "11"}, "outside the 1–10 scale"},
+		{[]string{"-mode", "sculpt"}, `unknown mode "sculpt"`},
+		{[]string{"-width", "-5"}, "width -5 mm"},
+	} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		f := AddRequestFlags(fs)
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.Request(false)
+		if c.want == "" {
+			if err != nil || r.Mode != generator.Lithophane || r.Quality != generator.Ultra || r.Width != 80 || r.Lithophane.FrameWidth != 4 {
+				t.Errorf("%q: %+v, %v", c.args, r, err)
+			}
+			continue
+		}
+		if !IsUsage(err) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err %v, want a usage error with %q", c.args, err, c.want)
+		}
+	}
+}
+
+func TestOpenGenerator(t *testing.T) {
+	if _, err := OpenGenerator("tpu"); !IsUsage(err) || !errors.Is(err, generator.ErrInvalidConfig) {
+		t.Errorf("err %v, want a usage error wrapping ErrInvalidConfig", err)
+	}
+	g, err := OpenGenerator("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if g.Backend() != "cpu" {
+		t.Errorf("backend %q", g.Backend())
+	}
+}

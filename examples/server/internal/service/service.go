@@ -1,0 +1,360 @@
+// Package service is the HTTP service of examples/server: uploads, generations through a jobs
+// registry, server-sent progress events, downloads, mesh analysis, repair and simplification,
+// with job folders that survive a restart. The command in examples/server only reads its
+// configuration and runs an http.Server around Service.Handler.
+//
+// Files: every job has one folder under Config.DataDir/jobs, named by the job's ID, which the
+// server generates. The files in it have fixed names (upload.png, model.stl, model.obj,
+// model.glb, model.ply, manifest.json) and are written to a temporary name, synced and renamed,
+// so a half-written file is never served. manifest.json records the job's state after every
+// change: on start-up, jobs that were queued or processing are marked failed ("interrupted"),
+// and completed ones stay downloadable.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/orfeas3d/orfeas/generator"
+	"github.com/orfeas3d/orfeas/jobs"
+)
+
+// Defaults for zero Config fields.
+const (
+	DefaultRetention      = 24 * time.Hour
+	DefaultRateLimit      = 60 // POST requests per minute per client
+	DefaultMaxUploadBytes = 50 << 20
+	DefaultMaxJSONBytes   = 1 << 20
+	DefaultMaxBatchFiles  = 50
+	DefaultQueueSize      = 128
+	DefaultMaxMeshFaces   = 5_000_000
+)
+
+// Config configures a Service. The zero value of every field but DataDir means its documented
+// default.
+type Config struct {
+	// DataDir is the folder the service keeps its jobs in (created when missing). Required.
+	DataDir string
+	// Backend is the generator's backend: "auto" (default), "cpu" or "cuda".
+	Backend string
+	// Workers is how many generations run at once (default: GOMAXPROCS).
+	Workers int
+	// QueueSize is how many generations may wait for a worker; beyond it generate-3d answers 429
+	// (default DefaultQueueSize).
+	QueueSize int
+	// Retention is how long a job's files and record are kept after its last change (default
+	// DefaultRetention). Negative keeps them forever.
+	Retention time.Duration
+	// CORSOrigins are the origins allowed to call the API from a browser: "*" (the default, when
+	// empty) allows any.
+	CORSOrigins []string
+	// RateLimit is how many POST requests one client (IP address) may make per minute, as a token
+	// bucket that holds a minute's worth (default DefaultRateLimit). Negative disables it.
+	RateLimit int
+	// TrustProxy makes the client address the first X-Forwarded-For entry, for rate limiting and
+	// logs. Only set it behind a proxy that sets that header.
+	TrustProxy bool
+	// MaxUploadBytes bounds an uploaded file (default 50 MiB); larger uploads get 413.
+	MaxUploadBytes int64
+	// MaxJSONBytes bounds a JSON request body (default 1 MiB).
+	MaxJSONBytes int64
+	// MaxBatchFiles bounds the files of one batch-generate request (default 50); the rest are
+	// rejected.
+	MaxBatchFiles int
+	// MaxMeshFaces bounds the meshes the /api/stl routes accept (default 5,000,000 faces).
+	MaxMeshFaces int
+	// Logger receives the request logs and service events (default: discarded).
+	Logger *slog.Logger
+	// Version is reported by /api/health (default: the module version from the build info).
+	Version string
+
+	// GenerateDelay is for tests only: each generation waits this long (honouring cancellation)
+	// after entering the processing state and before it starts, so a test can observe or
+	// interrupt a job mid-generation. Leave it zero in production.
+	GenerateDelay time.Duration
+}
+
+// Service is the HTTP service. Create it with New, serve Handler, and call Shutdown.
+type Service struct {
+	cfg       Config
+	log       *slog.Logger
+	root      string // DataDir/jobs
+	gen       *generator.Generator
+	reg       *jobs.Registry[struct{}]
+	limiter   *rateLimiter
+	metrics   *metrics
+	meshSem   chan struct{} // bounds concurrent mesh operations
+	decodeSem chan struct{} // bounds concurrent image decodes
+	handler   http.Handler
+	mux       *http.ServeMux
+
+	mu      sync.RWMutex
+	entries map[string]*entry
+
+	closing     atomic.Bool
+	closeOnce   sync.Once
+	closeErr    error
+	stopJanitor chan struct{}
+	janitorDone chan struct{}
+}
+
+// entry is one job in memory. m is its manifest, written to disk after each change while mu is
+// held, so the file and the memory agree.
+type entry struct {
+	mu      sync.Mutex
+	m       manifest
+	gen     uint64 // generation counter: bumped at each generate-3d, names the registry key
+	removed bool   // retention removed the job; its folder is gone or going
+}
+
+// New opens the data folder, loads the jobs a previous run left (see the package doc) and
+// starts the generator and the job registry.
+func New(cfg Config) (*Service, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("service: no data folder")
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = DefaultQueueSize
+	}
+	if cfg.Retention == 0 {
+		cfg.Retention = DefaultRetention
+	}
+	if len(cfg.CORSOrigins) == 0 {
+		cfg.CORSOrigins = []string{"*"}
+	}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if cfg.MaxJSONBytes <= 0 {
+		cfg.MaxJSONBytes = DefaultMaxJSONBytes
+	}
+	if cfg.MaxBatchFiles <= 0 {
+		cfg.MaxBatchFiles = DefaultMaxBatchFiles
+	}
+	if cfg.MaxMeshFaces <= 0 {
+		cfg.MaxMeshFaces = DefaultMaxMeshFaces
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Version == "" {
+		cfg.Version = buildVersion()
+	}
+
+	root := filepath.Join(cfg.DataDir, "jobs")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, fmt.Errorf("service: data folder: %w", err)
+	}
+	ld, err := loadJobs(root, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("service: %w", err)
+	}
+	gen, err := generator.New(generator.Config{Backend: cfg.Backend})
+	if err != nil {
+		return nil, fmt.Errorf("service: %w", err)
+	}
+	s := &Service{
+		cfg:         cfg,
+		log:         cfg.Logger,
+		root:        root,
+		gen:         gen,
+		metrics:     newMetrics(),
+		meshSem:     make(chan struct{}, cfg.Workers),
+		decodeSem:   make(chan struct{}, max(2, cfg.Workers)),
+		entries:     make(map[string]*entry, len(ld.jobs)),
+		stopJanitor: make(chan struct{}),
+		janitorDone: make(chan struct{}),
+	}
+	if cfg.RateLimit > 0 {
+		s.limiter = newRateLimiter(cfg.RateLimit, time.Minute)
+	}
+	for _, m := range ld.jobs {
+		s.entries[m.ID] = &entry{m: *m}
+	}
+	for _, err := range ld.skipped {
+		s.log.Warn("job folder skipped", "error", err)
+	}
+	s.log.Info("jobs loaded", "jobs", len(ld.jobs), "interrupted", ld.interrupted, "removed_incomplete", ld.removed, "skipped", len(ld.skipped))
+	s.reg = jobs.New[struct{}](jobs.Options{
+		Workers:   cfg.Workers,
+		QueueSize: cfg.QueueSize,
+		Retain:    time.Minute, // terminal states live on in the manifests
+	})
+	s.handler = s.routes()
+	go s.janitor()
+	return s, nil
+}
+
+// buildVersion is the main module's version from the build info, or "devel".
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// Handler returns the service's HTTP handler: the API routes with CORS, rate limiting, request
+// IDs, logs and metrics around them.
+func (s *Service) Handler() http.Handler { return s.handler }
+
+// Backend returns the name of the generator's backend ("cpu", "cuda").
+func (s *Service) Backend() string { return s.gen.Backend() }
+
+// Shutdown stops accepting work (POST routes answer 503), lets queued and running generations
+// finish until ctx ends, then cancels what is left and marks it failed ("interrupted") in its
+// manifest, and releases the generator. It returns nil when everything finished, or an error
+// wrapping ctx's error. Calling it again returns the first call's result once that completes.
+func (s *Service) Shutdown(ctx context.Context) error {
+	s.closeOnce.Do(func() {
+		s.closing.Store(true)
+		err := s.reg.Close(ctx)
+		close(s.stopJanitor)
+		<-s.janitorDone
+		// Jobs Close cancelled before they ran never reached their work function.
+		for _, e := range s.snapshotEntries() {
+			e.mu.Lock()
+			if inFlight(e.m.State) && !e.removed {
+				e.m.State, e.m.Error, e.m.Updated = stateFailed, errInterrupted, time.Now()
+				s.persist(e)
+			}
+			e.mu.Unlock()
+		}
+		if cerr := s.gen.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("service: close generator: %w", cerr)
+		}
+		s.closeErr = err
+	})
+	return s.closeErr
+}
+
+// snapshotEntries returns the entries, in no particular order.
+func (s *Service) snapshotEntries() []*entry {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]*entry, 0, len(s.entries))
+	for _, e := range s.entries {
+		out = append(out, e)
+	}
+	return out
+}
+
+// lookup returns the entry of a job ID already checked with validID, or nil.
+func (s *Service) lookup(id string) *entry {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.entries[id]
+}
+
+// jobDir is the folder of a job ID already checked with validID.
+func (s *Service) jobDir(id string) string { return filepath.Join(s.root, id) }
+
+// persist writes e's manifest; called with e.mu held. A failure is logged: the job goes on in
+// memory, and a restart will see the previous manifest.
+func (s *Service) persist(e *entry) {
+	if err := writeManifest(s.jobDir(e.m.ID), &e.m); err != nil {
+		s.log.Error("manifest not written", "job_id", e.m.ID, "error", err)
+	}
+}
+
+// newJob creates a job folder with a fresh ID, lets fill write its files into it, then writes
+// the manifest and registers the job. On failure the folder is removed.
+func (s *Service) newJob(m manifest, fill func(dir string) error) (*entry, error) {
+	var id, dir string
+	for {
+		id = jobs.NewID()
+		dir = s.jobDir(id)
+		err := os.Mkdir(dir, 0o755)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("create job folder: %w", err)
+		}
+	}
+	now := time.Now()
+	m.Version, m.ID, m.Created, m.Updated = manifestVersion, id, now, now
+	e := &entry{m: m}
+	if err := fill(dir); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if err := writeManifest(dir, &e.m); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	s.mu.Lock()
+	s.entries[id] = e
+	s.mu.Unlock()
+	return e, nil
+}
+
+// janitor removes expired jobs and idle rate-limit buckets until Shutdown.
+func (s *Service) janitor() {
+	defer close(s.janitorDone)
+	every := time.Minute
+	if r := s.cfg.Retention; r > 0 && r/8 < every {
+		every = max(r/8, 10*time.Millisecond)
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopJanitor:
+			return
+		case now := <-t.C:
+			s.expire(now)
+			if s.limiter != nil {
+				s.limiter.sweep(now)
+			}
+		}
+	}
+}
+
+// expire removes the jobs not in flight whose last change is older than the retention.
+func (s *Service) expire(now time.Time) {
+	if s.cfg.Retention < 0 {
+		return
+	}
+	cutoff := now.Add(-s.cfg.Retention)
+	var gone []string
+	s.mu.Lock()
+	for id, e := range s.entries {
+		if !e.mu.TryLock() {
+			continue // busy, so not idle: look again at the next sweep
+		}
+		if !inFlight(e.m.State) && e.m.Updated.Before(cutoff) {
+			e.removed = true
+			delete(s.entries, id)
+			gone = append(gone, id)
+		}
+		e.mu.Unlock()
+	}
+	s.mu.Unlock()
+	slices.Sort(gone)
+	for _, id := range gone {
+		if err := os.RemoveAll(s.jobDir(id)); err != nil {
+			s.log.Error("expired job not removed", "job_id", id, "error", err)
+		}
+	}
+	if len(gone) > 0 {
+		s.log.Info("expired jobs removed", "count", len(gone))
+	}
+}

@@ -1,0 +1,258 @@
+// Command server is orfeas's HTTP service: upload an image, generate a closed, printable mesh
+// from it in the background, follow its progress, download the model; plus mesh analysis,
+// repair and simplification. It keeps the old service's API paths; see README.md for the routes.
+//
+//	go run ./examples/server -addr 127.0.0.1:5000 -data ./data
+//
+// Every flag has an environment variable (ORFEAS_ADDR, ORFEAS_DATA, ...), which a flag given on
+// the command line overrides. On start-up the server prints one line on stdout,
+//
+//	listening on http://127.0.0.1:5000
+//
+// with the address actually bound (useful with -addr 127.0.0.1:0). SIGINT or SIGTERM stops it:
+// it stops accepting connections and work, lets running generations finish until
+// -shutdown-timeout, marks what is left as interrupted, and exits 0. A second signal during that
+// wait exits at once with status 1 (jobs still running are then reported interrupted at the next
+// start).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/orfeas3d/orfeas/examples/server/internal/service"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// settings are the parsed flags and environment.
+type settings struct {
+	addr                                                      string
+	logFormat, logLevel                                       string
+	shutdownTimeout                                           time.Duration
+	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
+	cors                                                      string
+	cfg                                                       service.Config
+}
+
+// envFlag is one setting: its flag name, environment variable and default.
+type envFlag struct {
+	name, env, def, usage string
+}
+
+var flags = []envFlag{
+	{"addr", "ORFEAS_ADDR", "127.0.0.1:5000", "listen `address` (host:port; port 0 picks a free one)"},
+	{"data", "ORFEAS_DATA", "./data", "data `folder` for job files and manifests"},
+	{"backend", "ORFEAS_BACKEND", "auto", "compute backend: auto, cpu or cuda"},
+	{"workers", "ORFEAS_WORKERS", "0", "generations run at once (0: GOMAXPROCS)"},
+	{"queue", "ORFEAS_QUEUE", strconv.Itoa(service.DefaultQueueSize), "generations that may wait for a worker; beyond, 429"},
+	{"retention", "ORFEAS_RETENTION", "24h", "how long a job's files are kept after its last change (negative: forever)"},
+	{"cors-origins", "ORFEAS_CORS_ORIGINS", "*", "comma-separated origins allowed by CORS (* for any)"},
+	{"rate-limit", "ORFEAS_RATE_LIMIT", strconv.Itoa(service.DefaultRateLimit), "POST requests per minute per client IP (0 or negative: no limit)"},
+	{"trust-proxy", "ORFEAS_TRUST_PROXY", "false", "take the client IP from X-Forwarded-For (only behind a proxy that sets it)"},
+	{"max-upload", "ORFEAS_MAX_UPLOAD", strconv.Itoa(service.DefaultMaxUploadBytes), "largest uploaded file in `bytes`"},
+	{"max-json", "ORFEAS_MAX_JSON", strconv.Itoa(service.DefaultMaxJSONBytes), "largest JSON body in `bytes`"},
+	{"max-batch-files", "ORFEAS_MAX_BATCH_FILES", strconv.Itoa(service.DefaultMaxBatchFiles), "most files in one batch-generate request"},
+	{"max-mesh-faces", "ORFEAS_MAX_MESH_FACES", strconv.Itoa(service.DefaultMaxMeshFaces), "most faces of a mesh sent to /api/stl routes"},
+	{"shutdown-timeout", "ORFEAS_SHUTDOWN_TIMEOUT", "30s", "how long running generations may finish after SIGINT/SIGTERM"},
+	{"read-header-timeout", "ORFEAS_READ_HEADER_TIMEOUT", "10s", "HTTP server read header timeout"},
+	{"read-timeout", "ORFEAS_READ_TIMEOUT", "2m", "HTTP server read timeout (whole request, uploads included)"},
+	{"write-timeout", "ORFEAS_WRITE_TIMEOUT", "2m", "HTTP server write timeout (event streams extend it per event)"},
+	{"idle-timeout", "ORFEAS_IDLE_TIMEOUT", "2m", "HTTP server keep-alive idle timeout"},
+	{"log-format", "ORFEAS_LOG_FORMAT", "text", "log format on stderr: text or json"},
+	{"log-level", "ORFEAS_LOG_LEVEL", "info", "log level: debug, info, warn, error (health checks log at debug)"},
+	{"version", "ORFEAS_VERSION", "", "version reported by /api/health (default: from the build)"},
+}
+
+// testDelayEnv is for tests only (see service.Config.GenerateDelay): a duration each generation
+// waits before it starts, so a test can kill the server mid-generation. It has no flag.
+const testDelayEnv = "ORFEAS_TEST_GENERATE_DELAY"
+
+// parse reads the flags, with defaults from the environment.
+func parse(args []string, getenv func(string) string, stderr io.Writer) (*settings, error) {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: server [flags]\n\norfeas HTTP service. Each flag's environment variable sets its default.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	vals := map[string]*string{}
+	for _, f := range flags {
+		def := f.def
+		if v := getenv(f.env); v != "" {
+			def = v
+		}
+		vals[f.name] = fs.String(f.name, def, f.usage+" ($"+f.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	var errs []error
+	get := func(name string) string { return strings.TrimSpace(*vals[name]) }
+	intv := func(name string) int {
+		n, err := strconv.Atoi(get(name))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("-%s: %q is not an integer", name, get(name)))
+		}
+		return n
+	}
+	dur := func(name string) time.Duration {
+		d, err := time.ParseDuration(get(name))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("-%s: %q is not a duration (like 30s or 24h)", name, get(name)))
+		}
+		return d
+	}
+	s := &settings{
+		addr:              get("addr"),
+		logFormat:         get("log-format"),
+		logLevel:          get("log-level"),
+		shutdownTimeout:   dur("shutdown-timeout"),
+		readHeaderTimeout: dur("read-header-timeout"),
+		readTimeout:       dur("read-timeout"),
+		writeTimeout:      dur("write-timeout"),
+		idleTimeout:       dur("idle-timeout"),
+	}
+	c := &s.cfg
+	c.DataDir = get("data")
+	c.Backend = get("backend")
+	c.Workers = intv("workers")
+	c.QueueSize = intv("queue")
+	c.Retention = dur("retention")
+	if c.Retention == 0 {
+		errs = append(errs, errors.New("-retention: must not be 0"))
+	}
+	for _, o := range strings.Split(get("cors-origins"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.CORSOrigins = append(c.CORSOrigins, o)
+		}
+	}
+	c.RateLimit = intv("rate-limit")
+	if c.RateLimit <= 0 {
+		c.RateLimit = -1 // the flag's 0 means off; the Config's 0 means the default
+	}
+	tp, err := strconv.ParseBool(get("trust-proxy"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("-trust-proxy: %q is not a boolean", get("trust-proxy")))
+	}
+	c.TrustProxy = tp
+	c.MaxUploadBytes = int64(intv("max-upload"))
+	c.MaxJSONBytes = int64(intv("max-json"))
+	c.MaxBatchFiles = intv("max-batch-files")
+	c.MaxMeshFaces = intv("max-mesh-faces")
+	c.Version = get("version")
+	if v := getenv(testDelayEnv); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not a duration", testDelayEnv, v))
+		}
+		c.GenerateDelay = d
+	}
+	if s.logFormat != "text" && s.logFormat != "json" {
+		errs = append(errs, fmt.Errorf("-log-format: %q, want text or json", s.logFormat))
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(s.logLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("-log-level: %q, want debug, info, warn or error", s.logLevel))
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return s, nil
+}
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	s, err := parse(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "server: %v\n", err)
+		return 2
+	}
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(s.logLevel))
+	hopts := &slog.HandlerOptions{Level: lvl}
+	var h slog.Handler = slog.NewTextHandler(stderr, hopts)
+	if s.logFormat == "json" {
+		h = slog.NewJSONHandler(stderr, hopts)
+	}
+	log := slog.New(h)
+	s.cfg.Logger = log
+
+	svc, err := service.New(s.cfg)
+	if err != nil {
+		log.Error("start", "error", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		log.Error("listen", "error", err)
+		_ = svc.Shutdown(context.Background())
+		return 1
+	}
+	srv := &http.Server{
+		Handler:           svc.Handler(),
+		ReadHeaderTimeout: s.readHeaderTimeout,
+		ReadTimeout:       s.readTimeout,
+		WriteTimeout:      s.writeTimeout,
+		IdleTimeout:       s.idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(h, slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+	log.Info("listening", "addr", ln.Addr().String(), "backend", svc.Backend(), "data", s.cfg.DataDir)
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sig)
+
+	select {
+	case err := <-serveErr:
+		log.Error("serve", "error", err)
+		_ = svc.Shutdown(context.Background())
+		return 1
+	case got := <-sig:
+		log.Info("shutting down", "signal", got.String(), "timeout", s.shutdownTimeout.String())
+	}
+	go func() {
+		got := <-sig
+		log.Warn("second signal: stopping at once", "signal", got.String())
+		os.Exit(1)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
+	defer cancel()
+	// Stop accepting connections and drain the generations at the same time: open event
+	// streams end when their jobs do, which lets srv.Shutdown finish.
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Shutdown(ctx) }()
+	code := 0
+	if err := svc.Shutdown(ctx); err != nil {
+		log.Warn("generations interrupted", "error", err)
+	}
+	if err := <-httpDone; err != nil {
+		log.Warn("connections closed before finishing", "error", err)
+		srv.Close()
+	}
+	log.Info("stopped")
+	return code
+}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseFlagsAndEnv(t *testing.T) {
+	env := map[string]string{
+		"ORFEAS_ADDR":         "127.0.0.1:9999",
+		"ORFEAS_DATA":         "/srv/orfeas",
+		"ORFEAS_RATE_LIMIT":   "0",
+		"ORFEAS_CORS_ORIGINS": "https://a.example, https://b.example",
+		"ORFEAS_RETENTION":    "2h",
+	}
+	s, err := parse([]string{"-addr", "127.0.0.1:0", "-workers", "3"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.cfg
+	if s.addr != "127.0.0.1:0" || c.DataDir != "/srv/orfeas" || c.Workers != 3 || c.RateLimit != -1 ||
+		c.Retention != 2*time.Hour || !slices.Equal(c.CORSOrigins, []string{"https://a.example", "https://b.example"}) ||
+		s.shutdownTimeout != 30*time.Second || s.readHeaderTimeout != 10*time.Second || c.GenerateDelay != 0 {
+		t.Errorf("parsed %+v", s)
+	}
+
+	_, err = parse([]string{"-workers", "many", "-retention", "soon", "-log-format", "xml"}, func(string) string { return "" }, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-workers") || !strings.Contains(err.Error(), "-retention") || !strings.Contains(err.Error(), "-log-format") {
+		t.Errorf("bad flags: %v", err)
+	}
+	if code := run([]string{"-nosuchflag"}, func(string) string { return "" }, io.Discard, io.Discard); code != 2 {
+		t.Errorf("exit code %d for a bad flag", code)
+	}
+}

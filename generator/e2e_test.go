@@ -1,0 +1,201 @@
+package generator
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/mesh"
+)
+
+var samples = []string{"astronaut.png", "coffee.png", "camera.png", "horse.png", "bison.png", "armadillo.png"}
+
+// photos are the full-frame samples, about 512 pixels a side.
+var photos = map[string]bool{"astronaut.png": true, "coffee.png": true, "camera.png": true}
+
+// TestSamples runs every sample photo through every implemented mode at two quality levels and
+// checks what the issue promises: closed, outward, sized, within tolerance, within budget.
+// Under the race detector, the standard level of the three 512-pixel photos and of inflation,
+// and inflating the photos, are left to the normal run (go test ./generator): they add minutes
+// there and no concurrency the other cases do not exercise.
+func TestSamples(t *testing.T) {
+	g, err := New(Config{Backend: BackendCPU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	for _, name := range samples {
+		data := readSample(t, name)
+		for _, mode := range []Mode{Relief, Lithophane, Extrude, Inflate} {
+			for _, q := range []Quality{Draft, Standard} {
+				t.Run(fmt.Sprintf("%s/%s/%s", name, mode, q), func(t *testing.T) {
+					if raceEnabled && q != Draft && (photos[name] || mode == Inflate) {
+						t.Skip("a large photo, or inflation, at standard quality: run without -race")
+					}
+					if raceEnabled && mode == Inflate && photos[name] {
+						t.Skip("inflating a full-frame photo: run without -race")
+					}
+					res, err := g.Generate(context.Background(), Request{Image: data, Mode: mode, Quality: q})
+					if err != nil {
+						t.Fatal(err)
+					}
+					r := res.Report
+					topo := res.Mesh.Topology()
+					if !topo.Closed() || !topo.Outward || topo != r.Topology {
+						t.Fatalf("mesh not closed and outward: %+v", topo)
+					}
+					if b := res.Mesh.Bounds(); b != r.Bounds {
+						t.Errorf("reported bounds %v, mesh bounds %v", r.Bounds, b)
+					}
+					wantH := 100 * float64(r.Image.Height) / float64(r.Image.Width)
+					switch mode {
+					case Relief, Lithophane:
+						if math.Abs(r.Size[0]-100) > 0.01 || math.Abs(r.Size[1]-wantH) > 0.01 || r.Bounds.Min != [3]float32{} {
+							t.Errorf("size %v from %v, want 100 × %.3f from the origin", r.Size, r.Bounds.Min, wantH)
+						}
+					default: // within the image's frame (give or take a working pixel), on Z = 0
+						px := float32(r.Image.PixelSize)
+						bottom := float32(0)
+						if r.Simplify != nil {
+							bottom = 1e-4 // simplification may move the lowest vertex by a hair
+						}
+						if b := r.Bounds; b.Min[0] < -px || b.Min[1] < -px || b.Max[0] > 100+px || b.Max[1] > float32(wantH)+px || b.Min[2] < -bottom || b.Min[2] > bottom || r.Size[0] < 50 {
+							t.Errorf("bounds %v, want within 100 × %.3f mm on Z = 0", b, wantH)
+						}
+					}
+					switch mode {
+					case Relief: // base 2 + depth 5, the surface normalised to its full range
+						if r.Size[2] > 7+1e-4 || r.Size[2] < 7-r.Tolerance-1e-4 {
+							t.Errorf("relief thickness %v mm, want 7 within the tolerance %v", r.Size[2], r.Tolerance)
+						}
+					case Lithophane: // 0.8 to 3 mm
+						if r.Size[2] > 3+1e-4 || r.Size[2] < 0.8 {
+							t.Errorf("lithophane thickness %v mm, want 0.8..3", r.Size[2])
+						}
+					case Extrude: // 5 mm tall
+						if math.Abs(r.Size[2]-5) > 1e-4 {
+							t.Errorf("extrusion height %v mm, want 5", r.Size[2])
+						}
+					}
+					if r.Faces > r.FaceBudget || r.OverBudget {
+						t.Errorf("%d faces over the budget %d", r.Faces, r.FaceBudget)
+					}
+					if r.MaxError > r.Tolerance+1e-9 && !r.BudgetReached {
+						t.Errorf("max error %v mm over the tolerance %v without reaching the budget", r.MaxError, r.Tolerance)
+					}
+					if r.Volume <= 0 || math.Abs(r.Volume-topo.Volume) > 1e-9 {
+						t.Errorf("volume %v", r.Volume)
+					}
+					if r.Simplify != nil {
+						t.Logf("simplified from %d faces, error %.4f mm", r.Simplify.FacesBefore, r.Simplify.MaxError)
+					}
+					t.Logf("%d faces, size %.3f × %.3f × %.3f mm, error %.4f mm (tolerance %.4f), %v", r.Faces, r.Size[0], r.Size[1], r.Size[2], r.MaxError, r.Tolerance, r.Total.Round(time.Millisecond))
+				})
+			}
+		}
+	}
+}
+
+// TestCylinder checks the placement of a curved lithophane: standing on Z = 0 around the Z axis,
+// the image's height along Z.
+func TestCylinder(t *testing.T) {
+	g, err := New(Config{Backend: BackendCPU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	res, err := g.Generate(context.Background(), Request{Image: readSample(t, "coffee.png"), Mode: Lithophane, Quality: Draft,
+		Lithophane: backends.LithophaneParams{Shape: backends.Cylinder, Arc: 180}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Report
+	if !r.Topology.Closed() || math.Abs(r.Size[2]-100.0*400/600) > 0.01 || r.Bounds.Min[2] != 0 {
+		t.Errorf("cylinder: closed %v, size %v, bottom %v; want 66.667 mm tall from Z = 0", r.Topology.Closed(), r.Size, r.Bounds.Min[2])
+	}
+	// Half a cylinder whose inside is 100 mm long: radius 100/π, so about 2R + 2·3 mm across.
+	if d := 2 * 100 / math.Pi; r.Size[0] < d || r.Size[0] > d+6.1 {
+		t.Errorf("cylinder width %v mm, want about %v", r.Size[0], d)
+	}
+}
+
+// TestDeterminism checks that the encoded bytes do not depend on the run or GOMAXPROCS, at
+// standard quality (draft under the race detector, which is ten times slower).
+func TestDeterminism(t *testing.T) {
+	data := readSample(t, "coffee.png")
+	q := Standard
+	if raceEnabled {
+		q = Draft
+	}
+	encode := func(procs int, mode Mode) []byte {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		g, err := New(Config{Backend: BackendCPU})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer g.Close()
+		res, err := g.Generate(context.Background(), Request{Image: data, Mode: mode, Quality: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := res.Encode(&buf, mesh.GLB); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	for _, mode := range []Mode{Relief, Lithophane} {
+		a, b, c := encode(1, mode), encode(4, mode), encode(4, mode)
+		if !bytes.Equal(a, b) || !bytes.Equal(b, c) {
+			t.Errorf("%s: GLB differs between runs or GOMAXPROCS (%d, %d, %d bytes)", mode, len(a), len(b), len(c))
+		}
+	}
+}
+
+// TestCancelEveryStage cancels from inside each stage and checks that Generate stops with the
+// context's error and leaves no goroutine behind.
+func TestCancelEveryStage(t *testing.T) {
+	g, err := New(Config{Backend: BackendCPU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	data := readSample(t, "astronaut.png")
+	// The stages, the backend's included, as one uncancelled run reports them.
+	var stages []string
+	if _, err := g.Generate(context.Background(), Request{Image: data, Mode: Relief, Quality: Standard, Progress: func(s string, _ float64) {
+		if len(stages) == 0 || stages[len(stages)-1] != s {
+			stages = append(stages, s)
+		}
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(stages) < 5 || stages[0] != "decode" || stages[1] != "prepare" || stages[len(stages)-1] != "finish" {
+		t.Fatalf("stages %v", stages)
+	}
+	for _, stage := range stages {
+		base := runtime.NumGoroutine()
+		ctx, cancel := context.WithCancel(context.Background())
+		var once sync.Once
+		var at time.Time
+		_, err := g.Generate(ctx, Request{Image: data, Mode: Relief, Quality: Standard, Progress: func(s string, f float64) {
+			if s == stage {
+				once.Do(func() { at = time.Now(); cancel() })
+			}
+		}})
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled in %s: err = %v, want context.Canceled", stage, err)
+			continue
+		}
+		t.Logf("cancelled in %s: returned after %v: %v", stage, time.Since(at), err)
+		waitGoroutines(t, base)
+	}
+}

@@ -1,0 +1,409 @@
+// Package generator turns a 2D image into a closed, printable 3D mesh. It is the part of orfeas
+// that users call: a Generator wraps a compute backend (the GPU where one answers, else the CPU
+// reference), and Generate takes a Request (the image, a mode, a quality level, a size in
+// millimetres, the mode's options) and returns a Result: the mesh and a report about it.
+//
+// # Pipeline
+//
+// Generate validates the request (every problem at once), decodes untrusted bytes through
+// package imagecheck (bounded, typed errors, EXIF orientation), prepares the working image that
+// every backend shares, runs the backend, and checks what comes back. Preparation computes, at
+// the quality level's working resolution (area averaging when shrinking; images are never
+// enlarged):
+//
+//   - luminance: the Rec. 709 luma of the sRGB values, alpha-weighted;
+//   - the foreground mask: the alpha channel, or, when the border is a plain background, that
+//     background flood-filled from the border within Request.MaskTolerance (see MaskSource);
+//   - the colour, for the modes that colour their mesh;
+//   - the depth map's luma, when one is given.
+//
+// # Sizes and placement
+//
+// Width defaults to 100 mm and Height to the image's aspect ratio; both given with another
+// ratio stretch the image. Every Result is closed, oriented outward, and exactly Width × Height
+// mm for reliefs and flat lithophanes, lying on Z = 0 with its corner at the origin (see
+// Result.Mesh). Depth sets the mode's own depth (see Request.Depth).
+//
+// # Quality
+//
+// The levels set the working resolution, the face budget and the surface tolerance:
+//
+//	level     scale  resolution  faces      tolerance (of the mode's depth)
+//	draft     1–2    256 px      50,000     4 %    (0.2 mm on a 5 mm relief)
+//	standard  3–6    512 px      200,000    2 %    (0.1 mm)
+//	high      7–8    1024 px     500,000    1 %    (0.05 mm)
+//	ultra     9–10   2048 px     2,000,000  0.4 %  (0.02 mm)
+//
+// Request.FaceBudget and Request.Tolerance override a level's.
+//
+// # Errors
+//
+// A request with bad fields fails before any work with every problem at once, each wrapping
+// ErrInvalidRequest; image problems wrap imagecheck's sentinels (imagecheck.ErrCorrupt,
+// imagecheck.ErrTooLarge, ...); cancellation wraps ctx.Err(); a backend that cannot run wraps
+// backends.ErrUnavailable, a mode it lacks backends.ErrUnsupportedMode; a backend's mesh that is
+// not a closed solid gives ErrNotClosed, never a mesh.
+package generator
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/cpu"
+	"github.com/orfeas3d/orfeas/backends/cuda"
+	"github.com/orfeas3d/orfeas/imagecheck"
+	"github.com/orfeas3d/orfeas/mesh"
+)
+
+var (
+	// ErrInvalidRequest is wrapped by every problem Request.Validate (and Generate) finds in a
+	// request's fields.
+	ErrInvalidRequest = errors.New("generator: invalid request")
+	// ErrInvalidConfig is wrapped when New is given a Config it cannot use.
+	ErrInvalidConfig = errors.New("generator: invalid config")
+	// ErrNotClosed is wrapped when a backend returns a mesh that is not a valid, closed,
+	// outward-oriented solid. It is a bug in that backend; Generate never hands such a mesh on.
+	ErrNotClosed = errors.New("generator: backend returned a mesh that is not a closed solid")
+	// ErrClosed is returned by Generate after Close.
+	ErrClosed = errors.New("generator: closed")
+)
+
+// Backend names for Config.Backend.
+const (
+	BackendAuto = "auto"
+	BackendCPU  = "cpu"
+	BackendCUDA = "cuda"
+)
+
+// Config sets up a Generator. The zero value means the "auto" backend.
+type Config struct {
+	// Backend is "auto" (or ""): the CUDA backend where a GPU answers, else the CPU one;
+	// "cpu"; or "cuda", which fails with an error wrapping backends.ErrUnavailable where there
+	// is no GPU. Case does not matter.
+	Backend string
+	// Custom, when not nil, is the backend to use; Backend must then be empty. The Generator does
+	// not close it: it stays the caller's.
+	Custom backends.Backend
+}
+
+// Generator turns images into meshes with one backend. It is safe for concurrent use; Close it
+// when done to release the backend.
+type Generator struct {
+	backend  backends.Backend
+	owned    bool   // the Generator opened backend and closes it
+	fallback string // why "auto" did not pick the GPU
+
+	mu     sync.RWMutex
+	closed bool
+}
+
+// New returns a Generator using the backend cfg names.
+func New(cfg Config) (*Generator, error) {
+	if cfg.Custom != nil {
+		if cfg.Backend != "" {
+			return nil, fmt.Errorf("%w: both a custom backend and the backend name %q given", ErrInvalidConfig, cfg.Backend)
+		}
+		return &Generator{backend: cfg.Custom}, nil
+	}
+	switch strings.ToLower(strings.TrimSpace(cfg.Backend)) {
+	case "", BackendAuto:
+		b, err := openCUDA()
+		if err == nil {
+			return &Generator{backend: b, owned: true}, nil
+		}
+		if !errors.Is(err, backends.ErrUnavailable) {
+			return nil, fmt.Errorf("generator: opening the cuda backend: %w", err)
+		}
+		c, cerr := openCPU()
+		if cerr != nil {
+			return nil, fmt.Errorf("generator: opening the cpu backend: %w", cerr)
+		}
+		return &Generator{backend: c, owned: true, fallback: err.Error()}, nil
+	case BackendCPU:
+		c, err := openCPU()
+		if err != nil {
+			return nil, fmt.Errorf("generator: opening the cpu backend: %w", err)
+		}
+		return &Generator{backend: c, owned: true}, nil
+	case BackendCUDA:
+		b, err := openCUDA()
+		if err != nil {
+			return nil, fmt.Errorf("generator: opening the cuda backend: %w", err)
+		}
+		return &Generator{backend: b, owned: true}, nil
+	}
+	return nil, fmt.Errorf("%w: unknown backend %q (want auto, cpu or cuda)", ErrInvalidConfig, cfg.Backend)
+}
+
+// openCPU opens the CPU reference backend.
+func openCPU() (backends.Backend, error) { return cpu.New(), nil }
+
+// reportingBackend is a backend that also reports how closely its mesh follows the image, as the
+// CPU backend does.
+type reportingBackend interface {
+	ReconstructReport(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, cpu.Report, error)
+}
+
+// openCUDA opens the GPU backend, never returning a typed nil.
+func openCUDA() (backends.Backend, error) {
+	b, err := cuda.New()
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Backend returns the name of the backend in use, such as "cpu".
+func (g *Generator) Backend() string { return g.backend.Name() }
+
+// Close releases the backend the Generator opened (a Config.Custom backend stays open). Generate
+// calls after Close fail with ErrClosed; Close waits for none of the calls in flight, so cancel
+// them first.
+func (g *Generator) Close() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return nil
+	}
+	g.closed = true
+	if g.owned {
+		return g.backend.Close()
+	}
+	return nil
+}
+
+// Generate builds the mesh req asks for. See Request for the options and their defaults, and
+// Report for what the Result says about the mesh. It returns the first error met, and no mesh
+// with it: a request with bad fields (every problem at once, wrapping ErrInvalidRequest), an
+// image imagecheck rejects (wrapping its sentinel), a cancelled ctx (wrapping ctx.Err(), within
+// milliseconds, with no goroutine left running), or a backend failure.
+func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) {
+	g.mu.RLock()
+	closed := g.closed
+	g.mu.RUnlock()
+	if closed {
+		return nil, ErrClosed
+	}
+	start := time.Now()
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("generator: %w", err)
+	}
+	settings, _ := req.Quality.Settings()
+	tr := newTracker(req.Progress)
+	defer tr.finish()
+
+	// Decode.
+	tr.enter("decode", 0)
+	img, info, depthImg, err := decodeAll(ctx, &req)
+	if err != nil {
+		return nil, err
+	}
+
+	// Prepare.
+	tr.enter("prepare", bandDecode)
+	mode := req.Mode
+	if mode == "" {
+		mode = Auto
+	}
+	p, err := prepare(ctx, img, depthImg, prepOptions{
+		resolution:    settings.Resolution,
+		width:         req.Width,
+		height:        req.Height,
+		wantColor:     wantsColor(mode),
+		maskTolerance: orDefault(req.MaskTolerance, DefaultMaskTolerance),
+	}, tr.within(bandDecode, bandPrepare))
+	if err != nil {
+		return nil, fmt.Errorf("generator: preparing the image: %w", err)
+	}
+	bm, reason := chooseMode(mode, p)
+	in := input(&req, p, bm, settings)
+	if err := in.Validate(); err != nil {
+		// Request.Validate has checked the parameters; what is left is the prepared image.
+		return nil, fmt.Errorf("generator: preparing the image: %w", err)
+	}
+
+	// Reconstruct.
+	tr.enterQuiet(stageReconstruct)
+	var m *mesh.Mesh
+	var brep *cpu.Report
+	if rb, ok := g.backend.(reportingBackend); ok {
+		var r cpu.Report
+		m, r, err = rb.ReconstructReport(ctx, in, tr.backend)
+		brep = &r
+	} else {
+		m, err = g.backend.Reconstruct(ctx, in, tr.backend)
+	}
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			return nil, fmt.Errorf("generator: %s backend: %w (%w)", g.backend.Name(), cerr, err)
+		}
+		return nil, fmt.Errorf("generator: %s backend: %w", g.backend.Name(), err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("generator: %w", err)
+	}
+
+	// Finish: simplify to the budget where the backend did not, place, verify, report.
+	res, err := g.finish(ctx, tr, m, in, p, &req, brep)
+	if err != nil {
+		return nil, err
+	}
+	res.Report.Mode, res.Report.ModeReason = Mode(bm), reason
+	res.Report.Backend, res.Report.BackendFallback = g.backend.Name(), g.fallback
+	res.Report.Quality = req.Quality
+	if res.Report.Quality == "" {
+		res.Report.Quality = Standard
+	}
+	res.Report.Image = ImageReport{
+		Format: string(info.Format), Width: p.srcW, Height: p.srcH, Orientation: info.Orientation,
+		WorkingWidth: p.w, WorkingHeight: p.h, PixelSize: p.pixelSize,
+		MaskSource: p.maskSource, Stretched: p.stretched, DepthMap: depthImg != nil,
+	}
+	tr.within(bandBackend, 1)(1)
+	res.Report.Timings = tr.finish()
+	res.Report.Total = time.Since(start)
+	return res, nil
+}
+
+// decodeAll decodes the request's image and depth map, and checks that their sizes agree.
+func decodeAll(ctx context.Context, req *Request) (img image.Image, info imagecheck.Info, depth image.Image, err error) {
+	img, info, err = decodeImage(ctx, req.Image, req.Reader, req.Decoded, req.Limits)
+	if err != nil {
+		return nil, info, nil, fmt.Errorf("generator: image: %w", err)
+	}
+	if req.DepthMap == nil && req.DepthMapImage == nil {
+		return img, info, nil, nil
+	}
+	depth, _, err = decodeImage(ctx, req.DepthMap, nil, req.DepthMapImage, req.Limits)
+	if err != nil {
+		return nil, info, nil, fmt.Errorf("generator: depth map: %w", err)
+	}
+	ib, db := img.Bounds(), depth.Bounds()
+	if ib.Dx() != db.Dx() || ib.Dy() != db.Dy() {
+		return nil, info, nil, invalidf("the depth map is %d×%d pixels, the image %d×%d: they must be the same size",
+			db.Dx(), db.Dy(), ib.Dx(), ib.Dy())
+	}
+	return img, info, depth, nil
+}
+
+// input assembles the backend's Input for mode m from the prepared image and the request.
+func input(req *Request, p *prepared, m backends.Mode, settings QualitySettings) *backends.Input {
+	params := req.modeParams(m)
+	in := &backends.Input{
+		Width: p.w, Height: p.h,
+		Luminance: p.lum, Mask: p.mask, Color: p.color, Depth: p.dpth,
+		PixelSize:  p.pixelSize,
+		Mode:       m,
+		Relief:     params.Relief,
+		Lithophane: params.Lithophane,
+		Extrude:    params.Extrude,
+		Inflate:    params.Inflate,
+		FaceBudget: settings.FaceBudget,
+	}
+	if m == backends.Relief || m == backends.Lithophane {
+		in.Color = nil // these modes build no colour
+	}
+	if req.FaceBudget > 0 {
+		in.FaceBudget = req.FaceBudget
+	}
+	in.Tolerance = settings.ToleranceFraction * characteristicSize(in, p)
+	if req.Tolerance > 0 {
+		in.Tolerance = req.Tolerance
+	}
+	return in
+}
+
+// decodeImage returns the upright image from exactly one of data, r and decoded.
+func decodeImage(ctx context.Context, data []byte, r io.Reader, decoded image.Image, lim imagecheck.Limits) (image.Image, imagecheck.Info, error) {
+	if decoded != nil {
+		b := decoded.Bounds()
+		if err := checkDecodedSize(b.Dx(), b.Dy(), lim); err != nil {
+			return nil, imagecheck.Info{}, err
+		}
+		return decoded, imagecheck.Info{Width: b.Dx(), Height: b.Dy(), Orientation: 1, Frames: 1}, nil
+	}
+	if data != nil {
+		r = bytes.NewReader(data)
+	}
+	return imagecheck.Decode(ctx, r, lim)
+}
+
+// checkDecodedSize holds an already decoded image to the pixel limits that encoded ones meet in
+// imagecheck (MaxSide and MaxPixels, their defaults for zero fields), so that an image such as an
+// image.Uniform, whose bounds are nearly infinite, fails with a typed error instead of an
+// impossible allocation. The errors are *imagecheck.LimitError values, matching
+// imagecheck.ErrDimensions and imagecheck.ErrTooLarge.
+func checkDecodedSize(w, h int, lim imagecheck.Limits) error {
+	maxSide, maxPixels := lim.MaxSide, lim.MaxPixels
+	if maxSide <= 0 {
+		maxSide = imagecheck.DefaultMaxSide
+	}
+	if maxPixels <= 0 {
+		maxPixels = imagecheck.DefaultMaxPixels
+	}
+	var errs []error
+	for _, side := range []struct {
+		name string
+		v    int
+	}{{"width", w}, {"height", h}} {
+		if side.v > maxSide {
+			errs = append(errs, &imagecheck.LimitError{Name: side.name, Value: int64(side.v), Max: int64(maxSide)})
+		}
+	}
+	if px := int64(w) * int64(h); px > maxPixels {
+		errs = append(errs, &imagecheck.LimitError{Name: "pixels", Value: px, Max: maxPixels})
+	}
+	return errors.Join(errs...)
+}
+
+// wantsColor reports whether the colour plane must be prepared for a request in mode m: for the
+// modes that colour their mesh. Auto does not yet choose such a mode; when it does, it must be
+// counted here too.
+func wantsColor(m Mode) bool { return m == Extrude || m == Inflate }
+
+// chooseMode resolves the request's mode to the one the backend builds, and says why. Auto picks
+// Relief in this version (a depth map always means Relief); choosing Inflate for images with a
+// foreground (p.maskSource other than MaskNone) will come with the Inflate backend.
+func chooseMode(m Mode, p *prepared) (backends.Mode, string) {
+	if m != Auto {
+		return backends.Mode(m), "requested"
+	}
+	if p.dpth != nil {
+		return backends.Relief, "auto: a depth map was given"
+	}
+	return backends.Relief, "auto: relief suits any image; no other mode is chosen automatically yet"
+}
+
+// characteristicSize is the length in mm that the quality's tolerance fraction applies to: the
+// relief depth, or the lithophane's thickness range; for the outline modes, extrude and inflate,
+// a twentieth of the model's longest side (5 mm on a 100 mm model, so that their tolerances are
+// those of a default relief at that size).
+func characteristicSize(in *backends.Input, p *prepared) float64 {
+	switch in.Mode {
+	case backends.Relief:
+		return in.Relief.Defaults().Depth
+	case backends.Lithophane:
+		l := in.Lithophane.Defaults()
+		return l.MaxThickness - l.MinThickness
+	}
+	return math.Max(p.widthMM, p.heightMM) / 20
+}
+
+func orDefault(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}

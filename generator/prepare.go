@@ -1,0 +1,361 @@
+package generator
+
+import (
+	"context"
+	"image"
+	"math"
+)
+
+// MaskSource says where the foreground mask came from.
+type MaskSource string
+
+const (
+	// MaskAlpha: the image's alpha channel (it has transparent or translucent pixels, and its
+	// border has no dominant opaque colour).
+	MaskAlpha MaskSource = "alpha"
+	// MaskBorder: the background is the opaque colour that dominates the image's border, flood-
+	// filled inwards from the border within Request.MaskTolerance, together with any transparent
+	// pixels on the way; the mask is the alpha channel with that background removed.
+	MaskBorder MaskSource = "border"
+	// MaskNone: the image is opaque and its border has no dominant colour (a full-frame photo);
+	// the whole image is foreground.
+	MaskNone MaskSource = "none"
+)
+
+// The border is a plain background when at least plainBorderShare of its pixels are background
+// (transparent, or opaque within the mask tolerance of the dominant opaque colour), and at least
+// colourBorderShare of them are of that colour. Fewer opaque pixels of one colour are the
+// object touching the edge, as on clip art with a transparent background.
+const (
+	plainBorderShare  = 0.5
+	colourBorderShare = 0.25
+)
+
+// transparentAlpha is the alpha below which a pixel counts as transparent for the border fill.
+const transparentAlpha = 0.5
+
+// prepOptions are the inputs of prepare besides the images.
+type prepOptions struct {
+	resolution    int     // longest working side in px
+	width, height float64 // requested size in mm; zero for the default
+	wantColor     bool
+	maskTolerance float64 // 0..1, fraction of the largest sRGB distance
+}
+
+// prepared is the working image: planes at the working resolution and the sizes they stand for.
+type prepared struct {
+	w, h                   int // working size in px
+	lum, mask, color, dpth []float32
+	pixelSize              float64 // mm per working pixel along X
+	widthMM, heightMM      float64 // the model's size in mm
+	srcW, srcH             int
+	maskSource             MaskSource
+	stretched              bool
+}
+
+// plan resolves the model's size in mm and the working size in px for a srcW×srcH image.
+//
+// Width and Height default from each other through the image's aspect ratio (Width to
+// DefaultWidth when both are zero). When both are given and their ratio differs from the
+// image's, the working grid takes their ratio instead (keeping about the image's pixel count),
+// which stretches the image. The working grid's longest side is at most res; images are shrunk
+// to it, never enlarged beyond their own pixel count.
+func plan(srcW, srcH int, width, height float64, res int) (w, h int, wmm, hmm float64, stretched bool) {
+	aspect := float64(srcH) / float64(srcW)
+	switch {
+	case width > 0 && height > 0:
+		wmm, hmm = width, height
+	case width > 0:
+		wmm, hmm = width, width*aspect
+	case height > 0:
+		wmm, hmm = height/aspect, height
+	default:
+		wmm, hmm = DefaultWidth, DefaultWidth*aspect
+	}
+	fw, fh := float64(srcW), float64(srcH)
+	if want := hmm / wmm; math.Abs(want/aspect-1) > 1e-3 {
+		stretched = true
+		fw = math.Sqrt(float64(srcW) * float64(srcH) / want)
+		fh = fw * want
+	}
+	scale := math.Min(1, float64(res)/math.Max(fw, fh))
+	w = max(2, int(math.Round(fw*scale)))
+	h = max(2, int(math.Round(fh*scale)))
+	return w, h, wmm, hmm, stretched
+}
+
+// prepare turns the upright image (and optional depth map of the same size) into the working
+// planes: Rec. 709 luma of the sRGB values, the foreground mask, the colour when wanted, and the
+// depth map's luma, all area-averaged to the working size. Luminance and colour are averaged
+// weighted by alpha (so transparent pixels' hidden colours do not bleed into edges), falling back
+// to the plain average where every pixel under a working pixel is fully transparent.
+//
+// The mask comes from the border when it is a plain background (see MaskBorder), else from the
+// alpha channel when any pixel is not fully opaque (MaskAlpha), else there is none (MaskNone). A
+// border mask is found at the source resolution and then averaged, so its edges carry sub-pixel
+// coverage. fraction reports progress in 0..1.
+func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fraction func(float64)) (*prepared, error) {
+	sb := img.Bounds()
+	p := &prepared{srcW: sb.Dx(), srcH: sb.Dy()}
+	p.w, p.h, p.widthMM, p.heightMM, p.stretched = plan(p.srcW, p.srcH, opt.width, opt.height, opt.resolution)
+	p.pixelSize = p.widthMM / float64(p.w)
+	sw, sh := p.srcW, p.srcH
+
+	px := newPixelReader(img)
+	tol := opt.maskTolerance
+	bg, plain := borderBackground(px, sw, sh, tol)
+	var near []uint8 // at source resolution: 1 where the colour is within tol of bg
+	if plain {
+		near = make([]uint8, sw*sh)
+	}
+	tol2 := float32(3 * tol * tol)
+
+	nch := 3
+	if opt.wantColor {
+		nch = 9
+	}
+	var translucent []bool // per source row: any alpha < 1
+	translucent = make([]bool, sh)
+	total := float64(sh)
+	if depth != nil {
+		total += float64(sh)
+	}
+	progress := func(rows int64) {
+		if fraction != nil && rows%64 == 0 {
+			fraction(float64(rows) / total)
+		}
+	}
+	planes, err := resample(ctx, sw, sh, p.w, p.h, nch, func() rowFunc {
+		rgba := make([]float32, 4*sw)
+		return func(y int, dst []float32, owner bool) {
+			px.row(y, rgba)
+			var opaque = true
+			for x := range sw {
+				q := rgba[4*x : 4*x+4 : 4*x+4]
+				r, g, b, a := q[0], q[1], q[2], q[3]
+				l := luma(r, g, b)
+				d := dst[x*nch : x*nch+nch : x*nch+nch]
+				d[0], d[1], d[2] = a, a*l, l
+				if nch == 9 {
+					d[3], d[4], d[5], d[6], d[7], d[8] = a*r, a*g, a*b, r, g, b
+				}
+				opaque = opaque && a >= 1
+				if owner && near != nil {
+					dr, dg, db := r-bg[0], g-bg[1], b-bg[2]
+					if a < transparentAlpha || dr*dr+dg*dg+db*db <= tol2 {
+						near[y*sw+x] = 1
+					}
+				}
+			}
+			if owner {
+				translucent[y] = !opaque
+			}
+		}
+	}, progress)
+	if err != nil {
+		return nil, err
+	}
+	alpha := planes[0]
+	p.lum = planes[1]
+	for i, a := range alpha {
+		if a > 1e-6 {
+			p.lum[i] = clamp01(p.lum[i] / a)
+		} else {
+			p.lum[i] = clamp01(planes[2][i])
+		}
+	}
+	if opt.wantColor {
+		p.color = make([]float32, 3*len(alpha))
+		for i, a := range alpha {
+			for c := range 3 {
+				if a > 1e-6 {
+					p.color[3*i+c] = clamp01(planes[3+c][i] / a)
+				} else {
+					p.color[3*i+c] = clamp01(planes[6+c][i])
+				}
+			}
+		}
+	}
+
+	hasAlpha := false
+	for _, t := range translucent {
+		hasAlpha = hasAlpha || t
+	}
+	switch {
+	case plain:
+		if err := floodBackground(ctx, near, sw, sh); err != nil {
+			return nil, err
+		}
+		planes, err := resample(ctx, sw, sh, p.w, p.h, 1, func() rowFunc {
+			rgba := make([]float32, 4*sw)
+			return func(y int, dst []float32, _ bool) {
+				if hasAlpha {
+					px.row(y, rgba)
+				}
+				for x, s := range near[y*sw : y*sw+sw] {
+					switch {
+					case s == floodBackgroundMark:
+						dst[x] = 0
+					case hasAlpha:
+						dst[x] = rgba[4*x+3]
+					default:
+						dst[x] = 1
+					}
+				}
+			}
+		}, nil)
+		if err != nil {
+			return nil, err
+		}
+		p.maskSource = MaskBorder
+		p.mask = planes[0]
+		for i := range p.mask {
+			p.mask[i] = clamp01(p.mask[i])
+		}
+	case hasAlpha:
+		p.maskSource = MaskAlpha
+		for i := range alpha {
+			alpha[i] = clamp01(alpha[i])
+		}
+		p.mask = alpha
+	default:
+		p.maskSource = MaskNone
+	}
+
+	if depth != nil {
+		dp := newPixelReader(depth)
+		planes, err := resample(ctx, sw, sh, p.w, p.h, 1, func() rowFunc {
+			rgba := make([]float32, 4*sw)
+			return func(y int, dst []float32, _ bool) {
+				dp.row(y, rgba)
+				for x := range sw {
+					dst[x] = luma(rgba[4*x], rgba[4*x+1], rgba[4*x+2])
+				}
+			}
+		}, func(rows int64) { progress(rows + int64(sh)) })
+		if err != nil {
+			return nil, err
+		}
+		p.dpth = planes[0]
+		for i := range p.dpth {
+			p.dpth[i] = clamp01(p.dpth[i])
+		}
+	}
+	return p, nil
+}
+
+func clamp01(v float32) float32 { return min(max(v, 0), 1) }
+
+// borderBackground finds the background colour on the image's border and whether the border
+// is plain (see plainBorderShare). Opaque border pixels are binned by their top 4 bits per
+// channel, and the fullest bin's mean is the candidate colour; distances are Euclidean in sRGB
+// divided by √3, so tol is a fraction of the largest.
+func borderBackground(px *pixelReader, w, h int, tol float64) (bg [3]float32, plain bool) {
+	var border [][4]float32
+	row := make([]float32, 4*w)
+	for _, y := range []int{0, h - 1} {
+		px.row(y, row)
+		for x := range w {
+			border = append(border, [4]float32(row[4*x:4*x+4]))
+		}
+	}
+	for y := 1; y < h-1; y++ {
+		border = append(border, px.pixel(0, y), px.pixel(w-1, y))
+	}
+	bin := func(c [4]float32) int {
+		q := func(v float32) int { return min(15, max(0, int(v*16))) }
+		return q(c[0])<<8 | q(c[1])<<4 | q(c[2])
+	}
+	var counts [4096]int
+	transparent := 0
+	for _, c := range border {
+		if c[3] < transparentAlpha {
+			transparent++
+		} else {
+			counts[bin(c)]++
+		}
+	}
+	best := 0
+	for i, n := range counts {
+		if n > counts[best] {
+			best = i
+		}
+	}
+	if counts[best] > 0 {
+		var sum [3]float64
+		for _, c := range border {
+			if c[3] >= transparentAlpha && bin(c) == best {
+				for k := range 3 {
+					sum[k] += float64(c[k])
+				}
+			}
+		}
+		for k := range 3 {
+			bg[k] = float32(sum[k] / float64(counts[best]))
+		}
+	}
+	tol2 := float32(3 * tol * tol)
+	colour := 0
+	for _, c := range border {
+		dr, dg, db := c[0]-bg[0], c[1]-bg[1], c[2]-bg[2]
+		if c[3] >= transparentAlpha && dr*dr+dg*dg+db*db <= tol2 {
+			colour++
+		}
+	}
+	n := float64(len(border))
+	return bg, float64(colour) >= colourBorderShare*n && float64(colour+transparent) >= plainBorderShare*n
+}
+
+// floodBackgroundMark marks the pixels floodBackground reached.
+const floodBackgroundMark = 2
+
+// floodBackground marks with floodBackgroundMark every pixel of state (1 = near the background
+// colour, 0 = not) that is 4-connected to the image's border through near pixels. It is the
+// span ("scanline") seed fill of Heckbert, "A Seed Fill Algorithm", Graphics Gems (1990): each
+// pixel is visited a bounded number of times, so it runs in O(w·h) with a stack of spans rather
+// than pixels, and without recursion.
+func floodBackground(ctx context.Context, state []uint8, w, h int) error {
+	type seed struct{ x, y int }
+	var stack []seed
+	for x := range w {
+		stack = append(stack, seed{x, 0}, seed{x, h - 1})
+	}
+	for y := range h {
+		stack = append(stack, seed{0, y}, seed{w - 1, y})
+	}
+	for n := 0; len(stack) > 0; n++ {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		row := state[s.y*w : s.y*w+w]
+		if row[s.x] != 1 {
+			continue
+		}
+		l, r := s.x, s.x
+		for l > 0 && row[l-1] == 1 {
+			l--
+		}
+		for r < w-1 && row[r+1] == 1 {
+			r++
+		}
+		for x := l; x <= r; x++ {
+			row[x] = floodBackgroundMark
+		}
+		for _, ny := range []int{s.y - 1, s.y + 1} {
+			if ny < 0 || ny >= h {
+				continue
+			}
+			nrow := state[ny*w : ny*w+w]
+			for x := l; x <= r; x++ {
+				if nrow[x] == 1 && (x == l || nrow[x-1] != 1) {
+					stack = append(stack, seed{x, ny})
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,1288 @@
+package mesh
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// ErrSimplifyOptions is wrapped by the error Simplify returns for options it cannot honour (a
+// negative target or error, a ratio outside [0, 1]).
+var ErrSimplifyOptions = errors.New("mesh: invalid simplify options")
+
+// SimplifyOptions controls Simplify. The zero value halves the face count with no error limit.
+//
+// Simplification stops at the first of: the face target reached, the cheapest remaining collapse
+// costing more than MaxError, no valid collapse left.
+type SimplifyOptions struct {
+	// TargetFaces is the face count to reach (the result may have one face fewer, as each collapse
+	// removes two). Zero means: use TargetRatio.
+	TargetFaces int
+	// TargetRatio is the fraction of the input's faces to keep, in [0, 1], used when TargetFaces is
+	// zero. When both are zero the target is half the faces, or, if MaxError is set, no face
+	// target at all (simplify until the error limit).
+	TargetRatio float64
+	// MaxError, in mm, is the largest collapse error allowed: a collapse whose quadric error (see
+	// SimplifyReport.QuadricError) exceeds it is not made. Zero means no limit.
+	MaxError float64
+}
+
+// SimplifyReport says what Simplify did and how far the result departs from the input.
+type SimplifyReport struct {
+	FacesBefore    int `json:"faces_before"`
+	FacesAfter     int `json:"faces_after"`
+	VerticesBefore int `json:"vertices_before"`
+	VerticesAfter  int `json:"vertices_after"`
+	// Collapses is the number of edge collapses made, in Passes passes.
+	Collapses int `json:"collapses"`
+	Passes    int `json:"passes"`
+	// LockedVertices were never moved or removed: vertices on a border, on a non-manifold or
+	// inconsistently oriented edge, or at a pinch point.
+	LockedVertices int `json:"locked_vertices"`
+
+	// MaxError and MeanError, in mm, are measured on the result: the largest and the mean, over the
+	// input vertices that faces use, of the distance from the vertex's input position to the
+	// nearest point of the result's surface (a one-sided Hausdorff distance sampled at the input
+	// vertices).
+	MaxError  float64 `json:"max_error_mm"`
+	MeanError float64 `json:"mean_error_mm"`
+	// QuadricError, in mm, is the largest collapse cost made: the square root of the area-weighted
+	// mean squared distance from the merged vertex to the planes of the input faces it stands for.
+	// It is the measure MaxError limits, and the one meshoptimizer reports as its result error
+	// (there relative to the mesh extent).
+	QuadricError float64 `json:"quadric_error_mm"`
+	// StoppedBy is why simplification stopped: "target", "max_error" or "no_valid_collapse".
+	StoppedBy string `json:"stopped_by"`
+}
+
+// Simplify returns a simplified copy of m, made by quadric-error edge collapses (Garland &
+// Heckbert 1997, "Surface Simplification Using Quadric Error Metrics", SIGGRAPH). Quadrics are
+// area-weighted plane quadrics of the input faces, accumulated across collapses, and normalised by
+// their total weight so that a cost is a mean squared distance in mm². Each merged vertex goes to
+// the minimiser of its quadric where that is well conditioned and near the edge, else to the best
+// of the two endpoints and the midpoint; then, as in Lindstrom & Turk 1998, it is moved to the
+// quadric's minimiser on the plane of positions that leave the enclosed volume unchanged, so a
+// closed mesh keeps its volume to within rounding.
+//
+// Collapses are made in passes, in the manner of meshoptimizer's simplifier (A. Kapoulkine): each
+// pass ranks every edge by cost, then collapses the cheapest ones in order, each vertex at most
+// once per pass, up to an error bound that grows from pass to pass. Within a pass, collapses whose
+// whole neighbourhood lies in one of four fixed ranges of vertex indices run concurrently, one
+// goroutine per range, and the rest follow serially; the ranges do not depend on GOMAXPROCS. Each collapse must keep the
+// surface a 2-manifold of the same topology (the link condition: the edge's endpoints share
+// exactly the two neighbours opposite it; Dey et al. 1999), must not turn any face by more than
+// about 78° nor make one degenerate (see DegenerateRatio). A closed mesh therefore stays closed,
+// with the same genus. Border vertices of an open mesh, and vertices on non-manifold or
+// inconsistently oriented edges or at pinch points, are locked: never moved, never removed.
+// Colours and UVs of the surviving vertex are interpolated along the collapsed edge.
+//
+// The input is not modified. The result keeps the surviving vertices and faces in input order;
+// vertices no face uses are dropped, as are input faces that repeat an index. The result is the
+// same for the same input and options whatever GOMAXPROCS is. ctx is checked between passes and
+// every few thousand collapses.
+func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, SimplifyReport, error) {
+	var rep SimplifyReport
+	if err := m.Validate(); err != nil {
+		return nil, rep, fmt.Errorf("mesh: simplify: %w", err)
+	}
+	if opt.TargetFaces < 0 || !(opt.TargetRatio >= 0 && opt.TargetRatio <= 1) || !(opt.MaxError >= 0) || math.IsInf(opt.MaxError, 0) {
+		return nil, rep, fmt.Errorf("%w: target %d faces, ratio %v, max error %v", ErrSimplifyOptions, opt.TargetFaces, opt.TargetRatio, opt.MaxError)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, rep, err
+	}
+	s := newSimpState(m)
+	rep.FacesBefore = len(m.Faces)
+	rep.VerticesBefore = s.usedVertices
+	target := opt.TargetFaces
+	if target == 0 {
+		switch {
+		case opt.TargetRatio > 0:
+			target = int(math.Round(opt.TargetRatio * float64(len(s.faces))))
+		case opt.MaxError > 0:
+			target = 0
+		default:
+			target = len(s.faces) / 2
+		}
+	}
+	maxErr2 := math.Inf(1)
+	if opt.MaxError > 0 {
+		maxErr2 = opt.MaxError * opt.MaxError
+	}
+	for _, l := range s.locked {
+		if l {
+			rep.LockedVertices++
+		}
+	}
+	if err := s.run(ctx, target, maxErr2, &rep); err != nil {
+		return nil, rep, err
+	}
+	rep.QuadricError = math.Sqrt(s.maxCost)
+	rep.MaxError, rep.MeanError = simpDeviation(m.Positions, s.hadFace, s.pos, s.faces, s.workers)
+	out := s.output(m)
+	rep.FacesAfter, rep.VerticesAfter = len(out.Faces), len(out.Positions)
+	return out, rep, nil
+}
+
+// simpQuadric is a plane quadric Σ wᵢ(nᵢ·x + dᵢ)² in symmetric form, with its total weight.
+type simpQuadric struct {
+	a2, ab, ac, ad, b2, bc, bd, c2, cd, d2, w float64
+}
+
+func (q *simpQuadric) add(o *simpQuadric) {
+	q.a2 += o.a2
+	q.ab += o.ab
+	q.ac += o.ac
+	q.ad += o.ad
+	q.b2 += o.b2
+	q.bc += o.bc
+	q.bd += o.bd
+	q.c2 += o.c2
+	q.cd += o.cd
+	q.d2 += o.d2
+	q.w += o.w
+}
+
+// eval returns the weight-normalised error at x: a mean squared distance.
+func (q *simpQuadric) eval(x, y, z float64) float64 {
+	r := q.a2*x*x + q.b2*y*y + q.c2*z*z + 2*(q.ab*x*y+q.ac*x*z+q.bc*y*z) + 2*(q.ad*x+q.bd*y+q.cd*z) + q.d2
+	if q.w <= 0 {
+		return 0
+	}
+	return max(r, 0) / q.w
+}
+
+// optimum solves ∇Q = 0 by Cramer's rule; ok is false when the system is ill-conditioned (flat or
+// cylindrical neighbourhoods, where the minimiser is a plane or a line).
+func (q *simpQuadric) optimum() (x, y, z float64, ok bool) {
+	a, b, c, d, e, f := q.a2, q.ab, q.ac, q.b2, q.bc, q.c2
+	c00 := d*f - e*e
+	c01 := c*e - b*f
+	c02 := b*e - c*d
+	det := a*c00 + b*c01 + c*c02
+	tr := a + d + f
+	if !(math.Abs(det) > 1e-5*tr*tr*tr) {
+		return 0, 0, 0, false
+	}
+	c11 := a*f - c*c
+	c12 := b*c - a*e
+	c22 := a*d - b*b
+	inv := -1 / det
+	x = (c00*q.ad + c01*q.bd + c02*q.cd) * inv
+	y = (c01*q.ad + c11*q.bd + c12*q.cd) * inv
+	z = (c02*q.ad + c12*q.bd + c22*q.cd) * inv
+	return x, y, z, true
+}
+
+// solve returns A⁻¹·(x, y, z) for the quadric's 3×3 part A, with ok false where A is
+// ill-conditioned (as in optimum).
+func (q *simpQuadric) solve(x, y, z float64) (float64, float64, float64, bool) {
+	a, b, c, d, e, f := q.a2, q.ab, q.ac, q.b2, q.bc, q.c2
+	c00 := d*f - e*e
+	c01 := c*e - b*f
+	c02 := b*e - c*d
+	det := a*c00 + b*c01 + c*c02
+	tr := a + d + f
+	if !(math.Abs(det) > 1e-5*tr*tr*tr) {
+		return 0, 0, 0, false
+	}
+	c11 := a*f - c*c
+	c12 := b*c - a*e
+	c22 := a*d - b*b
+	inv := 1 / det
+	return (c00*x + c01*y + c02*z) * inv, (c01*x + c11*y + c12*z) * inv, (c02*x + c12*y + c22*z) * inv, true
+}
+
+const simpDead = math.MaxUint32
+
+// simpEdge is a candidate collapse of the edge {a, b}, a < b.
+type simpEdge struct {
+	a, b uint32
+	cost float32
+	p    [3]float32 // where the merged vertex goes
+}
+
+type simpState struct {
+	pos    [][3]float32
+	center [3]float64
+	faces  [][3]uint32 // live faces; a dead one has faces[f][0] == simpDead until the pass ends
+	q      []simpQuadric
+	locked []bool
+	colors [][4]uint8
+	uvs    [][2]float32
+
+	usedVertices int
+	hadFace      []bool
+	maxCost      float64
+	workers      int
+
+	// per pass
+	adjStart []uint32
+	adj      []uint32
+	passLock []bool
+	cand     []simpEdge
+	order    []uint32
+	keys     []uint16
+	groups   [simpParts + 2]uint32 // order[groups[o]:groups[o+1]] are owner o's candidates
+}
+
+func newSimpState(m *Mesh) *simpState {
+	nv := len(m.Positions)
+	s := &simpState{
+		pos:     append([][3]float32(nil), m.Positions...),
+		q:       make([]simpQuadric, nv),
+		locked:  make([]bool, nv),
+		workers: max(1, min(runtime.GOMAXPROCS(0), 8)),
+	}
+	if m.Colors != nil {
+		s.colors = append([][4]uint8(nil), m.Colors...)
+	}
+	if m.UVs != nil {
+		s.uvs = append([][2]float32(nil), m.UVs...)
+	}
+	s.faces = make([][3]uint32, 0, len(m.Faces))
+	for _, f := range m.Faces {
+		if f[0] != f[1] && f[1] != f[2] && f[0] != f[2] {
+			s.faces = append(s.faces, f)
+		}
+	}
+	b := (&Mesh{Positions: m.Positions, Faces: s.faces}).Bounds()
+	if !b.Empty() {
+		for i := range 3 {
+			s.center[i] = (float64(b.Min[i]) + float64(b.Max[i])) / 2
+		}
+	}
+	s.buildAdjacency()
+	s.hadFace = make([]bool, nv)
+	for v := range nv {
+		if s.adjStart[v+1] > s.adjStart[v] {
+			s.hadFace[v] = true
+			s.usedVertices++
+		}
+	}
+	s.classify()
+	s.computeQuadrics()
+	return s
+}
+
+// rel returns vertex v's position relative to the mesh centre, in float64.
+func (s *simpState) rel(p [3]float32) (float64, float64, float64) {
+	return float64(p[0]) - s.center[0], float64(p[1]) - s.center[1], float64(p[2]) - s.center[2]
+}
+
+// buildAdjacency drops dead faces and rebuilds the vertex→face lists (CSR), in face order.
+func (s *simpState) buildAdjacency() {
+	live := s.faces[:0]
+	for _, f := range s.faces {
+		if f[0] != simpDead {
+			live = append(live, f)
+		}
+	}
+	s.faces = live
+	nv := len(s.pos)
+	if s.adjStart == nil {
+		s.adjStart = make([]uint32, nv+1)
+	} else {
+		clear(s.adjStart)
+	}
+	// Each worker owns a range of vertices and scans every face for corners in it, so the lists
+	// come out in face order whatever the number of workers.
+	w := s.workers
+	if len(s.faces) < 1<<14 {
+		w = 1
+	}
+	span := func(i int) (uint32, uint32) { return uint32(i * nv / w), uint32((i + 1) * nv / w) }
+	simpParallel(w, w, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			vlo, vhi := span(i)
+			for _, f := range s.faces {
+				for _, v := range f {
+					if v-vlo < vhi-vlo {
+						s.adjStart[v+1]++
+					}
+				}
+			}
+		}
+	})
+	for i := 1; i <= nv; i++ {
+		s.adjStart[i] += s.adjStart[i-1]
+	}
+	n := 3 * len(s.faces)
+	if cap(s.adj) < n {
+		s.adj = make([]uint32, n)
+	}
+	s.adj = s.adj[:n]
+	next := append([]uint32(nil), s.adjStart[:nv]...)
+	simpParallel(w, w, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			vlo, vhi := span(i)
+			for fi, f := range s.faces {
+				for _, v := range f {
+					if v-vlo < vhi-vlo {
+						s.adj[next[v]] = uint32(fi)
+						next[v]++
+					}
+				}
+			}
+		}
+	})
+}
+
+// classify locks the vertices on border, non-manifold or inconsistently oriented edges, and those
+// whose faces form more than one fan. A vertex is free when every neighbour follows it in exactly
+// one of its faces and precedes it in exactly one (each edge has two faces walking it in opposite
+// directions), and its faces form a single cycle.
+func (s *simpState) classify() {
+	simpParallel(len(s.pos), s.workers, func(lo, hi int) {
+		for v := lo; v < hi; v++ {
+			if fs := s.adj[s.adjStart[v]:s.adjStart[v+1]]; len(fs) > 0 {
+				s.locked[v] = !s.simpleFan(uint32(v), fs)
+			}
+		}
+	})
+}
+
+func (s *simpState) simpleFan(v uint32, fs []uint32) bool {
+	for _, fi := range fs {
+		a, _ := simpAround(s.faces[fi], v)
+		after, before := 0, 0
+		for _, fj := range fs {
+			a2, b2 := simpAround(s.faces[fj], v)
+			if a2 == a {
+				after++
+			}
+			if b2 == a {
+				before++
+			}
+		}
+		if after != 1 || before != 1 {
+			return false
+		}
+	}
+	// Walk the fan: from a face (v, a, b) the next face around v is the one holding (v, b, ·);
+	// one fan returns to the first face after visiting every face once.
+	_, b0 := simpAround(s.faces[fs[0]], v)
+	b := b0
+	for visited := 1; visited <= len(fs); visited++ {
+		for _, fi := range fs {
+			if a2, b2 := simpAround(s.faces[fi], v); a2 == b {
+				b = b2
+				break
+			}
+		}
+		if b == b0 {
+			return visited == len(fs)
+		}
+	}
+	return false
+}
+
+// simpAround returns the vertices following v in face f, in winding order.
+func simpAround(f [3]uint32, v uint32) (uint32, uint32) {
+	switch v {
+	case f[0]:
+		return f[1], f[2]
+	case f[1]:
+		return f[2], f[0]
+	default:
+		return f[0], f[1]
+	}
+}
+
+// computeQuadrics sums the area-weighted plane quadrics of each vertex's faces, in parallel over
+// vertices and in face order within one, so the sums do not depend on scheduling.
+func (s *simpState) computeQuadrics() {
+	// Each face's plane n̂·x + d = 0, scaled by the square root of its area, so that the outer
+	// product of (n, d) is the face's area-weighted quadric.
+	planes := make([][4]float64, len(s.faces))
+	simpParallel(len(s.faces), s.workers, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			f := s.faces[i]
+			n := triCross(s.pos[f[0]], s.pos[f[1]], s.pos[f[2]])
+			l := norm64(n)
+			if l == 0 {
+				continue
+			}
+			k := math.Sqrt(l/2) / l
+			x, y, z := s.rel(s.pos[f[0]])
+			nx, ny, nz := n[0]*k, n[1]*k, n[2]*k
+			planes[i] = [4]float64{nx, ny, nz, -(nx*x + ny*y + nz*z)}
+		}
+	})
+	simpParallel(len(s.pos), s.workers, func(lo, hi int) {
+		for v := lo; v < hi; v++ {
+			var q simpQuadric
+			for _, fi := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+				pl := &planes[fi]
+				a, b, c, d := pl[0], pl[1], pl[2], pl[3]
+				q.a2 += a * a
+				q.ab += a * b
+				q.ac += a * c
+				q.ad += a * d
+				q.b2 += b * b
+				q.bc += b * c
+				q.bd += b * d
+				q.c2 += c * c
+				q.cd += c * d
+				q.d2 += d * d
+				q.w += a*a + b*b + c*c
+			}
+			s.q[v] = q
+		}
+	})
+}
+
+// simpParallel runs fn over [0, n) split into contiguous chunks, one per worker.
+func simpParallel(n, workers int, fn func(lo, hi int)) {
+	if workers <= 1 || n < 2 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// place returns where the merged vertex of edge {a, b} goes, and its cost.
+func (s *simpState) place(a, b uint32) ([3]float32, float64) {
+	q := s.q[a]
+	q.add(&s.q[b])
+	la, lb := s.locked[a], s.locked[b]
+	if la || lb {
+		p := s.pos[a]
+		if lb {
+			p = s.pos[b]
+		}
+		x, y, z := s.rel(p)
+		return p, q.eval(x, y, z)
+	}
+	ax, ay, az := s.rel(s.pos[a])
+	bx, by, bz := s.rel(s.pos[b])
+	if x, y, z, ok := q.optimum(); ok {
+		mx, my, mz := (ax+bx)/2-x, (ay+by)/2-y, (az+bz)/2-z
+		ex, ey, ez := bx-ax, by-ay, bz-az
+		if mx*mx+my*my+mz*mz <= 4*(ex*ex+ey*ey+ez*ez) {
+			p := [3]float32{float32(x + s.center[0]), float32(y + s.center[1]), float32(z + s.center[2])}
+			x, y, z = s.rel(p)
+			return p, q.eval(x, y, z)
+		}
+	}
+	best, cost := s.pos[a], q.eval(ax, ay, az)
+	if c := q.eval(bx, by, bz); c < cost {
+		best, cost = s.pos[b], c
+	}
+	mid := [3]float32{
+		float32((float64(s.pos[a][0]) + float64(s.pos[b][0])) / 2),
+		float32((float64(s.pos[a][1]) + float64(s.pos[b][1])) / 2),
+		float32((float64(s.pos[a][2]) + float64(s.pos[b][2])) / 2),
+	}
+	mx, my, mz := s.rel(mid)
+	if c := q.eval(mx, my, mz); c < cost {
+		best, cost = mid, c
+	}
+	return best, cost
+}
+
+// simpParts is the number of vertex ranges whose collapses run concurrently within a pass. It is
+// fixed, not taken from GOMAXPROCS, so that the result does not depend on the number of threads.
+const simpParts = 4
+
+// candidates lists every edge with at least one unlocked endpoint, with its cost. Such an edge is
+// shared by exactly two faces walking it in opposite directions, so taking it where a face walks
+// it from the smaller index lists it once.
+func (s *simpState) candidates() {
+	const chunk = 1 << 15
+	nc := (len(s.faces) + chunk - 1) / chunk
+	counts := make([]int, nc+1)
+	simpParallel(nc, s.workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			n := 0
+			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
+				for k := range 3 {
+					if a, b := f[k], f[(k+1)%3]; a < b && !(s.locked[a] && s.locked[b]) {
+						n++
+					}
+				}
+			}
+			counts[c+1] = n
+		}
+	})
+	for c := range nc {
+		counts[c+1] += counts[c]
+	}
+	if cap(s.cand) < counts[nc] {
+		s.cand = make([]simpEdge, counts[nc])
+	}
+	s.cand = s.cand[:counts[nc]]
+	simpParallel(nc, s.workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			i := counts[c]
+			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
+				for k := range 3 {
+					if a, b := f[k], f[(k+1)%3]; a < b && !(s.locked[a] && s.locked[b]) {
+						p, cost := s.place(a, b)
+						s.cand[i] = simpEdge{a: a, b: b, cost: float32(cost), p: p}
+						i++
+					}
+				}
+			}
+		}
+	})
+}
+
+// part returns the vertex range v belongs to.
+func (s *simpState) part(v uint32) int { return int(uint64(v) * simpParts / uint64(len(s.pos))) }
+
+// simpBucket is the sort key of a cost: the top 11 bits of its float bits (8 of exponent, 3 of
+// mantissa), so buckets are about 9% wide.
+func simpBucket(c float32) uint32 { return math.Float32bits(c) >> 20 & 2047 }
+
+// sortCandidates fills s.order with candidate indices grouped by owner (the vertex range holding
+// both endpoints, or simpParts when they lie in different ranges), then by cost bucket, then in list
+// order. The coarse key is one counting-sort pass and keeps the collapses within a bucket in mesh
+// order, which is far kinder to the cache than exact cost order; meshoptimizer ranks its
+// collapses the same way. It returns the lower bound of the bucket holding the k-th cheapest
+// candidate over all owners (+Inf when there are not k).
+func (s *simpState) sortCandidates(k int) float64 {
+	n := len(s.cand)
+	if cap(s.order) < n {
+		s.order = make([]uint32, n)
+		s.keys = make([]uint16, n)
+	}
+	s.order, s.keys = s.order[:n], s.keys[:n]
+	const nb = 2048
+	const nk = (simpParts + 1) * nb
+	const chunk = 1 << 16
+	nc := (n + chunk - 1) / chunk
+	hist := make([]uint32, nc*nk) // per chunk, then per key
+	simpParallel(nc, s.workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			h := hist[c*nk : (c+1)*nk]
+			for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+				e := &s.cand[i]
+				o := simpParts
+				if pa := s.part(e.a); pa == s.part(e.b) {
+					o = pa
+				}
+				key := uint16(o*nb + int(simpBucket(e.cost)))
+				s.keys[i] = key
+				h[key]++
+			}
+		}
+	})
+	// The bucket holding the k-th cheapest candidate, over all owners.
+	goal := math.Inf(1)
+	acc := 0
+	for b := 0; b < nb && math.IsInf(goal, 1); b++ {
+		for o := range simpParts + 1 {
+			for c := range nc {
+				acc += int(hist[c*nk+o*nb+b])
+			}
+		}
+		if acc > k {
+			goal = float64(math.Float32frombits(uint32(b) << 20))
+		}
+	}
+	// Exclusive prefix sums in (key, chunk) order, so each chunk scatters its own run.
+	sum := uint32(0)
+	for key := range nk {
+		if key%nb == 0 {
+			s.groups[key/nb] = sum
+		}
+		for c := range nc {
+			h := hist[c*nk+key]
+			hist[c*nk+key] = sum
+			sum += h
+		}
+	}
+	s.groups[simpParts+1] = uint32(n)
+	simpParallel(nc, s.workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			h := hist[c*nk : (c+1)*nk]
+			for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+				key := s.keys[i]
+				s.order[h[key]] = uint32(i)
+				h[key]++
+			}
+		}
+	})
+	return goal
+}
+
+// simpWorker is one goroutine's scratch space and tally within a pass.
+type simpWorker struct {
+	nbr, common []uint32
+	deferred    []uint32
+	removed     int
+	made        int
+	maxCost     float64
+	hitMax      bool
+}
+
+// sweep makes the collapses of the candidates in order, within the pass's bounds: none above
+// maxErr2, none once goal faces are removed, none above errGoal once a sixth of the goal is met.
+// With part ≥ 0 it touches only collapses whose whole neighbourhood lies in vertex range part and
+// defers the others.
+func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, part, goal int, errGoal, maxErr2 float64) error {
+	for i, o := range order {
+		c := &s.cand[o]
+		cost := float64(c.cost)
+		if cost > maxErr2 {
+			w.hitMax = true
+			return nil
+		}
+		if w.removed >= goal || (cost > errGoal && w.removed > goal/6) {
+			return nil
+		}
+		if i&4095 == 4095 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if s.passLock[c.a] || s.passLock[c.b] {
+			continue
+		}
+		switch d, cost := s.collapse(w, c.a, c.b, c.p, cost, maxErr2, part); {
+		case d > 0:
+			w.removed += d
+			w.made++
+			w.maxCost = max(w.maxCost, cost)
+		case d < 0:
+			w.deferred = append(w.deferred, o)
+		}
+	}
+	return nil
+}
+
+func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *SimplifyReport) error {
+	s.passLock = make([]bool, len(s.pos))
+	var ws [simpParts]simpWorker
+	var serial simpWorker
+	for {
+		if len(s.faces) <= target {
+			rep.StoppedBy = "target"
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.candidates()
+		if len(s.cand) == 0 {
+			rep.StoppedBy = "no_valid_collapse"
+			return nil
+		}
+		goal := len(s.faces) - target
+		// Collapses lock their endpoints for the rest of the pass, so not all of the goal/2
+		// cheapest ones can be made; allow half as much error again as the goal/2-th costs, and
+		// stop there once a sixth of the goal is met (as meshoptimizer does).
+		errGoal := 1.5 * s.sortCandidates(goal/2)
+		rep.Passes++
+		clear(s.passLock)
+
+		// Each vertex range first, concurrently, with a share of the goal; then, serially, the
+		// collapses that straddle ranges, in cost order.
+		var errs [simpParts]error
+		next := make(chan int, simpParts)
+		for p := range simpParts {
+			next <- p
+		}
+		close(next)
+		var wg sync.WaitGroup
+		for range min(s.workers, simpParts) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for p := range next {
+					w := &ws[p]
+					w.deferred, w.removed, w.made, w.hitMax = w.deferred[:0], 0, 0, false
+					order := s.order[s.groups[p]:s.groups[p+1]]
+					share := int(int64(goal) * int64(len(order)) / int64(len(s.cand)))
+					errs[p] = s.sweep(ctx, w, order, p, share, errGoal, maxErr2)
+				}
+			}()
+		}
+		wg.Wait()
+		serial.deferred = append(serial.deferred[:0], s.order[s.groups[simpParts]:]...)
+		serial.removed, serial.made, serial.hitMax = 0, 0, false
+		for p := range simpParts {
+			if errs[p] != nil {
+				return errs[p]
+			}
+			serial.deferred = append(serial.deferred, ws[p].deferred...)
+			serial.removed += ws[p].removed
+			serial.made += ws[p].made
+			serial.hitMax = serial.hitMax || ws[p].hitMax
+			s.maxCost = max(s.maxCost, ws[p].maxCost)
+		}
+		rest := serial.deferred
+		slices.SortFunc(rest, func(x, y uint32) int {
+			if bx, by := simpBucket(s.cand[x].cost), simpBucket(s.cand[y].cost); bx != by {
+				return cmp.Compare(bx, by)
+			}
+			return cmp.Compare(x, y)
+		})
+		serial.deferred = nil
+		if err := s.sweep(ctx, &serial, rest, -1, goal, errGoal, maxErr2); err != nil {
+			return err
+		}
+		serial.deferred = rest
+		s.maxCost = max(s.maxCost, serial.maxCost)
+		rep.Collapses += serial.made
+		s.buildAdjacency()
+		if serial.made == 0 {
+			if serial.hitMax {
+				rep.StoppedBy = "max_error"
+			} else {
+				rep.StoppedBy = "no_valid_collapse"
+			}
+			return nil
+		}
+	}
+}
+
+// collapse merges the edge {a, b} into p if that keeps the surface valid, and returns the number
+// of faces removed: 0 when it refuses, −1 when part ≥ 0 and the edge's neighbourhood leaves vertex
+// range part.
+func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, maxErr2 float64, part int) (int, float64) {
+	// r is removed, t survives; a locked endpoint must survive.
+	r, t := b, a
+	if s.locked[b] {
+		r, t = a, b
+	}
+	fr := s.adj[s.adjStart[r]:s.adjStart[r+1]]
+	ft := s.adj[s.adjStart[t]:s.adjStart[t+1]]
+
+	// Link condition: the neighbours r and t share are exactly the two opposite the edge.
+	w.nbr, w.common = w.nbr[:0], w.common[:0]
+	degR, degT, shared := 0, 0, 0
+	for _, fi := range fr {
+		f := s.faces[fi]
+		if f[0] == simpDead {
+			continue
+		}
+		degR++
+		for _, v := range f {
+			if v == t {
+				shared++
+			} else if v != r {
+				if part >= 0 && s.part(v) != part {
+					return -1, 0
+				}
+				w.nbr = append(w.nbr, v)
+			}
+		}
+	}
+	if shared != 2 {
+		return 0, 0
+	}
+	for _, fi := range ft {
+		f := s.faces[fi]
+		if f[0] == simpDead {
+			continue
+		}
+		degT++
+		for _, v := range f {
+			if v == r || v == t {
+				continue
+			}
+			if part >= 0 && s.part(v) != part {
+				return -1, 0
+			}
+			if slices.Contains(w.nbr, v) && !slices.Contains(w.common, v) {
+				w.common = append(w.common, v)
+			}
+		}
+	}
+	if len(w.common) != 2 || (degR == 3 && degT == 3) {
+		return 0, 0
+	}
+	if !s.locked[r] && !s.locked[t] {
+		p, cost = s.keepVolume(fr, ft, r, t, p, cost, maxErr2)
+	}
+	// No face may turn over (or by more than about 78°) or become degenerate.
+	if !s.facesStayValid(fr, r, t, p) || !s.facesStayValid(ft, t, r, p) {
+		return 0, 0
+	}
+
+	for _, fi := range fr {
+		f := &s.faces[fi]
+		if f[0] == simpDead {
+			continue
+		}
+		if f[0] == t || f[1] == t || f[2] == t {
+			f[0] = simpDead
+			continue
+		}
+		for k := range 3 {
+			if f[k] == r {
+				f[k] = t
+			}
+		}
+	}
+	s.interpolate(r, t, p)
+	s.pos[t] = p
+	s.q[t].add(&s.q[r])
+	s.passLock[r], s.passLock[t] = true, true
+	return 2, cost
+}
+
+// keepVolume moves the merged vertex so that the collapse leaves the enclosed volume unchanged
+// (Lindstrom & Turk 1998, "Fast and Memory Efficient Polygonal Simplification"): it minimises the
+// quadric on the plane of positions g·x = W that keep the signed volume of the faces around r and
+// t, starting from p. It keeps p where the correction would move it far, or past maxErr2.
+func (s *simpState) keepVolume(fr, ft []uint32, r, t uint32, p [3]float32, cost, maxErr2 float64) ([3]float32, float64) {
+	var gx, gy, gz, vol float64
+	add := func(f [3]uint32, dying bool) {
+		var q [3][3]float64
+		for k := range 3 {
+			q[k][0], q[k][1], q[k][2] = s.rel(s.pos[f[k]])
+		}
+		vol += q[0][0]*(q[1][1]*q[2][2]-q[1][2]*q[2][1]) - q[0][1]*(q[1][0]*q[2][2]-q[1][2]*q[2][0]) + q[0][2]*(q[1][0]*q[2][1]-q[1][1]*q[2][0])
+		if dying {
+			return
+		}
+		// The face becomes (x, b, c) with x in the slot of r or t; its volume is x·(b×c).
+		k := 0
+		for f[k] != r && f[k] != t {
+			k++
+		}
+		b, c := q[(k+1)%3], q[(k+2)%3]
+		gx += b[1]*c[2] - b[2]*c[1]
+		gy += b[2]*c[0] - b[0]*c[2]
+		gz += b[0]*c[1] - b[1]*c[0]
+	}
+	for _, fi := range fr {
+		if f := s.faces[fi]; f[0] != simpDead {
+			add(f, f[0] == t || f[1] == t || f[2] == t)
+		}
+	}
+	for _, fi := range ft {
+		if f := s.faces[fi]; f[0] != simpDead && f[0] != r && f[1] != r && f[2] != r {
+			add(f, false)
+		}
+	}
+	g2 := gx*gx + gy*gy + gz*gz
+	if !(g2 > 0) {
+		return p, cost
+	}
+	px, py, pz := s.rel(p)
+	miss := vol - (gx*px + gy*py + gz*pz)
+	q := s.q[r]
+	q.add(&s.q[t])
+	// Step along A⁻¹g (the quadric's metric) where A is well conditioned, else along g.
+	dx, dy, dz, ok := q.solve(gx, gy, gz)
+	if den := gx*dx + gy*dy + gz*dz; !ok || !(den > 0) {
+		dx, dy, dz, den = gx, gy, gz, g2
+	} else {
+		dx, dy, dz = dx/den*g2, dy/den*g2, dz/den*g2
+	}
+	step := miss / g2
+	nx, ny, nz := px+step*dx, py+step*dy, pz+step*dz
+	ex, ey, ez := sub3f(s.pos[r], s.pos[t])
+	if (nx-px)*(nx-px)+(ny-py)*(ny-py)+(nz-pz)*(nz-pz) > 0.25*(ex*ex+ey*ey+ez*ez) {
+		return p, cost
+	}
+	np := [3]float32{float32(nx + s.center[0]), float32(ny + s.center[1]), float32(nz + s.center[2])}
+	nx, ny, nz = s.rel(np)
+	nc := q.eval(nx, ny, nz)
+	if nc > maxErr2 {
+		return p, cost
+	}
+	return np, nc
+}
+
+// sub3f returns a − b in float64.
+func sub3f(a, b [3]float32) (float64, float64, float64) {
+	return float64(a[0]) - float64(b[0]), float64(a[1]) - float64(b[1]), float64(a[2]) - float64(b[2])
+}
+
+// facesStayValid reports whether moving v to p keeps every live face around v that does not hold
+// other valid: turned by less than about 78° (cos 0.2) and not degenerate by isDegenerate's test.
+func (s *simpState) facesStayValid(fs []uint32, v, other uint32, p [3]float32) bool {
+	px, py, pz := float64(p[0]), float64(p[1]), float64(p[2])
+	ov := s.pos[v]
+	ox, oy, oz := float64(ov[0]), float64(ov[1]), float64(ov[2])
+	for _, fi := range fs {
+		f := s.faces[fi]
+		if f[0] == simpDead || f[0] == other || f[1] == other || f[2] == other {
+			continue
+		}
+		// b, c follow v in winding order.
+		bi, ci := f[1], f[2]
+		if f[1] == v {
+			bi, ci = f[2], f[0]
+		} else if f[2] == v {
+			bi, ci = f[0], f[1]
+		}
+		pb, pc := s.pos[bi], s.pos[ci]
+		bx, by, bz := float64(pb[0]), float64(pb[1]), float64(pb[2])
+		cx, cy, cz := float64(pc[0]), float64(pc[1]), float64(pc[2])
+		// New normal (b−p)×(c−p) and edge lengths.
+		ux, uy, uz := bx-px, by-py, bz-pz
+		wx, wy, wz := cx-px, cy-py, cz-pz
+		n1x, n1y, n1z := uy*wz-uz*wy, uz*wx-ux*wz, ux*wy-uy*wx
+		ex, ey, ez := cx-bx, cy-by, cz-bz
+		l := max(ux*ux+uy*uy+uz*uz, wx*wx+wy*wy+wz*wz, ex*ex+ey*ey+ez*ez)
+		n1 := n1x*n1x + n1y*n1y + n1z*n1z
+		if l == 0 {
+			return false
+		}
+		if lim := DegenerateRatio * l; n1 <= lim*lim*(1+1e-9) {
+			// Near the threshold, decide exactly as Topology will.
+			var q [3][3]float32
+			for k := range 3 {
+				q[k] = s.pos[f[k]]
+				if f[k] == v {
+					q[k] = p
+				}
+			}
+			if simpDegenerate(q[0], q[1], q[2]) {
+				return false
+			}
+		}
+		// Old normal (b−o)×(c−o).
+		ux, uy, uz = bx-ox, by-oy, bz-oz
+		wx, wy, wz = cx-ox, cy-oy, cz-oz
+		n0x, n0y, n0z := uy*wz-uz*wy, uz*wx-ux*wz, ux*wy-uy*wx
+		n0 := n0x*n0x + n0y*n0y + n0z*n0z
+		if n0 > 0 {
+			d := n0x*n1x + n0y*n1y + n0z*n1z
+			if d < 0 || d*d < 0.04*n0*n1 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// simpDegenerate is isDegenerate's test on three points.
+func simpDegenerate(a, b, c [3]float32) bool {
+	l := max(dot64(sub64(b, a), sub64(b, a)), dot64(sub64(c, b), sub64(c, b)), dot64(sub64(a, c), sub64(a, c)))
+	return l == 0 || norm64(triCross(a, b, c)) <= DegenerateRatio*l
+}
+
+// interpolate sets the survivor t's colour and UV to those along the edge from r to t at the point
+// nearest p.
+func (s *simpState) interpolate(r, t uint32, p [3]float32) {
+	if s.colors == nil && s.uvs == nil {
+		return
+	}
+	e := sub64(s.pos[t], s.pos[r])
+	l := dot64(e, e)
+	u := 0.0
+	if l > 0 {
+		u = min(max(dot64(sub64(p, s.pos[r]), e)/l, 0), 1)
+	}
+	if s.colors != nil {
+		cr, ct := s.colors[r], s.colors[t]
+		for k := range 4 {
+			s.colors[t][k] = uint8(math.Round(float64(cr[k]) + u*(float64(ct[k])-float64(cr[k]))))
+		}
+	}
+	if s.uvs != nil {
+		ur, ut := s.uvs[r], s.uvs[t]
+		for k := range 2 {
+			s.uvs[t][k] = float32(float64(ur[k]) + u*(float64(ut[k])-float64(ur[k])))
+		}
+	}
+}
+
+// output builds the result: live faces in order on the vertices they use, in order.
+func (s *simpState) output(m *Mesh) *Mesh {
+	out := &Mesh{
+		Positions: append([][3]float32(nil), s.pos...),
+		Faces:     append([][3]uint32(nil), s.faces...),
+		Texture:   m.Texture,
+	}
+	if s.colors != nil {
+		out.Colors = append([][4]uint8(nil), s.colors...)
+	}
+	if s.uvs != nil {
+		out.UVs = append([][2]float32(nil), s.uvs...)
+	}
+	out.compact()
+	return out
+}
+
+// SurfaceDeviation returns the largest and the mean distance, in mm, from the vertices of from
+// that its faces use to the nearest point of to's surface: a one-sided Hausdorff distance sampled
+// at from's vertices. It is how Simplify measures the error it reports, and can compare any two
+// meshes, such as the outputs of two simplifiers. Both meshes must be valid (see Validate); a to
+// without faces gives +Inf.
+func SurfaceDeviation(from, to *Mesh) (maxDist, meanDist float64) {
+	used := make([]bool, len(from.Positions))
+	for _, f := range from.Faces {
+		used[f[0]], used[f[1]], used[f[2]] = true, true, true
+	}
+	return simpDeviation(from.Positions, used, to.Positions, to.Faces, max(1, min(runtime.GOMAXPROCS(0), 8)))
+}
+
+// simpDeviation measures, over the points marked used, the distance to the triangles faces of pos,
+// found through a uniform grid, in parallel chunks summed in a fixed order.
+func simpDeviation(points [][3]float32, used []bool, pos [][3]float32, faces [][3]uint32, workers int) (float64, float64) {
+	g := newSimpGrid(pos, faces)
+	type part struct {
+		max, sum float64
+		n        int
+	}
+	const chunk = 1 << 14
+	parts := make([]part, (len(points)+chunk-1)/chunk)
+	simpParallel(len(parts), workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			var pt part
+			for v := c * chunk; v < min((c+1)*chunk, len(points)); v++ {
+				if !used[v] {
+					continue
+				}
+				d := math.Sqrt(g.nearest2(pos, faces, points[v], math.Inf(1)))
+				pt.max = max(pt.max, d)
+				pt.sum += d
+				pt.n++
+			}
+			parts[c] = pt
+		}
+	})
+	var mx, sum float64
+	n := 0
+	for _, pt := range parts {
+		mx = max(mx, pt.max)
+		sum += pt.sum
+		n += pt.n
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return mx, sum / float64(n)
+}
+
+// simpGrid is a uniform grid over triangles, each listed in every cell its bounding box overlaps.
+type simpGrid struct {
+	lo    [3]float64
+	inv   float64
+	n     [3]int
+	start []uint32 // cell c holds items[start[c]:start[c+1]]
+	items []uint32
+	balls [][4]float32 // per face: a centre and a radius that encloses it
+}
+
+func newSimpGrid(pos [][3]float32, faces [][3]uint32) *simpGrid {
+	g := &simpGrid{}
+	if len(faces) == 0 {
+		return g
+	}
+	b := (&Mesh{Positions: pos, Faces: faces}).Bounds()
+	area := (&Mesh{Positions: pos, Faces: faces}).Area()
+	// Cells about a typical edge length wide, at most 2²⁴ of them and 32 per face.
+	h := math.Sqrt(2 * area / float64(len(faces)))
+	size := b.Size()
+	h = max(h, float64(max(size[0], size[1], size[2]))/1024, 1e-30)
+	for {
+		total := 1
+		for i := range 3 {
+			g.n[i] = int(float64(size[i])/h) + 1
+			total *= g.n[i]
+		}
+		if total <= min(1<<24, 32*len(faces)+64) {
+			break
+		}
+		h *= 1.25
+	}
+	for i := range 3 {
+		g.lo[i] = float64(b.Min[i])
+	}
+	g.inv = 1 / h
+	g.balls = make([][4]float32, len(faces))
+	for i, f := range faces {
+		var c [3]float64
+		for _, v := range f {
+			for k := range 3 {
+				c[k] += float64(pos[v][k]) / 3
+			}
+		}
+		r := 0.0
+		for _, v := range f {
+			d := [3]float64{float64(pos[v][0]) - c[0], float64(pos[v][1]) - c[1], float64(pos[v][2]) - c[2]}
+			r = max(r, dot64(d, d))
+		}
+		// Rounded outwards so the float32 ball still encloses the face.
+		r = math.Sqrt(r)*(1+1e-6) + 1e-6*max(math.Abs(c[0]), math.Abs(c[1]), math.Abs(c[2]))
+		g.balls[i] = [4]float32{float32(c[0]), float32(c[1]), float32(c[2]), float32(r)}
+	}
+	nc := g.n[0] * g.n[1] * g.n[2]
+	g.start = make([]uint32, nc+1)
+	each := func(f [3]uint32, fn func(c int)) {
+		lo, hi := g.cell(pos[f[0]]), g.cell(pos[f[0]])
+		for _, v := range f[1:] {
+			c := g.cell(pos[v])
+			for i := range 3 {
+				lo[i], hi[i] = min(lo[i], c[i]), max(hi[i], c[i])
+			}
+		}
+		for z := lo[2]; z <= hi[2]; z++ {
+			for y := lo[1]; y <= hi[1]; y++ {
+				for x := lo[0]; x <= hi[0]; x++ {
+					fn(x + g.n[0]*(y+g.n[1]*z))
+				}
+			}
+		}
+	}
+	for _, f := range faces {
+		each(f, func(c int) { g.start[c+1]++ })
+	}
+	for i := 1; i <= nc; i++ {
+		g.start[i] += g.start[i-1]
+	}
+	g.items = make([]uint32, g.start[nc])
+	next := append([]uint32(nil), g.start[:nc]...)
+	for fi, f := range faces {
+		each(f, func(c int) {
+			g.items[next[c]] = uint32(fi)
+			next[c]++
+		})
+	}
+	return g
+}
+
+// cell returns the cell holding p, clamped to the grid.
+func (g *simpGrid) cell(p [3]float32) [3]int {
+	var c [3]int
+	for i := range 3 {
+		c[i] = min(max(int((float64(p[i])-g.lo[i])*g.inv), 0), g.n[i]-1)
+	}
+	return c
+}
+
+// nearest2 returns the smaller of best and the squared distance from p to the nearest triangle.
+// It searches rings of cells around p's cell, outwards, until the nearest triangle found is
+// nearer than anything beyond the searched block can be, or the block reaches sqrt(best).
+func (g *simpGrid) nearest2(pos [][3]float32, faces [][3]uint32, p [3]float32, best float64) float64 {
+	if len(g.items) == 0 {
+		return best
+	}
+	c := g.cell(p)
+	maxRing := max(g.n[0], g.n[1], g.n[2])
+	px, py, pz := float64(p[0]), float64(p[1]), float64(p[2])
+	// Seed with the face of p's own cell whose ball centre is nearest, so the ball test below
+	// rejects most of the others.
+	home := c[0] + g.n[0]*(c[1]+g.n[1]*c[2])
+	if items := g.items[g.start[home]:g.start[home+1]]; len(items) > 0 {
+		seed, sd := items[0], math.Inf(1)
+		for _, fi := range items {
+			b := &g.balls[fi]
+			dx, dy, dz := px-float64(b[0]), py-float64(b[1]), pz-float64(b[2])
+			if d := dx*dx + dy*dy + dz*dz; d < sd {
+				seed, sd = fi, d
+			}
+		}
+		f := faces[seed]
+		best = min(best, simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]]))
+	}
+	reachBest := math.Sqrt(best)
+	for k := 0; k <= maxRing; k++ {
+		for z := c[2] - k; z <= c[2]+k; z++ {
+			if z < 0 || z >= g.n[2] {
+				continue
+			}
+			for y := c[1] - k; y <= c[1]+k; y++ {
+				if y < 0 || y >= g.n[1] {
+					continue
+				}
+				onShell := z == c[2]-k || z == c[2]+k || y == c[1]-k || y == c[1]+k
+				for x := c[0] - k; x <= c[0]+k; x++ {
+					if x < 0 || x >= g.n[0] || (!onShell && x != c[0]-k && x != c[0]+k) {
+						continue
+					}
+					cell := x + g.n[0]*(y+g.n[1]*z)
+					for _, fi := range g.items[g.start[cell]:g.start[cell+1]] {
+						// Skip faces whose bounding ball lies beyond the best distance.
+						b := &g.balls[fi]
+						dx, dy, dz, r := px-float64(b[0]), py-float64(b[1]), pz-float64(b[2]), float64(b[3])+reachBest
+						if dx*dx+dy*dy+dz*dz > r*r {
+							continue
+						}
+						f := faces[fi]
+						if d := simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]]); d < best {
+							best, reachBest = d, math.Sqrt(d)
+						}
+					}
+				}
+			}
+		}
+		// Everything not yet searched lies at least this far from p.
+		reach := math.Inf(1)
+		for i := range 3 {
+			x := (float64(p[i]) - g.lo[i]) * g.inv
+			if c[i]-k > 0 {
+				reach = min(reach, x-float64(c[i]-k))
+			}
+			if c[i]+k < g.n[i]-1 {
+				reach = min(reach, float64(c[i]+k+1)-x)
+			}
+		}
+		reach = max(reach, 0) / g.inv
+		if best <= reach*reach {
+			break
+		}
+	}
+	return best
+}
+
+// simpPointTriangle2 returns the squared distance from p to triangle abc (Ericson, Real-Time
+// Collision Detection, 5.1.5: the closest point by Voronoi region).
+func simpPointTriangle2(p, a, b, c [3]float32) float64 {
+	ab, ac, ap := sub64(b, a), sub64(c, a), sub64(p, a)
+	d1, d2 := dot64(ab, ap), dot64(ac, ap)
+	if d1 <= 0 && d2 <= 0 {
+		return dot64(ap, ap)
+	}
+	bp := sub64(p, b)
+	d3, d4 := dot64(ab, bp), dot64(ac, bp)
+	if d3 >= 0 && d4 <= d3 {
+		return dot64(bp, bp)
+	}
+	vc := d1*d4 - d3*d2
+	if vc <= 0 && d1 >= 0 && d3 <= 0 {
+		v := d1 / (d1 - d3)
+		return simpDist2(ap, ab, v, ac, 0)
+	}
+	cp := sub64(p, c)
+	d5, d6 := dot64(ab, cp), dot64(ac, cp)
+	if d6 >= 0 && d5 <= d6 {
+		return dot64(cp, cp)
+	}
+	vb := d5*d2 - d1*d6
+	if vb <= 0 && d2 >= 0 && d6 <= 0 {
+		w := d2 / (d2 - d6)
+		return simpDist2(ap, ab, 0, ac, w)
+	}
+	va := d3*d6 - d5*d4
+	if va <= 0 && d4-d3 >= 0 && d5-d6 >= 0 {
+		w := (d4 - d3) / ((d4 - d3) + (d5 - d6))
+		bc := sub64(c, b)
+		return simpDist2(bp, bc, w, bc, 0)
+	}
+	den := va + vb + vc
+	if den == 0 {
+		return math.Min(dot64(ap, ap), math.Min(dot64(bp, bp), dot64(cp, cp)))
+	}
+	return simpDist2(ap, ab, vb/den, ac, vc/den)
+}
+
+// simpDist2 returns |d − (u·x + v·y)|².
+func simpDist2(d, x [3]float64, u float64, y [3]float64, v float64) float64 {
+	e := [3]float64{d[0] - u*x[0] - v*y[0], d[1] - u*x[1] - v*y[1], d[2] - u*x[2] - v*y[2]}
+	return dot64(e, e)
+}
