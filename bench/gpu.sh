@@ -14,7 +14,11 @@
 #
 # Environment: ORFEAS_GPU_IMAGES (e.g. horse,bison), ORFEAS_GPU_QUALITIES (default high,ultra),
 # MODE_TIMEOUT (seconds per mode, default 150; inflate gets twice that).
-# Exit status: 0 when every check that ran passed.
+# Exit status: 0 when every check passed; 3 when the GPU was not usable (nothing measured).
+#
+# On a GPU machine without Go: build the test binary first, where Go is, and bring it along:
+#   go test -c -o bench/cuda.test ./backends/cuda    # bench/*.test is ignored by git
+#   bash bench/gpu.sh                                 # on the GPU machine, from the repo root
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

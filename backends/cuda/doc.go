@@ -38,5 +38,14 @@
 // by Close. Every Reconstruct call runs on its own stream; concurrent calls wait until the memory
 // they need (estimated before they start) fits in the budget (Options.MemoryBudget, by default
 // 80 % of the memory free at New). A call that could never fit, or an allocation the device
-// refuses, returns an error wrapping ErrOutOfMemory.
+// refuses, returns an error wrapping ErrOutOfMemory. The driver library, once loaded, stays
+// loaded for the life of the process, as the CUDA runtime keeps it.
+//
+// # Testing without a GPU
+//
+// The kernels' logic is tested on every machine: internal/emu compiles the same kernel sources
+// as C and runs each launch's grid as loops, and the tests compare the results with the Go
+// references (internal/raster, mesh.Isosurface, backends/cpu) exactly. The driver layer is tested
+// against testdata/fakecuda, a libcuda.so.1 stand-in that runs the kernels on the emulator. The
+// tests that need a GPU skip without one; bench/gpu.sh runs them on a GPU machine.
 package cuda
