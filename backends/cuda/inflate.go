@@ -169,8 +169,12 @@ func inflateBytes(in *backends.Input) uint64 {
 	nz := uint64(2*hmax+4) + uint64(p.MinRim/(in.PixelSize*float64(k))) + 2
 	g := gridShape{nx: w + 2, ny: h + 2, nz: int(min(nz, 1<<28/uint64((w+2)*(h+2))+1))}
 	cells := g.samples()
-	surf := 8 * uint64(g.nx*g.ny+g.nx*g.nz+g.ny*g.nz) // vertices and faces on a closed surface
-	return 64*n + 4*cells + isosurfaceBytes(g, surf, 2*surf)
+	// Vertices and faces: a few per voxel of a surface the size of the grid's box; shapes with
+	// much more surface than that are rare, and the device reports ErrOutOfMemory if one is not.
+	surf := 16 * uint64(g.nx*g.ny+g.nx*g.nz+g.ny*g.nz)
+	// About 90 bytes per pixel of the 2D stages (mask, seeds, transform, distances, heights).
+	total := 128*n + 4*cells + isosurfaceBytes(g, surf, 2*surf)
+	return total + total/4
 }
 
 // localThickness paints every maximal disk with its radius (kernels/inflate.cu) and returns the
