@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -248,5 +249,33 @@ func TestInflateEmptyMask(t *testing.T) {
 	s := newEmu(t)
 	if _, err := inflate(context.Background(), s, in, nil); !errorsIsInvalid(err) {
 		t.Fatalf("err = %v, want one wrapping backends.ErrInvalidInput", err)
+	}
+}
+
+// TestInflateFullSizeImage compares the emulated device pipeline with the CPU backend on a sample
+// image at its own size (600×400, about a million triangles), where the grid spans many words per
+// row and the scans run several levels deep.
+func TestInflateFullSizeImage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a large mesh")
+	}
+	ctx := context.Background()
+	for _, prof := range []backends.Profile{backends.Round, backends.Dome} {
+		in, err := prepareInput(filepath.Join("..", "..", "testdata", "images", "coffee.png"), backends.Inflate, qualities[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.Inflate.Profile = prof
+		want, err := cpu.New().Reconstruct(ctx, in, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := dispatch(ctx, in, nil, emuRunner(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Positions, want.Positions) || !slices.Equal(got.Faces, want.Faces) || !slices.Equal(got.Colors, want.Colors) {
+			t.Fatalf("%s: emulated GPU mesh (%d faces) differs from the CPU backend's (%d faces)", prof, len(got.Faces), len(want.Faces))
+		}
 	}
 }
