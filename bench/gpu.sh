@@ -12,9 +12,10 @@
 #      reference cannot starve the others.
 #   4. A table of the PARITY lines. The logs go to $OUT (default /tmp/orfeas-gpu).
 #
-# Environment: ORFEAS_GPU_IMAGES (e.g. horse,bison), ORFEAS_GPU_QUALITIES (default high,ultra),
+# Environment: ORFEAS_GPU_IMAGES (e.g. horse,bison), ORFEAS_GPU_QUALITIES (default high,ultra;
+# inflate also runs ultra2048, the images enlarged to 2048 px, the size the ultra target is about),
 # MODE_TIMEOUT (seconds per mode, default 90; inflate gets twice that). Worst case about 9 minutes,
-# usually 3 to 5 on an H200 with 16 cores.
+# estimated 3 to 5 on an H200 with 16 cores (not yet measured there).
 # Exit status: 0 when every check passed; 3 when the GPU was not usable (nothing measured).
 #
 # On a GPU machine without Go: build the test binary first, where Go is, and bring it along:
