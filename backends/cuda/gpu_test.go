@@ -351,14 +351,15 @@ func TestGPUMatchesEmulator(t *testing.T) {
 	}
 }
 
-// BenchmarkReconstruct times both backends per sample image, mode and quality (GPU only; skips
-// where New fails): go test -run '^$' -bench Reconstruct ./backends/cuda.
+// BenchmarkReconstruct times both backends per sample image, mode and quality; the cuda half
+// skips where New fails: go test -run '^$' -bench 'Reconstruct/horse/inflate' ./backends/cuda.
+// The Inputs are TestGPUParity's.
 func BenchmarkReconstruct(b *testing.B) {
-	g, err := New()
-	if err != nil {
-		b.Skipf("no GPU: %v", err)
+	host := cpu.New()
+	g, gerr := New()
+	if gerr == nil {
+		defer g.Close()
 	}
-	defer g.Close()
 	ctx := context.Background()
 	modes := envList("ORFEAS_GPU_MODES", []string{"inflate", "relief", "lithophane", "extrude"})
 	for _, path := range sampleImages(b) {
@@ -369,14 +370,23 @@ func BenchmarkReconstruct(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				if mode == string(backends.Relief) {
+					in.Relief.Smooth = 1.5
+				}
+				if mode == string(backends.Inflate) && q.enlarge {
+					in.Inflate.FlatBack = true
+				}
 				b.Run(fmt.Sprintf("%s/%s/%s/cpu", name, mode, q.name), func(b *testing.B) {
 					for b.Loop() {
-						if _, err := reference(ctx, g.host, in); err != nil {
+						if _, err := host.Reconstruct(ctx, in, nil); err != nil {
 							b.Skip(err)
 						}
 					}
 				})
 				b.Run(fmt.Sprintf("%s/%s/%s/cuda", name, mode, q.name), func(b *testing.B) {
+					if gerr != nil {
+						b.Skipf("no GPU: %v", gerr)
+					}
 					for b.Loop() {
 						if _, err := g.Reconstruct(ctx, in, nil); err != nil {
 							b.Skip(err)
