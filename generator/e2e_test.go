@@ -33,11 +33,14 @@ func TestSamples(t *testing.T) {
 	defer g.Close()
 	for _, name := range samples {
 		data := readSample(t, name)
-		for _, mode := range []Mode{Relief, Lithophane, Extrude, Inflate} {
+		for _, mode := range []Mode{Relief, Lithophane, Extrude, Inflate, Auto} {
 			for _, q := range []Quality{Draft, Standard} {
 				t.Run(fmt.Sprintf("%s/%s/%s", name, mode, q), func(t *testing.T) {
 					if raceEnabled && q != Draft && (photos[name] || mode == Inflate) {
 						t.Skip("a large photo, or inflation, at standard quality: run without -race")
+					}
+					if raceEnabled && q != Draft && mode == Auto {
+						t.Skip("auto at standard quality repeats relief or inflate: run without -race")
 					}
 					if raceEnabled && mode == Inflate && photos[name] {
 						t.Skip("inflating a full-frame photo: run without -race")
@@ -55,19 +58,31 @@ func TestSamples(t *testing.T) {
 						t.Errorf("reported bounds %v, mesh bounds %v", r.Bounds, b)
 					}
 					wantH := 100 * float64(r.Image.Height) / float64(r.Image.Width)
+					if mode == Auto {
+						mode = r.Mode
+						want := Inflate
+						if photos[name] {
+							want = Relief // full-frame photos have no plain background
+						}
+						if mode != want {
+							t.Errorf("auto chose %s (%s), want %s", mode, r.ModeReason, want)
+						}
+					}
 					switch mode {
 					case Relief, Lithophane:
 						if math.Abs(r.Size[0]-100) > 0.01 || math.Abs(r.Size[1]-wantH) > 0.01 || r.Bounds.Min != [3]float32{} {
 							t.Errorf("size %v from %v, want 100 × %.3f from the origin", r.Size, r.Bounds.Min, wantH)
 						}
-					default: // within the image's frame (give or take a working pixel), on Z = 0
-						px := float32(r.Image.PixelSize)
+					default: // the object itself is 100 mm wide, its bounding box's corner on the origin
 						bottom := float32(0)
 						if r.Simplify != nil {
 							bottom = 1e-4 // simplification may move the lowest vertex by a hair
 						}
-						if b := r.Bounds; b.Min[0] < -px || b.Min[1] < -px || b.Max[0] > 100+px || b.Max[1] > float32(wantH)+px || b.Min[2] < -bottom || b.Min[2] > bottom || r.Size[0] < 50 {
-							t.Errorf("bounds %v, want within 100 × %.3f mm on Z = 0", b, wantH)
+						if b := r.Bounds; math.Abs(r.Size[0]-100) > 1e-3 || math.Abs(float64(b.Min[0])) > 1e-3 || math.Abs(float64(b.Min[1])) > 1e-3 || b.Min[2] < -bottom || b.Min[2] > bottom {
+							t.Errorf("bounds %v, want 100 mm wide from the origin", b)
+						}
+						if mode != Relief && len(res.Mesh.Colors) != len(res.Mesh.Positions) {
+							t.Errorf("%d colours for %d vertices", len(res.Mesh.Colors), len(res.Mesh.Positions))
 						}
 					}
 					switch mode {
@@ -197,5 +212,73 @@ func TestCancelEveryStage(t *testing.T) {
 		}
 		t.Logf("cancelled in %s: returned after %v: %v", stage, time.Since(at), err)
 		waitGoroutines(t, base)
+	}
+}
+
+// coveredXY reports whether the point (x, y) lies under some upward-facing face of m.
+func coveredXY(m *mesh.Mesh, x, y float64) bool {
+	for i, f := range m.Faces {
+		if m.FaceNormal(i)[2] <= 0 {
+			continue
+		}
+		a, b, c := m.Positions[f[0]], m.Positions[f[1]], m.Positions[f[2]]
+		d := func(p, q [3]float32) float64 {
+			return (float64(q[0])-float64(p[0]))*(y-float64(p[1])) - (float64(q[1])-float64(p[1]))*(x-float64(p[0]))
+		}
+		if d(a, b) >= 0 && d(b, c) >= 0 && d(c, a) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSilhouettes checks what the foreground does to the outline modes: the armadillo (alpha)
+// keeps the gaps between its legs, the bison (on white) loses its background, and both come out
+// the same on every run.
+func TestSilhouettes(t *testing.T) {
+	g, err := New(Config{Backend: BackendCPU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	for _, name := range []string{"armadillo.png", "bison.png"} {
+		req := Request{Image: readSample(t, name), Mode: Extrude, Quality: Draft}
+		res, err := g.Generate(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := res.Report
+		// Without the background removed, the extrusion would fill its bounding box.
+		if fill := r.Volume / (r.Size[0] * r.Size[1] * r.Size[2]); fill > 0.75 {
+			t.Errorf("%s: the extrusion fills %.0f %% of its bounding box: background kept", name, 100*fill)
+		}
+		if name == "armadillo.png" {
+			// Along a line just above the feet, the legs are separate runs of material.
+			runs, prev := 0, false
+			for i := range 200 {
+				c := coveredXY(res.Mesh, (float64(i)+0.5)*r.Size[0]/200, 0.04*r.Size[1])
+				if c && !prev {
+					runs++
+				}
+				prev = c
+			}
+			if runs < 3 {
+				t.Errorf("armadillo: %d runs of material above the feet, want the legs apart (at least 3)", runs)
+			}
+		}
+		var a, b bytes.Buffer
+		if err := res.Encode(&a, mesh.GLB); err != nil {
+			t.Fatal(err)
+		}
+		again, err := g.Generate(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := again.Encode(&b, mesh.GLB); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Errorf("%s: two runs gave different GLB bytes", name)
+		}
 	}
 }

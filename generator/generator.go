@@ -217,7 +217,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	if mode == "" {
 		mode = Auto
 	}
-	p, err := prepare(ctx, img, depthImg, prepOptions{
+	p, bm, reason, cropped, err := prepareForeground(ctx, img, depthImg, &req, prepOptions{
 		resolution:    settings.Resolution,
 		width:         req.Width,
 		height:        req.Height,
@@ -227,7 +227,6 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	if err != nil {
 		return nil, fmt.Errorf("generator: preparing the image: %w", err)
 	}
-	bm, reason := chooseMode(mode, p)
 	in := input(&req, p, bm, settings)
 	if err := in.Validate(); err != nil {
 		// Request.Validate has checked the parameters; what is left is the prepared image.
@@ -269,7 +268,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	res.Report.Image = ImageReport{
 		Format: string(info.Format), Width: p.srcW, Height: p.srcH, Orientation: info.Orientation,
 		WorkingWidth: p.w, WorkingHeight: p.h, PixelSize: p.pixelSize,
-		MaskSource: p.maskSource, Stretched: p.stretched, DepthMap: depthImg != nil,
+		MaskSource: p.maskSource, Stretched: p.stretched, DepthMap: depthImg != nil, Cropped: cropped,
 	}
 	tr.within(bandBackend, 1)(1)
 	res.Report.Timings = tr.finish()
@@ -312,8 +311,8 @@ func input(req *Request, p *prepared, m backends.Mode, settings QualitySettings)
 		Inflate:    params.Inflate,
 		FaceBudget: settings.FaceBudget,
 	}
-	if m == backends.Relief || m == backends.Lithophane {
-		in.Color = nil // these modes build no colour
+	if m == backends.Lithophane {
+		in.Color = nil // a lithophane is one plain material, lit from behind
 	}
 	if req.FaceBudget > 0 {
 		in.FaceBudget = req.FaceBudget
@@ -368,23 +367,9 @@ func checkDecodedSize(w, h int, lim imagecheck.Limits) error {
 	return errors.Join(errs...)
 }
 
-// wantsColor reports whether the colour plane must be prepared for a request in mode m: for the
-// modes that colour their mesh. Auto does not yet choose such a mode; when it does, it must be
-// counted here too.
-func wantsColor(m Mode) bool { return m == Extrude || m == Inflate }
-
-// chooseMode resolves the request's mode to the one the backend builds, and says why. Auto picks
-// Relief in this version (a depth map always means Relief); choosing Inflate for images with a
-// foreground (p.maskSource other than MaskNone) will come with the Inflate backend.
-func chooseMode(m Mode, p *prepared) (backends.Mode, string) {
-	if m != Auto {
-		return backends.Mode(m), "requested"
-	}
-	if p.dpth != nil {
-		return backends.Relief, "auto: a depth map was given"
-	}
-	return backends.Relief, "auto: relief suits any image; no other mode is chosen automatically yet"
-}
+// wantsColor reports whether the colour plane must be prepared for a request in mode m: every
+// mode but Lithophane colours its mesh, and Auto may choose any of those.
+func wantsColor(m Mode) bool { return m != Lithophane }
 
 // characteristicSize is the length in mm that the quality's tolerance fraction applies to: the
 // relief depth, or the lithophane's thickness range; for the outline modes, extrude and inflate,

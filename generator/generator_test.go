@@ -113,7 +113,7 @@ func TestGenerateFake(t *testing.T) {
 	if in.Mode != backends.Relief || in.Relief.Depth != 4 || in.FaceBudget != 50_000 || math.Abs(in.Tolerance-0.04*4) > 1e-12 {
 		t.Errorf("input mode %s, depth %v, budget %d, tolerance %v; want relief, 4, 50000, 0.16", in.Mode, in.Relief.Depth, in.FaceBudget, in.Tolerance)
 	}
-	if in.Mask != nil || in.Color != nil || in.Depth != nil || len(in.Luminance) != 256*256 {
+	if in.Mask != nil || len(in.Color) != 3*256*256 || in.Depth != nil || len(in.Luminance) != 256*256 {
 		t.Errorf("planes: mask %d, colour %d, depth %d, luminance %d values", len(in.Mask), len(in.Color), len(in.Depth), len(in.Luminance))
 	}
 	r := res.Report
@@ -190,11 +190,12 @@ func TestGenerateSources(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		in := f.last()
-		if res.Report.Mode != Relief || !strings.HasPrefix(res.Report.ModeReason, "auto") || res.Report.Image.MaskSource != MaskBorder || in.Mask == nil {
+		// The horse stands on a plain white border: auto inflates it.
+		if res.Report.Mode != Inflate || !strings.HasPrefix(res.Report.ModeReason, "auto: a clean foreground") || res.Report.Image.MaskSource != MaskBorder || in.Mask == nil {
 			t.Errorf("%s: mode %q (%q), mask %q", name, res.Report.Mode, res.Report.ModeReason, res.Report.Image.MaskSource)
 		}
-		if in.Color != nil {
-			t.Errorf("%s: relief got a colour plane", name)
+		if in.Color == nil {
+			t.Errorf("%s: inflate got no colour plane", name)
 		}
 	}
 	// A depth map makes Auto pick relief and reaches the backend.
@@ -427,9 +428,16 @@ func TestPlacementOutlineModes(t *testing.T) {
 		if in.Color == nil || in.Mask == nil {
 			t.Errorf("%s: colour %v, mask %v; want both", c.mode, in.Color != nil, in.Mask != nil)
 		}
-		b, hmm := res.Report.Bounds, float64(in.Height)*in.PixelSize
-		// The object keeps its place in the frame: the middle half, in mm.
-		want := mesh.Box{Min: [3]float32{20, float32(hmm / 4), 0}, Max: [3]float32{60, float32(3 * hmm / 4), float32(c.wantZ)}}
+		// The object (the middle half of the canvas the fake returns), not the canvas, is scaled to
+		// the requested 80 mm width, with its corner on the origin; an extrusion keeps its height.
+		b := res.Report.Bounds
+		ow, oh := float64(in.Width)*in.PixelSize/2, float64(in.Height)*in.PixelSize/2
+		s := 80 / ow
+		wantZ := c.wantZ
+		if c.mode == Inflate && c.depth == 0 {
+			wantZ *= s
+		}
+		want := mesh.Box{Max: [3]float32{80, float32(oh * s), float32(wantZ)}}
 		for k := range 3 {
 			if math.Abs(float64(b.Min[k]-want.Min[k])) > 1e-3 || math.Abs(float64(b.Max[k]-want.Max[k])) > 1e-3 {
 				t.Errorf("%s depth %v: bounds %v, want %v", c.mode, c.depth, b, want)
@@ -513,8 +521,11 @@ func TestSimplifyToBudget(t *testing.T) {
 	if !r.Topology.Closed() || r.Topology.Genus != 0 {
 		t.Errorf("simplified sphere: %+v", r.Topology)
 	}
-	// Volume-preserving collapses: the sphere keeps its volume (4/3·π·10³, less the facets).
-	if v := mesh.UVSphere(10, 80, 120).Volume(); math.Abs(r.Volume-v) > 0.01*v {
+	// Volume-preserving collapses: the sphere keeps its volume (4/3·π·10³, less the facets), after
+	// the scaling that makes the inflated object the default 100 mm wide.
+	sphere := mesh.UVSphere(10, 80, 120)
+	scale := 100 / float64(sphere.Bounds().Size()[0])
+	if v := sphere.Volume() * scale * scale * scale; math.Abs(r.Volume-v) > 0.01*v {
 		t.Errorf("volume %v, want about %v", r.Volume, v)
 	}
 	if r.MaxError <= 0 || r.MaxError != r.Simplify.MaxError {

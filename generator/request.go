@@ -27,8 +27,9 @@ const (
 	Extrude Mode = Mode(backends.Extrude)
 	// Inflate is a rounded solid grown from the foreground's silhouette.
 	Inflate Mode = Mode(backends.Inflate)
-	// Auto picks a mode from the image; the choice and its reason are in Report.Mode and
-	// Report.ModeReason. In this version it always picks Relief.
+	// Auto picks a mode from the image: Inflate when it has a clean foreground (from alpha or a
+	// plain border colour) covering 5–95 % of it, else Relief (always Relief with a depth map).
+	// The choice and its reason are in Report.Mode and Report.ModeReason.
 	Auto Mode = "auto"
 )
 
@@ -193,6 +194,8 @@ type Request struct {
 	// colour may be from the border's colour and still count as background, for images without
 	// transparency (default DefaultMaskTolerance, 0.1).
 	MaskTolerance float64
+	// Foreground controls how the foreground mask is cleaned and how silhouette modes crop to it.
+	Foreground ForegroundOptions
 
 	// FaceBudget, when positive, replaces the quality level's face budget.
 	FaceBudget int
@@ -275,6 +278,14 @@ func (r *Request) Validate() error {
 	}
 	if !(r.MaskTolerance >= 0 && r.MaskTolerance <= 1) {
 		bad("mask tolerance %v must be in 0..1", r.MaskTolerance)
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"foreground island ratio", r.Foreground.MinIslandRatio}, {"foreground hole ratio", r.Foreground.MaxHoleRatio}, {"foreground margin", r.Foreground.Margin}} {
+		if math.IsNaN(f.v) || f.v >= 1 {
+			bad("%s %v must be below 1 (negative disables)", f.name, f.v)
+		}
 	}
 
 	// The mode's parameters, with Depth applied, checked by the backend contract's own rules.

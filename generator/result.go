@@ -3,6 +3,7 @@ package generator
 import (
 	"context"
 	"fmt"
+	"image"
 	"io"
 	"math"
 	"time"
@@ -99,6 +100,10 @@ type ImageReport struct {
 	Stretched bool `json:"stretched,omitempty"`
 	// DepthMap is true when a depth map was used.
 	DepthMap bool `json:"depth_map,omitempty"`
+	// Cropped is true when a silhouette mode (extrude, inflate) worked on the foreground's
+	// bounding box (plus ForegroundOptions.Margin) instead of the whole image; the working size
+	// and pixel size are then the crop's.
+	Cropped bool `json:"cropped,omitempty"`
 }
 
 // StageTiming is the time one stage of Generate took.
@@ -153,6 +158,10 @@ func (g *Generator) finish(ctx context.Context, tr *tracker, m *mesh.Mesh, in *b
 			t.BoundaryEdges, t.NonManifoldEdges, t.DegenerateFaces, t.DuplicateFaces)
 	}
 	rep.Topology, rep.Faces, rep.Vertices, rep.Volume = t, t.Faces, t.Vertices, t.Volume
+	if m.UVs != nil && in.Color != nil {
+		// The UVs map the working image, so GLB can carry it as the base-colour texture.
+		m.Texture = colorImage(in.Color, in.Width, in.Height)
+	}
 	s := rep.Bounds.Size()
 	rep.Size = [3]float64{float64(s[0]), float64(s[1]), float64(s[2])}
 	return &Result{Mesh: m, Report: rep}, nil
@@ -161,10 +170,11 @@ func (g *Generator) finish(ctx context.Context, tr *tracker, m *mesh.Mesh, in *b
 // place moves the backend's mesh to its final place and size: lowest point on Z = 0; for the
 // full-frame modes (relief and flat lithophanes) the footprint scaled to exactly [0, Width] ×
 // [0, Height] mm, which absorbs the rounding of the working grid's pixel counts; a cylinder
-// lithophane scaled along Z to Height; for Inflate with a Request.Depth, the Z extent scaled to
-// it. Extrusions and inflated shapes otherwise keep the place and size the backend gave them in
-// the image's frame (PixelSize mm a working pixel), so that nothing moves their vertices and
-// tips a sliver triangle into a degenerate one. A transform that changes nothing is not applied.
+// lithophane scaled along Z to Height; for the silhouette modes (extrude, inflate) the object
+// itself, not the canvas around it, scaled uniformly so that its width is the requested Width
+// (or its height the requested Height when only that is given) with its bounding box's corner on
+// the origin — an extrusion keeps its Height along Z, an inflated shape scales along Z with X and
+// Y unless Request.Depth sets its Z extent. A transform that changes nothing is not applied.
 //
 // It returns the mesh's new bounds: the old ones transformed, which is exact because every
 // coordinate is mapped by the same non-decreasing function.
@@ -186,6 +196,22 @@ func place(m *mesh.Mesh, in *backends.Input, p *prepared, req *Request) mesh.Box
 		// A cylinder stands around the Z axis with the image's height along Z; its radius follows
 		// from the width, which the backend keeps exact.
 		sz = p.heightMM / (float64(p.h) * p.pixelSize)
+	case silhouette(in.Mode):
+		x0, y0 = float64(b.Min[0]), float64(b.Min[1])
+		w, h := float64(b.Max[0])-x0, float64(b.Max[1])-y0
+		switch {
+		case req.Width > 0 && req.Height > 0: // both given: the object fills both exactly
+			sx, sy = req.Width/w, req.Height/h
+		case req.Height > 0:
+			sx = req.Height / h
+			sy = sx
+		default:
+			sx = orDefault(req.Width, DefaultWidth) / w
+			sy = sx
+		}
+		if in.Mode == backends.Inflate {
+			sz = math.Sqrt(sx * sy)
+		}
 	}
 	z0 := float64(b.Min[2])
 	if in.Mode == backends.Inflate && req.Depth > 0 && b.Max[2] > b.Min[2] {
@@ -200,4 +226,16 @@ func place(m *mesh.Mesh, in *backends.Input, p *prepared, req *Request) mesh.Box
 		b = mesh.Box{Min: a.Apply(b.Min), Max: a.Apply(b.Max)}
 	}
 	return b
+}
+
+// colorImage turns a working colour plane (sRGB, three values per pixel) into an opaque image.
+func colorImage(c []float32, w, h int) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := range w * h {
+		for k := range 3 {
+			img.Pix[4*i+k] = uint8(math.Round(float64(clamp01(c[3*i+k])) * 255))
+		}
+		img.Pix[4*i+3] = 255
+	}
+	return img
 }

@@ -51,8 +51,9 @@
 // implied volume |z| ≤ max(h·Thickness, MinRim/2) (or 0 ≤ z ≤ … with FlatBack) is meshed by
 // marching cubes on a grid whose resolution follows the face budget.
 //
-// Extrude and inflate colour their vertices from Input.Color when it is set (front by projection,
-// back mirrored) and give them planar UVs (u right, v down over the whole image).
+// Relief, extrude and inflate colour their vertices from Input.Color when it is set (front by
+// projection, back mirrored) and give them planar UVs (u right, v down over the whole image).
+// Lithophanes stay plain.
 package cpu
 
 import (
@@ -153,7 +154,11 @@ func (b *Backend) ReconstructReport(ctx context.Context, in *backends.Input, pro
 	}
 	switch in.Mode {
 	case backends.Relief:
-		return b.relief(ctx, in, progress)
+		m, r, err := b.relief(ctx, in, progress)
+		if err == nil && in.Color != nil {
+			colourByProjection(m, in)
+		}
+		return m, r, err
 	case backends.Lithophane:
 		return b.lithophane(ctx, in, progress)
 	case backends.Extrude, backends.Inflate:

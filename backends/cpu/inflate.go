@@ -23,12 +23,25 @@ import (
 //     disk inside the silhouette that covers it; Hildebrand & Rüegsegger 1997), so wide parts are
 //     fat and narrow parts thin, as in Teddy (Igarashi et al. 1999).
 //
-// The voxel grid is the image reduced by an integer factor chosen from the face budget (about
-// sqrt(budget/3) samples along the longest side), so the mesh fits the budget without a costly
-// simplification for typical silhouettes.
+// The voxel grid is the image reduced by an integer factor k chosen from the face budget, so that
+// the mesh fits the budget without a costly simplification: k starts from an estimate of the
+// surface's size, and when marching cubes still yields more faces than the budget (fat shapes
+// have more side than front) k grows by the square root of the excess and the surface is built
+// again, at most a few times. Marching cubes is cheap next to simplification.
 func inflate(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
+	k := inflateStride(in.Mask, in.Width, in.Height, in.FaceBudget)
+	for attempt := 0; ; attempt++ {
+		m, err := inflateAt(ctx, in, k, progress)
+		if err != nil || in.FaceBudget <= 0 || len(m.Faces) <= in.FaceBudget || attempt == 3 {
+			return m, err
+		}
+		k = max(k+1, int(math.Ceil(float64(k)*math.Sqrt(1.1*float64(len(m.Faces))/float64(in.FaceBudget)))))
+	}
+}
+
+// inflateAt builds the inflated solid on the image reduced k times.
+func inflateAt(ctx context.Context, in *backends.Input, k int, progress backends.Progress) (*mesh.Mesh, error) {
 	p := in.Inflate.Defaults()
-	k := inflateStride(in.Width, in.Height, in.FaceBudget)
 	w, h := (in.Width+k-1)/k, (in.Height+k-1)/k
 	px := in.PixelSize * float64(k)
 	mask := boxReduce(in.Mask, in.Width, in.Height, k)
@@ -124,13 +137,24 @@ func inflate(ctx context.Context, in *backends.Input, progress backends.Progress
 	return m, nil
 }
 
-// inflateStride returns the integer factor by which the image is reduced for the inflation grid.
-func inflateStride(w, h, budget int) int {
+// inflateFacesPerPixel estimates the marching-cubes faces an inflated shape makes per foreground
+// pixel of the grid: two per pixel on each side, times the slope of rounded sides.
+const inflateFacesPerPixel = 8
+
+// inflateStride returns the first integer factor by which the image is reduced for the inflation
+// grid: the smallest that the estimate says fits the budget.
+func inflateStride(mask []float32, w, h, budget int) int {
 	if budget <= 0 {
 		return 1
 	}
-	side := math.Sqrt(float64(budget) / 3)
-	return max(1, int(math.Ceil(float64(max(w, h))/side)))
+	area := float64(w * h)
+	if mask != nil {
+		area = 0
+		for _, m := range mask {
+			area += float64(m)
+		}
+	}
+	return max(1, int(math.Ceil(math.Sqrt(inflateFacesPerPixel*area/float64(budget)))))
 }
 
 // boxReduce averages k×k blocks of a w×h plane (nil means all ones); partial blocks at the right
