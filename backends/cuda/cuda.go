@@ -121,12 +121,7 @@ type deviceRunner func(ctx context.Context, need uint64, f func(gpu.Stream) erro
 func dispatch(ctx context.Context, in *backends.Input, progress backends.Progress, onDevice deviceRunner, host backends.Backend) (*mesh.Mesh, cpu.Report, error) {
 	switch in.Mode {
 	case backends.Inflate:
-		var m *mesh.Mesh
-		err := onDevice(ctx, inflateBytes(in), func(s gpu.Stream) error {
-			var err error
-			m, err = inflate(ctx, s, in, progress)
-			return err
-		})
+		m, _, err := inflate(ctx, in, progress, onDevice)
 		if err != nil {
 			return nil, cpu.Report{}, fmt.Errorf("cuda: inflate: %w", err)
 		}

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -119,7 +120,7 @@ func TestFakeChildDevice(t *testing.T) {
 				errs[i] = err
 				return
 			}
-			want, err := refInflate(ctx, in)
+			want, err := cpu.New().Reconstruct(ctx, in, nil)
 			if err != nil {
 				errs[i] = err
 				return

@@ -170,32 +170,22 @@ func prepareInput(path string, mode backends.Mode, q quality) (*backends.Input, 
 	return in, nil
 }
 
-// reference builds the CPU reference's mesh: the host backend, or for inflate without one the
-// transcription of the CPU backend's inflate in inflate_test.go.
-func reference(ctx context.Context, host backends.Backend, in *backends.Input) (*mesh.Mesh, error) {
-	if host != nil {
-		return host.Reconstruct(ctx, in, nil)
-	}
+// reconstructOn builds in's mesh through dispatch with the given device runner, and returns the
+// parity tolerance: one pixel, or for inflate one voxel of the grid it was built on.
+func reconstructOn(ctx context.Context, in *backends.Input, onDevice deviceRunner, host backends.Backend) (*mesh.Mesh, float64, error) {
 	if in.Mode == backends.Inflate {
-		return refInflate(ctx, in)
+		m, k, err := inflate(ctx, in, nil, onDevice)
+		return m, in.PixelSize * float64(k), err
 	}
-	return nil, fmt.Errorf("%w: no CPU backend for %s on this branch", backends.ErrUnsupportedMode, in.Mode)
-}
-
-// parityTolerance is one pixel, or for inflate one voxel of its reduced grid.
-func parityTolerance(in *backends.Input) float64 {
-	if in.Mode == backends.Inflate {
-		return in.PixelSize * float64(inflateStride(in.Width, in.Height, in.FaceBudget))
-	}
-	return in.PixelSize
+	m, _, err := dispatch(ctx, in, nil, onDevice, host)
+	return m, in.PixelSize, err
 }
 
 // checkParity checks the CUDA mesh got against the CPU reference want (closed, volume within
 // 0.5 %, Hausdorff distance within one pixel or voxel) and logs a PARITY line for the table.
 // With strict unset, a CUDA mesh that is open like the CPU's is logged, not failed.
-func checkParity(t *testing.T, strict bool, name, mode, q string, in *backends.Input, want, got *mesh.Mesh, cpuTime, gpuTime time.Duration) {
+func checkParity(t *testing.T, strict bool, name, mode, q string, in *backends.Input, tol float64, want, got *mesh.Mesh, cpuTime, gpuTime time.Duration) {
 	t.Helper()
-	tol := parityTolerance(in)
 	gt, wt := got.Topology(), want.Topology()
 	dv := math.Abs(gt.Volume-wt.Volume) / math.Abs(wt.Volume)
 	h1, at1, h2, at2 := 0.0, -1, 0.0, -1
@@ -257,17 +247,17 @@ func TestParityHarnessEmulated(t *testing.T) {
 				in.Relief.Smooth = 1.5
 			}
 			t0 := time.Now()
-			want, err := reference(ctx, host, in)
+			want, err := host.Reconstruct(ctx, in, nil)
 			cpuTime := time.Since(t0)
 			if err != nil {
 				t.Fatalf("%s %s: %v", name, mode, err)
 			}
 			t0 = time.Now()
-			got, _, err := dispatch(ctx, in, nil, emuRunner(t), host)
+			got, tol, err := reconstructOn(ctx, in, emuRunner(t), host)
 			if err != nil {
 				t.Fatalf("%s %s: %v", name, mode, err)
 			}
-			checkParity(t, false, name, string(mode), "tiny", in, want, got, cpuTime, time.Since(t0))
+			checkParity(t, false, name, string(mode), "tiny", in, tol, want, got, cpuTime, time.Since(t0))
 		}
 	}
 }
@@ -304,7 +294,7 @@ func TestGPUParity(t *testing.T) {
 						in.Inflate.FlatBack = true
 					}
 					t0 := time.Now()
-					want, err := reference(ctx, b.host, in)
+					want, err := b.host.Reconstruct(ctx, in, nil)
 					cpuTime := time.Since(t0)
 					if err != nil {
 						t.Skipf("CPU reference: %v", err)
@@ -318,7 +308,11 @@ func TestGPUParity(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					checkParity(t, true, name, mode, q.name, in, want, got, cpuTime, gpuTime)
+					_, tol, err := reconstructOn(ctx, in, b.onDevice, b.host) // for the voxel size
+					if err != nil {
+						t.Fatal(err)
+					}
+					checkParity(t, true, name, mode, q.name, in, tol, want, got, cpuTime, gpuTime)
 				})
 			}
 		}
@@ -341,8 +335,7 @@ func TestGPUMatchesEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newEmu(t)
-	want, err := inflate(context.Background(), s, in, nil)
+	want, _, err := inflate(context.Background(), in, nil, emuRunner(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,14 +24,42 @@ import (
 // inflate is backends/cpu's inflate mode with its heavy stages on the device. The steps, their
 // order and their arithmetic are the CPU reference's, so the two backends build the same mesh:
 //
-//   - CPU: reduce the mask to the voxel grid's resolution (a k×k box average), trace its outline
+//   - CPU: choose the grid's reduction k from the face budget (the CPU's estimate, and its retry
+//     with a larger k while the mesh has too many faces), reduce the mask k×k, trace its outline
 //     and seed the distance transform (raster.OutlineSeeds);
 //   - device: the exact distance transform and the signed distance, the largest distance, the local
 //     thickness (Dome), the heights, the voxel field and marching cubes;
 //   - CPU: rest the mesh on Z = 0 and colour it by projection.
-func inflate(ctx context.Context, s gpu.Stream, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
+//
+// Each attempt runs on its own stream through onDevice, so its memory is back in the pool before
+// the next. It returns the mesh and the reduction k it was built at.
+func inflate(ctx context.Context, in *backends.Input, progress backends.Progress, onDevice deviceRunner) (*mesh.Mesh, int, error) {
+	k := inflateStride(in.Mask, in.Width, in.Height, in.FaceBudget)
+	for attempt := 0; ; attempt++ {
+		var m *mesh.Mesh
+		err := onDevice(ctx, inflateBytes(in, k), func(s gpu.Stream) error {
+			var err error
+			m, err = inflateAt(ctx, s, in, k, progress)
+			return err
+		})
+		if err != nil {
+			return nil, k, err
+		}
+		if in.FaceBudget <= 0 || len(m.Faces) <= in.FaceBudget || attempt == 3 {
+			restOnBed(m)
+			if in.Color != nil {
+				colourByProjection(m, in)
+			}
+			return m, k, nil
+		}
+		k = max(k+1, int(math.Ceil(float64(k)*math.Sqrt(1.1*float64(len(m.Faces))/float64(in.FaceBudget)))))
+	}
+}
+
+// inflateAt runs the device stages of inflate on the image reduced k times, returning the mesh
+// as marching cubes makes it.
+func inflateAt(ctx context.Context, s gpu.Stream, in *backends.Input, k int, progress backends.Progress) (*mesh.Mesh, error) {
 	p := in.Inflate.Defaults()
-	k := inflateStride(in.Width, in.Height, in.FaceBudget)
 	w, h := (in.Width+k-1)/k, (in.Height+k-1)/k
 	px := in.PixelSize * float64(k)
 	mask := boxReduce(in.Mask, in.Width, in.Height, k)
@@ -109,10 +137,6 @@ func inflate(ctx context.Context, s gpu.Stream, in *backends.Input, progress bac
 		return nil, err
 	}
 	progress.Report("surface", 1)
-	restOnBed(m)
-	if in.Color != nil {
-		colourByProjection(m, in)
-	}
 	return m, nil
 }
 
@@ -157,10 +181,10 @@ func inflateGrid(w, h int, px, hmax float64, flat bool) gridShape {
 	return gridShape{nx: nx, ny: ny, nz: nz, voxel: px, origin: [3]float64{-0.5 * px, -0.5 * px, z0 + 0.5*px}}
 }
 
-// inflateBytes estimates the device memory an inflation of in needs, for the memory budget.
-func inflateBytes(in *backends.Input) uint64 {
+// inflateBytes estimates the device memory an inflation of in on the image reduced k times
+// needs, for the memory budget.
+func inflateBytes(in *backends.Input, k int) uint64 {
 	p := in.Inflate.Defaults()
-	k := inflateStride(in.Width, in.Height, in.FaceBudget)
 	w, h := (in.Width+k-1)/k, (in.Height+k-1)/k
 	n := uint64(w * h)
 	// The height is at most the largest inscribed radius times the thickness scale; assume the
@@ -201,14 +225,24 @@ func localThickness(s gpu.Stream, sd gpu.Ptr, w, h int) (gpu.Ptr, error) {
 	return out, launch(s, kLtPaint, n, &pa)
 }
 
-// inflateStride returns the integer factor by which the image is reduced for the inflation grid
-// (the CPU reference's: about sqrt(budget/3) samples along the longest side).
-func inflateStride(w, h, budget int) int {
+// inflateFacesPerPixel is the CPU reference's estimate of the marching-cubes faces an inflated
+// shape makes per foreground pixel of the grid.
+const inflateFacesPerPixel = 8
+
+// inflateStride returns the first integer factor by which the image is reduced for the inflation
+// grid, as the CPU reference chooses it: the smallest that the estimate says fits the budget.
+func inflateStride(mask []float32, w, h, budget int) int {
 	if budget <= 0 {
 		return 1
 	}
-	side := math.Sqrt(float64(budget) / 3)
-	return max(1, int(math.Ceil(float64(max(w, h))/side)))
+	area := float64(w * h)
+	if mask != nil {
+		area = 0
+		for _, m := range mask {
+			area += float64(m)
+		}
+	}
+	return max(1, int(math.Ceil(math.Sqrt(inflateFacesPerPixel*area/float64(budget)))))
 }
 
 // boxReduce averages k×k blocks of a w×h plane (nil means all ones), as the CPU reference does.
