@@ -16,10 +16,11 @@
 //
 // # What runs where
 //
-// Inflate runs on the GPU after the mask is traced. On the CPU: the k×k reduction of the mask to
-// the voxel grid's resolution, the sub-pixel outline and the seeds of the distance transform
-// (internal/raster.OutlineSeeds), and at the end resting the mesh on Z = 0 and colouring it by
-// projection. On the GPU: the exact Euclidean distance transform (Felzenszwalb & Huttenlocher, one
+// Inflate runs on the GPU after the mask is traced. On the CPU: the choice of the voxel grid's
+// reduction k from the face budget (with the CPU backend's retry at a larger k while the mesh has
+// too many faces), the k×k reduction of the mask, the sub-pixel outline and the seeds of the
+// distance transform (internal/raster.OutlineSeeds), and at the end resting the mesh on Z = 0 and
+// colouring it by projection (in parallel). On the GPU: the exact Euclidean distance transform (Felzenszwalb & Huttenlocher, one
 // thread per column, then per row), the signed distance, the largest distance, the local
 // thickness of the Dome profile, the heights, the voxel field and marching cubes (classify →
 // crossed-edge bits → prefix sums → vertices; cell triangle counts → prefix sums → triangles),

@@ -288,11 +288,6 @@ func TestGPUParity(t *testing.T) {
 					if mode == string(backends.Relief) {
 						in.Relief.Smooth = 1.5
 					}
-					if mode == string(backends.Inflate) && q.enlarge {
-						// A flat back halves the voxel grid, which keeps fat shapes within the
-						// CPU backend's limit of 2^28 samples at this size.
-						in.Inflate.FlatBack = true
-					}
 					t0 := time.Now()
 					want, err := b.host.Reconstruct(ctx, in, nil)
 					cpuTime := time.Since(t0)
@@ -365,9 +360,6 @@ func BenchmarkReconstruct(b *testing.B) {
 				}
 				if mode == string(backends.Relief) {
 					in.Relief.Smooth = 1.5
-				}
-				if mode == string(backends.Inflate) && q.enlarge {
-					in.Inflate.FlatBack = true
 				}
 				b.Run(fmt.Sprintf("%s/%s/%s/cpu", name, mode, q.name), func(b *testing.B) {
 					for b.Loop() {
