@@ -1,49 +1,203 @@
-// Package cuda is orfeas's NVIDIA GPU backend.
-//
-// This build holds no GPU implementation yet: New always fails with an error wrapping
-// backends.ErrUnavailable and Available reports false, so the generator's "auto" backend choice
-// falls back to the CPU reference. The real backend, which loads the driver (libcuda.so.1) at run
-// time, will keep this API.
+//go:build cgo
+
 package cuda
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/semaphore"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/cpu"
+	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
-// errNotBuilt is why New fails in this build.
-var errNotBuilt = fmt.Errorf("%w: cuda: not implemented in this build", backends.ErrUnavailable)
-
-// Backend is the CUDA backend. In this build no value of it can be obtained from New; its methods
-// report backends.ErrUnavailable.
+// Backend is the CUDA backend. It is safe for concurrent use: every call runs on its own CUDA
+// stream, and calls wait for their share of the memory budget. The zero value has no GPU: its
+// Reconstruct reports backends.ErrUnavailable.
 type Backend struct {
-	_ struct{}
+	dev    *device
+	pool   pool
+	sem    *semaphore.Weighted
+	budget uint64
+	host   backends.Backend
+	closed atomic.Bool
+	once   sync.Once
+	err    error
 }
 
-// New opens the GPU backend. In this build it always returns an error wrapping
-// backends.ErrUnavailable.
-func New() (*Backend, error) {
-	return nil, errNotBuilt
+var _ backends.Backend = (*Backend)(nil)
+
+// errZero is what the zero Backend reports.
+var errZero = fmt.Errorf("%w: cuda: backend not opened with New", backends.ErrUnavailable)
+
+// New opens the first GPU with the default Options. Without a usable GPU (no driver, no device,
+// a driver too old for the kernels) the error wraps backends.ErrUnavailable and says why.
+func New() (*Backend, error) { return NewWithOptions(Options{}) }
+
+// NewWithOptions opens the GPU that opts name. Errors are as for New.
+func NewWithOptions(opts Options) (*Backend, error) {
+	d, err := openDevice(opts.Device)
+	if err != nil {
+		return nil, err
+	}
+	b := &Backend{dev: d, host: opts.Host}
+	if b.host == nil {
+		b.host = defaultHost()
+	}
+	b.pool.d = d
+	b.budget = opts.MemoryBudget
+	if b.budget == 0 {
+		b.budget = d.info.FreeMemory / 5 * 4
+	}
+	d.info.Budget = b.budget
+	b.sem = semaphore.NewWeighted(int64(b.budget))
+	return b, nil
 }
 
-// Available reports whether a GPU backend can be opened here. In this build it is always false.
-func Available() bool { return false }
+// Available reports whether the driver loads and sees at least one GPU. It does not open one.
+func Available() bool { return loadDriver() == nil }
 
 // Name returns "cuda".
 func (*Backend) Name() string { return "cuda" }
 
-// Reconstruct returns an error wrapping backends.ErrUnavailable.
-func (*Backend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
+// Info describes the GPU; the zero Info for the zero Backend.
+func (b *Backend) Info() Info {
+	if b.dev == nil {
+		return Info{}
 	}
-	return nil, errNotBuilt
+	return b.dev.info
 }
 
-// Close returns an error wrapping backends.ErrUnavailable: there is nothing open to close.
-func (*Backend) Close() error { return errNotBuilt }
+// Reconstruct builds the mesh for in; see ReconstructReport.
+func (b *Backend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
+	m, _, err := b.ReconstructReport(ctx, in, progress)
+	return m, err
+}
 
-var _ backends.Backend = (*Backend)(nil)
+// ReconstructReport builds the mesh for in and reports on it as the CPU backend does (see
+// cpu.Report); the package doc says which stages run on the GPU. Errors wrap
+// backends.ErrInvalidInput, backends.ErrUnsupportedMode, backends.ErrUnavailable (the zero
+// Backend), ErrOutOfMemory, ErrClosed, or the context's error.
+func (b *Backend) ReconstructReport(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, cpu.Report, error) {
+	m, rep, err := b.reconstruct(ctx, in, progress)
+	if err != nil {
+		return nil, cpu.Report{}, err
+	}
+	return m, rep, nil
+}
+
+func (b *Backend) reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, cpu.Report, error) {
+	if b.dev == nil {
+		if err := ctx.Err(); err != nil {
+			return nil, cpu.Report{}, err
+		}
+		return nil, cpu.Report{}, errZero
+	}
+	if b.closed.Load() {
+		return nil, cpu.Report{}, ErrClosed
+	}
+	if in == nil {
+		return nil, cpu.Report{}, fmt.Errorf("%w: nil input", backends.ErrInvalidInput)
+	}
+	if err := in.Validate(); err != nil {
+		return nil, cpu.Report{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, cpu.Report{}, fmt.Errorf("cuda: %w", err)
+	}
+	return dispatch(ctx, in, progress, b.onDevice, b.host)
+}
+
+// deviceRunner runs f on a stream once need bytes of device memory may be used.
+type deviceRunner func(ctx context.Context, need uint64, f func(gpu.Stream) error) error
+
+// dispatch runs in's mode: its device stages through onDevice, its CPU stages in host.
+func dispatch(ctx context.Context, in *backends.Input, progress backends.Progress, onDevice deviceRunner, host backends.Backend) (*mesh.Mesh, cpu.Report, error) {
+	switch in.Mode {
+	case backends.Inflate:
+		m, _, err := inflate(ctx, in, progress, onDevice)
+		if err != nil {
+			return nil, cpu.Report{}, fmt.Errorf("cuda: inflate: %w", err)
+		}
+		return m, cpu.Report{Grid: [2]int{in.Width, in.Height}, Faces: len(m.Faces), Vertices: len(m.Positions)}, nil
+	case backends.Relief:
+		p := in.Relief.Defaults()
+		if p.Smooth > 0 {
+			var prepared *backends.Input
+			err := onDevice(ctx, reliefBytes(in), func(s gpu.Stream) error {
+				var err error
+				prepared, err = smoothRelief(ctx, s, in)
+				return err
+			})
+			if err != nil {
+				return nil, cpu.Report{}, fmt.Errorf("cuda: relief smoothing: %w", err)
+			}
+			in = prepared
+		}
+		return onHost(ctx, host, in, progress)
+	case backends.Lithophane, backends.Extrude:
+		return onHost(ctx, host, in, progress)
+	}
+	return nil, cpu.Report{}, fmt.Errorf("cuda: %w: %q", backends.ErrUnsupportedMode, in.Mode)
+}
+
+// reportingBackend is a backend that reports on its meshes, as the CPU backend does.
+type reportingBackend interface {
+	ReconstructReport(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, cpu.Report, error)
+}
+
+// onHost runs the stages that stay on the CPU.
+func onHost(ctx context.Context, host backends.Backend, in *backends.Input, progress backends.Progress) (*mesh.Mesh, cpu.Report, error) {
+	if r, ok := host.(reportingBackend); ok {
+		return r.ReconstructReport(ctx, in, progress)
+	}
+	m, err := host.Reconstruct(ctx, in, progress)
+	if err != nil {
+		return nil, cpu.Report{}, err
+	}
+	return m, cpu.Report{Grid: [2]int{in.Width, in.Height}, Faces: len(m.Faces), Vertices: len(m.Positions)}, nil
+}
+
+// onDevice runs f on a fresh stream once need bytes of the memory budget are free, and returns
+// the stream's memory to the pool.
+func (b *Backend) onDevice(ctx context.Context, need uint64, f func(gpu.Stream) error) (err error) {
+	if need > b.budget {
+		return fmt.Errorf("%w: the call needs about %d MiB, the budget is %d MiB", ErrOutOfMemory, need>>20, b.budget>>20)
+	}
+	if err := b.sem.Acquire(ctx, int64(need)); err != nil {
+		return err
+	}
+	defer b.sem.Release(int64(need))
+	if b.closed.Load() {
+		return ErrClosed
+	}
+	s, err := newStream(b.dev, &b.pool)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, s.release()) }()
+	return f(s)
+}
+
+// Close waits for the calls in flight, then frees the device memory pool, unloads the kernels and
+// releases the GPU. Later calls return ErrClosed; Close is idempotent. A host backend from
+// Options.Host is not closed.
+func (b *Backend) Close() error {
+	if b.dev == nil {
+		return errZero
+	}
+	b.once.Do(func() {
+		b.closed.Store(true)
+		// Every call holds part of the budget while it runs: taking all of it waits for them.
+		_ = b.sem.Acquire(context.Background(), int64(b.budget))
+		b.err = errors.Join(b.pool.drain(), b.dev.close())
+		b.sem.Release(int64(b.budget))
+	})
+	return b.err
+}

@@ -107,8 +107,40 @@ func dt1(f, out []float64, arg []int32, v []int, z []float64) {
 // stays within 0.2 px near the outline (mostly the
 // marching-squares interpolation of coverage values) and within 1% farther away. Pixels on the raster's edge count as bordered by background.
 func SignedDistance(mask []float32, w, h int) []float32 {
-	seeds := make([]bool, w*h)
-	pts := make([][2]float64, w*h) // the seed point in image coordinates (x right, y down)
+	seeds, pts := OutlineSeeds(mask, w, h)
+	_, idx := SquaredDistance(seeds, w, h)
+	sd := make([]float32, w*h)
+	for i := range sd {
+		x, y := float64(i%w)+0.5, float64(i/w)+0.5
+		d := math.Inf(1)
+		if q := int(idx[i]); q >= 0 {
+			// The nearest seed pixel's centre is within half a pixel of the nearest seed point;
+			// its neighbours' points settle which is really nearest.
+			qc, qr := q%w, q/w
+			for r := max(qr-2, 0); r <= min(qr+2, h-1); r++ {
+				for c := max(qc-2, 0); c <= min(qc+2, w-1); c++ {
+					if j := r*w + c; seeds[j] {
+						d = min(d, math.Hypot(x-pts[j][0], y-pts[j][1]))
+					}
+				}
+			}
+		}
+		if mask[i] >= 0.5 {
+			sd[i] = float32(d)
+		} else {
+			sd[i] = float32(-d)
+		}
+	}
+	return sd
+}
+
+// OutlineSeeds traces the 0.5 outline of a coverage mask (marching squares, sub-pixel) and returns,
+// for every pixel the outline crosses, the outline point nearest the pixel's centre, in image
+// coordinates (x right, y down, pixel centres at half-integers); seeds marks those pixels. It is
+// the first half of SignedDistance, exposed for the CUDA backend, which does the rest on the GPU.
+func OutlineSeeds(mask []float32, w, h int) (seeds []bool, pts [][2]float64) {
+	seeds = make([]bool, w*h)
+	pts = make([][2]float64, w*h) // the seed point in image coordinates (x right, y down)
 	best := make([]float64, w*h)
 	for i := range best {
 		best[i] = math.Inf(1)
@@ -137,28 +169,5 @@ func SignedDistance(mask []float32, w, h int) []float32 {
 			}
 		}
 	}
-	_, idx := SquaredDistance(seeds, w, h)
-	sd := make([]float32, w*h)
-	for i := range sd {
-		x, y := float64(i%w)+0.5, float64(i/w)+0.5
-		d := math.Inf(1)
-		if q := int(idx[i]); q >= 0 {
-			// The nearest seed pixel's centre is within half a pixel of the nearest seed point;
-			// its neighbours' points settle which is really nearest.
-			qc, qr := q%w, q/w
-			for r := max(qr-2, 0); r <= min(qr+2, h-1); r++ {
-				for c := max(qc-2, 0); c <= min(qc+2, w-1); c++ {
-					if j := r*w + c; seeds[j] {
-						d = min(d, math.Hypot(x-pts[j][0], y-pts[j][1]))
-					}
-				}
-			}
-		}
-		if mask[i] >= 0.5 {
-			sd[i] = float32(d)
-		} else {
-			sd[i] = float32(-d)
-		}
-	}
-	return sd
+	return seeds, pts
 }

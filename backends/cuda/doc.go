@@ -1,0 +1,52 @@
+// Package cuda is orfeas's NVIDIA GPU backend: the modes of backends/cpu, with the heavy stages on
+// the GPU, building the same meshes.
+//
+// # Running with and without a GPU
+//
+// The driver API is loaded at run time (dlopen of libcuda.so.1): the package builds with a plain C
+// compiler and no CUDA toolkit or headers, and one binary runs on machines with and without a GPU.
+// Where there is no driver, no device, or a driver too old for the kernels, New returns an error
+// wrapping backends.ErrUnavailable that says why, and the generator's "auto" backend uses the CPU.
+// Builds with CGO_ENABLED=0 compile a stub with the same API whose New always fails that way.
+//
+// The kernels are CUDA C in kernels/*.cu, compiled ahead of time to PTX for sm_70 by clang
+// without the CUDA toolkit (go generate; see gen.go) and embedded; the driver JIT-compiles the
+// PTX for the GPU it finds (Volta through Hopper and later). The same sources compile as C for
+// the host emulator (internal/emu) that the tests run on machines without a GPU.
+//
+// # What runs where
+//
+// Inflate runs on the GPU after the mask is traced. On the CPU: the choice of the voxel grid's
+// reduction k from the face budget (with the CPU backend's retry at a larger k while the mesh has
+// too many faces), the k×k reduction of the mask, the sub-pixel outline and the seeds of the
+// distance transform (internal/raster.OutlineSeeds), and at the end resting the mesh on Z = 0 and
+// colouring it by projection (in parallel). On the GPU: the exact Euclidean distance transform (Felzenszwalb & Huttenlocher, one
+// thread per column, then per row), the signed distance, the largest distance, the local
+// thickness of the Dome profile, the heights, the voxel field and marching cubes (classify →
+// crossed-edge bits → prefix sums → vertices; cell triangle counts → prefix sums → triangles),
+// with mesh.Isosurface's case table, generated from package mesh. The arithmetic follows the CPU
+// reference operation for operation (no fused multiply-add), so the mesh is the CPU backend's
+// mesh: the same vertices and triangles in the same order.
+//
+// Relief: the smoothing (Gaussian, float64) runs on the GPU; the adaptive triangulation of the
+// heightfield and the walls stay on the CPU, in the host backend (Options.Host, by default the
+// CPU reference). Lithophane and extrude run entirely in the host backend: their work is the
+// triangulation (lithophane) or too small to be worth a transfer (extrude).
+//
+// # Resources
+//
+// A Backend holds the device's primary context and a pool of device memory (size classes), freed
+// by Close. Every Reconstruct call runs on its own stream; concurrent calls wait until the memory
+// they need (estimated before they start) fits in the budget (Options.MemoryBudget, by default
+// 80 % of the memory free at New). A call that could never fit, or an allocation the device
+// refuses, returns an error wrapping ErrOutOfMemory. The driver library, once loaded, stays
+// loaded for the life of the process, as the CUDA runtime keeps it.
+//
+// # Testing without a GPU
+//
+// The kernels' logic is tested on every machine: internal/emu compiles the same kernel sources
+// as C and runs each launch's grid as loops, and the tests compare the results with the Go
+// references (internal/raster, mesh.Isosurface, backends/cpu) exactly. The driver layer is tested
+// against testdata/fakecuda, a libcuda.so.1 stand-in that runs the kernels on the emulator. The
+// tests that need a GPU skip without one; bench/gpu.sh runs them on a GPU machine.
+package cuda

@@ -1,0 +1,41 @@
+package cuda
+
+import (
+	"errors"
+
+	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
+)
+
+var (
+	// ErrOutOfMemory is wrapped when a reconstruction does not fit in device memory: the device
+	// reported CUDA_ERROR_OUT_OF_MEMORY, or the call needs more than the whole memory budget.
+	ErrOutOfMemory = gpu.ErrOutOfMemory
+	// ErrClosed is returned by Reconstruct after Close.
+	ErrClosed = errors.New("cuda: backend closed")
+)
+
+// Options configure a Backend. The zero value means the defaults.
+type Options struct {
+	// Device is the ordinal of the GPU to use (default 0, the first).
+	Device int
+	// MemoryBudget is the most device memory, in bytes, that concurrent reconstructions may
+	// hold together; calls wait for their share. The default is 80 % of the memory free when the
+	// backend opens.
+	MemoryBudget uint64
+	// Host runs the stages that stay on the CPU (relief and lithophane triangulation, extrusion).
+	// The default is the CPU reference backend (cpu.New()). Close does not close the Host.
+	Host backends.Backend
+}
+
+// Info describes the GPU a Backend runs on.
+type Info struct {
+	// Name is the device's name, such as "NVIDIA H200".
+	Name string
+	// ComputeCapability is the device's major and minor compute capability, such as {9, 0}.
+	ComputeCapability [2]int
+	// TotalMemory and FreeMemory are the device's memory in bytes, free as of New.
+	TotalMemory, FreeMemory uint64
+	// Budget is the memory budget in bytes (see Options.MemoryBudget).
+	Budget uint64
+}
