@@ -54,12 +54,7 @@ func extrude(ctx context.Context, in *backends.Input, progress backends.Progress
 		tol = 0.05
 	}
 	tol = min(tol, 1)
-	for i := range shapes {
-		shapes[i].Outer = contour.Simplify(shapes[i].Outer, tol)
-		for j := range shapes[i].Holes {
-			shapes[i].Holes[j] = contour.Simplify(shapes[i].Holes[j], tol)
-		}
-	}
+	shapes = contour.SimplifyShapes(shapes, tol)
 	progress.Report("outline", 1)
 	progress.Report("cap", 0)
 

@@ -183,8 +183,8 @@ func reconstructOn(ctx context.Context, in *backends.Input, onDevice deviceRunne
 
 // checkParity checks the CUDA mesh got against the CPU reference want (closed, volume within
 // 0.5 %, Hausdorff distance within one pixel or voxel) and logs a PARITY line for the table.
-// With strict unset, a CUDA mesh that is open like the CPU's is logged, not failed.
-func checkParity(t *testing.T, strict bool, name, mode, q string, in *backends.Input, tol float64, want, got *mesh.Mesh, cpuTime, gpuTime time.Duration) {
+// Both meshes must be closed.
+func checkParity(t *testing.T, name, mode, q string, in *backends.Input, tol float64, want, got *mesh.Mesh, cpuTime, gpuTime time.Duration) {
 	t.Helper()
 	gt, wt := got.Topology(), want.Topology()
 	dv := math.Abs(gt.Volume-wt.Volume) / math.Abs(wt.Volume)
@@ -197,12 +197,11 @@ func checkParity(t *testing.T, strict bool, name, mode, q string, in *backends.I
 	t.Logf("PARITY | %s | %s | %s | %dx%d | %d / %d faces | closed %v | volume diff %.4f%% | hausdorff %.4g mm (tol %.4g) | cpu %.3f s | cuda %.3f s | %.1fx",
 		name, mode, q, in.Width, in.Height, len(want.Faces), len(got.Faces), gt.Closed(), 100*dv,
 		max(h1, h2), tol, cpuTime.Seconds(), gpuTime.Seconds(), cpuTime.Seconds()/gpuTime.Seconds())
+	if !wt.Closed() {
+		t.Errorf("%s %s: the CPU reference's mesh is not closed: %+v", name, mode, wt)
+	}
 	if !gt.Closed() {
-		if !wt.Closed() && !strict {
-			t.Logf("NOTE: %s %s: the CPU reference's mesh is not closed either (%+v); a CPU backend defect", name, mode, wt)
-		} else {
-			t.Errorf("CUDA mesh is not closed: %+v", gt)
-		}
+		t.Errorf("%s %s: the CUDA mesh is not closed: %+v", name, mode, gt)
 	}
 	if !(dv <= 0.005) {
 		t.Errorf("volume %v mm³, CPU %v mm³: %.3f%% apart", gt.Volume, wt.Volume, 100*dv)
@@ -257,7 +256,7 @@ func TestParityHarnessEmulated(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s %s: %v", name, mode, err)
 			}
-			checkParity(t, false, name, string(mode), "tiny", in, tol, want, got, cpuTime, time.Since(t0))
+			checkParity(t, name, string(mode), "tiny", in, tol, want, got, cpuTime, time.Since(t0))
 		}
 	}
 }
@@ -307,7 +306,7 @@ func TestGPUParity(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					checkParity(t, true, name, mode, q.name, in, tol, want, got, cpuTime, gpuTime)
+					checkParity(t, name, mode, q.name, in, tol, want, got, cpuTime, gpuTime)
 				})
 			}
 		}

@@ -343,3 +343,174 @@ func segDist2(p, a, b Point) float64 {
 	t = min(max(t, 0), 1)
 	return dist2(p, Point{a[0] + t*dx, a[1] + t*dy})
 }
+
+// SimplifyShapes simplifies every ring of shapes within tol (see Simplify) while keeping the
+// rings simple and apart: a ring whose simplified form would cross itself or another ring is
+// simplified again at half the tolerance, down to tol/64, below which it is kept as traced (the
+// traced rings never cross). The result is a new slice.
+func SimplifyShapes(shapes []Shape, tol float64) []Shape {
+	type ref struct{ shape, hole int } // hole −1: the outer ring
+	var refs []ref
+	var orig []Ring
+	for si, s := range shapes {
+		refs = append(refs, ref{si, -1})
+		orig = append(orig, s.Outer)
+		for hi, h := range s.Holes {
+			refs = append(refs, ref{si, hi})
+			orig = append(orig, h)
+		}
+	}
+	cur := make([]Ring, len(orig))
+	ringTol := make([]float64, len(orig))
+	for i, r := range orig {
+		ringTol[i] = tol
+		cur[i] = Simplify(r, tol)
+	}
+	for range 7 {
+		bad := crossingRings(cur)
+		if len(bad) == 0 {
+			break
+		}
+		for _, i := range bad {
+			ringTol[i] /= 2
+			if ringTol[i] < tol/64 {
+				cur[i] = append(Ring(nil), orig[i]...)
+			} else {
+				cur[i] = Simplify(orig[i], ringTol[i])
+			}
+		}
+	}
+	if bad := crossingRings(cur); len(bad) > 0 {
+		for _, i := range bad {
+			cur[i] = append(Ring(nil), orig[i]...)
+		}
+	}
+	out := make([]Shape, len(shapes))
+	for i, r := range refs {
+		if r.hole < 0 {
+			out[r.shape].Outer = cur[i]
+			out[r.shape].Holes = make([]Ring, len(shapes[r.shape].Holes))
+		}
+	}
+	for i, r := range refs {
+		if r.hole >= 0 {
+			out[r.shape].Holes[r.hole] = cur[i]
+		}
+	}
+	return out
+}
+
+// crossingRings returns, in increasing order, the rings that have a segment touching a
+// non-adjacent segment of their own or any segment of another ring. Segments are binned into a
+// uniform grid so that only nearby pairs are tested.
+func crossingRings(rings []Ring) []int {
+	type seg struct {
+		ring, k int
+		a, b    Point
+	}
+	var segs []seg
+	lo := Point{math.Inf(1), math.Inf(1)}
+	hi := Point{math.Inf(-1), math.Inf(-1)}
+	var total float64
+	for ri, r := range rings {
+		for k, a := range r {
+			b := r[(k+1)%len(r)]
+			segs = append(segs, seg{ri, k, a, b})
+			lo = Point{min(lo[0], a[0]), min(lo[1], a[1])}
+			hi = Point{max(hi[0], a[0]), max(hi[1], a[1])}
+			total += math.Hypot(b[0]-a[0], b[1]-a[1])
+		}
+	}
+	if len(segs) == 0 {
+		return nil
+	}
+	cell := math.Max(total/float64(len(segs)), 1e-9) * 2
+	nx := int((hi[0]-lo[0])/cell) + 1
+	ny := int((hi[1]-lo[1])/cell) + 1
+	for nx*ny > 4*len(segs)+16 { // keep the grid proportional to the work
+		cell *= 2
+		nx, ny = int((hi[0]-lo[0])/cell)+1, int((hi[1]-lo[1])/cell)+1
+	}
+	bins := make([][]int, nx*ny)
+	for i, s := range segs {
+		x0, x1 := int((min(s.a[0], s.b[0])-lo[0])/cell), int((max(s.a[0], s.b[0])-lo[0])/cell)
+		y0, y1 := int((min(s.a[1], s.b[1])-lo[1])/cell), int((max(s.a[1], s.b[1])-lo[1])/cell)
+		for y := y0; y <= y1; y++ {
+			for x := x0; x <= x1; x++ {
+				bins[y*nx+x] = append(bins[y*nx+x], i)
+			}
+		}
+	}
+	bad := make([]bool, len(rings))
+	for _, bin := range bins {
+		for i := 0; i < len(bin); i++ {
+			for j := i + 1; j < len(bin); j++ {
+				s, t := segs[bin[i]], segs[bin[j]]
+				if bad[s.ring] && bad[t.ring] {
+					continue
+				}
+				if s.ring == t.ring {
+					n := len(rings[s.ring])
+					if d := (s.k - t.k + n) % n; d == 1 || d == n-1 {
+						// Neighbours share an end; they cross only by folding back.
+						if !foldsBack(s.a, s.b, t.a, t.b) {
+							continue
+						}
+					}
+				}
+				if touches(s.a, s.b, t.a, t.b) {
+					bad[s.ring], bad[t.ring] = true, true
+				}
+			}
+		}
+	}
+	var out []int
+	for i, b := range bad {
+		if b {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// foldsBack reports whether two segments that share an end overlap along a line.
+func foldsBack(a, b, c, d Point) bool {
+	if orient(a, b, c) != 0 || orient(a, b, d) != 0 {
+		return false
+	}
+	// Collinear neighbours: they fold back when their directions are opposite.
+	return (b[0]-a[0])*(d[0]-c[0])+(b[1]-a[1])*(d[1]-c[1]) < 0
+}
+
+// touches reports whether segments ab and cd share a point, not counting a shared end point of
+// neighbouring segments (which the caller has excluded by index) — identical end points of
+// segments of different rings do count.
+func touches(a, b, c, d Point) bool {
+	shared := a == c || a == d || b == c || b == d
+	d1, d2 := orient(a, b, c), orient(a, b, d)
+	d3, d4 := orient(c, d, a), orient(c, d, b)
+	if d1*d2 < 0 && d3*d4 < 0 {
+		return true
+	}
+	if shared {
+		// Segments of one ring that meet only at their common end do not cross; anything
+		// else collinear and overlapping does.
+		return (d1 == 0 && d2 == 0) && foldsBack(a, b, c, d)
+	}
+	on := func(o float64, x, y, z Point) bool {
+		return o == 0 && min(x[0], y[0]) <= z[0] && z[0] <= max(x[0], y[0]) && min(x[1], y[1]) <= z[1] && z[1] <= max(x[1], y[1])
+	}
+	return on(d1, a, b, c) || on(d2, a, b, d) || on(d3, c, d, a) || on(d4, c, d, b)
+}
+
+// orient is the sign of the turn a → b → c: 1 left, −1 right, 0 straight.
+func orient(a, b, c Point) float64 {
+	v := (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	}
+	return 0
+}

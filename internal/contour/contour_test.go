@@ -2,6 +2,7 @@ package contour
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -86,5 +87,48 @@ func TestTraceSaddles(t *testing.T) {
 	}
 	if total <= 0 {
 		t.Errorf("checkerboard area %v", total)
+	}
+}
+
+// TestSimplifyShapesKeepsRingsApart simplifies the outlines of noisy masks coarsely: plain
+// Douglas–Peucker makes some rings cross, SimplifyShapes never does.
+func TestSimplifyShapesKeepsRingsApart(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	crossedPlain := 0
+	for range 100 {
+		w, h := 30+rng.IntN(40), 30+rng.IntN(40)
+		m := make([]float32, w*h)
+		for i := range m {
+			m[i] = rng.Float32()
+		}
+		shapes := Nest(Trace(m, w, h, 0.5))
+		var plain, safe []Ring
+		for _, s := range shapes {
+			plain = append(plain, Simplify(s.Outer, 1.5))
+			for _, hr := range s.Holes {
+				plain = append(plain, Simplify(hr, 1.5))
+			}
+		}
+		for _, s := range SimplifyShapes(shapes, 1.5) {
+			safe = append(safe, s.Outer)
+			safe = append(safe, s.Holes...)
+		}
+		if len(crossingRings(plain)) > 0 {
+			crossedPlain++
+		}
+		if bad := crossingRings(safe); len(bad) > 0 {
+			t.Fatalf("rings %v cross after SimplifyShapes", bad)
+		}
+		var traced []Ring
+		for _, s := range shapes {
+			traced = append(traced, s.Outer)
+			traced = append(traced, s.Holes...)
+		}
+		if bad := crossingRings(traced); len(bad) > 0 {
+			t.Fatalf("traced rings %v cross", bad)
+		}
+	}
+	if crossedPlain == 0 {
+		t.Error("no mask made plain simplification cross: the test does not exercise SimplifyShapes")
 	}
 }

@@ -3,6 +3,7 @@
 package polytri
 
 import (
+	"cmp"
 	"errors"
 	"math"
 	"slices"
@@ -29,17 +30,14 @@ func Triangulate(outer []Point, holes [][]Point) ([][3]int, error) {
 		loop[i] = i
 	}
 	// Join the holes from the rightmost leftwards: each bridge goes from the hole's rightmost point
-	// to a visible point of the boundary so far.
-	type hole struct {
-		first, n, right int
-	}
+	// to the nearest point of the boundary so far that it sees.
 	var hs []hole
 	for _, h := range holes {
+		first := len(pts)
+		pts = append(pts, h...) // numbered even when too small to bridge
 		if len(h) < 3 {
 			continue
 		}
-		first := len(pts)
-		pts = append(pts, h...)
 		r := first
 		for i := first; i < len(pts); i++ {
 			if pts[i][0] > pts[r][0] || (pts[i][0] == pts[r][0] && pts[i][1] < pts[r][1]) {
@@ -58,7 +56,7 @@ func Triangulate(outer []Point, holes [][]Point) ([][3]int, error) {
 		return 0
 	})
 	for _, h := range hs {
-		at := bridgeTarget(pts, loop, h.right)
+		at := bridgeTarget(pts, loop, h.right, hs)
 		// loop[..at] + hole from right around + right + loop[at] + loop[at+1..]
 		seq := make([]int, 0, len(loop)+h.n+2)
 		seq = append(seq, loop[:at+1]...)
@@ -72,64 +70,80 @@ func Triangulate(outer []Point, holes [][]Point) ([][3]int, error) {
 	return clip(pts, loop), nil
 }
 
-// bridgeTarget returns the position in loop of a boundary point visible from hole point m
-// (Eberly, section 3): cast a ray to +x, take the nearest edge hit, and choose its endpoint, or
-// the reflex point inside the triangle it spans that makes the smallest angle with the ray.
-func bridgeTarget(pts []Point, loop []int, m int) int {
+// hole is a hole's points pts[first : first+n] and its rightmost point.
+type hole struct {
+	first, n, right int
+}
+
+// bridgeTarget returns the position in loop of the point that hole point m bridges to: the
+// nearest loop point that m sees — the segment between them crosses no edge of the loop or of any
+// hole — taken at a position whose corner opens towards m, so that of the two copies an earlier
+// bridge made of a point, the one on m's side is used (the "locally inside" test of Mapbox's
+// earcut; the ray-casting choice of Eberly 2002 picks the wrong copy when two edges tie).
+func bridgeTarget(pts []Point, loop []int, m int, holes []hole) int {
 	M := pts[m]
-	best, bestX := -1, math.Inf(1)
-	n := len(loop)
-	for i := range n {
-		a, b := pts[loop[i]], pts[loop[(i+1)%n]]
-		// The loop is counter-clockwise around the region M lies in, so the ray to +x leaves
-		// that region through an edge going up (interior on its left, the −x side). Edges going
-		// down face away; in particular, of a bridge's two copies only the one on M's side
-		// goes up, so the hole joins the right copy of the bridge's end.
-		if !(a[1] <= M[1] && M[1] <= b[1] && a[1] < b[1]) {
-			continue
-		}
-		t := (M[1] - a[1]) / (b[1] - a[1])
-		x := a[0] + t*(b[0]-a[0])
-		if x < M[0] || x >= bestX {
-			continue
-		}
-		// Prefer the endpoint with the larger x.
-		bestX = x
-		if a[0] > b[0] {
-			best = i
-		} else {
-			best = (i + 1) % n
+	order := make([]int, len(loop))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Compare(dist2(pts[loop[a]], M), dist2(pts[loop[b]], M))
+	})
+	for _, i := range order {
+		if locallyInside(pts, loop, i, M) && sees(pts, loop, holes, pts[loop[i]], M) {
+			return i
 		}
 	}
-	if best < 0 {
-		// No hit (degenerate input): take the nearest boundary point.
-		bd := math.Inf(1)
-		for i := range n {
-			if d := dist2(pts[loop[i]], M); d < bd {
-				best, bd = i, d
+	return order[0] // not a simple polygon: the nearest point will have to do
+}
+
+// locallyInside reports whether the direction from loop position i towards q lies inside the
+// polygon's corner there (the loop is counter-clockwise, its inside on the left).
+func locallyInside(pts []Point, loop []int, i int, q Point) bool {
+	n := len(loop)
+	a, b, c := pts[loop[(i+n-1)%n]], pts[loop[i]], pts[loop[(i+1)%n]]
+	if cross(a, b, c) >= 0 { // convex corner: q left of both edges
+		return cross(b, c, q) >= 0 && cross(a, b, q) >= 0
+	}
+	return cross(b, c, q) >= 0 || cross(a, b, q) >= 0 // reflex corner: not right of both
+}
+
+// sees reports whether the segment pq crosses no edge of the loop or of a hole, other than edges
+// that end at p or q.
+func sees(pts []Point, loop []int, holes []hole, p, q Point) bool {
+	blocked := func(a, b Point) bool {
+		if a == p || a == q || b == p || b == q {
+			return false
+		}
+		return segmentsCross(p, q, a, b)
+	}
+	for i := range loop {
+		if blocked(pts[loop[i]], pts[loop[(i+1)%len(loop)]]) {
+			return false
+		}
+	}
+	for _, h := range holes {
+		for k := range h.n {
+			if blocked(pts[h.first+k], pts[h.first+(k+1)%h.n]) {
+				return false
 			}
 		}
-		return best
 	}
-	P := pts[loop[best]]
-	I := Point{bestX, M[1]}
-	// Reflex points inside triangle (M, I, P) may block the view; pick the one closest in angle.
-	cand, candAng, candD := best, math.Inf(1), math.Inf(1)
-	for i := range n {
-		q := pts[loop[i]]
-		if i == best || q == P {
-			continue
-		}
-		if !isReflex(pts, loop, i) || !inTriangle(q, M, I, P) {
-			continue
-		}
-		ang := math.Abs(math.Atan2(q[1]-M[1], q[0]-M[0]))
-		d := dist2(q, M)
-		if ang < candAng || (ang == candAng && d < candD) {
-			cand, candAng, candD = i, ang, d
-		}
+	return true
+}
+
+// segmentsCross reports whether segments pq and ab share a point (touching or collinear overlap
+// counts).
+func segmentsCross(p, q, a, b Point) bool {
+	d1, d2 := cross(p, q, a), cross(p, q, b)
+	d3, d4 := cross(a, b, p), cross(a, b, q)
+	if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) {
+		return true
 	}
-	return cand
+	on := func(d float64, x, y, z Point) bool { // z on segment xy, given collinear
+		return d == 0 && min(x[0], y[0]) <= z[0] && z[0] <= max(x[0], y[0]) && min(x[1], y[1]) <= z[1] && z[1] <= max(x[1], y[1])
+	}
+	return on(d1, p, q, a) || on(d2, p, q, b) || on(d3, a, b, p) || on(d4, a, b, q)
 }
 
 func isReflex(pts []Point, loop []int, i int) bool {
