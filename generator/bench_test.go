@@ -51,3 +51,43 @@ func BenchmarkPrepare(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGenerateSilhouettes measures Generate for the outline modes on the clip-art samples,
+// encoded to GLB (targets: inflate standard < 400 ms and high < 1.5 s on horse.png and
+// bison.png; extrude of horse.png at standard < 100 ms).
+func BenchmarkGenerateSilhouettes(b *testing.B) {
+	g, err := New(Config{Backend: BackendCPU})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Close()
+	for _, c := range []struct {
+		image string
+		mode  Mode
+		q     Quality
+	}{
+		{"horse.png", Inflate, Standard}, {"horse.png", Inflate, High},
+		{"bison.png", Inflate, Standard}, {"bison.png", Inflate, High},
+		{"horse.png", Extrude, Standard},
+	} {
+		data := readSample(b, c.image)
+		b.Run(c.image+"/"+string(c.mode)+"/"+string(c.q), func(b *testing.B) {
+			var faces int
+			cpu0 := genCPUTime()
+			for b.Loop() {
+				res, err := g.Generate(context.Background(), Request{Image: data, Mode: c.mode, Quality: c.q})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := res.Encode(io.Discard, mesh.GLB); err != nil {
+					b.Fatal(err)
+				}
+				faces = res.Report.Faces
+			}
+			b.ReportMetric(float64(faces), "faces")
+			if cpu := genCPUTime() - cpu0; cpu > 0 {
+				b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
+			}
+		})
+	}
+}
