@@ -397,17 +397,45 @@ func TestShutdownInterrupts(t *testing.T) {
 }
 
 func TestEvents(t *testing.T) {
-	_, ts := testService(t, func(c *Config) { c.GenerateDelay = 2 * time.Second }) // the stream connects while the job is in flight
+	// The streams connect while the jobs are in flight; two workers run both at once.
+	_, ts := testService(t, func(c *Config) { c.GenerateDelay = 2 * time.Second })
 	id := uploadImage(t, ts.URL, testPNG(t, 48, 48))
+	other := uploadImage(t, ts.URL, testPNG(t, 64, 40))
 	// Before any generation: one event with the state, then the stream ends.
 	evs := readEvents(t, ts.URL+"/api/job-events/"+id)
 	if len(evs) != 1 || evs[0].data["status"] != "uploaded" {
 		t.Fatalf("events of an uploaded job: %+v", evs)
 	}
+	// Another job's generation runs at the same time and is cancelled mid-way: its events and
+	// its end must not reach this job's stream (whose last event would then not be completed).
+	generate(t, ts.URL, other, "obj", 1)
 	generate(t, ts.URL, id, "stl", 1)
-	evs = readEvents(t, ts.URL+"/api/job-events/"+id)
+	waitFor(t, ts.URL, other, "processing")
+	waitFor(t, ts.URL, id, "processing")
+	idEvs, otherEvs := make(chan []event, 1), make(chan []event, 1)
+	go func() { idEvs <- readEvents(t, ts.URL+"/api/job-events/"+id) }()
+	go func() { otherEvs <- readEvents(t, ts.URL+"/api/job-events/"+other) }()
+	time.Sleep(100 * time.Millisecond) // let the streams subscribe; they end either way
+	if resp, out := do(t, "DELETE", ts.URL+"/api/jobs/"+other, "", nil); resp.StatusCode != 200 {
+		t.Fatalf("cancel the other job: %d %s", resp.StatusCode, out)
+	}
+	evs = <-idEvs
 	if len(evs) < 2 {
 		t.Fatalf("only %d events", len(evs))
+	}
+	oevs := <-otherEvs
+	if len(oevs) == 0 || oevs[len(oevs)-1].data["status"] != "canceled" {
+		t.Errorf("the other job's stream: %+v", oevs)
+	}
+	for _, ev := range oevs {
+		if ev.data["job_id"] != other || ev.data["format"] != "obj" {
+			t.Errorf("the other job's stream carries %v", ev.data)
+		}
+	}
+	for _, ev := range evs {
+		if ev.data["status"] == "canceled" || ev.data["format"] != "stl" {
+			t.Errorf("the other job's state in this job's stream: %v", ev.data)
+		}
 	}
 	last := evs[len(evs)-1]
 	if last.kind != "state" || last.data["status"] != "completed" || last.data["progress"] != 100.0 {
