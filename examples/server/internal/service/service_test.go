@@ -60,10 +60,11 @@ func TestUpload(t *testing.T) {
 		t.Errorf("upload: %s", out)
 	}
 	info := u["image_info"].(map[string]any)
-	if fmt.Sprint(info["size"]) != "[60 40]" || info["format"] != "png" || info["has_transparency"] != false || info["file_size"] != float64(len(img)) {
+	if fmt.Sprint(info["size"]) != "[60 40]" || info["format"] != "png" || info["mode"] != "RGB" || info["has_transparency"] != false || info["file_size"] != float64(len(img)) {
 		t.Errorf("image_info: %v", info)
 	}
-	if st := status(t, ts.URL, id); st["status"] != "uploaded" || st["progress"] != 0.0 {
+	st := status(t, ts.URL, id)
+	if stage, ok := st["stage"]; st["status"] != "uploaded" || st["progress"] != 0.0 || !ok || stage != "" {
 		t.Errorf("status after upload: %v", st)
 	}
 	// Stored under the server's name, with a manifest.
@@ -321,6 +322,16 @@ func TestConflictQueueFullAndCancel(t *testing.T) {
 	generate(t, ts.URL, b, "stl", 1) // waits in the queue
 	if st := status(t, ts.URL, b); st["status"] != "queued" {
 		t.Errorf("b: %v", st["status"])
+	}
+	// A queued job is in flight too: 409, and it stays queued with its first parameters.
+	for _, body := range []string{`{"job_id":%q,"format":"stl","quality":1}`, `{"job_id":%q,"format":"ply"}`} {
+		resp, out := postJSON(t, ts.URL+"/api/generate-3d", fmt.Sprintf(body, b))
+		if m := decode(t, out); resp.StatusCode != 409 || m["error"] != "Generation already in progress" || m["status"] != "conflict" {
+			t.Errorf("generate of a queued job: %d %s", resp.StatusCode, out)
+		}
+	}
+	if st := status(t, ts.URL, b); st["status"] != "queued" || st["format"] != "stl" {
+		t.Errorf("b after the refused requests: %v %v", st["status"], st["format"])
 	}
 	resp, out := postJSON(t, ts.URL+"/api/generate-3d", fmt.Sprintf(`{"job_id":%q}`, c))
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
