@@ -22,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -178,6 +179,19 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*settin
 	return s, nil
 }
 
+// newHTTPServer is the server around h, with the timeouts of s.
+func newHTTPServer(s *settings, h http.Handler, errorLog *log.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: s.readHeaderTimeout,
+		ReadTimeout:       s.readTimeout,
+		WriteTimeout:      s.writeTimeout,
+		IdleTimeout:       s.idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          errorLog,
+	}
+}
+
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	s, err := parse(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -208,15 +222,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		_ = svc.Shutdown(context.Background())
 		return 1
 	}
-	srv := &http.Server{
-		Handler:           svc.Handler(),
-		ReadHeaderTimeout: s.readHeaderTimeout,
-		ReadTimeout:       s.readTimeout,
-		WriteTimeout:      s.writeTimeout,
-		IdleTimeout:       s.idleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(h, slog.LevelWarn),
-	}
+	srv := newHTTPServer(s, svc.Handler(), slog.NewLogLogger(h, slog.LevelWarn))
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
 	log.Info("listening", "addr", ln.Addr().String(), "backend", svc.Backend(), "data", s.cfg.DataDir)
 

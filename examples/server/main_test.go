@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -33,5 +34,32 @@ func TestParseFlagsAndEnv(t *testing.T) {
 	}
 	if code := run([]string{"-nosuchflag"}, func(string) string { return "" }, io.Discard, io.Discard); code != 2 {
 		t.Errorf("exit code %d for a bad flag", code)
+	}
+}
+
+// TestServerTimeouts checks the http.Server gets every timeout from the settings, and that none
+// is zero (no limit) by default.
+func TestServerTimeouts(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	s, err := parse(nil, noEnv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newHTTPServer(s, http.NotFoundHandler(), nil)
+	if srv.ReadHeaderTimeout != 10*time.Second || srv.ReadTimeout != 2*time.Minute || srv.WriteTimeout != 2*time.Minute || srv.IdleTimeout != 2*time.Minute {
+		t.Errorf("default timeouts: read header %v, read %v, write %v, idle %v", srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout)
+	}
+	if srv.MaxHeaderBytes == 0 {
+		t.Error("no header size limit")
+	}
+
+	env := map[string]string{"ORFEAS_IDLE_TIMEOUT": "41s"}
+	s, err = parse([]string{"-read-header-timeout", "3s", "-read-timeout", "17s", "-write-timeout", "29s"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv = newHTTPServer(s, http.NotFoundHandler(), nil)
+	if srv.ReadHeaderTimeout != 3*time.Second || srv.ReadTimeout != 17*time.Second || srv.WriteTimeout != 29*time.Second || srv.IdleTimeout != 41*time.Second {
+		t.Errorf("timeouts from flags and env: read header %v, read %v, write %v, idle %v", srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout)
 	}
 }
