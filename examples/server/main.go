@@ -131,6 +131,18 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*settin
 		writeTimeout:      dur("write-timeout"),
 		idleTimeout:       dur("idle-timeout"),
 	}
+	// A zero timeout is no timeout: slow clients could then hold connections open for ever.
+	for _, t := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"read-header-timeout", s.readHeaderTimeout}, {"read-timeout", s.readTimeout},
+		{"write-timeout", s.writeTimeout}, {"idle-timeout", s.idleTimeout},
+	} {
+		if _, err := time.ParseDuration(get(t.name)); err == nil && t.d <= 0 {
+			errs = append(errs, fmt.Errorf("-%s: %q, want a positive duration", t.name, get(t.name)))
+		}
+	}
 	c := &s.cfg
 	c.DataDir = get("data")
 	c.Backend = get("backend")

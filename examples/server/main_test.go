@@ -62,4 +62,10 @@ func TestServerTimeouts(t *testing.T) {
 	if srv.ReadHeaderTimeout != 3*time.Second || srv.ReadTimeout != 17*time.Second || srv.WriteTimeout != 29*time.Second || srv.IdleTimeout != 41*time.Second {
 		t.Errorf("timeouts from flags and env: read header %v, read %v, write %v, idle %v", srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout)
 	}
+
+	// Zero or negative would mean no limit: refused.
+	_, err = parse([]string{"-read-timeout", "0", "-idle-timeout", "-1s"}, noEnv, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-read-timeout") || !strings.Contains(err.Error(), "-idle-timeout") {
+		t.Errorf("zero and negative timeouts: %v", err)
+	}
 }
