@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -330,21 +331,63 @@ func TestRestartAfterKill(t *testing.T) {
 	downloadClosed(t, p2.base, killed, "glb")
 }
 
-// TestGracefulShutdown sends SIGTERM while a generation runs: the running generation finishes,
-// the server exits 0, and the model is there after a restart.
+// TestGracefulShutdown sends SIGTERM, or SIGINT, while a generation runs: the running
+// generation finishes, the server exits 0, and the model is there after a restart.
 func TestGracefulShutdown(t *testing.T) {
+	for name, sig := range map[string]syscall.Signal{"SIGTERM": syscall.SIGTERM, "SIGINT": syscall.SIGINT} {
+		t.Run(name, func(t *testing.T) {
+			data := t.TempDir()
+			p := startServer(t, data, "ORFEAS_TEST_GENERATE_DELAY=1500ms")
+			id := upload(t, p.base, "../../testdata/images/horse.png")
+			generate(t, p.base, id, "ply")
+			waitStatus(t, p.base, id, "processing")
+			p.cmd.Process.Signal(sig)
+			if code := p.wait(t, 60*time.Second); code != 0 {
+				t.Fatalf("exit code %d", code)
+			}
+			p2 := startServer(t, data)
+			waitStatus(t, p2.base, id, "completed")
+			downloadClosed(t, p2.base, id, "ply")
+		})
+	}
+}
+
+// TestSecondSignal sends SIGINT while a long generation runs, then, once the server has stopped
+// accepting connections and is waiting for it, SIGINT again: the server exits 1 at once, and the
+// generation is reported interrupted after a restart.
+func TestSecondSignal(t *testing.T) {
 	data := t.TempDir()
-	p := startServer(t, data, "ORFEAS_TEST_GENERATE_DELAY=1500ms")
+	p := startServer(t, data, "ORFEAS_TEST_GENERATE_DELAY=10m", "ORFEAS_SHUTDOWN_TIMEOUT=10m")
 	id := upload(t, p.base, "../../testdata/images/horse.png")
-	generate(t, p.base, id, "ply")
+	generate(t, p.base, id, "stl")
 	waitStatus(t, p.base, id, "processing")
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.wait(t, 60*time.Second); code != 0 {
-		t.Fatalf("exit code %d", code)
+	p.cmd.Process.Signal(syscall.SIGINT)
+	// The listener closes once the first signal is handled; the server then waits for the
+	// generation, up to the shutdown timeout.
+	addr := strings.TrimPrefix(p.base, "http://")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("still accepting connections 30 s after SIGINT")
+		}
+	}
+	select {
+	case <-p.done:
+		t.Fatalf("exited (%d) after the first signal with a generation running", p.cmd.ProcessState.ExitCode())
+	case <-time.After(200 * time.Millisecond):
+	}
+	p.cmd.Process.Signal(syscall.SIGINT)
+	if code := p.wait(t, 30*time.Second); code != 1 {
+		t.Fatalf("exit code %d after the second signal, want 1", code)
 	}
 	p2 := startServer(t, data)
-	waitStatus(t, p2.base, id, "completed")
-	downloadClosed(t, p2.base, id, "ply")
+	if st := waitStatus(t, p2.base, id, "failed"); st["error"] != "interrupted" {
+		t.Errorf("job after the second signal and a restart: %v", st)
+	}
 }
 
 // TestHostileEndToEnd sends the real server hostile requests: each gets a 4xx with a reason, and
