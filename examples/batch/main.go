@@ -312,6 +312,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return summarize(o, items, time.Since(start), stdout, stderr)
 }
 
+// convertHook, when not nil, is called as each conversion starts, and the function it returns
+// as the conversion ends. Only tests set it, to see how many conversions run at once.
+var convertHook func() (end func())
+
 // convert builds one image's mesh and writes it, whole or not at all, and records the outcome.
 func convert(ctx context.Context, g *generator.Generator, o *options, it *item, p *progress) {
 	if ctx.Err() != nil {
@@ -319,6 +323,9 @@ func convert(ctx context.Context, g *generator.Generator, o *options, it *item, 
 	}
 	start := time.Now()
 	p.start(it)
+	if convertHook != nil {
+		defer convertHook()()
+	}
 	err := func() error {
 		f, err := os.Open(it.in)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/gif"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
@@ -428,6 +430,55 @@ func TestIsImage(t *testing.T) {
 		os.WriteFile(path, []byte(data), 0o644)
 		if got, want := isImage(path), name == "broken.PNG"; got != want {
 			t.Errorf("%s: isImage %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestConcurrencyBound converts five images with -j 1 and -j 2 and counts the conversions in
+// flight: never more than -j, and -j of them at once (the first -j wait for each other, so the
+// test sees the overlap that a broken bound would exceed).
+func TestConcurrencyBound(t *testing.T) {
+	for _, j := range []int{1, 2} {
+		dir := t.TempDir()
+		in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
+		for i := range 5 {
+			writePNG(t, filepath.Join(in, fmt.Sprintf("img%d.png", i)), i%3)
+		}
+		var mu sync.Mutex
+		inFlight, peak, started := 0, 0, 0
+		together := make(chan struct{})
+		convertHook = func() func() {
+			mu.Lock()
+			inFlight++
+			peak = max(peak, inFlight)
+			started++
+			first := started <= j
+			if started == j {
+				close(together)
+			}
+			mu.Unlock()
+			if first {
+				select {
+				case <-together:
+				case <-time.After(10 * time.Second):
+				}
+			}
+			return func() {
+				mu.Lock()
+				inFlight--
+				mu.Unlock()
+			}
+		}
+		code, stdout, stderr := runBatch(context.Background(), "-in", in, "-out", out, "-quality", "draft", "-backend", "cpu", "-j", fmt.Sprint(j), "-q")
+		convertHook = nil
+		if code != 0 {
+			t.Fatalf("-j %d: exit %d\n%s%s", j, code, stdout, stderr)
+		}
+		if n := len(entries(t, out)); n != 5 {
+			t.Errorf("-j %d: %d outputs, want 5", j, n)
+		}
+		if started != 5 || peak != j {
+			t.Errorf("-j %d: %d conversions, at most %d at once; want 5, %d", j, started, peak, j)
 		}
 	}
 }
