@@ -408,24 +408,29 @@ func TestShutdownInterrupts(t *testing.T) {
 }
 
 func TestEvents(t *testing.T) {
-	// The streams connect while the jobs are in flight; two workers run both at once.
-	_, ts := testService(t, func(c *Config) { c.GenerateDelay = 2 * time.Second })
+	// The streams connect while the jobs are in flight; three workers run them all at once.
+	_, ts := testService(t, func(c *Config) { c.Workers, c.GenerateDelay = 3, 2*time.Second })
 	id := uploadImage(t, ts.URL, testPNG(t, 48, 48))
 	other := uploadImage(t, ts.URL, testPNG(t, 64, 40))
+	third := uploadImage(t, ts.URL, testPNG(t, 56, 44))
 	// Before any generation: one event with the state, then the stream ends.
 	evs := readEvents(t, ts.URL+"/api/job-events/"+id)
 	if len(evs) != 1 || evs[0].data["status"] != "uploaded" {
 		t.Fatalf("events of an uploaded job: %+v", evs)
 	}
-	// Another job's generation runs at the same time and is cancelled mid-way: its events and
-	// its end must not reach this job's stream (whose last event would then not be completed).
+	// Two other jobs run at the same time: one is cancelled mid-way, one generates alongside.
+	// Their events and ends must not reach this job's stream: its last event would then not be
+	// completed, or a progress event would carry no stage (the handler takes the stage and
+	// progress only from this job's own generation).
 	generate(t, ts.URL, other, "obj", 1)
+	generate(t, ts.URL, third, "ply", 1)
 	generate(t, ts.URL, id, "stl", 1)
 	waitFor(t, ts.URL, other, "processing")
 	waitFor(t, ts.URL, id, "processing")
-	idEvs, otherEvs := make(chan []event, 1), make(chan []event, 1)
+	idEvs, otherEvs, thirdEvs := make(chan []event, 1), make(chan []event, 1), make(chan []event, 1)
 	go func() { idEvs <- readEvents(t, ts.URL+"/api/job-events/"+id) }()
 	go func() { otherEvs <- readEvents(t, ts.URL+"/api/job-events/"+other) }()
+	go func() { thirdEvs <- readEvents(t, ts.URL+"/api/job-events/"+third) }()
 	time.Sleep(100 * time.Millisecond) // let the streams subscribe; they end either way
 	if resp, out := do(t, "DELETE", ts.URL+"/api/jobs/"+other, "", nil); resp.StatusCode != 200 {
 		t.Fatalf("cancel the other job: %d %s", resp.StatusCode, out)
@@ -444,8 +449,17 @@ func TestEvents(t *testing.T) {
 		}
 	}
 	for _, ev := range evs {
-		if ev.data["status"] == "canceled" || ev.data["format"] != "stl" {
-			t.Errorf("the other job's state in this job's stream: %v", ev.data)
+		if ev.data["status"] == "canceled" || ev.data["format"] != "stl" || ev.kind == "progress" && ev.data["stage"] == "" {
+			t.Errorf("another job's event in this job's stream: %s %v", ev.kind, ev.data)
+		}
+	}
+	tevs := <-thirdEvs
+	if len(tevs) == 0 || tevs[len(tevs)-1].data["status"] != "completed" {
+		t.Errorf("the third job's stream: %+v", tevs)
+	}
+	for _, ev := range tevs {
+		if ev.data["job_id"] != third || ev.data["format"] != "ply" || ev.kind == "progress" && ev.data["stage"] == "" {
+			t.Errorf("the third job's stream carries %s %v", ev.kind, ev.data)
 		}
 	}
 	last := evs[len(evs)-1]
