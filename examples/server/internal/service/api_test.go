@@ -7,9 +7,12 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"log/slog"
 	"math"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -190,5 +193,65 @@ func TestRequestLogCarriesID(t *testing.T) {
 		if found["status"] != float64(c.status) || found["method"] != c.method || found["path"] != c.path || found["level"] != "INFO" {
 			t.Errorf("log record %v", found)
 		}
+	}
+}
+
+// TestDownloadRevalidation regenerates a model and revalidates the copy a client downloaded
+// before, with the validators it got: the client must get the new model, not 304, even when both
+// files carry the same modification time (two generations within one second, or a file system
+// with coarse times). A client holding the current model gets 304.
+func TestDownloadRevalidation(t *testing.T) {
+	s, ts := testService(t, nil)
+	id := uploadImage(t, ts.URL, testPNG(t, 40, 32))
+	url := ts.URL + "/api/download/" + id + "/model.stl"
+	gen := func(width int) (*http.Response, []byte) {
+		t.Helper()
+		resp, out := postJSON(t, ts.URL+"/api/generate-3d", fmt.Sprintf(`{"job_id":%q,"quality":1,"mode":"relief","dimensions":{"width":%d}}`, id, width))
+		if resp.StatusCode != 202 {
+			t.Fatalf("generate: %d %s", resp.StatusCode, out)
+		}
+		if st := waitState(t, ts.URL, id); st["status"] != "completed" {
+			t.Fatalf("status %v", st)
+		}
+		resp, data := do(t, "GET", url, "", nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("download: %d", resp.StatusCode)
+		}
+		return resp, data
+	}
+	conditional := func(from *http.Response) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", url, nil)
+		for _, h := range [][2]string{{"ETag", "If-None-Match"}, {"Last-Modified", "If-Modified-Since"}} {
+			if v := from.Header.Get(h[0]); v != "" {
+				req.Header.Set(h[1], v)
+			}
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return resp, data
+	}
+	first, _ := gen(30)
+	path := filepath.Join(s.root, id, "model.stl")
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, want := gen(60)
+	if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if resp, data := conditional(first); resp.StatusCode != 200 || !bytes.Equal(data, want) {
+		t.Errorf("revalidating the first model after a regeneration: %d, %d bytes (the new model has %d)", resp.StatusCode, len(data), len(want))
+	}
+	if second.Header.Get("ETag") == "" {
+		t.Fatal("no ETag on a download")
+	}
+	if resp, _ := conditional(second); resp.StatusCode != http.StatusNotModified {
+		t.Errorf("revalidating the current model: %d, want 304", resp.StatusCode)
 	}
 }

@@ -954,8 +954,10 @@ func (s *Service) handleDownload(w http.ResponseWriter, r *http.Request) {
 	if e == nil {
 		return
 	}
+	// The validator is read before the file is opened: a regeneration finishing in between
+	// pairs the new file with the old tag (the client just fetches it again), never the reverse.
 	e.mu.Lock()
-	id, has := e.m.ID, slices.Contains(e.m.Models, ext)
+	id, has, updated := e.m.ID, slices.Contains(e.m.Models, ext), e.m.Updated
 	e.mu.Unlock()
 	if !has {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no %s model for this job", ext))
@@ -967,18 +969,17 @@ func (s *Service) handleDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	format, _ := mesh.ParseFormat(ext)
 	h := w.Header()
 	h.Set("Content-Type", format.ContentType())
 	h.Set("Content-Disposition", `attachment; filename="`+modelFile(ext)+`"`)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-cache")
-	http.ServeContent(w, r, "", fi.ModTime(), f)
+	// An ETag that changes with every change of the job, and no Last-Modified: a model
+	// regenerated within the same second as the previous one would otherwise pass an
+	// If-Modified-Since check, and the client would keep the old model.
+	h.Set("ETag", `"`+strconv.FormatInt(updated.UnixNano(), 36)+`"`)
+	http.ServeContent(w, r, "", time.Time{}, f)
 }
 
 func (s *Service) handlePreview(w http.ResponseWriter, r *http.Request) {
