@@ -1089,7 +1089,7 @@ func (s *Service) handleBatch(w http.ResponseWriter, r *http.Request) {
 			var he *httpError
 			if !errors.As(err, &he) {
 				he = errorf(http.StatusInternalServerError, "internal error")
-				s.log.Error("batch submit", "job_id", id, "error", err)
+				s.log.Error("batch submit", "request_id", requestID(r.Context()), "job_id", id, "error", err)
 			}
 			resp.Rejected = append(resp.Rejected, rejected{Filename: name, Error: he.msg, JobID: id})
 			continue
