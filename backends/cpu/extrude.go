@@ -17,6 +17,11 @@ import (
 // corners visibly.
 const extrudeSmoothSigma = 0.7
 
+// extrudeFlatRatio is how close to the line through its neighbours an outline point may lie
+// before it is dropped (as a fraction of their distance): well above the ratio at which package
+// mesh calls a face degenerate, far below anything visible.
+const extrudeFlatRatio = 1e-6
+
 // extrudeMinRingArea drops outlines smaller than this many square pixels (anti-aliasing specks).
 const extrudeMinRingArea = 2.0
 
@@ -55,6 +60,13 @@ func extrude(ctx context.Context, in *backends.Input, progress backends.Progress
 	}
 	tol = min(tol, 1)
 	shapes = contour.SimplifyShapes(shapes, tol)
+	// Points on the line through their neighbours would make flat cap triangles.
+	for i := range shapes {
+		shapes[i].Outer = contour.DropFlat(shapes[i].Outer, extrudeFlatRatio)
+		for j := range shapes[i].Holes {
+			shapes[i].Holes[j] = contour.DropFlat(shapes[i].Holes[j], extrudeFlatRatio)
+		}
+	}
 	progress.Report("outline", 1)
 	progress.Report("cap", 0)
 
