@@ -54,12 +54,7 @@ func extrude(ctx context.Context, in *backends.Input, progress backends.Progress
 	if len(shapes) == 0 {
 		return nil, fmt.Errorf("%w: the mask has no foreground to extrude", backends.ErrInvalidInput)
 	}
-	tol := in.Tolerance / px
-	if !(tol > 0.05) {
-		tol = 0.05
-	}
-	tol = min(tol, 1)
-	shapes = contour.SimplifyShapes(shapes, tol)
+	shapes = contour.SimplifyShapes(shapes, extrudeTolerance(in)/px)
 	// Points on the line through their neighbours would make flat cap triangles.
 	for i := range shapes {
 		shapes[i].Outer = contour.DropFlat(shapes[i].Outer, extrudeFlatRatio)
@@ -90,6 +85,14 @@ func extrude(ctx context.Context, in *backends.Input, progress backends.Progress
 		}
 	}
 	return &b.m, nil
+}
+
+// extrudeTolerance is the distance in mm within which the outline is simplified: the input's
+// tolerance, held between 0.05 and 1 pixel (finer only keeps marching-squares noise; coarser
+// loses the shape). Every traced outline point lies within it of the extruded outline, so it is
+// the extrusion's bound on its surface error.
+func extrudeTolerance(in *backends.Input) float64 {
+	return min(max(in.Tolerance/in.PixelSize, 0.05), 1) * in.PixelSize
 }
 
 // extrudeBuilder accumulates the extrusion mesh; positions are in mm, pixel coordinates scaled by
