@@ -5,6 +5,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/orfeas3d/orfeas/internal/cputime"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -23,7 +24,7 @@ func BenchmarkGenerateAstronaut(b *testing.B) {
 	for _, q := range Qualities {
 		b.Run(string(q), func(b *testing.B) {
 			var faces int
-			cpu0 := genCPUTime()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				res, err := g.Generate(context.Background(), Request{Image: data, Quality: q})
 				if err != nil {
@@ -35,7 +36,7 @@ func BenchmarkGenerateAstronaut(b *testing.B) {
 				faces = res.Report.Faces
 			}
 			b.ReportMetric(float64(faces), "faces")
-			if cpu := genCPUTime() - cpu0; cpu > 0 {
+			if cpu := cputime.Process() - cpu0; cpu > 0 {
 				b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
 			}
 		})
@@ -73,7 +74,7 @@ func BenchmarkGenerateSilhouettes(b *testing.B) {
 		data := readSample(b, c.image)
 		b.Run(c.image+"/"+string(c.mode)+"/"+string(c.q), func(b *testing.B) {
 			var faces int
-			cpu0 := genCPUTime()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				res, err := g.Generate(context.Background(), Request{Image: data, Mode: c.mode, Quality: c.q})
 				if err != nil {
@@ -85,7 +86,7 @@ func BenchmarkGenerateSilhouettes(b *testing.B) {
 				faces = res.Report.Faces
 			}
 			b.ReportMetric(float64(faces), "faces")
-			if cpu := genCPUTime() - cpu0; cpu > 0 {
+			if cpu := cputime.Process() - cpu0; cpu > 0 {
 				b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
 			}
 		})
