@@ -83,17 +83,12 @@ var imageExts = []string{".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif
 // parse reads the command line.
 func parse(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
-	fs := flag.NewFlagSet("batch", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: batch -in folder -out folder [flags]\n\nConverts every image in a folder into a closed, printable 3D mesh.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	fs := cli.NewFlagSet("batch", "-in folder -out folder [flags]",
+		"Converts every image in a folder into a closed, printable 3D mesh.", stderr, &o.backend)
 	reqFlags := cli.AddRequestFlags(fs)
 	fs.StringVar(&o.in, "in", "", "`folder` of images to convert")
 	fs.StringVar(&o.out, "out", "", "`folder` to write the models to (created when missing)")
 	format := fs.String("format", "stl", "output format: stl, stl-ascii, obj, glb, ply")
-	fs.StringVar(&o.backend, "backend", "auto", "compute backend: auto, cpu or cuda")
 	fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "convert up to `n` images at once")
 	fs.BoolVar(&o.force, "force", false, "replace outputs that exist (default: skip their images)")
 	fs.BoolVar(&o.quiet, "q", false, "no progress and no summary table; errors still go to stderr")

@@ -61,16 +61,11 @@ type options struct {
 // ends the flags.
 func parse(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
-	fs := flag.NewFlagSet("img2mesh", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: img2mesh [flags] image...\n\nTurns images into closed, printable 3D meshes.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	fs := cli.NewFlagSet("img2mesh", "[flags] image...",
+		"Turns images into closed, printable 3D meshes.", stderr, &o.backend)
 	reqFlags := cli.AddRequestFlags(fs)
 	fs.StringVar(&o.out, "o", "", "output `path`; with several inputs, a folder (default: the input's name with the format's extension)")
 	fs.StringVar(&o.format, "format", "", "output format: stl, stl-ascii, obj, glb, ply (default from the output's extension, else glb)")
-	fs.StringVar(&o.backend, "backend", "auto", "compute backend: auto, cpu or cuda")
 	fs.BoolVar(&o.quiet, "q", false, "no progress and no summary")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per input on stdout")
 	fs.StringVar(&o.depthMap, "depth-map", "", "depth map `image` for relief (white nearest), the input's size")

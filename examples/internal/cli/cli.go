@@ -40,6 +40,21 @@ func IsUsage(err error) bool {
 	return errors.As(err, &u)
 }
 
+// NewFlagSet returns the flag set of the program name: parse errors are returned
+// (flag.ContinueOnError), and errors and usage go to stderr, the usage as
+// "usage: name synopsis", a blank line, summary, a blank line, "Flags:" and the flags' defaults.
+// It registers -backend (default auto, the name OpenGenerator takes) into backend.
+func NewFlagSet(name, synopsis, summary string, stderr io.Writer, backend *string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: %s %s\n\n%s\n\nFlags:\n", name, synopsis, summary)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(backend, "backend", "auto", "compute backend: auto, cpu or cuda")
+	return fs
+}
+
 // RequestFlags are the command-line flags that set a generator.Request's options: the mode, the
 // quality, the size, and each mode's parameters. Register them with AddRequestFlags and, after
 // parsing, read the request with Request.

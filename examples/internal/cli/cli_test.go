@@ -103,3 +103,21 @@ func TestOpenGenerator(t *testing.T) {
 		t.Errorf("backend %q", g.Backend())
 	}
 }
+
+func TestNewFlagSet(t *testing.T) {
+	var stderr strings.Builder
+	var backend string
+	fs := NewFlagSet("prog", "[flags] in...", "Does things.", &stderr, &backend)
+	if err := fs.Parse([]string{"x"}); err != nil || backend != "auto" {
+		t.Fatalf("default backend %q, err %v", backend, err)
+	}
+	if err := fs.Parse([]string{"-backend", "cpu"}); err != nil || backend != "cpu" {
+		t.Fatalf("backend %q, err %v", backend, err)
+	}
+	if err := fs.Parse([]string{"-h"}); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v, want flag.ErrHelp (ContinueOnError)", err)
+	}
+	if !strings.HasPrefix(stderr.String(), "usage: prog [flags] in...\n\nDoes things.\n\nFlags:\n  -backend") {
+		t.Fatalf("usage:\n%s", stderr.String())
+	}
+}
