@@ -34,7 +34,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -253,14 +252,8 @@ func isImage(path string) bool {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o, err := parse(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return cli.ExitOK
-	}
 	if err != nil {
-		if cli.IsUsage(err) {
-			fmt.Fprintf(stderr, "batch: %v\nRun batch -h for help.\n", err)
-		}
-		return cli.ExitUsage // the flag package has printed its own message
+		return cli.ParseFailed("batch", err, stderr)
 	}
 	items, err := scan(o)
 	if err != nil {
@@ -270,10 +263,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	g, err := cli.OpenGenerator(o.backend)
 	if err != nil {
 		fmt.Fprintf(stderr, "batch: %v\n", err)
-		if cli.IsUsage(err) {
-			return cli.ExitUsage
-		}
-		return cli.ExitFailed
+		return cli.FailStatus(err)
 	}
 	defer g.Close()
 	if err := os.MkdirAll(o.out, 0o755); err != nil {

@@ -23,8 +23,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -143,14 +141,8 @@ type errJSON struct {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	o, err := parse(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
 	if err != nil {
-		if cli.IsUsage(err) {
-			fmt.Fprintf(stderr, "img2mesh: %v\nRun img2mesh -h for help.\n", err)
-		}
-		return exitUsage // the flag package has printed its own message
+		return cli.ParseFailed("img2mesh", err, stderr)
 	}
 	paths, format, err := outputs(o)
 	if err != nil {
@@ -160,10 +152,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	g, err := cli.OpenGenerator(o.backend)
 	if err != nil {
 		fmt.Fprintf(stderr, "img2mesh: %v\n", err)
-		if cli.IsUsage(err) {
-			return exitUsage
-		}
-		return exitFailed
+		return cli.FailStatus(err)
 	}
 	defer g.Close()
 	if dir := filepath.Dir(paths[0]); dir != "." {

@@ -55,6 +55,29 @@ func NewFlagSet(name, synopsis, summary string, stderr io.Writer, backend *strin
 	return fs
 }
 
+// ParseFailed returns the exit status for the error the program name got from parsing its command
+// line: ExitOK for -h (flag.ErrHelp), else ExitUsage. For a *UsageError it first writes the
+// message and a pointer to -h to stderr; the flag package has already written its own message for
+// a bad flag.
+func ParseFailed(name string, err error, stderr io.Writer) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	if IsUsage(err) {
+		fmt.Fprintf(stderr, "%s: %v\nRun %s -h for help.\n", name, err, name)
+	}
+	return ExitUsage
+}
+
+// FailStatus returns the exit status for a failure: ExitUsage for a usage error (OpenGenerator's
+// unknown backend, say), else ExitFailed.
+func FailStatus(err error) int {
+	if IsUsage(err) {
+		return ExitUsage
+	}
+	return ExitFailed
+}
+
 // RequestFlags are the command-line flags that set a generator.Request's options: the mode, the
 // quality, the size, and each mode's parameters. Register them with AddRequestFlags and, after
 // parsing, read the request with Request.

@@ -121,3 +121,19 @@ func TestNewFlagSet(t *testing.T) {
 		t.Fatalf("usage:\n%s", stderr.String())
 	}
 }
+
+func TestParseFailedAndFailStatus(t *testing.T) {
+	var stderr strings.Builder
+	if code := ParseFailed("prog", flag.ErrHelp, &stderr); code != ExitOK || stderr.Len() != 0 {
+		t.Fatalf("-h: %d, %q", code, stderr.String())
+	}
+	if code := ParseFailed("prog", errors.New("flag provided but not defined: -x"), &stderr); code != ExitUsage || stderr.Len() != 0 {
+		t.Fatalf("bad flag: %d, %q (the flag package has written the message)", code, stderr.String())
+	}
+	if code := ParseFailed("prog", Usagef("no inputs"), &stderr); code != ExitUsage || stderr.String() != "prog: no inputs\nRun prog -h for help.\n" {
+		t.Fatalf("usage error: %d, %q", code, stderr.String())
+	}
+	if FailStatus(Usagef("x")) != ExitUsage || FailStatus(errors.New("x")) != ExitFailed {
+		t.Fatal("FailStatus")
+	}
+}
