@@ -269,17 +269,22 @@ func (in *Input) Validate() error {
 			bad("%s %v mm must be positive", name, v)
 		}
 	}
+	// nonNegative also rejects NaN and infinities, which compare false with everything.
+	nonNegative := func(v float64) bool { return v >= 0 && !math.IsInf(v, 0) }
 	switch in.Mode {
 	case Relief:
 		p := in.Relief.Defaults()
 		positive("relief depth", p.Depth)
 		positive("relief base", p.Base)
 		positive("relief gamma", p.Gamma)
-		if p.Smooth < 0 {
-			bad("smoothing sigma %v px is negative", p.Smooth)
+		if !nonNegative(p.Smooth) {
+			bad("smoothing sigma %v px must be zero or positive", p.Smooth)
 		}
-		if p.FrameWidth < 0 {
-			bad("frame width %v mm is negative", p.FrameWidth)
+		if !nonNegative(p.FrameWidth) {
+			bad("frame width %v mm must be zero or positive", p.FrameWidth)
+		}
+		if p.FrameWidth > 0 && (!(p.Base+p.FrameHeight > 0) || math.IsInf(p.FrameHeight, 0)) {
+			bad("frame height %v mm would sink the frame through the %v mm base", p.FrameHeight, p.Base)
 		}
 	case Lithophane:
 		p := in.Lithophane.Defaults()
@@ -302,8 +307,8 @@ func (in *Input) Validate() error {
 		positive("extrusion height", p.Height)
 		if p.BasePlate {
 			positive("base thickness", p.BaseThickness)
-			if p.BaseMargin < 0 {
-				bad("base margin %v mm is negative", p.BaseMargin)
+			if !nonNegative(p.BaseMargin) {
+				bad("base margin %v mm must be zero or positive", p.BaseMargin)
 			}
 		}
 	case Inflate:
@@ -312,8 +317,8 @@ func (in *Input) Validate() error {
 			bad("unknown inflate profile %q", p.Profile)
 		}
 		positive("thickness scale", p.Thickness)
-		if p.MinRim < 0 {
-			bad("minimum rim %v mm is negative", p.MinRim)
+		if !nonNegative(p.MinRim) {
+			bad("minimum rim %v mm must be zero or positive", p.MinRim)
 		}
 	default:
 		bad("unknown mode %q", in.Mode)

@@ -3,6 +3,7 @@ package backends_test
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -61,6 +62,12 @@ func TestValidateModes(t *testing.T) {
 			in.Inflate = backends.InflateParams{Profile: "cube"}
 		}, "unknown inflate profile"},
 		{"unknown mode", func(in *backends.Input) { in.Mode = "auto" }, "unknown mode"},
+		{"relief NaN smoothing", func(in *backends.Input) { in.Relief.Smooth = math.NaN() }, "smoothing sigma"},
+		{"relief sunken frame", func(in *backends.Input) { in.Relief.FrameWidth, in.Relief.FrameHeight = 5, -10 }, "sink the frame"},
+		{"inflate NaN rim", func(in *backends.Input) {
+			in.Mode = backends.Inflate
+			in.Inflate.MinRim = math.NaN()
+		}, "minimum rim"},
 		{"tiny image", func(in *backends.Input) { in.Width, in.Height, in.Luminance = 1, 1, make([]float32, 1) }, "at least 2×2"},
 	}
 	for _, tc := range cases {

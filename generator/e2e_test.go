@@ -282,3 +282,30 @@ func TestSilhouettes(t *testing.T) {
 		}
 	}
 }
+
+// TestExtrudeFine extrudes every sample at the fine levels and at a very fine tolerance, with
+// and without a base plate: the outline's near-straight runs once gave flat cap triangles there.
+func TestExtrudeFine(t *testing.T) {
+	g, err := New(Config{Backend: BackendCPU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	for _, name := range samples {
+		data := readSample(t, name)
+		for _, c := range []struct {
+			q     Quality
+			tol   float64
+			plate bool
+		}{{High, 0, false}, {Ultra, 0, false}, {Ultra, 0.005, true}, {Standard, 0.005, false}} {
+			req := Request{Image: data, Mode: Extrude, Quality: c.q, Tolerance: c.tol, Extrude: backends.ExtrudeParams{BasePlate: c.plate}}
+			res, err := g.Generate(context.Background(), req)
+			if err != nil {
+				t.Fatalf("%s %s tolerance %v plate %v: %v", name, c.q, c.tol, c.plate, err)
+			}
+			if top := res.Mesh.Topology(); !top.Closed() || !top.Outward {
+				t.Fatalf("%s %s: %+v", name, c.q, top)
+			}
+		}
+	}
+}

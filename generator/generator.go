@@ -57,6 +57,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/go-multierror"
+
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/backends/cuda"
@@ -230,7 +232,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	in := input(&req, p, bm, settings)
 	if err := in.Validate(); err != nil {
 		// Request.Validate has checked the parameters; what is left is the prepared image.
-		return nil, fmt.Errorf("generator: preparing the image: %w", err)
+		return nil, fmt.Errorf("generator: preparing the image: %w", oneLine(err))
 	}
 
 	// Reconstruct.
@@ -391,4 +393,20 @@ func orDefault(v, def float64) float64 {
 		return def
 	}
 	return v
+}
+
+// oneLine gives a *multierror.Error a one-line message (its problems joined by "; "), leaving
+// errors.Is and errors.As to find each of them; other errors are returned as they are.
+func oneLine(err error) error {
+	me, ok := err.(*multierror.Error)
+	if !ok {
+		return err
+	}
+	return &multierror.Error{Errors: me.Errors, ErrorFormat: func(es []error) string {
+		parts := make([]string, len(es))
+		for i, e := range es {
+			parts[i] = e.Error()
+		}
+		return strings.Join(parts, "; ")
+	}}
 }

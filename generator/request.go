@@ -288,33 +288,35 @@ func (r *Request) Validate() error {
 		}
 	}
 
-	// The mode's parameters, with Depth applied, checked by the backend contract's own rules.
+	// The mode's parameters, with Depth applied, checked by the backend contract's own rules:
+	// for Auto, those of every mode it may choose.
 	if mode != "" {
-		bm := backendMode(mode)
-		p := r.modeParams(bm)
-		if r.Depth > 0 {
-			if err := r.depthConflict(bm); err != nil {
-				errs = append(errs, err)
+		for _, bm := range candidateModes(mode) {
+			p := r.modeParams(bm)
+			if r.Depth > 0 {
+				if err := r.depthConflict(bm); err != nil {
+					errs = append(errs, err)
+				}
 			}
-		}
-		probe := backends.Input{Width: 2, Height: 2, Luminance: make([]float32, 4), PixelSize: 1, Mode: bm,
-			Relief: p.Relief, Lithophane: p.Lithophane, Extrude: p.Extrude, Inflate: p.Inflate}
-		if err := probe.Validate(); err != nil {
-			for _, e := range flatten(err) {
-				errs = append(errs, &requestError{msg: strings.TrimPrefix(e.Error(), backends.ErrInvalidInput.Error()+": "), err: e})
+			probe := backends.Input{Width: 2, Height: 2, Luminance: make([]float32, 4), PixelSize: 1, Mode: bm,
+				Relief: p.Relief, Lithophane: p.Lithophane, Extrude: p.Extrude, Inflate: p.Inflate}
+			if err := probe.Validate(); err != nil {
+				for _, e := range flatten(err) {
+					errs = append(errs, &requestError{msg: strings.TrimPrefix(e.Error(), backends.ErrInvalidInput.Error()+": "), err: e})
+				}
 			}
 		}
 	}
 	return combine(errs)
 }
 
-// backendMode resolves the mode the backend gets for a request mode; Auto resolves to Relief
-// here, for parameter checks (Generate uses chooseMode).
-func backendMode(m Mode) backends.Mode {
+// candidateModes returns the backend modes a request mode may build: Auto's choices (Relief and
+// Inflate, see chooseMode), or the mode itself.
+func candidateModes(m Mode) []backends.Mode {
 	if m == Auto || m == "" {
-		return backends.Relief
+		return []backends.Mode{backends.Relief, backends.Inflate}
 	}
-	return backends.Mode(m)
+	return []backends.Mode{backends.Mode(m)}
 }
 
 // modeParams returns the request's mode parameters with Depth applied to mode m's own depth.

@@ -95,6 +95,7 @@ func TestValidate(t *testing.T) {
 		{"depth below min thickness", func(r *Request) { r.Mode, r.Depth = Lithophane, 0.5 }, "must be below maximum thickness 0.5 mm", backends.ErrInvalidInput},
 		{"negative relief depth", func(r *Request) { r.Mode, r.Relief.Depth = Relief, -2 }, "relief depth -2 mm", backends.ErrInvalidInput},
 		{"auto checks relief", func(r *Request) { r.Relief.Gamma = -1 }, "relief gamma -1", backends.ErrInvalidInput},
+		{"auto checks inflate", func(r *Request) { r.Inflate.Profile = "cube" }, `unknown inflate profile "cube"`, backends.ErrInvalidInput},
 		{"lithophane shape", func(r *Request) { r.Mode, r.Lithophane.Shape = Lithophane, "cone" }, `unknown lithophane shape "cone"`, backends.ErrInvalidInput},
 		{"arc", func(r *Request) { r.Mode, r.Lithophane.Arc = Lithophane, 400 }, "arc 400", backends.ErrInvalidInput},
 		{"extrude height", func(r *Request) { r.Mode, r.Extrude.Height = Extrude, -1 }, "extrusion height -1", backends.ErrInvalidInput},

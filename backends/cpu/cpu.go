@@ -120,7 +120,10 @@ type Report struct {
 	Tolerance float64
 	// MaxError is the largest vertical distance, in mm, between any sample of the grid and the
 	// mesh surface above or below it. It is measured at every sample and is at most Tolerance
-	// unless BudgetReached. It is 0 for regular grids (cylinders), which are not measured.
+	// unless BudgetReached. For an extrusion it is the outline simplification's bound (no traced
+	// outline point lies farther from the extruded outline). It is 0 where nothing bounds it:
+	// regular grids (cylinders) and inflated shapes, whose marching-cubes surface is as fine as
+	// its voxels.
 	MaxError float64
 	// BudgetReached is set when the face budget stopped refinement before the tolerance was met
 	// (MaxError > Tolerance), or when a regular grid could not be made small enough.
@@ -173,7 +176,13 @@ func (b *Backend) ReconstructReport(ctx context.Context, in *backends.Input, pro
 		if err != nil {
 			return nil, Report{}, fmt.Errorf("cpu: %s: %w", in.Mode, err)
 		}
-		return m, Report{Grid: [2]int{in.Width, in.Height}, Faces: len(m.Faces), Vertices: len(m.Positions)}, nil
+		r := Report{Grid: [2]int{in.Width, in.Height}, Faces: len(m.Faces), Vertices: len(m.Positions)}
+		if in.Mode == backends.Extrude {
+			// The outline's simplification bounds the error: no traced point is farther away.
+			r.Tolerance = extrudeTolerance(in)
+			r.MaxError = r.Tolerance
+		}
+		return m, r, nil
 	default:
 		return nil, Report{}, fmt.Errorf("cpu: %w: %q", backends.ErrUnsupportedMode, in.Mode)
 	}

@@ -17,6 +17,11 @@ import (
 // corners visibly.
 const extrudeSmoothSigma = 0.7
 
+// extrudeFlatRatio is how close to the line through its neighbours an outline point may lie
+// before it is dropped (as a fraction of their distance): well above the ratio at which package
+// mesh calls a face degenerate, far below anything visible.
+const extrudeFlatRatio = 1e-6
+
 // extrudeMinRingArea drops outlines smaller than this many square pixels (anti-aliasing specks).
 const extrudeMinRingArea = 2.0
 
@@ -49,12 +54,14 @@ func extrude(ctx context.Context, in *backends.Input, progress backends.Progress
 	if len(shapes) == 0 {
 		return nil, fmt.Errorf("%w: the mask has no foreground to extrude", backends.ErrInvalidInput)
 	}
-	tol := in.Tolerance / px
-	if !(tol > 0.05) {
-		tol = 0.05
+	shapes = contour.SimplifyShapes(shapes, extrudeTolerance(in)/px)
+	// Points on the line through their neighbours would make flat cap triangles.
+	for i := range shapes {
+		shapes[i].Outer = contour.DropFlat(shapes[i].Outer, extrudeFlatRatio)
+		for j := range shapes[i].Holes {
+			shapes[i].Holes[j] = contour.DropFlat(shapes[i].Holes[j], extrudeFlatRatio)
+		}
 	}
-	tol = min(tol, 1)
-	shapes = contour.SimplifyShapes(shapes, tol)
 	progress.Report("outline", 1)
 	progress.Report("cap", 0)
 
@@ -78,6 +85,14 @@ func extrude(ctx context.Context, in *backends.Input, progress backends.Progress
 		}
 	}
 	return &b.m, nil
+}
+
+// extrudeTolerance is the distance in mm within which the outline is simplified: the input's
+// tolerance, held between 0.05 and 1 pixel (finer only keeps marching-squares noise; coarser
+// loses the shape). Every traced outline point lies within it of the extruded outline, so it is
+// the extrusion's bound on its surface error.
+func extrudeTolerance(in *backends.Input) float64 {
+	return min(max(in.Tolerance/in.PixelSize, 0.05), 1) * in.PixelSize
 }
 
 // extrudeBuilder accumulates the extrusion mesh; positions are in mm, pixel coordinates scaled by

@@ -514,3 +514,38 @@ func orient(a, b, c Point) float64 {
 	}
 	return 0
 }
+
+// DropFlat returns r without the points that lie on the line through their neighbours, within
+// ratio of the distance between those neighbours (their turn is flatter than ratio). Such points
+// add nothing to the outline and make flat triangles when the ring is triangulated. At least three
+// points are kept.
+func DropFlat(r Ring, ratio float64) Ring {
+	out := append(Ring(nil), r...)
+	for changed := true; changed && len(out) > 3; {
+		changed = false
+		kept := out[:0:0]
+		n := len(out)
+		for i := 0; i < n; i++ {
+			a, b := out[(i+n-1)%n], out[i]
+			var c Point
+			if len(kept) > 0 {
+				a = kept[len(kept)-1]
+			}
+			c = out[(i+1)%n]
+			if n-(i-len(kept)) > 3 && flat(a, b, c, ratio) {
+				changed = true
+				continue
+			}
+			kept = append(kept, b)
+		}
+		out = kept
+	}
+	return out
+}
+
+// flat reports whether b is within ratio·|ac| of the line through a and c.
+func flat(a, b, c Point, ratio float64) bool {
+	l2 := dist2(a, c)
+	cr := (c[0]-a[0])*(b[1]-a[1]) - (c[1]-a[1])*(b[0]-a[0])
+	return cr*cr <= ratio*ratio*l2*l2
+}

@@ -132,3 +132,26 @@ func TestSimplifyShapesKeepsRingsApart(t *testing.T) {
 		t.Error("no mask made plain simplification cross: the test does not exercise SimplifyShapes")
 	}
 }
+
+func TestDropFlat(t *testing.T) {
+	// A square with extra points on two of its sides, one of them a hair off the line.
+	r := Ring{{0, 0}, {1, 0}, {2, 0}, {3, 0}, {3, 1.5}, {3, 3}, {1.5, 3 + 1e-9}, {0, 3}}
+	got := DropFlat(r, 1e-6)
+	want := Ring{{0, 0}, {3, 0}, {3, 3}, {0, 3}}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+	// A visible bend stays.
+	if b := DropFlat(Ring{{0, 0}, {1, 0.01}, {2, 0}, {1, 1}}, 1e-6); len(b) != 4 {
+		t.Errorf("a 1%% bend was dropped: %v", b)
+	}
+	// A triangle is never reduced further.
+	if tri := DropFlat(Ring{{0, 0}, {1, 0}, {2, 0}}, 1e-6); len(tri) != 3 {
+		t.Errorf("got %v", tri)
+	}
+}

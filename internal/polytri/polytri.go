@@ -195,7 +195,7 @@ func clip(pts []Point, loop []int) [][3]int {
 
 func isEar(pts []Point, loop, prev, next []int, p, c, q, remaining int) bool {
 	a, b, d := pts[loop[p]], pts[loop[c]], pts[loop[q]]
-	if cross(a, b, d) <= 0 {
+	if !wellShaped(a, b, d) {
 		return false
 	}
 	// No other point of the loop may lie in the triangle (points at its corners are the
@@ -210,6 +210,19 @@ func isEar(pts []Point, loop, prev, next []int, p, c, q, remaining int) bool {
 		}
 	}
 	return true
+}
+
+// FlatRatio is the threshold below which a triangle counts as flat and is not clipped as an
+// ear while any other ear remains: twice its area is at most FlatRatio times the square of its
+// longest side, i.e. its height is below about FlatRatio of that side. It is five times the
+// threshold package mesh uses to call a face degenerate, so an ear clipped here never is one.
+const FlatRatio = 1e-6
+
+// wellShaped reports whether the counter-clockwise triangle abc turns left by more than
+// FlatRatio allows.
+func wellShaped(a, b, c Point) bool {
+	l := max(dist2(a, b), dist2(b, c), dist2(c, a))
+	return cross(a, b, c) > FlatRatio*l
 }
 
 // fallbackEar picks the corner with the largest signed turn, preferring convex ones.

@@ -255,7 +255,14 @@ func NewResult(input, output string, r *generator.Report, seconds float64) Resul
 func Closed(r *generator.Report) bool { return r.Topology.Closed() && r.Topology.Outward }
 
 // Round rounds v to a multiple of unit.
-func Round(v, unit float64) float64 { return math.Round(v/unit) * unit }
+func Round(v, unit float64) float64 {
+	// Dividing by the whole number of units per 1 gives the nearest float to the decimal
+	// (104.4198, not 104.41980000000001, for unit 1e-4).
+	if inv := math.Round(1 / unit); inv >= 1 && math.Abs(inv-1/unit) < 1e-9*inv {
+		return math.Round(v*inv) / inv
+	}
+	return math.Round(v/unit) * unit
+}
 
 // YesNo returns "yes" or "no".
 func YesNo(b bool) string {

@@ -137,3 +137,16 @@ func TestParseFailedAndFailStatus(t *testing.T) {
 		t.Fatal("FailStatus")
 	}
 }
+
+func TestRoundPrintsShortDecimals(t *testing.T) {
+	for _, c := range []struct{ v, unit, want float64 }{
+		{104.41979999, 1e-4, 104.4198},
+		{0.0860000001, 1e-3, 0.086},
+		{12.5, 0.5, 12.5},
+		{7.25, 2, 8},
+	} {
+		if got := Round(c.v, c.unit); got != c.want {
+			t.Errorf("Round(%v, %v) = %v, want %v", c.v, c.unit, got, c.want)
+		}
+	}
+}
