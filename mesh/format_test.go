@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hschendel/stl"
+
+	"github.com/orfeas3d/orfeas/internal/cputime"
 )
 
 func TestFormatNames(t *testing.T) {
@@ -87,7 +89,7 @@ func BenchmarkEncode1M(b *testing.B) {
 			b.SetBytes(size)
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu0 := ioCPUTime()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				if err := Encode(&c, m, f); err != nil {
 					b.Fatal(err)
@@ -104,7 +106,7 @@ func BenchmarkEncode1M(b *testing.B) {
 		b.SetBytes(size)
 		b.ReportAllocs()
 		b.ResetTimer()
-		cpu0 := ioCPUTime()
+		cpu0 := cputime.Process()
 		for b.Loop() {
 			solid := &stl.Solid{Name: "orfeas", Triangles: make([]stl.Triangle, len(m.Faces))}
 			for i, f := range m.Faces {
@@ -125,7 +127,7 @@ func BenchmarkEncode1M(b *testing.B) {
 // (MB per CPU-second), which a shared, overloaded machine does not distort as it does wall time.
 // With one encoding goroutine it counts the garbage collector's work too, so it is not flattering.
 func ioReportCPU(b *testing.B, cpu0 time.Duration, size int64) {
-	cpu := ioCPUTime() - cpu0
+	cpu := cputime.Process() - cpu0
 	if cpu <= 0 || b.N == 0 {
 		return
 	}

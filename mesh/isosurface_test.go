@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+
+	"github.com/orfeas3d/orfeas/internal/cputime"
 )
 
 // isoTestFaceSegments returns, independently of the table builder, the segments that the
@@ -667,14 +669,14 @@ func BenchmarkIsosurface256(b *testing.B) {
 	ctx := context.Background()
 	var m *Mesh
 	b.ResetTimer()
-	cpu := isoProcessCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		var err error
 		if m, err = Isosurface(ctx, g, 0); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cpu = isoProcessCPU() - cpu
+	cpu = cputime.Process() - cpu
 	voxels := float64(len(g.Values)) * float64(b.N)
 	b.ReportMetric(voxels/b.Elapsed().Seconds()/1e6, "Mvoxel/s")
 	if cpu > 0 {

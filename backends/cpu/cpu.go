@@ -64,6 +64,7 @@ import (
 	"sync/atomic"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -159,17 +160,19 @@ func (b *Backend) ReconstructReport(ctx context.Context, in *backends.Input, pro
 	case backends.Relief:
 		m, r, err := b.relief(ctx, in, progress)
 		if err == nil && in.Color != nil {
-			colourByProjection(m, in)
+			modes.ColourByProjection(m, in, b.workers())
 		}
 		return m, r, err
 	case backends.Lithophane:
 		return b.lithophane(ctx, in, progress)
 	case backends.Extrude, backends.Inflate:
-		build := extrude
+		var m *mesh.Mesh
+		var err error
 		if in.Mode == backends.Inflate {
-			build = inflate
+			m, err = inflate(ctx, in, progress, b.workers())
+		} else {
+			m, err = extrude(ctx, in, progress)
 		}
-		m, err := build(ctx, in, progress)
 		if err != nil {
 			return nil, Report{}, fmt.Errorf("cpu: %s: %w", in.Mode, err)
 		}

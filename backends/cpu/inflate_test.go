@@ -9,6 +9,10 @@ import (
 	"github.com/orfeas3d/orfeas/backends"
 )
 
+// testWorkers is the goroutines the inflate tests give the shared stages (colouring, placement,
+// reduction): more than one, so that the parallel paths run.
+const testWorkers = 3
+
 func inflateInput(w int, mask []float32, p backends.InflateParams) *backends.Input {
 	return &backends.Input{
 		Width: w, Height: w, Luminance: make([]float32, w*w), Mask: mask,
@@ -20,7 +24,7 @@ func TestInflateDiscIsSphere(t *testing.T) {
 	const w, r = 129, 50.0
 	mask := ringMask(w, [4]float64{64.5, 64.5, 0, r})
 	in := inflateInput(w, mask, backends.InflateParams{MinRim: 1e-6})
-	m, err := inflate(context.Background(), in, nil)
+	m, err := inflate(context.Background(), in, nil, testWorkers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +60,7 @@ func TestInflateShapes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			in := inflateInput(w, ringMask(w, tc.rings...), tc.params)
-			m, err := inflate(context.Background(), in, nil)
+			m, err := inflate(context.Background(), in, nil, testWorkers)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -83,7 +87,7 @@ func TestInflateDomeThinnerOnNarrowParts(t *testing.T) {
 	}
 	thickness := func(p backends.Profile) float64 {
 		in := inflateInput(w, mask, backends.InflateParams{Profile: p})
-		m, err := inflate(context.Background(), in, nil)
+		m, err := inflate(context.Background(), in, nil, testWorkers)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +111,7 @@ func TestInflateDomeThinnerOnNarrowParts(t *testing.T) {
 
 func TestInflateEmptyMask(t *testing.T) {
 	in := inflateInput(16, make([]float32, 256), backends.InflateParams{})
-	if _, err := inflate(context.Background(), in, nil); !errors.Is(err, backends.ErrInvalidInput) {
+	if _, err := inflate(context.Background(), in, nil, testWorkers); !errors.Is(err, backends.ErrInvalidInput) {
 		t.Fatalf("err = %v, want ErrInvalidInput", err)
 	}
 }
@@ -116,7 +120,7 @@ func TestInflateCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	in := inflateInput(64, ringMask(64, [4]float64{32, 32, 0, 20}), backends.InflateParams{})
-	if _, err := inflate(ctx, in, nil); !errors.Is(err, context.Canceled) {
+	if _, err := inflate(ctx, in, nil, testWorkers); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -23,7 +24,7 @@ func lithophaneThickness(in *backends.Input, p backends.LithophaneParams) grid {
 			if p.Mirror {
 				src = w - 1 - i
 			}
-			l := clamp01(in.Luminance[j*w+src])
+			l := modes.Clamp01(in.Luminance[j*w+src])
 			t := p.MinThickness + (p.MaxThickness-p.MinThickness)*(1-l)
 			if p.Frame && inFrame(i, j, w, h, wmm, hmm, p.FrameWidth) {
 				t = p.MaxThickness

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -17,19 +18,9 @@ import (
 // with UseMask) stay at Base; pixels within FrameWidth mm of the edge are at Base + FrameHeight.
 func reliefHeights(ctx context.Context, in *backends.Input, p backends.ReliefParams) (grid, error) {
 	w, h := in.Width, in.Height
-	src := in.Luminance
-	if in.Depth != nil {
-		src = in.Depth
-	}
-	f := make([]float64, w*h)
-	for i, v := range src {
-		f[i] = clamp01(v)
-		if p.Invert {
-			f[i] = 1 - f[i]
-		}
-	}
-	if err := gaussianBlur(ctx, f, w, h, p.Smooth); err != nil {
-		return grid{}, err
+	f := modes.ReliefPrepare(modes.ReliefSource(in), p.Invert)
+	if err := modes.GaussianBlur(ctx, f, w, h, p.Smooth); err != nil {
+		return grid{}, fmt.Errorf("cpu: smoothing: %w", err)
 	}
 	fg := func(i int) bool { return !p.UseMask || in.Mask == nil || in.Mask[i] >= 0.5 }
 	lo, hi := math.Inf(1), math.Inf(-1)

@@ -20,13 +20,14 @@
 // reduction k from the face budget (with the CPU backend's retry at a larger k while the mesh has
 // too many faces), the k×k reduction of the mask, the sub-pixel outline and the seeds of the
 // distance transform (internal/raster.OutlineSeeds), and at the end resting the mesh on Z = 0 and
-// colouring it by projection (in parallel). On the GPU: the exact Euclidean distance transform (Felzenszwalb & Huttenlocher, one
-// thread per column, then per row), the signed distance, the largest distance, the local
-// thickness of the Dome profile, the heights, the voxel field and marching cubes (classify →
-// crossed-edge bits → prefix sums → vertices; cell triangle counts → prefix sums → triangles),
-// with mesh.Isosurface's case table, generated from package mesh. The arithmetic follows the CPU
-// reference operation for operation (no fused multiply-add), so the mesh is the CPU backend's
-// mesh: the same vertices and triangles in the same order.
+// colouring it by projection (in parallel); these CPU stages are the CPU backend's own code
+// (internal/modes), not a copy of it. On the GPU: the exact Euclidean distance transform
+// (Felzenszwalb & Huttenlocher, one thread per column, then per row), the signed distance, the
+// largest distance, the local thickness of the Dome profile, the heights, the voxel field and
+// marching cubes (classify → crossed-edge bits → prefix sums → vertices; cell triangle counts →
+// prefix sums → triangles), with mesh.Isosurface's case table, generated from package mesh. The
+// arithmetic follows the CPU reference operation for operation (no fused multiply-add), so the
+// mesh is the CPU backend's mesh: the same vertices and triangles in the same order.
 //
 // Relief: the smoothing (Gaussian, float64) runs on the GPU; the adaptive triangulation of the
 // heightfield and the walls stay on the CPU, in the host backend (Options.Host, by default the

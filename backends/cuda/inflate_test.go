@@ -12,6 +12,7 @@ import (
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cpu"
+	"github.com/orfeas3d/orfeas/internal/modes"
 )
 
 // testInput returns an inflate Input of a random mask with colour.
@@ -50,7 +51,7 @@ func TestInflateMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if k0 := inflateStride(in.Mask, in.Width, in.Height, budget); k != k0 {
+			if k0 := modes.InflateStride(in.Mask, in.Width, in.Height, budget); k != k0 {
 				retried = true
 			}
 			if !slices.Equal(got.Positions, want.Positions) || !slices.Equal(got.Faces, want.Faces) ||

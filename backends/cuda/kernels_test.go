@@ -15,6 +15,7 @@ import (
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/emu"
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
+	"github.com/orfeas3d/orfeas/internal/modes"
 	"github.com/orfeas3d/orfeas/internal/raster"
 	"github.com/orfeas3d/orfeas/mesh"
 )
@@ -306,46 +307,12 @@ func TestReduceMax(t *testing.T) {
 
 func errorsIsInvalid(err error) bool { return errors.Is(err, backends.ErrInvalidInput) }
 
-// refSmooth is the CPU reference's relief smoothing in float64 (backends/cpu gaussianBlur after
-// clamping to [0, 1] and inverting), transcribed because the CPU backend keeps it unexported.
+// refSmooth is the CPU reference's relief smoothing in float64: the code backends/cpu runs
+// (internal/modes: clamping to [0, 1], inverting, the Gaussian).
 func refSmooth(src []float32, w, h int, sigma float64, invert bool) []float64 {
-	f := make([]float64, w*h)
-	for i, v := range src {
-		switch {
-		case !(v > 0):
-		case v > 1:
-			f[i] = 1
-		default:
-			f[i] = float64(v)
-		}
-		if invert {
-			f[i] = 1 - f[i]
-		}
-	}
-	if !(sigma > 0) {
-		return f
-	}
-	k := gaussianKernel(sigma, w, h)
-	r := len(k) / 2
-	tmp := make([]float64, w*h)
-	for y := range h {
-		for x := range w {
-			var s float64
-			for i, kv := range k {
-				s += kv * f[y*w+min(max(x+i-r, 0), w-1)]
-			}
-			tmp[y*w+x] = s
-		}
-	}
-	for y := range h {
-		dst := f[y*w : (y+1)*w]
-		clear(dst)
-		for i, kv := range k {
-			src := tmp[min(max(y+i-r, 0), h-1)*w:][:w]
-			for x, v := range src {
-				dst[x] += kv * v
-			}
-		}
+	f := modes.ReliefPrepare(src, invert)
+	if err := modes.GaussianBlur(context.Background(), f, w, h, sigma); err != nil {
+		panic(err) // a background context is never done
 	}
 	return f
 }

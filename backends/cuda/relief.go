@@ -10,32 +10,14 @@ import "C"
 
 import (
 	"context"
-	"math"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
+	"github.com/orfeas3d/orfeas/internal/modes"
 )
 
 // reliefBytes is the device memory smoothRelief needs.
 func reliefBytes(in *backends.Input) uint64 { return 28*uint64(in.Width*in.Height) + 1<<16 }
-
-// gaussianKernel returns the normalised weights, from −r to r, of the CPU reference's relief
-// smoothing (sigma capped at the field's size, truncated at 3σ).
-func gaussianKernel(sigma float64, w, h int) []float64 {
-	sigma = min(sigma, float64(max(w, h)))
-	r := int(math.Ceil(3 * sigma))
-	k := make([]float64, 2*r+1)
-	var sum float64
-	for i := range k {
-		d := float64(i - r)
-		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
-		sum += k[i]
-	}
-	for i := range k {
-		k[i] /= sum
-	}
-	return k
-}
 
 // smoothDevice returns the source plane mapped into [0, 1] (inverted when asked) and blurred by a
 // Gaussian of sigma pixels, in float64, as the CPU reference's relief computes it.
@@ -57,7 +39,7 @@ func smoothDevice(ctx context.Context, s gpu.Stream, src []float32, w, h int, si
 		return nil, err
 	}
 	if sigma > 0 {
-		k := gaussianKernel(sigma, w, h)
+		k := modes.GaussianKernel(sigma, w, h)
 		kp, err := upload(s, k)
 		if err != nil {
 			return nil, err
@@ -87,11 +69,7 @@ func smoothDevice(ctx context.Context, s gpu.Stream, src []float32, w, h int, si
 // relief it would have computed itself (to float32 rounding of the smoothed heights).
 func smoothRelief(ctx context.Context, s gpu.Stream, in *backends.Input) (*backends.Input, error) {
 	p := in.Relief.Defaults()
-	src := in.Luminance
-	if in.Depth != nil {
-		src = in.Depth
-	}
-	f, err := smoothDevice(ctx, s, src, in.Width, in.Height, p.Smooth, p.Invert)
+	f, err := smoothDevice(ctx, s, modes.ReliefSource(in), in.Width, in.Height, p.Smooth, p.Invert)
 	if err != nil {
 		return nil, err
 	}

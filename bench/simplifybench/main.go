@@ -18,9 +18,10 @@ import (
 	"math"
 	"os"
 	"runtime"
-	"syscall"
+
 	"time"
 
+	"github.com/orfeas3d/orfeas/internal/cputime"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -124,14 +125,14 @@ func compare(args []string) error {
 	best, bestCPU := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
 	for range *runs {
 		runtime.GC()
-		c0 := cpuTime()
+		c0 := cputime.Process()
 		t0 := time.Now()
 		out, rep, err = mesh.Simplify(context.Background(), m, mesh.SimplifyOptions{TargetRatio: *ratio})
 		if err != nil {
 			return err
 		}
 		best = min(best, time.Since(t0))
-		bestCPU = min(bestCPU, cpuTime()-c0)
+		bestCPU = min(bestCPU, cputime.Process()-c0)
 	}
 	b := m.Bounds().Size()
 	extent := float64(max(b[0], b[1], b[2]))
@@ -163,15 +164,6 @@ func compare(args []string) error {
 			len(r.Faces), mx, mx/extent, mean, t.Closed(), 100*(r.Volume()-m.Volume())/m.Volume())
 	}
 	return nil
-}
-
-// cpuTime returns the user and system CPU time this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // hash is an FNV-1a hash of the mesh's positions and faces, to compare runs.

@@ -34,7 +34,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -83,17 +82,12 @@ var imageExts = []string{".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif
 // parse reads the command line.
 func parse(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
-	fs := flag.NewFlagSet("batch", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: batch -in folder -out folder [flags]\n\nConverts every image in a folder into a closed, printable 3D mesh.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	fs := cli.NewFlagSet("batch", "-in folder -out folder [flags]",
+		"Converts every image in a folder into a closed, printable 3D mesh.", stderr, &o.backend)
 	reqFlags := cli.AddRequestFlags(fs)
 	fs.StringVar(&o.in, "in", "", "`folder` of images to convert")
 	fs.StringVar(&o.out, "out", "", "`folder` to write the models to (created when missing)")
 	format := fs.String("format", "stl", "output format: stl, stl-ascii, obj, glb, ply")
-	fs.StringVar(&o.backend, "backend", "auto", "compute backend: auto, cpu or cuda")
 	fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "convert up to `n` images at once")
 	fs.BoolVar(&o.force, "force", false, "replace outputs that exist (default: skip their images)")
 	fs.BoolVar(&o.quiet, "q", false, "no progress and no summary table; errors still go to stderr")
@@ -258,14 +252,8 @@ func isImage(path string) bool {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o, err := parse(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return cli.ExitOK
-	}
 	if err != nil {
-		if cli.IsUsage(err) {
-			fmt.Fprintf(stderr, "batch: %v\nRun batch -h for help.\n", err)
-		}
-		return cli.ExitUsage // the flag package has printed its own message
+		return cli.ParseFailed("batch", err, stderr)
 	}
 	items, err := scan(o)
 	if err != nil {
@@ -275,10 +263,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	g, err := cli.OpenGenerator(o.backend)
 	if err != nil {
 		fmt.Fprintf(stderr, "batch: %v\n", err)
-		if cli.IsUsage(err) {
-			return cli.ExitUsage
-		}
-		return cli.ExitFailed
+		return cli.FailStatus(err)
 	}
 	defer g.Close()
 	if err := os.MkdirAll(o.out, 0o755); err != nil {

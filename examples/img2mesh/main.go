@@ -23,8 +23,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -61,16 +59,11 @@ type options struct {
 // ends the flags.
 func parse(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
-	fs := flag.NewFlagSet("img2mesh", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: img2mesh [flags] image...\n\nTurns images into closed, printable 3D meshes.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	fs := cli.NewFlagSet("img2mesh", "[flags] image...",
+		"Turns images into closed, printable 3D meshes.", stderr, &o.backend)
 	reqFlags := cli.AddRequestFlags(fs)
 	fs.StringVar(&o.out, "o", "", "output `path`; with several inputs, a folder (default: the input's name with the format's extension)")
 	fs.StringVar(&o.format, "format", "", "output format: stl, stl-ascii, obj, glb, ply (default from the output's extension, else glb)")
-	fs.StringVar(&o.backend, "backend", "auto", "compute backend: auto, cpu or cuda")
 	fs.BoolVar(&o.quiet, "q", false, "no progress and no summary")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per input on stdout")
 	fs.StringVar(&o.depthMap, "depth-map", "", "depth map `image` for relief (white nearest), the input's size")
@@ -148,14 +141,8 @@ type errJSON struct {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	o, err := parse(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
 	if err != nil {
-		if cli.IsUsage(err) {
-			fmt.Fprintf(stderr, "img2mesh: %v\nRun img2mesh -h for help.\n", err)
-		}
-		return exitUsage // the flag package has printed its own message
+		return cli.ParseFailed("img2mesh", err, stderr)
 	}
 	paths, format, err := outputs(o)
 	if err != nil {
@@ -165,10 +152,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	g, err := cli.OpenGenerator(o.backend)
 	if err != nil {
 		fmt.Fprintf(stderr, "img2mesh: %v\n", err)
-		if cli.IsUsage(err) {
-			return exitUsage
-		}
-		return exitFailed
+		return cli.FailStatus(err)
 	}
 	defer g.Close()
 	if dir := filepath.Dir(paths[0]); dir != "." {

@@ -1,7 +1,8 @@
 /*
  * blur.cu: the relief's smoothing, a separable Gaussian in float64 with clamped edges, one
- * thread per output sample. The weights are computed on the host. Each output is summed in the
- * CPU reference's order (backends/cpu: weights from -r to r), so the results agree exactly.
+ * thread per output sample. The weights are computed on the host (internal/modes.GaussianKernel).
+ * Each output is summed in the CPU reference's order (internal/modes.GaussianBlur: weights from -r
+ * to r), so the results agree exactly.
  */
 #include "orfeas_cuda.h"
 #include "args.h"

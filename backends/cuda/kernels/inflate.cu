@@ -1,5 +1,6 @@
 /*
- * inflate.cu: the inflate mode's heights and voxel field, as in backends/cpu/inflate.go.
+ * inflate.cu: the inflate mode's heights and voxel field, as internal/modes computes them
+ * (InflateHeight, InflateValue) for backends/cpu/inflate.go.
  *
  * Local thickness (Dome profile) follows Hildebrand & Rüegsegger (1997): the centres of maximal
  * disks paint their disks with their radius, and each pixel keeps the largest radius that covers

@@ -40,6 +40,44 @@ func IsUsage(err error) bool {
 	return errors.As(err, &u)
 }
 
+// NewFlagSet returns the flag set of the program name: parse errors are returned
+// (flag.ContinueOnError), and errors and usage go to stderr, the usage as
+// "usage: name synopsis", a blank line, summary, a blank line, "Flags:" and the flags' defaults.
+// It registers -backend (default auto, the name OpenGenerator takes) into backend.
+func NewFlagSet(name, synopsis, summary string, stderr io.Writer, backend *string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: %s %s\n\n%s\n\nFlags:\n", name, synopsis, summary)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(backend, "backend", "auto", "compute backend: auto, cpu or cuda")
+	return fs
+}
+
+// ParseFailed returns the exit status for the error the program name got from parsing its command
+// line: ExitOK for -h (flag.ErrHelp), else ExitUsage. For a *UsageError it first writes the
+// message and a pointer to -h to stderr; the flag package has already written its own message for
+// a bad flag.
+func ParseFailed(name string, err error, stderr io.Writer) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	if IsUsage(err) {
+		fmt.Fprintf(stderr, "%s: %v\nRun %s -h for help.\n", name, err, name)
+	}
+	return ExitUsage
+}
+
+// FailStatus returns the exit status for a failure: ExitUsage for a usage error (OpenGenerator's
+// unknown backend, say), else ExitFailed.
+func FailStatus(err error) int {
+	if IsUsage(err) {
+		return ExitUsage
+	}
+	return ExitFailed
+}
+
 // RequestFlags are the command-line flags that set a generator.Request's options: the mode, the
 // quality, the size, and each mode's parameters. Register them with AddRequestFlags and, after
 // parsing, read the request with Request.

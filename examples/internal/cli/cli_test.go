@@ -104,6 +104,40 @@ func TestOpenGenerator(t *testing.T) {
 	}
 }
 
+func TestNewFlagSet(t *testing.T) {
+	var stderr strings.Builder
+	var backend string
+	fs := NewFlagSet("prog", "[flags] in...", "Does things.", &stderr, &backend)
+	if err := fs.Parse([]string{"x"}); err != nil || backend != "auto" {
+		t.Fatalf("default backend %q, err %v", backend, err)
+	}
+	if err := fs.Parse([]string{"-backend", "cpu"}); err != nil || backend != "cpu" {
+		t.Fatalf("backend %q, err %v", backend, err)
+	}
+	if err := fs.Parse([]string{"-h"}); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v, want flag.ErrHelp (ContinueOnError)", err)
+	}
+	if !strings.HasPrefix(stderr.String(), "usage: prog [flags] in...\n\nDoes things.\n\nFlags:\n  -backend") {
+		t.Fatalf("usage:\n%s", stderr.String())
+	}
+}
+
+func TestParseFailedAndFailStatus(t *testing.T) {
+	var stderr strings.Builder
+	if code := ParseFailed("prog", flag.ErrHelp, &stderr); code != ExitOK || stderr.Len() != 0 {
+		t.Fatalf("-h: %d, %q", code, stderr.String())
+	}
+	if code := ParseFailed("prog", errors.New("flag provided but not defined: -x"), &stderr); code != ExitUsage || stderr.Len() != 0 {
+		t.Fatalf("bad flag: %d, %q (the flag package has written the message)", code, stderr.String())
+	}
+	if code := ParseFailed("prog", Usagef("no inputs"), &stderr); code != ExitUsage || stderr.String() != "prog: no inputs\nRun prog -h for help.\n" {
+		t.Fatalf("usage error: %d, %q", code, stderr.String())
+	}
+	if FailStatus(Usagef("x")) != ExitUsage || FailStatus(errors.New("x")) != ExitFailed {
+		t.Fatal("FailStatus")
+	}
+}
+
 func TestRoundPrintsShortDecimals(t *testing.T) {
 	for _, c := range []struct{ v, unit, want float64 }{
 		{104.41979999, 1e-4, 104.4198},

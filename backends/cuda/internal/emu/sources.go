@@ -4,4 +4,4 @@ package emu
 
 // SourcesHash is the hash of the kernel sources (kernels/*.cu, kernels/*.h) this emulator is built
 // from; go generate in backends/cuda updates it, which makes the go command rebuild the emulator.
-const SourcesHash = "2752c8bd9e0c9005384cdb145478c89f86a5a52a4f9614f974f2d7cba738f46f"
+const SourcesHash = "4e90144d1cd7fdcf6a6bf43e9e2dcc7cfe9ed445b66108db6f0d6964cdc0dd1e"

@@ -1,14 +1,15 @@
 //go:build unix
 
-package jobs
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the user+system CPU time this process has used.
-func cpuTime() time.Duration {
+// Process returns the CPU time (user + system) the process has used so far, or 0 where the
+// system does not say.
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0

@@ -1,0 +1,107 @@
+package modes
+
+import (
+	"context"
+	"math"
+
+	"github.com/orfeas3d/orfeas/backends"
+)
+
+// ReliefSource returns the plane a relief's heights come from: the depth map when in has one,
+// else the luminance.
+func ReliefSource(in *backends.Input) []float32 {
+	if in.Depth != nil {
+		return in.Depth
+	}
+	return in.Luminance
+}
+
+// Clamp01 maps a plane value into [0, 1]; NaN becomes 0, so that no input can put a non-finite
+// coordinate into a mesh. kernels/blur.cu's blur_prep computes the same.
+func Clamp01(v float32) float64 {
+	if !(v > 0) {
+		return 0
+	}
+	if v > 1 {
+		return 1
+	}
+	return float64(v)
+}
+
+// ReliefPrepare returns the plane src mapped into [0, 1] by Clamp01 in float64, inverted (1 − v)
+// when invert is set: the relief's field before smoothing. kernels/blur.cu's blur_prep computes
+// the same.
+func ReliefPrepare(src []float32, invert bool) []float64 {
+	f := make([]float64, len(src))
+	for i, v := range src {
+		f[i] = Clamp01(v)
+		if invert {
+			f[i] = 1 - f[i]
+		}
+	}
+	return f
+}
+
+// GaussianKernel returns the normalised weights, from −r to r, of the relief's smoothing of a w×h
+// field: a Gaussian of standard deviation sigma samples (capped at the field's size: beyond it a
+// wider kernel changes nothing that matters, and the cap keeps the kernel finite), truncated at 3σ.
+func GaussianKernel(sigma float64, w, h int) []float64 {
+	sigma = min(sigma, float64(max(w, h)))
+	r := int(math.Ceil(3 * sigma))
+	k := make([]float64, 2*r+1)
+	var sum float64
+	for i := range k {
+		d := float64(i - r)
+		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
+		sum += k[i]
+	}
+	for i := range k {
+		k[i] /= sum
+	}
+	return k
+}
+
+// GaussianBlur blurs the w×h field f in place with GaussianKernel(sigma, w, h), rows then columns,
+// extending the edges by clamping; sigma ≤ 0 (or NaN) leaves f as it is. Each output is summed in
+// the kernel's order, from −r to r, as kernels/blur.cu does. It checks ctx once every 64 rows and
+// returns its error unwrapped.
+func GaussianBlur(ctx context.Context, f []float64, w, h int, sigma float64) error {
+	if !(sigma > 0) {
+		return nil
+	}
+	k := GaussianKernel(sigma, w, h)
+	r := len(k) / 2
+	tmp := make([]float64, w*h)
+	for y := range h {
+		if y%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		src, dst := f[y*w:(y+1)*w], tmp[y*w:(y+1)*w]
+		for x := range w {
+			var s float64
+			for i, kv := range k {
+				s += kv * src[min(max(x+i-r, 0), w-1)]
+			}
+			dst[x] = s
+		}
+	}
+	// Columns, a whole output row at a time so that memory is read in order.
+	for y := range h {
+		if y%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		dst := f[y*w : (y+1)*w]
+		clear(dst)
+		for i, kv := range k {
+			src := tmp[min(max(y+i-r, 0), h-1)*w:][:w]
+			for x, v := range src {
+				dst[x] += kv * v
+			}
+		}
+	}
+	return nil
+}
