@@ -144,6 +144,23 @@ func pngBomb(w, h uint32) []byte {
 	return b.Bytes()
 }
 
+// badIHDRCRC returns a copy of the PNG p with the last byte of its IHDR CRC
+// flipped.
+func badIHDRCRC(p []byte) []byte {
+	bad := append([]byte{}, p...)
+	bad[8+8+13+3] ^= 0xFF
+	return bad
+}
+
+// badIDAT returns a copy of the PNG p with a byte of its first IDAT payload
+// flipped: the headers are fine, the IDAT CRC is not.
+func badIDAT(p []byte) []byte {
+	i := bytes.Index(p, []byte("IDAT"))
+	bad := append([]byte{}, p...)
+	bad[i+6] ^= 0x55
+	return bad
+}
+
 // exifTIFF returns a minimal TIFF structure holding only an Orientation tag.
 func exifTIFF(order binary.ByteOrder, o uint16) []byte {
 	b := make([]byte, 8+2+12+4)

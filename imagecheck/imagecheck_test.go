@@ -71,8 +71,7 @@ func TestBadInput(t *testing.T) {
 	q := quadrants(32, 24)
 	goodPNG := mustPNG(t, q)
 
-	badIHDR := append([]byte{}, goodPNG...)
-	badIHDR[8+8+13+3] ^= 0xFF // last byte of the IHDR CRC
+	badIHDR := badIHDRCRC(goodPNG)
 
 	exe := append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"), make([]byte, 48)...)
 	binary.LittleEndian.PutUint32(exe[60:], 64)
@@ -396,11 +395,7 @@ func TestTruncatedProgressiveStdlib(t *testing.T) {
 }
 
 func TestCorruptPNGData(t *testing.T) {
-	p := mustPNG(t, quadrants(32, 24))
-	// Flip a byte in the IDAT payload: the headers are fine, the CRC is not.
-	i := bytes.Index(p, []byte("IDAT"))
-	bad := append([]byte{}, p...)
-	bad[i+6] ^= 0x55
+	bad := badIDAT(mustPNG(t, quadrants(32, 24)))
 	if _, err := Check(bytes.NewReader(bad), Limits{}); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
