@@ -144,6 +144,23 @@ func pngBomb(w, h uint32) []byte {
 	return b.Bytes()
 }
 
+// badIHDRCRC returns a copy of the PNG p with the last byte of its IHDR CRC
+// flipped.
+func badIHDRCRC(p []byte) []byte {
+	bad := append([]byte{}, p...)
+	bad[8+8+13+3] ^= 0xFF
+	return bad
+}
+
+// badIDAT returns a copy of the PNG p with a byte of its first IDAT payload
+// flipped: the headers are fine, the IDAT CRC is not.
+func badIDAT(p []byte) []byte {
+	i := bytes.Index(p, []byte("IDAT"))
+	bad := append([]byte{}, p...)
+	bad[i+6] ^= 0x55
+	return bad
+}
+
 // exifTIFF returns a minimal TIFF structure holding only an Orientation tag.
 func exifTIFF(order binary.ByteOrder, o uint16) []byte {
 	b := make([]byte, 8+2+12+4)
@@ -309,4 +326,181 @@ func seedCorpus(t testing.TB) map[string][]byte {
 		"tiffpal":      readTestdata(t, "video-001-paletted.tiff"),
 	}
 	return seeds
+}
+
+// Decompression bombs in the other formats: small, well-formed headers that
+// declare far more pixels than the limits allow. Each is rejected from its
+// header.
+
+// tiffBomb returns a little- or big-endian TIFF whose first directory
+// declares a w×h 8-bit RGB image in one Deflate strip holding a few hundred
+// bytes: the classic TIFF bomb.
+func tiffBomb(order binary.ByteOrder, w, h uint32) []byte {
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(make([]byte, 64<<10))
+	zw.Close()
+	type ent struct {
+		tag, typ uint16
+		count    uint32
+		val      uint32
+	}
+	ents := []ent{
+		{256, 4, 1, w},
+		{257, 4, 1, h},
+		{258, 3, 3, 0}, // offset filled below
+		{259, 3, 1, 8}, // Deflate
+		{262, 3, 1, 2}, // RGB
+		{273, 4, 1, 0}, // strip offset filled below
+		{277, 3, 1, 3},
+		{278, 4, 1, h},
+		{279, 4, 1, uint32(z.Len())},
+	}
+	const ifdOff = 8
+	bpsOff := ifdOff + 2 + 12*len(ents) + 4
+	dataOff := bpsOff + 6
+	out := make([]byte, dataOff, dataOff+z.Len())
+	if order == binary.LittleEndian {
+		copy(out, "II*\x00")
+	} else {
+		copy(out, "MM\x00*")
+	}
+	order.PutUint32(out[4:], ifdOff)
+	order.PutUint16(out[ifdOff:], uint16(len(ents)))
+	for i, e := range ents {
+		p := out[ifdOff+2+12*i:]
+		switch e.tag {
+		case 258:
+			e.val = uint32(bpsOff)
+		case 273:
+			e.val = uint32(dataOff)
+		}
+		order.PutUint16(p[0:], e.tag)
+		order.PutUint16(p[2:], e.typ)
+		order.PutUint32(p[4:], e.count)
+		if e.typ == 3 && e.count == 1 {
+			order.PutUint16(p[8:], uint16(e.val))
+		} else {
+			order.PutUint32(p[8:], e.val)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		order.PutUint16(out[bpsOff+2*i:], 8)
+	}
+	return append(out, z.Bytes()...)
+}
+
+// riff wraps chunks (each id followed by its payload) in a RIFF/WEBP
+// container, padding odd chunks as RFC 9649 section 2.4 requires.
+func riff(chunks ...[]byte) []byte {
+	var body bytes.Buffer
+	body.WriteString("WEBP")
+	for _, c := range chunks {
+		body.Write(c[:4])
+		binary.Write(&body, binary.LittleEndian, uint32(len(c)-4))
+		body.Write(c[4:])
+		if len(c)%2 == 1 {
+			body.WriteByte(0)
+		}
+	}
+	out := []byte("RIFF\x00\x00\x00\x00")
+	binary.LittleEndian.PutUint32(out[4:], uint32(body.Len()))
+	return append(out, body.Bytes()...)
+}
+
+// vp8lChunk returns a VP8L chunk whose header declares a w×h image (each side
+// 1..16384, RFC 9649 section 3.2), followed by a few bytes of bitstream.
+func vp8lChunk(w, h int, alpha bool) []byte {
+	bits := uint32(w-1) | uint32(h-1)<<14
+	if alpha {
+		bits |= 1 << 28
+	}
+	c := []byte("VP8L\x2f\x00\x00\x00\x00")
+	binary.LittleEndian.PutUint32(c[5:], bits)
+	return append(c, make([]byte, 16)...)
+}
+
+// webpBomb returns a lossless WebP declaring w×h pixels in its VP8L header.
+func webpBomb(w, h int) []byte { return riff(vp8lChunk(w, h, false)) }
+
+// webpCanvasBomb returns an extended WebP whose VP8X canvas and VP8L image
+// both declare w×h pixels.
+func webpCanvasBomb(w, h int) []byte {
+	x := []byte("VP8X\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+	put24 := func(b []byte, v int) { b[0], b[1], b[2] = byte(v), byte(v>>8), byte(v>>16) }
+	put24(x[8:], w-1)
+	put24(x[11:], h-1)
+	return riff(x, vp8lChunk(w, h, false))
+}
+
+// jpegBomb returns a baseline JPEG whose SOF0 declares w×h three-component
+// pixels, followed by a minimal scan and EOI.
+func jpegBomb(w, h uint16) []byte {
+	b := []byte{0xFF, 0xD8}
+	sof := []byte{0xFF, 0xC0, 0, 17, 8, byte(h >> 8), byte(h), byte(w >> 8), byte(w), 3,
+		1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1}
+	b = append(b, sof...)
+	sos := []byte{0xFF, 0xDA, 0, 12, 3, 1, 0, 2, 0x11, 3, 0x11, 0, 63, 0}
+	b = append(b, sos...)
+	b = append(b, make([]byte, 32)...)
+	return append(b, 0xFF, 0xD9)
+}
+
+// gifBomb returns a GIF89a whose logical screen and only image descriptor
+// both declare w×h pixels, with a few bytes of LZW data.
+func gifBomb(w, h uint16) []byte {
+	b := []byte("GIF89a")
+	b = binary.LittleEndian.AppendUint16(b, w)
+	b = binary.LittleEndian.AppendUint16(b, h)
+	b = append(b, 0x80, 0, 0)             // global colour table of 2 entries
+	b = append(b, 0, 0, 0, 255, 255, 255) // black, white
+	b = append(b, 0x2C, 0, 0, 0, 0)
+	b = binary.LittleEndian.AppendUint16(b, w)
+	b = binary.LittleEndian.AppendUint16(b, h)
+	b = append(b, 0)                               // no local table, not interlaced
+	b = append(b, 2, 4, 0x84, 0x8F, 0xA9, 0xCB, 0) // LZW code size 2, one sub-block
+	return append(b, 0x3B)
+}
+
+// bmpBomb returns a 24-bit BITMAPINFOHEADER BMP declaring w×h pixels,
+// followed by 64 bytes of pixel data.
+func bmpBomb(w, h int32) []byte {
+	b := make([]byte, 54)
+	copy(b, "BM")
+	binary.LittleEndian.PutUint32(b[2:], 54+64)
+	binary.LittleEndian.PutUint32(b[10:], 54)
+	binary.LittleEndian.PutUint32(b[14:], 40)
+	binary.LittleEndian.PutUint32(b[18:], uint32(w))
+	binary.LittleEndian.PutUint32(b[22:], uint32(h))
+	binary.LittleEndian.PutUint16(b[26:], 1)
+	binary.LittleEndian.PutUint16(b[28:], 24)
+	return append(b, make([]byte, 64)...)
+}
+
+// bomb is one decompression bomb and how it must be rejected.
+type bomb struct {
+	name   string
+	data   []byte
+	format Format
+	w, h   int64 // the declared size
+	// want lists the sentinels of the rejection under the default Limits.
+	want []error
+}
+
+// bombs returns a decompression bomb in every format.
+func bombs() []bomb {
+	both := []error{ErrDimensions, ErrTooLarge}
+	return []bomb{
+		{"PNG 100000x100000", pngBomb(100000, 100000), PNG, 100000, 100000, both},
+		{"PNG 16384x16384", pngBomb(16384, 16384), PNG, 16384, 16384, []error{ErrTooLarge}},
+		{"TIFF little-endian 100000x100000", tiffBomb(binary.LittleEndian, 100000, 100000), TIFF, 100000, 100000, both},
+		{"TIFF big-endian 100000x100000", tiffBomb(binary.BigEndian, 100000, 100000), TIFF, 100000, 100000, both},
+		{"WebP VP8L 16384x16384", webpBomb(16384, 16384), WebP, 16384, 16384, []error{ErrTooLarge}},
+		{"WebP VP8X canvas 16384x16384", webpCanvasBomb(16384, 16384), WebP, 16384, 16384, []error{ErrTooLarge}},
+		{"JPEG SOF0 65535x65535", jpegBomb(65535, 65535), JPEG, 65535, 65535, both},
+		{"GIF 65535x65535", gifBomb(65535, 65535), GIF, 65535, 65535, both},
+		// A 30 GB BMP pixel array cannot be in the file, so the header alone
+		// also shows it short (ErrCorrupt).
+		{"BMP 100000x100000", bmpBomb(100000, 100000), BMP, 100000, 100000, []error{ErrDimensions, ErrTooLarge, ErrCorrupt}},
+	}
 }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
 	"sort"
 	"testing"
 )
@@ -11,16 +14,49 @@ import (
 // fuzzLimits keeps the memory of one fuzz input small.
 var fuzzLimits = Limits{MaxBytes: 1 << 20, MinSide: -1, MaxSide: 1024, MaxPixels: 1 << 18, MaxFrames: 64}
 
+// addSeeds seeds a fuzzer with every fixture of seedCorpus, the bad PNGs, a
+// GIF over fuzzLimits.MaxFrames, the bombs of every format, Go's PNG suite
+// (when the Go tree is there), and each of them cut at 10, 50 and 90 % of
+// its length.
 func addSeeds(f *testing.F) {
 	seeds := seedCorpus(f)
+	png := seeds["png"]
+	seeds["png bad IHDR CRC"] = badIHDRCRC(png)
+	seeds["png bad IDAT"] = badIDAT(png)
+	seeds["gif over MaxFrames"] = animGIF(f, fuzzLimits.MaxFrames+1, 8, 8, false)
+	for _, b := range bombs() {
+		seeds["bomb "+b.name] = b.data
+	}
+	for _, p := range pngSuite() {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		seeds["pngsuite "+filepath.Base(p)] = data
+	}
 	names := make([]string, 0, len(seeds))
 	for k := range seeds {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		f.Add(seeds[k])
+		d := seeds[k]
+		f.Add(d)
+		for _, pct := range []int{10, 50, 90} {
+			f.Add(d[:len(d)*pct/100])
+		}
 	}
+}
+
+// pngSuite returns the files of Go's copy of the PNG suite, or nothing when
+// the Go source tree is not installed.
+func pngSuite() []string {
+	root := runtime.GOROOT()
+	if root == "" {
+		return nil
+	}
+	files, _ := filepath.Glob(filepath.Join(root, "src/image/png/testdata/pngsuite/*.png"))
+	return files
 }
 
 // typed reports whether err carries one of the package's sentinels.

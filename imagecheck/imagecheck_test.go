@@ -14,10 +14,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/go-multierror"
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
 )
 
@@ -68,8 +71,7 @@ func TestBadInput(t *testing.T) {
 	q := quadrants(32, 24)
 	goodPNG := mustPNG(t, q)
 
-	badIHDR := append([]byte{}, goodPNG...)
-	badIHDR[8+8+13+3] ^= 0xFF // last byte of the IHDR CRC
+	badIHDR := badIHDRCRC(goodPNG)
 
 	exe := append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"), make([]byte, 48)...)
 	binary.LittleEndian.PutUint32(exe[60:], 64)
@@ -90,8 +92,7 @@ func TestBadInput(t *testing.T) {
 		{"HTML", []byte("<!DOCTYPE html>\n<html><head><title>x</title></head><body><img src=a.jpg></body></html>\n"), Limits{}, []error{ErrUnsupportedFormat}},
 		{"Windows executable", exe, Limits{}, []error{ErrUnsupportedFormat}},
 		{"PNG with bad IHDR CRC", badIHDR, Limits{}, []error{ErrCorrupt}},
-		{"PNG bomb 100000x100000", pngBomb(100000, 100000), Limits{}, []error{ErrDimensions, ErrTooLarge}},
-		{"PNG 16384x16384 over MaxPixels only", pngBomb(16384, 16384), Limits{}, []error{ErrTooLarge}},
+		// Bombs in every format: TestBombs.
 		{"PNG under MinSide", mustPNG(t, quadrants(4, 20)), Limits{}, []error{ErrDimensions}},
 		{"GIF over MaxFrames", tooManyFrames, Limits{}, []error{ErrTooLarge}},
 		{"GIF over a small MaxFrames", animGIF(t, 6, 8, 8, false), Limits{MaxFrames: 5}, []error{ErrTooLarge}},
@@ -247,25 +248,109 @@ func TestCheckReadsOnlyHeaders(t *testing.T) {
 	}
 }
 
-// TestBombAllocation: the bomb is rejected from its header, without pixel
-// memory (10^10 pixels would be 30 GB).
-func TestBombAllocation(t *testing.T) {
-	bomb := pngBomb(100000, 100000)
-	var before, after runtime.MemStats
-	const runs = 50
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	for i := 0; i < runs; i++ {
-		if _, err := Check(bytes.NewReader(bomb), Limits{}); !errors.Is(err, ErrDimensions) {
-			t.Fatal(err)
+// limitErrors returns every *LimitError in err, in order, looking inside a
+// *multierror.Error.
+func limitErrors(err error) []LimitError {
+	errs := []error{err}
+	var m *multierror.Error
+	if errors.As(err, &m) {
+		errs = m.Errors
+	}
+	var out []LimitError
+	for _, e := range errs {
+		var le *LimitError
+		if errors.As(e, &le) {
+			out = append(out, *le)
 		}
 	}
-	runtime.ReadMemStats(&after)
-	if per := (after.TotalAlloc - before.TotalAlloc) / runs; per > 64<<10 {
-		t.Errorf("Check of the bomb allocated %d bytes per call", per)
+	return out
+}
+
+// TestBombs: a decompression bomb in every format is rejected from its header
+// by Check (seekable and plain reader) and Decode, with every violated limit
+// reported as a *LimitError; with the limits raised, the same bytes pass
+// Check with the declared size, so it is the size that is refused, not a
+// malformed file. The standard decoder of each format reads the same size
+// from the header: handed to it, each would ask for the declared pixels.
+func TestBombs(t *testing.T) {
+	configs := map[Format]func(io.Reader) (image.Config, error){
+		PNG: png.DecodeConfig, JPEG: jpeg.DecodeConfig, GIF: gif.DecodeConfig,
+		WebP: webp.DecodeConfig, BMP: bmp.DecodeConfig, TIFF: tiff.DecodeConfig,
 	}
-	_, _, err := Decode(context.Background(), bytes.NewReader(bomb), Limits{})
-	onlySentinels(t, err, ErrDimensions, ErrTooLarge)
+	for _, b := range bombs() {
+		t.Run(b.name, func(t *testing.T) {
+			cfg, err := configs[b.format](bytes.NewReader(b.data))
+			if err != nil || int64(cfg.Width) != b.w || int64(cfg.Height) != b.h {
+				t.Fatalf("standard DecodeConfig: %+v, %v; want %d×%d", cfg, err, b.w, b.h)
+			}
+			checkAll(t, b.data, Limits{}, b.want...)
+			var want []LimitError
+			if b.w > DefaultMaxSide {
+				want = append(want, LimitError{Name: "width", Value: b.w, Max: DefaultMaxSide})
+			}
+			if b.h > DefaultMaxSide {
+				want = append(want, LimitError{Name: "height", Value: b.h, Max: DefaultMaxSide})
+			}
+			want = append(want, LimitError{Name: "pixels", Value: b.w * b.h, Max: DefaultMaxPixels})
+			_, cerr := Check(bytes.NewReader(b.data), Limits{})
+			_, perr := Check(onlyReader{bytes.NewReader(b.data)}, Limits{})
+			_, _, derr := Decode(context.Background(), bytes.NewReader(b.data), Limits{})
+			for _, err := range []error{cerr, perr, derr} {
+				var le *LimitError
+				if !errors.As(err, &le) {
+					t.Fatalf("%v: no *LimitError", err)
+				}
+				if got := limitErrors(err); !slices.Equal(got, want) {
+					t.Errorf("%v: limit errors %+v, want %+v", err, got, want)
+				}
+			}
+
+			info, err := Check(bytes.NewReader(b.data), Limits{MaxSide: 1 << 20, MaxPixels: 1 << 40})
+			if b.format == BMP {
+				onlySentinels(t, err, ErrCorrupt) // see bombs
+			} else if err != nil {
+				t.Fatalf("with raised limits: %v", err)
+			}
+			if info.Format != b.format || int64(info.Width) != b.w || int64(info.Height) != b.h {
+				t.Errorf("with raised limits: info %+v, want %s %d×%d", info, b.format, b.w, b.h)
+			}
+		})
+	}
+}
+
+// TestBombAllocation: every bomb is rejected from its header without pixel
+// memory (10^10 RGB pixels would be 30 GB): under 16 KiB allocated per Check
+// (seekable or plain reader) and per Decode, the target.
+func TestBombAllocation(t *testing.T) {
+	const maxAlloc = 16 << 10
+	for _, b := range bombs() {
+		for _, c := range []struct {
+			name string
+			call func() error
+		}{
+			{"Check", func() error { _, err := Check(bytes.NewReader(b.data), Limits{}); return err }},
+			{"Check plain reader", func() error { _, err := Check(onlyReader{bytes.NewReader(b.data)}, Limits{}); return err }},
+			{"Decode", func() error {
+				_, _, err := Decode(context.Background(), bytes.NewReader(b.data), Limits{})
+				return err
+			}},
+		} {
+			if err := c.call(); !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("%s %s: %v", c.name, b.name, err)
+			}
+			var before, after runtime.MemStats
+			const runs = 50
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			for i := 0; i < runs; i++ {
+				c.call()
+			}
+			runtime.ReadMemStats(&after)
+			if per := (after.TotalAlloc - before.TotalAlloc) / runs; per > maxAlloc {
+				t.Errorf("%s of %s (%d bytes) allocated %d bytes per call, want at most %d", c.name, b.name, len(b.data), per, maxAlloc)
+			}
+		}
+	}
 }
 
 func TestTruncated(t *testing.T) {
@@ -310,11 +395,7 @@ func TestTruncatedProgressiveStdlib(t *testing.T) {
 }
 
 func TestCorruptPNGData(t *testing.T) {
-	p := mustPNG(t, quadrants(32, 24))
-	// Flip a byte in the IDAT payload: the headers are fine, the CRC is not.
-	i := bytes.Index(p, []byte("IDAT"))
-	bad := append([]byte{}, p...)
-	bad[i+6] ^= 0x55
+	bad := badIDAT(mustPNG(t, quadrants(32, 24)))
 	if _, err := Check(bytes.NewReader(bad), Limits{}); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
