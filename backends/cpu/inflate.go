@@ -37,6 +37,7 @@ func inflateAt(ctx context.Context, in *backends.Input, k int, progress backends
 	mask := modes.BoxReduce(in.Mask, in.Width, in.Height, k, workers)
 	progress.Report("distance", 0)
 	sd := raster.SignedDistance(mask, w, h)
+	progress.Report("distance", 0.5)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -49,7 +50,10 @@ func inflateAt(ctx context.Context, in *backends.Input, k int, progress backends
 	}
 	var local []float32
 	if p.Profile == backends.Dome {
-		local = localThickness(sd, w, h)
+		var err error
+		if local, err = localThickness(ctx, sd, w, h); err != nil {
+			return nil, err
+		}
 	}
 	// Height in mm per coarse pixel.
 	rim := modes.InflateRim(p)
@@ -107,7 +111,8 @@ func inflateAt(ctx context.Context, in *backends.Input, k int, progress backends
 // localThickness returns, for each pixel inside (sd > 0), the radius of the largest disk inside
 // the silhouette that covers it: the disks centred on the centres of maximal disks (pixels whose
 // disk no neighbour's disk contains), painted in increasing order of radius.
-func localThickness(sd []float32, w, h int) []float32 {
+// Painting costs the sum of the disks' areas, so ctx is checked every few disks.
+func localThickness(ctx context.Context, sd []float32, w, h int) ([]float32, error) {
 	type centre struct {
 		x, y int
 		r    float32
@@ -148,7 +153,12 @@ func localThickness(sd []float32, w, h int) []float32 {
 		return 0
 	})
 	out := make([]float32, w*h)
-	for _, c := range cs {
+	for i, c := range cs {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		ri := int(math.Ceil(float64(c.r)))
 		r2 := c.r * c.r
 		for y := max(c.y-ri, 0); y <= min(c.y+ri, h-1); y++ {
@@ -160,5 +170,5 @@ func localThickness(sd []float32, w, h int) []float32 {
 			}
 		}
 	}
-	return out
+	return out, nil
 }

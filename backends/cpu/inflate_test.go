@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/internal/raster"
 )
 
 // testWorkers is the goroutines the inflate tests give the shared stages (colouring, placement,
@@ -122,5 +123,25 @@ func TestInflateCancel(t *testing.T) {
 	in := inflateInput(64, ringMask(64, [4]float64{32, 32, 0, 20}), backends.InflateParams{})
 	if _, err := inflate(ctx, in, nil, testWorkers); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+// TestLocalThicknessCancel: painting the local thickness, the dome profile's costly stage,
+// stops when its context is done.
+func TestLocalThicknessCancel(t *testing.T) {
+	const w = 64
+	sd := raster.SignedDistance(ringMask(w, [4]float64{32, 32, 0, 28}), w, w)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := localThickness(ctx, sd, w, w); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	got, err := localThickness(context.Background(), sd, w, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A disc's largest inscribed disc covers all of it: the local thickness is its radius.
+	if c := got[32*w+32]; c < 27 || c > 29 {
+		t.Errorf("local thickness at the centre %v, want about 28", c)
 	}
 }
