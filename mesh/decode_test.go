@@ -485,3 +485,39 @@ func TestDecodeAllocationBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeGLBSharedAccessors: primitives that share their vertex accessors share the decoded
+// vertices (a mesh split by material often does this), and the result does not depend on it.
+func TestDecodeGLBSharedAccessors(t *testing.T) {
+	le := binary.LittleEndian
+	var bin []byte
+	for _, v := range []float32{0, 0, 0, 0.001, 0, 0, 0, 0.001, 0, 0.001, 0.001, 0} {
+		bin = le.AppendUint32(bin, math.Float32bits(v))
+	}
+	for _, i := range []uint16{0, 1, 2, 2, 1, 3} {
+		bin = le.AppendUint16(bin, i)
+	}
+	js := `{"asset":{"version":"2.0"},"buffers":[{"byteLength":60}],
+"bufferViews":[{"buffer":0,"byteLength":48},{"buffer":0,"byteOffset":48,"byteLength":12}],
+"accessors":[{"bufferView":0,"componentType":5126,"count":4,"type":"VEC3"},
+{"bufferView":1,"componentType":5123,"count":3,"type":"SCALAR"},
+{"bufferView":1,"byteOffset":6,"componentType":5123,"count":3,"type":"SCALAR"}],
+"meshes":[{"primitives":[{"attributes":{"POSITION":0},"indices":1},{"attributes":{"POSITION":0},"indices":2}]}]}`
+	m, err := Decode(bytes.NewReader(ioGLBWith(js, bin)), GLB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Mesh{
+		Positions: [][3]float32{{0, 0, 0}, {1, 0, 0}, {0, 0, 1}, {1, 0, 1}},
+		Faces:     [][3]uint32{{0, 1, 2}, {2, 1, 3}},
+	}
+	if d := gocmp.Diff(want, m); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+	// Reusing accessors beyond the budget is refused, not decoded.
+	prims := strings.Repeat(`{"attributes":{"POSITION":0},"indices":1},`, 200) + `{"attributes":{"POSITION":0},"indices":2}`
+	js = strings.Replace(js, `{"attributes":{"POSITION":0},"indices":1},{"attributes":{"POSITION":0},"indices":2}`, prims, 1)
+	if _, err := Decode(bytes.NewReader(ioGLBWith(js, bin)), GLB); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "times the 60-byte binary chunk") {
+		t.Fatalf("201 primitives over one 60-byte chunk: err = %v, want ErrTooLarge", err)
+	}
+}

@@ -221,7 +221,7 @@ func Encode(w io.Writer, m *Mesh, f Format) error {
 // the defaults given on each field.
 //
 // Besides these limits, decoding n bytes allocates at most DecodeAmplification·n bytes in all
-// (plus a few KiB), whatever the bytes claim, with one exception: an embedded GLB texture, which
+// plus 16 KiB, whatever the bytes claim, with one exception: an embedded GLB texture, which
 // MaxTexturePixels bounds instead (an image decoder holds up to 8 bytes a pixel, and a PNG can
 // compress a blank image a thousandfold). Every count a header claims is checked against the
 // bytes that remain before anything is allocated; OBJ and PLY count the triangles their polygons
@@ -285,7 +285,8 @@ func Decode(r io.Reader, f Format) (*Mesh, error) { return DecodeLimits{}.Decode
 // STL and STLASCII both accept either form of STL (binary when the size matches the triangle
 // count, text when it starts with "solid" and is not binary); STL triangles are welded on exactly
 // coincident vertices (Mesh.Weld(0)). OBJ polygons and PLY polygons are fan-triangulated. GLB
-// reads the TRIANGLES primitives of the first mesh, ignoring node transforms, and converts back to
+// reads the TRIANGLES primitives of the first mesh (primitives with the same vertex accessors share
+// one copy of the vertices), ignoring node transforms, and converts back to
 // millimetres and Z up.
 func (l DecodeLimits) Decode(r io.Reader, f Format) (*Mesh, error) {
 	if !f.valid() {
