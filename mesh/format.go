@@ -285,9 +285,9 @@ func Decode(r io.Reader, f Format) (*Mesh, error) { return DecodeLimits{}.Decode
 // STL and STLASCII both accept either form of STL (binary when the size matches the triangle
 // count, text when it starts with "solid" and is not binary); STL triangles are welded on exactly
 // coincident vertices (Mesh.Weld(0)). OBJ polygons and PLY polygons are fan-triangulated. GLB
-// reads the TRIANGLES primitives of the first mesh (primitives with the same vertex accessors share
-// one copy of the vertices), ignoring node transforms, and converts back to
-// millimetres and Z up.
+// reads the TRIANGLES primitives of the first mesh (primitives with the same vertex accessors
+// share one copy of the vertices), ignoring node transforms, and converts back to millimetres
+// and Z up.
 func (l DecodeLimits) Decode(r io.Reader, f Format) (*Mesh, error) {
 	if !f.valid() {
 		return nil, fmt.Errorf("%w: %v", ErrUnknownFormat, f)
