@@ -374,6 +374,8 @@ type stickyWriter struct {
 	n   int64
 }
 
+// Write writes p to the underlying writer unless an earlier write failed, and keeps the first
+// error (a short write counts as io.ErrShortWrite).
 func (s *stickyWriter) Write(p []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err
