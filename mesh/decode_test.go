@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"image"
 	"io"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -367,4 +369,155 @@ func TestDecodeForeign(t *testing.T) {
 			t.Fatalf("(-want +got):\n%s", d)
 		}
 	})
+}
+
+// ioAllocSlack is the fixed allowance on top of DecodeAmplification bytes per input byte: error
+// values, the JSON decoder's state, a few small maps.
+const ioAllocSlack = 16 << 10
+
+// ioHostile returns inputs built to make a decoder allocate far more than their size: shared
+// GLB accessors, arrays of empty JSON objects, one enormous OBJ or PLY polygon, OBJ texture seams
+// on every corner, and the headers that claim 4 billion elements.
+func ioHostile() []struct {
+	name string
+	f    Format
+	data []byte
+} {
+	le := binary.LittleEndian
+	type input = struct {
+		name string
+		f    Format
+		data []byte
+	}
+	var out []input
+	// 3,000 primitives reading one 3,072-vertex POSITION accessor: decoded naively, 9.2 M
+	// vertices and 3 M triangles out of 127 KB.
+	var bin []byte
+	for i := range 3 * 1024 {
+		for a := range 3 {
+			bin = le.AppendUint32(bin, math.Float32bits(float32(i%7)*0.001+float32(a)*0.0001))
+		}
+	}
+	prims := strings.Repeat(`{"attributes":{"POSITION":0}},`, 2999) + `{"attributes":{"POSITION":0}}`
+	js := fmt.Sprintf(`{"asset":{"version":"2.0"},"buffers":[{"byteLength":%d}],"bufferViews":[{"buffer":0,"byteLength":%d}],"accessors":[{"bufferView":0,"componentType":5126,"count":%d,"type":"VEC3"}],"meshes":[{"primitives":[%s]}]}`, len(bin), len(bin), 3*1024, prims)
+	out = append(out, input{"glb 3000 primitives share one accessor", GLB, ioGLBWith(js, bin)})
+	// The same with indices: every primitive draws the whole accessor through one index list.
+	idx := bin[:0:0]
+	for i := range 3 * 1024 {
+		idx = le.AppendUint16(idx, uint16(i))
+	}
+	bin2 := append(append([]byte(nil), bin...), idx...)
+	prims = strings.Repeat(`{"attributes":{"POSITION":0},"indices":1},`, 2999) + `{"attributes":{"POSITION":0},"indices":1}`
+	js = fmt.Sprintf(`{"asset":{"version":"2.0"},"buffers":[{"byteLength":%d}],"bufferViews":[{"buffer":0,"byteLength":%d},{"buffer":0,"byteOffset":%d,"byteLength":%d}],"accessors":[{"bufferView":0,"componentType":5126,"count":%d,"type":"VEC3"},{"bufferView":1,"componentType":5123,"count":%d,"type":"SCALAR"}],"meshes":[{"primitives":[%s]}]}`, len(bin2), len(bin), len(bin), len(idx), 3*1024, 3*1024, prims)
+	out = append(out, input{"glb 3000 primitives share one index accessor", GLB, ioGLBWith(js, bin2)})
+	// JSON arrays of empty objects: qmuntal/gltf's Node takes over 300 bytes for "{}".
+	for _, arr := range []string{"nodes", "accessors", "materials"} {
+		out = append(out, input{"glb 64K empty " + arr, GLB, ioGLBWith(`{"asset":{"version":"2.0"},"`+arr+`":[{}`+strings.Repeat(`,{}`, 1<<16)+`]}`, nil)})
+	}
+	out = append(out, input{"glb 64K skipped primitives", GLB, ioGLBWith(`{"meshes":[{"primitives":[{"mode":1}`+strings.Repeat(`,{"mode":1}`, 1<<16)+`]}]}`, nil)})
+	// One OBJ polygon of a million corners, all vertex 1: a triangle per 2 bytes.
+	out = append(out, input{"obj polygon of 1M corners", OBJ, []byte("v 0 0 0\nf" + strings.Repeat(" 1", 1<<20) + "\n")})
+	// Every corner a new (vertex, texture coordinate) pair: a seam split per corner.
+	var obj strings.Builder
+	for range 300 {
+		obj.WriteString("v 0 0 0 0.5 0.5 0.5\nvt 0 0\n")
+	}
+	for v := 1; v <= 300; v++ {
+		obj.WriteString("f")
+		for t := 1; t <= 300; t++ {
+			fmt.Fprintf(&obj, " %d/%d", v, t)
+		}
+		obj.WriteString("\n")
+	}
+	out = append(out, input{"obj texture seam at every corner", OBJ, []byte(obj.String())})
+	// One binary PLY face of 2 M one-byte indices: a triangle per byte.
+	ply := []byte("ply\nformat binary_little_endian 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uint uchar vertex_indices\nend_header\n")
+	ply = append(ply, make([]byte, 12)...)
+	ply = le.AppendUint32(ply, 2<<20)
+	out = append(out, input{"ply polygon of 2M uchar indices", PLY, append(ply, make([]byte, 2<<20)...)})
+	ascii := "ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uint uchar vertex_indices\nend_header\n0 0 0\n1048576" + strings.Repeat(" 0", 1<<20) + "\n"
+	out = append(out, input{"ply ascii polygon of 1M indices", PLY, []byte(ascii)})
+	// Honest files, for the multiples of ordinary input.
+	torus := Torus(20, 5, 128, 80)
+	for _, f := range []Format{STL, STLASCII, OBJ, PLY, GLB} {
+		var b bytes.Buffer
+		if err := Encode(&b, torus, f); err != nil {
+			panic(err)
+		}
+		out = append(out, input{"torus 20K triangles " + f.String(), f, b.Bytes()})
+	}
+	// The headers that claim 4 billion elements, and the other malformed cases.
+	for _, c := range ioMalformed() {
+		out = append(out, input{c.name, c.f, c.data})
+	}
+	return out
+}
+
+// TestDecodeAllocationBounded checks DecodeLimits' promise: decoding n bytes allocates at most
+// DecodeAmplification·n bytes plus ioAllocSlack, whether the decoder accepts the input or fails
+// with a typed error. The multiple 64 leaves room above the largest one measured (about 30, for
+// a GLB JSON chunk of tiny primitives; 14 for a PLY polygon of one-byte indices, whose 12-byte
+// triangles come one per input byte) without letting any input that multiplies its size by
+// hundreds through: before the bound was enforced these inputs allocated 89× (PLY), 172× (OBJ),
+// 342× (GLB nodes) and 11,720× (GLB shared accessors) their size.
+//
+// The bytes are measured as the growth of runtime.MemStats.TotalAlloc around one Decode call on
+// this goroutine; the test is not parallel, so no other test allocates meanwhile.
+func TestDecodeAllocationBounded(t *testing.T) {
+	for _, c := range ioHostile() {
+		r := bytes.NewReader(c.data)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		m, err := Decode(r, c.f)
+		runtime.ReadMemStats(&after)
+		alloc := after.TotalAlloc - before.TotalAlloc
+		if err != nil && !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrTooLarge) {
+			t.Errorf("%s: untyped error %v", c.name, err)
+		}
+		n := uint64(len(c.data))
+		outcome := "error"
+		if err == nil {
+			outcome = fmt.Sprintf("%d vertices, %d triangles", len(m.Positions), len(m.Faces))
+		}
+		t.Logf("%-45s %9d bytes → %10d allocated (%5.1f×): %s", c.name, n, alloc, float64(alloc)/float64(n), outcome)
+		if alloc > DecodeAmplification*n+ioAllocSlack {
+			t.Errorf("%s: decoding %d bytes allocated %d (%.0f×), more than %d× + %d", c.name, n, alloc, float64(alloc)/float64(n), DecodeAmplification, ioAllocSlack)
+		}
+	}
+}
+
+// TestDecodeGLBSharedAccessors: primitives that share their vertex accessors share the decoded
+// vertices (a mesh split by material often does this), and the result does not depend on it.
+func TestDecodeGLBSharedAccessors(t *testing.T) {
+	le := binary.LittleEndian
+	var bin []byte
+	for _, v := range []float32{0, 0, 0, 0.001, 0, 0, 0, 0.001, 0, 0.001, 0.001, 0} {
+		bin = le.AppendUint32(bin, math.Float32bits(v))
+	}
+	for _, i := range []uint16{0, 1, 2, 2, 1, 3} {
+		bin = le.AppendUint16(bin, i)
+	}
+	js := `{"asset":{"version":"2.0"},"buffers":[{"byteLength":60}],
+"bufferViews":[{"buffer":0,"byteLength":48},{"buffer":0,"byteOffset":48,"byteLength":12}],
+"accessors":[{"bufferView":0,"componentType":5126,"count":4,"type":"VEC3"},
+{"bufferView":1,"componentType":5123,"count":3,"type":"SCALAR"},
+{"bufferView":1,"byteOffset":6,"componentType":5123,"count":3,"type":"SCALAR"}],
+"meshes":[{"primitives":[{"attributes":{"POSITION":0},"indices":1},{"attributes":{"POSITION":0},"indices":2}]}]}`
+	m, err := Decode(bytes.NewReader(ioGLBWith(js, bin)), GLB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Mesh{
+		Positions: [][3]float32{{0, 0, 0}, {1, 0, 0}, {0, 0, 1}, {1, 0, 1}},
+		Faces:     [][3]uint32{{0, 1, 2}, {2, 1, 3}},
+	}
+	if d := gocmp.Diff(want, m); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+	// Reusing accessors beyond the budget is refused, not decoded.
+	prims := strings.Repeat(`{"attributes":{"POSITION":0},"indices":1},`, 200) + `{"attributes":{"POSITION":0},"indices":2}`
+	js = strings.Replace(js, `{"attributes":{"POSITION":0},"indices":1},{"attributes":{"POSITION":0},"indices":2}`, prims, 1)
+	if _, err := Decode(bytes.NewReader(ioGLBWith(js, bin)), GLB); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "times the 60-byte binary chunk") {
+		t.Fatalf("201 primitives over one 60-byte chunk: err = %v, want ErrTooLarge", err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"strings"
 )
@@ -217,8 +218,19 @@ func Encode(w io.Writer, m *Mesh, f Format) error {
 }
 
 // DecodeLimits bounds what a decoder accepts, for input that may be hostile. The zero value means
-// the defaults given on each field. A decoder never allocates more than a small multiple of the
-// bytes it has read: every count a header claims is checked against the bytes that remain first.
+// the defaults given on each field.
+//
+// Besides these limits, decoding n bytes allocates at most DecodeAmplification·n bytes in all
+// plus 16 KiB, whatever the bytes claim, with one exception: an embedded GLB texture, which
+// MaxTexturePixels bounds instead (an image decoder holds up to 8 bytes a pixel, and a PNG can
+// compress a blank image a thousandfold). Every count a header claims is checked against the
+// bytes that remain before anything is allocated; OBJ and PLY count the triangles their polygons
+// make before allocating the faces; GLB primitives that share vertex accessors share the decoded
+// vertices, and a file whose primitives still decode to more than 8 times its binary chunk
+// (accessors reused over and over) fails with ErrTooLarge. The largest multiples measured
+// (TestDecodeAllocationBounded) are about 30 for GLB (a JSON chunk of many tiny primitives), 14
+// for PLY (a polygon of one-byte indices: 12 bytes of triangle per input byte), 8 for OBJ and a
+// few for STL; DecodeAmplification leaves room above them.
 type DecodeLimits struct {
 	// MaxBytes is the most input read; longer input fails with ErrTooLarge. Default 256 MiB.
 	MaxBytes int64
@@ -231,6 +243,10 @@ type DecodeLimits struct {
 	// a larger one fails with ErrTooLarge before it is decoded. Default 16 Mi (4096 × 4096).
 	MaxTexturePixels int64
 }
+
+// DecodeAmplification is the most bytes a decoder allocates per input byte, textures apart; see
+// DecodeLimits.
+const DecodeAmplification = 64
 
 // Default limits; see DecodeLimits.
 const (
@@ -250,6 +266,9 @@ func (l DecodeLimits) withDefaults() DecodeLimits {
 	if l.MaxVertices <= 0 {
 		l.MaxVertices = DefaultMaxVertices
 	}
+	// Indices are uint32, and the decoders keep some in int32.
+	l.MaxFaces = min(l.MaxFaces, math.MaxInt32)
+	l.MaxVertices = min(l.MaxVertices, math.MaxInt32)
 	if l.MaxTexturePixels <= 0 {
 		l.MaxTexturePixels = DefaultMaxTexturePixels
 	}
@@ -266,14 +285,15 @@ func Decode(r io.Reader, f Format) (*Mesh, error) { return DecodeLimits{}.Decode
 // STL and STLASCII both accept either form of STL (binary when the size matches the triangle
 // count, text when it starts with "solid" and is not binary); STL triangles are welded on exactly
 // coincident vertices (Mesh.Weld(0)). OBJ polygons and PLY polygons are fan-triangulated. GLB
-// reads the TRIANGLES primitives of the first mesh, ignoring node transforms, and converts back to
-// millimetres and Z up.
+// reads the TRIANGLES primitives of the first mesh (primitives with the same vertex accessors
+// share one copy of the vertices), ignoring node transforms, and converts back to millimetres
+// and Z up.
 func (l DecodeLimits) Decode(r io.Reader, f Format) (*Mesh, error) {
 	if !f.valid() {
 		return nil, fmt.Errorf("%w: %v", ErrUnknownFormat, f)
 	}
 	l = l.withDefaults()
-	data, err := io.ReadAll(io.LimitReader(r, l.MaxBytes+1))
+	data, err := fmtReadAll(r, l.MaxBytes+1)
 	if err != nil {
 		return nil, fmt.Errorf("mesh: decode %v: %w", f, err)
 	}
@@ -299,6 +319,22 @@ func (l DecodeLimits) Decode(r io.Reader, f Format) (*Mesh, error) {
 		return nil, fmt.Errorf("%w: %v: decoded mesh is invalid: %v", ErrMalformed, f, err)
 	}
 	return m, nil
+}
+
+// fmtReadAll reads r to its end or to max bytes. A reader that knows its length (bytes.Reader,
+// bytes.Buffer, strings.Reader) is read into one buffer of that size; others through io.ReadAll,
+// which allocates about twice what it returns.
+func fmtReadAll(r io.Reader, max int64) ([]byte, error) {
+	lr := io.LimitReader(r, max)
+	if n, ok := r.(interface{ Len() int }); ok {
+		var b bytes.Buffer
+		// bytes.Buffer.ReadFrom wants bytes.MinRead free bytes before it reads again, and needs
+		// a read at the end to see io.EOF.
+		b.Grow(int(min(int64(n.Len()), max)) + bytes.MinRead)
+		_, err := b.ReadFrom(lr)
+		return b.Bytes(), err
+	}
+	return io.ReadAll(lr)
 }
 
 // fmtWriter accumulates output in a buffer of about 1 MiB and hands it to w in large writes,
@@ -338,6 +374,8 @@ type stickyWriter struct {
 	n   int64
 }
 
+// Write writes p to the underlying writer unless an earlier write failed, and keeps the first
+// error (a short write counts as io.ErrShortWrite).
 func (s *stickyWriter) Write(p []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err

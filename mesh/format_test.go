@@ -3,11 +3,15 @@ package mesh
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
 	"github.com/hschendel/stl"
+	"github.com/qmuntal/gltf"
 
 	"github.com/orfeas3d/orfeas/internal/cputime"
 )
@@ -162,5 +166,83 @@ func BenchmarkVertexNormals1M(b *testing.B) {
 	m := bigSphere()
 	for b.Loop() {
 		m.VertexNormals(AngleWeighted)
+	}
+}
+
+// glbTestDoc parses the JSON chunk of an encoded GLB file.
+func glbTestDoc(t *testing.T, data []byte) *gltf.Document {
+	t.Helper()
+	if len(data) < 20 || !bytes.Equal(data[:4], []byte("glTF")) || binary.LittleEndian.Uint32(data[16:]) != glbChunkJSON {
+		t.Fatal("not a GLB file with a JSON chunk")
+	}
+	jl := binary.LittleEndian.Uint32(data[12:])
+	var doc gltf.Document
+	if err := json.Unmarshal(data[20:20+jl], &doc); err != nil {
+		t.Fatal(err)
+	}
+	return &doc
+}
+
+// TestGLBDocument checks what the issue asks of the GLB JSON: the index type the vertex count
+// needs, a material with metallic 0, COLOR_0 for an untextured coloured mesh only, and
+// TEXCOORD_0 with an embedded PNG base colour texture for a textured one.
+func TestGLBDocument(t *testing.T) {
+	shapes := map[string]*Mesh{}
+	for _, s := range ioShapes() {
+		shapes[s.name] = s.m
+	}
+	cases := []struct {
+		name             string
+		indices          gltf.ComponentType
+		color, uv, image bool
+	}{
+		{"cube", gltf.ComponentUshort, false, false, false},
+		{"torus-colours", gltf.ComponentUshort, true, false, false},
+		{"sphere-uv-texture", gltf.ComponentUshort, false, true, true},
+		{"sphere-66k", gltf.ComponentUint, false, false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := shapes[c.name]
+			if c.name == "sphere-66k" && len(m.Positions) <= math.MaxUint16 {
+				t.Fatalf("%d vertices: not enough to need uint32 indices", len(m.Positions))
+			}
+			doc := glbTestDoc(t, ioEncode(t, m, GLB))
+			if len(doc.Meshes) != 1 || len(doc.Meshes[0].Primitives) != 1 {
+				t.Fatalf("want one mesh with one primitive, got %d meshes", len(doc.Meshes))
+			}
+			p := doc.Meshes[0].Primitives[0]
+			if p.Indices == nil {
+				t.Fatal("no indices")
+			}
+			ia := doc.Accessors[*p.Indices]
+			if ia.ComponentType != c.indices || ia.Count != 3*len(m.Faces) {
+				t.Errorf("indices: %v × %d, want %v × %d", ia.ComponentType, ia.Count, c.indices, 3*len(m.Faces))
+			}
+			if p.Material == nil || len(doc.Materials) != 1 {
+				t.Fatal("primitive has no material")
+			}
+			pbr := doc.Materials[*p.Material].PBRMetallicRoughness
+			if pbr == nil || pbr.MetallicFactor == nil || *pbr.MetallicFactor != 0 {
+				t.Errorf("metallicFactor is not 0: %+v", pbr)
+			}
+			if _, ok := p.Attributes[gltf.COLOR_0]; ok != c.color {
+				t.Errorf("COLOR_0 present = %v, want %v (mesh has colours: %v)", ok, c.color, m.Colors != nil)
+			}
+			if _, ok := p.Attributes[gltf.TEXCOORD_0]; ok != c.uv {
+				t.Errorf("TEXCOORD_0 present = %v, want %v", ok, c.uv)
+			}
+			hasTex := pbr != nil && pbr.BaseColorTexture != nil
+			if hasTex != c.image {
+				t.Fatalf("baseColorTexture present = %v, want %v", hasTex, c.image)
+			}
+			if hasTex {
+				tex := doc.Textures[pbr.BaseColorTexture.Index]
+				img := doc.Images[*tex.Source]
+				if img.MimeType != "image/png" || img.BufferView == nil {
+					t.Errorf("texture image %+v is not an embedded PNG", img)
+				}
+			}
+		})
 	}
 }

@@ -350,7 +350,7 @@ func decodeGLB(data []byte, l DecodeLimits) (*Mesh, error) {
 			bin = chunk
 		}
 	}
-	var doc gltf.Document
+	var doc glbDoc
 	if err := json.Unmarshal(jsonChunk, &doc); err != nil {
 		return nil, malformed(GLB, "JSON: %v", err)
 	}
@@ -358,10 +358,178 @@ func decodeGLB(data []byte, l DecodeLimits) (*Mesh, error) {
 	return g.mesh()
 }
 
+// glbDoc is the part of a glTF JSON document the decoder reads. Each array is kept as one copy of
+// its JSON text and an element is parsed only when a primitive refers to it, and arrays the
+// decoder does not use (nodes, scenes, animations…) are skipped by the JSON scanner without being
+// stored, so the document takes at most about 5 bytes per byte of the JSON chunk whatever it
+// holds (parsing into qmuntal/gltf's Document costs over 300 bytes per "{}" node).
+type glbDoc struct {
+	Buffers     glbArray `json:"buffers"`
+	BufferViews glbArray `json:"bufferViews"`
+	Accessors   glbArray `json:"accessors"`
+	Meshes      glbArray `json:"meshes"`
+	Materials   glbArray `json:"materials"`
+	Textures    glbArray `json:"textures"`
+	Images      glbArray `json:"images"`
+}
+
+// glbArray is a JSON array kept as text; spans, found on first use, holds the start and end
+// offsets of its elements (4 bytes each, and an element takes at least 2 bytes with its comma).
+type glbArray struct {
+	raw   []byte
+	spans []uint32
+	split bool
+}
+
+// UnmarshalJSON keeps a copy of the array's text.
+func (a *glbArray) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		*a = glbArray{}
+		return nil
+	}
+	if len(b) == 0 || b[0] != '[' {
+		return fmt.Errorf("expected an array, got %.20q", b)
+	}
+	*a = glbArray{raw: bytes.Clone(b)}
+	return nil
+}
+
+// glbWalk calls f with the bounds of each element of raw, a JSON array that encoding/json has
+// already checked is valid (it validates the whole document before decoding any of it).
+func glbWalk(raw []byte, f func(s, e int)) {
+	depth, inStr, esc, start := 0, false, false, -1
+	for i, c := range raw {
+		if inStr {
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+		case '[', '{':
+			if depth == 1 && start < 0 {
+				start = i
+			}
+			depth++
+		case ']', '}':
+			depth--
+			if depth == 0 {
+				if start >= 0 {
+					f(start, i)
+				}
+				return
+			}
+		case ',':
+			if depth == 1 {
+				f(start, i)
+				start = -1
+			}
+		default:
+			if c == '"' {
+				inStr = true
+			}
+			if depth == 1 && start < 0 {
+				start = i
+			}
+		}
+	}
+}
+
+// len returns the number of elements.
+func (a *glbArray) len() int {
+	a.doSplit()
+	return len(a.spans) / 2
+}
+
+func (a *glbArray) doSplit() {
+	if a.split {
+		return
+	}
+	a.split = true
+	n := 0
+	glbWalk(a.raw, func(int, int) { n++ })
+	a.spans = make([]uint32, 0, 2*n)
+	glbWalk(a.raw, func(s, e int) { a.spans = append(a.spans, uint32(s), uint32(e)) })
+}
+
+// glbElement parses element i of a JSON array into v; ok is false when there is no such element
+// or it is null, err is set when it does not parse.
+func glbElement(a *glbArray, i int, v any) (ok bool, err error) {
+	a.doSplit()
+	if i < 0 || i >= len(a.spans)/2 {
+		return false, nil
+	}
+	el := bytes.TrimSpace(a.raw[a.spans[2*i]:a.spans[2*i+1]])
+	if string(el) == "null" {
+		return false, nil
+	}
+	if err := json.Unmarshal(el, v); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+type glbJSONBuffer struct {
+	URI string `json:"uri"`
+}
+
+type glbJSONBufferView struct {
+	Buffer     int `json:"buffer"`
+	ByteOffset int `json:"byteOffset"`
+	ByteLength int `json:"byteLength"`
+	ByteStride int `json:"byteStride"`
+}
+
+type glbJSONAccessor struct {
+	BufferView    *int            `json:"bufferView"`
+	ByteOffset    int             `json:"byteOffset"`
+	ComponentType int             `json:"componentType"`
+	Normalized    bool            `json:"normalized"`
+	Count         int             `json:"count"`
+	Type          string          `json:"type"`
+	Sparse        json.RawMessage `json:"sparse"`
+}
+
+type glbJSONPrimitive struct {
+	Attributes struct {
+		Position *int `json:"POSITION"`
+		Color    *int `json:"COLOR_0"`
+		UV       *int `json:"TEXCOORD_0"`
+	} `json:"attributes"`
+	Indices  *int `json:"indices"`
+	Material *int `json:"material"`
+	Mode     *int `json:"mode"` // absent means TRIANGLES
+}
+
+type glbJSONMaterial struct {
+	PBR *struct {
+		BaseColorTexture *struct {
+			Index int `json:"index"`
+		} `json:"baseColorTexture"`
+	} `json:"pbrMetallicRoughness"`
+}
+
+type glbJSONTexture struct {
+	Source *int `json:"source"`
+}
+
+type glbJSONImage struct {
+	BufferView *int   `json:"bufferView"`
+	MimeType   string `json:"mimeType"`
+}
+
 type glbReader struct {
-	doc *gltf.Document
-	bin []byte
-	l   DecodeLimits
+	doc       *glbDoc
+	bin       []byte
+	l         DecodeLimits
+	accessors map[int]*glbAccessor // parsed accessors, by index: each is parsed once
 }
 
 // glbAccessor is a checked view of an accessor's elements.
@@ -375,28 +543,63 @@ type glbAccessor struct {
 }
 
 func (g *glbReader) accessor(idx int, what string) (*glbAccessor, error) {
+	if a, ok := g.accessors[idx]; ok {
+		return a, nil
+	}
+	a, err := g.parseAccessor(idx, what)
+	if err != nil {
+		return nil, err
+	}
+	if g.accessors == nil {
+		g.accessors = map[int]*glbAccessor{}
+	}
+	g.accessors[idx] = a
+	return a, nil
+}
+
+func (g *glbReader) parseAccessor(idx int, what string) (*glbAccessor, error) {
 	doc := g.doc
-	if idx < 0 || idx >= len(doc.Accessors) || doc.Accessors[idx] == nil {
+	var a glbJSONAccessor
+	if ok, err := glbElement(&doc.Accessors, idx, &a); err != nil {
+		return nil, malformed(GLB, "%s: accessor %d: JSON: %v", what, idx, err)
+	} else if !ok {
 		return nil, malformed(GLB, "%s: no accessor %d", what, idx)
 	}
-	a := doc.Accessors[idx]
-	if a.Sparse != nil {
+	if a.Sparse != nil && string(a.Sparse) != "null" {
 		return nil, malformed(GLB, "%s: sparse accessors are not supported", what)
 	}
-	if a.BufferView == nil || *a.BufferView < 0 || *a.BufferView >= len(doc.BufferViews) || doc.BufferViews[*a.BufferView] == nil {
+	var bv glbJSONBufferView
+	if a.BufferView == nil {
 		return nil, malformed(GLB, "%s: accessor %d has no usable bufferView", what, idx)
 	}
-	bv := doc.BufferViews[*a.BufferView]
-	if bv.Buffer != 0 || len(doc.Buffers) == 0 || doc.Buffers[0] == nil || doc.Buffers[0].URI != "" || g.bin == nil {
+	if ok, err := glbElement(&doc.BufferViews, *a.BufferView, &bv); err != nil || !ok {
+		return nil, malformed(GLB, "%s: accessor %d has no usable bufferView", what, idx)
+	}
+	var buf glbJSONBuffer
+	if ok, err := glbElement(&doc.Buffers, 0, &buf); bv.Buffer != 0 || err != nil || !ok || buf.URI != "" || g.bin == nil {
 		return nil, malformed(GLB, "%s: data outside the GLB binary chunk is not supported", what)
 	}
 	if bv.ByteOffset < 0 || bv.ByteLength < 0 || bv.ByteOffset > len(g.bin) || bv.ByteLength > len(g.bin)-bv.ByteOffset {
 		return nil, malformed(GLB, "%s: bufferView %d (offset %d, length %d) lies outside the %d-byte binary chunk", what, *a.BufferView, bv.ByteOffset, bv.ByteLength, len(g.bin))
 	}
 	view := g.bin[bv.ByteOffset : bv.ByteOffset+bv.ByteLength]
-	csize := map[gltf.ComponentType]int{gltf.ComponentByte: 1, gltf.ComponentUbyte: 1, gltf.ComponentShort: 2,
-		gltf.ComponentUshort: 2, gltf.ComponentUint: 4, gltf.ComponentFloat: 4}[a.ComponentType]
-	ncomp := map[gltf.AccessorType]int{gltf.AccessorScalar: 1, gltf.AccessorVec2: 2, gltf.AccessorVec3: 3, gltf.AccessorVec4: 4}[a.Type]
+	comp := gltf.ComponentType(0)
+	csize := 0
+	switch a.ComponentType {
+	case 5120:
+		comp, csize = gltf.ComponentByte, 1
+	case 5121:
+		comp, csize = gltf.ComponentUbyte, 1
+	case 5122:
+		comp, csize = gltf.ComponentShort, 2
+	case 5123:
+		comp, csize = gltf.ComponentUshort, 2
+	case 5125:
+		comp, csize = gltf.ComponentUint, 4
+	case 5126:
+		comp, csize = gltf.ComponentFloat, 4
+	}
+	ncomp := map[string]int{"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}[a.Type]
 	if csize == 0 || ncomp == 0 {
 		return nil, malformed(GLB, "%s: accessor %d has an unsupported type", what, idx)
 	}
@@ -411,7 +614,7 @@ func (g *glbReader) accessor(idx int, what string) (*glbAccessor, error) {
 	if a.Count < 1 || a.ByteOffset < 0 || a.ByteOffset > len(view)-elem || a.Count-1 > (len(view)-a.ByteOffset-elem)/stride {
 		return nil, malformed(GLB, "%s: accessor %d (%d elements at offset %d) overruns its %d-byte bufferView", what, idx, a.Count, a.ByteOffset, len(view))
 	}
-	return &glbAccessor{data: view[a.ByteOffset:], stride: stride, count: a.Count, comp: a.ComponentType, ncomp: ncomp, normalized: a.Normalized}, nil
+	return &glbAccessor{data: view[a.ByteOffset:], stride: stride, count: a.Count, comp: comp, ncomp: ncomp, normalized: a.Normalized}, nil
 }
 
 // component returns component k of element i as a float64, normalised to 0..1 (or −1..1) when
@@ -450,132 +653,168 @@ func (a *glbAccessor) component(i, k int) float64 {
 	}
 }
 
+// glbAmplification bounds the geometry a GLB file decodes to: the vertices (12 bytes each, 4
+// more with colours, 8 more with UVs) and triangles (12 bytes each) of all primitives together
+// take at most glbAmplification times the binary chunk's length. Data that is not shared needs
+// at most 4 (three one-byte indices make a 12-byte triangle; a 2-byte normalized UV becomes 8
+// bytes); more means primitives reuse the same accessors over and over, which is how a 127 KB
+// file would otherwise claim gigabytes.
+const glbAmplification = 8
+
+// glbPrim is a checked TRIANGLES primitive, waiting to be decoded.
+type glbPrim struct {
+	pos, color, uv *glbAccessor
+	indices        *glbAccessor // nil for a non-indexed primitive
+	base           int          // index of its first vertex in the mesh
+	first          bool         // the first primitive with these vertex accessors decodes them
+}
+
+// mesh decodes the TRIANGLES primitives of the first mesh in two passes: the first checks every
+// accessor and counts vertices and triangles, so that the limits and the budget are enforced
+// before anything is allocated, and the second fills slices of exactly the right size.
+// Primitives with the same POSITION, COLOR_0 and TEXCOORD_0 accessors share one copy of their
+// vertices.
 func (g *glbReader) mesh() (*Mesh, error) {
 	m := &Mesh{}
-	if len(g.doc.Meshes) == 0 || g.doc.Meshes[0] == nil {
+	var mesh0 struct {
+		Primitives glbArray `json:"primitives"`
+	}
+	if ok, err := glbElement(&g.doc.Meshes, 0, &mesh0); err != nil {
+		return nil, malformed(GLB, "mesh 0: JSON: %v", err)
+	} else if !ok {
 		return m, nil
 	}
-	var colors [][4]uint8
-	var uvs [][2]float32
+	var prims []glbPrim
+	bases := map[[3]int]int{} // vertex accessors → base vertex; looked up, never iterated
+	nv, nf := 0, 0
 	hasColor, hasUV := false, false
 	var material *int
-	for pi, p := range g.doc.Meshes[0].Primitives {
-		if p == nil || p.Mode != gltf.PrimitiveTriangles {
+	for pi := range mesh0.Primitives.len() {
+		var p glbJSONPrimitive
+		if ok, err := glbElement(&mesh0.Primitives, pi, &p); err != nil {
+			return nil, malformed(GLB, "primitive %d: JSON: %v", pi, err)
+		} else if !ok || (p.Mode != nil && *p.Mode != int(gltf.PrimitiveTriangles)) {
 			continue
 		}
-		pos, ok := p.Attributes[gltf.POSITION]
-		if !ok {
+		if p.Attributes.Position == nil {
 			return nil, malformed(GLB, "primitive %d has no POSITION", pi)
 		}
-		pa, err := g.accessor(pos, "POSITION")
+		pa, err := g.accessor(*p.Attributes.Position, "POSITION")
 		if err != nil {
 			return nil, err
 		}
 		if pa.comp != gltf.ComponentFloat || pa.ncomp != 3 {
 			return nil, malformed(GLB, "POSITION is not a float VEC3")
 		}
-		base := len(m.Positions)
-		if pa.count > g.l.MaxVertices-base {
-			return nil, tooLarge(GLB, "more than %d vertices", g.l.MaxVertices)
-		}
-		for i := range pa.count {
-			q := [3]float32{float32(pa.component(i, 0)), float32(pa.component(i, 1)), float32(pa.component(i, 2))}
-			p := glbFromGLTF(q)
-			for _, c := range p {
-				if math.IsNaN(float64(c)) || math.IsInf(float64(c), 0) {
-					return nil, malformed(GLB, "vertex %d has a non-finite coordinate", i)
-				}
-			}
-			m.Positions = append(m.Positions, p)
-		}
-		// Colours and UVs, or placeholders when this primitive has none.
-		colors = append(colors, make([][4]uint8, pa.count)...)
-		uvs = append(uvs, make([][2]float32, pa.count)...)
-		for i := base; i < len(colors); i++ {
-			colors[i] = [4]uint8{255, 255, 255, 255}
-		}
-		if ci, ok := p.Attributes[gltf.COLOR_0]; ok {
-			ca, err := g.accessor(ci, "COLOR_0")
+		pr := glbPrim{pos: pa}
+		key := [3]int{*p.Attributes.Position, -1, -1}
+		if ci := p.Attributes.Color; ci != nil {
+			ca, err := g.accessor(*ci, "COLOR_0")
 			if err != nil {
 				return nil, err
 			}
 			if ca.count != pa.count || ca.ncomp < 3 || (ca.comp != gltf.ComponentFloat && !(ca.normalized && (ca.comp == gltf.ComponentUbyte || ca.comp == gltf.ComponentUshort))) {
 				return nil, malformed(GLB, "COLOR_0 is not %d float or unsigned normalized VEC3/VEC4", pa.count)
 			}
-			hasColor = true
-			for i := range ca.count {
-				c := &colors[base+i]
-				for k := range 3 {
-					c[k] = glbLinearToSRGB8(ca.component(i, k))
-				}
-				if ca.ncomp == 4 {
-					c[3] = uint8(math.Round(min(max(ca.component(i, 3), 0), 1) * 255))
-				}
-			}
+			pr.color, key[1], hasColor = ca, *ci, true
 		}
-		if ti, ok := p.Attributes[gltf.TEXCOORD_0]; ok {
-			ta, err := g.accessor(ti, "TEXCOORD_0")
+		if ti := p.Attributes.UV; ti != nil {
+			ta, err := g.accessor(*ti, "TEXCOORD_0")
 			if err != nil {
 				return nil, err
 			}
 			if ta.count != pa.count || ta.ncomp != 2 || (ta.comp != gltf.ComponentFloat && !(ta.normalized && (ta.comp == gltf.ComponentUbyte || ta.comp == gltf.ComponentUshort))) {
 				return nil, malformed(GLB, "TEXCOORD_0 is not %d float or unsigned normalized VEC2", pa.count)
 			}
-			hasUV = true
-			for i := range ta.count {
-				u, v := float32(ta.component(i, 0)), float32(ta.component(i, 1))
-				if math.IsNaN(float64(u)) || math.IsInf(float64(u), 0) || math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-					return nil, malformed(GLB, "TEXCOORD_0 %d is not finite", i)
-				}
-				uvs[base+i] = [2]float32{u, v}
-			}
+			pr.uv, key[2], hasUV = ta, *ti, true
 			if material == nil {
 				material = p.Material
 			}
 		}
+		if b, ok := bases[key]; ok {
+			pr.base = b
+		} else {
+			if pa.count > g.l.MaxVertices-nv {
+				return nil, tooLarge(GLB, "more than %d vertices", g.l.MaxVertices)
+			}
+			pr.base, pr.first = nv, true
+			bases[key] = nv
+			nv += pa.count
+		}
+		ntri := 0
 		if p.Indices == nil {
 			if pa.count%3 != 0 {
 				return nil, malformed(GLB, "%d non-indexed vertices are not whole triangles", pa.count)
 			}
-			if pa.count/3 > g.l.MaxFaces-len(m.Faces) {
-				return nil, tooLarge(GLB, "more than %d triangles", g.l.MaxFaces)
+			ntri = pa.count / 3
+		} else {
+			ia, err := g.accessor(*p.Indices, "indices")
+			if err != nil {
+				return nil, err
 			}
-			for i := 0; i < pa.count; i += 3 {
-				b := uint32(base + i)
+			if ia.ncomp != 1 || (ia.comp != gltf.ComponentUbyte && ia.comp != gltf.ComponentUshort && ia.comp != gltf.ComponentUint) || ia.normalized {
+				return nil, malformed(GLB, "indices are not unsigned integer scalars")
+			}
+			if ia.count%3 != 0 {
+				return nil, malformed(GLB, "%d indices are not whole triangles", ia.count)
+			}
+			pr.indices, ntri = ia, ia.count/3
+		}
+		if ntri > g.l.MaxFaces-nf {
+			return nil, tooLarge(GLB, "more than %d triangles", g.l.MaxFaces)
+		}
+		nf += ntri
+		prims = append(prims, pr)
+	}
+	perVertex := int64(12)
+	if hasColor {
+		perVertex += 4
+	}
+	if hasUV {
+		perVertex += 8
+	}
+	if size, budget := int64(nv)*perVertex+12*int64(nf), glbAmplification*int64(len(g.bin)); size > budget {
+		return nil, tooLarge(GLB, "the primitives decode to %d bytes, more than %d times the %d-byte binary chunk (accessors reused by many primitives)", size, glbAmplification, len(g.bin))
+	}
+
+	m.Positions = make([][3]float32, nv)
+	m.Faces = make([][3]uint32, 0, nf)
+	if hasColor {
+		m.Colors = make([][4]uint8, nv)
+		for i := range m.Colors {
+			m.Colors[i] = [4]uint8{255, 255, 255, 255}
+		}
+	}
+	if hasUV {
+		m.UVs = make([][2]float32, nv)
+	}
+	for _, pr := range prims {
+		if pr.first {
+			if err := g.vertices(m, pr); err != nil {
+				return nil, err
+			}
+		}
+		if pr.indices == nil {
+			for i := 0; i < pr.pos.count; i += 3 {
+				b := uint32(pr.base + i)
 				m.Faces = append(m.Faces, [3]uint32{b, b + 1, b + 2})
 			}
 			continue
 		}
-		ia, err := g.accessor(*p.Indices, "indices")
-		if err != nil {
-			return nil, err
-		}
-		if ia.ncomp != 1 || (ia.comp != gltf.ComponentUbyte && ia.comp != gltf.ComponentUshort && ia.comp != gltf.ComponentUint) || ia.normalized {
-			return nil, malformed(GLB, "indices are not unsigned integer scalars")
-		}
-		if ia.count%3 != 0 {
-			return nil, malformed(GLB, "%d indices are not whole triangles", ia.count)
-		}
-		if ia.count/3 > g.l.MaxFaces-len(m.Faces) {
-			return nil, tooLarge(GLB, "more than %d triangles", g.l.MaxFaces)
-		}
+		ia := pr.indices
 		for i := 0; i < ia.count; i += 3 {
 			var f [3]uint32
 			for k := range 3 {
 				v := ia.component(i+k, 0)
-				if v >= float64(pa.count) {
-					return nil, malformed(GLB, "index %d is %g, beyond the %d vertices", i+k, v, pa.count)
+				if v >= float64(pr.pos.count) {
+					return nil, malformed(GLB, "index %d is %g, beyond the %d vertices", i+k, v, pr.pos.count)
 				}
-				f[k] = uint32(base) + uint32(v)
+				f[k] = uint32(pr.base) + uint32(v)
 			}
 			m.Faces = append(m.Faces, f)
 		}
 	}
-	if hasColor {
-		m.Colors = colors
-	}
 	if hasUV {
-		m.UVs = uvs
 		tex, err := g.texture(material)
 		if err != nil {
 			return nil, err
@@ -585,31 +824,74 @@ func (g *glbReader) mesh() (*Mesh, error) {
 	return m, nil
 }
 
+// vertices decodes the positions, colours and UVs of pr into m from pr.base on.
+func (g *glbReader) vertices(m *Mesh, pr glbPrim) error {
+	pa := pr.pos
+	for i := range pa.count {
+		q := [3]float32{float32(pa.component(i, 0)), float32(pa.component(i, 1)), float32(pa.component(i, 2))}
+		p := glbFromGLTF(q)
+		for _, c := range p {
+			if math.IsNaN(float64(c)) || math.IsInf(float64(c), 0) {
+				return malformed(GLB, "vertex %d has a non-finite coordinate", i)
+			}
+		}
+		m.Positions[pr.base+i] = p
+	}
+	if ca := pr.color; ca != nil {
+		for i := range ca.count {
+			c := &m.Colors[pr.base+i]
+			for k := range 3 {
+				c[k] = glbLinearToSRGB8(ca.component(i, k))
+			}
+			if ca.ncomp == 4 {
+				c[3] = uint8(math.Round(min(max(ca.component(i, 3), 0), 1) * 255))
+			}
+		}
+	}
+	if ta := pr.uv; ta != nil {
+		for i := range ta.count {
+			u, v := float32(ta.component(i, 0)), float32(ta.component(i, 1))
+			if math.IsNaN(float64(u)) || math.IsInf(float64(u), 0) || math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return malformed(GLB, "TEXCOORD_0 %d is not finite", i)
+			}
+			m.UVs[pr.base+i] = [2]float32{u, v}
+		}
+	}
+	return nil
+}
+
 // texture decodes the base colour texture of the material, when it is an embedded PNG or JPEG,
 // after checking its dimensions against the limits. Other images are ignored.
 func (g *glbReader) texture(material *int) (image.Image, error) {
 	doc := g.doc
-	if material == nil || *material < 0 || *material >= len(doc.Materials) || doc.Materials[*material] == nil {
+	if material == nil {
 		return nil, nil
 	}
-	pbr := doc.Materials[*material].PBRMetallicRoughness
-	if pbr == nil || pbr.BaseColorTexture == nil {
+	var mat glbJSONMaterial
+	if ok, err := glbElement(&doc.Materials, *material, &mat); err != nil {
+		return nil, malformed(GLB, "material %d: JSON: %v", *material, err)
+	} else if !ok || mat.PBR == nil || mat.PBR.BaseColorTexture == nil {
 		return nil, nil
 	}
-	ti := pbr.BaseColorTexture.Index
-	if ti < 0 || ti >= len(doc.Textures) || doc.Textures[ti] == nil || doc.Textures[ti].Source == nil {
+	ti := mat.PBR.BaseColorTexture.Index
+	var tx glbJSONTexture
+	if ok, err := glbElement(&doc.Textures, ti, &tx); err != nil {
+		return nil, malformed(GLB, "texture %d: JSON: %v", ti, err)
+	} else if !ok || tx.Source == nil {
 		return nil, nil
 	}
-	si := *doc.Textures[ti].Source
-	if si < 0 || si >= len(doc.Images) || doc.Images[si] == nil || doc.Images[si].BufferView == nil {
+	si := *tx.Source
+	var im glbJSONImage
+	if ok, err := glbElement(&doc.Images, si, &im); err != nil {
+		return nil, malformed(GLB, "image %d: JSON: %v", si, err)
+	} else if !ok || im.BufferView == nil {
 		return nil, nil
 	}
-	im := doc.Images[si]
 	bvi := *im.BufferView
-	if bvi < 0 || bvi >= len(doc.BufferViews) || doc.BufferViews[bvi] == nil {
+	var bv glbJSONBufferView
+	if ok, err := glbElement(&doc.BufferViews, bvi, &bv); err != nil || !ok {
 		return nil, malformed(GLB, "image %d has no usable bufferView", si)
 	}
-	bv := doc.BufferViews[bvi]
 	if bv.Buffer != 0 || g.bin == nil || bv.ByteOffset < 0 || bv.ByteLength < 0 || bv.ByteOffset > len(g.bin) || bv.ByteLength > len(g.bin)-bv.ByteOffset {
 		return nil, malformed(GLB, "image %d lies outside the binary chunk", si)
 	}

@@ -3,7 +3,6 @@ package mesh
 import (
 	"errors"
 	"math"
-	"runtime"
 	"testing"
 )
 
@@ -264,7 +263,6 @@ func BenchmarkWeld1M(b *testing.B) {
 			b.Fatalf("welded to %d vertices, want %d", len(m.Positions), len(src.Positions))
 		}
 	}
-	_ = runtime.GOMAXPROCS(0)
 }
 
 func near3(a, b [3]float64, tol float64) bool {

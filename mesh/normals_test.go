@@ -222,3 +222,50 @@ func glbTestNormals(t *testing.T, data []byte) [][3]float32 {
 	}
 	return out
 }
+
+// TestAreaWeightedNormalsReference compares VertexNormals(AreaWeighted) with the definition
+// computed plainly: the sum over a vertex's faces of the face cross product (twice the area
+// times the unit normal), normalised. The mesh is a jittered sphere above normalPartMinFaces, so
+// the split into runs of faces is exercised too.
+func TestAreaWeightedNormalsReference(t *testing.T) {
+	m := UVSphere(10, 130, 260)
+	if len(m.Faces) < normalPartMinFaces {
+		t.Fatalf("%d faces, want at least %d", len(m.Faces), normalPartMinFaces)
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	for i := range m.Positions {
+		for a := range 3 {
+			m.Positions[i][a] += float32(rng.Float64()-0.5) * 0.05
+		}
+	}
+	sums := make([][3]float64, len(m.Positions))
+	for _, f := range m.Faces {
+		c := triCross(m.Positions[f[0]], m.Positions[f[1]], m.Positions[f[2]])
+		for _, v := range f {
+			for a := range 3 {
+				sums[v][a] += c[a]
+			}
+		}
+	}
+	got := m.VertexNormals(AreaWeighted)
+	for i, s := range sums {
+		l := math.Sqrt(s[0]*s[0] + s[1]*s[1] + s[2]*s[2])
+		for a := range 3 {
+			if d := math.Abs(float64(got[i][a]) - s[a]/l); d > 1e-5 {
+				t.Fatalf("vertex %d: AreaWeighted normal %v, reference %v", i, got[i], [3]float64{s[0] / l, s[1] / l, s[2] / l})
+			}
+		}
+	}
+	// The weighting matters: angle weighting differs from the reference on this mesh.
+	ang := m.VertexNormals(AngleWeighted)
+	differs := false
+	for i := range ang {
+		if ang[i] != got[i] {
+			differs = true
+			break
+		}
+	}
+	if !differs {
+		t.Fatal("AngleWeighted equals AreaWeighted everywhere: the reference proves nothing")
+	}
+}

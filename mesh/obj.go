@@ -181,16 +181,68 @@ func WriteOBJFiles(dir, base string, m *Mesh) error {
 // already resolved to 0-based.
 type objCorner struct{ v, t int64 }
 
+// objCount counts the v and vt statements and the triangles the f statements make, as
+// decodeOBJ reads them, so that it can size its slices exactly before filling them.
+func objCount(data []byte) (nv, nt, ntri int64) {
+	for len(data) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			line, data = data, nil
+		}
+		if i := bytes.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		kw, rest := objWord(line)
+		switch string(kw) {
+		case "v":
+			nv++
+		case "vt":
+			nt++
+		case "f":
+			n := int64(0)
+			for {
+				var w []byte
+				w, rest = objWord(rest)
+				if len(w) == 0 {
+					break
+				}
+				n++
+			}
+			if n >= 3 {
+				ntri += n - 2
+			}
+		}
+	}
+	return nv, nt, ntri
+}
+
 // decodeOBJ reads v (optionally with r g b), vt and f statements; every other statement is
 // ignored. Polygons are fan-triangulated. A vertex used with two different vt indices is
 // duplicated so that each vertex has one UV.
+//
+// A first pass counts the statements, so that the limits are checked before anything is
+// allocated and every slice is allocated once at its final size; the second writes triangles
+// straight into the mesh (12 bytes each, and each takes at least 2 bytes of input, " 1"), with
+// their texture-coordinate indices beside them (int32, 12 more) only when a face has some.
 func decodeOBJ(data []byte, l DecodeLimits) (*Mesh, error) {
-	m := &Mesh{}
-	var colors [][4]uint8
-	var hasColor bool
+	nvAll, ntAll, ntriAll := objCount(data)
+	switch {
+	case nvAll > int64(l.MaxVertices):
+		return nil, tooLarge(OBJ, "more than %d vertices", l.MaxVertices)
+	case ntAll > int64(l.MaxVertices):
+		return nil, tooLarge(OBJ, "more than %d texture coordinates", l.MaxVertices)
+	case ntriAll > int64(l.MaxFaces):
+		return nil, tooLarge(OBJ, "more than %d triangles", l.MaxFaces)
+	}
+	m := &Mesh{Positions: make([][3]float32, 0, nvAll), Faces: make([][3]uint32, 0, ntriAll)}
+	var colors [][4]uint8 // allocated at the first coloured vertex
 	var uvs [][2]float32
-	var corners []objCorner // three per triangle
-	var poly []objCorner
+	if ntAll > 0 {
+		uvs = make([][2]float32, 0, ntAll)
+	}
+	var faceUV [][3]int32 // texture-coordinate index per corner (-1 none), allocated at the first
 	lineNo := 0
 	var fields [8][]byte
 	for len(data) > 0 {
@@ -223,9 +275,6 @@ func decodeOBJ(data []byte, l DecodeLimits) (*Mesh, error) {
 			if n < 3 {
 				return nil, malformed(OBJ, "line %d: vertex has %d coordinates", lineNo, n)
 			}
-			if len(m.Positions) >= l.MaxVertices {
-				return nil, tooLarge(OBJ, "more than %d vertices", l.MaxVertices)
-			}
 			var p [3]float32
 			for a := range 3 {
 				v, err := objFloat(fields[a])
@@ -235,9 +284,14 @@ func decodeOBJ(data []byte, l DecodeLimits) (*Mesh, error) {
 				p[a] = v
 			}
 			m.Positions = append(m.Positions, p)
-			c := [4]uint8{255, 255, 255, 255}
 			if n >= 6 { // v x y z r g b, colours in 0..1 (MeshLab, Blender)
-				hasColor = true
+				if colors == nil {
+					colors = make([][4]uint8, len(m.Positions)-1, nvAll)
+					for i := range colors {
+						colors[i] = [4]uint8{255, 255, 255, 255}
+					}
+				}
+				c := [4]uint8{255, 255, 255, 255}
 				for k := range 3 {
 					v, err := objFloat(fields[3+k])
 					if err != nil {
@@ -245,8 +299,10 @@ func decodeOBJ(data []byte, l DecodeLimits) (*Mesh, error) {
 					}
 					c[k] = uint8(math.Round(float64(min(max(v, 0), 1)) * 255))
 				}
+				colors = append(colors, c)
+			} else if colors != nil {
+				colors = append(colors, [4]uint8{255, 255, 255, 255})
 			}
-			colors = append(colors, c)
 		case "vt":
 			var uv [2]float32
 			for a := range 2 {
@@ -261,12 +317,12 @@ func decodeOBJ(data []byte, l DecodeLimits) (*Mesh, error) {
 				}
 				uv[a] = v
 			}
-			if len(uvs) >= l.MaxVertices {
-				return nil, tooLarge(OBJ, "more than %d texture coordinates", l.MaxVertices)
-			}
 			uvs = append(uvs, [2]float32{uv[0], 1 - uv[1]})
 		case "f":
-			poly = poly[:0]
+			// Fan triangulation, written as the corners come: (c0, prev, c) for each corner
+			// after the second.
+			var c0, prev objCorner
+			n := 0
 			for {
 				var w []byte
 				w, rest = objWord(rest)
@@ -277,74 +333,84 @@ func decodeOBJ(data []byte, l DecodeLimits) (*Mesh, error) {
 				if err != nil {
 					return nil, malformed(OBJ, "line %d: %v", lineNo, err)
 				}
-				poly = append(poly, c)
+				// Forward references are allowed, so indices are checked against the counts
+				// of the whole file (which objCount found).
+				if c.v >= nvAll {
+					return nil, malformed(OBJ, "line %d: face refers to vertex %d of %d", lineNo, c.v+1, nvAll)
+				}
+				if c.t >= ntAll {
+					return nil, malformed(OBJ, "line %d: face refers to texture coordinate %d of %d", lineNo, c.t+1, ntAll)
+				}
+				if c.t >= 0 && faceUV == nil {
+					faceUV = make([][3]int32, len(m.Faces), ntriAll)
+					for i := range faceUV {
+						faceUV[i] = [3]int32{-1, -1, -1}
+					}
+				}
+				switch n {
+				case 0:
+					c0 = c
+				case 1:
+				default:
+					if len(m.Faces) >= l.MaxFaces {
+						return nil, tooLarge(OBJ, "more than %d triangles", l.MaxFaces)
+					}
+					m.Faces = append(m.Faces, [3]uint32{uint32(c0.v), uint32(prev.v), uint32(c.v)})
+					if faceUV != nil {
+						faceUV = append(faceUV, [3]int32{int32(c0.t), int32(prev.t), int32(c.t)})
+					}
+				}
+				prev = c
+				n++
 			}
-			if len(poly) < 3 {
-				return nil, malformed(OBJ, "line %d: face has %d vertices", lineNo, len(poly))
-			}
-			if len(corners)/3+len(poly)-2 > l.MaxFaces {
-				return nil, tooLarge(OBJ, "more than %d triangles", l.MaxFaces)
-			}
-			for k := 1; k+1 < len(poly); k++ {
-				corners = append(corners, poly[0], poly[k], poly[k+1])
+			if n < 3 {
+				return nil, malformed(OBJ, "line %d: face has %d vertices", lineNo, n)
 			}
 		}
 	}
-	nv := int64(len(m.Positions))
-	for i, c := range corners {
-		if c.v < 0 || c.v >= nv {
-			return nil, malformed(OBJ, "triangle %d refers to vertex %d of %d", i/3, c.v+1, nv)
-		}
-		if c.t >= int64(len(uvs)) {
-			return nil, malformed(OBJ, "triangle %d refers to texture coordinate %d of %d", i/3, c.t+1, len(uvs))
-		}
-	}
-	if hasColor {
-		m.Colors = colors
-	}
-	m.Faces = make([][3]uint32, len(corners)/3)
-	useUV := len(uvs) > 0
-	for _, c := range corners {
-		if c.t < 0 {
+	m.Colors = colors
+	useUV := len(uvs) > 0 && faceUV != nil
+	for _, ft := range faceUV {
+		if ft[0] < 0 || ft[1] < 0 || ft[2] < 0 {
 			useUV = false // UVs on some corners only: not a textured mesh we can represent
 			break
 		}
 	}
 	if !useUV {
-		for i := range m.Faces {
-			m.Faces[i] = [3]uint32{uint32(corners[3*i].v), uint32(corners[3*i+1].v), uint32(corners[3*i+2].v)}
-		}
 		return m, nil
 	}
 	// Give each vertex the UV of its first corner; a vertex seen again with another vt becomes a
 	// new vertex (found through split, a lookup only, never iterated).
-	uvOf := make([]int64, nv)
+	nv := len(m.Positions)
+	uvOf := make([]int32, nv)
 	for i := range uvOf {
 		uvOf[i] = -1
 	}
-	split := map[objCorner]uint32{}
-	for i, c := range corners {
-		idx := uint32(c.v)
-		switch {
-		case uvOf[c.v] < 0:
-			uvOf[c.v] = c.t
-		case uvOf[c.v] != c.t:
-			j, ok := split[c]
-			if !ok {
-				if len(m.Positions) >= l.MaxVertices {
-					return nil, tooLarge(OBJ, "more than %d vertices after splitting texture seams", l.MaxVertices)
+	split := map[[2]int32]uint32{}
+	for i := range m.Faces {
+		for k := range 3 {
+			v, t := m.Faces[i][k], faceUV[i][k]
+			switch {
+			case uvOf[v] < 0:
+				uvOf[v] = t
+			case uvOf[v] != t:
+				key := [2]int32{int32(v), t}
+				j, ok := split[key]
+				if !ok {
+					if len(m.Positions) >= l.MaxVertices {
+						return nil, tooLarge(OBJ, "more than %d vertices after splitting texture seams", l.MaxVertices)
+					}
+					j = uint32(len(m.Positions))
+					m.Positions = append(m.Positions, m.Positions[v])
+					if m.Colors != nil {
+						m.Colors = append(m.Colors, m.Colors[v])
+					}
+					uvOf = append(uvOf, t)
+					split[key] = j
 				}
-				j = uint32(len(m.Positions))
-				m.Positions = append(m.Positions, m.Positions[c.v])
-				if m.Colors != nil {
-					m.Colors = append(m.Colors, m.Colors[c.v])
-				}
-				uvOf = append(uvOf, c.t)
-				split[c] = j
+				m.Faces[i][k] = j
 			}
-			idx = j
 		}
-		m.Faces[i/3][i%3] = idx
 	}
 	m.UVs = make([][2]float32, len(m.Positions))
 	for i, t := range uvOf {

@@ -457,9 +457,19 @@ func plyReadFaces(r *plyReader, e *plyElement, m *Mesh, l DecodeLimits) error {
 	if !e.props[idx].typ.isInt() {
 		return malformed(PLY, "vertex_indices items are not integers")
 	}
-	// A triangle row takes at least 4 bytes (a uchar count and three uchar indices).
-	m.Faces = make([][3]uint32, 0, min(e.count, int64(l.MaxFaces), r.remaining()/4+1))
-	var poly []uint32
+	// A first pass over the rows counts the triangles the polygons make, so that the limit is
+	// checked and the faces allocated once, at their final size: a polygon of n vertices takes at
+	// least n index bytes and makes n−2 triangles of 12 bytes, so the faces take at most 12
+	// bytes per input byte. The second pass writes each fan triangle as its corner is read.
+	cr := *r
+	ntri, err := plyCountFaces(&cr, e, idx)
+	if err != nil {
+		return err
+	}
+	if ntri > int64(l.MaxFaces) {
+		return tooLarge(PLY, "more than %d triangles", l.MaxFaces)
+	}
+	m.Faces = make([][3]uint32, 0, ntri)
 	for row := range e.count {
 		for i, p := range e.props {
 			if p.countType == plyNone {
@@ -476,25 +486,29 @@ func plyReadFaces(r *plyReader, e *plyElement, m *Mesh, l DecodeLimits) error {
 				}
 				continue
 			}
-			poly = poly[:0]
-			for j := int64(0); j < n && !r.failed; j++ {
-				v := r.value(p.typ)
-				if v < 0 || v > math.MaxUint32 {
-					return malformed(PLY, "face %d: vertex index %g out of range", row, v)
-				}
-				poly = append(poly, uint32(v))
-			}
-			if r.failed {
-				break
-			}
 			if n < 3 {
 				return malformed(PLY, "face %d has %d vertices", row, n)
 			}
-			if len(m.Faces)+len(poly)-2 > l.MaxFaces {
-				return tooLarge(PLY, "more than %d triangles", l.MaxFaces)
-			}
-			for k := 1; k+1 < len(poly); k++ {
-				m.Faces = append(m.Faces, [3]uint32{poly[0], poly[k], poly[k+1]})
+			var v0, prev uint32
+			for j := int64(0); j < n && !r.failed; j++ {
+				v := r.value(p.typ)
+				if r.failed {
+					break
+				}
+				if v < 0 || v > math.MaxUint32 {
+					return malformed(PLY, "face %d: vertex index %g out of range", row, v)
+				}
+				switch j {
+				case 0:
+					v0 = uint32(v)
+				case 1:
+				default:
+					if len(m.Faces) >= cap(m.Faces) { // the count pass read the same rows
+						return malformed(PLY, "face %d: more triangles than counted", row)
+					}
+					m.Faces = append(m.Faces, [3]uint32{v0, prev, uint32(v)})
+				}
+				prev = uint32(v)
 			}
 		}
 		if r.failed {
@@ -502,4 +516,39 @@ func plyReadFaces(r *plyReader, e *plyElement, m *Mesh, l DecodeLimits) error {
 		}
 	}
 	return nil
+}
+
+// plyCountFaces reads the rows of the face element e with r and returns how many triangles the
+// polygons of its list idx make, without storing anything.
+func plyCountFaces(r *plyReader, e *plyElement, idx int) (int64, error) {
+	var ntri int64
+	for row := range e.count {
+		for i, p := range e.props {
+			if p.countType == plyNone {
+				r.value(p.typ)
+				continue
+			}
+			n, ok := r.listLen(p)
+			if !ok {
+				break
+			}
+			if i == idx && n >= 3 {
+				ntri += n - 2
+			}
+			if !r.ascii {
+				r.pos += int(n) * p.typ.size() // listLen checked that it fits, up to one item
+				if r.pos > len(r.data) {
+					r.pos, r.failed = len(r.data), true
+				}
+				continue
+			}
+			for j := int64(0); j < n && !r.failed; j++ {
+				r.value(p.typ)
+			}
+		}
+		if r.failed {
+			return 0, r.errRow(e, row)
+		}
+	}
+	return ntri, nil
 }

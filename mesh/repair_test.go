@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"testing"
+	"time"
 )
 
 // repairTestSoup returns m as a triangle soup: three fresh vertices per face.
@@ -398,7 +399,13 @@ func FuzzRepair(f *testing.F) {
 	f.Add(append([]byte{200}, b...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m := repairFuzzMesh(data)
-		out, r, err := Repair(context.Background(), m, RepairOptions{})
+		// Repair is near-linear; a fuzzed mesh that keeps it busy for 10 s has found a blow-up.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		out, r, err := Repair(ctx, m, RepairOptions{})
+		if errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Repair of %d vertices, %d faces ran past 10 s", len(m.Positions), len(m.Faces))
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

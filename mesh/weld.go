@@ -4,11 +4,17 @@ import "math"
 
 // WeldReport says what Weld changed.
 type WeldReport struct {
-	MergedVertices      int     `json:"merged_vertices"`
-	RemovedVertices     int     `json:"removed_vertices"` // merged or unreferenced
-	DroppedFaces        int     `json:"dropped_faces"`    // faces that collapsed to a repeated index
-	VerticesAfterWeld   int     `json:"vertices"`
-	FacesAfterWeld      int     `json:"faces"`
+	// MergedVertices is how many vertices were merged into an earlier one within the tolerance.
+	MergedVertices int `json:"merged_vertices"`
+	// RemovedVertices is how many vertices are gone: the merged ones and those no face used.
+	RemovedVertices int `json:"removed_vertices"`
+	// DroppedFaces is how many faces were dropped because merging made them repeat an index.
+	DroppedFaces int `json:"dropped_faces"`
+	// VerticesAfterWeld is the vertex count of the welded mesh.
+	VerticesAfterWeld int `json:"vertices"`
+	// FacesAfterWeld is the face count of the welded mesh.
+	FacesAfterWeld int `json:"faces"`
+	// ToleranceMillimetre is the tolerance the weld used, in millimetres.
 	ToleranceMillimetre float64 `json:"tolerance_mm"`
 }
 
