@@ -740,20 +740,32 @@ func TestSweepManyRecordsInBatches(t *testing.T) {
 	if st := r.Stats(); st.Retained != sweepBatch {
 		t.Fatalf("%d retained after the first expiry, want %d", st.Retained, sweepBatch)
 	}
-	if len(r.finished)-r.fhead != sweepBatch || len(r.finished) > 2*sweepBatch {
-		t.Fatalf("retention queue not compacted: len %d head %d", len(r.finished), r.fhead)
-	}
+	// The janitor may sweep too (the fake clock's ticker fires on Advance): read under the lock.
+	r.mu.Lock()
+	n, head := len(r.finished), r.fhead
+	referenced := -1
 	for i, j := range r.finished[:r.fhead] {
 		if j != nil {
-			t.Fatalf("swept record %d still referenced", i)
+			referenced = i
+			break
 		}
+	}
+	r.mu.Unlock()
+	if n-head != sweepBatch || n > 2*sweepBatch {
+		t.Fatalf("retention queue not compacted: len %d head %d", n, head)
+	}
+	if referenced >= 0 {
+		t.Fatalf("swept record %d still referenced", referenced)
 	}
 	clock.Advance(31 * time.Minute)
 	r.sweep()
 	if st := r.Stats(); st.Retained != 0 || len(r.List()) != 0 {
 		t.Fatalf("%d retained after every record expired", st.Retained)
 	}
-	if len(r.finished) != 0 || r.fhead != 0 {
-		t.Fatalf("retention queue not reset: len %d head %d", len(r.finished), r.fhead)
+	r.mu.Lock()
+	n, head = len(r.finished), r.fhead
+	r.mu.Unlock()
+	if n != 0 || head != 0 {
+		t.Fatalf("retention queue not reset: len %d head %d", n, head)
 	}
 }
