@@ -641,7 +641,10 @@ func TestRetentionDropsFinishedJobs(t *testing.T) {
 		clock.Advance(time.Minute)
 		time.Sleep(time.Millisecond)
 	}
-	if n := len(r.finished) - r.fhead; n != 0 {
+	r.mu.Lock()
+	n := len(r.finished) - r.fhead
+	r.mu.Unlock()
+	if n != 0 {
 		t.Fatalf("janitor left %d expired records queued", n)
 	}
 }
