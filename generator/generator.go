@@ -14,15 +14,28 @@
 //   - luminance: the Rec. 709 luma of the sRGB values, alpha-weighted;
 //   - the foreground mask: the alpha channel, or, when the border is a plain background, that
 //     background flood-filled from the border within Request.MaskTolerance (see MaskSource);
-//   - the colour, for the modes that colour their mesh;
+//   - the colour, for the modes that colour their mesh (all but lithophanes);
 //   - the depth map's luma, when one is given.
+//
+// The mask is then cleaned (specks and islands under 0.5 % of the largest part dropped, small
+// holes filled; see ForegroundOptions). Auto picks Inflate when that foreground is clean and covers
+// 5–95 % of the image, Relief otherwise, and says why in Report.ModeReason. The outline modes
+// (Extrude, Inflate) work on the foreground's bounding box plus a margin, so their pixels are
+// spent on the object.
 //
 // # Sizes and placement
 //
 // Width defaults to 100 mm and Height to the image's aspect ratio; both given with another
-// ratio stretch the image. Every Result is closed, oriented outward, and exactly Width × Height
-// mm for reliefs and flat lithophanes, lying on Z = 0 with its corner at the origin (see
-// Result.Mesh). Depth sets the mode's own depth (see Request.Depth).
+// ratio stretch the image. Every Result is closed, oriented outward, and lies on Z = 0 with its
+// corner at the origin: reliefs and flat lithophanes are exactly Width × Height mm; for the
+// outline modes the object itself (not the canvas around it) is Width wide (see Result.Mesh).
+// Depth sets the mode's own depth (see Request.Depth).
+//
+// # Colour
+//
+// Reliefs, extrusions and inflated shapes carry vertex colours sampled from the image and planar
+// UVs, with the working image as the mesh's texture: OBJ and PLY get the vertex colours, GLB the
+// texture.
 //
 // # Quality
 //
