@@ -18,9 +18,12 @@ type Result struct {
 	// Mesh is in millimetres, Z up, its lowest point on Z = 0 (within 1e-4 mm when it was
 	// simplified to the face budget). X runs along the image's width and Y up the image, from
 	// X = Y = 0: reliefs and flat lithophanes span exactly [0, Width] × [0, Height]; extrusions and
-	// inflated shapes keep their place inside that frame, at Report.Image.PixelSize mm a working
-	// pixel. A cylinder lithophane stands around the Z axis, Height tall.
-	Mesh   *mesh.Mesh
+	// inflated shapes are scaled uniformly so that the object is Width wide (or Height tall when
+	// only Height is given; both when both are), their bounding box's corner on the origin. A
+	// cylinder lithophane stands around the Z axis, Height tall. Its Texture, when set, is the
+	// working image its UVs map.
+	Mesh *mesh.Mesh
+	// Report describes how the mesh was made and what it is.
 	Report Report
 }
 
