@@ -354,6 +354,21 @@ func (r *plyReader) listLen(p plyProperty) (int64, bool) {
 	return int64(n), true
 }
 
+// skipList passes over the n items of the list property p whose count listLen has just read. In
+// binary it moves past them at once; past the end of the data it fails, as reading them would.
+func (r *plyReader) skipList(p plyProperty, n int64) {
+	if !r.ascii {
+		r.pos += int(n) * p.typ.size() // listLen checked that it fits, up to one item
+		if r.pos > len(r.data) {
+			r.pos, r.failed = len(r.data), true
+		}
+		return
+	}
+	for j := int64(0); j < n && !r.failed; j++ {
+		r.value(p.typ)
+	}
+}
+
 func plySkip(r *plyReader, e *plyElement) error {
 	for row := range e.count {
 		for _, p := range e.props {
@@ -365,16 +380,7 @@ func plySkip(r *plyReader, e *plyElement) error {
 			if !ok {
 				break
 			}
-			if !r.ascii {
-				r.pos += int(n) * p.typ.size() // listLen checked that it fits, up to one item
-				if r.pos > len(r.data) {
-					r.pos, r.failed = len(r.data), true
-				}
-				continue
-			}
-			for j := int64(0); j < n && !r.failed; j++ {
-				r.value(p.typ)
-			}
+			r.skipList(p, n)
 		}
 		if r.failed {
 			return r.errRow(e, row)
@@ -413,9 +419,7 @@ func plyReadVertices(r *plyReader, e *plyElement, m *Mesh, l DecodeLimits) error
 				if !ok {
 					break
 				}
-				for j := int64(0); j < n && !r.failed; j++ {
-					r.value(p.typ)
-				}
+				r.skipList(p, n)
 				continue
 			}
 			v := r.value(p.typ)
@@ -481,9 +485,7 @@ func plyReadFaces(r *plyReader, e *plyElement, m *Mesh, l DecodeLimits) error {
 				break
 			}
 			if i != idx {
-				for j := int64(0); j < n && !r.failed; j++ {
-					r.value(p.typ)
-				}
+				r.skipList(p, n)
 				continue
 			}
 			if n < 3 {
@@ -535,16 +537,7 @@ func plyCountFaces(r *plyReader, e *plyElement, idx int) (int64, error) {
 			if i == idx && n >= 3 {
 				ntri += n - 2
 			}
-			if !r.ascii {
-				r.pos += int(n) * p.typ.size() // listLen checked that it fits, up to one item
-				if r.pos > len(r.data) {
-					r.pos, r.failed = len(r.data), true
-				}
-				continue
-			}
-			for j := int64(0); j < n && !r.failed; j++ {
-				r.value(p.typ)
-			}
+			r.skipList(p, n)
 		}
 		if r.failed {
 			return 0, r.errRow(e, row)
