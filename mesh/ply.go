@@ -369,24 +369,11 @@ func (r *plyReader) skipList(p plyProperty, n int64) {
 	}
 }
 
+// plySkip reads past the rows of an element the decoder does not use: plyCountFaces with no
+// list to count does exactly that.
 func plySkip(r *plyReader, e *plyElement) error {
-	for row := range e.count {
-		for _, p := range e.props {
-			if p.countType == plyNone {
-				r.value(p.typ)
-				continue
-			}
-			n, ok := r.listLen(p)
-			if !ok {
-				break
-			}
-			r.skipList(p, n)
-		}
-		if r.failed {
-			return r.errRow(e, row)
-		}
-	}
-	return nil
+	_, err := plyCountFaces(r, e, -1)
+	return err
 }
 
 func plyReadVertices(r *plyReader, e *plyElement, m *Mesh, l DecodeLimits) error {
@@ -520,8 +507,8 @@ func plyReadFaces(r *plyReader, e *plyElement, m *Mesh, l DecodeLimits) error {
 	return nil
 }
 
-// plyCountFaces reads the rows of the face element e with r and returns how many triangles the
-// polygons of its list idx make, without storing anything.
+// plyCountFaces reads the rows of the element e with r and returns how many triangles the
+// polygons of its list idx make (none when idx is -1), without storing anything.
 func plyCountFaces(r *plyReader, e *plyElement, idx int) (int64, error) {
 	var ntri int64
 	for row := range e.count {
