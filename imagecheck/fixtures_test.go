@@ -199,46 +199,28 @@ func pngWithExif(p []byte, o uint16) []byte {
 	return append(out, p[afterIHDR:]...)
 }
 
-// tiffRGB hand-builds an uncompressed 8-bit RGB TIFF of img in the given byte
-// order, with one strip and an optional Orientation tag (0 = none).
-func tiffRGB(img image.Image, order binary.ByteOrder, orientation uint16) []byte {
-	bd := img.Bounds()
-	w, h := bd.Dx(), bd.Dy()
-	pix := make([]byte, 0, w*h*3)
-	for y := bd.Min.Y; y < bd.Max.Y; y++ {
-		for x := bd.Min.X; x < bd.Max.X; x++ {
-			r, g, b, _ := img.At(x, y).RGBA()
-			pix = append(pix, uint8(r>>8), uint8(g>>8), uint8(b>>8))
-		}
-	}
-	type ent struct {
-		tag, typ uint16
-		count    uint32
-		val      uint32
-	}
-	ents := []ent{
-		{256, 4, 1, uint32(w)},
-		{257, 4, 1, uint32(h)},
-		{258, 3, 3, 0}, // offset filled below
-		{259, 3, 1, 1},
-		{262, 3, 1, 2},
-		{273, 4, 1, 0}, // strip offset filled below
-	}
-	if orientation != 0 {
-		ents = append(ents, ent{274, 3, 1, uint32(orientation)})
-	}
-	ents = append(ents, ent{277, 3, 1, 3}, ent{278, 4, 1, uint32(h)}, ent{279, 4, 1, uint32(len(pix))})
-	ifdOff := 8
-	ifdLen := 2 + 12*len(ents) + 4
-	bpsOff := ifdOff + ifdLen
-	pixOff := bpsOff + 6
-	out := make([]byte, pixOff+len(pix))
+// tiffEnt is one 12-byte TIFF directory entry whose value fits in the entry.
+type tiffEnt struct {
+	tag, typ uint16
+	count    uint32
+	val      uint32
+}
+
+// tiffOneStrip lays out a TIFF in the given byte order: the header, one
+// directory holding ents (with the offsets of tag 258, BitsPerSample, and tag
+// 273, StripOffsets, filled in), the three 8-bit BitsPerSample values, then
+// strip.
+func tiffOneStrip(order binary.ByteOrder, ents []tiffEnt, strip []byte) []byte {
+	const ifdOff = 8
+	bpsOff := ifdOff + 2 + 12*len(ents) + 4
+	stripOff := bpsOff + 6
+	out := make([]byte, stripOff+len(strip))
 	if order == binary.LittleEndian {
 		copy(out, "II*\x00")
 	} else {
 		copy(out, "MM\x00*")
 	}
-	order.PutUint32(out[4:], uint32(ifdOff))
+	order.PutUint32(out[4:], ifdOff)
 	order.PutUint16(out[ifdOff:], uint16(len(ents)))
 	for i, e := range ents {
 		p := out[ifdOff+2+12*i:]
@@ -246,7 +228,7 @@ func tiffRGB(img image.Image, order binary.ByteOrder, orientation uint16) []byte
 		case 258:
 			e.val = uint32(bpsOff)
 		case 273:
-			e.val = uint32(pixOff)
+			e.val = uint32(stripOff)
 		}
 		order.PutUint16(p[0:], e.tag)
 		order.PutUint16(p[2:], e.typ)
@@ -260,8 +242,35 @@ func tiffRGB(img image.Image, order binary.ByteOrder, orientation uint16) []byte
 	for i := 0; i < 3; i++ {
 		order.PutUint16(out[bpsOff+2*i:], 8)
 	}
-	copy(out[pixOff:], pix)
+	copy(out[stripOff:], strip)
 	return out
+}
+
+// tiffRGB hand-builds an uncompressed 8-bit RGB TIFF of img in the given byte
+// order, with one strip and an optional Orientation tag (0 = none).
+func tiffRGB(img image.Image, order binary.ByteOrder, orientation uint16) []byte {
+	bd := img.Bounds()
+	w, h := bd.Dx(), bd.Dy()
+	pix := make([]byte, 0, w*h*3)
+	for y := bd.Min.Y; y < bd.Max.Y; y++ {
+		for x := bd.Min.X; x < bd.Max.X; x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			pix = append(pix, uint8(r>>8), uint8(g>>8), uint8(b>>8))
+		}
+	}
+	ents := []tiffEnt{
+		{256, 4, 1, uint32(w)},
+		{257, 4, 1, uint32(h)},
+		{258, 3, 3, 0}, // offset filled by tiffOneStrip
+		{259, 3, 1, 1},
+		{262, 3, 1, 2},
+		{273, 4, 1, 0}, // strip offset filled by tiffOneStrip
+	}
+	if orientation != 0 {
+		ents = append(ents, tiffEnt{274, 3, 1, uint32(orientation)})
+	}
+	ents = append(ents, tiffEnt{277, 3, 1, 3}, tiffEnt{278, 4, 1, uint32(h)}, tiffEnt{279, 4, 1, uint32(len(pix))})
+	return tiffOneStrip(order, ents, pix)
 }
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -340,54 +349,18 @@ func tiffBomb(order binary.ByteOrder, w, h uint32) []byte {
 	zw := zlib.NewWriter(&z)
 	zw.Write(make([]byte, 64<<10))
 	zw.Close()
-	type ent struct {
-		tag, typ uint16
-		count    uint32
-		val      uint32
-	}
-	ents := []ent{
+	ents := []tiffEnt{
 		{256, 4, 1, w},
 		{257, 4, 1, h},
-		{258, 3, 3, 0}, // offset filled below
+		{258, 3, 3, 0}, // offset filled by tiffOneStrip
 		{259, 3, 1, 8}, // Deflate
 		{262, 3, 1, 2}, // RGB
-		{273, 4, 1, 0}, // strip offset filled below
+		{273, 4, 1, 0}, // strip offset filled by tiffOneStrip
 		{277, 3, 1, 3},
 		{278, 4, 1, h},
 		{279, 4, 1, uint32(z.Len())},
 	}
-	const ifdOff = 8
-	bpsOff := ifdOff + 2 + 12*len(ents) + 4
-	dataOff := bpsOff + 6
-	out := make([]byte, dataOff, dataOff+z.Len())
-	if order == binary.LittleEndian {
-		copy(out, "II*\x00")
-	} else {
-		copy(out, "MM\x00*")
-	}
-	order.PutUint32(out[4:], ifdOff)
-	order.PutUint16(out[ifdOff:], uint16(len(ents)))
-	for i, e := range ents {
-		p := out[ifdOff+2+12*i:]
-		switch e.tag {
-		case 258:
-			e.val = uint32(bpsOff)
-		case 273:
-			e.val = uint32(dataOff)
-		}
-		order.PutUint16(p[0:], e.tag)
-		order.PutUint16(p[2:], e.typ)
-		order.PutUint32(p[4:], e.count)
-		if e.typ == 3 && e.count == 1 {
-			order.PutUint16(p[8:], uint16(e.val))
-		} else {
-			order.PutUint32(p[8:], e.val)
-		}
-	}
-	for i := 0; i < 3; i++ {
-		order.PutUint16(out[bpsOff+2*i:], 8)
-	}
-	return append(out, z.Bytes()...)
+	return tiffOneStrip(order, ents, z.Bytes())
 }
 
 // riff wraps chunks (each id followed by its payload) in a RIFF/WEBP

@@ -186,14 +186,7 @@ type objCorner struct{ v, t int64 }
 func objCount(data []byte) (nv, nt, ntri int64) {
 	for len(data) > 0 {
 		var line []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			line, data = data, nil
-		}
-		if i := bytes.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
+		line, data = objLine(data)
 		kw, rest := objWord(line)
 		switch string(kw) {
 		case "v":
@@ -248,14 +241,7 @@ func decodeOBJ(data []byte, l DecodeLimits) (*Mesh, error) {
 	for len(data) > 0 {
 		lineNo++
 		var line []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			line, data = data, nil
-		}
-		if i := bytes.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
+		line, data = objLine(data)
 		kw, rest := objWord(line)
 		if len(kw) == 0 {
 			continue
@@ -419,6 +405,20 @@ func decodeOBJ(data []byte, l DecodeLimits) (*Mesh, error) {
 		}
 	}
 	return m, nil
+}
+
+// objLine splits the first line off data, without its newline and without any comment (from '#'
+// on), and returns it with what follows.
+func objLine(data []byte) (line, rest []byte) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		line, rest = data[:i], data[i+1:]
+	} else {
+		line, rest = data, nil
+	}
+	if i := bytes.IndexByte(line, '#'); i >= 0 {
+		line = line[:i]
+	}
+	return line, rest
 }
 
 // objWord returns the first whitespace-separated word of b and what follows it.

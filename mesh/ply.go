@@ -354,33 +354,26 @@ func (r *plyReader) listLen(p plyProperty) (int64, bool) {
 	return int64(n), true
 }
 
-func plySkip(r *plyReader, e *plyElement) error {
-	for row := range e.count {
-		for _, p := range e.props {
-			if p.countType == plyNone {
-				r.value(p.typ)
-				continue
-			}
-			n, ok := r.listLen(p)
-			if !ok {
-				break
-			}
-			if !r.ascii {
-				r.pos += int(n) * p.typ.size() // listLen checked that it fits, up to one item
-				if r.pos > len(r.data) {
-					r.pos, r.failed = len(r.data), true
-				}
-				continue
-			}
-			for j := int64(0); j < n && !r.failed; j++ {
-				r.value(p.typ)
-			}
+// skipList passes over the n items of the list property p whose count listLen has just read. In
+// binary it moves past them at once; past the end of the data it fails, as reading them would.
+func (r *plyReader) skipList(p plyProperty, n int64) {
+	if !r.ascii {
+		r.pos += int(n) * p.typ.size() // listLen checked that it fits, up to one item
+		if r.pos > len(r.data) {
+			r.pos, r.failed = len(r.data), true
 		}
-		if r.failed {
-			return r.errRow(e, row)
-		}
+		return
 	}
-	return nil
+	for j := int64(0); j < n && !r.failed; j++ {
+		r.value(p.typ)
+	}
+}
+
+// plySkip reads past the rows of an element the decoder does not use: plyCountFaces with no
+// list to count does exactly that.
+func plySkip(r *plyReader, e *plyElement) error {
+	_, err := plyCountFaces(r, e, -1)
+	return err
 }
 
 func plyReadVertices(r *plyReader, e *plyElement, m *Mesh, l DecodeLimits) error {
@@ -413,9 +406,7 @@ func plyReadVertices(r *plyReader, e *plyElement, m *Mesh, l DecodeLimits) error
 				if !ok {
 					break
 				}
-				for j := int64(0); j < n && !r.failed; j++ {
-					r.value(p.typ)
-				}
+				r.skipList(p, n)
 				continue
 			}
 			v := r.value(p.typ)
@@ -481,9 +472,7 @@ func plyReadFaces(r *plyReader, e *plyElement, m *Mesh, l DecodeLimits) error {
 				break
 			}
 			if i != idx {
-				for j := int64(0); j < n && !r.failed; j++ {
-					r.value(p.typ)
-				}
+				r.skipList(p, n)
 				continue
 			}
 			if n < 3 {
@@ -518,8 +507,8 @@ func plyReadFaces(r *plyReader, e *plyElement, m *Mesh, l DecodeLimits) error {
 	return nil
 }
 
-// plyCountFaces reads the rows of the face element e with r and returns how many triangles the
-// polygons of its list idx make, without storing anything.
+// plyCountFaces reads the rows of the element e with r and returns how many triangles the
+// polygons of its list idx make (none when idx is -1), without storing anything.
 func plyCountFaces(r *plyReader, e *plyElement, idx int) (int64, error) {
 	var ntri int64
 	for row := range e.count {
@@ -535,16 +524,7 @@ func plyCountFaces(r *plyReader, e *plyElement, idx int) (int64, error) {
 			if i == idx && n >= 3 {
 				ntri += n - 2
 			}
-			if !r.ascii {
-				r.pos += int(n) * p.typ.size() // listLen checked that it fits, up to one item
-				if r.pos > len(r.data) {
-					r.pos, r.failed = len(r.data), true
-				}
-				continue
-			}
-			for j := int64(0); j < n && !r.failed; j++ {
-				r.value(p.typ)
-			}
+			r.skipList(p, n)
 		}
 		if r.failed {
 			return 0, r.errRow(e, row)

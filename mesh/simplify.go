@@ -163,21 +163,32 @@ func (q *simpQuadric) eval(x, y, z float64) float64 {
 	return max(r, 0) / q.w
 }
 
-// optimum solves ∇Q = 0 by Cramer's rule; ok is false when the system is ill-conditioned (flat or
-// cylindrical neighbourhoods, where the minimiser is a plane or a line).
-func (q *simpQuadric) optimum() (x, y, z float64, ok bool) {
+// adjugate returns the cofactors c00, c01, c02, c11, c12, c22 of the quadric's symmetric 3×3
+// part A and its determinant, with ok false where A is ill-conditioned: |det A| ≤ 1e-5·(tr A)³
+// (flat or cylindrical neighbourhoods, where the minimiser is a plane or a line).
+func (q *simpQuadric) adjugate() (c00, c01, c02, c11, c12, c22, det float64, ok bool) {
 	a, b, c, d, e, f := q.a2, q.ab, q.ac, q.b2, q.bc, q.c2
-	c00 := d*f - e*e
-	c01 := c*e - b*f
-	c02 := b*e - c*d
-	det := a*c00 + b*c01 + c*c02
+	c00 = d*f - e*e
+	c01 = c*e - b*f
+	c02 = b*e - c*d
+	det = a*c00 + b*c01 + c*c02
 	tr := a + d + f
 	if !(math.Abs(det) > 1e-5*tr*tr*tr) {
+		return 0, 0, 0, 0, 0, 0, 0, false
+	}
+	c11 = a*f - c*c
+	c12 = b*c - a*e
+	c22 = a*d - b*b
+	return c00, c01, c02, c11, c12, c22, det, true
+}
+
+// optimum solves ∇Q = 0 by Cramer's rule; ok is false when the system is ill-conditioned (see
+// adjugate).
+func (q *simpQuadric) optimum() (x, y, z float64, ok bool) {
+	c00, c01, c02, c11, c12, c22, det, ok := q.adjugate()
+	if !ok {
 		return 0, 0, 0, false
 	}
-	c11 := a*f - c*c
-	c12 := b*c - a*e
-	c22 := a*d - b*b
 	inv := -1 / det
 	x = (c00*q.ad + c01*q.bd + c02*q.cd) * inv
 	y = (c01*q.ad + c11*q.bd + c12*q.cd) * inv
@@ -188,18 +199,10 @@ func (q *simpQuadric) optimum() (x, y, z float64, ok bool) {
 // solve returns A⁻¹·(x, y, z) for the quadric's 3×3 part A, with ok false where A is
 // ill-conditioned (as in optimum).
 func (q *simpQuadric) solve(x, y, z float64) (float64, float64, float64, bool) {
-	a, b, c, d, e, f := q.a2, q.ab, q.ac, q.b2, q.bc, q.c2
-	c00 := d*f - e*e
-	c01 := c*e - b*f
-	c02 := b*e - c*d
-	det := a*c00 + b*c01 + c*c02
-	tr := a + d + f
-	if !(math.Abs(det) > 1e-5*tr*tr*tr) {
+	c00, c01, c02, c11, c12, c22, det, ok := q.adjugate()
+	if !ok {
 		return 0, 0, 0, false
 	}
-	c11 := a*f - c*c
-	c12 := b*c - a*e
-	c22 := a*d - b*b
 	inv := 1 / det
 	return (c00*x + c01*y + c02*z) * inv, (c01*x + c11*y + c12*z) * inv, (c02*x + c12*y + c22*z) * inv, true
 }

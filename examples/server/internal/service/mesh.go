@@ -24,8 +24,12 @@ type meshUpload struct {
 }
 
 // readMesh reads the multipart field "file" and decodes it in the format its content shows
-// (STL, OBJ, PLY or GLB), within the upload and face limits.
+// (STL, OBJ, PLY or GLB), within the upload and face limits. While the service shuts down it
+// reads nothing and returns errShuttingDown.
 func (s *Service) readMesh(w http.ResponseWriter, r *http.Request) (*meshUpload, error) {
+	if s.closing.Load() {
+		return nil, errShuttingDown
+	}
 	var file *formFile
 	fields, err := s.readForm(w, r, s.cfg.MaxUploadBytes+1<<20, func(f formFile) error {
 		if f.field == "file" && file == nil {
@@ -85,10 +89,6 @@ type analyzeResponse struct {
 }
 
 func (s *Service) handleAnalyze(w http.ResponseWriter, r *http.Request) {
-	if s.closing.Load() {
-		s.fail(w, r, errShuttingDown)
-		return
-	}
 	u, err := s.readMesh(w, r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -199,10 +199,6 @@ func simplifyOptions(fields map[string]string, faces int) (mesh.SimplifyOptions,
 // meshOp runs a mesh operation on an uploaded mesh and stores the result as a new completed job,
 // with the operation's report, the result's topology and its print analysis.
 func (s *Service) meshOp(w http.ResponseWriter, r *http.Request, op string, fn func(context.Context, *meshUpload) (*mesh.Mesh, any, error)) {
-	if s.closing.Load() {
-		s.fail(w, r, errShuttingDown)
-		return
-	}
 	u, err := s.readMesh(w, r)
 	if err != nil {
 		s.fail(w, r, err)

@@ -584,6 +584,23 @@ func encodeMesh(t testing.TB, m *mesh.Mesh, f mesh.Format) []byte {
 	return buf.Bytes()
 }
 
+// TestMeshRoutesShuttingDown: once Shutdown has begun, every /api/stl route refuses a valid
+// mesh with 503 instead of reading it.
+func TestMeshRoutesShuttingDown(t *testing.T) {
+	s, ts := testService(t, nil)
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cube := encodeMesh(t, mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 20, 30}), mesh.STL)
+	for _, route := range []string{"analyze", "repair", "simplify"} {
+		ct, body := form(t, filePart{"file", "cube.stl", cube})
+		resp, out := do(t, "POST", ts.URL+"/api/stl/"+route, ct, body)
+		if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(out), "shutting down") {
+			t.Errorf("%s during shutdown: %d %s", route, resp.StatusCode, out)
+		}
+	}
+}
+
 func TestMeshRoutes(t *testing.T) {
 	_, ts := testService(t, nil)
 	cube := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 20, 30})
