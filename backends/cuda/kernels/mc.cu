@@ -38,26 +38,33 @@ KERNEL mc_classify(struct mc_classify_args a)
 		a.nan[0] = 1;
 }
 
+/* mc_unword inverts mc_word: the layer k, row j, edge kind (0 x, 1 y, 2 z) and word column wc of
+ * crossed-edge bit word w. Each layer holds, per row, an x and a y word row, then the z rows. */
+DEVFN void mc_unword(unsigned int w, int ny, int nxw, unsigned int *k, unsigned int *j, unsigned int *kind, unsigned int *wc)
+{
+	unsigned int per = 3u * (unsigned int)ny * (unsigned int)nxw;
+	unsigned int r = w % per;
+	unsigned int seg = r / (unsigned int)nxw;
+	*k = w / per;
+	*wc = r % (unsigned int)nxw;
+	if (seg < 2u * (unsigned int)ny) {
+		*j = seg / 2;
+		*kind = seg & 1;
+	} else {
+		*j = seg - 2u * (unsigned int)ny;
+		*kind = 2;
+	}
+}
+
 KERNEL mc_edges(struct mc_edges_args a)
 {
 	unsigned int w = GLOBAL_ID();
-	unsigned int per = 3u * (unsigned int)a.ny * (unsigned int)a.nxw;
-	unsigned int k, r, seg, wc, kind, j, b, bits = 0;
+	unsigned int k, wc, kind, j, b, bits = 0;
 	unsigned long long base, stride;
 	int i0, lim;
 	if (w >= a.nwords)
 		return;
-	k = w / per;
-	r = w % per;
-	seg = r / (unsigned int)a.nxw;
-	wc = r % (unsigned int)a.nxw;
-	if (seg < 2u * (unsigned int)a.ny) {
-		j = seg / 2;
-		kind = seg & 1;
-	} else {
-		j = seg - 2u * (unsigned int)a.ny;
-		kind = 2;
-	}
+	mc_unword(w, a.ny, a.nxw, &k, &j, &kind, &wc);
 	i0 = (int)wc * 32;
 	lim = a.nx;
 	if (kind == 0) {
@@ -130,8 +137,7 @@ DEVFN u32 mc_vid(const u32 *bits, const u32 *wpre, int kind, int i, int j, int k
 KERNEL mc_verts(struct mc_verts_args a)
 {
 	unsigned int w = GLOBAL_ID();
-	unsigned int per = 3u * (unsigned int)a.ny * (unsigned int)a.nxw;
-	unsigned int k, r, seg, wc, kind, j;
+	unsigned int k, wc, kind, j;
 	u32 bits, id;
 	unsigned long long base, stride;
 	if (w >= a.nwords)
@@ -139,17 +145,7 @@ KERNEL mc_verts(struct mc_verts_args a)
 	bits = a.bits[w];
 	if (bits == 0)
 		return;
-	k = w / per;
-	r = w % per;
-	seg = r / (unsigned int)a.nxw;
-	wc = r % (unsigned int)a.nxw;
-	if (seg < 2u * (unsigned int)a.ny) {
-		j = seg / 2;
-		kind = seg & 1;
-	} else {
-		j = seg - 2u * (unsigned int)a.ny;
-		kind = 2;
-	}
+	mc_unword(w, a.ny, a.nxw, &k, &j, &kind, &wc);
 	stride = kind == 0 ? 1 : kind == 1 ? (unsigned long long)a.nx : (unsigned long long)a.nx * (unsigned long long)a.ny;
 	base = ((unsigned long long)k * (unsigned long long)a.ny + j) * (unsigned long long)a.nx;
 	id = a.wpre[w];

@@ -4,4 +4,4 @@ package emu
 
 // SourcesHash is the hash of the kernel sources (kernels/*.cu, kernels/*.h) this emulator is built
 // from; go generate in backends/cuda updates it, which makes the go command rebuild the emulator.
-const SourcesHash = "4e90144d1cd7fdcf6a6bf43e9e2dcc7cfe9ed445b66108db6f0d6964cdc0dd1e"
+const SourcesHash = "0c874636dc80760ab2559953d395e3f0efea899ac18b1e2ad4023147e10ba962"
