@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/orfeas3d/orfeas/internal/heightfield"
 	"math"
 	"runtime"
 	"slices"
@@ -39,16 +40,16 @@ func TestReliefParams(t *testing.T) {
 					iMax = i
 				}
 			}
-			if g.z[iMax] != 2 {
-				t.Errorf("brightest pixel at %v mm, want the base (2)", g.z[iMax])
+			if g.Z[iMax] != 2 {
+				t.Errorf("brightest pixel at %v mm, want the base (2)", g.Z[iMax])
 			}
 		}},
 		{"gamma", func(in *backends.Input) { in.Relief.Gamma = 2 }, func(t *testing.T, g grid) {
 			ref, _ := reliefHeights(context.Background(), bumpInput(w, h), backends.ReliefParams{}.Defaults())
-			for i := range g.z {
-				lin := (float64(ref.z[i]) - 2) / 5
-				if math.Abs(float64(g.z[i])-(2+5*lin*lin)) > 1e-5 {
-					t.Fatalf("pixel %d: %v, want %v", i, g.z[i], 2+5*lin*lin)
+			for i := range g.Z {
+				lin := (float64(ref.Z[i]) - 2) / 5
+				if math.Abs(float64(g.Z[i])-(2+5*lin*lin)) > 1e-5 {
+					t.Fatalf("pixel %d: %v, want %v", i, g.Z[i], 2+5*lin*lin)
 				}
 			}
 		}},
@@ -62,7 +63,7 @@ func TestReliefParams(t *testing.T) {
 		}},
 		{"mask", func(in *backends.Input) { in.Relief.UseMask = true; in.Mask = mask }, func(t *testing.T, g grid) {
 			lo, hi := float32(99), float32(0)
-			for i, v := range g.z {
+			for i, v := range g.Z {
 				if mask[i] < 0.5 && v != 2 {
 					t.Fatalf("background pixel %d at %v mm, want the base", i, v)
 				}
@@ -77,16 +78,16 @@ func TestReliefParams(t *testing.T) {
 		{"frame", func(in *backends.Input) { in.Relief.FrameWidth = 1; in.Relief.FrameHeight = 6 }, func(t *testing.T, g grid) {
 			// 0.25 mm pixels: samples 0…3 from each edge are within 1 mm.
 			for _, k := range []int{0, 3, w - 1, 2*w + 5, (h-1)*w + 7} {
-				if g.z[k] != 8 {
-					t.Errorf("frame sample %d at %v mm, want 8", k, g.z[k])
+				if g.Z[k] != 8 {
+					t.Errorf("frame sample %d at %v mm, want 8", k, g.Z[k])
 				}
 			}
-			if g.z[10*w+10] == 8 {
+			if g.Z[10*w+10] == 8 {
 				t.Errorf("inner sample raised to the frame")
 			}
 		}},
 		{"depth-map", func(in *backends.Input) { in.Depth = depth; in.Relief.Depth = 3; in.Relief.Base = 1 }, func(t *testing.T, g grid) {
-			for i, v := range g.z {
+			for i, v := range g.Z {
 				if want := 1 + 3*float64(i%w)/(w-1); math.Abs(float64(v)-want) > 1e-5 {
 					t.Fatalf("pixel %d at %v mm, want %v from the depth map", i, v, want)
 				}
@@ -109,7 +110,7 @@ func TestReliefParams(t *testing.T) {
 			}
 			zmax := p.Base + max(p.Depth, p.FrameHeight*float64(min(p.FrameWidth, 1)))
 			checkSolid(t, m, [3]float64{0, 0, 0}, [3]float64{w * 0.25, h * 0.25, zmax}, 1e-4)
-			got := sampleError(t, m, w, h, g.z, w*0.25, h*0.25)
+			got := sampleError(t, m, w, h, g.Z, w*0.25, h*0.25)
 			if got > rep.Tolerance*(1+1e-9) {
 				t.Errorf("max error %g above tolerance %g", got, rep.Tolerance)
 			}
@@ -131,12 +132,12 @@ func addNoise(in *backends.Input) {
 // roughness is the mean absolute difference between horizontal neighbours.
 func roughness(g grid) float64 {
 	var s float64
-	for y := range g.h {
-		for x := 1; x < g.w; x++ {
-			s += math.Abs(float64(g.z[y*g.w+x] - g.z[y*g.w+x-1]))
+	for y := range g.H {
+		for x := 1; x < g.W; x++ {
+			s += math.Abs(float64(g.Z[y*g.W+x] - g.Z[y*g.W+x-1]))
 		}
 	}
-	return s / float64(g.h*(g.w-1))
+	return s / float64(g.H*(g.W-1))
 }
 
 func TestFaceBudget(t *testing.T) {
@@ -155,7 +156,7 @@ func TestFaceBudget(t *testing.T) {
 			if zmax > 7 {
 				t.Errorf("top at %v mm, above base + depth", zmax)
 			}
-			if minFaces := 2 + closingFaces(4); len(m.Faces) > max(budget, minFaces) {
+			if minFaces := 2 + heightfield.ClosingFaces(4); len(m.Faces) > max(budget, minFaces) {
 				t.Errorf("%d faces over budget %d", len(m.Faces), budget)
 			}
 			if budget >= 9000 && len(m.Faces) < budget*9/10 {

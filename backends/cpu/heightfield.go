@@ -3,6 +3,7 @@ package cpu
 import (
 	"context"
 	"fmt"
+	"github.com/orfeas3d/orfeas/internal/heightfield"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -34,11 +35,11 @@ import (
 // (coordinates up to 2^15 give terms below 2^62).
 const maxGridSide = 1 << 15
 
-// grid is a row-major field of samples, row 0 first.
-type grid struct {
-	w, h int
-	z    []float32
-}
+// grid is a row-major field of samples, row 0 first; surface a triangulated top surface over one.
+type (
+	grid    = heightfield.Grid
+	surface = heightfield.Surface
+)
 
 // tin is a triangulated irregular network over a grid, in half-edge form: triangle t has vertices
 // verts[3t..3t+2] in positive orientation (orient > 0 in grid coordinates); half-edge 3t+i runs
@@ -52,7 +53,7 @@ type tin struct {
 	verts []int32
 	opp   []int32
 	err   []float64 // worst error inside each triangle
-	cand  []int32   // the sample with that error (index into g.z)
+	cand  []int32   // the sample with that error (index into g.Z)
 	alive []bool
 	hpos  []int32 // position in heap, -1 when not queued
 
@@ -116,7 +117,7 @@ func (t *tin) insertOnHull(x, y int32) {
 
 // outer reports whether (x, y) lies on the grid's outer border.
 func (t *tin) outer(x, y int32) bool {
-	return x == 0 || y == 0 || int(x) == t.g.w-1 || int(y) == t.g.h-1
+	return x == 0 || y == 0 || int(x) == t.g.W-1 || int(y) == t.g.H-1
 }
 
 // cost is the tile's share of the closed solid's face bound: its triangles plus the closing faces
@@ -127,7 +128,7 @@ func (t *tin) cost() int { return t.live + 3*t.border }
 // cost above limit (no limit when limit <= 0). It checks ctx every 64 insertions.
 func (t *tin) run(ctx context.Context, tau float64, limit int) error {
 	for step := 1; len(t.heap) > 0 && t.heap[0].err > tau; step++ {
-		if limit > 0 && t.cost()+closingGrowth > limit {
+		if limit > 0 && t.cost()+heightfield.ClosingGrowth > limit {
 			return nil
 		}
 		if step%64 == 0 {
@@ -204,7 +205,7 @@ func (t *tin) step() {
 	id := t.heapPop()
 	e := 3 * id
 	p := t.cand[id]
-	x, y := int32(int(p)%t.g.w), int32(int(p)/t.g.w)
+	x, y := int32(int(p)%t.g.W), int32(int(p)/t.g.W)
 	a, b, c := t.verts[e], t.verts[e+1], t.verts[e+2]
 	// The sample lies inside the triangle or on one of its edges (never on a vertex, whose error
 	// is zero).
@@ -387,10 +388,10 @@ func (t *tin) scanTri(a, b, c int32, limit float64) (float64, int32) {
 	ax, ay := int64(t.px[a]), int64(t.py[a])
 	bx, by := int64(t.px[b]), int64(t.py[b])
 	cx, cy := int64(t.px[c]), int64(t.py[c])
-	w := t.g.w
-	za := float64(t.g.z[int(ay)*w+int(ax)])
-	zb := float64(t.g.z[int(by)*w+int(bx)])
-	zc := float64(t.g.z[int(cy)*w+int(cx)])
+	w := t.g.W
+	za := float64(t.g.Z[int(ay)*w+int(ax)])
+	zb := float64(t.g.Z[int(by)*w+int(bx)])
+	zc := float64(t.g.Z[int(cy)*w+int(cx)])
 	area := float64((bx-ax)*(cy-ay) - (by-ay)*(cx-ax))
 	// The plane z = za + gx·(x−ax) + gy·(y−ay).
 	gx := ((zb-za)*float64(cy-ay) - (zc-za)*float64(by-ay)) / area
@@ -446,7 +447,7 @@ func (t *tin) scanTri(a, b, c int32, limit float64) (float64, int32) {
 		}
 		il, ih := int(lo), int(hi)
 		start := int(y)*w + il
-		row := t.g.z[start : start+ih-il+1]
+		row := t.g.Z[start : start+ih-il+1]
 		zp := za + gx*(lo-float64(ax)) + gy*(fy-float64(ay))
 		for i, h := range row {
 			d := math.Abs(zp - float64(h))

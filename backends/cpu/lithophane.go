@@ -10,49 +10,20 @@ import (
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
-// lithophaneThickness computes the plate's thickness in mm at every pixel: MinThickness where the
-// image is white, MaxThickness where it is black, linear in luminance between, the image flipped
-// left to right with Mirror. With Frame, pixels within FrameWidth mm of the edge are at
-// MaxThickness: the frame is drawn over the image's margin, so the model keeps the image's size.
-func lithophaneThickness(in *backends.Input, p backends.LithophaneParams) grid {
-	w, h := in.Width, in.Height
-	wmm, hmm := float64(w)*in.PixelSize, float64(h)*in.PixelSize
-	z := make([]float32, w*h)
-	for j := range h {
-		for i := range w {
-			src := i
-			if p.Mirror {
-				src = w - 1 - i
-			}
-			l := modes.Clamp01(in.Luminance[j*w+src])
-			t := p.MinThickness + (p.MaxThickness-p.MinThickness)*(1-l)
-			if p.Frame && inFrame(i, j, w, h, wmm, hmm, p.FrameWidth) {
-				t = p.MaxThickness
-			}
-			z[j*w+i] = float32(t)
-		}
-	}
-	return grid{w: w, h: h, z: z}
-}
-
 // lithophane builds a flat plate (adaptive triangulation of the thickness, like a relief with no
 // base) or a cylinder.
 func (b *Backend) lithophane(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, Report, error) {
 	p := in.Lithophane.Defaults()
 	progress.Report("height", 0)
-	g := lithophaneThickness(in, p)
+	g := modes.LithophaneThickness(in, p)
 	progress.Report("height", 1)
 	if err := ctx.Err(); err != nil {
 		return nil, Report{}, fmt.Errorf("cpu: lithophane: %w", err)
 	}
-	tol := in.Tolerance
-	if tol == 0 {
-		tol = 0.01 * (p.MaxThickness - p.MinThickness)
-	}
 	if p.Shape == backends.Cylinder {
 		return cylinder(ctx, in, g, p.Arc, progress)
 	}
-	return b.adaptiveSolid(ctx, in, g, tol, progress)
+	return b.adaptiveSolid(ctx, in, g, modes.HeightfieldTolerance(in), progress)
 }
 
 // cylinderFaces counts the faces of a cylinder mesh with nx columns and ny rows of outer samples.
@@ -84,7 +55,7 @@ func cylinderFaces(nx, ny int, ring bool) int {
 // edges would cut the chord of the curve. The inside needs vertices only at the top and bottom,
 // except on the end columns of an arc, which the caps share.
 func cylinder(ctx context.Context, in *backends.Input, g grid, arcDeg float64, progress backends.Progress) (*mesh.Mesh, Report, error) {
-	w, h := g.w, g.h
+	w, h := g.W, g.H
 	ring := arcDeg >= 360
 	arc := arcDeg * math.Pi / 180
 	wmm, hmm := float64(w)*in.PixelSize, float64(h)*in.PixelSize
@@ -138,7 +109,7 @@ func cylinder(ctx context.Context, in *backends.Input, g grid, arcDeg float64, p
 	// blockMean is the thickness averaged over the k×k block of pixels centred on (u, v).
 	blockMean := func(u, v int) float64 {
 		if k == 1 {
-			return float64(g.z[v*w+u])
+			return float64(g.Z[v*w+u])
 		}
 		var s float64
 		n := 0
@@ -150,7 +121,7 @@ func cylinder(ctx context.Context, in *backends.Input, g grid, arcDeg float64, p
 				} else if x < 0 || x >= w {
 					continue
 				}
-				s += float64(g.z[y*w+xx])
+				s += float64(g.Z[y*w+xx])
 				n++
 			}
 		}

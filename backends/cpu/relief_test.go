@@ -80,7 +80,7 @@ func TestTinInvariants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tn := newTin(g, 0, 0, int32(g.w-1), int32(g.h-1), nil, 0.02, 1)
+	tn := newTin(g, 0, 0, int32(g.W-1), int32(g.H-1), nil, 0.02, 1)
 	if err := tn.run(context.Background(), 0.02, 0); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package cpu
 import (
 	"context"
 	"fmt"
+	"github.com/orfeas3d/orfeas/internal/heightfield"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -28,16 +29,6 @@ var decimation = true
 // small grids.
 var tileSide = 256
 
-// surface is a triangulated top surface: vertices in grid coordinates and positively oriented
-// triangles (three vertex indices each).
-type surface struct {
-	g      grid
-	px, py []int32
-	tris   []int32
-	// maxErr is the largest vertical error at any sample.
-	maxErr float64
-}
-
 // tinLimits tell the triangulator when to stop.
 type tinLimits struct {
 	// tol is the largest vertical error allowed at any sample.
@@ -48,12 +39,12 @@ type tinLimits struct {
 
 // triangulate builds the greedy triangulation of g within lim, in tiles where g is large.
 func triangulate(ctx context.Context, g grid, lim tinLimits, workers int, progress backends.Progress) (*surface, error) {
-	if g.w < 2 || g.h < 2 || g.w > maxGridSide || g.h > maxGridSide || len(g.z) != g.w*g.h {
-		return nil, fmt.Errorf("%w: sample grid %d×%d is outside 2…%d per side", backends.ErrInvalidInput, g.w, g.h, maxGridSide)
+	if g.W < 2 || g.H < 2 || g.W > maxGridSide || g.H > maxGridSide || len(g.Z) != g.W*g.H {
+		return nil, fmt.Errorf("%w: sample grid %d×%d is outside 2…%d per side", backends.ErrInvalidInput, g.W, g.H, maxGridSide)
 	}
 	workers = max(workers, 1)
-	xs := tileCuts(g.w)
-	ys := tileCuts(g.h)
+	xs := tileCuts(g.W)
+	ys := tileCuts(g.H)
 	nx, ny := len(xs)-1, len(ys)-1
 	ntiles := nx * ny
 	// Seam vertices: vseam[k][j] on x = xs[k] between ys[j] and ys[j+1]; hseam[j][i] on y = ys[j]
@@ -88,8 +79,8 @@ func triangulate(ctx context.Context, g grid, lim tinLimits, workers int, progre
 				seams += len(hseam[j][i])
 			}
 		}
-		if lim.budget < 4*(2*ntiles+2*seams)+closingFaces(2*(nx+ny)) {
-			xs, ys = []int32{0, int32(g.w - 1)}, []int32{0, int32(g.h - 1)}
+		if lim.budget < 4*(2*ntiles+2*seams)+heightfield.ClosingFaces(2*(nx+ny)) {
+			xs, ys = []int32{0, int32(g.W - 1)}, []int32{0, int32(g.H - 1)}
 			nx, ny, ntiles = 1, 1, 1
 		}
 	}
@@ -152,7 +143,7 @@ func triangulate(ctx context.Context, g grid, lim tinLimits, workers int, progre
 		return nil, fmt.Errorf("cpu: triangulating: %w", err)
 	}
 	totalCost := func() int {
-		c := closingFaces(0)
+		c := heightfield.ClosingFaces(0)
 		for _, t := range tiles {
 			c += t.cost()
 		}
@@ -220,7 +211,7 @@ func runBudget(ctx context.Context, tiles []*tin, lim tinLimits, workers int, re
 				worst = t
 			}
 		}
-		if worst == nil || *cost+closingGrowth > lim.budget {
+		if worst == nil || *cost+heightfield.ClosingGrowth > lim.budget {
 			return nil
 		}
 		if step%64 == 0 {
@@ -308,7 +299,7 @@ func tileCuts(n int) []int32 {
 // steps of (dx, dy) are approximated by a polyline through its ends within tol: greedy insertion of
 // the worst sample, the 1D case of the surface's refinement (Douglas–Peucker on vertical error).
 func simplifyLine(g grid, x0, y0, dx, dy, n int32, tol float64) []int32 {
-	at := func(i int32) float64 { return float64(g.z[int(y0+i*dy)*g.w+int(x0+i*dx)]) }
+	at := func(i int32) float64 { return float64(g.Z[int(y0+i*dy)*g.W+int(x0+i*dx)]) }
 	keep := make([]bool, n+1)
 	stack := [][2]int32{{0, n}}
 	for len(stack) > 0 {
@@ -339,7 +330,7 @@ func simplifyLine(g grid, x0, y0, dx, dy, n int32, tol float64) []int32 {
 
 // mergeTiles joins the tiles into one surface, sharing the vertices on the seams.
 func mergeTiles(g grid, tiles []*tin, xs, ys []int32) *surface {
-	s := &surface{g: g}
+	s := &surface{Grid: g}
 	onSeam := func(x, y int32) bool {
 		for _, c := range xs[1 : len(xs)-1] {
 			if x == c {
@@ -362,22 +353,22 @@ func mergeTiles(g grid, tiles []*tin, xs, ys []int32) *surface {
 				continue
 			}
 			x, y := t.px[v], t.py[v]
-			key := y*int32(g.w) + x
+			key := y*int32(g.W) + x
 			if onSeam(x, y) {
 				if id, ok := seam[key]; ok {
 					remap[v] = id
 					continue
 				}
-				seam[key] = int32(len(s.px))
+				seam[key] = int32(len(s.PX))
 			}
-			remap[v] = int32(len(s.px))
-			s.px = append(s.px, x)
-			s.py = append(s.py, y)
+			remap[v] = int32(len(s.PX))
+			s.PX = append(s.PX, x)
+			s.PY = append(s.PY, y)
 		}
 		for _, v := range t.triangles() {
-			s.tris = append(s.tris, remap[v])
+			s.Tris = append(s.Tris, remap[v])
 		}
-		s.maxErr = max(s.maxErr, t.maxError())
+		s.MaxErr = max(s.MaxErr, t.maxError())
 	}
 	return s
 }

@@ -1,4 +1,4 @@
-package cpu
+package heightfield
 
 import (
 	"slices"
@@ -6,22 +6,22 @@ import (
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
-// closingFaces bounds the number of faces heightfieldSolid adds to a top surface with b border
+// ClosingFaces bounds the number of faces Solid adds to a top surface with b border
 // vertices: on each side, one wall triangle per border segment and at most two more (a wall
 // triangle and a bottom triangle) per extra bottom vertex, of which there is at most one per border
 // segment; plus the bottom's corners.
-func closingFaces(b int) int { return 3*b + 8 }
+func ClosingFaces(b int) int { return 3*b + 8 }
 
-// closingGrowth is the most faces one insertion adds to the bound above plus the top surface: a
+// ClosingGrowth is the most faces one insertion adds to the bound above plus the top surface: a
 // border insertion adds one top triangle and three to the bound.
-const closingGrowth = 4
+const ClosingGrowth = 4
 
 // wallDegenerate is how flat, relative to the square of its longest side, a wall triangle may be
 // before the wall gets another bottom vertex; well above mesh.DegenerateRatio, so that float32
 // rounding cannot make it degenerate.
 const wallDegenerate = 1e-5
 
-// heightfieldSolid turns the triangulated surface t of a grid spanning wmm × hmm millimetres into a
+// Solid turns the triangulated surface t of a grid spanning wmm × hmm millimetres into a
 // closed solid: the triangulated top surface at the grid's heights, vertical walls from every
 // border segment down to Z = 0, and a flat bottom.
 //
@@ -30,13 +30,13 @@ const wallDegenerate = 1e-5
 //
 // The bottom is a fan from its centre to every border segment: the border has collinear runs, and
 // a fan from the centre is the simplest triangulation with no zero-area triangle.
-func heightfieldSolid(t *surface, wmm, hmm float64) *mesh.Mesh {
-	g := t.g
-	n := len(t.px)
-	sx := wmm / float64(g.w-1)
-	sy := hmm / float64(g.h-1)
+func Solid(t *Surface, wmm, hmm float64) *mesh.Mesh {
+	g := t.Grid
+	n := len(t.PX)
+	sx := wmm / float64(g.W-1)
+	sy := hmm / float64(g.H-1)
 	xOf := func(i int32) float32 {
-		if int(i) == g.w-1 {
+		if int(i) == g.W-1 {
 			return float32(wmm)
 		}
 		return float32(float64(i) * sx)
@@ -45,16 +45,16 @@ func heightfieldSolid(t *surface, wmm, hmm float64) *mesh.Mesh {
 		if j == 0 {
 			return float32(hmm)
 		}
-		return float32(float64(int32(g.h-1)-j) * sy)
+		return float32(float64(int32(g.H-1)-j) * sy)
 	}
-	tris := t.tris
+	tris := t.Tris
 	m := &mesh.Mesh{
 		Positions: make([][3]float32, 0, n+16),
-		Faces:     make([][3]uint32, 0, len(tris)/3+2*(g.w+g.h)),
+		Faces:     make([][3]uint32, 0, len(tris)/3+2*(g.W+g.H)),
 	}
 	for v := range n {
-		x, y := t.px[v], t.py[v]
-		m.Positions = append(m.Positions, [3]float32{xOf(x), yOf(y), g.z[int(y)*g.w+int(x)]})
+		x, y := t.PX[v], t.PY[v]
+		m.Positions = append(m.Positions, [3]float32{xOf(x), yOf(y), g.Z[int(y)*g.W+int(x)]})
 	}
 	// Grid triangles are positively oriented with rows growing downwards; Y points up in the
 	// mesh, so (a, c, b) is counter-clockwise seen from above.
@@ -63,14 +63,14 @@ func heightfieldSolid(t *surface, wmm, hmm float64) *mesh.Mesh {
 	}
 
 	// The border loop, counter-clockwise seen from above, starting at the bottom-left corner.
-	w1, h1 := int64(g.w-1), int64(g.h-1)
+	w1, h1 := int64(g.W-1), int64(g.H-1)
 	type stop struct {
 		s int64
 		v int32
 	}
-	loop := make([]stop, 0, 2*(g.w+g.h))
+	loop := make([]stop, 0, 2*(g.W+g.H))
 	for v := range n {
-		x, y := int64(t.px[v]), int64(t.py[v])
+		x, y := int64(t.PX[v]), int64(t.PY[v])
 		var s int64
 		switch {
 		case y == h1:

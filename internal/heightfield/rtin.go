@@ -1,0 +1,494 @@
+package heightfield
+
+import (
+	"context"
+	"fmt"
+	"math"
+)
+
+// The right-triangulated irregular network (RTIN) of W. Evans, D. Kirkpatrick and G. Townsend,
+// "Right-Triangulated Irregular Networks", Algorithmica 30(2), 2001 — the "4-8 mesh" of
+// L. Velho and J. Gomes and the bintree of Duchaineau et al.'s ROAM (1997) — refined by
+// saturated errors as in P. Lindstrom and V. Pascucci, "Visualization of Large Terrains Made
+// Easy", IEEE Visualization 2001. Mapbox's martini (github.com/mapbox/martini) showed the
+// per-vertex error array on a square grid; this is an independent implementation, extended to
+// rectangles that are not a power of two plus one and to errors measured at every sample.
+//
+// The hierarchy lives on a lattice of (N+1)² points, N = 2^K ≥ max(W−1, H−1), over which the grid's
+// rectangle R = [0, W−1]×[0, H−1] lies from the origin. Level 0 is the square [0, N]² cut by its
+// main diagonal into two right isosceles triangles; every triangle splits at the midpoint of its
+// hypotenuse into two children, down to the leaves, whose legs are one sample long. By size:
+//
+//   - even level 2j: the squares of side s = N/2^j, each cut by one diagonal, the main one
+//     (top-left to bottom-right) where qx+qy is even, so that the diagonals meet at the centres
+//     of the squares one level up;
+//   - odd level 2j+1: the same squares cut by both diagonals into four quarter triangles, each
+//     with its right angle at the square's centre and one side of the square as hypotenuse.
+//
+// The two triangles that share a hypotenuse form a diamond (one triangle on the lattice's
+// border); they split together, at the hypotenuse's midpoint m, and every lattice point but the
+// four corners is the midpoint of exactly one diamond: the centre of a square (even level) or the
+// midpoint of a side (odd level). The arrays below are indexed by that point.
+//
+// Stage 1, own errors (OwnErrors; kernel rtin_own): for every sample and every level, the error
+// of the sample against the plane of each triangle of that level containing it (edges included),
+// maximised into the triangle's diamond. Triangles with a vertex outside R are not measured.
+//
+// Stage 2, saturation (Saturate; kernels rtin_sat_odd and rtin_sat_even, one launch per level):
+// E(m) = max(own(m), E of m's four children diamonds), and +Inf where a triangle of the diamond
+// overlaps R without lying in it (it must be split to fit R) and at the four corners. Every
+// diamond then bounds its descendants, so a diamond splits whenever any descendant must: the cut
+// "split while E > t" is a conforming triangulation (Lindstrom and Pascucci, §3), and a triangle
+// left whole has every sample within its own error, at most E ≤ t, of it.
+//
+// Stage 3, extraction (Emit, on the CPU): a depth-first walk from the two roots that splits while
+// E(m) > t and emits the triangles inside R. It touches only the triangles it emits and their
+// ancestors, so it costs time in proportion to the output; and a face budget is met by searching
+// for the smallest t whose cut fits it.
+//
+// Along a side of R that is not a multiple of a large power of two (an image 512 pixels wide
+// has W−1 = 511), the triangles that straddle the side split down to the leaves, so every sample
+// on it becomes a vertex; the refinement grades away from the side, at a cost of a few triangles
+// per border sample.
+
+// MaxLatticeSide is the largest lattice side N: the error array then takes 4·(N+1)² bytes
+// (268 MiB).
+const MaxLatticeSide = 1 << 13
+
+// Lattice is the RTIN's hierarchy over a W×H grid.
+type Lattice struct {
+	// W and H are the grid's size in samples.
+	W, H int
+	// N = 2^K is the lattice side, the smallest power of two ≥ max(W−1, H−1, 2).
+	N, K int
+}
+
+// NewLattice returns the lattice over a w×h grid.
+func NewLattice(w, h int) (Lattice, error) {
+	if w < 2 || h < 2 {
+		return Lattice{}, fmt.Errorf("heightfield: a %d×%d grid has no triangle", w, h)
+	}
+	l := Lattice{W: w, H: h, N: 2, K: 1}
+	for l.N < w-1 || l.N < h-1 {
+		l.N, l.K = 2*l.N, l.K+1
+	}
+	if l.N > MaxLatticeSide {
+		return Lattice{}, fmt.Errorf("heightfield: a %d×%d grid needs a lattice of side %d, above %d", w, h, l.N, MaxLatticeSide)
+	}
+	return l, nil
+}
+
+// Points is the number of lattice points, the length of the error arrays.
+func (l Lattice) Points() int { return (l.N + 1) * (l.N + 1) }
+
+func (l Lattice) index(x, y int32) int { return int(y)*(l.N+1) + int(x) }
+
+// tri is a triangle of the hierarchy: hypotenuse a–b, right angle at c, positively oriented
+// (a, b, c).
+type tri struct{ ax, ay, bx, by, cx, cy int32 }
+
+// Where a triangle lies relative to R.
+const (
+	outside = iota // its interior misses R
+	partial        // it overlaps R without lying in it: it must split
+	inside         // all its vertices are in R
+)
+
+// state classifies t against R = [0, W−1]×[0, H−1]. Lattice triangles have axis-parallel and
+// diagonal edges only, so the axes x, y, x+y and x−y separate t from R whenever their interiors
+// are disjoint (the separating axis theorem for convex polygons).
+func (l Lattice) state(t tri) int {
+	wm, hm := int32(l.W-1), int32(l.H-1)
+	if t.ax <= wm && t.bx <= wm && t.cx <= wm && t.ay <= hm && t.by <= hm && t.cy <= hm {
+		return inside
+	}
+	type axis struct{ dx, dy int32 }
+	for _, d := range [4]axis{{1, 0}, {0, 1}, {1, 1}, {1, -1}} {
+		p := func(x, y int32) int32 { return d.dx*x + d.dy*y }
+		tlo := min(p(t.ax, t.ay), p(t.bx, t.by), p(t.cx, t.cy))
+		thi := max(p(t.ax, t.ay), p(t.bx, t.by), p(t.cx, t.cy))
+		rlo := min(p(0, 0), p(wm, 0), p(0, hm), p(wm, hm))
+		rhi := max(p(0, 0), p(wm, 0), p(0, hm), p(wm, hm))
+		if thi <= rlo || rhi <= tlo {
+			return outside
+		}
+	}
+	return partial
+}
+
+// errAt is the vertical distance between sample (px, py) and the plane of t, in the order of
+// operations rtin.cu uses (every product rounded before it is added: no fused multiply-add).
+func errAt(g Grid, t tri, px, py int32) float64 {
+	ux, uy := int64(t.ax-t.cx), int64(t.ay-t.cy)
+	vx, vy := int64(t.bx-t.cx), int64(t.by-t.cy)
+	dx, dy := int64(px-t.cx), int64(py-t.cy)
+	l2 := float64(ux*ux + uy*uy)
+	da := float64(dx*ux + dy*uy)
+	db := float64(dx*vx + dy*vy)
+	zc := float64(g.at(t.cx, t.cy))
+	za := float64(g.at(t.ax, t.ay)) - zc
+	zb := float64(g.at(t.bx, t.by)) - zc
+	num := float64(da*za) + float64(db*zb)
+	return math.Abs(float64(g.at(px, py)) - (zc + num/l2))
+}
+
+// up32 rounds a non-negative error up to a float32, so that a float32 bound is never below the
+// error it bounds.
+func up32(e float64) float32 {
+	f := float32(e)
+	if float64(f) < e {
+		f = math.Float32frombits(math.Float32bits(f) + 1)
+	}
+	return f
+}
+
+// squareHalf returns the half of square (x0, y0, side s) containing local (u, v) at an even
+// level (the half below the diagonal where the point is on it).
+func squareHalf(x0, y0, s, u, v int32, main bool) tri {
+	x1, y1 := x0+s, y0+s
+	if main {
+		if v <= u { // right angle at (x1, y0)
+			return tri{x1, y1, x0, y0, x1, y0}
+		}
+		return tri{x0, y0, x1, y1, x0, y1}
+	}
+	if u+v <= s { // right angle at (x0, y0)
+		return tri{x1, y0, x0, y1, x0, y0}
+	}
+	return tri{x0, y1, x1, y0, x1, y1}
+}
+
+// quarter returns quarter q of square (x0, y0, side s) at an odd level, with the midpoint of its
+// hypotenuse: 0 on side y = y0, 1 on x = x0+s, 2 on y = y0+s, 3 on x = x0.
+func quarter(x0, y0, s int32, q int) (tri, int32, int32) {
+	x1, y1 := x0+s, y0+s
+	cx, cy := x0+s/2, y0+s/2
+	switch q {
+	case 0:
+		return tri{x0, y0, x1, y0, cx, cy}, cx, y0
+	case 1:
+		return tri{x1, y0, x1, y1, cx, cy}, x1, cy
+	case 2:
+		return tri{x1, y1, x0, y1, cx, cy}, cx, y1
+	}
+	return tri{x0, y1, x0, y0, cx, cy}, x0, cy
+}
+
+// inQuarter reports whether local (u, v) of a square of side s lies in quarter q, edges included.
+func inQuarter(u, v, s int32, q int) bool {
+	switch q {
+	case 0:
+		return v <= u && u+v <= s
+	case 1:
+		return v <= u && u+v >= s
+	case 2:
+		return v >= u && u+v >= s
+	}
+	return v >= u && u+v <= s
+}
+
+// squaresAt returns the one or two indices of the squares of side s whose closed extent along
+// one axis contains coordinate x, in a lattice of n/s squares.
+func squaresAt(x, s, n int32) (lo, hi int32) {
+	q := x / s
+	lo, hi = q, q
+	if x%s == 0 {
+		lo = q - 1
+	}
+	return max(lo, 0), min(hi, n/s-1)
+}
+
+// OwnErrors returns, for every diamond, the largest error of a sample against the plane of the
+// diamond's triangles that lie in R (rounded up to float32; 0 where none lies in R). Stage 1.
+func OwnErrors(ctx context.Context, g Grid, l Lattice) ([]float32, error) {
+	own := make([]float32, l.Points())
+	for y := range int32(l.H) {
+		if y%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		for x := range int32(l.W) {
+			ownAt(g, l, own, x, y)
+		}
+	}
+	return own, nil
+}
+
+// ownAt maximises the errors of sample (x, y) into own, at every level: the rtin_own kernel's
+// thread.
+func ownAt(g Grid, l Lattice, own []float32, x, y int32) {
+	n := int32(l.N)
+	update := func(t tri, mx, my int32) {
+		if l.state(t) == inside {
+			e := up32(errAt(g, t, x, y))
+			if i := l.index(mx, my); e > own[i] {
+				own[i] = e
+			}
+		}
+	}
+	for s := n; s >= 2; s /= 2 {
+		qx0, qx1 := squaresAt(x, s, n)
+		qy0, qy1 := squaresAt(y, s, n)
+		for qy := qy0; qy <= qy1; qy++ {
+			for qx := qx0; qx <= qx1; qx++ {
+				x0, y0 := qx*s, qy*s
+				u, v := x-x0, y-y0
+				if (u == 0 || u == s) && (v == 0 || v == s) {
+					continue // a corner: a vertex of every triangle here
+				}
+				// Even level: the half of the square (diamond at its centre).
+				update(squareHalf(x0, y0, s, u, v, (qx+qy)%2 == 0), x0+s/2, y0+s/2)
+				// Odd level: the quarters (diamonds at the sides' midpoints).
+				if u == s/2 && v == s/2 {
+					continue // the centre: a vertex of all four
+				}
+				for q := range 4 {
+					if inQuarter(u, v, s, q) {
+						t, mx, my := quarter(x0, y0, s, q)
+						update(t, mx, my)
+					}
+				}
+			}
+		}
+	}
+}
+
+// Saturate turns own errors into saturated ones, in place: Stage 2. The finest level comes first;
+// each diamond takes the largest of its own error and its children's, or +Inf where one of its
+// triangles overlaps R without lying in it; the lattice's corners are +Inf.
+func Saturate(l Lattice, e []float32) {
+	n := int32(l.N)
+	for s := int32(2); s <= n; s *= 2 {
+		for i := range satOddCount(l, s) {
+			satOdd(l, e, s, int32(i))
+		}
+		for i := range satEvenCount(l, s) {
+			satEven(l, e, s, int32(i))
+		}
+	}
+	inf := float32(math.Inf(1))
+	for _, c := range [4][2]int32{{0, 0}, {n, 0}, {0, n}, {n, n}} {
+		e[l.index(c[0], c[1])] = inf
+	}
+}
+
+// satOddCount is the number of sides of the squares of side s: (n/s)·(n/s+1) of each direction.
+func satOddCount(l Lattice, s int32) int {
+	k := int(int32(l.N) / s)
+	return 2 * k * (k + 1)
+}
+
+// satOdd saturates the i-th side of the squares of side s (rtin_sat_odd's thread): horizontal
+// sides first, row by row, then vertical ones, column by column.
+func satOdd(l Lattice, e []float32, s, i int32) {
+	n := int32(l.N)
+	k := n / s
+	var mx, my int32
+	var ts [2]tri
+	nt := 0
+	if i < k*(k+1) {
+		r, q := i/k, i%k // side y = r·s of squares (q, r−1) and (q, r)
+		mx, my = q*s+s/2, r*s
+		if r > 0 {
+			ts[nt], _, _ = quarter(q*s, (r-1)*s, s, 2)
+			nt++
+		}
+		if r < k {
+			ts[nt], _, _ = quarter(q*s, r*s, s, 0)
+			nt++
+		}
+	} else {
+		i -= k * (k + 1)
+		c, q := i/k, i%k // side x = c·s of squares (c−1, q) and (c, q)
+		mx, my = c*s, q*s+s/2
+		if c > 0 {
+			ts[nt], _, _ = quarter((c-1)*s, q*s, s, 1)
+			nt++
+		}
+		if c < k {
+			ts[nt], _, _ = quarter(c*s, q*s, s, 3)
+			nt++
+		}
+	}
+	m := l.index(mx, my)
+	v := e[m]
+	for _, t := range ts[:nt] {
+		if l.state(t) == partial {
+			v = float32(math.Inf(1))
+		}
+	}
+	if h := s / 4; h > 0 { // children: the centres of the squares of side s/2 at the corner m
+		for _, d := range [4][2]int32{{-h, -h}, {h, -h}, {-h, h}, {h, h}} {
+			cx, cy := mx+d[0], my+d[1]
+			if cx >= 0 && cy >= 0 && cx <= n && cy <= n {
+				v = max(v, e[l.index(cx, cy)])
+			}
+		}
+	}
+	e[m] = v
+}
+
+// satEvenCount is the number of squares of side s.
+func satEvenCount(l Lattice, s int32) int {
+	k := int(int32(l.N) / s)
+	return k * k
+}
+
+// satEven saturates the i-th square of side s, row by row (rtin_sat_even's thread).
+func satEven(l Lattice, e []float32, s, i int32) {
+	k := int32(l.N) / s
+	qx, qy := i%k, i/k
+	x0, y0 := qx*s, qy*s
+	mx, my := x0+s/2, y0+s/2
+	m := l.index(mx, my)
+	v := e[m]
+	halves := [2]tri{squareHalf(x0, y0, s, 0, 0, false), squareHalf(x0, y0, s, s, s, false)}
+	if (qx+qy)%2 == 0 {
+		halves = [2]tri{squareHalf(x0, y0, s, s, 0, true), squareHalf(x0, y0, s, 0, s, true)}
+	}
+	for _, t := range halves {
+		if l.state(t) == partial {
+			v = float32(math.Inf(1))
+		}
+	}
+	h := s / 2 // children: the midpoints of the four sides
+	for _, d := range [4][2]int32{{0, -h}, {h, 0}, {0, h}, {-h, 0}} {
+		v = max(v, e[l.index(mx+d[0], my+d[1])])
+	}
+	e[m] = v
+}
+
+// roots are the two triangles of level 0.
+func (l Lattice) roots() [2]tri {
+	n := int32(l.N)
+	return [2]tri{{n, n, 0, 0, n, 0}, {0, 0, n, n, 0, n}}
+}
+
+// cut walks the triangles left whole when every diamond with E > t splits, depth first from the
+// roots, and calls emit for each one inside R with the error bound of its diamond (0 for
+// leaves). It stops early when emit returns false.
+func (l Lattice) cut(e []float32, t float64, emit func(tri, float64) bool) {
+	var stack []tri
+	for _, r := range l.roots() {
+		stack = append(stack[:0], r)
+		for len(stack) > 0 {
+			tr := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			st := l.state(tr)
+			if st == outside {
+				continue
+			}
+			mx, my := (tr.ax+tr.bx)/2, (tr.ay+tr.by)/2
+			leaf := (tr.ax-tr.bx)*(tr.ax-tr.bx)+(tr.ay-tr.by)*(tr.ay-tr.by) == 2
+			bound := 0.0
+			if !leaf {
+				bound = float64(e[l.index(mx, my)])
+				if st == partial || bound > t {
+					// Children (c, a, m) and (b, c, m); the second is walked first so that the
+					// first is emitted first.
+					stack = append(stack, tri{tr.bx, tr.by, tr.cx, tr.cy, mx, my}, tri{tr.cx, tr.cy, tr.ax, tr.ay, mx, my})
+					continue
+				}
+			}
+			if !emit(tr, bound) {
+				return
+			}
+		}
+	}
+}
+
+// cost counts the faces of the closed solid of the cut at t (its triangles plus the closing
+// faces of its border vertices, as Solid adds them), stopping once it exceeds limit (> 0).
+func (l Lattice) cost(e []float32, t float64, limit int) int {
+	wm, hm := int32(l.W-1), int32(l.H-1)
+	onBorder := func(x0, y0, x1, y1 int32) bool {
+		return (x0 == 0 && x1 == 0) || (x0 == wm && x1 == wm) || (y0 == 0 && y1 == 0) || (y0 == hm && y1 == hm)
+	}
+	tris, border := 0, 0
+	l.cut(e, t, func(tr tri, _ float64) bool {
+		tris++
+		for _, ed := range [3][4]int32{{tr.ax, tr.ay, tr.bx, tr.by}, {tr.bx, tr.by, tr.cx, tr.cy}, {tr.cx, tr.cy, tr.ax, tr.ay}} {
+			if onBorder(ed[0], ed[1], ed[2], ed[3]) {
+				border++
+			}
+		}
+		return limit <= 0 || tris+ClosingFaces(border) <= limit
+	})
+	return tris + ClosingFaces(border)
+}
+
+// Threshold returns the threshold the cut is made at: tol when the closed solid fits budget (or
+// budget ≤ 0), else the smallest error bound at which it does — or, where none does, the largest
+// finite bound (the coarsest cut R allows).
+func (l Lattice) Threshold(e []float32, tol float64, budget int) float64 {
+	if budget <= 0 || l.cost(e, tol, budget) <= budget {
+		return tol
+	}
+	top := float32(0)
+	for _, v := range e {
+		if !math.IsInf(float64(v), 1) {
+			top = max(top, v)
+		}
+	}
+	if float64(top) <= tol || l.cost(e, float64(top), budget) > budget {
+		return max(float64(top), tol)
+	}
+	// The cut only changes at values of E, so searching the float32s between tol and top is exact:
+	// lo fails the budget, hi meets it.
+	lo, hi := math.Float32bits(float32(tol)), math.Float32bits(top)
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if l.cost(e, float64(math.Float32frombits(mid)), budget) <= budget {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return max(float64(math.Float32frombits(hi)), tol)
+}
+
+// Emit extracts the cut at t (Stage 3): the triangles in depth-first order, their vertices
+// numbered in order of first use. MaxErr is the largest error bound of an emitted triangle.
+func (l Lattice) Emit(g Grid, e []float32, t float64) *Surface {
+	s := &Surface{Grid: g}
+	id := make([]int32, l.W*l.H)
+	for i := range id {
+		id[i] = -1
+	}
+	vert := func(x, y int32) int32 {
+		k := int(y)*l.W + int(x)
+		if id[k] < 0 {
+			id[k] = int32(len(s.PX))
+			s.PX = append(s.PX, x)
+			s.PY = append(s.PY, y)
+		}
+		return id[k]
+	}
+	l.cut(e, t, func(tr tri, bound float64) bool {
+		s.Tris = append(s.Tris, vert(tr.ax, tr.ay), vert(tr.bx, tr.by), vert(tr.cx, tr.cy))
+		s.MaxErr = max(s.MaxErr, bound)
+		return true
+	})
+	return s
+}
+
+// Triangulate builds the RTIN of g on the CPU: the reference the CUDA backend's kernels are
+// checked against, and a parallel-friendly alternative to greedy insertion. Every sample ends
+// within tol of the surface unless the budget (faces of the closed solid, 0 for none) forced a
+// coarser cut; the surface's MaxErr says which.
+func Triangulate(ctx context.Context, g Grid, tol float64, budget int) (*Surface, error) {
+	l, err := NewLattice(g.W, g.H)
+	if err != nil {
+		return nil, err
+	}
+	if len(g.Z) != g.W*g.H {
+		return nil, fmt.Errorf("heightfield: %d heights for a %d×%d grid", len(g.Z), g.W, g.H)
+	}
+	e, err := OwnErrors(ctx, g, l)
+	if err != nil {
+		return nil, err
+	}
+	Saturate(l, e)
+	return l.Emit(g, e, l.Threshold(e, tol, budget)), nil
+}

@@ -1,0 +1,151 @@
+package heightfield
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// field returns a w×h grid of smooth waves plus noise and a cliff: a mix of flat, curved and
+// sharp regions.
+func field(w, h int, seed uint64) Grid {
+	r := rand.New(rand.NewPCG(seed, 7))
+	z := make([]float32, w*h)
+	for y := range h {
+		for x := range w {
+			v := 2 + math.Sin(float64(x)/7)*math.Cos(float64(y)/5) + 0.05*r.Float64()
+			if x > w/2 {
+				v += 1.5
+			}
+			z[y*w+x] = float32(v)
+		}
+	}
+	return Grid{W: w, H: h, Z: z}
+}
+
+// checkSurface asserts that s tiles the grid's rectangle with positively oriented lattice
+// triangles, that every sample lies within s.MaxErr of the triangle over it, and that the closed
+// solid is watertight and outward.
+func checkSurface(t *testing.T, s *Surface) {
+	t.Helper()
+	g := s.Grid
+	var area2 int64
+	for i := 0; i < len(s.Tris); i += 3 {
+		a, b, c := s.Tris[i], s.Tris[i+1], s.Tris[i+2]
+		ax, ay, bx, by, cx, cy := int64(s.PX[a]), int64(s.PY[a]), int64(s.PX[b]), int64(s.PY[b]), int64(s.PX[c]), int64(s.PY[c])
+		o := (bx-ax)*(cy-ay) - (by-ay)*(cx-ax)
+		if o <= 0 {
+			t.Fatalf("triangle %d is not positively oriented (%d)", i/3, o)
+		}
+		area2 += o
+		za, zb, zc := float64(g.Z[ay*int64(g.W)+ax]), float64(g.Z[by*int64(g.W)+bx]), float64(g.Z[cy*int64(g.W)+cx])
+		for y := min(ay, by, cy); y <= max(ay, by, cy); y++ {
+			for x := min(ax, bx, cx); x <= max(ax, bx, cx); x++ {
+				w0 := (bx-x)*(cy-y) - (by-y)*(cx-x)
+				w1 := (cx-x)*(ay-y) - (cy-y)*(ax-x)
+				w2 := (ax-x)*(by-y) - (ay-y)*(bx-x)
+				if w0 < 0 || w1 < 0 || w2 < 0 {
+					continue
+				}
+				zp := (float64(w0)*za + float64(w1)*zb + float64(w2)*zc) / float64(o)
+				if d := math.Abs(zp - float64(g.Z[y*int64(g.W)+x])); d > s.MaxErr+1e-9 {
+					t.Fatalf("sample (%d, %d) is %g from triangle %d, above the bound %g", x, y, d, i/3, s.MaxErr)
+				}
+			}
+		}
+	}
+	if want := 2 * int64(g.W-1) * int64(g.H-1); area2 != want {
+		t.Fatalf("triangles cover %d half-units, the rectangle %d", area2, want)
+	}
+	m := Solid(s, float64(g.W-1), float64(g.H-1))
+	topo := m.Topology()
+	if !topo.Closed() || !topo.Outward {
+		t.Fatalf("solid not closed and outward: %+v", topo)
+	}
+}
+
+func TestTriangulateWithinTolerance(t *testing.T) {
+	ctx := context.Background()
+	for _, sz := range [][2]int{{2, 2}, {3, 2}, {2, 5}, {3, 3}, {5, 5}, {17, 9}, {33, 33}, {64, 65}, {100, 37}, {129, 200}} {
+		for _, tol := range []float64{0, 0.01, 0.1, 1, 100} {
+			t.Run(fmt.Sprintf("%dx%d/%g", sz[0], sz[1], tol), func(t *testing.T) {
+				g := field(sz[0], sz[1], uint64(sz[0]*1000+sz[1]))
+				s, err := Triangulate(ctx, g, tol, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.MaxErr > tol {
+					t.Fatalf("max error %g above the tolerance %g", s.MaxErr, tol)
+				}
+				checkSurface(t, s)
+				if tol == 0 && len(s.Tris)/3 != 2*(g.W-1)*(g.H-1) {
+					// Noise everywhere: every sample is a vertex.
+					t.Errorf("%d triangles at tolerance 0, want all %d", len(s.Tris)/3, 2*(g.W-1)*(g.H-1))
+				}
+			})
+		}
+	}
+}
+
+func TestTriangulateFlatIsCoarse(t *testing.T) {
+	// A plane on a 2^k+1 grid is two triangles; on any other size the refinement only follows the
+	// sides that are not on the lattice.
+	for _, sz := range [][2]int{{65, 65}, {64, 64}, {40, 65}} {
+		g := Grid{W: sz[0], H: sz[1], Z: make([]float32, sz[0]*sz[1])}
+		for y := range g.H {
+			for x := range g.W {
+				g.Z[y*g.W+x] = float32(1 + 0.25*float64(x) + 0.5*float64(y))
+			}
+		}
+		s, err := Triangulate(context.Background(), g, 1e-6, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSurface(t, s)
+		border := 2 * (g.W + g.H)
+		t.Logf("%dx%d plane: %d triangles, %d vertices", g.W, g.H, len(s.Tris)/3, len(s.PX))
+		if sz[0] == 65 && sz[1] == 65 && len(s.Tris)/3 != 2 {
+			t.Errorf("a plane on 65×65 has %d triangles, want 2", len(s.Tris)/3)
+		}
+		if len(s.Tris)/3 > 4*border {
+			t.Errorf("a plane on %dx%d has %d triangles, more than 4 per border sample", g.W, g.H, len(s.Tris)/3)
+		}
+	}
+}
+
+func TestTriangulateBudget(t *testing.T) {
+	g := field(120, 90, 3)
+	ctx := context.Background()
+	free, err := Triangulate(ctx, g, 0.001, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := len(free.Tris)/3 + ClosingFaces(0)
+	prevErr := free.MaxErr
+	for _, budget := range []int{full * 3 / 4, full / 2, full / 4, full / 10, 10} {
+		s, err := Triangulate(ctx, g, 0.001, budget)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSurface(t, s)
+		faces := len(Solid(s, 1, 1).Faces)
+		t.Logf("budget %d: %d faces, max error %g", budget, faces, s.MaxErr)
+		if faces > budget && budget > 1000 {
+			t.Errorf("budget %d: %d faces", budget, faces)
+		}
+		if s.MaxErr < prevErr {
+			t.Errorf("budget %d: max error %g below the larger budget's %g", budget, s.MaxErr, prevErr)
+		}
+		prevErr = s.MaxErr
+	}
+}
+
+func TestTriangulateCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Triangulate(ctx, field(300, 300, 1), 0.01, 0); err == nil {
+		t.Fatal("no error from a cancelled context")
+	}
+}
