@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
+	"github.com/orfeas3d/orfeas/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -126,22 +128,29 @@ func dispatch(ctx context.Context, in *backends.Input, progress backends.Progres
 			return nil, cpu.Report{}, fmt.Errorf("cuda: inflate: %w", err)
 		}
 		return m, cpu.Report{Grid: [2]int{in.Width, in.Height}, Faces: len(m.Faces), Vertices: len(m.Positions)}, nil
-	case backends.Relief:
-		p := in.Relief.Defaults()
-		if p.Smooth > 0 {
-			var prepared *backends.Input
-			err := onDevice(ctx, reliefBytes(in), func(s gpu.Stream) error {
-				var err error
-				prepared, err = smoothRelief(ctx, s, in)
-				return err
-			})
-			if err != nil {
-				return nil, cpu.Report{}, fmt.Errorf("cuda: relief smoothing: %w", err)
-			}
-			in = prepared
+	case backends.Relief, backends.Lithophane:
+		if !fitsLattice(in.Width, in.Height) || (in.Mode == backends.Lithophane && in.Lithophane.Defaults().Shape == backends.Cylinder) {
+			return onHost(ctx, host, in, progress)
 		}
-		return onHost(ctx, host, in, progress)
-	case backends.Lithophane, backends.Extrude:
+		var m *mesh.Mesh
+		var rep cpu.Report
+		var err error
+		if in.Mode == backends.Relief {
+			m, rep, err = relief(ctx, in, progress, onDevice)
+		} else {
+			progress.Report("height", 0)
+			g := modes.LithophaneThickness(in, in.Lithophane.Defaults())
+			progress.Report("height", 1)
+			m, rep, err = heightfieldMesh(ctx, in, g, progress, onDevice)
+		}
+		if err != nil {
+			return nil, cpu.Report{}, fmt.Errorf("cuda: %s: %w", in.Mode, err)
+		}
+		if in.Mode == backends.Relief && in.Color != nil {
+			modes.ColourByProjection(m, in, runtime.GOMAXPROCS(0))
+		}
+		return m, rep, nil
+	case backends.Extrude:
 		return onHost(ctx, host, in, progress)
 	}
 	return nil, cpu.Report{}, fmt.Errorf("cuda: %w: %q", backends.ErrUnsupportedMode, in.Mode)

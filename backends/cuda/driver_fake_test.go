@@ -18,6 +18,8 @@ import (
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cpu"
+	"github.com/orfeas3d/orfeas/internal/heightfield"
+	"github.com/orfeas3d/orfeas/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -134,15 +136,38 @@ func TestFakeChildDevice(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	// Relief smoothing runs on the device, then needs the host backend.
-	rel := &backends.Input{Width: 9, Height: 7, PixelSize: 1, Mode: backends.Relief, Luminance: make([]float32, 63), Relief: backends.ReliefParams{Smooth: 1}}
+	// Reliefs and flat lithophanes run on the device (smoothing, the RTIN's error bounds) and
+	// build the CPU's RTIN of the same heights; cylinders and extrusions go to the host backend.
 	host := &recordingHost{}
 	b.host = host
-	if _, err := b.Reconstruct(ctx, rel, nil); err != nil {
-		t.Fatal(err)
+	lum := make([]float32, 40*30)
+	for i := range lum {
+		lum[i] = r.Float32()
 	}
-	if host.in == nil || host.in.Relief.Smooth != 0 || len(host.in.Depth) != 63 {
-		t.Fatalf("host backend got %+v", host.in)
+	for _, mode := range []backends.Mode{backends.Relief, backends.Lithophane} {
+		in := &backends.Input{Width: 40, Height: 30, PixelSize: 1, Mode: mode, Luminance: lum, Relief: backends.ReliefParams{Smooth: 0}}
+		got, err := b.Reconstruct(ctx, in, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g heightfield.Grid
+		if mode == backends.Relief {
+			g = modes.ReliefHeights(in, in.Relief.Defaults(), modes.ReliefPrepare(lum, false))
+		} else {
+			g = modes.LithophaneThickness(in, in.Lithophane.Defaults())
+		}
+		ref, err := heightfield.Triangulate(ctx, g, modes.HeightfieldTolerance(in), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := heightfield.Solid(ref, 40, 30)
+		if host.in != nil || !slices.Equal(got.Positions, want.Positions) || !slices.Equal(got.Faces, want.Faces) {
+			t.Fatalf("%s: host called (%v) or mesh (%d faces) differs from the RTIN reference (%d faces)", mode, host.in != nil, len(got.Faces), len(want.Faces))
+		}
+	}
+	cyl := &backends.Input{Width: 40, Height: 30, PixelSize: 1, Mode: backends.Lithophane, Luminance: lum, Lithophane: backends.LithophaneParams{Shape: backends.Cylinder}}
+	if _, err := b.Reconstruct(ctx, cyl, nil); err != nil || host.in != cyl {
+		t.Fatalf("cylinder lithophane: err %v, host given %p, want %p", err, host.in, cyl)
 	}
 	if _, err := b.Reconstruct(ctx, &backends.Input{}, nil); !errors.Is(err, backends.ErrInvalidInput) {
 		t.Fatalf("invalid input: err = %v", err)

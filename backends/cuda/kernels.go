@@ -40,6 +40,9 @@ const (
 	kBlurPrep       = gpu.Kernel(C.KID_blur_prep)
 	kBlurRows       = gpu.Kernel(C.KID_blur_rows)
 	kBlurCols       = gpu.Kernel(C.KID_blur_cols)
+	kRtinOwn        = gpu.Kernel(C.KID_rtin_own)
+	kRtinSatOdd     = gpu.Kernel(C.KID_rtin_sat_odd)
+	kRtinSatEven    = gpu.Kernel(C.KID_rtin_sat_even)
 	kernelCount     = int(C.KID_COUNT)
 )
 
@@ -70,6 +73,9 @@ var kernelArgSizes = map[gpu.Kernel]uintptr{
 	kBlurPrep:       unsafe.Sizeof(C.struct_blur_prep_args{}),
 	kBlurRows:       unsafe.Sizeof(C.struct_blur_pass_args{}),
 	kBlurCols:       unsafe.Sizeof(C.struct_blur_pass_args{}),
+	kRtinOwn:        unsafe.Sizeof(C.struct_rtin_own_args{}),
+	kRtinSatOdd:     unsafe.Sizeof(C.struct_rtin_sat_args{}),
+	kRtinSatEven:    unsafe.Sizeof(C.struct_rtin_sat_args{}),
 }
 
 // blockThreads is the block size of every launch: a multiple of the warp size that fits every

@@ -23,7 +23,8 @@ type Options struct {
 	// hold together; calls wait for their share. The default is 80 % of the memory free when the
 	// backend opens.
 	MemoryBudget uint64
-	// Host runs the stages that stay on the CPU (relief and lithophane triangulation, extrusion).
+	// Host builds what stays on the CPU: cylinder lithophanes and extrusions, and reliefs and
+	// lithophanes too large for the GPU's triangulation (heightfield.MaxLatticeSide).
 	// The default is the CPU reference backend (cpu.New()). Close does not close the Host.
 	Host backends.Backend
 }

@@ -63,22 +63,3 @@ func smoothDevice(ctx context.Context, s gpu.Stream, src []float32, w, h int, si
 	}
 	return download[float64](s, f, n)
 }
-
-// smoothRelief returns a copy of in whose source plane (the depth map, else the luminance) is
-// smoothed on the device, with Smooth and Invert cleared, so that the CPU triangulator sees the
-// relief it would have computed itself (to float32 rounding of the smoothed heights).
-func smoothRelief(ctx context.Context, s gpu.Stream, in *backends.Input) (*backends.Input, error) {
-	p := in.Relief.Defaults()
-	f, err := smoothDevice(ctx, s, modes.ReliefSource(in), in.Width, in.Height, p.Smooth, p.Invert)
-	if err != nil {
-		return nil, err
-	}
-	out := *in
-	out.Depth = make([]float32, len(f))
-	for i, v := range f {
-		out.Depth[i] = float32(v)
-	}
-	out.Relief.Smooth = 0
-	out.Relief.Invert = false
-	return &out, nil
-}

@@ -36,7 +36,7 @@ import (
 //
 // Stage 2, saturation (Saturate; kernels rtin_sat_odd and rtin_sat_even, one launch per level):
 // E(m) = max(own(m), E of m's four children diamonds), and +Inf where a triangle of the diamond
-// overlaps R without lying in it (it must be split to fit R) and at the four corners. Every
+// overlaps R without lying in it (it must be split to fit R). Every
 // diamond then bounds its descendants, so a diamond splits whenever any descendant must: the cut
 // "split while E > t" is a conforming triangulation (Lindstrom and Pascucci, §3), and a triangle
 // left whole has every sample within its own error, at most E ≤ t, of it.
@@ -256,21 +256,54 @@ func ownAt(g Grid, l Lattice, own []float32, x, y int32) {
 
 // Saturate turns own errors into saturated ones, in place: Stage 2. The finest level comes first;
 // each diamond takes the largest of its own error and its children's, or +Inf where one of its
-// triangles overlaps R without lying in it; the lattice's corners are +Inf.
-func Saturate(l Lattice, e []float32) {
+// triangles overlaps R without lying in it. The lattice's four corners, which are no diamond's
+// midpoint, are left as they are: nothing reads them.
+//
+// It also fills w, one byte per lattice point, with the diamond's weight in the cost of a cut
+// (see Threshold): the faces its split adds to the closed solid.
+func Saturate(l Lattice, e []float32, w []uint8) {
 	n := int32(l.N)
 	for s := int32(2); s <= n; s *= 2 {
 		for i := range satOddCount(l, s) {
-			satOdd(l, e, s, int32(i))
+			satOdd(l, e, w, s, int32(i))
 		}
 		for i := range satEvenCount(l, s) {
-			satEven(l, e, s, int32(i))
+			satEven(l, e, w, s, int32(i))
 		}
 	}
-	inf := float32(math.Inf(1))
-	for _, c := range [4][2]int32{{0, 0}, {n, 0}, {0, n}, {n, n}} {
-		e[l.index(c[0], c[1])] = inf
+}
+
+// weight is the number of faces splitting the diamond at (mx, my) with triangles ts adds to the
+// closed solid: each triangle of it that is not outside R gives way to its children that are not
+// (so the cut gains their difference), and a midpoint on R's border adds a border vertex, which
+// takes ClosingFaces' three closing faces.
+func (l Lattice) weight(mx, my int32, ts []tri) uint8 {
+	d := 0
+	for _, t := range ts {
+		if l.state(t) == outside {
+			continue
+		}
+		d--
+		c1, c2 := t.children()
+		if l.state(c1) != outside {
+			d++
+		}
+		if l.state(c2) != outside {
+			d++
+		}
 	}
+	wm, hm := int32(l.W-1), int32(l.H-1)
+	if mx <= wm && my <= hm && (mx == 0 || my == 0 || mx == wm || my == hm) {
+		d += 3
+	}
+	return uint8(d)
+}
+
+// children returns the two halves of t, split at the midpoint m of its hypotenuse: (c, a, m) and
+// (b, c, m), positively oriented like t.
+func (t tri) children() (tri, tri) {
+	mx, my := (t.ax+t.bx)/2, (t.ay+t.by)/2
+	return tri{t.cx, t.cy, t.ax, t.ay, mx, my}, tri{t.bx, t.by, t.cx, t.cy, mx, my}
 }
 
 // satOddCount is the number of sides of the squares of side s: (n/s)·(n/s+1) of each direction.
@@ -281,7 +314,7 @@ func satOddCount(l Lattice, s int32) int {
 
 // satOdd saturates the i-th side of the squares of side s (rtin_sat_odd's thread): horizontal
 // sides first, row by row, then vertical ones, column by column.
-func satOdd(l Lattice, e []float32, s, i int32) {
+func satOdd(l Lattice, e []float32, w []uint8, s, i int32) {
 	n := int32(l.N)
 	k := n / s
 	var mx, my int32
@@ -327,6 +360,7 @@ func satOdd(l Lattice, e []float32, s, i int32) {
 		}
 	}
 	e[m] = v
+	w[m] = l.weight(mx, my, ts[:nt])
 }
 
 // satEvenCount is the number of squares of side s.
@@ -336,7 +370,7 @@ func satEvenCount(l Lattice, s int32) int {
 }
 
 // satEven saturates the i-th square of side s, row by row (rtin_sat_even's thread).
-func satEven(l Lattice, e []float32, s, i int32) {
+func satEven(l Lattice, e []float32, w []uint8, s, i int32) {
 	k := int32(l.N) / s
 	qx, qy := i%k, i/k
 	x0, y0 := qx*s, qy*s
@@ -357,6 +391,7 @@ func satEven(l Lattice, e []float32, s, i int32) {
 		v = max(v, e[l.index(mx+d[0], my+d[1])])
 	}
 	e[m] = v
+	w[m] = l.weight(mx, my, halves[:])
 }
 
 // roots are the two triangles of level 0.
@@ -387,7 +422,8 @@ func (l Lattice) cut(e []float32, t float64, emit func(tri, float64) bool) {
 				if st == partial || bound > t {
 					// Children (c, a, m) and (b, c, m); the second is walked first so that the
 					// first is emitted first.
-					stack = append(stack, tri{tr.bx, tr.by, tr.cx, tr.cy, mx, my}, tri{tr.cx, tr.cy, tr.ax, tr.ay, mx, my})
+					c1, c2 := tr.children()
+					stack = append(stack, c2, c1)
 					continue
 				}
 			}
@@ -398,54 +434,76 @@ func (l Lattice) cut(e []float32, t float64, emit func(tri, float64) bool) {
 	}
 }
 
-// cost counts the faces of the closed solid of the cut at t (its triangles plus the closing
-// faces of its border vertices, as Solid adds them), stopping once it exceeds limit (> 0).
-func (l Lattice) cost(e []float32, t float64, limit int) int {
-	wm, hm := int32(l.W-1), int32(l.H-1)
-	onBorder := func(x0, y0, x1, y1 int32) bool {
-		return (x0 == 0 && x1 == 0) || (x0 == wm && x1 == wm) || (y0 == 0 && y1 == 0) || (y0 == hm && y1 == hm)
-	}
-	tris, border := 0, 0
-	l.cut(e, t, func(tr tri, _ float64) bool {
-		tris++
-		for _, ed := range [3][4]int32{{tr.ax, tr.ay, tr.bx, tr.by}, {tr.bx, tr.by, tr.cx, tr.cy}, {tr.cx, tr.cy, tr.ax, tr.ay}} {
-			if onBorder(ed[0], ed[1], ed[2], ed[3]) {
-				border++
-			}
-		}
-		return limit <= 0 || tris+ClosingFaces(border) <= limit
-	})
-	return tris + ClosingFaces(border)
-}
-
 // Threshold returns the threshold the cut is made at: tol when the closed solid fits budget (or
 // budget ≤ 0), else the smallest error bound at which it does — or, where none does, the largest
 // finite bound (the coarsest cut R allows).
-func (l Lattice) Threshold(e []float32, tol float64, budget int) float64 {
-	if budget <= 0 || l.cost(e, tol, budget) <= budget {
+//
+// The cost of the cut at t, counted as the CPU triangulator counts it (its triangles plus
+// ClosingFaces of its border vertices), is base + Σ w(m) over the diamonds with E(m) > t: the cut
+// starts from the two roots and R's corners that are lattice corners, and every split diamond
+// adds its weight (Saturate), because a diamond splits exactly when E(m) > t and saturation makes
+// its ancestors split too. So the cost steps down at the values of E, and the threshold is found
+// exactly by selecting on E: a histogram of the weights over the top 16 bits of E's float32
+// bits, then over the low 16 bits inside the one bucket where the budget runs out. Two passes
+// over the arrays, whatever the budget.
+func (l Lattice) Threshold(e []float32, w []uint8, tol float64, budget int) float64 {
+	if budget <= 0 {
 		return tol
 	}
+	wm, hm := l.W-1, l.H-1
+	corners := 1 // (0, 0)
+	if wm == l.N {
+		corners++
+	}
+	if hm == l.N {
+		corners++
+	}
+	if wm == l.N && hm == l.N {
+		corners++
+	}
+	// room is what the finite bounds above t may add: what is left after the fixed part.
+	room := int64(budget) - int64(2+ClosingFaces(corners))
+	var above int64 // weights of the finite bounds above tol
 	top := float32(0)
-	for _, v := range e {
-		if !math.IsInf(float64(v), 1) {
+	for m, v := range e {
+		switch {
+		case math.IsInf(float64(v), 1):
+			room -= int64(w[m])
+		case float64(v) > tol:
+			above += int64(w[m])
 			top = max(top, v)
 		}
 	}
-	if float64(top) <= tol || l.cost(e, float64(top), budget) > budget {
-		return max(float64(top), tol)
+	if above <= room {
+		return tol
 	}
-	// The cut only changes at values of E, so searching the float32s between tol and top is exact:
-	// lo fails the budget, hi meets it.
-	lo, hi := math.Float32bits(float32(tol)), math.Float32bits(top)
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		if l.cost(e, float64(math.Float32frombits(mid)), budget) <= budget {
-			hi = mid
-		} else {
-			lo = mid
+	if room < 0 {
+		return max(float64(top), tol) // even the coarsest cut is over budget
+	}
+	// Walk the values of E down from the top, adding their weights; the threshold is the first
+	// value whose weight no longer fits.
+	var hist [1 << 16]int64
+	for m, v := range e {
+		if b := math.Float32bits(v); float64(v) > tol && !math.IsInf(float64(v), 1) {
+			hist[b>>16] += int64(w[m])
 		}
 	}
-	return max(float64(math.Float32frombits(hi)), tol)
+	acc := int64(0)
+	bucket := uint32(len(hist) - 1)
+	for ; acc+hist[bucket] <= room; bucket-- {
+		acc += hist[bucket]
+	}
+	clear(hist[:])
+	for m, v := range e {
+		if b := math.Float32bits(v); b>>16 == bucket && float64(v) > tol && !math.IsInf(float64(v), 1) {
+			hist[b&0xffff] += int64(w[m])
+		}
+	}
+	low := uint32(len(hist) - 1)
+	for ; acc+hist[low] <= room; low-- {
+		acc += hist[low]
+	}
+	return float64(math.Float32frombits(bucket<<16 | low))
 }
 
 // Emit extracts the cut at t (Stage 3): the triangles in depth-first order, their vertices
@@ -489,6 +547,7 @@ func Triangulate(ctx context.Context, g Grid, tol float64, budget int) (*Surface
 	if err != nil {
 		return nil, err
 	}
-	Saturate(l, e)
-	return l.Emit(g, e, l.Threshold(e, tol, budget)), nil
+	w := make([]uint8, l.Points())
+	Saturate(l, e, w)
+	return l.Emit(g, e, l.Threshold(e, w, tol, budget)), nil
 }

@@ -149,3 +149,61 @@ func TestTriangulateCancel(t *testing.T) {
 		t.Fatal("no error from a cancelled context")
 	}
 }
+
+// cutCost counts the faces of the closed solid of the cut at t by walking it: its triangles
+// plus the closing faces of its border edges (one per border vertex on a closed border).
+func cutCost(l Lattice, e []float32, t float64) int {
+	wm, hm := int32(l.W-1), int32(l.H-1)
+	onBorder := func(x0, y0, x1, y1 int32) bool {
+		return (x0 == 0 && x1 == 0) || (x0 == wm && x1 == wm) || (y0 == 0 && y1 == 0) || (y0 == hm && y1 == hm)
+	}
+	tris, border := 0, 0
+	l.cut(e, t, func(tr tri, _ float64) bool {
+		tris++
+		for _, ed := range [3][4]int32{{tr.ax, tr.ay, tr.bx, tr.by}, {tr.bx, tr.by, tr.cx, tr.cy}, {tr.cx, tr.cy, tr.ax, tr.ay}} {
+			if onBorder(ed[0], ed[1], ed[2], ed[3]) {
+				border++
+			}
+		}
+		return true
+	})
+	return tris + ClosingFaces(border)
+}
+
+// TestThresholdIsExact checks Threshold's counting against cuts walked one by one: the cut at the
+// threshold fits the budget and the next finer one (the float32 just below) does not.
+func TestThresholdIsExact(t *testing.T) {
+	ctx := context.Background()
+	for _, sz := range [][2]int{{2, 2}, {9, 5}, {33, 33}, {64, 64}, {65, 65}, {100, 37}} {
+		g := field(sz[0], sz[1], uint64(sz[0]+sz[1]))
+		l, _ := NewLattice(g.W, g.H)
+		e, err := OwnErrors(ctx, g, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := make([]uint8, l.Points())
+		Saturate(l, e, w)
+		const tol = 0.002
+		full := cutCost(l, e, tol)
+		coarsest := cutCost(l, e, math.MaxFloat32)
+		for _, budget := range []int{full + 1, full, full - 1, full * 2 / 3, full / 3, full / 10, coarsest, coarsest - 1, 1} {
+			th := l.Threshold(e, w, tol, budget)
+			c := cutCost(l, e, th)
+			switch {
+			case budget >= full:
+				if th != tol {
+					t.Errorf("%v budget %d ≥ %d: threshold %v, want the tolerance", sz, budget, full, th)
+				}
+			case budget < coarsest:
+				if c != coarsest {
+					t.Errorf("%v budget %d below the coarsest cut %d: threshold %v costs %d", sz, budget, coarsest, th, c)
+				}
+			default:
+				finer := float64(math.Nextafter32(float32(th), 0))
+				if c > budget || (finer > tol && cutCost(l, e, finer) <= budget) {
+					t.Errorf("%v budget %d: threshold %v costs %d, the next finer cut %d", sz, budget, th, c, cutCost(l, e, finer))
+				}
+			}
+		}
+	}
+}

@@ -223,6 +223,24 @@ struct blur_pass_args {
  * The kernels, as X(module, name): module is the .cu file (and .ptx) that defines the kernel.
  * Both the emulator's dispatcher and the Go side derive their tables from this list.
  */
+/* ---- rtin.cu: the RTIN's error bounds (internal/heightfield/rtin.go) ---- */
+
+/* One thread per sample. */
+struct rtin_own_args {
+	DPTR(const float) z; /* w*h heights */
+	DPTR(u32) e;         /* (n+1)^2 out: each diamond's own error, float32 bits, zeroed before */
+	int w, h, n;
+};
+
+/* One thread per side (odd) or square (even) of the squares of side s. */
+#define rtin_sat_odd_args rtin_sat_args
+#define rtin_sat_even_args rtin_sat_args
+struct rtin_sat_args {
+	DPTR(float) e; /* (n+1)^2: own errors in, saturated out (the levels finer than s already) */
+	DPTR(u8) wt;   /* (n+1)^2 out: each diamond's weight in the cost of a cut */
+	int w, h, n, s;
+};
+
 #define ORFEAS_KERNELS(X)           \
 	X(edt, edt_cols)                \
 	X(edt, edt_rows)                \
@@ -247,7 +265,10 @@ struct blur_pass_args {
 	X(mc, mc_faces)                 \
 	X(blur, blur_prep)              \
 	X(blur, blur_rows)              \
-	X(blur, blur_cols)
+	X(blur, blur_cols)              \
+	X(rtin, rtin_own)               \
+	X(rtin, rtin_sat_odd)           \
+	X(rtin, rtin_sat_even)
 
 #define ORFEAS_KID(module, name) KID_##name,
 enum orfeas_kernel_id { ORFEAS_KERNELS(ORFEAS_KID) KID_COUNT };

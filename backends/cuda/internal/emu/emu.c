@@ -19,6 +19,7 @@ _Thread_local unsigned int emu_block_idx, emu_block_dim, emu_thread_idx;
 #include "../../kernels/scan.cu"
 #include "../../kernels/mc.cu"
 #include "../../kernels/blur.cu"
+#include "../../kernels/rtin.cu"
 
 #include "emu.h"
 

@@ -4,4 +4,4 @@ package emu
 
 // SourcesHash is the hash of the kernel sources (kernels/*.cu, kernels/*.h) this emulator is built
 // from; go generate in backends/cuda updates it, which makes the go command rebuild the emulator.
-const SourcesHash = "0c874636dc80760ab2559953d395e3f0efea899ac18b1e2ad4023147e10ba962"
+const SourcesHash = "8f307d7b9eb4520d074787bb73efd5aaed7831533077fcce3fd93ebd0b81cd72"

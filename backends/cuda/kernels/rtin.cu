@@ -1,0 +1,302 @@
+/*
+ * rtin.cu: the error bounds of the right-triangulated irregular network (internal/heightfield,
+ * rtin.go, which explains the hierarchy and is the reference these kernels follow function for
+ * function). Lattice side n = 2^K; the grid's rectangle R = [0, w-1] x [0, h-1].
+ *
+ *  rtin_own:      one thread per sample: its error against every triangle of every level that
+ *                 contains it, maximised into the triangle's diamond (float32 bits, rounded up,
+ *                 atomic maximum: the result does not depend on the order).
+ *  rtin_sat_odd:  one thread per side of the squares of side s: the diamond at the side's
+ *                 midpoint takes the largest of its own error and its children's (+Inf where
+ *                 one of its triangles overlaps R without lying in it), and its weight in the
+ *                 cost of a cut.
+ *  rtin_sat_even: the same for the squares of side s, at their centres.
+ * The host launches rtin_sat_odd then rtin_sat_even for s = 2, 4, ..., n, finest first.
+ */
+#include "orfeas_cuda.h"
+#include "args.h"
+
+/* A triangle: hypotenuse a-b, right angle at c. */
+struct rtin_tri {
+	int ax, ay, bx, by, cx, cy;
+};
+
+enum { RTIN_OUTSIDE, RTIN_PARTIAL, RTIN_INSIDE };
+
+DEVFN struct rtin_tri rtin_make(int ax, int ay, int bx, int by, int cx, int cy)
+{
+	struct rtin_tri t;
+	t.ax = ax;
+	t.ay = ay;
+	t.bx = bx;
+	t.by = by;
+	t.cx = cx;
+	t.cy = cy;
+	return t;
+}
+
+DEVFN int min3i(int a, int b, int c) { return mini(mini(a, b), c); }
+DEVFN int max3i(int a, int b, int c) { return maxi(maxi(a, b), c); }
+
+/* Lattice.state: inside, or separated from R along x, y, x+y or x-y, else partial. */
+DEVFN int rtin_state(struct rtin_tri t, int w, int h)
+{
+	int wm = w - 1, hm = h - 1, k;
+	if (t.ax <= wm && t.bx <= wm && t.cx <= wm && t.ay <= hm && t.by <= hm && t.cy <= hm)
+		return RTIN_INSIDE;
+	for (k = 0; k < 4; k++) {
+		int dx = k == 1 ? 0 : 1;
+		int dy = k == 0 ? 0 : (k == 3 ? -1 : 1);
+		int pa = dx * t.ax + dy * t.ay, pb = dx * t.bx + dy * t.by, pc = dx * t.cx + dy * t.cy;
+		int r0 = 0, r1 = dx * wm, r2 = dy * hm, r3 = dx * wm + dy * hm;
+		int tlo = min3i(pa, pb, pc), thi = max3i(pa, pb, pc);
+		int rlo = mini(mini(r0, r1), mini(r2, r3)), rhi = maxi(maxi(r0, r1), maxi(r2, r3));
+		if (thi <= rlo || rhi <= tlo)
+			return RTIN_OUTSIDE;
+	}
+	return RTIN_PARTIAL;
+}
+
+/* errAt: the vertical distance between sample (px, py) and the plane of t. */
+DEVFN double rtin_err(const float *z, int w, struct rtin_tri t, int px, int py)
+{
+	long long ux = t.ax - t.cx, uy = t.ay - t.cy;
+	long long vx = t.bx - t.cx, vy = t.by - t.cy;
+	long long dx = px - t.cx, dy = py - t.cy;
+	double l2 = (double)(ux * ux + uy * uy);
+	double da = (double)(dx * ux + dy * uy);
+	double db = (double)(dx * vx + dy * vy);
+	double zc = (double)z[(long long)t.cy * w + t.cx];
+	double za = (double)z[(long long)t.ay * w + t.ax] - zc;
+	double zb = (double)z[(long long)t.by * w + t.bx] - zc;
+	double num = da * za + db * zb;
+	double r = (double)z[(long long)py * w + px] - (zc + num / l2);
+	return __builtin_fabs(r);
+}
+
+union rtin_bits {
+	float f;
+	u32 u;
+};
+
+/* up32: the error rounded up to a float32, as its bits (non-negative floats order as their bits). */
+DEVFN u32 rtin_up32(double e)
+{
+	union rtin_bits b;
+	b.f = (float)e;
+	if ((double)b.f < e)
+		b.u++;
+	return b.u;
+}
+
+/* squareHalf */
+DEVFN struct rtin_tri rtin_half(int x0, int y0, int s, int u, int v, int main_diag)
+{
+	int x1 = x0 + s, y1 = y0 + s;
+	if (main_diag) {
+		if (v <= u)
+			return rtin_make(x1, y1, x0, y0, x1, y0);
+		return rtin_make(x0, y0, x1, y1, x0, y1);
+	}
+	if (u + v <= s)
+		return rtin_make(x1, y0, x0, y1, x0, y0);
+	return rtin_make(x0, y1, x1, y0, x1, y1);
+}
+
+/* quarter, with the midpoint of its hypotenuse in *mx, *my */
+DEVFN struct rtin_tri rtin_quarter(int x0, int y0, int s, int q, int *mx, int *my)
+{
+	int x1 = x0 + s, y1 = y0 + s, cx = x0 + s / 2, cy = y0 + s / 2;
+	switch (q) {
+	case 0:
+		*mx = cx;
+		*my = y0;
+		return rtin_make(x0, y0, x1, y0, cx, cy);
+	case 1:
+		*mx = x1;
+		*my = cy;
+		return rtin_make(x1, y0, x1, y1, cx, cy);
+	case 2:
+		*mx = cx;
+		*my = y1;
+		return rtin_make(x1, y1, x0, y1, cx, cy);
+	}
+	*mx = x0;
+	*my = cy;
+	return rtin_make(x0, y1, x0, y0, cx, cy);
+}
+
+DEVFN int rtin_in_quarter(int u, int v, int s, int q)
+{
+	switch (q) {
+	case 0:
+		return v <= u && u + v <= s;
+	case 1:
+		return v <= u && u + v >= s;
+	case 2:
+		return v >= u && u + v >= s;
+	}
+	return v >= u && u + v <= s;
+}
+
+/* tri.children: (c, a, m) and (b, c, m) */
+DEVFN void rtin_children(struct rtin_tri t, struct rtin_tri *c1, struct rtin_tri *c2)
+{
+	int mx = (t.ax + t.bx) / 2, my = (t.ay + t.by) / 2;
+	*c1 = rtin_make(t.cx, t.cy, t.ax, t.ay, mx, my);
+	*c2 = rtin_make(t.bx, t.by, t.cx, t.cy, mx, my);
+}
+
+/* Lattice.weight: the faces the diamond's split adds to the closed solid. */
+DEVFN u8 rtin_weight(int mx, int my, const struct rtin_tri *ts, int nt, int w, int h)
+{
+	int d = 0, j, wm = w - 1, hm = h - 1;
+	for (j = 0; j < nt; j++) {
+		struct rtin_tri c1, c2;
+		if (rtin_state(ts[j], w, h) == RTIN_OUTSIDE)
+			continue;
+		d--;
+		rtin_children(ts[j], &c1, &c2);
+		if (rtin_state(c1, w, h) != RTIN_OUTSIDE)
+			d++;
+		if (rtin_state(c2, w, h) != RTIN_OUTSIDE)
+			d++;
+	}
+	if (mx <= wm && my <= hm && (mx == 0 || my == 0 || mx == wm || my == hm))
+		d += 3;
+	return (u8)d;
+}
+
+DEVFN void rtin_update(const float *z, u32 *e, int w, int h, int n, struct rtin_tri t, int mx, int my,
+                       int x, int y)
+{
+	u32 b;
+	u32 *p;
+	if (rtin_state(t, w, h) != RTIN_INSIDE)
+		return;
+	b = rtin_up32(rtin_err(z, w, t, x, y));
+	p = e + (long long)my * (n + 1) + mx;
+	if (b > *p) /* values only grow: a stale read costs at most an extra atomic */
+		ATOMIC_MAX_U32(p, b);
+}
+
+KERNEL rtin_own(struct rtin_own_args a)
+{
+	unsigned int i = GLOBAL_ID();
+	int x, y, s;
+	if (i >= (unsigned int)a.w * (unsigned int)a.h)
+		return;
+	x = (int)(i % (unsigned int)a.w);
+	y = (int)(i / (unsigned int)a.w);
+	for (s = a.n; s >= 2; s /= 2) {
+		/* squaresAt along each axis */
+		int k = a.n / s;
+		int qx0 = x / s, qx1 = x / s, qy0 = y / s, qy1 = y / s, qx, qy;
+		if (x % s == 0)
+			qx0--;
+		if (y % s == 0)
+			qy0--;
+		qx0 = maxi(qx0, 0);
+		qy0 = maxi(qy0, 0);
+		qx1 = mini(qx1, k - 1);
+		qy1 = mini(qy1, k - 1);
+		for (qy = qy0; qy <= qy1; qy++) {
+			for (qx = qx0; qx <= qx1; qx++) {
+				int x0 = qx * s, y0 = qy * s, u = x - x0, v = y - y0, q;
+				if ((u == 0 || u == s) && (v == 0 || v == s))
+					continue;
+				rtin_update(a.z, a.e, a.w, a.h, a.n, rtin_half(x0, y0, s, u, v, (qx + qy) % 2 == 0),
+				            x0 + s / 2, y0 + s / 2, x, y);
+				if (u == s / 2 && v == s / 2)
+					continue;
+				for (q = 0; q < 4; q++) {
+					if (rtin_in_quarter(u, v, s, q)) {
+						int mx, my;
+						struct rtin_tri t = rtin_quarter(x0, y0, s, q, &mx, &my);
+						rtin_update(a.z, a.e, a.w, a.h, a.n, t, mx, my, x, y);
+					}
+				}
+			}
+		}
+	}
+}
+
+/* satOdd */
+KERNEL rtin_sat_odd(struct rtin_sat_args a)
+{
+	unsigned int t = GLOBAL_ID();
+	int s = a.s, k = a.n / s, i, mx, my, nt = 0, j, hq, dmx, dmy;
+	struct rtin_tri ts[2];
+	float v;
+	if (t >= 2u * (unsigned int)k * (unsigned int)(k + 1))
+		return;
+	i = (int)t;
+	if (i < k * (k + 1)) {
+		int r = i / k, q = i % k;
+		if (r > 0)
+			ts[nt++] = rtin_quarter(q * s, (r - 1) * s, s, 2, &dmx, &dmy);
+		if (r < k)
+			ts[nt++] = rtin_quarter(q * s, r * s, s, 0, &dmx, &dmy);
+		mx = q * s + s / 2;
+		my = r * s;
+	} else {
+		int c, q;
+		i -= k * (k + 1);
+		c = i / k;
+		q = i % k;
+		if (c > 0)
+			ts[nt++] = rtin_quarter((c - 1) * s, q * s, s, 1, &dmx, &dmy);
+		if (c < k)
+			ts[nt++] = rtin_quarter(c * s, q * s, s, 3, &dmx, &dmy);
+		mx = c * s;
+		my = q * s + s / 2;
+	}
+	v = a.e[(long long)my * (a.n + 1) + mx];
+	for (j = 0; j < nt; j++)
+		if (rtin_state(ts[j], a.w, a.h) == RTIN_PARTIAL)
+			v = INF_F32;
+	hq = s / 4;
+	if (hq > 0) {
+		for (j = 0; j < 4; j++) {
+			int cx = mx + (j % 2 == 0 ? -hq : hq), cy = my + (j < 2 ? -hq : hq);
+			if (cx >= 0 && cy >= 0 && cx <= a.n && cy <= a.n)
+				v = maxf32(v, a.e[(long long)cy * (a.n + 1) + cx]);
+		}
+	}
+	a.e[(long long)my * (a.n + 1) + mx] = v;
+	a.wt[(long long)my * (a.n + 1) + mx] = rtin_weight(mx, my, ts, nt, a.w, a.h);
+}
+
+/* satEven */
+KERNEL rtin_sat_even(struct rtin_sat_args a)
+{
+	unsigned int t = GLOBAL_ID();
+	int s = a.s, k = a.n / s, qx, qy, x0, y0, mx, my, hs, j;
+	struct rtin_tri hv[2];
+	float v;
+	if (t >= (unsigned int)k * (unsigned int)k)
+		return;
+	qx = (int)t % k;
+	qy = (int)t / k;
+	x0 = qx * s;
+	y0 = qy * s;
+	mx = x0 + s / 2;
+	my = y0 + s / 2;
+	if ((qx + qy) % 2 == 0) {
+		hv[0] = rtin_half(x0, y0, s, s, 0, 1);
+		hv[1] = rtin_half(x0, y0, s, 0, s, 1);
+	} else {
+		hv[0] = rtin_half(x0, y0, s, 0, 0, 0);
+		hv[1] = rtin_half(x0, y0, s, s, s, 0);
+	}
+	v = a.e[(long long)my * (a.n + 1) + mx];
+	if (rtin_state(hv[0], a.w, a.h) == RTIN_PARTIAL || rtin_state(hv[1], a.w, a.h) == RTIN_PARTIAL)
+		v = INF_F32;
+	hs = s / 2;
+	for (j = 0; j < 4; j++) {
+		int dx = j == 1 ? hs : (j == 3 ? -hs : 0), dy = j == 0 ? -hs : (j == 2 ? hs : 0);
+		v = maxf32(v, a.e[(long long)(my + dy) * (a.n + 1) + mx + dx]);
+	}
+	a.e[(long long)my * (a.n + 1) + mx] = v;
+	a.wt[(long long)my * (a.n + 1) + mx] = rtin_weight(mx, my, hv, 2, a.w, a.h);
+}

@@ -1,0 +1,133 @@
+//go:build cgo
+
+package cuda
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
+	"github.com/orfeas3d/orfeas/internal/heightfield"
+	"github.com/orfeas3d/orfeas/internal/modes"
+)
+
+// rtinGrid returns a w×h field with smooth waves, noise, a cliff and flat plateaus.
+func rtinGrid(r *rand.Rand, w, h int) heightfield.Grid {
+	g := heightfield.Grid{W: w, H: h, Z: make([]float32, w*h)}
+	fx, fy := 1+r.Float64()*8, 1+r.Float64()*8
+	for y := range h {
+		for x := range w {
+			v := 3 + math.Sin(float64(x)/fx)*math.Cos(float64(y)/fy)
+			switch {
+			case x > w/2 && y < h/3:
+				v += 2 // a cliff
+			case x < w/4 && y > h/2:
+				v = 1 // a plateau
+			default:
+				v += 0.02 * r.Float64()
+			}
+			g.Z[y*w+x] = float32(v)
+		}
+	}
+	return g
+}
+
+// TestRTINMatchesReference runs rtin.cu's kernels on the emulator and compares the error bounds
+// with internal/heightfield's OwnErrors and Saturate, bit for bit.
+func TestRTINMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	ctx := context.Background()
+	for _, sz := range [][2]int{{2, 2}, {3, 2}, {2, 9}, {5, 5}, {17, 9}, {33, 33}, {64, 65}, {100, 37}, {129, 70}} {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			g := rtinGrid(r, sz[0], sz[1])
+			l, err := heightfield.NewLattice(g.W, g.H)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := heightfield.OwnErrors(ctx, g, l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantW := make([]uint8, l.Points())
+			heightfield.Saturate(l, want, wantW)
+			var got []float32
+			var gotW []uint8
+			err = emuRunner(t)(ctx, rtinBytes(l), func(s gpu.Stream) error {
+				var err error
+				got, gotW, err = rtinErrors(ctx, s, g, l)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) || gotW[i] != wantW[i] {
+					t.Fatalf("lattice point (%d, %d): kernel %v (weight %d), reference %v (weight %d)", i%(l.N+1), i/(l.N+1), got[i], gotW[i], want[i], wantW[i])
+				}
+			}
+		})
+	}
+}
+
+// TestHeightfieldModesMatchRTIN checks the CUDA backend's reliefs and flat lithophanes, run on the
+// emulator, against the CPU's RTIN of the same heights: the same mesh, vertex for vertex, with
+// and without a binding face budget; and the report's error bound against the tolerance.
+func TestHeightfieldModesMatchRTIN(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, mode := range []backends.Mode{backends.Relief, backends.Lithophane} {
+		for _, budget := range []int{0, 3000} {
+			t.Run(fmt.Sprintf("%s/%d", mode, budget), func(t *testing.T) {
+				w, h := 90, 61
+				in := &backends.Input{Mode: mode, Width: w, Height: h, PixelSize: 0.5, FaceBudget: budget, Luminance: make([]float32, w*h)}
+				for i := range in.Luminance {
+					x, y := float64(i%w), float64(i/w)
+					in.Luminance[i] = float32(0.5 + 0.4*math.Sin(x/6)*math.Cos(y/4) + 0.05*r.Float64())
+				}
+				in.Relief.Smooth = 1
+				in.Relief.FrameWidth = 2
+				var g heightfield.Grid
+				if mode == backends.Relief {
+					p := in.Relief.Defaults()
+					f := modes.ReliefPrepare(modes.ReliefSource(in), p.Invert)
+					if err := modes.GaussianBlur(ctx, f, w, h, p.Smooth); err != nil {
+						t.Fatal(err)
+					}
+					g = modes.ReliefHeights(in, p, f)
+				} else {
+					g = modes.LithophaneThickness(in, in.Lithophane.Defaults())
+				}
+				tol := modes.HeightfieldTolerance(in)
+				ref, err := heightfield.Triangulate(ctx, g, tol, budget)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := heightfield.Solid(ref, float64(w)*in.PixelSize, float64(h)*in.PixelSize)
+				got, rep, err := dispatch(ctx, in, nil, emuRunner(t), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got.Positions, want.Positions) || !slices.Equal(got.Faces, want.Faces) {
+					t.Fatalf("mesh (%d v, %d f) differs from the reference RTIN's (%d v, %d f)", len(got.Positions), len(got.Faces), len(want.Positions), len(want.Faces))
+				}
+				if topo := got.Topology(); !topo.Closed() || !topo.Outward {
+					t.Fatalf("not closed and outward: %+v", topo)
+				}
+				if rep.MaxError != ref.MaxErr || rep.Tolerance != tol || rep.Faces != len(got.Faces) {
+					t.Errorf("report %+v, want max error %v, tolerance %v", rep, ref.MaxErr, tol)
+				}
+				if budget == 0 && rep.MaxError > tol {
+					t.Errorf("max error %v above the tolerance %v without a budget", rep.MaxError, tol)
+				}
+				if budget > 0 && len(got.Faces) > budget {
+					t.Errorf("%d faces, budget %d", len(got.Faces), budget)
+				}
+			})
+		}
+	}
+}
