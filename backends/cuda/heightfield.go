@@ -11,6 +11,7 @@ import "C"
 import (
 	"context"
 	"fmt"
+	"runtime"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cpu"
@@ -99,7 +100,7 @@ func heightfieldMesh(ctx context.Context, in *backends.Input, g heightfield.Grid
 		return nil, cpu.Report{}, err
 	}
 	tol := modes.HeightfieldTolerance(in)
-	surf := l.Emit(g, e, l.Threshold(e, wt, tol, in.FaceBudget))
+	surf := l.Emit(g, e, l.Threshold(e, wt, tol, in.FaceBudget), runtime.GOMAXPROCS(0))
 	progress.Report("triangulate", 1)
 	if err := ctx.Err(); err != nil {
 		return nil, cpu.Report{}, err

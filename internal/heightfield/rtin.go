@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
+
+	"github.com/orfeas3d/orfeas/internal/par"
 )
 
 // The right-triangulated irregular network (RTIN) of W. Evans, D. Kirkpatrick and G. Townsend,
@@ -404,34 +407,46 @@ func (l Lattice) roots() [2]tri {
 // roots, and calls emit for each one inside R with the error bound of its diamond (0 for
 // leaves). It stops early when emit returns false.
 func (l Lattice) cut(e []float32, t float64, emit func(tri, float64) bool) {
-	var stack []tri
 	for _, r := range l.roots() {
-		stack = append(stack[:0], r)
-		for len(stack) > 0 {
-			tr := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			st := l.state(tr)
-			if st == outside {
-				continue
-			}
-			mx, my := (tr.ax+tr.bx)/2, (tr.ay+tr.by)/2
-			leaf := (tr.ax-tr.bx)*(tr.ax-tr.bx)+(tr.ay-tr.by)*(tr.ay-tr.by) == 2
-			bound := 0.0
-			if !leaf {
-				bound = float64(e[l.index(mx, my)])
-				if st == partial || bound > t {
-					// Children (c, a, m) and (b, c, m); the second is walked first so that the
-					// first is emitted first.
-					c1, c2 := tr.children()
-					stack = append(stack, c2, c1)
-					continue
-				}
-			}
-			if !emit(tr, bound) {
-				return
-			}
+		if !l.walk(r, e, t, emit) {
+			return
 		}
 	}
+}
+
+// walk is cut below one triangle. Children of a triangle inside R are inside too, so only the
+// triangles along R's border are classified.
+func (l Lattice) walk(root tri, e []float32, t float64, emit func(tri, float64) bool) bool {
+	type node struct {
+		tr     tri
+		inside bool
+	}
+	stack := []node{{root, false}}
+	for len(stack) > 0 {
+		nd := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		tr := nd.tr
+		st := inside
+		if !nd.inside {
+			if st = l.state(tr); st == outside {
+				continue
+			}
+		}
+		bound := 0.0
+		if (tr.ax-tr.bx)*(tr.ax-tr.bx)+(tr.ay-tr.by)*(tr.ay-tr.by) != 2 { // not a leaf
+			bound = float64(e[l.index((tr.ax+tr.bx)/2, (tr.ay+tr.by)/2)])
+			if st == partial || bound > t {
+				// The second child is walked last so that the first is emitted first.
+				c1, c2 := tr.children()
+				stack = append(stack, node{c2, st == inside}, node{c1, st == inside})
+				continue
+			}
+		}
+		if !emit(tr, bound) {
+			return false
+		}
+	}
+	return true
 }
 
 // Threshold returns the threshold the cut is made at: tol when the closed solid fits budget (or
@@ -506,28 +521,116 @@ func (l Lattice) Threshold(e []float32, w []uint8, tol float64, budget int) floa
 	return float64(math.Float32frombits(bucket<<16 | low))
 }
 
-// Emit extracts the cut at t (Stage 3): the triangles in depth-first order, their vertices
-// numbered in order of first use. MaxErr is the largest error bound of an emitted triangle.
-func (l Lattice) Emit(g Grid, e []float32, t float64) *Surface {
+// emitDepth is the depth of the subtrees Emit extracts in parallel: up to 2^11 of them, fixed so
+// that the output does not depend on the number of workers.
+const emitDepth = 10
+
+// Emit extracts the cut at t (Stage 3) on up to workers goroutines. The triangles come in
+// depth-first order from the roots; the vertices are the lattice's corners in R and the midpoints
+// in R of the split diamonds (E > t), numbered row by row. MaxErr is the largest error bound of
+// an emitted triangle. The result is the same for any number of workers.
+func (l Lattice) Emit(g Grid, e []float32, t float64, workers int) *Surface {
+	workers = max(workers, 1)
 	s := &Surface{Grid: g}
+	// Vertices, row by row.
 	id := make([]int32, l.W*l.H)
-	for i := range id {
-		id[i] = -1
+	rowCount := make([]int32, l.H)
+	n := int32(l.N)
+	isVertex := func(x, y int32) bool {
+		return float64(e[l.index(x, y)]) > t || ((x == 0 || x == n) && (y == 0 || y == n))
 	}
-	vert := func(x, y int32) int32 {
-		k := int(y)*l.W + int(x)
-		if id[k] < 0 {
-			id[k] = int32(len(s.PX))
-			s.PX = append(s.PX, x)
-			s.PY = append(s.PY, y)
+	par.For(l.H, workers, func(y int) {
+		c := int32(0)
+		for x := range int32(l.W) {
+			if isVertex(x, int32(y)) {
+				c++
+			}
 		}
-		return id[k]
-	}
-	l.cut(e, t, func(tr tri, bound float64) bool {
-		s.Tris = append(s.Tris, vert(tr.ax, tr.ay), vert(tr.bx, tr.by), vert(tr.cx, tr.cy))
-		s.MaxErr = max(s.MaxErr, bound)
-		return true
+		rowCount[y] = c
 	})
+	total := int32(0)
+	for y, c := range rowCount {
+		rowCount[y] = total
+		total += c
+	}
+	s.PX, s.PY = make([]int32, total), make([]int32, total)
+	par.For(l.H, workers, func(y int) {
+		k := rowCount[y]
+		for x := range int32(l.W) {
+			if isVertex(x, int32(y)) {
+				id[y*l.W+int(x)] = k
+				s.PX[k], s.PY[k] = x, int32(y)
+				k++
+			}
+		}
+	})
+	vert := func(x, y int32) int32 { return id[int(y)*l.W+int(x)] }
+
+	// The triangles: the cut down to emitDepth in order, with the subtrees below it extracted in
+	// parallel into their own lists and joined in order.
+	type item struct {
+		tr      tri
+		bound   float64
+		subtree int // index into subs, or -1 for a triangle emitted above emitDepth
+	}
+	var items []item
+	var subs []tri
+	var gen func(tr tri, depth int)
+	gen = func(tr tri, depth int) {
+		st := l.state(tr)
+		if st == outside {
+			return
+		}
+		bound := 0.0
+		if (tr.ax-tr.bx)*(tr.ax-tr.bx)+(tr.ay-tr.by)*(tr.ay-tr.by) != 2 {
+			bound = float64(e[l.index((tr.ax+tr.bx)/2, (tr.ay+tr.by)/2)])
+			if st == partial || bound > t {
+				if depth == emitDepth {
+					items = append(items, item{tr: tr, subtree: len(subs)})
+					subs = append(subs, tr)
+					return
+				}
+				c1, c2 := tr.children()
+				gen(c1, depth+1)
+				gen(c2, depth+1)
+				return
+			}
+		}
+		items = append(items, item{tr: tr, bound: bound, subtree: -1})
+	}
+	for _, r := range l.roots() {
+		gen(r, 0)
+	}
+	lists := make([][]int32, len(subs))
+	maxErr := make([]float64, len(subs))
+	par.For(len(subs), workers, func(i int) {
+		var out []int32
+		m := 0.0
+		l.walk(subs[i], e, t, func(tr tri, bound float64) bool {
+			out = append(out, vert(tr.ax, tr.ay), vert(tr.bx, tr.by), vert(tr.cx, tr.cy))
+			m = max(m, bound)
+			return true
+		})
+		lists[i], maxErr[i] = out, m
+	})
+	size := 0
+	for _, it := range items {
+		if it.subtree < 0 {
+			size += 3
+		} else {
+			size += len(lists[it.subtree])
+		}
+	}
+	s.Tris = make([]int32, 0, size)
+	for _, it := range items {
+		if it.subtree < 0 {
+			s.Tris = append(s.Tris, vert(it.tr.ax, it.tr.ay), vert(it.tr.bx, it.tr.by), vert(it.tr.cx, it.tr.cy))
+			s.MaxErr = max(s.MaxErr, it.bound)
+		} else {
+			s.Tris = append(s.Tris, lists[it.subtree]...)
+			s.MaxErr = max(s.MaxErr, maxErr[it.subtree])
+		}
+	}
 	return s
 }
 
@@ -549,5 +652,5 @@ func Triangulate(ctx context.Context, g Grid, tol float64, budget int) (*Surface
 	}
 	w := make([]uint8, l.Points())
 	Saturate(l, e, w)
-	return l.Emit(g, e, l.Threshold(e, w, tol, budget)), nil
+	return l.Emit(g, e, l.Threshold(e, w, tol, budget), runtime.GOMAXPROCS(0)), nil
 }

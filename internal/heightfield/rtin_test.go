@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -32,6 +33,15 @@ func checkSurface(t *testing.T, s *Surface) {
 	t.Helper()
 	g := s.Grid
 	var area2 int64
+	used := make([]bool, len(s.PX))
+	for _, v := range s.Tris {
+		used[v] = true
+	}
+	for v, u := range used {
+		if !u {
+			t.Fatalf("vertex %d (%d, %d) is in no triangle", v, s.PX[v], s.PY[v])
+		}
+	}
 	for i := 0; i < len(s.Tris); i += 3 {
 		a, b, c := s.Tris[i], s.Tris[i+1], s.Tris[i+2]
 		ax, ay, bx, by, cx, cy := int64(s.PX[a]), int64(s.PY[a]), int64(s.PX[b]), int64(s.PY[b]), int64(s.PX[c]), int64(s.PY[c])
@@ -204,6 +214,26 @@ func TestThresholdIsExact(t *testing.T) {
 					t.Errorf("%v budget %d: threshold %v costs %d, the next finer cut %d", sz, budget, th, c, cutCost(l, e, finer))
 				}
 			}
+		}
+	}
+}
+
+// TestEmitSameForAnyWorkers checks that the parallel extraction gives one result.
+func TestEmitSameForAnyWorkers(t *testing.T) {
+	g := field(300, 211, 9)
+	l, _ := NewLattice(g.W, g.H)
+	e, err := OwnErrors(context.Background(), g, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := make([]uint8, l.Points())
+	Saturate(l, e, w)
+	want := l.Emit(g, e, 0.005, 1)
+	checkSurface(t, want)
+	for _, workers := range []int{2, 3, 16} {
+		got := l.Emit(g, e, 0.005, workers)
+		if !slices.Equal(got.PX, want.PX) || !slices.Equal(got.PY, want.PY) || !slices.Equal(got.Tris, want.Tris) || got.MaxErr != want.MaxErr {
+			t.Fatalf("%d workers: a different surface", workers)
 		}
 	}
 }

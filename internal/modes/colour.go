@@ -1,6 +1,7 @@
 package modes
 
 import (
+	"github.com/orfeas3d/orfeas/internal/par"
 	"math"
 
 	"github.com/orfeas3d/orfeas/backends"
@@ -17,7 +18,7 @@ const colourBlock = 4096
 func ColourByProjection(m *mesh.Mesh, in *backends.Input, workers int) {
 	m.Colors = make([][4]uint8, len(m.Positions))
 	m.UVs = make([][2]float32, len(m.Positions))
-	parallel((len(m.Positions)+colourBlock-1)/colourBlock, workers, func(b int) {
+	par.For((len(m.Positions)+colourBlock-1)/colourBlock, workers, func(b int) {
 		for i := b * colourBlock; i < min((b+1)*colourBlock, len(m.Positions)); i++ {
 			colourVertex(m, in, i)
 		}

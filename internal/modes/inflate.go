@@ -2,6 +2,7 @@ package modes
 
 import (
 	"fmt"
+	"github.com/orfeas3d/orfeas/internal/par"
 	"math"
 
 	"github.com/orfeas3d/orfeas/backends"
@@ -91,7 +92,7 @@ func BoxReduce(p []float32, w, h, k, workers int) []float32 {
 		copy(out, p)
 		return out
 	}
-	parallel(H, workers, func(J int) {
+	par.For(H, workers, func(J int) {
 		for I := range W {
 			var s float32
 			n := 0
@@ -168,7 +169,7 @@ const restBlock = 1 << 16
 func RestOnBed(m *mesh.Mesh, workers int) {
 	nb := (len(m.Positions) + restBlock - 1) / restBlock
 	lows := make([]float32, nb)
-	parallel(nb, workers, func(b int) {
+	par.For(nb, workers, func(b int) {
 		low := float32(math.MaxFloat32)
 		for _, p := range m.Positions[b*restBlock : min((b+1)*restBlock, len(m.Positions))] {
 			low = min(low, p[2])
@@ -180,7 +181,7 @@ func RestOnBed(m *mesh.Mesh, workers int) {
 		low = min(low, l)
 	}
 	a := mesh.Translate(0, 0, -float64(low))
-	parallel(nb, workers, func(b int) {
+	par.For(nb, workers, func(b int) {
 		ps := m.Positions[b*restBlock : min((b+1)*restBlock, len(m.Positions))]
 		for i, p := range ps {
 			ps[i] = a.Apply(p)
