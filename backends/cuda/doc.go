@@ -35,13 +35,15 @@
 // put almost all its time in the triangulation: about 60 % refinement by greedy insertion and
 // 27 % decimation, of which the error scans are 41 % of the whole, the insertions, flips and heap
 // most of the rest. Greedy insertion is one insertion after another and cannot be spread over
-// thousands of threads; an RTIN's error bounds can. On the GPU: the relief's
-// smoothing (Gaussian, float64), the error of every sample against every triangle of every level
-// that contains it (one thread per sample, atomic maxima), and the saturation of those errors,
-// one launch per level. On the CPU: the heights from the smoothed field (modes.ReliefHeights,
-// O(pixels)), the choice of the threshold that meets the face budget (two passes over the error
-// array), the extraction of the triangles, which walks only the triangles it emits and their
-// ancestors, and the walls and bottom (heightfield.Solid) and colours. Like the CPU reference's,
+// thousands of threads; an RTIN can, at every stage. On the GPU: the relief's smoothing
+// (Gaussian, float64); the error of every sample against every triangle of every level that
+// contains it (one thread per sample, atomic maxima); the saturation of those errors, one launch
+// per level; and the extraction of the cut — every triangle of every level tested on its own,
+// vertices and triangles compacted by prefix sums. On the CPU: the heights from the smoothed
+// field (modes.ReliefHeights, O(pixels)); under a face budget, the threshold that meets it exactly
+// (two passes over the downloaded error array, heightfield.Lattice.Threshold); and the walls, the
+// bottom and the copy into the mesh (heightfield.Solid, in parallel) and the colours. Like the CPU
+// reference's,
 // the surface keeps every sample within the tolerance (the report's MaxError bounds it) and is
 // closed into a solid of the same size; it is a different triangulation, with about 1.2–1.9 times
 // the triangles of greedy insertion at the same tolerance on photographs (every sample on a side

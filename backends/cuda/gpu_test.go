@@ -36,12 +36,14 @@ type quality struct {
 	// enlarge scales images smaller than side up to it (bilinear), which the generator never
 	// does: the sample images are at most 600 px, so this is how the GPU gets an ultra-sized job.
 	enlarge bool
+	// tolerance is the generator's tolerance fraction of the mode's characteristic size.
+	tolerance float64
 }
 
 var qualities = []quality{
-	{name: "high", side: 1024, budget: 500_000},
-	{name: "ultra", side: 2048, budget: 2_000_000},
-	{name: "ultra2048", side: 2048, budget: 2_000_000, enlarge: true},
+	{name: "high", side: 1024, budget: 500_000, tolerance: 0.01},
+	{name: "ultra", side: 2048, budget: 2_000_000, tolerance: 0.004},
+	{name: "ultra2048", side: 2048, budget: 2_000_000, enlarge: true, tolerance: 0.004},
 }
 
 func envList(name string, def []string) []string {
@@ -131,6 +133,17 @@ func prepareInput(path string, mode backends.Mode, q quality) (*backends.Input, 
 	in := &backends.Input{
 		Width: w, Height: h, PixelSize: 100 / float64(max(w, h)), Mode: mode, FaceBudget: q.budget,
 		Luminance: make([]float32, w*h), Mask: make([]float32, w*h), Color: make([]float32, 3*w*h),
+	}
+	// The generator's tolerance: a fraction of the relief's depth, the lithophane's thickness range,
+	// or a twentieth of the model's size (100 mm).
+	switch mode {
+	case backends.Relief:
+		in.Tolerance = q.tolerance * in.Relief.Defaults().Depth
+	case backends.Lithophane:
+		l := in.Lithophane.Defaults()
+		in.Tolerance = q.tolerance * (l.MaxThickness - l.MinThickness)
+	default:
+		in.Tolerance = q.tolerance * 5
 	}
 	alpha := false
 	for i := range cnt {
@@ -238,7 +251,7 @@ func TestParityHarnessEmulated(t *testing.T) {
 	for _, path := range images {
 		name := strings.TrimSuffix(filepath.Base(path), ".png")
 		for _, mode := range backends.Modes {
-			in, err := prepareInput(path, mode, quality{name: "tiny", side: 96, budget: 10_000})
+			in, err := prepareInput(path, mode, quality{name: "tiny", side: 96, budget: 10_000, tolerance: 0.02})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -321,7 +334,7 @@ func TestGPUMatchesEmulator(t *testing.T) {
 		t.Skipf("no GPU: %v", err)
 	}
 	defer b.Close()
-	in, err := prepareInput(sampleImages(t)[0], backends.Inflate, quality{name: "test", side: 256, budget: 50_000})
+	in, err := prepareInput(sampleImages(t)[0], backends.Inflate, quality{name: "test", side: 256, budget: 50_000, tolerance: 0.02})
 	if err != nil {
 		t.Fatal(err)
 	}

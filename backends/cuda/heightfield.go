@@ -11,7 +11,6 @@ import "C"
 import (
 	"context"
 	"fmt"
-	"runtime"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cpu"
@@ -21,86 +20,166 @@ import (
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
-// rtinBytes is the device memory rtinErrors needs for a w×h grid on lattice l: the heights, the
-// error bounds and the weights.
+// rtinBytes is the device memory heightfieldMesh's device stages need for lattice l: the heights,
+// the error bounds and weights, and the cut at its largest (every leaf in R: two triangles per
+// grid cell), with its vertex numbering and the prefix sums.
 func rtinBytes(l heightfield.Lattice) uint64 {
-	return 4*uint64(l.W*l.H) + 5*uint64(l.Points()) + 3 + 1<<16
+	wh := uint64(l.W * l.H)
+	tris := 4 * uint64(l.Points())           // the triangles of all levels, which the prefix sums count
+	return 4*wh + 5*uint64(l.Points()) + 3 + // heights, bounds, weights
+		4*wh + 8*wh + 24*wh + // vertex numbers, coordinates, triangles
+		8*(chunks(wh, scanChunk)+chunks(tris, scanChunk)) + 2*(8<<10) + 1<<16 // sums, their scans
 }
 
 // rtinErrors computes the saturated error bounds of g's RTIN and the diamonds' weights on the
-// device: Stages 1 and 2 of internal/heightfield (OwnErrors, Saturate), the same numbers bit for
-// bit.
-func rtinErrors(ctx context.Context, s gpu.Stream, g heightfield.Grid, l heightfield.Lattice) ([]float32, []uint8, error) {
+// device, left there: Stages 1 and 2 of internal/heightfield (OwnErrors, Saturate), the same
+// numbers bit for bit. The weights are bytes, (Points()+3)/4 words.
+func rtinErrors(s gpu.Stream, g heightfield.Grid, l heightfield.Lattice) (e, wt gpu.Ptr, err error) {
 	zp, err := upload(s, g.Z)
 	if err != nil {
-		return nil, nil, err
+		return 0, 0, err
 	}
 	np := l.Points()
-	e, err := allocN[float32](s, np)
-	if err != nil {
-		return nil, nil, err
+	if e, err = allocN[float32](s, np); err != nil {
+		return 0, 0, err
 	}
-	// The weights are bytes, zeroed as words: the four lattice corners are nobody's midpoint.
+	// The weights are zeroed as words: the four lattice corners are nobody's midpoint.
 	nw := (np + 3) / 4
-	wt, err := allocN[uint32](s, nw)
-	if err != nil {
-		return nil, nil, err
+	if wt, err = allocN[uint32](s, nw); err != nil {
+		return 0, 0, err
 	}
-	fw := C.struct_fill_u32_args{a: dptr(wt), n: C.u32(nw)}
-	if err := launch(s, kFillU32, uint64(nw), &fw); err != nil {
-		return nil, nil, err
-	}
-	fa := C.struct_fill_u32_args{a: dptr(e), n: C.u32(np)}
-	if err := launch(s, kFillU32, uint64(np), &fa); err != nil {
-		return nil, nil, err
+	for _, f := range [2]C.struct_fill_u32_args{{a: dptr(e), n: C.u32(np)}, {a: dptr(wt), n: C.u32(nw)}} {
+		if err := launch(s, kFillU32, uint64(f.n), &f); err != nil {
+			return 0, 0, err
+		}
 	}
 	oa := C.struct_rtin_own_args{z: dptr(zp), e: dptr(e), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N)}
 	if err := launch(s, kRtinOwn, uint64(l.W*l.H), &oa); err != nil {
-		return nil, nil, err
+		return 0, 0, err
 	}
 	for side := 2; side <= l.N; side *= 2 {
 		k := uint64(l.N / side)
 		sa := C.struct_rtin_sat_args{e: dptr(e), wt: dptr(wt), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N), s: C.int(side)}
 		if err := launch(s, kRtinSatOdd, 2*k*(k+1), &sa); err != nil {
-			return nil, nil, err
+			return 0, 0, err
 		}
 		if err := launch(s, kRtinSatEven, k*k, &sa); err != nil {
-			return nil, nil, err
+			return 0, 0, err
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	ev, err := download[float32](s, e, np)
-	if err != nil {
-		return nil, nil, err
-	}
-	wv, err := download[uint8](s, wt, np)
-	return ev, wv, err
+	return e, wt, nil
 }
 
-// heightfieldMesh triangulates g, the heights of a relief or flat lithophane, as an RTIN whose
-// error bounds come from the device, within modes.HeightfieldTolerance(in) or the face budget,
-// and closes it into a solid of the Input's size. Grids beyond heightfield.MaxLatticeSide go to
-// the host backend whole.
+// rtinCut extracts the cut at t from the bounds e on the device (Stage 3, heightfield's Emit):
+// vertices numbered row by row, triangles level by level, compacted by prefix sums.
+func rtinCut(s gpu.Stream, g heightfield.Grid, l heightfield.Lattice, e gpu.Ptr, t float64) (*heightfield.Surface, error) {
+	wh := uint64(l.W * l.H)
+	id, err := allocN[int32](s, int(wh))
+	if err != nil {
+		return nil, err
+	}
+	voffs, nv, err := chunkOffsets(s, wh, func(sums gpu.Ptr, m uint64) error {
+		a := C.struct_rtin_vcount_args{e: dptr(e), sums: dptr(sums), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N), count: C.u32(wh), chunk: scanChunk, t: C.double(t)}
+		return launch(s, kRtinVCount, m, &a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	px, err := allocN[int32](s, int(nv))
+	if err != nil {
+		return nil, err
+	}
+	py, err := allocN[int32](s, int(nv))
+	if err != nil {
+		return nil, err
+	}
+	va := C.struct_rtin_vwrite_args{e: dptr(e), offs: dptr(voffs), id: dptr(id), px: dptr(px), py: dptr(py), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N), count: C.u32(wh), chunk: scanChunk, t: C.double(t)}
+	if err := launch(s, kRtinVWrite, chunks(wh, scanChunk), &va); err != nil {
+		return nil, err
+	}
+	nt := uint64(0)
+	for lv := range l.Levels() {
+		nt += uint64(l.LevelSize(lv))
+	}
+	toffs, nf, err := chunkOffsets(s, nt, func(sums gpu.Ptr, m uint64) error {
+		a := C.struct_rtin_tcount_args{e: dptr(e), sums: dptr(sums), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N), levels: C.int(l.Levels()), count: C.u32(nt), chunk: scanChunk, t: C.double(t)}
+		return launch(s, kRtinTCount, m, &a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	tris, err := allocN[int32](s, int(3*nf))
+	if err != nil {
+		return nil, err
+	}
+	worst, err := allocN[uint32](s, 1)
+	if err != nil {
+		return nil, err
+	}
+	fa := C.struct_fill_u32_args{a: dptr(worst), n: 1}
+	if err := launch(s, kFillU32, 1, &fa); err != nil {
+		return nil, err
+	}
+	ta := C.struct_rtin_twrite_args{e: dptr(e), offs: dptr(toffs), id: dptr(id), tris: dptr(tris), worst: dptr(worst), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N), levels: C.int(l.Levels()), count: C.u32(nt), chunk: scanChunk, t: C.double(t)}
+	if err := launch(s, kRtinTWrite, chunks(nt, scanChunk), &ta); err != nil {
+		return nil, err
+	}
+	surf := &heightfield.Surface{Grid: g}
+	if surf.PX, err = download[int32](s, px, int(nv)); err != nil {
+		return nil, err
+	}
+	if surf.PY, err = download[int32](s, py, int(nv)); err != nil {
+		return nil, err
+	}
+	if surf.Tris, err = download[int32](s, tris, int(3*nf)); err != nil {
+		return nil, err
+	}
+	wb, err := download[float32](s, worst, 1)
+	if err != nil {
+		return nil, err
+	}
+	surf.MaxErr = float64(wb[0])
+	return surf, nil
+}
+
+// heightfieldMesh triangulates g, the heights of a relief or flat lithophane, as an RTIN on the
+// device, within modes.HeightfieldTolerance(in) or the face budget, and closes it into a solid of
+// the Input's size. The threshold that meets a budget is chosen on the host, from the bounds and
+// weights (heightfield.Lattice.Threshold); without a budget they stay on the device.
 func heightfieldMesh(ctx context.Context, in *backends.Input, g heightfield.Grid, progress backends.Progress, onDevice deviceRunner) (*mesh.Mesh, cpu.Report, error) {
 	l, err := heightfield.NewLattice(g.W, g.H)
 	if err != nil {
 		return nil, cpu.Report{}, fmt.Errorf("%w: %w", backends.ErrInvalidInput, err)
 	}
+	tol := modes.HeightfieldTolerance(in)
 	progress.Report("triangulate", 0)
-	var e []float32
-	var wt []uint8
+	var surf *heightfield.Surface
 	err = onDevice(ctx, rtinBytes(l), func(s gpu.Stream) error {
-		var err error
-		e, wt, err = rtinErrors(ctx, s, g, l)
+		e, wt, err := rtinErrors(s, g, l)
+		if err != nil {
+			return err
+		}
+		t := tol
+		if in.FaceBudget > 0 {
+			ev, err := download[float32](s, e, l.Points())
+			if err != nil {
+				return err
+			}
+			wv, err := download[uint8](s, wt, l.Points())
+			if err != nil {
+				return err
+			}
+			t = l.Threshold(ev, wv, tol, in.FaceBudget)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		surf, err = rtinCut(s, g, l, e, t)
 		return err
 	})
 	if err != nil {
 		return nil, cpu.Report{}, err
 	}
-	tol := modes.HeightfieldTolerance(in)
-	surf := l.Emit(g, e, l.Threshold(e, wt, tol, in.FaceBudget), runtime.GOMAXPROCS(0))
 	progress.Report("triangulate", 1)
 	if err := ctx.Err(); err != nil {
 		return nil, cpu.Report{}, err

@@ -43,6 +43,10 @@ const (
 	kRtinOwn        = gpu.Kernel(C.KID_rtin_own)
 	kRtinSatOdd     = gpu.Kernel(C.KID_rtin_sat_odd)
 	kRtinSatEven    = gpu.Kernel(C.KID_rtin_sat_even)
+	kRtinVCount     = gpu.Kernel(C.KID_rtin_vcount)
+	kRtinVWrite     = gpu.Kernel(C.KID_rtin_vwrite)
+	kRtinTCount     = gpu.Kernel(C.KID_rtin_tcount)
+	kRtinTWrite     = gpu.Kernel(C.KID_rtin_twrite)
 	kernelCount     = int(C.KID_COUNT)
 )
 
@@ -76,6 +80,10 @@ var kernelArgSizes = map[gpu.Kernel]uintptr{
 	kRtinOwn:        unsafe.Sizeof(C.struct_rtin_own_args{}),
 	kRtinSatOdd:     unsafe.Sizeof(C.struct_rtin_sat_args{}),
 	kRtinSatEven:    unsafe.Sizeof(C.struct_rtin_sat_args{}),
+	kRtinVCount:     unsafe.Sizeof(C.struct_rtin_vcount_args{}),
+	kRtinVWrite:     unsafe.Sizeof(C.struct_rtin_vwrite_args{}),
+	kRtinTCount:     unsafe.Sizeof(C.struct_rtin_tcount_args{}),
+	kRtinTWrite:     unsafe.Sizeof(C.struct_rtin_twrite_args{}),
 }
 
 // blockThreads is the block size of every launch: a multiple of the warp size that fits every

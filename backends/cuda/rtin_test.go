@@ -38,13 +38,18 @@ func rtinGrid(r *rand.Rand, w, h int) heightfield.Grid {
 }
 
 // TestRTINMatchesReference runs rtin.cu's kernels on the emulator and compares the error bounds
-// with internal/heightfield's OwnErrors and Saturate, bit for bit.
+// with internal/heightfield's OwnErrors and Saturate, bit for bit, and the cut with its Emit.
 func TestRTINMatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	ctx := context.Background()
-	for _, sz := range [][2]int{{2, 2}, {3, 2}, {2, 9}, {5, 5}, {17, 9}, {33, 33}, {64, 65}, {100, 37}, {129, 70}} {
+	for _, sz := range [][3]int{{2, 2}, {3, 2}, {2, 9}, {5, 5}, {17, 9}, {33, 33}, {64, 65}, {100, 37}, {129, 70}, {17, 17, 1}, {20, 17, 1}} {
 		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
 			g := rtinGrid(r, sz[0], sz[1])
+			if sz[2] == 1 { // a plane: nothing splits but what R forces
+				for i := range g.Z {
+					g.Z[i] = float32(i%g.W) * 0.25
+				}
+			}
 			l, err := heightfield.NewLattice(g.W, g.H)
 			if err != nil {
 				t.Fatal(err)
@@ -57,10 +62,25 @@ func TestRTINMatchesReference(t *testing.T) {
 			heightfield.Saturate(l, want, wantW)
 			var got []float32
 			var gotW []uint8
+			var cuts [2]*heightfield.Surface
+			tols := [2]float64{0.01, 1e9}
 			err = emuRunner(t)(ctx, rtinBytes(l), func(s gpu.Stream) error {
-				var err error
-				got, gotW, err = rtinErrors(ctx, s, g, l)
-				return err
+				e, wt, err := rtinErrors(s, g, l)
+				if err != nil {
+					return err
+				}
+				if got, err = download[float32](s, e, l.Points()); err != nil {
+					return err
+				}
+				if gotW, err = download[uint8](s, wt, l.Points()); err != nil {
+					return err
+				}
+				for k, tol := range tols {
+					if cuts[k], err = rtinCut(s, g, l, e, tol); err != nil {
+						return err
+					}
+				}
+				return nil
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -68,6 +88,12 @@ func TestRTINMatchesReference(t *testing.T) {
 			for i := range want {
 				if math.Float32bits(got[i]) != math.Float32bits(want[i]) || gotW[i] != wantW[i] {
 					t.Fatalf("lattice point (%d, %d): kernel %v (weight %d), reference %v (weight %d)", i%(l.N+1), i/(l.N+1), got[i], gotW[i], want[i], wantW[i])
+				}
+			}
+			for k, tol := range tols {
+				cut, ref := cuts[k], l.Emit(g, want, tol)
+				if !slices.Equal(cut.PX, ref.PX) || !slices.Equal(cut.PY, ref.PY) || !slices.Equal(cut.Tris, ref.Tris) || cut.MaxErr != ref.MaxErr {
+					t.Fatalf("cut at %v: %d vertices, %d triangles, bound %v; reference %d, %d, %v", tol, len(cut.PX), len(cut.Tris)/3, cut.MaxErr, len(ref.PX), len(ref.Tris)/3, ref.MaxErr)
 				}
 			}
 		})

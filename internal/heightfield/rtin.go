@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"runtime"
-
-	"github.com/orfeas3d/orfeas/internal/par"
 )
 
 // The right-triangulated irregular network (RTIN) of W. Evans, D. Kirkpatrick and G. Townsend,
@@ -44,10 +41,15 @@ import (
 // "split while E > t" is a conforming triangulation (Lindstrom and Pascucci, §3), and a triangle
 // left whole has every sample within its own error, at most E ≤ t, of it.
 //
-// Stage 3, extraction (Emit, on the CPU): a depth-first walk from the two roots that splits while
-// E(m) > t and emits the triangles inside R. It touches only the triangles it emits and their
-// ancestors, so it costs time in proportion to the output; and a face budget is met by searching
-// for the smallest t whose cut fits it.
+// Stage 3, extraction (Emit; kernels rtin_vcount, rtin_vwrite, rtin_tcount, rtin_twrite): given
+// the threshold t (Threshold, on the CPU, from the bounds and the diamonds' weights, so that a face
+// budget is met exactly), a triangle is in the cut when it lies in R, its own diamond does not
+// split (E ≤ t, or it is a leaf) and its parent's does (E at its right-angle vertex, the parent's
+// midpoint, > t; or it is a root): saturation makes "the parent splits" the same as "every
+// ancestor splits". The test is local, so every triangle of every level is tested independently
+// and the ones in the cut are compacted by prefix sums, in the order of the levels and, within a
+// level, of the squares row by row. The vertices are R's lattice corners and the midpoints in R of
+// the split diamonds, numbered row by row the same way.
 //
 // Along a side of R that is not a multiple of a large power of two (an image 512 pixels wide
 // has W−1 = 511), the triangles that straddle the side split down to the leaves, so every sample
@@ -397,58 +399,6 @@ func satEven(l Lattice, e []float32, w []uint8, s, i int32) {
 	w[m] = l.weight(mx, my, halves[:])
 }
 
-// roots are the two triangles of level 0.
-func (l Lattice) roots() [2]tri {
-	n := int32(l.N)
-	return [2]tri{{n, n, 0, 0, n, 0}, {0, 0, n, n, 0, n}}
-}
-
-// cut walks the triangles left whole when every diamond with E > t splits, depth first from the
-// roots, and calls emit for each one inside R with the error bound of its diamond (0 for
-// leaves). It stops early when emit returns false.
-func (l Lattice) cut(e []float32, t float64, emit func(tri, float64) bool) {
-	for _, r := range l.roots() {
-		if !l.walk(r, e, t, emit) {
-			return
-		}
-	}
-}
-
-// walk is cut below one triangle. Children of a triangle inside R are inside too, so only the
-// triangles along R's border are classified.
-func (l Lattice) walk(root tri, e []float32, t float64, emit func(tri, float64) bool) bool {
-	type node struct {
-		tr     tri
-		inside bool
-	}
-	stack := []node{{root, false}}
-	for len(stack) > 0 {
-		nd := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		tr := nd.tr
-		st := inside
-		if !nd.inside {
-			if st = l.state(tr); st == outside {
-				continue
-			}
-		}
-		bound := 0.0
-		if (tr.ax-tr.bx)*(tr.ax-tr.bx)+(tr.ay-tr.by)*(tr.ay-tr.by) != 2 { // not a leaf
-			bound = float64(e[l.index((tr.ax+tr.bx)/2, (tr.ay+tr.by)/2)])
-			if st == partial || bound > t {
-				// The second child is walked last so that the first is emitted first.
-				c1, c2 := tr.children()
-				stack = append(stack, node{c2, st == inside}, node{c1, st == inside})
-				continue
-			}
-		}
-		if !emit(tr, bound) {
-			return false
-		}
-	}
-	return true
-}
-
 // Threshold returns the threshold the cut is made at: tol when the closed solid fits budget (or
 // budget ≤ 0), else the smallest error bound at which it does — or, where none does, the largest
 // finite bound (the coarsest cut R allows).
@@ -521,114 +471,95 @@ func (l Lattice) Threshold(e []float32, w []uint8, tol float64, budget int) floa
 	return float64(math.Float32frombits(bucket<<16 | low))
 }
 
-// emitDepth is the depth of the subtrees Emit extracts in parallel: up to 2^11 of them, fixed so
-// that the output does not depend on the number of workers.
-const emitDepth = 10
+// Levels returns the number of levels of the hierarchy, 2K+1: level 0 holds the two roots, level
+// 2K the leaves.
+func (l Lattice) Levels() int { return 2*l.K + 1 }
 
-// Emit extracts the cut at t (Stage 3) on up to workers goroutines. The triangles come in
-// depth-first order from the roots; the vertices are the lattice's corners in R and the midpoints
-// in R of the split diamonds (E > t), numbered row by row. MaxErr is the largest error bound of
-// an emitted triangle. The result is the same for any number of workers.
-func (l Lattice) Emit(g Grid, e []float32, t float64, workers int) *Surface {
-	workers = max(workers, 1)
-	s := &Surface{Grid: g}
-	// Vertices, row by row.
-	id := make([]int32, l.W*l.H)
-	rowCount := make([]int32, l.H)
+// LevelSize returns the number of triangles on level lv: 2·4^j on even level 2j (two halves of
+// each of 4^j squares) and 4·4^j on odd level 2j+1 (four quarters of each square).
+func (l Lattice) LevelSize(lv int) int {
+	k := 1 << (lv / 2)
+	if lv%2 == 0 {
+		return 2 * k * k
+	}
+	return 4 * k * k
+}
+
+// levelTri returns triangle i of level lv, its diamond's midpoint and whether it is a leaf
+// (rtin_level_tri).
+func (l Lattice) levelTri(lv, i int) (t tri, mx, my int32, leaf bool) {
+	j := lv / 2
+	k := int32(1) << j
+	s := int32(l.N) >> j
+	if lv%2 == 0 {
+		q := int32(i / 2)
+		qx, qy := q%k, q/k
+		x0, y0 := qx*s, qy*s
+		switch {
+		case (qx+qy)%2 == 0 && i%2 == 0:
+			t = squareHalf(x0, y0, s, s, 0, true)
+		case (qx+qy)%2 == 0:
+			t = squareHalf(x0, y0, s, 0, s, true)
+		case i%2 == 0:
+			t = squareHalf(x0, y0, s, 0, 0, false)
+		default:
+			t = squareHalf(x0, y0, s, s, s, false)
+		}
+		return t, x0 + s/2, y0 + s/2, s == 1
+	}
+	q := int32(i / 4)
+	t, mx, my = quarter((q%k)*s, (q/k)*s, s, i%4)
+	return t, mx, my, false
+}
+
+// inCut reports whether triangle i of level lv is in the cut at t, with its error bound (the
+// bound of its diamond, 0 for a leaf): Stage 3's test (rtin_in_cut).
+func (l Lattice) inCut(e []float32, t float64, lv, i int) (tri, float64, bool) {
+	tr, mx, my, leaf := l.levelTri(lv, i)
+	if l.state(tr) != inside {
+		return tr, 0, false
+	}
+	bound := 0.0
+	if !leaf {
+		if bound = float64(e[l.index(mx, my)]); bound > t {
+			return tr, 0, false
+		}
+	}
+	if lv > 0 && !(float64(e[l.index(tr.cx, tr.cy)]) > t) {
+		return tr, 0, false
+	}
+	return tr, bound, true
+}
+
+// isVertex reports whether lattice point (x, y), in R, is a vertex of the cut at t.
+func (l Lattice) isVertex(e []float32, t float64, x, y int32) bool {
 	n := int32(l.N)
-	isVertex := func(x, y int32) bool {
-		return float64(e[l.index(x, y)]) > t || ((x == 0 || x == n) && (y == 0 || y == n))
-	}
-	par.For(l.H, workers, func(y int) {
-		c := int32(0)
-		for x := range int32(l.W) {
-			if isVertex(x, int32(y)) {
-				c++
-			}
-		}
-		rowCount[y] = c
-	})
-	total := int32(0)
-	for y, c := range rowCount {
-		rowCount[y] = total
-		total += c
-	}
-	s.PX, s.PY = make([]int32, total), make([]int32, total)
-	par.For(l.H, workers, func(y int) {
-		k := rowCount[y]
-		for x := range int32(l.W) {
-			if isVertex(x, int32(y)) {
-				id[y*l.W+int(x)] = k
-				s.PX[k], s.PY[k] = x, int32(y)
-				k++
-			}
-		}
-	})
-	vert := func(x, y int32) int32 { return id[int(y)*l.W+int(x)] }
+	return float64(e[l.index(x, y)]) > t || ((x == 0 || x == n) && (y == 0 || y == n))
+}
 
-	// The triangles: the cut down to emitDepth in order, with the subtrees below it extracted in
-	// parallel into their own lists and joined in order.
-	type item struct {
-		tr      tri
-		bound   float64
-		subtree int // index into subs, or -1 for a triangle emitted above emitDepth
-	}
-	var items []item
-	var subs []tri
-	var gen func(tr tri, depth int)
-	gen = func(tr tri, depth int) {
-		st := l.state(tr)
-		if st == outside {
-			return
-		}
-		bound := 0.0
-		if (tr.ax-tr.bx)*(tr.ax-tr.bx)+(tr.ay-tr.by)*(tr.ay-tr.by) != 2 {
-			bound = float64(e[l.index((tr.ax+tr.bx)/2, (tr.ay+tr.by)/2)])
-			if st == partial || bound > t {
-				if depth == emitDepth {
-					items = append(items, item{tr: tr, subtree: len(subs)})
-					subs = append(subs, tr)
-					return
-				}
-				c1, c2 := tr.children()
-				gen(c1, depth+1)
-				gen(c2, depth+1)
-				return
+// Emit extracts the cut at t (Stage 3), as the kernels do: the vertices row by row, the triangles
+// level by level. MaxErr is the largest error bound of a triangle in the cut. It tests every
+// triangle of every level (about 4N² of them), one after another: it is the reference of the
+// kernels, not a fast path.
+func (l Lattice) Emit(g Grid, e []float32, t float64) *Surface {
+	s := &Surface{Grid: g}
+	id := make([]int32, l.W*l.H)
+	for y := range int32(l.H) {
+		for x := range int32(l.W) {
+			if l.isVertex(e, t, x, y) {
+				id[int(y)*l.W+int(x)] = int32(len(s.PX))
+				s.PX = append(s.PX, x)
+				s.PY = append(s.PY, y)
 			}
 		}
-		items = append(items, item{tr: tr, bound: bound, subtree: -1})
 	}
-	for _, r := range l.roots() {
-		gen(r, 0)
-	}
-	lists := make([][]int32, len(subs))
-	maxErr := make([]float64, len(subs))
-	par.For(len(subs), workers, func(i int) {
-		var out []int32
-		m := 0.0
-		l.walk(subs[i], e, t, func(tr tri, bound float64) bool {
-			out = append(out, vert(tr.ax, tr.ay), vert(tr.bx, tr.by), vert(tr.cx, tr.cy))
-			m = max(m, bound)
-			return true
-		})
-		lists[i], maxErr[i] = out, m
-	})
-	size := 0
-	for _, it := range items {
-		if it.subtree < 0 {
-			size += 3
-		} else {
-			size += len(lists[it.subtree])
-		}
-	}
-	s.Tris = make([]int32, 0, size)
-	for _, it := range items {
-		if it.subtree < 0 {
-			s.Tris = append(s.Tris, vert(it.tr.ax, it.tr.ay), vert(it.tr.bx, it.tr.by), vert(it.tr.cx, it.tr.cy))
-			s.MaxErr = max(s.MaxErr, it.bound)
-		} else {
-			s.Tris = append(s.Tris, lists[it.subtree]...)
-			s.MaxErr = max(s.MaxErr, maxErr[it.subtree])
+	vert := func(x, y int32) int32 { return id[int(y)*l.W+int(x)] }
+	for lv := range l.Levels() {
+		for i := range l.LevelSize(lv) {
+			if tr, bound, ok := l.inCut(e, t, lv, i); ok {
+				s.Tris = append(s.Tris, vert(tr.ax, tr.ay), vert(tr.bx, tr.by), vert(tr.cx, tr.cy))
+				s.MaxErr = max(s.MaxErr, bound)
+			}
 		}
 	}
 	return s
@@ -652,5 +583,5 @@ func Triangulate(ctx context.Context, g Grid, tol float64, budget int) (*Surface
 	}
 	w := make([]uint8, l.Points())
 	Saturate(l, e, w)
-	return l.Emit(g, e, l.Threshold(e, w, tol, budget), runtime.GOMAXPROCS(0)), nil
+	return l.Emit(g, e, l.Threshold(e, w, tol, budget)), nil
 }

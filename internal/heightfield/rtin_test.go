@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 )
 
@@ -160,24 +159,24 @@ func TestTriangulateCancel(t *testing.T) {
 	}
 }
 
-// cutCost counts the faces of the closed solid of the cut at t by walking it: its triangles
-// plus the closing faces of its border edges (one per border vertex on a closed border).
-func cutCost(l Lattice, e []float32, t float64) int {
+// cutCost counts the faces of the closed solid of the cut at t: its triangles plus the closing
+// faces of its border edges (one per border vertex on a closed border).
+func cutCost(l Lattice, g Grid, e []float32, t float64) int {
+	s := l.Emit(g, e, t)
 	wm, hm := int32(l.W-1), int32(l.H-1)
-	onBorder := func(x0, y0, x1, y1 int32) bool {
+	onBorder := func(a, b int32) bool {
+		x0, y0, x1, y1 := s.PX[a], s.PY[a], s.PX[b], s.PY[b]
 		return (x0 == 0 && x1 == 0) || (x0 == wm && x1 == wm) || (y0 == 0 && y1 == 0) || (y0 == hm && y1 == hm)
 	}
-	tris, border := 0, 0
-	l.cut(e, t, func(tr tri, _ float64) bool {
-		tris++
-		for _, ed := range [3][4]int32{{tr.ax, tr.ay, tr.bx, tr.by}, {tr.bx, tr.by, tr.cx, tr.cy}, {tr.cx, tr.cy, tr.ax, tr.ay}} {
-			if onBorder(ed[0], ed[1], ed[2], ed[3]) {
+	border := 0
+	for i := 0; i < len(s.Tris); i += 3 {
+		for k := range 3 {
+			if onBorder(s.Tris[i+k], s.Tris[i+(k+1)%3]) {
 				border++
 			}
 		}
-		return true
-	})
-	return tris + ClosingFaces(border)
+	}
+	return len(s.Tris)/3 + ClosingFaces(border)
 }
 
 // TestThresholdIsExact checks Threshold's counting against cuts walked one by one: the cut at the
@@ -194,11 +193,11 @@ func TestThresholdIsExact(t *testing.T) {
 		w := make([]uint8, l.Points())
 		Saturate(l, e, w)
 		const tol = 0.002
-		full := cutCost(l, e, tol)
-		coarsest := cutCost(l, e, math.MaxFloat32)
+		full := cutCost(l, g, e, tol)
+		coarsest := cutCost(l, g, e, math.MaxFloat32)
 		for _, budget := range []int{full + 1, full, full - 1, full * 2 / 3, full / 3, full / 10, coarsest, coarsest - 1, 1} {
 			th := l.Threshold(e, w, tol, budget)
-			c := cutCost(l, e, th)
+			c := cutCost(l, g, e, th)
 			switch {
 			case budget >= full:
 				if th != tol {
@@ -210,30 +209,10 @@ func TestThresholdIsExact(t *testing.T) {
 				}
 			default:
 				finer := float64(math.Nextafter32(float32(th), 0))
-				if c > budget || (finer > tol && cutCost(l, e, finer) <= budget) {
-					t.Errorf("%v budget %d: threshold %v costs %d, the next finer cut %d", sz, budget, th, c, cutCost(l, e, finer))
+				if c > budget || (finer > tol && cutCost(l, g, e, finer) <= budget) {
+					t.Errorf("%v budget %d: threshold %v costs %d, the next finer cut %d", sz, budget, th, c, cutCost(l, g, e, finer))
 				}
 			}
-		}
-	}
-}
-
-// TestEmitSameForAnyWorkers checks that the parallel extraction gives one result.
-func TestEmitSameForAnyWorkers(t *testing.T) {
-	g := field(300, 211, 9)
-	l, _ := NewLattice(g.W, g.H)
-	e, err := OwnErrors(context.Background(), g, l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := make([]uint8, l.Points())
-	Saturate(l, e, w)
-	want := l.Emit(g, e, 0.005, 1)
-	checkSurface(t, want)
-	for _, workers := range []int{2, 3, 16} {
-		got := l.Emit(g, e, 0.005, workers)
-		if !slices.Equal(got.PX, want.PX) || !slices.Equal(got.PY, want.PY) || !slices.Equal(got.Tris, want.Tris) || got.MaxErr != want.MaxErr {
-			t.Fatalf("%d workers: a different surface", workers)
 		}
 	}
 }

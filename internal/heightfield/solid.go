@@ -1,8 +1,10 @@
 package heightfield
 
 import (
+	"runtime"
 	"slices"
 
+	"github.com/orfeas3d/orfeas/internal/par"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -48,19 +50,26 @@ func Solid(t *Surface, wmm, hmm float64) *mesh.Mesh {
 		return float32(float64(int32(g.H-1)-j) * sy)
 	}
 	tris := t.Tris
+	nf := len(tris) / 3
 	m := &mesh.Mesh{
-		Positions: make([][3]float32, 0, n+16),
-		Faces:     make([][3]uint32, 0, len(tris)/3+2*(g.W+g.H)),
+		Positions: make([][3]float32, n, n+2*(g.W+g.H)+1),
+		Faces:     make([][3]uint32, nf, nf+6*(g.W+g.H)),
 	}
-	for v := range n {
-		x, y := t.PX[v], t.PY[v]
-		m.Positions = append(m.Positions, [3]float32{xOf(x), yOf(y), g.Z[int(y)*g.W+int(x)]})
-	}
-	// Grid triangles are positively oriented with rows growing downwards; Y points up in the
-	// mesh, so (a, c, b) is counter-clockwise seen from above.
-	for i := 0; i < len(tris); i += 3 {
-		m.Faces = append(m.Faces, [3]uint32{uint32(tris[i]), uint32(tris[i+2]), uint32(tris[i+1])})
-	}
+	// The top surface, in blocks on all cores (each block writes only its own entries). Grid
+	// triangles are positively oriented with rows growing downwards; Y points up in the mesh, so
+	// (a, c, b) is counter-clockwise seen from above.
+	const block = 1 << 16
+	par.For((n+nf+block-1)/block, runtime.GOMAXPROCS(0), func(b int) {
+		for k := b * block; k < min((b+1)*block, n+nf); k++ {
+			if k < n {
+				x, y := t.PX[k], t.PY[k]
+				m.Positions[k] = [3]float32{xOf(x), yOf(y), g.Z[int(y)*g.W+int(x)]}
+			} else {
+				i := 3 * (k - n)
+				m.Faces[k-n] = [3]uint32{uint32(tris[i]), uint32(tris[i+2]), uint32(tris[i+1])}
+			}
+		}
+	})
 
 	// The border loop, counter-clockwise seen from above, starting at the bottom-left corner.
 	w1, h1 := int64(g.W-1), int64(g.H-1)

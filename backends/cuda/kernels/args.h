@@ -241,6 +241,45 @@ struct rtin_sat_args {
 	int w, h, n, s;
 };
 
+/* Stage 3, over the w*h samples (vertices) or the triangles of all levels (count of them). */
+struct rtin_vcount_args {
+	DPTR(const float) e;
+	DPTR(u64) sums; /* one per chunk */
+	int w, h, n;
+	u32 count, chunk;
+	double t;
+};
+
+struct rtin_vwrite_args {
+	DPTR(const float) e;
+	DPTR(const u64) offs; /* each chunk's first vertex */
+	DPTR(int) id;         /* w*h out: vertex index of each sample that is a vertex */
+	DPTR(int) px;         /* out: the vertices' coordinates */
+	DPTR(int) py;
+	int w, h, n;
+	u32 count, chunk;
+	double t;
+};
+
+struct rtin_tcount_args {
+	DPTR(const float) e;
+	DPTR(u64) sums;
+	int w, h, n, levels;
+	u32 count, chunk;
+	double t;
+};
+
+struct rtin_twrite_args {
+	DPTR(const float) e;
+	DPTR(const u64) offs;
+	DPTR(const int) id;
+	DPTR(int) tris; /* out: three vertex indices per triangle of the cut */
+	DPTR(u32) worst; /* out: the largest bound of a triangle of the cut, float32 bits, zeroed before */
+	int w, h, n, levels;
+	u32 count, chunk;
+	double t;
+};
+
 #define ORFEAS_KERNELS(X)           \
 	X(edt, edt_cols)                \
 	X(edt, edt_rows)                \
@@ -268,7 +307,11 @@ struct rtin_sat_args {
 	X(blur, blur_cols)              \
 	X(rtin, rtin_own)               \
 	X(rtin, rtin_sat_odd)           \
-	X(rtin, rtin_sat_even)
+	X(rtin, rtin_sat_even)          \
+	X(rtin, rtin_vcount)            \
+	X(rtin, rtin_vwrite)            \
+	X(rtin, rtin_tcount)            \
+	X(rtin, rtin_twrite)
 
 #define ORFEAS_KID(module, name) KID_##name,
 enum orfeas_kernel_id { ORFEAS_KERNELS(ORFEAS_KID) KID_COUNT };

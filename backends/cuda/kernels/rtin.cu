@@ -300,3 +300,160 @@ KERNEL rtin_sat_even(struct rtin_sat_args a)
 	a.e[(long long)my * (a.n + 1) + mx] = v;
 	a.wt[(long long)my * (a.n + 1) + mx] = rtin_weight(mx, my, hv, 2, a.w, a.h);
 }
+
+/* ---- Stage 3: the cut at t, compacted (Lattice.Emit). One thread per chunk of consecutive
+ * entries: the *count kernels write each chunk's total, the host turns them into offsets
+ * (scan.cu), and the *write kernels walk their chunk again from its offset. ---- */
+
+/* Lattice.isVertex, for (x, y) in R. */
+DEVFN int rtin_is_vertex(const float *e, int n, double t, int x, int y)
+{
+	return (double)e[(long long)y * (n + 1) + x] > t || ((x == 0 || x == n) && (y == 0 || y == n));
+}
+
+KERNEL rtin_vcount(struct rtin_vcount_args a)
+{
+	unsigned int th = GLOBAL_ID();
+	unsigned long long i, c = 0, lo = (unsigned long long)th * a.chunk, hi = lo + a.chunk;
+	if (lo >= a.count)
+		return;
+	if (hi > a.count)
+		hi = a.count;
+	for (i = lo; i < hi; i++)
+		c += (unsigned long long)rtin_is_vertex(a.e, a.n, a.t, (int)(i % (unsigned)a.w), (int)(i / (unsigned)a.w));
+	a.sums[th] = c;
+}
+
+KERNEL rtin_vwrite(struct rtin_vwrite_args a)
+{
+	unsigned int th = GLOBAL_ID();
+	unsigned long long i, k, lo = (unsigned long long)th * a.chunk, hi = lo + a.chunk;
+	if (lo >= a.count)
+		return;
+	if (hi > a.count)
+		hi = a.count;
+	k = a.offs[th];
+	for (i = lo; i < hi; i++) {
+		int x = (int)(i % (unsigned)a.w), y = (int)(i / (unsigned)a.w);
+		if (rtin_is_vertex(a.e, a.n, a.t, x, y)) {
+			a.id[i] = (int)k;
+			a.px[k] = x;
+			a.py[k] = y;
+			k++;
+		}
+	}
+}
+
+/* Lattice.LevelSize */
+DEVFN unsigned long long rtin_level_size(int lv)
+{
+	unsigned long long k = 1ull << (lv / 2);
+	return (lv % 2 == 0 ? 2ull : 4ull) * k * k;
+}
+
+/* Lattice.levelTri: triangle i of level lv, its diamond's midpoint; returns 1 for a leaf. */
+DEVFN int rtin_level_tri(int n, int lv, unsigned long long i, struct rtin_tri *t, int *mx, int *my)
+{
+	int j = lv / 2, k = 1 << j, s = n >> j;
+	if (lv % 2 == 0) {
+		int q = (int)(i / 2), qx = q % k, qy = q / k, x0 = qx * s, y0 = qy * s;
+		int half = (int)(i % 2);
+		if ((qx + qy) % 2 == 0)
+			*t = half == 0 ? rtin_half(x0, y0, s, s, 0, 1) : rtin_half(x0, y0, s, 0, s, 1);
+		else
+			*t = half == 0 ? rtin_half(x0, y0, s, 0, 0, 0) : rtin_half(x0, y0, s, s, s, 0);
+		*mx = x0 + s / 2;
+		*my = y0 + s / 2;
+		return s == 1;
+	} else {
+		int q = (int)(i / 4);
+		*t = rtin_quarter((q % k) * s, (q / k) * s, s, (int)(i % 4), mx, my);
+		return 0;
+	}
+}
+
+/* Lattice.inCut: is triangle i of level lv in the cut at t? Its bound goes to *bound. */
+DEVFN int rtin_in_cut(const float *e, int w, int h, int n, double t, int lv, unsigned long long i,
+                      struct rtin_tri *tr, float *bound)
+{
+	int mx, my, leaf = rtin_level_tri(n, lv, i, tr, &mx, &my);
+	*bound = 0;
+	if (rtin_state(*tr, w, h) != RTIN_INSIDE)
+		return 0;
+	if (!leaf) {
+		*bound = e[(long long)my * (n + 1) + mx];
+		if ((double)*bound > t)
+			return 0;
+	}
+	if (lv > 0 && !((double)e[(long long)tr->cy * (n + 1) + tr->cx] > t))
+		return 0;
+	return 1;
+}
+
+/* The level and index within it of global triangle index g (levels one after another). */
+DEVFN void rtin_locate(int levels, unsigned long long g, int *lv, unsigned long long *i)
+{
+	int l = 0;
+	while (l + 1 < levels && g >= rtin_level_size(l)) {
+		g -= rtin_level_size(l);
+		l++;
+	}
+	*lv = l;
+	*i = g;
+}
+
+KERNEL rtin_tcount(struct rtin_tcount_args a)
+{
+	unsigned int th = GLOBAL_ID();
+	unsigned long long g, c = 0, i, lo = (unsigned long long)th * a.chunk, hi = lo + a.chunk;
+	int lv;
+	if (lo >= a.count)
+		return;
+	if (hi > a.count)
+		hi = a.count;
+	rtin_locate(a.levels, lo, &lv, &i);
+	for (g = lo; g < hi; g++, i++) {
+		struct rtin_tri tr;
+		float bound;
+		if (i == rtin_level_size(lv)) {
+			lv++;
+			i = 0;
+		}
+		c += (unsigned long long)rtin_in_cut(a.e, a.w, a.h, a.n, a.t, lv, i, &tr, &bound);
+	}
+	a.sums[th] = c;
+}
+
+KERNEL rtin_twrite(struct rtin_twrite_args a)
+{
+	unsigned int th = GLOBAL_ID();
+	unsigned long long g, k, i, lo = (unsigned long long)th * a.chunk, hi = lo + a.chunk;
+	int lv;
+	u32 worst = 0;
+	if (lo >= a.count)
+		return;
+	if (hi > a.count)
+		hi = a.count;
+	k = a.offs[th];
+	rtin_locate(a.levels, lo, &lv, &i);
+	for (g = lo; g < hi; g++, i++) {
+		struct rtin_tri tr;
+		float bound;
+		if (i == rtin_level_size(lv)) {
+			lv++;
+			i = 0;
+		}
+		if (rtin_in_cut(a.e, a.w, a.h, a.n, a.t, lv, i, &tr, &bound)) {
+			union rtin_bits b;
+			a.tris[3 * k] = a.id[(long long)tr.ay * a.w + tr.ax];
+			a.tris[3 * k + 1] = a.id[(long long)tr.by * a.w + tr.bx];
+			a.tris[3 * k + 2] = a.id[(long long)tr.cy * a.w + tr.cx];
+			k++;
+			b.f = bound;
+			if (b.u > worst)
+				worst = b.u;
+		}
+	}
+	if (worst > *a.worst)
+		ATOMIC_MAX_U32(a.worst, worst);
+}

@@ -4,4 +4,4 @@ package emu
 
 // SourcesHash is the hash of the kernel sources (kernels/*.cu, kernels/*.h) this emulator is built
 // from; go generate in backends/cuda updates it, which makes the go command rebuild the emulator.
-const SourcesHash = "8f307d7b9eb4520d074787bb73efd5aaed7831533077fcce3fd93ebd0b81cd72"
+const SourcesHash = "19435d41cf4d187985b5fed6848f0cfce4a8956ddf9cac3adc3e2d29fa8bbefb"
