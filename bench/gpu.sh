@@ -4,16 +4,20 @@
 #   1. nvidia-smi, then the test binary of backends/cuda: built here when Go is installed, else
 #      the prebuilt bench/cuda.test (build it elsewhere with
 #      `go test -c -o bench/cuda.test ./backends/cuda` and bring it along).
-#   2. The GPU against the host emulator: the same kernel sources must give identical meshes.
-#   3. Parity per sample image (testdata/images) × mode × quality (high, ultra): the CUDA mesh is
-#      closed, its volume within 0.5 % of the CPU reference's, its Hausdorff distance within one
-#      pixel (inflate: one voxel); with both backends' times on this machine. Inflate runs first
-#      (it is the mode on the GPU end to end); every mode has its own time limit, so a slow CPU
-#      reference cannot starve the others.
+#   2. The GPU against the host emulator (inflate, relief, flat lithophane): the same kernel
+#      sources must give identical meshes.
+#   3. Parity per sample image (testdata/images) × mode × quality (high, ultra, at the
+#      generator's tolerances): the CUDA mesh is closed, its volume within 0.5 % of the CPU
+#      reference's, its Hausdorff distance within one pixel (inflate: one voxel); with both
+#      backends' times on this machine. Inflate, relief and lithophane run on the GPU (reliefs
+#      and lithophanes as an RTIN, a different triangulation from the CPU's greedy insertion, so
+#      their face counts differ); extrude and cylinders run on the host backend. Every mode has
+#      its own time limit, so a slow CPU reference cannot starve the others.
 #   4. A table of the PARITY lines. The logs go to $OUT (default /tmp/orfeas-gpu).
 #
 # Environment: ORFEAS_GPU_IMAGES (e.g. horse,bison), ORFEAS_GPU_QUALITIES (default high,ultra;
-# inflate also runs ultra2048, the images enlarged to 2048 px, the size the ultra target is about),
+# inflate also runs ultra2048, the images enlarged to 2048 px, the size the ultra target is about;
+# reliefs at 2048 px would need gigabytes for the Hausdorff check's cells of half a pixel),
 # MODE_TIMEOUT (seconds per mode, default 90; inflate gets twice that). Worst case about 9 minutes,
 # estimated 3 to 5 on an H200 with 16 cores (not yet measured there).
 # Exit status: 0 when every check passed; 3 when the GPU was not usable (nothing measured).

@@ -326,28 +326,31 @@ func TestGPUParity(t *testing.T) {
 	}
 }
 
-// TestGPUMatchesEmulator runs the inflate pipeline on the GPU and on the host emulator: the
-// kernels are the same source, so the meshes must be identical.
+// TestGPUMatchesEmulator runs the device pipelines (inflate, relief, flat lithophane) on the GPU
+// and on the host emulator: the kernels are the same source, so the meshes must be identical.
 func TestGPUMatchesEmulator(t *testing.T) {
 	b, err := New()
 	if err != nil {
 		t.Skipf("no GPU: %v", err)
 	}
 	defer b.Close()
-	in, err := prepareInput(sampleImages(t)[0], backends.Inflate, quality{name: "test", side: 256, budget: 50_000, tolerance: 0.02})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := b.Reconstruct(context.Background(), in, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _, err := inflate(context.Background(), in, nil, emuRunner(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(got.Positions, want.Positions) || !slices.Equal(got.Faces, want.Faces) {
-		t.Fatalf("GPU mesh (%d v, %d f) differs from the emulated one (%d v, %d f)", len(got.Positions), len(got.Faces), len(want.Positions), len(want.Faces))
+	for _, mode := range []backends.Mode{backends.Inflate, backends.Relief, backends.Lithophane} {
+		in, err := prepareInput(sampleImages(t)[0], mode, quality{name: "test", side: 256, budget: 50_000, tolerance: 0.02})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.Reconstruct(context.Background(), in, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _, err := dispatch(context.Background(), in, nil, emuRunner(t), b.host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Positions, want.Positions) || !slices.Equal(got.Faces, want.Faces) {
+			t.Fatalf("%s: GPU mesh (%d v, %d f) differs from the emulated one (%d v, %d f)", mode, len(got.Positions), len(got.Faces), len(want.Positions), len(want.Faces))
+		}
+		t.Logf("%s: GPU and emulator agree (%d faces)", mode, len(got.Faces))
 	}
 }
 
