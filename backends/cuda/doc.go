@@ -42,14 +42,15 @@
 // vertices and triangles compacted by prefix sums. On the CPU: the heights from the smoothed
 // field (modes.ReliefHeights, O(pixels)); under a face budget, the threshold that meets it exactly
 // (two passes over the downloaded error array, heightfield.Lattice.Threshold); and the walls, the
-// bottom and the copy into the mesh (heightfield.Solid, in parallel) and the colours. Like the CPU
-// reference's,
-// the surface keeps every sample within the tolerance (the report's MaxError bounds it) and is
-// closed into a solid of the same size; it is a different triangulation, with about 1.2–1.9 times
-// the triangles of greedy insertion at the same tolerance on photographs (every sample on a side
-// of the image whose length is not a power of two is a vertex), so its volume and shape agree
-// with the CPU's within the tolerance, not vertex for vertex. Grids beyond
-// heightfield.MaxLatticeSide (8192) samples a side go to the host backend.
+// bottom and the copy into the mesh (heightfield.Solid, in parallel) and the colours.
+//
+// Like the CPU reference's, the surface keeps every sample within the tolerance (the report's
+// MaxError bounds it) and is closed into a solid of the same size. It is a different
+// triangulation, with 1.24–1.56 times the triangles of greedy insertion at the same tolerance on
+// camera.png at 512² and 1024² (BenchmarkRTINFaces in backends/cpu), up to about twice on images
+// of a hundred pixels, where the refinement along the sides whose length is not a power of two
+// weighs most; its volume and shape agree with the CPU's within the tolerance, not vertex for
+// vertex. Grids beyond heightfield.MaxLatticeSide (8192) samples a side go to the host backend.
 //
 // The host backend (Options.Host, by default the CPU reference) builds cylinder lithophanes, a
 // regular grid with no search in it, and extrusions, whose work (tracing and ear-clipping an
