@@ -1,5 +1,6 @@
 // Package cuda is orfeas's NVIDIA GPU backend: the modes of backends/cpu, with the heavy stages on
-// the GPU, building the same meshes.
+// the GPU. Inflated shapes are the CPU reference's meshes vertex for vertex; reliefs and flat
+// lithophanes are triangulated differently, within the same tolerance (see below).
 //
 // # Running with and without a GPU
 //
