@@ -113,14 +113,15 @@ func (b *Backend) reconstruct(ctx context.Context, in *backends.Input, progress 
 	if err := ctx.Err(); err != nil {
 		return nil, cpu.Report{}, fmt.Errorf("cuda: %w", err)
 	}
-	return dispatch(ctx, in, progress, b.onDevice, b.host)
+	return dispatch(ctx, in, progress, b.onDevice, b.host, b.budget)
 }
 
 // deviceRunner runs f on a stream once need bytes of device memory may be used.
 type deviceRunner func(ctx context.Context, need uint64, f func(gpu.Stream) error) error
 
-// dispatch runs in's mode: its device stages through onDevice, its CPU stages in host.
-func dispatch(ctx context.Context, in *backends.Input, progress backends.Progress, onDevice deviceRunner, host backends.Backend) (*mesh.Mesh, cpu.Report, error) {
+// dispatch runs in's mode: its device stages through onDevice, its CPU stages in host. budget is
+// the device memory budget (0: no limit), which decides whether a heightfield fits the device.
+func dispatch(ctx context.Context, in *backends.Input, progress backends.Progress, onDevice deviceRunner, host backends.Backend, budget uint64) (*mesh.Mesh, cpu.Report, error) {
 	switch in.Mode {
 	case backends.Inflate:
 		m, _, err := inflate(ctx, in, progress, onDevice)
@@ -129,7 +130,7 @@ func dispatch(ctx context.Context, in *backends.Input, progress backends.Progres
 		}
 		return m, cpu.Report{Grid: [2]int{in.Width, in.Height}, Faces: len(m.Faces), Vertices: len(m.Positions)}, nil
 	case backends.Relief, backends.Lithophane:
-		if !fitsLattice(in.Width, in.Height) || (in.Mode == backends.Lithophane && in.Lithophane.Defaults().Shape == backends.Cylinder) {
+		if !heightfieldOnDevice(in, budget) {
 			return onHost(ctx, host, in, progress)
 		}
 		var m *mesh.Mesh
@@ -173,9 +174,14 @@ func onHost(ctx context.Context, host backends.Backend, in *backends.Input, prog
 	return m, cpu.Report{Grid: [2]int{in.Width, in.Height}, Faces: len(m.Faces), Vertices: len(m.Positions)}, nil
 }
 
-// onDevice runs f on a fresh stream once need bytes of the memory budget are free, and returns
-// the stream's memory to the pool.
+// reserve is what a call whose buffers add up to need bytes holds of the memory budget: the pool
+// rounds every buffer up to its size class, at most a quarter more (sizeClass).
+func reserve(need uint64) uint64 { return need + need/4 }
+
+// onDevice runs f on a fresh stream once reserve(need) bytes of the memory budget are free, and
+// returns the stream's memory to the pool.
 func (b *Backend) onDevice(ctx context.Context, need uint64, f func(gpu.Stream) error) (err error) {
+	need = reserve(need)
 	if need > b.budget {
 		return fmt.Errorf("%w: the call needs about %d MiB, the budget is %d MiB", ErrOutOfMemory, need>>20, b.budget>>20)
 	}

@@ -51,7 +51,8 @@
 // camera.png at 512² and 1024² (BenchmarkRTINFaces in backends/cpu), up to about twice on images
 // of a hundred pixels, where the refinement along the sides whose length is not a power of two
 // weighs most; its volume and shape agree with the CPU's within the tolerance, not vertex for
-// vertex. Grids beyond heightfield.MaxLatticeSide (8192) samples a side go to the host backend.
+// vertex. Grids of more than heightfield.MaxLatticeSide+1 (8193) samples a side, and those whose
+// device stages would not fit the memory budget, go to the host backend.
 //
 // The host backend (Options.Host, by default the CPU reference) builds cylinder lithophanes, a
 // regular grid with no search in it, and extrusions, whose work (tracing and ear-clipping an

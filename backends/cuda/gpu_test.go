@@ -190,7 +190,7 @@ func reconstructOn(ctx context.Context, in *backends.Input, onDevice deviceRunne
 		m, k, err := inflate(ctx, in, nil, onDevice)
 		return m, in.PixelSize * float64(k), err
 	}
-	m, _, err := dispatch(ctx, in, nil, onDevice, host)
+	m, _, err := dispatch(ctx, in, nil, onDevice, host, 0)
 	return m, in.PixelSize, err
 }
 
@@ -343,7 +343,7 @@ func TestGPUMatchesEmulator(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _, err := dispatch(context.Background(), in, nil, emuRunner(t), b.host)
+		want, _, err := dispatch(context.Background(), in, nil, emuRunner(t), b.host, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

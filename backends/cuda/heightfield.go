@@ -11,6 +11,7 @@ import "C"
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cpu"
@@ -159,7 +160,7 @@ func heightfieldMesh(ctx context.Context, in *backends.Input, g heightfield.Grid
 		if err != nil {
 			return err
 		}
-		t := tol
+		t := min(tol, math.MaxFloat64) // finite: see heightfield.Lattice.Threshold
 		if in.FaceBudget > 0 {
 			ev, err := download[float32](s, e, l.Points())
 			if err != nil {
@@ -198,10 +199,22 @@ func heightfieldMesh(ctx context.Context, in *backends.Input, g heightfield.Grid
 	return m, rep, nil
 }
 
-// fitsLattice reports whether a w×h grid has an RTIN lattice (heightfield.MaxLatticeSide).
-func fitsLattice(w, h int) bool {
-	_, err := heightfield.NewLattice(w, h)
-	return err == nil
+// heightfieldOnDevice reports whether in, a relief or lithophane, is built on the device: a flat
+// one whose grid has an RTIN lattice (heightfield.MaxLatticeSide) and whose device stages fit the
+// memory budget (0: no limit). The others go to the host backend.
+func heightfieldOnDevice(in *backends.Input, budget uint64) bool {
+	if in.Mode == backends.Lithophane && in.Lithophane.Defaults().Shape == backends.Cylinder {
+		return false
+	}
+	l, err := heightfield.NewLattice(in.Width, in.Height)
+	if err != nil {
+		return false
+	}
+	need := rtinBytes(l)
+	if in.Mode == backends.Relief {
+		need = max(need, reliefBytes(in))
+	}
+	return budget == 0 || reserve(need) <= budget
 }
 
 // relief builds a relief: smoothing on the device, the heights on the host (modes.ReliefHeights),

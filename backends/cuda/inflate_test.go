@@ -81,7 +81,7 @@ func TestInflateMatchesCPUBackend(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, rep, err := dispatch(ctx, in, nil, emuRunner(t), host)
+		got, rep, err := dispatch(ctx, in, nil, emuRunner(t), host, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +143,7 @@ func TestInflateFullSizeImage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, _, err := dispatch(ctx, in, nil, emuRunner(t), nil)
+		got, _, err := dispatch(ctx, in, nil, emuRunner(t), nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

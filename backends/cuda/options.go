@@ -24,7 +24,8 @@ type Options struct {
 	// backend opens.
 	MemoryBudget uint64
 	// Host builds what stays on the CPU: cylinder lithophanes and extrusions, and reliefs and
-	// lithophanes too large for the GPU's triangulation (heightfield.MaxLatticeSide).
+	// lithophanes too large for the GPU's triangulation (more than 8193 samples a side, or more
+	// device memory than the budget).
 	// The default is the CPU reference backend (cpu.New()). Close does not close the Host.
 	Host backends.Backend
 }

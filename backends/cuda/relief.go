@@ -16,7 +16,7 @@ import (
 	"github.com/orfeas3d/orfeas/internal/modes"
 )
 
-// reliefBytes is the device memory smoothRelief needs.
+// reliefBytes is the device memory smoothDevice needs for in.
 func reliefBytes(in *backends.Input) uint64 { return 28*uint64(in.Width*in.Height) + 1<<16 }
 
 // smoothDevice returns the source plane mapped into [0, 1] (inverted when asked) and blurred by a

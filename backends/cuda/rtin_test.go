@@ -107,10 +107,14 @@ func TestHeightfieldModesMatchRTIN(t *testing.T) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, mode := range []backends.Mode{backends.Relief, backends.Lithophane} {
-		for _, budget := range []int{0, 3000} {
-			t.Run(fmt.Sprintf("%s/%d", mode, budget), func(t *testing.T) {
+		for _, c := range []struct {
+			budget int
+			tol    float64
+		}{{0, 0}, {3000, 0}, {0, math.Inf(1)}, {3000, math.Inf(1)}} {
+			budget := c.budget
+			t.Run(fmt.Sprintf("%s/%d/%v", mode, budget, c.tol), func(t *testing.T) {
 				w, h := 90, 61
-				in := &backends.Input{Mode: mode, Width: w, Height: h, PixelSize: 0.5, FaceBudget: budget, Luminance: make([]float32, w*h)}
+				in := &backends.Input{Mode: mode, Width: w, Height: h, PixelSize: 0.5, FaceBudget: budget, Tolerance: c.tol, Luminance: make([]float32, w*h)}
 				for i := range in.Luminance {
 					x, y := float64(i%w), float64(i/w)
 					in.Luminance[i] = float32(0.5 + 0.4*math.Sin(x/6)*math.Cos(y/4) + 0.05*r.Float64())
@@ -134,7 +138,7 @@ func TestHeightfieldModesMatchRTIN(t *testing.T) {
 					t.Fatal(err)
 				}
 				want := heightfield.Solid(ref, float64(w)*in.PixelSize, float64(h)*in.PixelSize)
-				got, rep, err := dispatch(ctx, in, nil, emuRunner(t), nil)
+				got, rep, err := dispatch(ctx, in, nil, emuRunner(t), nil, 0)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -147,7 +151,7 @@ func TestHeightfieldModesMatchRTIN(t *testing.T) {
 				if rep.MaxError != ref.MaxErr || rep.Tolerance != tol || rep.Faces != len(got.Faces) {
 					t.Errorf("report %+v, want max error %v, tolerance %v", rep, ref.MaxErr, tol)
 				}
-				if budget == 0 && rep.MaxError > tol {
+				if budget == 0 && !(rep.MaxError <= tol) {
 					t.Errorf("max error %v above the tolerance %v without a budget", rep.MaxError, tol)
 				}
 				if budget > 0 && len(got.Faces) > budget {
@@ -155,5 +159,32 @@ func TestHeightfieldModesMatchRTIN(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestHeightfieldOnDevice checks which reliefs and lithophanes stay on the device: flat ones
+// whose lattice exists and whose device memory, as the pool rounds it, fits the budget.
+func TestHeightfieldOnDevice(t *testing.T) {
+	in := &backends.Input{Mode: backends.Relief, Width: 300, Height: 200}
+	l, err := heightfield.NewLattice(300, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	need := reserve(max(rtinBytes(l), reliefBytes(in)))
+	for _, c := range []struct {
+		budget uint64
+		want   bool
+	}{{0, true}, {need, true}, {need - 1, false}} {
+		if got := heightfieldOnDevice(in, c.budget); got != c.want {
+			t.Errorf("budget %d (need %d): on device %v, want %v", c.budget, need, got, c.want)
+		}
+	}
+	cyl := &backends.Input{Mode: backends.Lithophane, Width: 300, Height: 200, Lithophane: backends.LithophaneParams{Shape: backends.Cylinder}}
+	if heightfieldOnDevice(cyl, 0) {
+		t.Error("a cylinder lithophane on the device")
+	}
+	huge := &backends.Input{Mode: backends.Lithophane, Width: heightfield.MaxLatticeSide + 2, Height: 2}
+	if heightfieldOnDevice(huge, 0) {
+		t.Error("a grid beyond the largest lattice on the device")
 	}
 }

@@ -411,7 +411,11 @@ func satEven(l Lattice, e []float32, w []uint8, s, i int32) {
 // exactly by selecting on E: a histogram of the weights over the top 16 bits of E's float32
 // bits, then over the low 16 bits inside the one bucket where the budget runs out. Two passes
 // over the arrays, whatever the budget.
+//
+// The threshold is finite even for an infinite tol: triangles that straddle R's sides are marked
+// +Inf so that they split at every finite threshold.
 func (l Lattice) Threshold(e []float32, w []uint8, tol float64, budget int) float64 {
+	tol = min(tol, math.MaxFloat64)
 	if budget <= 0 {
 		return tol
 	}
@@ -542,6 +546,7 @@ func (l Lattice) isVertex(e []float32, t float64, x, y int32) bool {
 // triangle of every level (about 4N² of them), one after another: it is the reference of the
 // kernels, not a fast path.
 func (l Lattice) Emit(g Grid, e []float32, t float64) *Surface {
+	t = min(t, math.MaxFloat64) // see Threshold
 	s := &Surface{Grid: g}
 	id := make([]int32, l.W*l.H)
 	for y := range int32(l.H) {

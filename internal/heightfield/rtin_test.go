@@ -68,6 +68,26 @@ func checkSurface(t *testing.T, s *Surface) {
 	if want := 2 * int64(g.W-1) * int64(g.H-1); area2 != want {
 		t.Fatalf("triangles cover %d half-units, the rectangle %d", area2, want)
 	}
+	// Conforming: every directed edge once, and its twin present unless it lies on R's border
+	// (a T-junction leaves an edge with no twin inside R).
+	type edge struct{ a, b int32 }
+	edges := make(map[edge]bool, len(s.Tris))
+	for i := 0; i < len(s.Tris); i += 3 {
+		for k := range 3 {
+			e := edge{s.Tris[i+k], s.Tris[i+(k+1)%3]}
+			if edges[e] {
+				t.Fatalf("edge %d→%d in two triangles", e.a, e.b)
+			}
+			edges[e] = true
+		}
+	}
+	wm, hm := int32(g.W-1), int32(g.H-1)
+	for e := range edges {
+		x0, y0, x1, y1 := s.PX[e.a], s.PY[e.a], s.PX[e.b], s.PY[e.b]
+		if !edges[edge{e.b, e.a}] && !((x0 == 0 && x1 == 0) || (x0 == wm && x1 == wm) || (y0 == 0 && y1 == 0) || (y0 == hm && y1 == hm)) {
+			t.Fatalf("edge (%d, %d)–(%d, %d) has no twin inside the rectangle: a T-junction", x0, y0, x1, y1)
+		}
+	}
 	m := Solid(s, float64(g.W-1), float64(g.H-1))
 	topo := m.Topology()
 	if !topo.Closed() || !topo.Outward {
@@ -211,6 +231,67 @@ func TestThresholdIsExact(t *testing.T) {
 				finer := float64(math.Nextafter32(float32(th), 0))
 				if c > budget || (finer > tol && cutCost(l, g, e, finer) <= budget) {
 					t.Errorf("%v budget %d: threshold %v costs %d, the next finer cut %d", sz, budget, th, c, cutCost(l, g, e, finer))
+				}
+			}
+		}
+	}
+}
+
+// TestInfiniteTolerance checks that an infinite tolerance gives the coarsest surface R allows,
+// not an empty one: the triangles straddling R's sides must still split.
+func TestInfiniteTolerance(t *testing.T) {
+	for _, sz := range [][2]int{{5, 3}, {40, 30}, {33, 33}} {
+		for _, budget := range []int{0, 100} {
+			s, err := Triangulate(context.Background(), field(sz[0], sz[1], 4), math.Inf(1), budget)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSurface(t, s)
+		}
+	}
+}
+
+// TestSmallGridsSweep runs every grid size up to 20×20 with noise and a cliff, at tolerances from
+// 0 to practically infinite, with and without a binding budget: the surface is always a closed,
+// conforming triangulation within its bound, and a feasible budget is met.
+func TestSmallGridsSweep(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(8, 9))
+	for w := 2; w <= 20; w++ {
+		for h := 2; h <= 20; h++ {
+			for kind := range 2 {
+				g := Grid{W: w, H: h, Z: make([]float32, w*h)}
+				for i := range g.Z {
+					if kind == 0 {
+						g.Z[i] = float32(1 + r.Float64())
+					} else {
+						g.Z[i] = float32(1 + 0.3*math.Sin(float64(i%w)/2))
+						if i%w > w/2 {
+							g.Z[i] += 2
+						}
+					}
+				}
+				l, _ := NewLattice(w, h)
+				e, err := OwnErrors(ctx, g, l)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wt := make([]uint8, l.Points())
+				Saturate(l, e, wt)
+				coarsest := cutCost(l, g, e, math.MaxFloat64)
+				for _, tol := range []float64{0, 0.05, 1e30} {
+					full := cutCost(l, g, e, tol)
+					for _, budget := range []int{0, coarsest, (coarsest + full) / 2} {
+						th := l.Threshold(e, wt, tol, budget)
+						s := l.Emit(g, e, th)
+						checkSurface(t, s)
+						if budget == 0 && s.MaxErr > tol {
+							t.Fatalf("%dx%d tol %g: bound %g", w, h, tol, s.MaxErr)
+						}
+						if budget > 0 && len(Solid(s, 1, 1).Faces) > budget {
+							t.Fatalf("%dx%d tol %g budget %d: %d faces", w, h, tol, budget, len(Solid(s, 1, 1).Faces))
+						}
+					}
 				}
 			}
 		}
