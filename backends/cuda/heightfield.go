@@ -44,7 +44,7 @@ func rtinErrors(s gpu.Stream, g heightfield.Grid, l heightfield.Lattice) (e, wt 
 	if e, err = allocN[float32](s, np); err != nil {
 		return 0, 0, err
 	}
-	// The weights are zeroed as words: the four lattice corners are nobody's midpoint.
+	// The weights are zeroed as words: the root squares' corners are nobody's midpoint.
 	nw := (np + 3) / 4
 	if wt, err = allocN[uint32](s, nw); err != nil {
 		return 0, 0, err
@@ -54,17 +54,17 @@ func rtinErrors(s gpu.Stream, g heightfield.Grid, l heightfield.Lattice) (e, wt 
 			return 0, 0, err
 		}
 	}
-	oa := C.struct_rtin_own_args{z: dptr(zp), e: dptr(e), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N)}
+	oa := C.struct_rtin_own_args{z: dptr(zp), e: dptr(e), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N), rx: C.int(l.MX), ry: C.int(l.MY)}
 	if err := launch(s, kRtinOwn, uint64(l.W*l.H), &oa); err != nil {
 		return 0, 0, err
 	}
 	for side := 2; side <= l.N; side *= 2 {
-		k := uint64(l.N / side)
-		sa := C.struct_rtin_sat_args{e: dptr(e), wt: dptr(wt), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N), s: C.int(side)}
-		if err := launch(s, kRtinSatOdd, 2*k*(k+1), &sa); err != nil {
+		kx, ky := uint64(l.MX*l.N/side), uint64(l.MY*l.N/side)
+		sa := C.struct_rtin_sat_args{e: dptr(e), wt: dptr(wt), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N), rx: C.int(l.MX), ry: C.int(l.MY), s: C.int(side)}
+		if err := launch(s, kRtinSatOdd, kx*(ky+1)+(kx+1)*ky, &sa); err != nil {
 			return 0, 0, err
 		}
-		if err := launch(s, kRtinSatEven, k*k, &sa); err != nil {
+		if err := launch(s, kRtinSatEven, kx*ky, &sa); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -80,7 +80,7 @@ func rtinCut(s gpu.Stream, g heightfield.Grid, l heightfield.Lattice, e gpu.Ptr,
 		return nil, err
 	}
 	voffs, nv, err := chunkOffsets(s, wh, func(sums gpu.Ptr, m uint64) error {
-		a := C.struct_rtin_vcount_args{e: dptr(e), sums: dptr(sums), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N), count: C.u32(wh), chunk: scanChunk, t: C.double(t)}
+		a := C.struct_rtin_vcount_args{e: dptr(e), sums: dptr(sums), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N), rx: C.int(l.MX), ry: C.int(l.MY), count: C.u32(wh), chunk: scanChunk, t: C.double(t)}
 		return launch(s, kRtinVCount, m, &a)
 	})
 	if err != nil {
@@ -94,7 +94,7 @@ func rtinCut(s gpu.Stream, g heightfield.Grid, l heightfield.Lattice, e gpu.Ptr,
 	if err != nil {
 		return nil, err
 	}
-	va := C.struct_rtin_vwrite_args{e: dptr(e), offs: dptr(voffs), id: dptr(id), px: dptr(px), py: dptr(py), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N), count: C.u32(wh), chunk: scanChunk, t: C.double(t)}
+	va := C.struct_rtin_vwrite_args{e: dptr(e), offs: dptr(voffs), id: dptr(id), px: dptr(px), py: dptr(py), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N), rx: C.int(l.MX), ry: C.int(l.MY), count: C.u32(wh), chunk: scanChunk, t: C.double(t)}
 	if err := launch(s, kRtinVWrite, chunks(wh, scanChunk), &va); err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func rtinCut(s gpu.Stream, g heightfield.Grid, l heightfield.Lattice, e gpu.Ptr,
 		nt += uint64(l.LevelSize(lv))
 	}
 	toffs, nf, err := chunkOffsets(s, nt, func(sums gpu.Ptr, m uint64) error {
-		a := C.struct_rtin_tcount_args{e: dptr(e), sums: dptr(sums), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N), levels: C.int(l.Levels()), count: C.u32(nt), chunk: scanChunk, t: C.double(t)}
+		a := C.struct_rtin_tcount_args{e: dptr(e), sums: dptr(sums), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N), rx: C.int(l.MX), ry: C.int(l.MY), levels: C.int(l.Levels()), count: C.u32(nt), chunk: scanChunk, t: C.double(t)}
 		return launch(s, kRtinTCount, m, &a)
 	})
 	if err != nil {
@@ -121,7 +121,7 @@ func rtinCut(s gpu.Stream, g heightfield.Grid, l heightfield.Lattice, e gpu.Ptr,
 	if err := launch(s, kFillU32, 1, &fa); err != nil {
 		return nil, err
 	}
-	ta := C.struct_rtin_twrite_args{e: dptr(e), offs: dptr(toffs), id: dptr(id), tris: dptr(tris), worst: dptr(worst), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N), levels: C.int(l.Levels()), count: C.u32(nt), chunk: scanChunk, t: C.double(t)}
+	ta := C.struct_rtin_twrite_args{e: dptr(e), offs: dptr(toffs), id: dptr(id), tris: dptr(tris), worst: dptr(worst), w: C.int(l.W), h: C.int(l.H), n: C.int(l.N), rx: C.int(l.MX), ry: C.int(l.MY), levels: C.int(l.Levels()), count: C.u32(nt), chunk: scanChunk, t: C.double(t)}
 	if err := launch(s, kRtinTWrite, chunks(nt, scanChunk), &ta); err != nil {
 		return nil, err
 	}

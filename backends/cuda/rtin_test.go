@@ -42,7 +42,7 @@ func rtinGrid(r *rand.Rand, w, h int) heightfield.Grid {
 func TestRTINMatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	ctx := context.Background()
-	for _, sz := range [][3]int{{2, 2}, {3, 2}, {2, 9}, {5, 5}, {17, 9}, {33, 33}, {64, 65}, {100, 37}, {129, 70}, {17, 17, 1}, {20, 17, 1}} {
+	for _, sz := range [][3]int{{2, 2}, {3, 2}, {2, 9}, {5, 5}, {17, 9}, {33, 33}, {64, 65}, {100, 37}, {129, 70}, {17, 17, 1}, {20, 17, 1}, {300, 270}, {600, 3}} {
 		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
 			g := rtinGrid(r, sz[0], sz[1])
 			if sz[2] == 1 { // a plane: nothing splits but what R forces

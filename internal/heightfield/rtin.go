@@ -14,10 +14,12 @@ import (
 // per-vertex error array on a square grid; this is an independent implementation, extended to
 // rectangles that are not a power of two plus one and to errors measured at every sample.
 //
-// The hierarchy lives on a lattice of (N+1)² points, N = 2^K ≥ max(W−1, H−1), over which the grid's
-// rectangle R = [0, W−1]×[0, H−1] lies from the origin. Level 0 is the square [0, N]² cut by its
-// main diagonal into two right isosceles triangles; every triangle splits at the midpoint of its
-// hypotenuse into two children, down to the leaves, whose legs are one sample long. By size:
+// The hierarchy lives on a lattice of (MX·N+1)×(MY·N+1) points over which the grid's rectangle
+// R = [0, W−1]×[0, H−1] lies from the origin: MX×MY root squares of side N = 2^K (the smallest
+// power of two ≥ the shorter side of R, at most MaxRootSide) cover R with less than N to spare
+// on each axis. Level 0 is the root squares, each cut by a diagonal into two right isosceles
+// triangles; every triangle splits at the midpoint of its hypotenuse into two children, down to
+// the leaves, whose legs are one sample long. By size:
 //
 //   - even level 2j: the squares of side s = N/2^j, each cut by one diagonal, the main one
 //     (top-left to bottom-right) where qx+qy is even, so that the diagonals meet at the centres
@@ -27,8 +29,10 @@ import (
 //
 // The two triangles that share a hypotenuse form a diamond (one triangle on the lattice's
 // border); they split together, at the hypotenuse's midpoint m, and every lattice point but the
-// four corners is the midpoint of exactly one diamond: the centre of a square (even level) or the
-// midpoint of a side (odd level). The arrays below are indexed by that point.
+// root squares' corners is the midpoint of exactly one diamond: the centre of a square (even
+// level) or the midpoint of a side (odd level; the sides shared by two root squares are diamonds
+// like any other, which is what joins the roots into one conforming mesh). The arrays below are
+// indexed by that point.
 //
 // Stage 1, own errors (OwnErrors; kernel rtin_own): for every sample and every level, the error
 // of the sample against the plane of each triangle of that level containing it (edges included),
@@ -36,8 +40,8 @@ import (
 //
 // Stage 2, saturation (Saturate; kernels rtin_sat_odd and rtin_sat_even, one launch per level):
 // E(m) = max(own(m), E of m's four children diamonds), and +Inf where a triangle of the diamond
-// overlaps R without lying in it (it must be split to fit R). Every
-// diamond then bounds its descendants, so a diamond splits whenever any descendant must: the cut
+// overlaps R without lying in it (it must be split to fit R). Every diamond then bounds its
+// descendants, so a diamond splits whenever any descendant must: the cut
 // "split while E > t" is a conforming triangulation (Lindstrom and Pascucci, §3), and a triangle
 // left whole has every sample within its own error, at most E ≤ t, of it.
 //
@@ -48,24 +52,32 @@ import (
 // midpoint, > t; or it is a root): saturation makes "the parent splits" the same as "every
 // ancestor splits". The test is local, so every triangle of every level is tested independently
 // and the ones in the cut are compacted by prefix sums, in the order of the levels and, within a
-// level, of the squares row by row. The vertices are R's lattice corners and the midpoints in R of
-// the split diamonds, numbered row by row the same way.
+// level, of the squares row by row. The vertices are the root squares' corners in R and the
+// midpoints in R of the split diamonds, numbered row by row the same way.
 //
-// Along a side of R that is not a multiple of a large power of two (an image 512 pixels wide
+// Along a side of R that is not on a multiple of a large power of two (an image 512 pixels wide
 // has W−1 = 511), the triangles that straddle the side split down to the leaves, so every sample
 // on it becomes a vertex; the refinement grades away from the side, at a cost of a few triangles
 // per border sample.
 
-// MaxLatticeSide is the largest lattice side N: the error array then takes 4·(N+1)² bytes
-// (268 MiB).
+// MaxLatticeSide is the largest side of the lattice, MX·N or MY·N: the error array then takes at
+// most 4·(MaxLatticeSide+1)² bytes (268 MiB).
 const MaxLatticeSide = 1 << 13
+
+// MaxRootSide is the largest side N of the root squares. Capping it bounds the lattice's waste
+// beyond R to less than N samples a side, at the price of two triangles per root square where
+// the surface is flat.
+const MaxRootSide = 256
 
 // Lattice is the RTIN's hierarchy over a W×H grid.
 type Lattice struct {
 	// W and H are the grid's size in samples.
 	W, H int
-	// N = 2^K is the lattice side, the smallest power of two ≥ max(W−1, H−1, 2).
+	// N = 2^K is the side of the root squares: the smallest power of two ≥ min(W−1, H−1) and ≥ 2,
+	// at most MaxRootSide.
 	N, K int
+	// MX × MY root squares cover R: MX = ⌈(W−1)/N⌉, MY = ⌈(H−1)/N⌉.
+	MX, MY int
 }
 
 // NewLattice returns the lattice over a w×h grid.
@@ -74,19 +86,28 @@ func NewLattice(w, h int) (Lattice, error) {
 		return Lattice{}, fmt.Errorf("heightfield: a %d×%d grid has no triangle", w, h)
 	}
 	l := Lattice{W: w, H: h, N: 2, K: 1}
-	for l.N < w-1 || l.N < h-1 {
+	for l.N < min(w-1, h-1) && l.N < MaxRootSide {
 		l.N, l.K = 2*l.N, l.K+1
 	}
-	if l.N > MaxLatticeSide {
-		return Lattice{}, fmt.Errorf("heightfield: a %d×%d grid needs a lattice of side %d, above %d", w, h, l.N, MaxLatticeSide)
+	l.MX, l.MY = (w-2)/l.N+1, (h-2)/l.N+1
+	if l.MX*l.N > MaxLatticeSide || l.MY*l.N > MaxLatticeSide {
+		return Lattice{}, fmt.Errorf("heightfield: a %d×%d grid needs a lattice of %d×%d, above %d a side", w, h, l.MX*l.N, l.MY*l.N, MaxLatticeSide)
 	}
 	return l, nil
 }
 
-// Points is the number of lattice points, the length of the error arrays.
-func (l Lattice) Points() int { return (l.N + 1) * (l.N + 1) }
+// stride is the number of lattice points in a row.
+func (l Lattice) stride() int { return l.MX*l.N + 1 }
 
-func (l Lattice) index(x, y int32) int { return int(y)*(l.N+1) + int(x) }
+// Points is the number of lattice points, the length of the error arrays.
+func (l Lattice) Points() int { return l.stride() * (l.MY*l.N + 1) }
+
+func (l Lattice) index(x, y int32) int { return int(y)*l.stride() + int(x) }
+
+// squares returns the number of squares of side s along x and y.
+func (l Lattice) squares(s int32) (kx, ky int32) {
+	return int32(l.MX*l.N) / s, int32(l.MY*l.N) / s
+}
 
 // tri is a triangle of the hierarchy: hypotenuse a–b, right angle at c, positively oriented
 // (a, b, c).
@@ -193,14 +214,14 @@ func inQuarter(u, v, s int32, q int) bool {
 }
 
 // squaresAt returns the one or two indices of the squares of side s whose closed extent along
-// one axis contains coordinate x, in a lattice of n/s squares.
-func squaresAt(x, s, n int32) (lo, hi int32) {
+// one axis contains coordinate x, of k squares along that axis.
+func squaresAt(x, s, k int32) (lo, hi int32) {
 	q := x / s
 	lo, hi = q, q
 	if x%s == 0 {
 		lo = q - 1
 	}
-	return max(lo, 0), min(hi, n/s-1)
+	return max(lo, 0), min(hi, k-1)
 }
 
 // OwnErrors returns, for every diamond, the largest error of a sample against the plane of the
@@ -223,7 +244,6 @@ func OwnErrors(ctx context.Context, g Grid, l Lattice) ([]float32, error) {
 // ownAt maximises the errors of sample (x, y) into own, at every level: the rtin_own kernel's
 // thread.
 func ownAt(g Grid, l Lattice, own []float32, x, y int32) {
-	n := int32(l.N)
 	update := func(t tri, mx, my int32) {
 		if l.state(t) == inside {
 			e := up32(errAt(g, t, x, y))
@@ -232,9 +252,10 @@ func ownAt(g Grid, l Lattice, own []float32, x, y int32) {
 			}
 		}
 	}
-	for s := n; s >= 2; s /= 2 {
-		qx0, qx1 := squaresAt(x, s, n)
-		qy0, qy1 := squaresAt(y, s, n)
+	for s := int32(l.N); s >= 2; s /= 2 {
+		kx, ky := l.squares(s)
+		qx0, qx1 := squaresAt(x, s, kx)
+		qy0, qy1 := squaresAt(y, s, ky)
 		for qy := qy0; qy <= qy1; qy++ {
 			for qx := qx0; qx <= qx1; qx++ {
 				x0, y0 := qx*s, qy*s
@@ -261,14 +282,13 @@ func ownAt(g Grid, l Lattice, own []float32, x, y int32) {
 
 // Saturate turns own errors into saturated ones, in place: Stage 2. The finest level comes first;
 // each diamond takes the largest of its own error and its children's, or +Inf where one of its
-// triangles overlaps R without lying in it. The lattice's four corners, which are no diamond's
+// triangles overlaps R without lying in it. The root squares' corners, which are no diamond's
 // midpoint, are left as they are: nothing reads them.
 //
 // It also fills w, one byte per lattice point, with the diamond's weight in the cost of a cut
 // (see Threshold): the faces its split adds to the closed solid.
 func Saturate(l Lattice, e []float32, w []uint8) {
-	n := int32(l.N)
-	for s := int32(2); s <= n; s *= 2 {
+	for s := int32(2); s <= int32(l.N); s *= 2 {
 		for i := range satOddCount(l, s) {
 			satOdd(l, e, w, s, int32(i))
 		}
@@ -311,40 +331,40 @@ func (t tri) children() (tri, tri) {
 	return tri{t.cx, t.cy, t.ax, t.ay, mx, my}, tri{t.bx, t.by, t.cx, t.cy, mx, my}
 }
 
-// satOddCount is the number of sides of the squares of side s: (n/s)·(n/s+1) of each direction.
+// satOddCount is the number of sides of the squares of side s: kx·(ky+1) horizontal ones and
+// (kx+1)·ky vertical ones.
 func satOddCount(l Lattice, s int32) int {
-	k := int(int32(l.N) / s)
-	return 2 * k * (k + 1)
+	kx, ky := l.squares(s)
+	return int(kx*(ky+1) + (kx+1)*ky)
 }
 
 // satOdd saturates the i-th side of the squares of side s (rtin_sat_odd's thread): horizontal
 // sides first, row by row, then vertical ones, column by column.
 func satOdd(l Lattice, e []float32, w []uint8, s, i int32) {
-	n := int32(l.N)
-	k := n / s
+	kx, ky := l.squares(s)
 	var mx, my int32
 	var ts [2]tri
 	nt := 0
-	if i < k*(k+1) {
-		r, q := i/k, i%k // side y = r·s of squares (q, r−1) and (q, r)
+	if i < kx*(ky+1) {
+		r, q := i/kx, i%kx // side y = r·s of squares (q, r−1) and (q, r)
 		mx, my = q*s+s/2, r*s
 		if r > 0 {
 			ts[nt], _, _ = quarter(q*s, (r-1)*s, s, 2)
 			nt++
 		}
-		if r < k {
+		if r < ky {
 			ts[nt], _, _ = quarter(q*s, r*s, s, 0)
 			nt++
 		}
 	} else {
-		i -= k * (k + 1)
-		c, q := i/k, i%k // side x = c·s of squares (c−1, q) and (c, q)
+		i -= kx * (ky + 1)
+		c, q := i/ky, i%ky // side x = c·s of squares (c−1, q) and (c, q)
 		mx, my = c*s, q*s+s/2
 		if c > 0 {
 			ts[nt], _, _ = quarter((c-1)*s, q*s, s, 1)
 			nt++
 		}
-		if c < k {
+		if c < kx {
 			ts[nt], _, _ = quarter(c*s, q*s, s, 3)
 			nt++
 		}
@@ -359,7 +379,7 @@ func satOdd(l Lattice, e []float32, w []uint8, s, i int32) {
 	if h := s / 4; h > 0 { // children: the centres of the squares of side s/2 at the corner m
 		for _, d := range [4][2]int32{{-h, -h}, {h, -h}, {-h, h}, {h, h}} {
 			cx, cy := mx+d[0], my+d[1]
-			if cx >= 0 && cy >= 0 && cx <= n && cy <= n {
+			if cx >= 0 && cy >= 0 && cx <= kx*s && cy <= ky*s {
 				v = max(v, e[l.index(cx, cy)])
 			}
 		}
@@ -370,14 +390,14 @@ func satOdd(l Lattice, e []float32, w []uint8, s, i int32) {
 
 // satEvenCount is the number of squares of side s.
 func satEvenCount(l Lattice, s int32) int {
-	k := int(int32(l.N) / s)
-	return k * k
+	kx, ky := l.squares(s)
+	return int(kx * ky)
 }
 
 // satEven saturates the i-th square of side s, row by row (rtin_sat_even's thread).
 func satEven(l Lattice, e []float32, w []uint8, s, i int32) {
-	k := int32(l.N) / s
-	qx, qy := i%k, i/k
+	kx, _ := l.squares(s)
+	qx, qy := i%kx, i/kx
 	x0, y0 := qx*s, qy*s
 	mx, my := x0+s/2, y0+s/2
 	m := l.index(mx, my)
@@ -404,10 +424,10 @@ func satEven(l Lattice, e []float32, w []uint8, s, i int32) {
 // finite bound (the coarsest cut R allows).
 //
 // The cost of the cut at t, counted as the CPU triangulator counts it (its triangles plus
-// ClosingFaces of its border vertices), is base + Σ w(m) over the diamonds with E(m) > t: the cut
-// starts from the two roots and R's corners that are lattice corners, and every split diamond
-// adds its weight (Saturate), because a diamond splits exactly when E(m) > t and saturation makes
-// its ancestors split too. So the cost steps down at the values of E, and the threshold is found
+// ClosingFaces of its border vertices), is base + Σ w(m) over the diamonds with E(m) > t: the
+// cut starts from the root triangles and the root squares' corners on R's border, and every split
+// diamond adds its weight (Saturate), because a diamond splits exactly when E(m) > t and
+// saturation makes its ancestors split too. So the cost steps down at the values of E, and the threshold is found
 // exactly by selecting on E: a histogram of the weights over the top 16 bits of E's float32
 // bits, then over the low 16 bits inside the one bucket where the budget runs out. Two passes
 // over the arrays, whatever the budget.
@@ -419,19 +439,24 @@ func (l Lattice) Threshold(e []float32, w []uint8, tol float64, budget int) floa
 	if budget <= 0 {
 		return tol
 	}
-	wm, hm := l.W-1, l.H-1
-	corners := 1 // (0, 0)
-	if wm == l.N {
-		corners++
+	// room is what the finite bounds above t may add: what is left after the fixed part, the
+	// root triangles that reach into R and the root squares' corners on R's border.
+	wm, hm := int32(l.W-1), int32(l.H-1)
+	n := int32(l.N)
+	roots, corners := 0, 0
+	for i := range l.LevelSize(0) {
+		if tr, _, _, _ := l.levelTri(0, i); l.state(tr) != outside {
+			roots++
+		}
 	}
-	if hm == l.N {
-		corners++
+	for y := int32(0); y <= hm; y += n {
+		for x := int32(0); x <= wm; x += n {
+			if x == 0 || y == 0 || x == wm || y == hm {
+				corners++
+			}
+		}
 	}
-	if wm == l.N && hm == l.N {
-		corners++
-	}
-	// room is what the finite bounds above t may add: what is left after the fixed part.
-	room := int64(budget) - int64(2+ClosingFaces(corners))
+	room := int64(budget) - int64(roots+ClosingFaces(corners))
 	var above int64 // weights of the finite bounds above tol
 	top := float32(0)
 	for m, v := range e {
@@ -475,26 +500,25 @@ func (l Lattice) Threshold(e []float32, w []uint8, tol float64, budget int) floa
 	return float64(math.Float32frombits(bucket<<16 | low))
 }
 
-// Levels returns the number of levels of the hierarchy, 2K+1: level 0 holds the two roots, level
-// 2K the leaves.
+// Levels returns the number of levels of the hierarchy, 2K+1: level 0 holds the roots, level 2K
+// the leaves.
 func (l Lattice) Levels() int { return 2*l.K + 1 }
 
-// LevelSize returns the number of triangles on level lv: 2·4^j on even level 2j (two halves of
-// each of 4^j squares) and 4·4^j on odd level 2j+1 (four quarters of each square).
+// LevelSize returns the number of triangles on level lv: two halves of each square of side
+// N/2^j on even level 2j, four quarters of each on odd level 2j+1.
 func (l Lattice) LevelSize(lv int) int {
-	k := 1 << (lv / 2)
+	sq := l.MX * l.MY << (2 * (lv / 2))
 	if lv%2 == 0 {
-		return 2 * k * k
+		return 2 * sq
 	}
-	return 4 * k * k
+	return 4 * sq
 }
 
 // levelTri returns triangle i of level lv, its diamond's midpoint and whether it is a leaf
 // (rtin_level_tri).
 func (l Lattice) levelTri(lv, i int) (t tri, mx, my int32, leaf bool) {
-	j := lv / 2
-	k := int32(1) << j
-	s := int32(l.N) >> j
+	s := int32(l.N) >> (lv / 2)
+	k, _ := l.squares(s)
 	if lv%2 == 0 {
 		q := int32(i / 2)
 		qx, qy := q%k, q/k
@@ -535,10 +559,11 @@ func (l Lattice) inCut(e []float32, t float64, lv, i int) (tri, float64, bool) {
 	return tr, bound, true
 }
 
-// isVertex reports whether lattice point (x, y), in R, is a vertex of the cut at t.
+// isVertex reports whether lattice point (x, y), in R, is a vertex of the cut at t: a corner of
+// a root square, or the midpoint of a split diamond.
 func (l Lattice) isVertex(e []float32, t float64, x, y int32) bool {
 	n := int32(l.N)
-	return float64(e[l.index(x, y)]) > t || ((x == 0 || x == n) && (y == 0 || y == n))
+	return float64(e[l.index(x, y)]) > t || (x%n == 0 && y%n == 0)
 }
 
 // Emit extracts the cut at t (Stage 3), as the kernels do: the vertices row by row, the triangles

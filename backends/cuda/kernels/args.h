@@ -228,24 +228,24 @@ struct blur_pass_args {
 /* One thread per sample. */
 struct rtin_own_args {
 	DPTR(const float) z; /* w*h heights */
-	DPTR(u32) e;         /* (n+1)^2 out: each diamond's own error, float32 bits, zeroed before */
-	int w, h, n;
+	DPTR(u32) e;         /* lattice out: each diamond's own error, float32 bits, zeroed before */
+	int w, h, n, rx, ry; /* grid size, root square side, root squares along x and y */
 };
 
 /* One thread per side (odd) or square (even) of the squares of side s. */
 #define rtin_sat_odd_args rtin_sat_args
 #define rtin_sat_even_args rtin_sat_args
 struct rtin_sat_args {
-	DPTR(float) e; /* (n+1)^2: own errors in, saturated out (the levels finer than s already) */
-	DPTR(u8) wt;   /* (n+1)^2 out: each diamond's weight in the cost of a cut */
-	int w, h, n, s;
+	DPTR(float) e; /* lattice: own errors in, saturated out (the levels finer than s already) */
+	DPTR(u8) wt;   /* lattice out: each diamond's weight in the cost of a cut */
+	int w, h, n, rx, ry, s;
 };
 
 /* Stage 3, over the w*h samples (vertices) or the triangles of all levels (count of them). */
 struct rtin_vcount_args {
 	DPTR(const float) e;
 	DPTR(u64) sums; /* one per chunk */
-	int w, h, n;
+	int w, h, n, rx, ry;
 	u32 count, chunk;
 	double t;
 };
@@ -256,7 +256,7 @@ struct rtin_vwrite_args {
 	DPTR(int) id;         /* w*h out: vertex index of each sample that is a vertex */
 	DPTR(int) px;         /* out: the vertices' coordinates */
 	DPTR(int) py;
-	int w, h, n;
+	int w, h, n, rx, ry;
 	u32 count, chunk;
 	double t;
 };
@@ -264,7 +264,7 @@ struct rtin_vwrite_args {
 struct rtin_tcount_args {
 	DPTR(const float) e;
 	DPTR(u64) sums;
-	int w, h, n, levels;
+	int w, h, n, rx, ry, levels;
 	u32 count, chunk;
 	double t;
 };
@@ -275,7 +275,7 @@ struct rtin_twrite_args {
 	DPTR(const int) id;
 	DPTR(int) tris; /* out: three vertex indices per triangle of the cut */
 	DPTR(u32) worst; /* out: the largest bound of a triangle of the cut, float32 bits, zeroed before */
-	int w, h, n, levels;
+	int w, h, n, rx, ry, levels;
 	u32 count, chunk;
 	double t;
 };

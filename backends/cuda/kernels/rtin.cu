@@ -1,7 +1,8 @@
 /*
  * rtin.cu: the error bounds of the right-triangulated irregular network (internal/heightfield,
  * rtin.go, which explains the hierarchy and is the reference these kernels follow function for
- * function). Lattice side n = 2^K; the grid's rectangle R = [0, w-1] x [0, h-1].
+ * function). rx x ry root squares of side n = 2^K; the grid's rectangle R = [0, w-1] x [0, h-1];
+ * lattice rows of rx*n + 1 points.
  *
  *  rtin_own:      one thread per sample: its error against every triangle of every level that
  *                 contains it, maximised into the triangle's diamond (float32 bits, rounded up,
@@ -167,7 +168,7 @@ DEVFN u8 rtin_weight(int mx, int my, const struct rtin_tri *ts, int nt, int w, i
 	return (u8)d;
 }
 
-DEVFN void rtin_update(const float *z, u32 *e, int w, int h, int n, struct rtin_tri t, int mx, int my,
+DEVFN void rtin_update(const float *z, u32 *e, int w, int h, int stride, struct rtin_tri t, int mx, int my,
                        int x, int y)
 {
 	u32 b;
@@ -175,7 +176,7 @@ DEVFN void rtin_update(const float *z, u32 *e, int w, int h, int n, struct rtin_
 	if (rtin_state(t, w, h) != RTIN_INSIDE)
 		return;
 	b = rtin_up32(rtin_err(z, w, t, x, y));
-	p = e + (long long)my * (n + 1) + mx;
+	p = e + (long long)my * stride + mx;
 	if (b > *p) /* values only grow: a stale read costs at most an extra atomic */
 		ATOMIC_MAX_U32(p, b);
 }
@@ -190,7 +191,7 @@ KERNEL rtin_own(struct rtin_own_args a)
 	y = (int)(i / (unsigned int)a.w);
 	for (s = a.n; s >= 2; s /= 2) {
 		/* squaresAt along each axis */
-		int k = a.n / s;
+		int kx = a.rx * a.n / s, ky = a.ry * a.n / s;
 		int qx0 = x / s, qx1 = x / s, qy0 = y / s, qy1 = y / s, qx, qy;
 		if (x % s == 0)
 			qx0--;
@@ -198,14 +199,14 @@ KERNEL rtin_own(struct rtin_own_args a)
 			qy0--;
 		qx0 = maxi(qx0, 0);
 		qy0 = maxi(qy0, 0);
-		qx1 = mini(qx1, k - 1);
-		qy1 = mini(qy1, k - 1);
+		qx1 = mini(qx1, kx - 1);
+		qy1 = mini(qy1, ky - 1);
 		for (qy = qy0; qy <= qy1; qy++) {
 			for (qx = qx0; qx <= qx1; qx++) {
 				int x0 = qx * s, y0 = qy * s, u = x - x0, v = y - y0, q;
 				if ((u == 0 || u == s) && (v == 0 || v == s))
 					continue;
-				rtin_update(a.z, a.e, a.w, a.h, a.n, rtin_half(x0, y0, s, u, v, (qx + qy) % 2 == 0),
+				rtin_update(a.z, a.e, a.w, a.h, a.rx * a.n + 1, rtin_half(x0, y0, s, u, v, (qx + qy) % 2 == 0),
 				            x0 + s / 2, y0 + s / 2, x, y);
 				if (u == s / 2 && v == s / 2)
 					continue;
@@ -213,7 +214,7 @@ KERNEL rtin_own(struct rtin_own_args a)
 					if (rtin_in_quarter(u, v, s, q)) {
 						int mx, my;
 						struct rtin_tri t = rtin_quarter(x0, y0, s, q, &mx, &my);
-						rtin_update(a.z, a.e, a.w, a.h, a.n, t, mx, my, x, y);
+						rtin_update(a.z, a.e, a.w, a.h, a.rx * a.n + 1, t, mx, my, x, y);
 					}
 				}
 			}
@@ -225,33 +226,34 @@ KERNEL rtin_own(struct rtin_own_args a)
 KERNEL rtin_sat_odd(struct rtin_sat_args a)
 {
 	unsigned int t = GLOBAL_ID();
-	int s = a.s, k = a.n / s, i, mx, my, nt = 0, j, hq, dmx, dmy;
+	int s = a.s, kx = a.rx * a.n / s, ky = a.ry * a.n / s, stride = a.rx * a.n + 1;
+	int i, mx, my, nt = 0, j, hq, dmx, dmy;
 	struct rtin_tri ts[2];
 	float v;
-	if (t >= 2u * (unsigned int)k * (unsigned int)(k + 1))
+	if (t >= (unsigned int)(kx * (ky + 1) + (kx + 1) * ky))
 		return;
 	i = (int)t;
-	if (i < k * (k + 1)) {
-		int r = i / k, q = i % k;
+	if (i < kx * (ky + 1)) {
+		int r = i / kx, q = i % kx;
 		if (r > 0)
 			ts[nt++] = rtin_quarter(q * s, (r - 1) * s, s, 2, &dmx, &dmy);
-		if (r < k)
+		if (r < ky)
 			ts[nt++] = rtin_quarter(q * s, r * s, s, 0, &dmx, &dmy);
 		mx = q * s + s / 2;
 		my = r * s;
 	} else {
 		int c, q;
-		i -= k * (k + 1);
-		c = i / k;
-		q = i % k;
+		i -= kx * (ky + 1);
+		c = i / ky;
+		q = i % ky;
 		if (c > 0)
 			ts[nt++] = rtin_quarter((c - 1) * s, q * s, s, 1, &dmx, &dmy);
-		if (c < k)
+		if (c < kx)
 			ts[nt++] = rtin_quarter(c * s, q * s, s, 3, &dmx, &dmy);
 		mx = c * s;
 		my = q * s + s / 2;
 	}
-	v = a.e[(long long)my * (a.n + 1) + mx];
+	v = a.e[(long long)my * stride + mx];
 	for (j = 0; j < nt; j++)
 		if (rtin_state(ts[j], a.w, a.h) == RTIN_PARTIAL)
 			v = INF_F32;
@@ -259,25 +261,26 @@ KERNEL rtin_sat_odd(struct rtin_sat_args a)
 	if (hq > 0) {
 		for (j = 0; j < 4; j++) {
 			int cx = mx + (j % 2 == 0 ? -hq : hq), cy = my + (j < 2 ? -hq : hq);
-			if (cx >= 0 && cy >= 0 && cx <= a.n && cy <= a.n)
-				v = maxf32(v, a.e[(long long)cy * (a.n + 1) + cx]);
+			if (cx >= 0 && cy >= 0 && cx <= kx * s && cy <= ky * s)
+				v = maxf32(v, a.e[(long long)cy * stride + cx]);
 		}
 	}
-	a.e[(long long)my * (a.n + 1) + mx] = v;
-	a.wt[(long long)my * (a.n + 1) + mx] = rtin_weight(mx, my, ts, nt, a.w, a.h);
+	a.e[(long long)my * stride + mx] = v;
+	a.wt[(long long)my * stride + mx] = rtin_weight(mx, my, ts, nt, a.w, a.h);
 }
 
 /* satEven */
 KERNEL rtin_sat_even(struct rtin_sat_args a)
 {
 	unsigned int t = GLOBAL_ID();
-	int s = a.s, k = a.n / s, qx, qy, x0, y0, mx, my, hs, j;
+	int s = a.s, kx = a.rx * a.n / s, ky = a.ry * a.n / s, stride = a.rx * a.n + 1;
+	int qx, qy, x0, y0, mx, my, hs, j;
 	struct rtin_tri hv[2];
 	float v;
-	if (t >= (unsigned int)k * (unsigned int)k)
+	if (t >= (unsigned int)kx * (unsigned int)ky)
 		return;
-	qx = (int)t % k;
-	qy = (int)t / k;
+	qx = (int)t % kx;
+	qy = (int)t / kx;
 	x0 = qx * s;
 	y0 = qy * s;
 	mx = x0 + s / 2;
@@ -289,26 +292,26 @@ KERNEL rtin_sat_even(struct rtin_sat_args a)
 		hv[0] = rtin_half(x0, y0, s, 0, 0, 0);
 		hv[1] = rtin_half(x0, y0, s, s, s, 0);
 	}
-	v = a.e[(long long)my * (a.n + 1) + mx];
+	v = a.e[(long long)my * stride + mx];
 	if (rtin_state(hv[0], a.w, a.h) == RTIN_PARTIAL || rtin_state(hv[1], a.w, a.h) == RTIN_PARTIAL)
 		v = INF_F32;
 	hs = s / 2;
 	for (j = 0; j < 4; j++) {
 		int dx = j == 1 ? hs : (j == 3 ? -hs : 0), dy = j == 0 ? -hs : (j == 2 ? hs : 0);
-		v = maxf32(v, a.e[(long long)(my + dy) * (a.n + 1) + mx + dx]);
+		v = maxf32(v, a.e[(long long)(my + dy) * stride + mx + dx]);
 	}
-	a.e[(long long)my * (a.n + 1) + mx] = v;
-	a.wt[(long long)my * (a.n + 1) + mx] = rtin_weight(mx, my, hv, 2, a.w, a.h);
+	a.e[(long long)my * stride + mx] = v;
+	a.wt[(long long)my * stride + mx] = rtin_weight(mx, my, hv, 2, a.w, a.h);
 }
 
 /* ---- Stage 3: the cut at t, compacted (Lattice.Emit). One thread per chunk of consecutive
  * entries: the *count kernels write each chunk's total, the host turns them into offsets
  * (scan.cu), and the *write kernels walk their chunk again from its offset. ---- */
 
-/* Lattice.isVertex, for (x, y) in R. */
-DEVFN int rtin_is_vertex(const float *e, int n, double t, int x, int y)
+/* Lattice.isVertex, for (x, y) in R: a root square's corner or a split diamond's midpoint. */
+DEVFN int rtin_is_vertex(const float *e, int n, int stride, double t, int x, int y)
 {
-	return (double)e[(long long)y * (n + 1) + x] > t || ((x == 0 || x == n) && (y == 0 || y == n));
+	return (double)e[(long long)y * stride + x] > t || (x % n == 0 && y % n == 0);
 }
 
 KERNEL rtin_vcount(struct rtin_vcount_args a)
@@ -320,7 +323,8 @@ KERNEL rtin_vcount(struct rtin_vcount_args a)
 	if (hi > a.count)
 		hi = a.count;
 	for (i = lo; i < hi; i++)
-		c += (unsigned long long)rtin_is_vertex(a.e, a.n, a.t, (int)(i % (unsigned)a.w), (int)(i / (unsigned)a.w));
+		c += (unsigned long long)rtin_is_vertex(a.e, a.n, a.rx * a.n + 1, a.t, (int)(i % (unsigned)a.w),
+		                                               (int)(i / (unsigned)a.w));
 	a.sums[th] = c;
 }
 
@@ -335,7 +339,7 @@ KERNEL rtin_vwrite(struct rtin_vwrite_args a)
 	k = a.offs[th];
 	for (i = lo; i < hi; i++) {
 		int x = (int)(i % (unsigned)a.w), y = (int)(i / (unsigned)a.w);
-		if (rtin_is_vertex(a.e, a.n, a.t, x, y)) {
+		if (rtin_is_vertex(a.e, a.n, a.rx * a.n + 1, a.t, x, y)) {
 			a.id[i] = (int)k;
 			a.px[k] = x;
 			a.py[k] = y;
@@ -344,17 +348,17 @@ KERNEL rtin_vwrite(struct rtin_vwrite_args a)
 	}
 }
 
-/* Lattice.LevelSize */
-DEVFN unsigned long long rtin_level_size(int lv)
+/* Lattice.LevelSize, with rx x ry root squares */
+DEVFN unsigned long long rtin_level_size(int rx, int ry, int lv)
 {
-	unsigned long long k = 1ull << (lv / 2);
-	return (lv % 2 == 0 ? 2ull : 4ull) * k * k;
+	unsigned long long sq = ((unsigned long long)rx * (unsigned long long)ry) << (2 * (lv / 2));
+	return (lv % 2 == 0 ? 2ull : 4ull) * sq;
 }
 
 /* Lattice.levelTri: triangle i of level lv, its diamond's midpoint; returns 1 for a leaf. */
-DEVFN int rtin_level_tri(int n, int lv, unsigned long long i, struct rtin_tri *t, int *mx, int *my)
+DEVFN int rtin_level_tri(int n, int rx, int lv, unsigned long long i, struct rtin_tri *t, int *mx, int *my)
 {
-	int j = lv / 2, k = 1 << j, s = n >> j;
+	int s = n >> (lv / 2), k = rx * n / s;
 	if (lv % 2 == 0) {
 		int q = (int)(i / 2), qx = q % k, qy = q / k, x0 = qx * s, y0 = qy * s;
 		int half = (int)(i % 2);
@@ -373,29 +377,29 @@ DEVFN int rtin_level_tri(int n, int lv, unsigned long long i, struct rtin_tri *t
 }
 
 /* Lattice.inCut: is triangle i of level lv in the cut at t? Its bound goes to *bound. */
-DEVFN int rtin_in_cut(const float *e, int w, int h, int n, double t, int lv, unsigned long long i,
+DEVFN int rtin_in_cut(const float *e, int w, int h, int n, int rx, double t, int lv, unsigned long long i,
                       struct rtin_tri *tr, float *bound)
 {
-	int mx, my, leaf = rtin_level_tri(n, lv, i, tr, &mx, &my);
+	int mx, my, leaf = rtin_level_tri(n, rx, lv, i, tr, &mx, &my), stride = rx * n + 1;
 	*bound = 0;
 	if (rtin_state(*tr, w, h) != RTIN_INSIDE)
 		return 0;
 	if (!leaf) {
-		*bound = e[(long long)my * (n + 1) + mx];
+		*bound = e[(long long)my * stride + mx];
 		if ((double)*bound > t)
 			return 0;
 	}
-	if (lv > 0 && !((double)e[(long long)tr->cy * (n + 1) + tr->cx] > t))
+	if (lv > 0 && !((double)e[(long long)tr->cy * stride + tr->cx] > t))
 		return 0;
 	return 1;
 }
 
 /* The level and index within it of global triangle index g (levels one after another). */
-DEVFN void rtin_locate(int levels, unsigned long long g, int *lv, unsigned long long *i)
+DEVFN void rtin_locate(int rx, int ry, int levels, unsigned long long g, int *lv, unsigned long long *i)
 {
 	int l = 0;
-	while (l + 1 < levels && g >= rtin_level_size(l)) {
-		g -= rtin_level_size(l);
+	while (l + 1 < levels && g >= rtin_level_size(rx, ry, l)) {
+		g -= rtin_level_size(rx, ry, l);
 		l++;
 	}
 	*lv = l;
@@ -411,15 +415,15 @@ KERNEL rtin_tcount(struct rtin_tcount_args a)
 		return;
 	if (hi > a.count)
 		hi = a.count;
-	rtin_locate(a.levels, lo, &lv, &i);
+	rtin_locate(a.rx, a.ry, a.levels, lo, &lv, &i);
 	for (g = lo; g < hi; g++, i++) {
 		struct rtin_tri tr;
 		float bound;
-		if (i == rtin_level_size(lv)) {
+		if (i == rtin_level_size(a.rx, a.ry, lv)) {
 			lv++;
 			i = 0;
 		}
-		c += (unsigned long long)rtin_in_cut(a.e, a.w, a.h, a.n, a.t, lv, i, &tr, &bound);
+		c += (unsigned long long)rtin_in_cut(a.e, a.w, a.h, a.n, a.rx, a.t, lv, i, &tr, &bound);
 	}
 	a.sums[th] = c;
 }
@@ -435,15 +439,15 @@ KERNEL rtin_twrite(struct rtin_twrite_args a)
 	if (hi > a.count)
 		hi = a.count;
 	k = a.offs[th];
-	rtin_locate(a.levels, lo, &lv, &i);
+	rtin_locate(a.rx, a.ry, a.levels, lo, &lv, &i);
 	for (g = lo; g < hi; g++, i++) {
 		struct rtin_tri tr;
 		float bound;
-		if (i == rtin_level_size(lv)) {
+		if (i == rtin_level_size(a.rx, a.ry, lv)) {
 			lv++;
 			i = 0;
 		}
-		if (rtin_in_cut(a.e, a.w, a.h, a.n, a.t, lv, i, &tr, &bound)) {
+		if (rtin_in_cut(a.e, a.w, a.h, a.n, a.rx, a.t, lv, i, &tr, &bound)) {
 			union rtin_bits b;
 			a.tris[3 * k] = a.id[(long long)tr.ay * a.w + tr.ax];
 			a.tris[3 * k + 1] = a.id[(long long)tr.by * a.w + tr.bx];

@@ -4,4 +4,4 @@ package emu
 
 // SourcesHash is the hash of the kernel sources (kernels/*.cu, kernels/*.h) this emulator is built
 // from; go generate in backends/cuda updates it, which makes the go command rebuild the emulator.
-const SourcesHash = "19435d41cf4d187985b5fed6848f0cfce4a8956ddf9cac3adc3e2d29fa8bbefb"
+const SourcesHash = "f16759dbf7796eda903192925724876b1bb2ba328530cc293fda88de62294ea4"
