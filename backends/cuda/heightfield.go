@@ -29,7 +29,8 @@ func rtinBytes(l heightfield.Lattice) uint64 {
 	tris := 4 * uint64(l.Points())           // the triangles of all levels, which the prefix sums count
 	return 4*wh + 5*uint64(l.Points()) + 3 + // heights, bounds, weights
 		4*wh + 8*wh + 24*wh + // vertex numbers, coordinates, triangles
-		8*(chunks(wh, scanChunk)+chunks(tris, scanChunk)) + 2*(8<<10) + 1<<16 // sums, their scans
+		8*(chunks(wh, scanChunk)+chunks(tris, scanChunk)+chunks(uint64(l.Points()), scanChunk)) + // sums
+		3*(8<<10) + 1<<16 // their scans
 }
 
 // rtinErrors computes the saturated error bounds of g's RTIN and the diamonds' weights on the
@@ -69,6 +70,18 @@ func rtinErrors(s gpu.Stream, g heightfield.Grid, l heightfield.Lattice) (e, wt 
 		}
 	}
 	return e, wt, nil
+}
+
+// rtinFits reports whether the cut at t fits budget, from the bounds e and weights wt on the
+// device (heightfield.Lattice.CutCost), so that the usual case, a budget the tolerance already
+// meets, needs no download of the bounds.
+func rtinFits(s gpu.Stream, l heightfield.Lattice, e, wt gpu.Ptr, t float64, budget int) (bool, error) {
+	np := uint64(l.Points())
+	_, total, err := chunkOffsets(s, np, func(sums gpu.Ptr, m uint64) error {
+		a := C.struct_rtin_wsum_args{e: dptr(e), wt: dptr(wt), sums: dptr(sums), count: C.u32(np), chunk: scanChunk, t: C.double(t)}
+		return launch(s, kRtinWSum, m, &a)
+	})
+	return err == nil && l.BaseCost()+int64(total) <= int64(budget), err
 }
 
 // rtinCut extracts the cut at t from the bounds e on the device (Stage 3, heightfield's Emit):
@@ -161,7 +174,13 @@ func heightfieldMesh(ctx context.Context, in *backends.Input, g heightfield.Grid
 			return err
 		}
 		t := min(tol, math.MaxFloat64) // finite: see heightfield.Lattice.Threshold
-		if in.FaceBudget > 0 {
+		fits := in.FaceBudget <= 0
+		if !fits {
+			if fits, err = rtinFits(s, l, e, wt, t, in.FaceBudget); err != nil {
+				return err
+			}
+		}
+		if !fits {
 			ev, err := download[float32](s, e, l.Points())
 			if err != nil {
 				return err

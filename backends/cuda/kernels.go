@@ -47,6 +47,7 @@ const (
 	kRtinVWrite     = gpu.Kernel(C.KID_rtin_vwrite)
 	kRtinTCount     = gpu.Kernel(C.KID_rtin_tcount)
 	kRtinTWrite     = gpu.Kernel(C.KID_rtin_twrite)
+	kRtinWSum       = gpu.Kernel(C.KID_rtin_wsum)
 	kernelCount     = int(C.KID_COUNT)
 )
 
@@ -84,6 +85,7 @@ var kernelArgSizes = map[gpu.Kernel]uintptr{
 	kRtinVWrite:     unsafe.Sizeof(C.struct_rtin_vwrite_args{}),
 	kRtinTCount:     unsafe.Sizeof(C.struct_rtin_tcount_args{}),
 	kRtinTWrite:     unsafe.Sizeof(C.struct_rtin_twrite_args{}),
+	kRtinWSum:       unsafe.Sizeof(C.struct_rtin_wsum_args{}),
 }
 
 // blockThreads is the block size of every launch: a multiple of the warp size that fits every

@@ -60,34 +60,54 @@ func TestRTINMatchesReference(t *testing.T) {
 			}
 			wantW := make([]uint8, l.Points())
 			heightfield.Saturate(l, want, wantW)
+			// Each device run is one call as the backend makes it: the bounds, then the budget
+			// check and one cut.
+			run := func(f func(s gpu.Stream, e, wt gpu.Ptr) error) {
+				err := emuRunner(t)(ctx, rtinBytes(l), func(s gpu.Stream) error {
+					e, wt, err := rtinErrors(s, g, l)
+					if err != nil {
+						return err
+					}
+					return f(s, e, wt)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
 			var got []float32
 			var gotW []uint8
-			var cuts [2]*heightfield.Surface
-			tols := [2]float64{0.01, 1e9}
-			err = emuRunner(t)(ctx, rtinBytes(l), func(s gpu.Stream) error {
-				e, wt, err := rtinErrors(s, g, l)
-				if err != nil {
-					return err
-				}
+			run(func(s gpu.Stream, e, wt gpu.Ptr) error {
+				var err error
 				if got, err = download[float32](s, e, l.Points()); err != nil {
 					return err
 				}
-				if gotW, err = download[uint8](s, wt, l.Points()); err != nil {
-					return err
-				}
-				for k, tol := range tols {
-					if cuts[k], err = rtinCut(s, g, l, e, tol); err != nil {
-						return err
-					}
-				}
-				return nil
+				gotW, err = download[uint8](s, wt, l.Points())
+				return err
 			})
-			if err != nil {
-				t.Fatal(err)
+			var cuts [3]*heightfield.Surface
+			// The third threshold is one Threshold picks: a value of E.
+			tols := [3]float64{0.01, 1e9, l.Threshold(got, gotW, 0.01, int(l.CutCost(got, gotW, 0.01)/2))}
+			for k, tol := range tols {
+				run(func(s gpu.Stream, e, wt gpu.Ptr) error {
+					// rtin_wsum against CutCost: the cut fits a budget of its own cost, not one less.
+					c := l.CutCost(got, gotW, tol)
+					for _, budget := range []int64{c, c - 1} {
+						fits, err := rtinFits(s, l, e, wt, tol, int(budget))
+						if err != nil {
+							return err
+						}
+						if fits != (budget == c) {
+							t.Errorf("threshold %v: fits a budget of %d: %v (cost %d)", tol, budget, fits, c)
+						}
+					}
+					var err error
+					cuts[k], err = rtinCut(s, g, l, e, tol)
+					return err
+				})
 			}
 			for i := range want {
 				if math.Float32bits(got[i]) != math.Float32bits(want[i]) || gotW[i] != wantW[i] {
-					t.Fatalf("lattice point (%d, %d): kernel %v (weight %d), reference %v (weight %d)", i%(l.N+1), i/(l.N+1), got[i], gotW[i], want[i], wantW[i])
+					t.Fatalf("lattice point %d: kernel %v (weight %d), reference %v (weight %d)", i, got[i], gotW[i], want[i], wantW[i])
 				}
 			}
 			for k, tol := range tols {
@@ -110,7 +130,7 @@ func TestHeightfieldModesMatchRTIN(t *testing.T) {
 		for _, c := range []struct {
 			budget int
 			tol    float64
-		}{{0, 0}, {3000, 0}, {0, math.Inf(1)}, {3000, math.Inf(1)}} {
+		}{{0, 0}, {3000, 0}, {1_000_000, 0}, {0, math.Inf(1)}, {3000, math.Inf(1)}} {
 			budget := c.budget
 			t.Run(fmt.Sprintf("%s/%d/%v", mode, budget, c.tol), func(t *testing.T) {
 				w, h := 90, 61

@@ -419,6 +419,40 @@ func satEven(l Lattice, e []float32, w []uint8, s, i int32) {
 	w[m] = l.weight(mx, my, halves[:])
 }
 
+// BaseCost is the part of every cut's cost that no split changes: the root triangles that reach
+// into R, and the closing faces of the root squares' corners on R's border (see Threshold).
+func (l Lattice) BaseCost() int64 {
+	wm, hm := int32(l.W-1), int32(l.H-1)
+	n := int32(l.N)
+	roots, corners := 0, 0
+	for i := range l.LevelSize(0) {
+		if tr, _, _, _ := l.levelTri(0, i); l.state(tr) != outside {
+			roots++
+		}
+	}
+	for y := int32(0); y <= hm; y += n {
+		for x := int32(0); x <= wm; x += n {
+			if x == 0 || y == 0 || x == wm || y == hm {
+				corners++
+			}
+		}
+	}
+	return int64(roots + ClosingFaces(corners))
+}
+
+// CutCost is the cost of the cut at t (see Threshold): BaseCost plus the weights of the diamonds
+// with E > t. The CUDA backend computes the sum on the device (rtin_wsum) to learn, without
+// downloading the bounds, whether the cut at the tolerance fits the budget.
+func (l Lattice) CutCost(e []float32, w []uint8, t float64) int64 {
+	c := l.BaseCost()
+	for m, v := range e {
+		if float64(v) > t {
+			c += int64(w[m])
+		}
+	}
+	return c
+}
+
 // Threshold returns the threshold the cut is made at: tol when the closed solid fits budget (or
 // budget ≤ 0), else the smallest error bound at which it does — or, where none does, the largest
 // finite bound (the coarsest cut R allows).
@@ -439,24 +473,8 @@ func (l Lattice) Threshold(e []float32, w []uint8, tol float64, budget int) floa
 	if budget <= 0 {
 		return tol
 	}
-	// room is what the finite bounds above t may add: what is left after the fixed part, the
-	// root triangles that reach into R and the root squares' corners on R's border.
-	wm, hm := int32(l.W-1), int32(l.H-1)
-	n := int32(l.N)
-	roots, corners := 0, 0
-	for i := range l.LevelSize(0) {
-		if tr, _, _, _ := l.levelTri(0, i); l.state(tr) != outside {
-			roots++
-		}
-	}
-	for y := int32(0); y <= hm; y += n {
-		for x := int32(0); x <= wm; x += n {
-			if x == 0 || y == 0 || x == wm || y == hm {
-				corners++
-			}
-		}
-	}
-	room := int64(budget) - int64(roots+ClosingFaces(corners))
+	// room is what the finite bounds above t may add: what is left after the fixed part.
+	room := int64(budget) - l.BaseCost()
 	var above int64 // weights of the finite bounds above tol
 	top := float32(0)
 	for m, v := range e {

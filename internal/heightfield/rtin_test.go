@@ -218,6 +218,9 @@ func TestThresholdIsExact(t *testing.T) {
 		for _, budget := range []int{full + 1, full, full - 1, full * 2 / 3, full / 3, full / 10, coarsest, coarsest - 1, 1} {
 			th := l.Threshold(e, w, tol, budget)
 			c := cutCost(l, g, e, th)
+			if cc := l.CutCost(e, w, th); cc != int64(c) {
+				t.Errorf("%v: CutCost %d, the walked cut %d", sz, cc, c)
+			}
 			switch {
 			case budget >= full:
 				if th != tol {

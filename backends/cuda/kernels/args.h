@@ -280,6 +280,15 @@ struct rtin_twrite_args {
 	double t;
 };
 
+/* One thread per chunk of lattice points. */
+struct rtin_wsum_args {
+	DPTR(const float) e;
+	DPTR(const u8) wt;
+	DPTR(u64) sums; /* one per chunk */
+	u32 count, chunk;
+	double t;
+};
+
 #define ORFEAS_KERNELS(X)           \
 	X(edt, edt_cols)                \
 	X(edt, edt_rows)                \
@@ -311,7 +320,8 @@ struct rtin_twrite_args {
 	X(rtin, rtin_vcount)            \
 	X(rtin, rtin_vwrite)            \
 	X(rtin, rtin_tcount)            \
-	X(rtin, rtin_twrite)
+	X(rtin, rtin_twrite)            \
+	X(rtin, rtin_wsum)
 
 #define ORFEAS_KID(module, name) KID_##name,
 enum orfeas_kernel_id { ORFEAS_KERNELS(ORFEAS_KID) KID_COUNT };

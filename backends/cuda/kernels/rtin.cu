@@ -461,3 +461,18 @@ KERNEL rtin_twrite(struct rtin_twrite_args a)
 	if (worst > *a.worst)
 		ATOMIC_MAX_U32(a.worst, worst);
 }
+
+/* Lattice.CutCost's sum: the weights of the diamonds with E > t, one total per chunk. */
+KERNEL rtin_wsum(struct rtin_wsum_args a)
+{
+	unsigned int th = GLOBAL_ID();
+	unsigned long long i, c = 0, lo = (unsigned long long)th * a.chunk, hi = lo + a.chunk;
+	if (lo >= a.count)
+		return;
+	if (hi > a.count)
+		hi = a.count;
+	for (i = lo; i < hi; i++)
+		if ((double)a.e[i] > a.t)
+			c += a.wt[i];
+	a.sums[th] = c;
+}

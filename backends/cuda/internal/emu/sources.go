@@ -4,4 +4,4 @@ package emu
 
 // SourcesHash is the hash of the kernel sources (kernels/*.cu, kernels/*.h) this emulator is built
 // from; go generate in backends/cuda updates it, which makes the go command rebuild the emulator.
-const SourcesHash = "f16759dbf7796eda903192925724876b1bb2ba328530cc293fda88de62294ea4"
+const SourcesHash = "3828bc024b0c9b38431aa743cbe34d93a4b72dafb8abfa0d483b1f74e23ddd7a"
