@@ -40,10 +40,11 @@
 // (Gaussian, float64); the error of every sample against every triangle of every level that
 // contains it (one thread per sample, atomic maxima); the saturation of those errors, one launch
 // per level; and the extraction of the cut — every triangle of every level tested on its own,
-// vertices and triangles compacted by prefix sums. On the CPU: the heights from the smoothed
-// field (modes.ReliefHeights, O(pixels)); under a face budget, the threshold that meets it exactly
-// (two passes over the downloaded error array, heightfield.Lattice.Threshold); and the walls, the
-// bottom and the copy into the mesh (heightfield.Solid, in parallel) and the colours.
+// vertices and triangles compacted by prefix sums; and under a face budget, the cost of the cut
+// at the tolerance (a sum of the diamonds' weights). On the CPU: the heights from the smoothed
+// field (modes.ReliefHeights, O(pixels)); when the budget binds, the threshold that meets it
+// exactly (the bounds downloaded, two passes over them: heightfield.Lattice.Threshold); and the
+// walls, the bottom and the copy into the mesh (heightfield.Solid, in parallel) and the colours.
 //
 // Like the CPU reference's, the surface keeps every sample within the tolerance (the report's
 // MaxError bounds it) and is closed into a solid of the same size. It is a different
