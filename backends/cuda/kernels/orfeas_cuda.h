@@ -63,6 +63,15 @@ extern _Thread_local unsigned int emu_block_idx, emu_block_dim, emu_thread_idx;
 
 #endif
 
+/* CHUNK_RANGE declares [lo, hi), the entries of thread t when each thread walks chunk
+ * consecutive entries of count, and returns from the kernel when the thread has none. */
+#define CHUNK_RANGE(t, chunk, count, lo, hi)                                      \
+	unsigned long long lo = (unsigned long long)(t) * (chunk), hi = lo + (chunk); \
+	if (lo >= (count))                                                            \
+		return;                                                                   \
+	if (hi > (count))                                                             \
+		hi = (count)
+
 #define INF_F64 (__builtin_inf())
 #define INF_F32 (__builtin_inff())
 

@@ -9,12 +9,9 @@
 KERNEL max_f32(struct max_f32_args a)
 {
 	unsigned int t = GLOBAL_ID();
-	unsigned long long i, lo = (unsigned long long)t * a.chunk, hi = lo + a.chunk;
+	unsigned long long i;
 	float m = a.init;
-	if (lo >= a.n)
-		return;
-	if (hi > a.n)
-		hi = a.n;
+	CHUNK_RANGE(t, a.chunk, a.n, lo, hi);
 	for (i = lo; i < hi; i++)
 		m = maxf32(m, a.in[i]);
 	a.out[t] = m;
@@ -23,12 +20,9 @@ KERNEL max_f32(struct max_f32_args a)
 KERNEL max_f64(struct max_f64_args a)
 {
 	unsigned int t = GLOBAL_ID();
-	unsigned long long i, lo = (unsigned long long)t * a.chunk, hi = lo + a.chunk;
+	unsigned long long i;
 	double m = a.init;
-	if (lo >= a.n)
-		return;
-	if (hi > a.n)
-		hi = a.n;
+	CHUNK_RANGE(t, a.chunk, a.n, lo, hi);
 	for (i = lo; i < hi; i++)
 		m = maxf64(m, a.in[i]);
 	a.out[t] = m;

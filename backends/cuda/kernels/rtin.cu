@@ -317,11 +317,8 @@ DEVFN int rtin_is_vertex(const float *e, int n, int stride, double t, int x, int
 KERNEL rtin_vcount(struct rtin_vcount_args a)
 {
 	unsigned int th = GLOBAL_ID();
-	unsigned long long i, c = 0, lo = (unsigned long long)th * a.chunk, hi = lo + a.chunk;
-	if (lo >= a.count)
-		return;
-	if (hi > a.count)
-		hi = a.count;
+	unsigned long long i, c = 0;
+	CHUNK_RANGE(th, a.chunk, a.count, lo, hi);
 	for (i = lo; i < hi; i++)
 		c += (unsigned long long)rtin_is_vertex(a.e, a.n, a.rx * a.n + 1, a.t, (int)(i % (unsigned)a.w),
 		                                               (int)(i / (unsigned)a.w));
@@ -331,11 +328,8 @@ KERNEL rtin_vcount(struct rtin_vcount_args a)
 KERNEL rtin_vwrite(struct rtin_vwrite_args a)
 {
 	unsigned int th = GLOBAL_ID();
-	unsigned long long i, k, lo = (unsigned long long)th * a.chunk, hi = lo + a.chunk;
-	if (lo >= a.count)
-		return;
-	if (hi > a.count)
-		hi = a.count;
+	unsigned long long i, k;
+	CHUNK_RANGE(th, a.chunk, a.count, lo, hi);
 	k = a.offs[th];
 	for (i = lo; i < hi; i++) {
 		int x = (int)(i % (unsigned)a.w), y = (int)(i / (unsigned)a.w);
@@ -409,12 +403,9 @@ DEVFN void rtin_locate(int rx, int ry, int levels, unsigned long long g, int *lv
 KERNEL rtin_tcount(struct rtin_tcount_args a)
 {
 	unsigned int th = GLOBAL_ID();
-	unsigned long long g, c = 0, i, lo = (unsigned long long)th * a.chunk, hi = lo + a.chunk;
+	unsigned long long g, c = 0, i;
 	int lv;
-	if (lo >= a.count)
-		return;
-	if (hi > a.count)
-		hi = a.count;
+	CHUNK_RANGE(th, a.chunk, a.count, lo, hi);
 	rtin_locate(a.rx, a.ry, a.levels, lo, &lv, &i);
 	for (g = lo; g < hi; g++, i++) {
 		struct rtin_tri tr;
@@ -431,13 +422,10 @@ KERNEL rtin_tcount(struct rtin_tcount_args a)
 KERNEL rtin_twrite(struct rtin_twrite_args a)
 {
 	unsigned int th = GLOBAL_ID();
-	unsigned long long g, k, i, lo = (unsigned long long)th * a.chunk, hi = lo + a.chunk;
+	unsigned long long g, k, i;
 	int lv;
 	u32 worst = 0;
-	if (lo >= a.count)
-		return;
-	if (hi > a.count)
-		hi = a.count;
+	CHUNK_RANGE(th, a.chunk, a.count, lo, hi);
 	k = a.offs[th];
 	rtin_locate(a.rx, a.ry, a.levels, lo, &lv, &i);
 	for (g = lo; g < hi; g++, i++) {
@@ -466,11 +454,8 @@ KERNEL rtin_twrite(struct rtin_twrite_args a)
 KERNEL rtin_wsum(struct rtin_wsum_args a)
 {
 	unsigned int th = GLOBAL_ID();
-	unsigned long long i, c = 0, lo = (unsigned long long)th * a.chunk, hi = lo + a.chunk;
-	if (lo >= a.count)
-		return;
-	if (hi > a.count)
-		hi = a.count;
+	unsigned long long i, c = 0;
+	CHUNK_RANGE(th, a.chunk, a.count, lo, hi);
 	for (i = lo; i < hi; i++)
 		if ((double)a.e[i] > a.t)
 			c += a.wt[i];

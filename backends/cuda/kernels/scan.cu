@@ -13,18 +13,11 @@
 #include "orfeas_cuda.h"
 #include "args.h"
 
-#define SCAN_RANGE(a, t, lo, hi)                                           \
-	unsigned long long lo = (unsigned long long)(t) * (a).chunk, hi = lo + (a).chunk; \
-	if (lo >= (a).n)                                                       \
-		return;                                                            \
-	if (hi > (a).n)                                                        \
-		hi = (a).n
-
 KERNEL scan_sum_u8(struct scan_sum_u8_args a)
 {
 	unsigned int t = GLOBAL_ID();
 	unsigned long long i, s = 0;
-	SCAN_RANGE(a, t, lo, hi);
+	CHUNK_RANGE(t, a.chunk, a.n, lo, hi);
 	for (i = lo; i < hi; i++)
 		s += a.in[i];
 	a.sums[t] = s;
@@ -34,7 +27,7 @@ KERNEL scan_sum_popc(struct scan_sum_popc_args a)
 {
 	unsigned int t = GLOBAL_ID();
 	unsigned long long i, s = 0;
-	SCAN_RANGE(a, t, lo, hi);
+	CHUNK_RANGE(t, a.chunk, a.n, lo, hi);
 	for (i = lo; i < hi; i++)
 		s += (unsigned long long)POPC(a.in[i]);
 	a.sums[t] = s;
@@ -44,7 +37,7 @@ KERNEL scan_sum_u64(struct scan_sum_u64_args a)
 {
 	unsigned int t = GLOBAL_ID();
 	unsigned long long i, s = 0;
-	SCAN_RANGE(a, t, lo, hi);
+	CHUNK_RANGE(t, a.chunk, a.n, lo, hi);
 	for (i = lo; i < hi; i++)
 		s += a.in[i];
 	a.sums[t] = s;
@@ -68,7 +61,7 @@ KERNEL scan_down_u64(struct scan_down_u64_args a)
 {
 	unsigned int t = GLOBAL_ID();
 	unsigned long long i, s;
-	SCAN_RANGE(a, t, lo, hi);
+	CHUNK_RANGE(t, a.chunk, a.n, lo, hi);
 	s = a.offs[t];
 	for (i = lo; i < hi; i++) {
 		unsigned long long v = a.in[i];
@@ -81,7 +74,7 @@ KERNEL scan_down_popc(struct scan_down_popc_args a)
 {
 	unsigned int t = GLOBAL_ID();
 	unsigned long long i, s;
-	SCAN_RANGE(a, t, lo, hi);
+	CHUNK_RANGE(t, a.chunk, a.n, lo, hi);
 	s = a.offs[t];
 	for (i = lo; i < hi; i++) {
 		u32 v = a.in[i];

@@ -4,4 +4,4 @@ package emu
 
 // SourcesHash is the hash of the kernel sources (kernels/*.cu, kernels/*.h) this emulator is built
 // from; go generate in backends/cuda updates it, which makes the go command rebuild the emulator.
-const SourcesHash = "3828bc024b0c9b38431aa743cbe34d93a4b72dafb8abfa0d483b1f74e23ddd7a"
+const SourcesHash = "b9f4135c6b20c7ddcccefbeb34445cdd2f1e7499f36f0ef458fd97e86b847315"
