@@ -29,6 +29,9 @@ var (
 	ErrUnsupportedMode = errors.New("backends: unsupported mode")
 	// ErrInvalidInput is wrapped by Input.Validate for every problem it finds.
 	ErrInvalidInput = errors.New("backends: invalid input")
+	// ErrClosed is wrapped by Reconstruct after Close. Every backend uses this one sentinel, so a
+	// caller checks errors.Is(err, backends.ErrClosed) whichever backend it holds.
+	ErrClosed = errors.New("backends: backend closed")
 )
 
 // Mode names what a backend builds from the image.
@@ -62,14 +65,51 @@ func (p Progress) Report(stage string, fraction float64) {
 
 // Backend reconstructs meshes. Implementations must be safe for concurrent use, honour ctx within
 // milliseconds, leave no goroutine running after Reconstruct returns, and return a closed,
-// outward-oriented mesh in millimetres (see the package doc for placement).
+// outward-oriented mesh in millimetres (see the package doc for placement) with a Report on it.
 type Backend interface {
 	// Name is a short lower-case identifier, such as "cpu" or "cuda".
 	Name() string
-	// Reconstruct builds the mesh for in. It must not modify in.
-	Reconstruct(ctx context.Context, in *Input, progress Progress) (*mesh.Mesh, error)
-	// Close releases the backend's resources. Calls after Close return an error.
+	// Reconstruct builds the mesh for in and reports how closely it follows the image. It must
+	// not modify in. On error it returns no mesh and the zero Report.
+	Reconstruct(ctx context.Context, in *Input, progress Progress) (*mesh.Mesh, Report, error)
+	// Close releases the backend's resources. Calls after Close return an error wrapping
+	// ErrClosed.
 	Close() error
+}
+
+// Report describes one reconstruction: what the backend built from and how closely its mesh
+// follows the image. A backend that measures nothing returns the zero Report but for the counts.
+type Report struct {
+	// Grid is the size of the sample grid the surface was built from.
+	Grid [2]int
+	// Step is the sampling step of a regular grid (cylinder lithophanes): every Step-th pixel.
+	// It is 0 for adaptive triangulations.
+	Step int
+	// Tolerance is the vertical error, in mm, the adaptive triangulation worked to. It is 0 for
+	// regular grids (cylinders), which are not measured.
+	Tolerance float64
+	// MaxError is the largest vertical distance, in mm, between any sample of the grid and the
+	// mesh surface above or below it. It is measured at every sample and is at most Tolerance
+	// unless BudgetReached. For an extrusion it is the outline simplification's bound (no traced
+	// outline point lies farther from the extruded outline). It is 0 where nothing bounds it:
+	// regular grids (cylinders) and inflated shapes, whose marching-cubes surface is as fine as
+	// its voxels.
+	MaxError float64
+	// BudgetReached is set when the face budget stopped refinement before the tolerance was met
+	// (MaxError > Tolerance), or when a regular grid could not be made small enough.
+	BudgetReached bool
+	// Faces and Vertices count the mesh.
+	Faces, Vertices int
+}
+
+// Counted returns the Report of a mesh built from in's grid that nothing measured: the grid and
+// m's counts (none for a nil m).
+func Counted(in *Input, m *mesh.Mesh) Report {
+	r := Report{Grid: [2]int{in.Width, in.Height}}
+	if m != nil {
+		r.Faces, r.Vertices = len(m.Faces), len(m.Positions)
+	}
+	return r
 }
 
 // Input is the prepared image and the parameters of one reconstruction. Planes are row-major,

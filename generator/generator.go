@@ -76,7 +76,6 @@ import (
 	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/backends/cuda"
 	"github.com/orfeas3d/orfeas/imagecheck"
-	"github.com/orfeas3d/orfeas/mesh"
 )
 
 var (
@@ -160,17 +159,13 @@ func New(cfg Config) (*Generator, error) {
 }
 
 // openCPU opens the CPU reference backend.
-func openCPU() (backends.Backend, error) { return cpu.New(), nil }
-
-// reportingBackend is a backend that also reports how closely its mesh follows the image, as the
-// CPU backend does.
-type reportingBackend interface {
-	ReconstructReport(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, cpu.Report, error)
-}
+func openCPU() (backends.Backend, error) { return cpu.New(cpu.Options{}), nil }
 
 // openCUDA opens the GPU backend, never returning a typed nil.
 func openCUDA() (backends.Backend, error) {
-	b, err := cuda.New()
+	// The stages the GPU does not run go to the CPU reference, injected here so that the CUDA
+	// package never imports its sibling.
+	b, err := cuda.New(cuda.Options{Host: cpu.New(cpu.Options{})})
 	if err != nil {
 		return nil, err
 	}
@@ -250,15 +245,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 
 	// Reconstruct.
 	tr.enterQuiet(stageReconstruct)
-	var m *mesh.Mesh
-	var brep *cpu.Report
-	if rb, ok := g.backend.(reportingBackend); ok {
-		var r cpu.Report
-		m, r, err = rb.ReconstructReport(ctx, in, tr.backend)
-		brep = &r
-	} else {
-		m, err = g.backend.Reconstruct(ctx, in, tr.backend)
-	}
+	m, brep, err := g.backend.Reconstruct(ctx, in, tr.backend)
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 			return nil, fmt.Errorf("generator: %s backend: %w (%w)", g.backend.Name(), cerr, err)

@@ -34,6 +34,26 @@ type fakeBackend struct {
 	started chan struct{}
 	broken  func(m *mesh.Mesh) *mesh.Mesh
 	closed  bool
+	// maxError and budgetReached are what its Report says.
+	maxError      float64
+	budgetReached bool
+}
+
+// A custom backend reports through the contract, as the built-in ones do: its Report's figures
+// reach the Result.
+func TestCustomBackendReport(t *testing.T) {
+	f := &fakeBackend{maxError: 0.125, budgetReached: true}
+	g, err := New(Config{Custom: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := g.Generate(context.Background(), Request{Image: readSample(t, "horse.png"), Mode: Relief})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Report.MaxError != 0.125 || !res.Report.BudgetReached {
+		t.Fatalf("report MaxError %v, BudgetReached %v; want the backend's 0.125 and true", res.Report.MaxError, res.Report.BudgetReached)
+	}
 }
 
 func (f *fakeBackend) Name() string { return "fake" }
@@ -45,7 +65,7 @@ func (f *fakeBackend) Close() error {
 	return nil
 }
 
-func (f *fakeBackend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
+func (f *fakeBackend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	f.mu.Lock()
 	c := *in
 	f.input = &c
@@ -56,13 +76,15 @@ func (f *fakeBackend) Reconstruct(ctx context.Context, in *backends.Input, progr
 	if f.block {
 		close(f.started)
 		<-ctx.Done()
-		return nil, ctx.Err()
+		return nil, backends.Report{}, ctx.Err()
 	}
 	m := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{float32(float64(in.Width) * in.PixelSize), float32(float64(in.Height) * in.PixelSize), 3})
 	if f.broken != nil {
 		m = f.broken(m)
 	}
-	return m, nil
+	rep := backends.Counted(in, m)
+	rep.MaxError, rep.BudgetReached = f.maxError, f.budgetReached
+	return m, rep, nil
 }
 
 func (f *fakeBackend) last() *backends.Input {
@@ -398,13 +420,14 @@ func TestConcurrentGenerate(t *testing.T) {
 // the placement of the modes that do not fill the frame.
 type frameBackend struct{ fakeBackend }
 
-func (f *frameBackend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
+func (f *frameBackend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	c := *in
 	f.mu.Lock()
 	f.input = &c
 	f.mu.Unlock()
 	w, h := float64(in.Width)*in.PixelSize, float64(in.Height)*in.PixelSize
-	return mesh.Cuboid([3]float32{float32(w / 4), float32(h / 4), 1}, [3]float32{float32(3 * w / 4), float32(3 * h / 4), 5}), nil
+	m := mesh.Cuboid([3]float32{float32(w / 4), float32(h / 4), 1}, [3]float32{float32(3 * w / 4), float32(3 * h / 4), 5})
+	return m, backends.Counted(in, m), nil
 }
 
 func TestPlacementOutlineModes(t *testing.T) {
@@ -498,8 +521,9 @@ func TestUpright(t *testing.T) {
 // sphereBackend returns a finely tessellated sphere, far over any small face budget.
 type sphereBackend struct{ fakeBackend }
 
-func (f *sphereBackend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
-	return mesh.UVSphere(10, 80, 120), nil // 18,960 faces
+func (f *sphereBackend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
+	m := mesh.UVSphere(10, 80, 120) // 18,960 faces
+	return m, backends.Counted(in, m), nil
 }
 
 func TestSimplifyToBudget(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/orfeas3d/orfeas/backends"
-	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -123,7 +122,7 @@ func simplifyToBudget(ctx context.Context, m *mesh.Mesh, faces int) (*mesh.Mesh,
 }
 
 // finish checks the backend's mesh, fits it to the requested size and fills the report.
-func (g *Generator) finish(ctx context.Context, tr *tracker, m *mesh.Mesh, in *backends.Input, p *prepared, req *Request, brep *cpu.Report) (*Result, error) {
+func (g *Generator) finish(ctx context.Context, tr *tracker, m *mesh.Mesh, in *backends.Input, p *prepared, req *Request, brep backends.Report) (*Result, error) {
 	name := g.backend.Name()
 	if m == nil {
 		return nil, fmt.Errorf("%w: the %s backend returned no mesh", ErrNotClosed, name)
@@ -132,9 +131,7 @@ func (g *Generator) finish(ctx context.Context, tr *tracker, m *mesh.Mesh, in *b
 		return nil, fmt.Errorf("%w: %s backend: %w", ErrNotClosed, name, err)
 	}
 	rep := Report{FaceBudget: in.FaceBudget, Tolerance: in.Tolerance}
-	if brep != nil {
-		rep.MaxError, rep.BudgetReached = brep.MaxError, brep.BudgetReached
-	}
+	rep.MaxError, rep.BudgetReached = brep.MaxError, brep.BudgetReached
 	// Place first, so that simplification works in the final coordinates, where its guarantee
 	// (no face it makes is degenerate) is the one that counts.
 	rep.Bounds = place(m, in, p, req)

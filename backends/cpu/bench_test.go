@@ -10,6 +10,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/internal/heightfield"
 )
 
@@ -25,12 +26,12 @@ var hmmInput = flag.String("hmm-input", "", "write BenchmarkReliefHMM1024's heig
 func BenchmarkReliefHMM1024(b *testing.B) {
 	in := cameraInput(b, 1024)
 	in.Tolerance = 0.01 * 5
-	be := New()
-	var rep Report
+	be := New(Options{})
+	var rep backends.Report
 	b.ResetTimer()
 	for range b.N {
 		var err error
-		_, rep, err = be.ReconstructReport(context.Background(), in, nil)
+		_, rep, err = be.Reconstruct(context.Background(), in, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

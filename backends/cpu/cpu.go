@@ -8,7 +8,7 @@
 // range) or until the face budget is spent. When the tolerance was met, a decimation pass then
 // removes the vertices that later insertions made redundant (about a tenth of the triangles on a
 // photograph), still within the tolerance. The surface is closed with vertical walls and a flat
-// bottom on Z = 0. ReconstructReport returns the largest vertical error actually left at any sample.
+// bottom on Z = 0. Reconstruct reports the largest vertical error actually left at any sample.
 // Grids larger than about 256 samples a side are triangulated in tiles in parallel; the tiling
 // depends only on the grid's size, so the output is byte-identical for every GOMAXPROCS.
 //
@@ -58,7 +58,6 @@ package cpu
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"sync/atomic"
@@ -68,8 +67,8 @@ import (
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
-// ErrClosed is returned by Reconstruct after Close.
-var ErrClosed = errors.New("cpu: backend closed")
+// errClosed is what Reconstruct returns after Close.
+var errClosed = fmt.Errorf("cpu: %w", backends.ErrClosed)
 
 // Options configure a Backend. The zero value means the defaults.
 type Options struct {
@@ -86,16 +85,13 @@ type Backend struct {
 
 var _ backends.Backend = (*Backend)(nil)
 
-// New returns a CPU backend with the default Options.
-func New() *Backend { return NewWithOptions(Options{}) }
-
-// NewWithOptions returns a CPU backend configured by opts.
-func NewWithOptions(opts Options) *Backend { return &Backend{opts: opts} }
+// New returns a CPU backend configured by opts; the zero Options are the defaults.
+func New(opts Options) *Backend { return &Backend{opts: opts} }
 
 // Name returns "cpu".
 func (b *Backend) Name() string { return "cpu" }
 
-// Close marks the backend closed; later Reconstruct calls return ErrClosed. It is idempotent.
+// Close marks the backend closed; later Reconstruct calls return an error wrapping backends.ErrClosed. It is idempotent.
 func (b *Backend) Close() error {
 	b.closed.Store(true)
 	return nil
@@ -108,53 +104,23 @@ func (b *Backend) workers() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// Report describes one reconstruction.
-type Report struct {
-	// Grid is the size of the sample grid the surface was built from.
-	Grid [2]int
-	// Step is the sampling step of a regular grid (cylinder lithophanes): every Step-th pixel.
-	// It is 0 for adaptive triangulations.
-	Step int
-	// Tolerance is the vertical error, in mm, the adaptive triangulation worked to. It is 0 for
-	// regular grids (cylinders), which are not measured.
-	Tolerance float64
-	// MaxError is the largest vertical distance, in mm, between any sample of the grid and the
-	// mesh surface above or below it. It is measured at every sample and is at most Tolerance
-	// unless BudgetReached. For an extrusion it is the outline simplification's bound (no traced
-	// outline point lies farther from the extruded outline). It is 0 where nothing bounds it:
-	// regular grids (cylinders) and inflated shapes, whose marching-cubes surface is as fine as
-	// its voxels.
-	MaxError float64
-	// BudgetReached is set when the face budget stopped refinement before the tolerance was met
-	// (MaxError > Tolerance), or when a regular grid could not be made small enough.
-	BudgetReached bool
-	// Faces and Vertices count the mesh.
-	Faces, Vertices int
-}
-
-// Reconstruct builds the mesh for in; see ReconstructReport.
-func (b *Backend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
-	m, _, err := b.ReconstructReport(ctx, in, progress)
-	return m, err
-}
-
-// ReconstructReport validates in, builds its mesh and reports how closely the mesh follows the
+// Reconstruct validates in, builds its mesh and reports how closely the mesh follows the
 // image. The mesh is closed and outward-oriented, in mm, placed as the backends package describes:
 // a relief or flat lithophane spans X = [0, W·PixelSize], Y = [0, H·PixelSize] with its bottom on
 // Z = 0; a cylinder stands on Z = 0 around the Z axis. Errors wrap backends.ErrInvalidInput,
-// backends.ErrUnsupportedMode, ErrClosed or the context's error.
-func (b *Backend) ReconstructReport(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, Report, error) {
+// backends.ErrUnsupportedMode, backends.ErrClosed or the context's error.
+func (b *Backend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	if b.closed.Load() {
-		return nil, Report{}, ErrClosed
+		return nil, backends.Report{}, errClosed
 	}
 	if in == nil {
-		return nil, Report{}, fmt.Errorf("%w: nil input", backends.ErrInvalidInput)
+		return nil, backends.Report{}, fmt.Errorf("%w: nil input", backends.ErrInvalidInput)
 	}
 	if err := in.Validate(); err != nil {
-		return nil, Report{}, err
+		return nil, backends.Report{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, Report{}, fmt.Errorf("cpu: %w", err)
+		return nil, backends.Report{}, fmt.Errorf("cpu: %w", err)
 	}
 	switch in.Mode {
 	case backends.Relief:
@@ -174,9 +140,9 @@ func (b *Backend) ReconstructReport(ctx context.Context, in *backends.Input, pro
 			m, err = extrude(ctx, in, progress)
 		}
 		if err != nil {
-			return nil, Report{}, fmt.Errorf("cpu: %s: %w", in.Mode, err)
+			return nil, backends.Report{}, fmt.Errorf("cpu: %s: %w", in.Mode, err)
 		}
-		r := Report{Grid: [2]int{in.Width, in.Height}, Faces: len(m.Faces), Vertices: len(m.Positions)}
+		r := backends.Counted(in, m)
 		if in.Mode == backends.Extrude {
 			// The outline's simplification bounds the error: no traced point is farther away.
 			r.Tolerance = extrudeTolerance(in)
@@ -184,6 +150,6 @@ func (b *Backend) ReconstructReport(ctx context.Context, in *backends.Input, pro
 		}
 		return m, r, nil
 	default:
-		return nil, Report{}, fmt.Errorf("cpu: %w: %q", backends.ErrUnsupportedMode, in.Mode)
+		return nil, backends.Report{}, fmt.Errorf("cpu: %w: %q", backends.ErrUnsupportedMode, in.Mode)
 	}
 }

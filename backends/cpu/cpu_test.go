@@ -104,7 +104,7 @@ func TestReliefParams(t *testing.T) {
 				t.Fatal(err)
 			}
 			tc.check(t, g)
-			m, rep, err := New().ReconstructReport(context.Background(), in, nil)
+			m, rep, err := New(Options{}).Reconstruct(context.Background(), in, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -147,7 +147,7 @@ func TestFaceBudget(t *testing.T) {
 			in := cameraInput(t, 96)
 			in.Tolerance = 0.001
 			in.FaceBudget = budget
-			m, rep, err := New().ReconstructReport(context.Background(), in, nil)
+			m, rep, err := New(Options{}).Reconstruct(context.Background(), in, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -187,7 +187,7 @@ func TestDeterminism(t *testing.T) {
 			var ref *mesh.Mesh
 			for _, procs := range []int{1, 4, 2} {
 				prev := runtime.GOMAXPROCS(procs)
-				m, err := New().Reconstruct(context.Background(), ins[name], nil)
+				m, _, err := New(Options{}).Reconstruct(context.Background(), ins[name], nil)
 				runtime.GOMAXPROCS(prev)
 				if err != nil {
 					t.Fatal(err)
@@ -212,7 +212,7 @@ func TestCancellation(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := New().Reconstruct(ctx, in, nil); !errors.Is(err, context.Canceled) {
+	if _, _, err := New(Options{}).Reconstruct(ctx, in, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled context: %v", err)
 	}
 
@@ -225,7 +225,7 @@ func TestCancellation(t *testing.T) {
 				cancel()
 			}
 		}
-		_, err := New().Reconstruct(ctx, in, progress)
+		_, _, err := New(Options{}).Reconstruct(ctx, in, progress)
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("cancelled during %s: %v", stage, err)
 		}
@@ -282,21 +282,21 @@ func TestInputErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := New().Reconstruct(context.Background(), tc.in, nil)
+			m, _, err := New(Options{}).Reconstruct(context.Background(), tc.in, nil)
 			if !errors.Is(err, tc.want) || m != nil {
 				t.Errorf("got %v, %v; want %v", m, err, tc.want)
 			}
 		})
 	}
 
-	b := New()
+	b := New(Options{})
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	if _, err := b.Reconstruct(context.Background(), good(), nil); !errors.Is(err, ErrClosed) {
+	if _, _, err := b.Reconstruct(context.Background(), good(), nil); !errors.Is(err, backends.ErrClosed) {
 		t.Errorf("after Close: %v", err)
 	}
 	if b.Name() != "cpu" {
@@ -315,7 +315,7 @@ func TestHostileValues(t *testing.T) {
 	for _, mode := range []backends.Mode{backends.Relief, backends.Lithophane} {
 		in.Mode = mode
 		in.Relief.Smooth = 1e9 // far wider than the image: clamped to it
-		m, err := New().Reconstruct(context.Background(), in, nil)
+		m, _, err := New(Options{}).Reconstruct(context.Background(), in, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", mode, err)
 		}
@@ -343,7 +343,7 @@ func TestProgress(t *testing.T) {
 			in.Mode = backends.Lithophane
 			in.Lithophane.Shape = shape
 		}
-		if _, err := New().Reconstruct(context.Background(), in, progress); err != nil {
+		if _, _, err := New(Options{}).Reconstruct(context.Background(), in, progress); err != nil {
 			t.Fatal(err)
 		}
 		if want := []string{"height", "triangulate", "walls"}; !slices.Equal(stages, want) {
@@ -369,7 +369,7 @@ func TestTinyImages(t *testing.T) {
 				in.Lithophane.Shape = backends.Cylinder
 				in.Lithophane.Arc = map[string]float64{"arc": 120, "ring": 360}[mode]
 			}
-			m, err := New().Reconstruct(context.Background(), in, nil)
+			m, _, err := New(Options{}).Reconstruct(context.Background(), in, nil)
 			if err != nil {
 				t.Fatalf("%v %s: %v", size, mode, err)
 			}

@@ -26,9 +26,9 @@ func ExampleBackend_Reconstruct() {
 		Relief:    backends.ReliefParams{Depth: 4, Base: 1.5},
 		Tolerance: 0.05,
 	}
-	b := cpu.New()
+	b := cpu.New(cpu.Options{})
 	defer b.Close()
-	m, err := b.Reconstruct(context.Background(), in, nil)
+	m, _, err := b.Reconstruct(context.Background(), in, nil)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -42,15 +42,15 @@ func ExampleBackend_Reconstruct() {
 	// size: 80.0 × 60.0 × 5.5 mm
 }
 
-// ReconstructReport also tells how closely the mesh follows the image.
-func ExampleBackend_ReconstructReport() {
+// The Report tells how closely the mesh follows the image.
+func ExampleBackend_Reconstruct_report() {
 	const w, h = 32, 32
 	lum := make([]float32, w*h)
 	for i := range lum {
 		lum[i] = float32(i%w) / (w - 1) // a ramp: two triangles describe it exactly
 	}
 	in := &backends.Input{Width: w, Height: h, Luminance: lum, PixelSize: 1, Mode: backends.Lithophane}
-	_, rep, err := cpu.New().ReconstructReport(context.Background(), in, nil)
+	_, rep, err := cpu.New(cpu.Options{}).Reconstruct(context.Background(), in, nil)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -12,13 +12,13 @@ import (
 
 // lithophane builds a flat plate (adaptive triangulation of the thickness, like a relief with no
 // base) or a cylinder.
-func (b *Backend) lithophane(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, Report, error) {
+func (b *Backend) lithophane(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	p := in.Lithophane.Defaults()
 	progress.Report("height", 0)
 	g := modes.LithophaneThickness(in, p)
 	progress.Report("height", 1)
 	if err := ctx.Err(); err != nil {
-		return nil, Report{}, fmt.Errorf("cpu: lithophane: %w", err)
+		return nil, backends.Report{}, fmt.Errorf("cpu: lithophane: %w", err)
 	}
 	if p.Shape == backends.Cylinder {
 		return cylinder(ctx, in, g, p.Arc, progress)
@@ -54,7 +54,7 @@ func cylinderFaces(nx, ny int, ring bool) int {
 // around it). A regular grid keeps the bent surface's facets short; an adaptive triangulation's long
 // edges would cut the chord of the curve. The inside needs vertices only at the top and bottom,
 // except on the end columns of an arc, which the caps share.
-func cylinder(ctx context.Context, in *backends.Input, g grid, arcDeg float64, progress backends.Progress) (*mesh.Mesh, Report, error) {
+func cylinder(ctx context.Context, in *backends.Input, g grid, arcDeg float64, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	w, h := g.W, g.H
 	ring := arcDeg >= 360
 	arc := arcDeg * math.Pi / 180
@@ -133,7 +133,7 @@ func cylinder(ctx context.Context, in *backends.Input, g grid, arcDeg float64, p
 	for r := range ny {
 		if r%64 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, Report{}, fmt.Errorf("cpu: lithophane: %w", err)
+				return nil, backends.Report{}, fmt.Errorf("cpu: lithophane: %w", err)
 			}
 			progress.Report("triangulate", float64(r)/float64(ny))
 		}
@@ -174,7 +174,7 @@ func cylinder(ctx context.Context, in *backends.Input, g grid, arcDeg float64, p
 	for c := range strips {
 		if c%256 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, Report{}, fmt.Errorf("cpu: lithophane: %w", err)
+				return nil, backends.Report{}, fmt.Errorf("cpu: lithophane: %w", err)
 			}
 		}
 		d := (c + 1) % nx
@@ -221,7 +221,7 @@ func cylinder(ctx context.Context, in *backends.Input, g grid, arcDeg float64, p
 		}
 	}
 	progress.Report("walls", 1)
-	rep := Report{Grid: [2]int{nx, ny}, Step: k, Faces: len(m.Faces), Vertices: len(m.Positions)}
+	rep := backends.Report{Grid: [2]int{nx, ny}, Step: k, Faces: len(m.Faces), Vertices: len(m.Positions)}
 	rep.BudgetReached = in.FaceBudget > 0 && rep.Faces > in.FaceBudget
 	return m, rep, nil
 }

@@ -25,7 +25,7 @@ func TestLithophaneFlat(t *testing.T) {
 			in := lithophaneInput(t, 150)
 			in.Lithophane.Mirror = tc.mirror
 			in.Lithophane.Frame = tc.frame
-			m, rep, err := New().ReconstructReport(context.Background(), in, nil)
+			m, rep, err := New(Options{}).Reconstruct(context.Background(), in, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,7 +70,7 @@ func TestLithophaneCylinder(t *testing.T) {
 		in.Lithophane.Shape = backends.Cylinder
 		in.Lithophane.Arc = tc.arc
 		in.FaceBudget = tc.budget
-		m, rep, err := New().ReconstructReport(context.Background(), in, nil)
+		m, rep, err := New(Options{}).Reconstruct(context.Background(), in, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,15 +21,15 @@ func reliefHeights(ctx context.Context, in *backends.Input, p backends.ReliefPar
 }
 
 // relief builds a heightfield on a solid base (see reliefHeights) by adaptive triangulation.
-func (b *Backend) relief(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, Report, error) {
+func (b *Backend) relief(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	p := in.Relief.Defaults()
 	if err := modes.CheckReliefFrame(p); err != nil {
-		return nil, Report{}, err
+		return nil, backends.Report{}, err
 	}
 	progress.Report("height", 0)
 	g, err := reliefHeights(ctx, in, p)
 	if err != nil {
-		return nil, Report{}, err
+		return nil, backends.Report{}, err
 	}
 	progress.Report("height", 1)
 	return b.adaptiveSolid(ctx, in, g, modes.HeightfieldTolerance(in), progress)
@@ -38,19 +38,19 @@ func (b *Backend) relief(ctx context.Context, in *backends.Input, progress backe
 // adaptiveSolid triangulates g within tol mm (at least heightfield.MinTolerance, as
 // modes.HeightfieldTolerance gives it) or the face budget, and closes it into a solid of the
 // Input's size.
-func (b *Backend) adaptiveSolid(ctx context.Context, in *backends.Input, g grid, tol float64, progress backends.Progress) (*mesh.Mesh, Report, error) {
+func (b *Backend) adaptiveSolid(ctx context.Context, in *backends.Input, g grid, tol float64, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	lim := tinLimits{tol: tol, budget: in.FaceBudget}
 	t, err := triangulate(ctx, g, lim, b.workers(), progress)
 	if err != nil {
-		return nil, Report{}, err
+		return nil, backends.Report{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, Report{}, fmt.Errorf("cpu: closing the solid: %w", err)
+		return nil, backends.Report{}, fmt.Errorf("cpu: closing the solid: %w", err)
 	}
 	progress.Report("walls", 0)
 	m := heightfield.Solid(t, float64(g.W)*in.PixelSize, float64(g.H)*in.PixelSize)
 	progress.Report("walls", 1)
-	rep := Report{
+	rep := backends.Report{
 		Grid:      [2]int{g.W, g.H},
 		Tolerance: tol,
 		MaxError:  t.MaxErr,

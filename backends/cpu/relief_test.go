@@ -43,7 +43,7 @@ func TestReliefErrorBound(t *testing.T) {
 			}
 			in := tc.in
 			in.Tolerance = tc.tol
-			m, rep, err := New().ReconstructReport(context.Background(), in, nil)
+			m, rep, err := New(Options{}).Reconstruct(context.Background(), in, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

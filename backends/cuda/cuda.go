@@ -13,7 +13,6 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/orfeas3d/orfeas/backends"
-	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
 	"github.com/orfeas3d/orfeas/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
@@ -38,20 +37,15 @@ var _ backends.Backend = (*Backend)(nil)
 // errZero is what the zero Backend reports.
 var errZero = fmt.Errorf("%w: cuda: backend not opened with New", backends.ErrUnavailable)
 
-// New opens the first GPU with the default Options. Without a usable GPU (no driver, no device,
-// a driver too old for the kernels) the error wraps backends.ErrUnavailable and says why.
-func New() (*Backend, error) { return NewWithOptions(Options{}) }
-
-// NewWithOptions opens the GPU that opts name. Errors are as for New.
-func NewWithOptions(opts Options) (*Backend, error) {
+// New opens the GPU that opts name (the zero Options: the first, with the default budget and no
+// host backend). Without a usable GPU (no driver, no device, a driver too old for the kernels)
+// the error wraps backends.ErrUnavailable and says why.
+func New(opts Options) (*Backend, error) {
 	d, err := openDevice(opts.Device)
 	if err != nil {
 		return nil, err
 	}
 	b := &Backend{dev: d, host: opts.Host}
-	if b.host == nil {
-		b.host = defaultHost()
-	}
 	b.pool.d = d
 	b.budget = opts.MemoryBudget
 	if b.budget == 0 {
@@ -76,42 +70,37 @@ func (b *Backend) Info() Info {
 	return b.dev.info
 }
 
-// Reconstruct builds the mesh for in; see ReconstructReport.
-func (b *Backend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
-	m, _, err := b.ReconstructReport(ctx, in, progress)
-	return m, err
-}
-
-// ReconstructReport builds the mesh for in and reports on it as the CPU backend does (see
-// cpu.Report); the package doc says which stages run on the GPU. Errors wrap
-// backends.ErrInvalidInput, backends.ErrUnsupportedMode, backends.ErrUnavailable (the zero
-// Backend), ErrOutOfMemory, ErrClosed, or the context's error.
-func (b *Backend) ReconstructReport(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, cpu.Report, error) {
+// Reconstruct builds the mesh for in and reports on it as every backend does (backends.Report);
+// the package doc says which stages run on the GPU and which on Options.Host. Errors wrap
+// backends.ErrInvalidInput, backends.ErrUnsupportedMode (a host stage without Options.Host),
+// backends.ErrUnavailable (the zero Backend), ErrOutOfMemory, backends.ErrClosed, or the
+// context's error.
+func (b *Backend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	m, rep, err := b.reconstruct(ctx, in, progress)
 	if err != nil {
-		return nil, cpu.Report{}, err
+		return nil, backends.Report{}, err
 	}
 	return m, rep, nil
 }
 
-func (b *Backend) reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, cpu.Report, error) {
+func (b *Backend) reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	if b.dev == nil {
 		if err := ctx.Err(); err != nil {
-			return nil, cpu.Report{}, err
+			return nil, backends.Report{}, err
 		}
-		return nil, cpu.Report{}, errZero
+		return nil, backends.Report{}, errZero
 	}
 	if b.closed.Load() {
-		return nil, cpu.Report{}, ErrClosed
+		return nil, backends.Report{}, errClosed
 	}
 	if in == nil {
-		return nil, cpu.Report{}, fmt.Errorf("%w: nil input", backends.ErrInvalidInput)
+		return nil, backends.Report{}, fmt.Errorf("%w: nil input", backends.ErrInvalidInput)
 	}
 	if err := in.Validate(); err != nil {
-		return nil, cpu.Report{}, err
+		return nil, backends.Report{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, cpu.Report{}, fmt.Errorf("cuda: %w", err)
+		return nil, backends.Report{}, fmt.Errorf("cuda: %w", err)
 	}
 	return dispatch(ctx, in, progress, b.onDevice, b.host, b.budget)
 }
@@ -121,20 +110,20 @@ type deviceRunner func(ctx context.Context, need uint64, f func(gpu.Stream) erro
 
 // dispatch runs in's mode: its device stages through onDevice, its CPU stages in host. budget is
 // the device memory budget (0: no limit), which decides whether a heightfield fits the device.
-func dispatch(ctx context.Context, in *backends.Input, progress backends.Progress, onDevice deviceRunner, host backends.Backend, budget uint64) (*mesh.Mesh, cpu.Report, error) {
+func dispatch(ctx context.Context, in *backends.Input, progress backends.Progress, onDevice deviceRunner, host backends.Backend, budget uint64) (*mesh.Mesh, backends.Report, error) {
 	switch in.Mode {
 	case backends.Inflate:
 		m, _, err := inflate(ctx, in, progress, onDevice)
 		if err != nil {
-			return nil, cpu.Report{}, fmt.Errorf("cuda: inflate: %w", err)
+			return nil, backends.Report{}, fmt.Errorf("cuda: inflate: %w", err)
 		}
-		return m, cpu.Report{Grid: [2]int{in.Width, in.Height}, Faces: len(m.Faces), Vertices: len(m.Positions)}, nil
+		return m, backends.Counted(in, m), nil
 	case backends.Relief, backends.Lithophane:
 		if !heightfieldOnDevice(in, budget) {
 			return onHost(ctx, host, in, progress)
 		}
 		var m *mesh.Mesh
-		var rep cpu.Report
+		var rep backends.Report
 		var err error
 		if in.Mode == backends.Relief {
 			m, rep, err = relief(ctx, in, progress, onDevice)
@@ -145,7 +134,7 @@ func dispatch(ctx context.Context, in *backends.Input, progress backends.Progres
 			m, rep, err = heightfieldMesh(ctx, in, g, progress, onDevice)
 		}
 		if err != nil {
-			return nil, cpu.Report{}, fmt.Errorf("cuda: %s: %w", in.Mode, err)
+			return nil, backends.Report{}, fmt.Errorf("cuda: %s: %w", in.Mode, err)
 		}
 		if in.Mode == backends.Relief && in.Color != nil {
 			modes.ColourByProjection(m, in, runtime.GOMAXPROCS(0))
@@ -154,24 +143,26 @@ func dispatch(ctx context.Context, in *backends.Input, progress backends.Progres
 	case backends.Extrude:
 		return onHost(ctx, host, in, progress)
 	}
-	return nil, cpu.Report{}, fmt.Errorf("cuda: %w: %q", backends.ErrUnsupportedMode, in.Mode)
+	return nil, backends.Report{}, fmt.Errorf("cuda: %w: %q", backends.ErrUnsupportedMode, in.Mode)
 }
 
-// reportingBackend is a backend that reports on its meshes, as the CPU backend does.
-type reportingBackend interface {
-	ReconstructReport(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, cpu.Report, error)
+// onHost runs the stages that stay on the CPU, on the injected host backend.
+func onHost(ctx context.Context, host backends.Backend, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
+	if host == nil {
+		return nil, backends.Report{}, fmt.Errorf("cuda: %w: %s needs a host backend (Options.Host)", backends.ErrUnsupportedMode, hostStage(in))
+	}
+	return host.Reconstruct(ctx, in, progress)
 }
 
-// onHost runs the stages that stay on the CPU.
-func onHost(ctx context.Context, host backends.Backend, in *backends.Input, progress backends.Progress) (*mesh.Mesh, cpu.Report, error) {
-	if r, ok := host.(reportingBackend); ok {
-		return r.ReconstructReport(ctx, in, progress)
+// hostStage names what in asks of the host, for the error when there is none.
+func hostStage(in *backends.Input) string {
+	switch {
+	case in.Mode == backends.Lithophane && in.Lithophane.Defaults().Shape == backends.Cylinder:
+		return "a cylinder lithophane"
+	case in.Mode == backends.Extrude:
+		return "an extrusion"
 	}
-	m, err := host.Reconstruct(ctx, in, progress)
-	if err != nil {
-		return nil, cpu.Report{}, err
-	}
-	return m, cpu.Report{Grid: [2]int{in.Width, in.Height}, Faces: len(m.Faces), Vertices: len(m.Positions)}, nil
+	return fmt.Sprintf("a %s this large", in.Mode)
 }
 
 // reserve is what a call whose buffers add up to need bytes holds of the memory budget: the pool
@@ -190,7 +181,7 @@ func (b *Backend) onDevice(ctx context.Context, need uint64, f func(gpu.Stream) 
 	}
 	defer b.sem.Release(int64(need))
 	if b.closed.Load() {
-		return ErrClosed
+		return errClosed
 	}
 	s, err := newStream(b.dev, &b.pool)
 	if err != nil {
@@ -201,8 +192,8 @@ func (b *Backend) onDevice(ctx context.Context, need uint64, f func(gpu.Stream) 
 }
 
 // Close waits for the calls in flight, then frees the device memory pool, unloads the kernels and
-// releases the GPU. Later calls return ErrClosed; Close is idempotent. A host backend from
-// Options.Host is not closed.
+// releases the GPU. Later calls return an error wrapping backends.ErrClosed; Close is
+// idempotent. A host backend from Options.Host is not closed.
 func (b *Backend) Close() error {
 	if b.dev == nil {
 		return errZero

@@ -19,7 +19,7 @@ import (
 func TestUnavailableIsClean(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for range 2 {
-		b, err := cuda.New()
+		b, err := cuda.New(cuda.Options{})
 		if err == nil {
 			b.Close()
 			t.Skip("a GPU is available here; the unavailable path is not exercised")
@@ -30,8 +30,8 @@ func TestUnavailableIsClean(t *testing.T) {
 		if b != nil {
 			t.Fatal("New returned a backend with an error")
 		}
-		if _, err := cuda.NewWithOptions(cuda.Options{Device: 3}); !errors.Is(err, backends.ErrUnavailable) {
-			t.Fatalf("NewWithOptions: err = %v, want one wrapping backends.ErrUnavailable", err)
+		if _, err := cuda.New(cuda.Options{Device: 3}); !errors.Is(err, backends.ErrUnavailable) {
+			t.Fatalf("New(Device 3): err = %v, want one wrapping backends.ErrUnavailable", err)
 		}
 	}
 	if cuda.Available() {
@@ -53,12 +53,12 @@ func TestZeroBackendIsUnavailable(t *testing.T) {
 		t.Fatalf("Name() = %q", b.Name())
 	}
 	in := &backends.Input{Width: 2, Height: 2, Luminance: make([]float32, 4), PixelSize: 1, Mode: backends.Inflate}
-	if _, err := b.Reconstruct(context.Background(), in, nil); !errors.Is(err, backends.ErrUnavailable) {
+	if _, _, err := b.Reconstruct(context.Background(), in, nil); !errors.Is(err, backends.ErrUnavailable) {
 		t.Fatalf("Reconstruct: err = %v, want ErrUnavailable", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := b.Reconstruct(ctx, in, nil); !errors.Is(err, context.Canceled) {
+	if _, _, err := b.Reconstruct(ctx, in, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Reconstruct with a cancelled context: err = %v", err)
 	}
 	if err := b.Close(); !errors.Is(err, backends.ErrUnavailable) {
@@ -70,7 +70,7 @@ func TestZeroBackendIsUnavailable(t *testing.T) {
 }
 
 func ExampleNew() {
-	b, err := cuda.New()
+	b, err := cuda.New(cuda.Options{})
 	if errors.Is(err, backends.ErrUnavailable) {
 		fmt.Println("no GPU here; use the CPU backend")
 		return
@@ -84,9 +84,9 @@ func ExampleNew() {
 	fmt.Printf("using %s: %s, compute capability %d.%d\n", b.Name(), info.Name, info.ComputeCapability[0], info.ComputeCapability[1])
 }
 
-func ExampleNewWithOptions() {
+func ExampleNew_budget() {
 	// Half a gigabyte of device memory for this backend's calls, on the first GPU.
-	b, err := cuda.NewWithOptions(cuda.Options{MemoryBudget: 512 << 20})
+	b, err := cuda.New(cuda.Options{MemoryBudget: 512 << 20})
 	if err != nil {
 		fmt.Println("falling back to the CPU:", errors.Is(err, backends.ErrUnavailable))
 		return
@@ -98,8 +98,8 @@ func ExampleNewWithOptions() {
 // A service uses the GPU where there is one and the CPU reference elsewhere; both build the same
 // inflated shape.
 func ExampleBackend_Reconstruct() {
-	var b backends.Backend = cpu.New()
-	if g, err := cuda.New(); err == nil {
+	var b backends.Backend = cpu.New(cpu.Options{})
+	if g, err := cuda.New(cuda.Options{}); err == nil {
 		defer g.Close()
 		b = g
 	}
@@ -113,7 +113,7 @@ func ExampleBackend_Reconstruct() {
 			}
 		}
 	}
-	m, err := b.Reconstruct(context.Background(), in, nil)
+	m, _, err := b.Reconstruct(context.Background(), in, nil)
 	if err != nil {
 		fmt.Println(err)
 		return

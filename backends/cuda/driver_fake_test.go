@@ -97,7 +97,7 @@ func TestFakeChildDevice(t *testing.T) {
 	if !Available() {
 		t.Fatal("Available() = false with the fake driver")
 	}
-	b, err := New()
+	b, err := New(withHost())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,12 +117,12 @@ func TestFakeChildDevice(t *testing.T) {
 	for i := range errs {
 		wg.Go(func() {
 			in := inputs[i%len(inputs)]
-			got, err := b.Reconstruct(ctx, in, nil)
+			got, _, err := b.Reconstruct(ctx, in, nil)
 			if err != nil {
 				errs[i] = err
 				return
 			}
-			want, err := cpu.New().Reconstruct(ctx, in, nil)
+			want, _, err := cpu.New(cpu.Options{}).Reconstruct(ctx, in, nil)
 			if err != nil {
 				errs[i] = err
 				return
@@ -146,7 +146,7 @@ func TestFakeChildDevice(t *testing.T) {
 	}
 	for _, mode := range []backends.Mode{backends.Relief, backends.Lithophane} {
 		in := &backends.Input{Width: 40, Height: 30, PixelSize: 1, Mode: mode, Luminance: lum, Relief: backends.ReliefParams{Smooth: 0}}
-		got, err := b.Reconstruct(ctx, in, nil)
+		got, _, err := b.Reconstruct(ctx, in, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,10 +166,10 @@ func TestFakeChildDevice(t *testing.T) {
 		}
 	}
 	cyl := &backends.Input{Width: 40, Height: 30, PixelSize: 1, Mode: backends.Lithophane, Luminance: lum, Lithophane: backends.LithophaneParams{Shape: backends.Cylinder}}
-	if _, err := b.Reconstruct(ctx, cyl, nil); err != nil || host.in != cyl {
+	if _, _, err := b.Reconstruct(ctx, cyl, nil); err != nil || host.in != cyl {
 		t.Fatalf("cylinder lithophane: err %v, host given %p, want %p", err, host.in, cyl)
 	}
-	if _, err := b.Reconstruct(ctx, &backends.Input{}, nil); !errors.Is(err, backends.ErrInvalidInput) {
+	if _, _, err := b.Reconstruct(ctx, &backends.Input{}, nil); !errors.Is(err, backends.ErrInvalidInput) {
 		t.Fatalf("invalid input: err = %v", err)
 	}
 	if err := b.Close(); err != nil {
@@ -178,8 +178,8 @@ func TestFakeChildDevice(t *testing.T) {
 	if err := b.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
-	if _, err := b.Reconstruct(ctx, inputs[0], nil); !errors.Is(err, ErrClosed) {
-		t.Fatalf("after Close: err = %v, want ErrClosed", err)
+	if _, _, err := b.Reconstruct(ctx, inputs[0], nil); !errors.Is(err, backends.ErrClosed) {
+		t.Fatalf("after Close: err = %v, want backends.ErrClosed", err)
 	}
 	runtime.GC()
 }
@@ -189,14 +189,14 @@ type recordingHost struct{ in *backends.Input }
 
 func (*recordingHost) Name() string { return "recording" }
 func (*recordingHost) Close() error { return nil }
-func (h *recordingHost) Reconstruct(_ context.Context, in *backends.Input, _ backends.Progress) (*mesh.Mesh, error) {
+func (h *recordingHost) Reconstruct(_ context.Context, in *backends.Input, _ backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	h.in = in
-	return mesh.Cuboid([3]float32{}, [3]float32{1, 1, 1}), nil
+	return mesh.Cuboid([3]float32{}, [3]float32{1, 1, 1}), backends.Report{}, nil
 }
 
 func TestFakeChildNoDevice(t *testing.T) {
 	fakeChild(t)
-	if _, err := New(); !errors.Is(err, backends.ErrUnavailable) || !strings.Contains(err.Error(), "no CUDA device") {
+	if _, err := New(Options{}); !errors.Is(err, backends.ErrUnavailable) || !strings.Contains(err.Error(), "no CUDA device") {
 		t.Fatalf("err = %v, want ErrUnavailable saying there is no device", err)
 	}
 	if Available() {
@@ -207,24 +207,28 @@ func TestFakeChildNoDevice(t *testing.T) {
 func TestFakeChildSmallMemory(t *testing.T) {
 	fakeChild(t)
 	// A budget larger than the device: the budget admits the call, the device refuses memory.
-	b, err := NewWithOptions(Options{MemoryBudget: 1 << 40})
+	b, err := New(Options{MemoryBudget: 1 << 40, Host: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	in := testInput(rand.New(rand.NewPCG(23, 24)), 120, 100, backends.InflateParams{}, 0)
-	if _, err := b.Reconstruct(context.Background(), in, nil); !errors.Is(err, ErrOutOfMemory) {
+	if _, _, err := b.Reconstruct(context.Background(), in, nil); !errors.Is(err, ErrOutOfMemory) {
 		t.Fatalf("err = %v, want ErrOutOfMemory", err)
 	}
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
 	// With the default budget (80 % of free memory) the call cannot ever fit.
-	b, err = New()
+	b, err = New(withHost())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if _, err := b.Reconstruct(context.Background(), in, nil); !errors.Is(err, ErrOutOfMemory) {
+	if _, _, err := b.Reconstruct(context.Background(), in, nil); !errors.Is(err, ErrOutOfMemory) {
 		t.Fatalf("err = %v, want ErrOutOfMemory", err)
 	}
 }
+
+// withHost is the Options the tests open a backend with: the CPU reference as the host, as the
+// generator injects it.
+func withHost() Options { return Options{Host: cpu.New(cpu.Options{})} }

@@ -243,7 +243,7 @@ func emuRunner(t testing.TB) deviceRunner {
 // paths of every mode are tested in CI.
 func TestParityHarnessEmulated(t *testing.T) {
 	ctx := context.Background()
-	host := cpu.New()
+	host := cpu.New(cpu.Options{})
 	images := sampleImages(t)
 	if raceEnabled || testing.Short() {
 		images = images[:2]
@@ -259,7 +259,7 @@ func TestParityHarnessEmulated(t *testing.T) {
 				in.Relief.Smooth = 1.5
 			}
 			t0 := time.Now()
-			want, err := host.Reconstruct(ctx, in, nil)
+			want, _, err := host.Reconstruct(ctx, in, nil)
 			cpuTime := time.Since(t0)
 			if err != nil {
 				t.Fatalf("%s %s: %v", name, mode, err)
@@ -275,7 +275,7 @@ func TestParityHarnessEmulated(t *testing.T) {
 }
 
 func TestGPUParity(t *testing.T) {
-	b, err := New()
+	b, err := New(withHost())
 	if err != nil {
 		t.Skipf("no GPU: %v", err)
 	}
@@ -301,16 +301,16 @@ func TestGPUParity(t *testing.T) {
 						in.Relief.Smooth = 1.5
 					}
 					t0 := time.Now()
-					want, err := b.host.Reconstruct(ctx, in, nil)
+					want, _, err := b.host.Reconstruct(ctx, in, nil)
 					cpuTime := time.Since(t0)
 					if err != nil {
 						t.Skipf("CPU reference: %v", err)
 					}
-					if _, err := b.Reconstruct(ctx, in, nil); err != nil { // warm-up
+					if _, _, err := b.Reconstruct(ctx, in, nil); err != nil { // warm-up
 						t.Fatal(err)
 					}
 					t0 = time.Now()
-					got, err := b.Reconstruct(ctx, in, nil)
+					got, _, err := b.Reconstruct(ctx, in, nil)
 					gpuTime := time.Since(t0)
 					if err != nil {
 						t.Fatal(err)
@@ -329,7 +329,7 @@ func TestGPUParity(t *testing.T) {
 // TestGPUMatchesEmulator runs the device pipelines (inflate, relief, flat lithophane) on the GPU
 // and on the host emulator: the kernels are the same source, so the meshes must be identical.
 func TestGPUMatchesEmulator(t *testing.T) {
-	b, err := New()
+	b, err := New(withHost())
 	if err != nil {
 		t.Skipf("no GPU: %v", err)
 	}
@@ -339,7 +339,7 @@ func TestGPUMatchesEmulator(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := b.Reconstruct(context.Background(), in, nil)
+		got, _, err := b.Reconstruct(context.Background(), in, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -358,8 +358,8 @@ func TestGPUMatchesEmulator(t *testing.T) {
 // skips where New fails: go test -run '^$' -bench 'Reconstruct/horse/inflate' ./backends/cuda.
 // The Inputs are TestGPUParity's.
 func BenchmarkReconstruct(b *testing.B) {
-	host := cpu.New()
-	g, gerr := New()
+	host := cpu.New(cpu.Options{})
+	g, gerr := New(withHost())
 	if gerr == nil {
 		defer g.Close()
 	}
@@ -378,7 +378,7 @@ func BenchmarkReconstruct(b *testing.B) {
 				}
 				b.Run(fmt.Sprintf("%s/%s/%s/cpu", name, mode, q.name), func(b *testing.B) {
 					for b.Loop() {
-						if _, err := host.Reconstruct(ctx, in, nil); err != nil {
+						if _, _, err := host.Reconstruct(ctx, in, nil); err != nil {
 							b.Skip(err)
 						}
 					}
@@ -388,7 +388,7 @@ func BenchmarkReconstruct(b *testing.B) {
 						b.Skipf("no GPU: %v", gerr)
 					}
 					for b.Loop() {
-						if _, err := g.Reconstruct(ctx, in, nil); err != nil {
+						if _, _, err := g.Reconstruct(ctx, in, nil); err != nil {
 							b.Skip(err)
 						}
 					}

@@ -14,7 +14,6 @@ import (
 	"math"
 
 	"github.com/orfeas3d/orfeas/backends"
-	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
 	"github.com/orfeas3d/orfeas/internal/heightfield"
 	"github.com/orfeas3d/orfeas/internal/modes"
@@ -160,10 +159,10 @@ func rtinCut(s gpu.Stream, g heightfield.Grid, l heightfield.Lattice, e gpu.Ptr,
 // device, within modes.HeightfieldTolerance(in) or the face budget, and closes it into a solid of
 // the Input's size. The threshold that meets a budget is chosen on the host, from the bounds and
 // weights (heightfield.Lattice.Threshold); without a budget they stay on the device.
-func heightfieldMesh(ctx context.Context, in *backends.Input, g heightfield.Grid, progress backends.Progress, onDevice deviceRunner) (*mesh.Mesh, cpu.Report, error) {
+func heightfieldMesh(ctx context.Context, in *backends.Input, g heightfield.Grid, progress backends.Progress, onDevice deviceRunner) (*mesh.Mesh, backends.Report, error) {
 	l, err := heightfield.NewLattice(g.W, g.H)
 	if err != nil {
-		return nil, cpu.Report{}, fmt.Errorf("%w: %w", backends.ErrInvalidInput, err)
+		return nil, backends.Report{}, fmt.Errorf("%w: %w", backends.ErrInvalidInput, err)
 	}
 	tol := modes.HeightfieldTolerance(in)
 	progress.Report("triangulate", 0)
@@ -198,16 +197,16 @@ func heightfieldMesh(ctx context.Context, in *backends.Input, g heightfield.Grid
 		return err
 	})
 	if err != nil {
-		return nil, cpu.Report{}, err
+		return nil, backends.Report{}, err
 	}
 	progress.Report("triangulate", 1)
 	if err := ctx.Err(); err != nil {
-		return nil, cpu.Report{}, err
+		return nil, backends.Report{}, err
 	}
 	progress.Report("walls", 0)
 	m := heightfield.Solid(surf, float64(g.W)*in.PixelSize, float64(g.H)*in.PixelSize)
 	progress.Report("walls", 1)
-	rep := cpu.Report{
+	rep := backends.Report{
 		Grid:      [2]int{g.W, g.H},
 		Tolerance: tol,
 		MaxError:  surf.MaxErr,
@@ -238,10 +237,10 @@ func heightfieldOnDevice(in *backends.Input, budget uint64) bool {
 
 // relief builds a relief: smoothing on the device, the heights on the host (modes.ReliefHeights),
 // the RTIN's error bounds on the device, extraction and walls on the host.
-func relief(ctx context.Context, in *backends.Input, progress backends.Progress, onDevice deviceRunner) (*mesh.Mesh, cpu.Report, error) {
+func relief(ctx context.Context, in *backends.Input, progress backends.Progress, onDevice deviceRunner) (*mesh.Mesh, backends.Report, error) {
 	p := in.Relief.Defaults()
 	if err := modes.CheckReliefFrame(p); err != nil {
-		return nil, cpu.Report{}, err
+		return nil, backends.Report{}, err
 	}
 	progress.Report("height", 0)
 	var f []float64
@@ -251,7 +250,7 @@ func relief(ctx context.Context, in *backends.Input, progress backends.Progress,
 		return err
 	})
 	if err != nil {
-		return nil, cpu.Report{}, fmt.Errorf("smoothing: %w", err)
+		return nil, backends.Report{}, fmt.Errorf("smoothing: %w", err)
 	}
 	g := modes.ReliefHeights(in, p, f)
 	progress.Report("height", 1)

@@ -30,7 +30,7 @@ func testInput(r *rand.Rand, w, h int, p backends.InflateParams, budget int) *ba
 func TestInflateMatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	ctx := context.Background()
-	host := cpu.New()
+	host := cpu.New(cpu.Options{})
 	params := []backends.InflateParams{
 		{},
 		{Profile: backends.Dome},
@@ -43,7 +43,7 @@ func TestInflateMatchesReference(t *testing.T) {
 	for _, p := range params {
 		for _, budget := range []int{0, 3000, 800} {
 			in := testInput(r, 37+r.IntN(30), 29+r.IntN(30), p, budget)
-			want, err := host.Reconstruct(ctx, in, nil)
+			want, _, err := host.Reconstruct(ctx, in, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,10 +74,10 @@ func TestInflateMatchesReference(t *testing.T) {
 func TestInflateMatchesCPUBackend(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
 	ctx := context.Background()
-	host := cpu.New()
+	host := cpu.New(cpu.Options{})
 	for _, p := range []backends.InflateParams{{}, {Profile: backends.Dome, Thickness: 1.5}, {FlatBack: true, MinRim: 0.5}} {
 		in := testInput(r, 45+r.IntN(20), 35+r.IntN(20), p, 2000)
-		want, err := host.Reconstruct(ctx, in, nil)
+		want, _, err := host.Reconstruct(ctx, in, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +99,7 @@ func TestInflateMatchesCPUBackend(t *testing.T) {
 func TestInflateWholeImageAndCancel(t *testing.T) {
 	ctx := context.Background()
 	in := &backends.Input{Width: 23, Height: 17, PixelSize: 0.5, Mode: backends.Inflate, Luminance: make([]float32, 23*17)}
-	want, err := cpu.New().Reconstruct(ctx, in, nil)
+	want, _, err := cpu.New(cpu.Options{}).Reconstruct(ctx, in, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestInflateFullSizeImage(t *testing.T) {
 			t.Fatal(err)
 		}
 		in.Inflate.Profile = prof
-		want, err := cpu.New().Reconstruct(ctx, in, nil)
+		want, _, err := cpu.New(cpu.Options{}).Reconstruct(ctx, in, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,7 @@
 package cuda
 
 import (
-	"errors"
+	"fmt"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
@@ -11,9 +11,10 @@ var (
 	// ErrOutOfMemory is wrapped when a reconstruction does not fit in device memory: the device
 	// reported CUDA_ERROR_OUT_OF_MEMORY, or the call needs more than the whole memory budget.
 	ErrOutOfMemory = gpu.ErrOutOfMemory
-	// ErrClosed is returned by Reconstruct after Close.
-	ErrClosed = errors.New("cuda: backend closed")
 )
+
+// errClosed is what Reconstruct returns after Close.
+var errClosed = fmt.Errorf("cuda: %w", backends.ErrClosed)
 
 // Options configure a Backend. The zero value means the defaults.
 type Options struct {
@@ -26,7 +27,7 @@ type Options struct {
 	// Host builds what stays on the CPU: cylinder lithophanes and extrusions, and reliefs and
 	// lithophanes too large for the GPU's triangulation (more than 8193 samples a side, or more
 	// device memory than the budget).
-	// The default is the CPU reference backend (cpu.New()). Close does not close the Host.
+	// The default is the CPU reference backend (cpu.New(cpu.Options{})). Close does not close the Host.
 	Host backends.Backend
 }
 

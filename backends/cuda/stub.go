@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/orfeas3d/orfeas/backends"
-	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -23,10 +22,7 @@ type Backend struct {
 var _ backends.Backend = (*Backend)(nil)
 
 // New returns an error wrapping backends.ErrUnavailable: the backend needs cgo.
-func New() (*Backend, error) { return nil, errNoCgo }
-
-// NewWithOptions returns an error wrapping backends.ErrUnavailable: the backend needs cgo.
-func NewWithOptions(Options) (*Backend, error) { return nil, errNoCgo }
+func New(Options) (*Backend, error) { return nil, errNoCgo }
 
 // Available reports false: the backend needs cgo.
 func Available() bool { return false }
@@ -38,17 +34,11 @@ func (*Backend) Name() string { return "cuda" }
 func (*Backend) Info() Info { return Info{} }
 
 // Reconstruct returns an error wrapping backends.ErrUnavailable.
-func (*Backend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, error) {
+func (*Backend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, backends.Report{}, err
 	}
-	return nil, errNoCgo
-}
-
-// ReconstructReport returns an error wrapping backends.ErrUnavailable.
-func (b *Backend) ReconstructReport(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, cpu.Report, error) {
-	m, err := b.Reconstruct(ctx, in, progress)
-	return m, cpu.Report{}, err
+	return nil, backends.Report{}, errNoCgo
 }
 
 // Close returns an error wrapping backends.ErrUnavailable: there is nothing open to close.
