@@ -45,8 +45,8 @@ func ioSeeds(f Format) [][]byte {
 	var seeds [][]byte
 	// Small seeds keep the fuzzer fast: a plain cube, and a cube with colours, UVs and (for GLB) a
 	// texture, so that every attribute's code is reached.
-	plain := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 2, 3})
-	rich := Cuboid([3]float32{-1, -1, -1}, [3]float32{1, 1, 1})
+	plain := cuboid([3]float32{0, 0, 0}, [3]float32{1, 2, 3})
+	rich := cuboid([3]float32{-1, -1, -1}, [3]float32{1, 1, 1})
 	rich.Colors = make([][4]uint8, 8)
 	rich.UVs = make([][2]float32, 8)
 	for i := range 8 {
@@ -222,7 +222,7 @@ func TestDecodeMalformed(t *testing.T) {
 }
 
 func TestDecodeLimits(t *testing.T) {
-	data := ioEncode(t, Torus(20, 5, 32, 16), STL) // 1024 faces, 512 vertices
+	data := ioEncode(t, torus(20, 5, 32, 16), STL) // 1024 faces, 512 vertices
 	cases := []struct {
 		l    DecodeLimits
 		want error
@@ -239,7 +239,7 @@ func TestDecodeLimits(t *testing.T) {
 		}
 	}
 	for _, f := range []Format{OBJ, PLY, GLB} {
-		enc := ioEncode(t, Torus(20, 5, 32, 16), f)
+		enc := ioEncode(t, torus(20, 5, 32, 16), f)
 		if _, err := (DecodeLimits{MaxFaces: 1000}).Decode(bytes.NewReader(enc), f); !errors.Is(err, ErrTooLarge) {
 			t.Errorf("%v MaxFaces: err = %v, want ErrTooLarge", f, err)
 		}
@@ -311,7 +311,7 @@ func TestDecodeForeign(t *testing.T) {
 		}
 	})
 	t.Run("binary stl whose header starts with solid", func(t *testing.T) {
-		data := ioEncode(t, Cuboid([3]float32{}, [3]float32{1, 1, 1}), STL)
+		data := ioEncode(t, cuboid([3]float32{}, [3]float32{1, 1, 1}), STL)
 		copy(data, "solid cube from a CAD tool")
 		if f, err := DetectFormat(data[:512]); err != nil || f != STL {
 			t.Fatalf("DetectFormat = %v, %v; want stl", f, err)
@@ -322,8 +322,8 @@ func TestDecodeForeign(t *testing.T) {
 		}
 	})
 	t.Run("ascii stl with two solids", func(t *testing.T) {
-		one := string(ioEncode(t, Cuboid([3]float32{}, [3]float32{1, 1, 1}), STLASCII))
-		two := string(ioEncode(t, Cuboid([3]float32{5, 5, 5}, [3]float32{6, 6, 6}), STLASCII))
+		one := string(ioEncode(t, cuboid([3]float32{}, [3]float32{1, 1, 1}), STLASCII))
+		two := string(ioEncode(t, cuboid([3]float32{5, 5, 5}, [3]float32{6, 6, 6}), STLASCII))
 		m, err := Decode(strings.NewReader(one+two), STL)
 		if err != nil || len(m.Faces) != 24 || m.Topology().Components != 2 {
 			t.Fatalf("decode: %v (%d faces)", err, len(m.Faces))
@@ -438,7 +438,7 @@ func ioHostile() []struct {
 	ascii := "ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uint uchar vertex_indices\nend_header\n0 0 0\n1048576" + strings.Repeat(" 0", 1<<20) + "\n"
 	out = append(out, input{"ply ascii polygon of 1M indices", PLY, []byte(ascii)})
 	// Honest files, for the multiples of ordinary input.
-	torus := Torus(20, 5, 128, 80)
+	torus := torus(20, 5, 128, 80)
 	for _, f := range []Format{STL, STLASCII, OBJ, PLY, GLB} {
 		var b bytes.Buffer
 		if err := Encode(&b, torus, f); err != nil {

@@ -7,12 +7,13 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/orfeas3d/orfeas/internal/meshtest"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
 // Build a mesh, check that it is closed, and write it as GLB.
 func ExampleEncode() {
-	m := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{20, 10, 5}) // mm
+	m := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{20, 10, 5}) // mm
 	if !m.Topology().Closed() {
 		fmt.Println("not printable")
 		return
@@ -30,7 +31,7 @@ func ExampleEncode() {
 // defaults.
 func ExampleDecodeLimits_Decode() {
 	var upload bytes.Buffer
-	_ = mesh.Encode(&upload, mesh.Torus(20, 5, 32, 16), mesh.STL)
+	_ = mesh.Encode(&upload, meshtest.Torus(20, 5, 32, 16), mesh.STL)
 
 	f, err := mesh.FormatFromExt("part.STL")
 	if err != nil {
@@ -79,7 +80,7 @@ func ExampleFormatFromExt() {
 
 // Write an OBJ with its material and texture next to it, as MeshLab and Blender open it.
 func ExampleWriteOBJFiles() {
-	m := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 10, 10})
+	m := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 10, 10})
 	m.UVs = make([][2]float32, len(m.Positions))
 	for i, p := range m.Positions {
 		m.UVs[i] = [2]float32{p[0] / 10, p[1] / 10}

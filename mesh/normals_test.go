@@ -103,7 +103,7 @@ func normalReference(m *Mesh) (n [][3]float64, corners []int) {
 // parts, and a random soup whose vertices see faces of every orientation.
 func normalTestMeshes() map[string]*Mesh {
 	r := rand.New(rand.NewPCG(7, 7))
-	noisy := UVSphere(10, 150, 300) // above normalPartMinFaces
+	noisy := uvSphere(10, 150, 300) // above normalPartMinFaces
 	if len(noisy.Faces) < normalPartMinFaces {
 		panic("noisy sphere too small to be split")
 	}
@@ -119,7 +119,7 @@ func normalTestMeshes() map[string]*Mesh {
 	for range 3000 {
 		soup.Faces = append(soup.Faces, [3]uint32{uint32(r.IntN(300)), uint32(r.IntN(300)), uint32(r.IntN(300))})
 	}
-	return map[string]*Mesh{"torus": Torus(20, 5, 48, 24), "noisy-sphere": noisy, "soup": soup}
+	return map[string]*Mesh{"torus": torus(20, 5, 48, 24), "noisy-sphere": noisy, "soup": soup}
 }
 
 // TestVertexNormalsMatchReference checks the fast angle-weighted normals against
@@ -228,7 +228,7 @@ func glbTestNormals(t *testing.T, data []byte) [][3]float32 {
 // times the unit normal), normalised. The mesh is a jittered sphere above normalPartMinFaces, so
 // the split into runs of faces is exercised too.
 func TestAreaWeightedNormalsReference(t *testing.T) {
-	m := UVSphere(10, 130, 260)
+	m := uvSphere(10, 130, 260)
 	if len(m.Faces) < normalPartMinFaces {
 		t.Fatalf("%d faces, want at least %d", len(m.Faces), normalPartMinFaces)
 	}

@@ -39,9 +39,9 @@ func ioTexture() *image.NRGBA {
 // ioShapes returns closed meshes covering every attribute: plain, coloured (with translucent
 // vertices), UV-mapped with a texture, and one with more than 65535 vertices (uint32 GLB indices).
 func ioShapes() []ioShape {
-	cube := Cuboid([3]float32{-1.5, 0, 2}, [3]float32{10, 20.25, 30})
+	cube := cuboid([3]float32{-1.5, 0, 2}, [3]float32{10, 20.25, 30})
 
-	torus := Torus(20, 5, 48, 24)
+	torus := torus(20, 5, 48, 24)
 	torus.Colors = make([][4]uint8, len(torus.Positions))
 	for i, p := range torus.Positions {
 		torus.Colors[i] = [4]uint8{uint8(i), uint8(128 + p[2]*20), uint8(i * 7), 255}
@@ -50,7 +50,7 @@ func ioShapes() []ioShape {
 		}
 	}
 
-	sphere := UVSphere(30, 24, 48)
+	sphere := uvSphere(30, 24, 48)
 	sphere.UVs = make([][2]float32, len(sphere.Positions))
 	sphere.Colors = make([][4]uint8, len(sphere.Positions))
 	for i, p := range sphere.Positions {
@@ -61,7 +61,7 @@ func ioShapes() []ioShape {
 	}
 	sphere.Texture = ioTexture()
 
-	big := UVSphere(100, 130, 512) // 66,050 vertices: GLB needs uint32 indices
+	big := uvSphere(100, 130, 512) // 66,050 vertices: GLB needs uint32 indices
 	return []ioShape{{"cube", cube}, {"torus-colours", torus}, {"sphere-uv-texture", sphere}, {"sphere-66k", big}}
 }
 
@@ -250,7 +250,7 @@ func TestGLBColorsExact(t *testing.T) {
 // TestGLBAxes checks the unit and axis conversion on the bytes: +Z in mm is +Y in metres, +Y is
 // −Z, and the windings keep their sense, so the volume computed in glTF space is positive.
 func TestGLBAxes(t *testing.T) {
-	m := Cuboid([3]float32{0, 0, 0}, [3]float32{1000, 2000, 3000})
+	m := cuboid([3]float32{0, 0, 0}, [3]float32{1000, 2000, 3000})
 	got := glbToGLTF([3]float32{1000, 2000, 3000})
 	if got != [3]float32{1, 3, -2} {
 		t.Fatalf("glbToGLTF = %v, want [1 3 -2]", got)
@@ -268,7 +268,7 @@ func TestGLBAxes(t *testing.T) {
 // the triangle count, the vertices and that each stored normal is the unit normal of the float32
 // vertices written.
 func TestSTLCrossCheck(t *testing.T) {
-	m := Torus(20, 5, 32, 16)
+	m := torus(20, 5, 32, 16)
 	for _, f := range []Format{STL, STLASCII} {
 		solid, err := stl.ReadAll(bytes.NewReader(ioEncode(t, m, f)))
 		if err != nil {
@@ -336,14 +336,14 @@ func TestEncodeWriteErrors(t *testing.T) {
 }
 
 func TestEncodeInvalid(t *testing.T) {
-	bad := Cuboid([3]float32{}, [3]float32{1, 1, 1})
+	bad := cuboid([3]float32{}, [3]float32{1, 1, 1})
 	bad.Faces[3][1] = 99
 	for _, f := range []Format{STL, STLASCII, OBJ, GLB, PLY} {
 		if err := Encode(&bytes.Buffer{}, bad, f); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%v: err = %v, want ErrInvalid", f, err)
 		}
 	}
-	if err := Encode(&bytes.Buffer{}, Cuboid([3]float32{}, [3]float32{1, 1, 1}), Format(0)); !errors.Is(err, ErrUnknownFormat) {
+	if err := Encode(&bytes.Buffer{}, cuboid([3]float32{}, [3]float32{1, 1, 1}), Format(0)); !errors.Is(err, ErrUnknownFormat) {
 		t.Errorf("Format(0): err = %v, want ErrUnknownFormat", err)
 	}
 }

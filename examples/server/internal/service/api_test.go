@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orfeas3d/orfeas/internal/meshtest"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -123,7 +124,7 @@ func TestRegenerateServesLatest(t *testing.T) {
 // TestAnalyzeDetectsByContent sends OBJ bytes named .stl: the format comes from the content.
 func TestAnalyzeDetectsByContent(t *testing.T) {
 	_, ts := testService(t, nil)
-	cube := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 20, 30})
+	cube := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 20, 30})
 	ct, body := form(t, filePart{"file", "cube.stl", encodeMesh(t, cube, mesh.OBJ)})
 	resp, out := do(t, "POST", ts.URL+"/api/stl/analyze", ct, body)
 	if resp.StatusCode != 200 {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orfeas3d/orfeas/internal/meshtest"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -591,7 +592,7 @@ func TestMeshRoutesShuttingDown(t *testing.T) {
 	if err := s.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	cube := encodeMesh(t, mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 20, 30}), mesh.STL)
+	cube := encodeMesh(t, meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 20, 30}), mesh.STL)
 	for _, route := range []string{"analyze", "repair", "simplify"} {
 		ct, body := form(t, filePart{"file", "cube.stl", cube})
 		resp, out := do(t, "POST", ts.URL+"/api/stl/"+route, ct, body)
@@ -603,7 +604,7 @@ func TestMeshRoutesShuttingDown(t *testing.T) {
 
 func TestMeshRoutes(t *testing.T) {
 	_, ts := testService(t, nil)
-	cube := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 20, 30})
+	cube := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 20, 30})
 	for _, f := range []mesh.Format{mesh.STL, mesh.STLASCII, mesh.OBJ, mesh.PLY, mesh.GLB} {
 		ct, body := form(t, filePart{"file", "cube" + f.Ext(), encodeMesh(t, cube, f)})
 		resp, out := do(t, "POST", ts.URL+"/api/stl/analyze", ct, body)
@@ -666,7 +667,7 @@ func TestMeshRoutes(t *testing.T) {
 	}
 
 	// Simplify a sphere to a face count and by a reduction.
-	sphere := mesh.UVSphere(20, 24, 48)
+	sphere := meshtest.UVSphere(20, 24, 48)
 	n := len(sphere.Faces)
 	for _, fields := range []map[string]string{{"target_faces": "400"}, {"target_reduction": "0.75"}} {
 		ct, body := multipartBody(t, fields, filePart{"file", "sphere.obj", encodeMesh(t, sphere, mesh.OBJ)})
@@ -991,7 +992,7 @@ func TestEventsEndOnCancel(t *testing.T) {
 // mesh over the face limit are 413.
 func TestMeshLimits(t *testing.T) {
 	_, ts := testService(t, func(c *Config) { c.MaxMeshFaces, c.MaxUploadBytes = 10, 4096 })
-	cube := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
+	cube := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
 	ct, body := form(t, filePart{"file", "cube.stl", encodeMesh(t, cube, mesh.STL)})
 	if resp, out := do(t, "POST", ts.URL+"/api/stl/analyze", ct, body); resp.StatusCode != 413 {
 		t.Errorf("mesh over the face limit: %d %s", resp.StatusCode, out)
