@@ -33,7 +33,7 @@ import (
 
 	"github.com/orfeas3d/orfeas/examples/internal/cli"
 	"github.com/orfeas3d/orfeas/generator"
-	"github.com/orfeas3d/orfeas/mesh"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 func main() {
@@ -97,8 +97,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 }
 
 // outputs returns the output path and format of every input.
-func outputs(o *options) ([]string, mesh.Format, error) {
-	f := mesh.GLB
+func outputs(o *options) ([]string, meshio.Format, error) {
+	f := meshio.GLB
 	var err error
 	folder := len(o.inputs) > 1
 	if !folder && o.out != "" {
@@ -108,11 +108,11 @@ func outputs(o *options) ([]string, mesh.Format, error) {
 	}
 	switch {
 	case o.format != "":
-		if f, err = mesh.ParseFormat(o.format); err != nil {
+		if f, err = meshio.ParseFormat(o.format); err != nil {
 			return nil, 0, cli.Usagef("-format: %v", err)
 		}
 	case o.out != "" && !folder:
-		if f, err = mesh.FormatFromExt(filepath.Ext(o.out)); err != nil {
+		if f, err = meshio.FormatFromExt(filepath.Ext(o.out)); err != nil {
 			return nil, 0, cli.Usagef("-o %s: no known mesh extension (.stl, .obj, .glb, .ply); use -format", o.out)
 		}
 	}
@@ -196,7 +196,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // convert builds one input's mesh and writes it, whole or not at all.
-func convert(ctx context.Context, g *generator.Generator, o *options, in, out string, f mesh.Format, stderr io.Writer) (*generator.Result, error) {
+func convert(ctx context.Context, g *generator.Generator, o *options, in, out string, f meshio.Format, stderr io.Writer) (*generator.Result, error) {
 	file, err := os.Open(in)
 	if err != nil {
 		return nil, err

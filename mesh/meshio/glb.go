@@ -1,4 +1,4 @@
-package mesh
+package meshio
 
 import (
 	"bytes"
@@ -10,8 +10,8 @@ import (
 	"image/png"
 	"io"
 	"math"
-	"slices"
 
+	"github.com/orfeas3d/orfeas/mesh"
 	"github.com/qmuntal/gltf"
 )
 
@@ -65,7 +65,7 @@ func glbLinearToSRGB8(lin float64) uint8 {
 	return uint8(math.Round(min(max(c, 0), 1) * 255))
 }
 
-func encodeGLB(w io.Writer, m *Mesh) error {
+func encodeGLB(w io.Writer, m *mesh.Mesh) error {
 	doc := &gltf.Document{
 		Asset:  gltf.Asset{Generator: "orfeas", Version: "2.0"},
 		Scenes: []*gltf.Scene{{}},
@@ -88,7 +88,7 @@ func encodeGLB(w io.Writer, m *Mesh) error {
 	return err
 }
 
-func glbBuild(doc *gltf.Document, m *Mesh) error {
+func glbBuild(doc *gltf.Document, m *mesh.Mesh) error {
 	nv, nf := len(m.Positions), len(m.Faces)
 	var texPNG []byte
 	textured := m.Texture != nil && m.UVs != nil
@@ -239,26 +239,30 @@ func glbBuild(doc *gltf.Document, m *Mesh) error {
 	return nil
 }
 
-// glbWriteNormals writes the angle-weighted vertex normals, converted to glTF axes, into dst
-// (12 bytes a vertex, zero on entry), straight from VertexNormals' sums and in as many parts.
-// The validator wants unit length everywhere, so a vertex without a usable normal takes the
-// normal of the first non-degenerate face using it, or +Z; such vertices are rare, so they are
-// left zero (no unit vector is all zero bits) and looked for only when there are any.
-func glbWriteNormals(dst []byte, m *Mesh) {
-	accs := m.normalSums(AngleWeighted)
-	zeros := make([]int, len(accs))
-	normalEachPart(len(accs), len(m.Positions), func(k, lo, hi int) {
-		zeros[k] = glbFinishPart(dst, accs, lo, hi)
-	})
-	if slices.Max(zeros) == 0 {
+// glbWriteNormals writes the angle-weighted vertex normals (Mesh.VertexNormals), converted to
+// glTF axes, into dst (12 bytes a vertex). The validator wants unit length everywhere, so a vertex
+// without a usable normal takes the normal of the first non-degenerate face using it, or +Z;
+// such vertices are rare, so they are looked for only when there are any.
+func glbWriteNormals(dst []byte, m *mesh.Mesh) {
+	normals := m.VertexNormals(mesh.AngleWeighted)
+	zeros := 0
+	for v, n := range normals {
+		if n == ([3]float32{}) {
+			zeros++
+			continue
+		}
+		glbPutNormal(dst[12*v:], n)
+	}
+	if zeros == 0 {
 		return
 	}
-	unset := func(v uint32) bool { return [12]byte(dst[12*v:]) == [12]byte{} }
+	unset := func(v uint32) bool { return normals[v] == [3]float32{} }
 	for i, f := range m.Faces {
 		for _, v := range f {
 			if unset(v) {
 				if n := m.FaceNormal(i); n != ([3]float32{}) {
 					glbPutNormal(dst[12*v:], n)
+					normals[v] = n
 				}
 			}
 		}
@@ -268,33 +272,6 @@ func glbWriteNormals(dst []byte, m *Mesh) {
 			glbPutNormal(dst[12*v:], [3]float32{0, 0, 1})
 		}
 	}
-}
-
-// glbFinishPart writes the normals of vertices lo to hi−1 from the sums in accs, as normalUnit
-// computes them, and returns how many were zero and left unwritten.
-func glbFinishPart(dst []byte, accs [][][3]float64, lo, hi int) (zeros int) {
-	a0 := accs[0][lo:hi]
-	rest := make([][][3]float64, len(accs)-1)
-	for k := range rest {
-		rest[k] = accs[k+1][lo:hi]
-	}
-	dst = dst[12*lo : 12*hi]
-	for i := range a0 {
-		p := &a0[i]
-		x, y, z := p[0], p[1], p[2]
-		for _, r := range rest {
-			q := &r[i]
-			x, y, z = x+q[0], y+q[1], z+q[2]
-		}
-		l := math.Sqrt(x*x + y*y + z*z)
-		if !(l > 0 && l <= math.MaxFloat64) {
-			zeros++
-			continue
-		}
-		il := 1 / l
-		glbPutNormal(dst[12*i:], [3]float32{float32(x * il), float32(y * il), float32(z * il)})
-	}
-	return zeros
 }
 
 // glbPutNormal writes a mesh-axes unit normal in glTF axes (the rotation of glbToGLTF).
@@ -315,7 +292,7 @@ const (
 // decodeGLB reads the GLB container itself, so that every length is checked against the bytes
 // present, parses the JSON chunk into qmuntal/gltf's document types, and reads the accessors of
 // the first mesh's TRIANGLES primitives with bounds checks.
-func decodeGLB(data []byte, l DecodeLimits) (*Mesh, error) {
+func decodeGLB(data []byte, l DecodeLimits) (*mesh.Mesh, error) {
 	le := binary.LittleEndian
 	if len(data) < 20 || le.Uint32(data) != glbMagic {
 		return nil, malformed(GLB, "no glTF binary header")
@@ -674,8 +651,8 @@ type glbPrim struct {
 // before anything is allocated, and the second fills slices of exactly the right size.
 // Primitives with the same POSITION, COLOR_0 and TEXCOORD_0 accessors share one copy of their
 // vertices.
-func (g *glbReader) mesh() (*Mesh, error) {
-	m := &Mesh{}
+func (g *glbReader) mesh() (*mesh.Mesh, error) {
+	m := &mesh.Mesh{}
 	var mesh0 struct {
 		Primitives glbArray `json:"primitives"`
 	}
@@ -825,7 +802,7 @@ func (g *glbReader) mesh() (*Mesh, error) {
 }
 
 // vertices decodes the positions, colours and UVs of pr into m from pr.base on.
-func (g *glbReader) vertices(m *Mesh, pr glbPrim) error {
+func (g *glbReader) vertices(m *mesh.Mesh, pr glbPrim) error {
 	pa := pr.pos
 	for i := range pa.count {
 		q := [3]float32{float32(pa.component(i, 0)), float32(pa.component(i, 1)), float32(pa.component(i, 2))}

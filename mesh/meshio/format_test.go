@@ -1,4 +1,4 @@
-package mesh
+package meshio
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 	"github.com/qmuntal/gltf"
 
 	"github.com/orfeas3d/orfeas/internal/cputime"
+	"github.com/orfeas3d/orfeas/mesh"
 )
 
 func TestFormatNames(t *testing.T) {
@@ -165,7 +166,7 @@ func BenchmarkDecode1M(b *testing.B) {
 func BenchmarkVertexNormals1M(b *testing.B) {
 	m := bigSphere()
 	for b.Loop() {
-		m.VertexNormals(AngleWeighted)
+		m.VertexNormals(mesh.AngleWeighted)
 	}
 }
 
@@ -187,7 +188,7 @@ func glbTestDoc(t *testing.T, data []byte) *gltf.Document {
 // needs, a material with metallic 0, COLOR_0 for an untextured coloured mesh only, and
 // TEXCOORD_0 with an embedded PNG base colour texture for a textured one.
 func TestGLBDocument(t *testing.T) {
-	shapes := map[string]*Mesh{}
+	shapes := map[string]*mesh.Mesh{}
 	for _, s := range ioShapes() {
 		shapes[s.name] = s.m
 	}

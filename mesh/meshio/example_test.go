@@ -1,14 +1,13 @@
-package mesh_test
+package meshio_test
 
 import (
 	"bytes"
 	"fmt"
 	"image"
-	"os"
-	"path/filepath"
+	"strings"
 
 	"github.com/orfeas3d/orfeas/internal/meshtest"
-	"github.com/orfeas3d/orfeas/mesh"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 // Build a mesh, check that it is closed, and write it as GLB.
@@ -19,11 +18,11 @@ func ExampleEncode() {
 		return
 	}
 	var buf bytes.Buffer
-	if err := mesh.Encode(&buf, m, mesh.GLB); err != nil {
+	if err := meshio.Encode(&buf, m, meshio.GLB); err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Printf("%s, %s, %d faces, %.0f mm³\n", buf.Bytes()[:4], mesh.GLB.ContentType(), len(m.Faces), m.Volume())
+	fmt.Printf("%s, %s, %d faces, %.0f mm³\n", buf.Bytes()[:4], meshio.GLB.ContentType(), len(m.Faces), m.Volume())
 	// Output: glTF, model/gltf-binary, 12 faces, 1000 mm³
 }
 
@@ -31,14 +30,14 @@ func ExampleEncode() {
 // defaults.
 func ExampleDecodeLimits_Decode() {
 	var upload bytes.Buffer
-	_ = mesh.Encode(&upload, meshtest.Torus(20, 5, 32, 16), mesh.STL)
+	_ = meshio.Encode(&upload, meshtest.Torus(20, 5, 32, 16), meshio.STL)
 
-	f, err := mesh.FormatFromExt("part.STL")
+	f, err := meshio.FormatFromExt("part.STL")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	limits := mesh.DecodeLimits{MaxBytes: 10 << 20, MaxFaces: 100_000}
+	limits := meshio.DecodeLimits{MaxBytes: 10 << 20, MaxFaces: 100_000}
 	m, err := limits.Decode(&upload, f)
 	if err != nil {
 		fmt.Println(err)
@@ -52,7 +51,7 @@ func ExampleDecodeLimits_Decode() {
 // Sniff the format of an upload from its first bytes.
 func ExampleDetectFormat() {
 	for _, head := range []string{"glTF\x02\x00\x00\x00", "ply\nformat ascii 1.0\n", "solid part\n  facet normal 0 0 1\n", "# cube\nv 0 0 0\nv 1 0 0\n"} {
-		f, err := mesh.DetectFormat([]byte(head))
+		f, err := meshio.DetectFormat([]byte(head))
 		fmt.Println(f, err)
 	}
 	// Output:
@@ -66,10 +65,10 @@ func ExampleDetectFormat() {
 // right media type.
 func ExampleFormatFromExt() {
 	for _, name := range []string{"model.GLB", "part.stl", "scan.ply"} {
-		f, _ := mesh.FormatFromExt(name)
+		f, _ := meshio.FormatFromExt(name)
 		fmt.Println(name, f, f.ContentType())
 	}
-	f, _ := mesh.ParseFormat("stl-ascii")
+	f, _ := meshio.ParseFormat("stl-ascii")
 	fmt.Println(f, f.Ext())
 	// Output:
 	// model.GLB glb model/gltf-binary
@@ -78,8 +77,9 @@ func ExampleFormatFromExt() {
 	// stl-ascii .stl
 }
 
-// Write an OBJ with its material and texture next to it, as MeshLab and Blender open it.
-func ExampleWriteOBJFiles() {
+// Write an OBJ with its material and texture, into three files side by side as MeshLab and
+// Blender open them; here into buffers. Without a texture, only the OBJ is written.
+func ExampleEncodeOBJ() {
 	m := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 10, 10})
 	m.UVs = make([][2]float32, len(m.Positions))
 	for i, p := range m.Positions {
@@ -87,22 +87,24 @@ func ExampleWriteOBJFiles() {
 	}
 	m.Texture = image.NewNRGBA(image.Rect(0, 0, 4, 4))
 
-	dir, err := os.MkdirTemp("", "orfeas-example")
-	if err != nil {
+	var obj, mtl, png bytes.Buffer // cube.obj, cube.mtl, cube.png
+	if err := meshio.EncodeOBJ(&obj, &mtl, &png, m, "cube"); err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer os.RemoveAll(dir)
-	if err := mesh.WriteOBJFiles(dir, "cube", m); err != nil {
-		fmt.Println(err)
-		return
+	for _, line := range strings.Split(obj.String(), "\n") {
+		if strings.HasPrefix(line, "mtllib") {
+			fmt.Println("cube.obj:", line)
+		}
 	}
-	names, _ := filepath.Glob(filepath.Join(dir, "cube.*"))
-	for _, n := range names {
-		fmt.Println(filepath.Base(n))
+	for _, line := range strings.Split(mtl.String(), "\n") {
+		if strings.HasPrefix(line, "map_Kd") {
+			fmt.Println("cube.mtl:", line)
+		}
 	}
+	fmt.Printf("cube.png: %q\n", png.Bytes()[1:4])
 	// Output:
-	// cube.mtl
-	// cube.obj
-	// cube.png
+	// cube.obj: mtllib cube.mtl
+	// cube.mtl: map_Kd cube.png
+	// cube.png: "PNG"
 }

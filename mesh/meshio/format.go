@@ -1,4 +1,4 @@
-package mesh
+package meshio
 
 import (
 	"bytes"
@@ -8,18 +8,20 @@ import (
 	"math"
 	"path/filepath"
 	"strings"
+
+	"github.com/orfeas3d/orfeas/mesh"
 )
 
 // ErrUnknownFormat is wrapped by errors about a format name, extension or content that is not one
 // of the supported mesh formats.
-var ErrUnknownFormat = errors.New("mesh: unknown format")
+var ErrUnknownFormat = errors.New("meshio: unknown format")
 
 // ErrMalformed is wrapped by every decoder error about bytes that are not a well-formed file of the
 // format asked for: truncation, counts the data cannot hold, indices out of range, bad numbers.
-var ErrMalformed = errors.New("mesh: malformed input")
+var ErrMalformed = errors.New("meshio: malformed input")
 
 // ErrTooLarge is wrapped by decoder errors about input that exceeds the DecodeLimits in force.
-var ErrTooLarge = errors.New("mesh: input exceeds decode limits")
+var ErrTooLarge = errors.New("meshio: input exceeds decode limits")
 
 // Format names a mesh file format. The zero Format is not a format: Encode and Decode reject it
 // with ErrUnknownFormat.
@@ -188,15 +190,15 @@ func fmtLooksOBJ(b []byte) bool {
 // from the float32 vertices written); OBJ keeps positions, colours (v x y z r g b), UVs (vt) and
 // vertex normals (vn); GLB keeps positions, vertex normals, colours (COLOR_0), UVs (TEXCOORD_0) and
 // the texture (embedded PNG); PLY keeps positions and colours.
-func Encode(w io.Writer, m *Mesh, f Format) error {
+func Encode(w io.Writer, m *mesh.Mesh, f Format) error {
 	if !f.valid() {
 		return fmt.Errorf("%w: %v", ErrUnknownFormat, f)
 	}
 	if m == nil {
-		return fmt.Errorf("mesh: encode %v: %w: nil mesh", f, ErrInvalid)
+		return fmt.Errorf("meshio: encode %v: %w: nil mesh", f, mesh.ErrInvalid)
 	}
 	if err := m.Validate(); err != nil {
-		return fmt.Errorf("mesh: encode %v: %w", f, err)
+		return fmt.Errorf("meshio: encode %v: %w", f, err)
 	}
 	var err error
 	switch f {
@@ -212,7 +214,7 @@ func Encode(w io.Writer, m *Mesh, f Format) error {
 		err = encodePLY(w, m)
 	}
 	if err != nil {
-		return fmt.Errorf("mesh: encode %v: %w", f, err)
+		return fmt.Errorf("meshio: encode %v: %w", f, err)
 	}
 	return nil
 }
@@ -276,7 +278,7 @@ func (l DecodeLimits) withDefaults() DecodeLimits {
 }
 
 // Decode reads a mesh in format f from r with the default DecodeLimits. See DecodeLimits.Decode.
-func Decode(r io.Reader, f Format) (*Mesh, error) { return DecodeLimits{}.Decode(r, f) }
+func Decode(r io.Reader, f Format) (*mesh.Mesh, error) { return DecodeLimits{}.Decode(r, f) }
 
 // Decode reads a mesh in format f from r, reading at most l.MaxBytes. The result is an indexed
 // mesh that passes Validate. Errors wrap ErrMalformed (bad bytes), ErrTooLarge (limits),
@@ -288,19 +290,19 @@ func Decode(r io.Reader, f Format) (*Mesh, error) { return DecodeLimits{}.Decode
 // reads the TRIANGLES primitives of the first mesh (primitives with the same vertex accessors
 // share one copy of the vertices), ignoring node transforms, and converts back to millimetres
 // and Z up.
-func (l DecodeLimits) Decode(r io.Reader, f Format) (*Mesh, error) {
+func (l DecodeLimits) Decode(r io.Reader, f Format) (*mesh.Mesh, error) {
 	if !f.valid() {
 		return nil, fmt.Errorf("%w: %v", ErrUnknownFormat, f)
 	}
 	l = l.withDefaults()
 	data, err := fmtReadAll(r, l.MaxBytes+1)
 	if err != nil {
-		return nil, fmt.Errorf("mesh: decode %v: %w", f, err)
+		return nil, fmt.Errorf("meshio: decode %v: %w", f, err)
 	}
 	if int64(len(data)) > l.MaxBytes {
 		return nil, fmt.Errorf("%w: %v input is longer than %d bytes", ErrTooLarge, f, l.MaxBytes)
 	}
-	var m *Mesh
+	var m *mesh.Mesh
 	switch f {
 	case STL, STLASCII:
 		m, err = decodeSTL(data, l)
