@@ -13,9 +13,11 @@ import (
 	"testing"
 
 	gocmp "github.com/google/go-cmp/cmp"
+
+	"github.com/qmuntal/gltf"
+
 	"github.com/orfeas3d/orfeas/internal/meshtest"
 	"github.com/orfeas3d/orfeas/mesh"
-	"github.com/qmuntal/gltf"
 )
 
 // ioFuzzLimits keeps fuzzed inputs small and fast.

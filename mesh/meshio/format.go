@@ -2,6 +2,7 @@ package meshio
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/orfeas3d/orfeas/internal/ctxio"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -339,18 +341,18 @@ func fmtReadAll(r io.Reader, max int64) ([]byte, error) {
 	return io.ReadAll(lr)
 }
 
-// fmtWriter accumulates output in a buffer of about 1 MiB and hands it to w in large writes,
-// keeping the first write error: encoders append to b and call flushIfFull.
+// fmtWriter accumulates output in a buffer of about 1 MiB and hands it to its ctxio.Writer in
+// large writes, which keeps the first write error: encoders append to b and call flushIfFull. A
+// writer that fails once its context is done (the CLI's) so stops an encode within one chunk.
 type fmtWriter struct {
-	w   io.Writer
-	b   []byte
-	err error
+	w *ctxio.Writer
+	b []byte
 }
 
 const fmtChunk = 1 << 20
 
 func newFmtWriter(w io.Writer) *fmtWriter {
-	return &fmtWriter{w: w, b: make([]byte, 0, fmtChunk+4096)}
+	return &fmtWriter{w: ctxio.NewWriter(context.Background(), w), b: make([]byte, 0, fmtChunk+4096)}
 }
 
 // flushIfFull writes the buffer out once it holds at least fmtChunk bytes.
@@ -360,35 +362,13 @@ func (fw *fmtWriter) flushIfFull() {
 	}
 }
 
+// flush writes the buffer out, unless a write failed before, and returns the first write error.
 func (fw *fmtWriter) flush() error {
-	if fw.err == nil && len(fw.b) > 0 {
-		_, fw.err = fw.w.Write(fw.b)
+	if fw.w.Err() == nil && len(fw.b) > 0 {
+		fw.w.Write(fw.b)
 	}
 	fw.b = fw.b[:0]
-	return fw.err
-}
-
-// stickyWriter passes writes to w until one fails, then fails every later write with the same
-// error, which err returns. It lets a library that ignores some write errors be used safely.
-type stickyWriter struct {
-	w   io.Writer
-	err error
-	n   int64
-}
-
-// Write writes p to the underlying writer unless an earlier write failed, and keeps the first
-// error (a short write counts as io.ErrShortWrite).
-func (s *stickyWriter) Write(p []byte) (int, error) {
-	if s.err != nil {
-		return 0, s.err
-	}
-	n, err := s.w.Write(p)
-	s.n += int64(n)
-	if err == nil && n < len(p) {
-		err = io.ErrShortWrite
-	}
-	s.err = err
-	return n, err
+	return fw.w.Err()
 }
 
 // malformed returns an error wrapping ErrMalformed with the format's prefix.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hschendel/stl"
+
 	"github.com/qmuntal/gltf"
 
 	"github.com/orfeas3d/orfeas/internal/cputime"

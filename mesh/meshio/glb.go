@@ -2,6 +2,7 @@ package meshio
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -11,8 +12,10 @@ import (
 	"io"
 	"math"
 
-	"github.com/orfeas3d/orfeas/mesh"
 	"github.com/qmuntal/gltf"
+
+	"github.com/orfeas3d/orfeas/internal/ctxio"
+	"github.com/orfeas3d/orfeas/mesh"
 )
 
 // GLB export follows the glTF 2.0 specification (Khronos, 2021): metres, +Y up, right-handed,
@@ -76,14 +79,14 @@ func encodeGLB(w io.Writer, m *mesh.Mesh) error {
 			return err
 		}
 	}
-	sw := &stickyWriter{w: w}
-	// The library ignores the errors of some of its intermediate writes; stickyWriter keeps the
+	sw := ctxio.NewWriter(context.Background(), w)
+	// The library ignores the errors of some of its intermediate writes; ctxio.Writer keeps the
 	// first one and fails every later write, so none is lost. It writes the binary buffer with
 	// one Write of doc.Buffers[0].Data, without copying it (qmuntal/gltf v0.29.0, encode.go), so
 	// writing the container ourselves would not save anything.
 	err := gltf.NewEncoder(sw).Encode(doc)
-	if sw.err != nil {
-		return sw.err
+	if err := sw.Err(); err != nil {
+		return err
 	}
 	return err
 }

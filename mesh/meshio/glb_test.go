@@ -7,8 +7,9 @@ import (
 	"math"
 	"testing"
 
-	"github.com/orfeas3d/orfeas/mesh"
 	"github.com/qmuntal/gltf"
+
+	"github.com/orfeas3d/orfeas/mesh"
 )
 
 // TestGLBNormalFallbacks checks the NORMAL accessor where the blend gives nothing: an unused

@@ -99,7 +99,7 @@ func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string) error {
 		fw.b = append(fw.b, '\n')
 		if len(fw.b) >= fmtChunk {
 			if fw.flush() != nil {
-				return fw.err
+				return fw.w.Err()
 			}
 		}
 	}

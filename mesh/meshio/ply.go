@@ -55,7 +55,7 @@ func encodePLY(w io.Writer, m *mesh.Mesh) error {
 		fw.b = le.AppendUint32(fw.b, f[2])
 		if len(fw.b) >= fmtChunk {
 			if fw.flush() != nil {
-				return fw.err
+				return fw.w.Err()
 			}
 		}
 	}

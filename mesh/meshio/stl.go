@@ -46,7 +46,7 @@ func encodeSTLBinary(w io.Writer, m *mesh.Mesh) error {
 		faces = faces[len(blk):]
 		if cap(fw.b)-len(fw.b) < stlBlock*stlFacetSize {
 			if fw.flush() != nil {
-				return fw.err
+				return fw.w.Err()
 			}
 		}
 		stlFaceNormals(&nrm, pos, blk)
@@ -114,7 +114,7 @@ func encodeSTLASCII(w io.Writer, m *mesh.Mesh) error {
 		fw.b = append(fw.b, " endloop\nendfacet\n"...)
 		if len(fw.b) >= fmtChunk {
 			if fw.flush() != nil {
-				return fw.err
+				return fw.w.Err()
 			}
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/generator"
+	"github.com/orfeas3d/orfeas/internal/ctxio"
 )
 
 // Exit statuses shared by the example programs.
@@ -201,7 +202,7 @@ func WriteAtomic(ctx context.Context, path string, write func(io.Writer) error) 
 	if err := tmp.Chmod(0o644); err != nil {
 		return err
 	}
-	if err := write(&ctxWriter{ctx: ctx, w: tmp}); err != nil {
+	if err := write(ctxio.NewWriter(ctx, tmp)); err != nil {
 		return err
 	}
 	if err := tmp.Close(); err != nil {
@@ -211,19 +212,6 @@ func WriteAtomic(ctx context.Context, path string, write func(io.Writer) error) 
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
-}
-
-// ctxWriter fails its writes once ctx is done, so a long encode stops promptly.
-type ctxWriter struct {
-	ctx context.Context
-	w   io.Writer
-}
-
-func (c *ctxWriter) Write(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.w.Write(p)
 }
 
 // Result is the JSON form of one converted input, as both programs print it with -json.
