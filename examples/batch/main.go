@@ -87,7 +87,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	reqFlags := cli.AddRequestFlags(fs)
 	fs.StringVar(&o.in, "in", "", "`folder` of images to convert")
 	fs.StringVar(&o.out, "out", "", "`folder` to write the models to (created when missing)")
-	format := fs.String("format", "stl", "output format: stl, stl-ascii, obj, glb, ply")
+	format := fs.String("format", "stl", "output format: "+cli.FormatNames())
 	fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "convert up to `n` images at once")
 	fs.BoolVar(&o.force, "force", false, "replace outputs that exist (default: skip their images)")
 	fs.BoolVar(&o.quiet, "q", false, "no progress and no summary table; errors still go to stderr")

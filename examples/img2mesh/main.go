@@ -63,7 +63,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		"Turns images into closed, printable 3D meshes.", stderr, &o.backend)
 	reqFlags := cli.AddRequestFlags(fs)
 	fs.StringVar(&o.out, "o", "", "output `path`; with several inputs, a folder (default: the input's name with the format's extension)")
-	fs.StringVar(&o.format, "format", "", "output format: stl, stl-ascii, obj, glb, ply (default from the output's extension, else glb)")
+	fs.StringVar(&o.format, "format", "", "output format: "+cli.FormatNames()+" (default from the output's extension, else glb)")
 	fs.BoolVar(&o.quiet, "q", false, "no progress and no summary")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per input on stdout")
 	fs.StringVar(&o.depthMap, "depth-map", "", "depth map `image` for relief (white nearest), the input's size")
@@ -113,7 +113,7 @@ func outputs(o *options) ([]string, meshio.Format, error) {
 		}
 	case o.out != "" && !folder:
 		if f, err = meshio.FormatFromExt(filepath.Ext(o.out)); err != nil {
-			return nil, 0, cli.Usagef("-o %s: no known mesh extension (.stl, .obj, .glb, .ply); use -format", o.out)
+			return nil, 0, cli.Usagef("-o %s: no known mesh extension (%s); use -format", o.out, cli.FormatExts())
 		}
 	}
 	if !folder && o.out != "" {

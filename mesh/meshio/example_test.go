@@ -2,6 +2,7 @@ package meshio_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"strings"
@@ -107,4 +108,47 @@ func ExampleEncodeOBJ() {
 	// cube.obj: mtllib cube.mtl
 	// cube.mtl: map_Kd cube.png
 	// cube.png: "PNG"
+}
+
+// Read a mesh with the default limits, which suit most uploads.
+func ExampleDecode() {
+	var file bytes.Buffer
+	_ = meshio.Encode(&file, meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 10, 10}), meshio.PLY)
+
+	m, err := meshio.Decode(&file, meshio.PLY)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(m.Faces), "faces, closed:", m.Topology().Closed())
+	// Output: 12 faces, closed: true
+}
+
+// Read a format name from a flag or a form, and reject what is not a format.
+func ExampleParseFormat() {
+	for _, name := range []string{"GLB", "stl-ascii", "step"} {
+		f, err := meshio.ParseFormat(name)
+		if errors.Is(err, meshio.ErrUnknownFormat) {
+			fmt.Println(name, "is not a mesh format")
+			continue
+		}
+		fmt.Println(name, "→", f, f.Ext())
+	}
+	// Output:
+	// GLB → glb .glb
+	// stl-ascii → stl-ascii .stl
+	// step is not a mesh format
+}
+
+// List the formats, for a flag's help or a service's download options.
+func ExampleFormats() {
+	for _, f := range meshio.Formats() {
+		fmt.Printf("%-9s %s %s\n", f, f.Ext(), f.ContentType())
+	}
+	// Output:
+	// stl       .stl model/stl
+	// stl-ascii .stl model/stl
+	// obj       .obj model/obj
+	// glb       .glb model/gltf-binary
+	// ply       .ply application/octet-stream
 }

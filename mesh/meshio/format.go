@@ -79,6 +79,16 @@ func (f Format) ContentType() string {
 	return formatInfo[f].contentType
 }
 
+// Formats returns every format, in the order of their constants (STL, STLASCII, OBJ, GLB, PLY),
+// for programs that list or offer them: flag help, a service's download formats.
+func Formats() []Format {
+	fs := make([]Format, 0, len(formatInfo)-1)
+	for f := STL; f.valid(); f++ {
+		fs = append(fs, f)
+	}
+	return fs
+}
+
 // ParseFormat returns the format with the given name, case-insensitively: "stl" (binary),
 // "stl-ascii" (also "stlascii", "ascii-stl"), "obj", "glb" (also "gltf-binary") or "ply".
 func ParseFormat(name string) (Format, error) {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -30,6 +31,13 @@ func TestFormatNames(t *testing.T) {
 		{OBJ, "obj", ".obj", "model/obj", "OBJ", OBJ, OBJ},
 		{GLB, "glb", ".glb", "model/gltf-binary", "out/model.v2.glb", GLB, GLB},
 		{PLY, "ply", ".ply", "application/octet-stream", ".Ply", PLY, PLY},
+	}
+	var want []Format
+	for _, c := range cases {
+		want = append(want, c.f)
+	}
+	if got := Formats(); !slices.Equal(got, want) {
+		t.Errorf("Formats() = %v, want %v", got, want)
 	}
 	for _, c := range cases {
 		if c.f.String() != c.name || c.f.Ext() != c.ext || c.f.ContentType() != c.ctype {

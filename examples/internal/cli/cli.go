@@ -12,11 +12,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/generator"
 	"github.com/orfeas3d/orfeas/internal/ctxio"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 // Exit statuses shared by the example programs.
@@ -178,6 +180,27 @@ type usageWrap struct {
 }
 
 func (e *usageWrap) Unwrap() []error { return []error{&e.UsageError, e.err} }
+
+// FormatNames lists the mesh formats that -format takes, from meshio's registry:
+// "stl, stl-ascii, obj, glb, ply".
+func FormatNames() string {
+	var names []string
+	for _, f := range meshio.Formats() {
+		names = append(names, f.String())
+	}
+	return strings.Join(names, ", ")
+}
+
+// FormatExts lists the file extensions that name a mesh format, once each: ".stl, .obj, .glb, .ply".
+func FormatExts() string {
+	var exts []string
+	for _, f := range meshio.Formats() {
+		if !slices.Contains(exts, f.Ext()) {
+			exts = append(exts, f.Ext())
+		}
+	}
+	return strings.Join(exts, ", ")
+}
 
 // WriteAtomic writes a temporary file in path's folder and renames it to path, so that path
 // never holds a partial file: on an error, or when ctx is cancelled during the write, the

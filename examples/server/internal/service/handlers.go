@@ -372,7 +372,7 @@ func parseFormat(s string) (string, meshio.Format, error) {
 		ext = "stl"
 	}
 	if !slices.Contains(modelFormats, ext) {
-		return "", 0, fmt.Errorf("format %q: want one of stl, obj, glb, ply", s)
+		return "", 0, fmt.Errorf("format %q: want one of %s", s, strings.Join(modelFormats, ", "))
 	}
 	f, err := meshio.ParseFormat(ext)
 	return ext, f, err
