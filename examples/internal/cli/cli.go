@@ -191,7 +191,8 @@ func FormatNames() string {
 	return strings.Join(names, ", ")
 }
 
-// FormatExts lists the file extensions that name a mesh format, once each: ".stl, .obj, .glb, .ply".
+// FormatExts lists the file extensions that name a mesh format, once each:
+// ".stl, .obj, .glb, .ply".
 func FormatExts() string {
 	var exts []string
 	for _, f := range meshio.Formats() {
