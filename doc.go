@@ -41,7 +41,7 @@
 //	if err != nil { ... } // errors.Is(err, imagecheck.ErrCorrupt), generator.ErrInvalidRequest, ...
 //	f, _ := os.Create("model.glb")
 //	defer f.Close()
-//	err = res.Encode(f, mesh.GLB)
+//	err = res.Encode(f, meshio.GLB)
 //
 // See examples/img2mesh for a command-line tool, examples/server for an HTTP service, and
 // examples/batch for a folder converter.

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/orfeas3d/orfeas/internal/cputime"
-	"github.com/orfeas3d/orfeas/mesh"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 // BenchmarkGenerateAstronaut measures Generate on the 512×512 astronaut photo, relief mode,
@@ -73,7 +73,7 @@ func benchGenerate(b *testing.B, g *Generator, req Request) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := res.Encode(io.Discard, mesh.GLB); err != nil {
+		if err := res.Encode(io.Discard, meshio.GLB); err != nil {
 			b.Fatal(err)
 		}
 		faces = res.Report.Faces

@@ -13,6 +13,7 @@ import (
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/mesh"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 var samples = []string{"astronaut.png", "coffee.png", "camera.png", "horse.png", "bison.png", "armadillo.png"}
@@ -161,7 +162,7 @@ func TestDeterminism(t *testing.T) {
 			t.Fatal(err)
 		}
 		var buf bytes.Buffer
-		if err := res.Encode(&buf, mesh.GLB); err != nil {
+		if err := res.Encode(&buf, meshio.GLB); err != nil {
 			t.Fatal(err)
 		}
 		return buf.Bytes()
@@ -270,7 +271,7 @@ func TestSilhouettes(t *testing.T) {
 			}
 		}
 		var a, b bytes.Buffer
-		if err := res.Encode(&a, mesh.GLB); err != nil {
+		if err := res.Encode(&a, meshio.GLB); err != nil {
 			t.Fatal(err)
 		}
 		// The bison's border is white well beyond it: the outline modes work on its crop.
@@ -284,7 +285,7 @@ func TestSilhouettes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := again.Encode(&b, mesh.GLB); err != nil {
+		if err := again.Encode(&b, meshio.GLB); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(a.Bytes(), b.Bytes()) {

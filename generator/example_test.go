@@ -7,7 +7,7 @@ import (
 	"os"
 
 	"github.com/orfeas3d/orfeas/generator"
-	"github.com/orfeas3d/orfeas/mesh"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 // Turn a photo into an 80 mm wide relief and write it as a GLB file.
@@ -37,7 +37,7 @@ func ExampleGenerator_Generate() {
 		log.Fatal(err)
 	}
 	defer os.Remove(f.Name())
-	if err := res.Encode(f, mesh.GLB); err != nil {
+	if err := res.Encode(f, meshio.GLB); err != nil {
 		log.Fatal(err)
 	}
 	if err := f.Close(); err != nil {

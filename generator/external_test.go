@@ -7,7 +7,7 @@ import (
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/internal/checktools"
-	"github.com/orfeas3d/orfeas/mesh"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 // TestExternalCheckers holds every mode's output to the real checkers: each coloured or textured
@@ -42,14 +42,14 @@ func TestExternalCheckers(t *testing.T) {
 				t.Errorf("textured %v, want %v", got, c.textured)
 			}
 			var glb, stl bytes.Buffer
-			if err := res.Encode(&glb, mesh.GLB); err != nil {
+			if err := res.Encode(&glb, meshio.GLB); err != nil {
 				t.Fatal(err)
 			}
 			rep := checktools.ValidateGLB(t, glb.Bytes())
 			if rep.Info.TotalTriangleCount != res.Report.Faces || rep.Info.HasTextures != c.textured {
 				t.Errorf("validator saw %d triangles, textures %v; want %d, %v", rep.Info.TotalTriangleCount, rep.Info.HasTextures, res.Report.Faces, c.textured)
 			}
-			if err := res.Encode(&stl, mesh.STL); err != nil {
+			if err := res.Encode(&stl, meshio.STL); err != nil {
 				t.Fatal(err)
 			}
 			checktools.CheckSTL(t, stl.Bytes(), res.Report.Faces, -1)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/imagecheck"
+	"github.com/orfeas3d/orfeas/internal/meshtest"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -78,7 +79,7 @@ func (f *fakeBackend) Reconstruct(ctx context.Context, in *backends.Input, progr
 		<-ctx.Done()
 		return nil, backends.Report{}, ctx.Err()
 	}
-	m := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{float32(float64(in.Width) * in.PixelSize), float32(float64(in.Height) * in.PixelSize), 3})
+	m := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{float32(float64(in.Width) * in.PixelSize), float32(float64(in.Height) * in.PixelSize), 3})
 	if f.broken != nil {
 		m = f.broken(m)
 	}
@@ -426,7 +427,7 @@ func (f *frameBackend) Reconstruct(ctx context.Context, in *backends.Input, prog
 	f.input = &c
 	f.mu.Unlock()
 	w, h := float64(in.Width)*in.PixelSize, float64(in.Height)*in.PixelSize
-	m := mesh.Cuboid([3]float32{float32(w / 4), float32(h / 4), 1}, [3]float32{float32(3 * w / 4), float32(3 * h / 4), 5})
+	m := meshtest.Cuboid([3]float32{float32(w / 4), float32(h / 4), 1}, [3]float32{float32(3 * w / 4), float32(3 * h / 4), 5})
 	return m, backends.Counted(in, m), nil
 }
 
@@ -522,7 +523,7 @@ func TestUpright(t *testing.T) {
 type sphereBackend struct{ fakeBackend }
 
 func (f *sphereBackend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
-	m := mesh.UVSphere(10, 80, 120) // 18,960 faces
+	m := meshtest.UVSphere(10, 80, 120) // 18,960 faces
 	return m, backends.Counted(in, m), nil
 }
 
@@ -547,7 +548,7 @@ func TestSimplifyToBudget(t *testing.T) {
 	}
 	// Volume-preserving collapses: the sphere keeps its volume (4/3·π·10³, less the facets), after
 	// the scaling that makes the inflated object the default 100 mm wide.
-	sphere := mesh.UVSphere(10, 80, 120)
+	sphere := meshtest.UVSphere(10, 80, 120)
 	scale := 100 / float64(sphere.Bounds().Size()[0])
 	if v := sphere.Volume() * scale * scale * scale; math.Abs(r.Volume-v) > 0.01*v {
 		t.Errorf("volume %v, want about %v", r.Volume, v)

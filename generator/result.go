@@ -10,6 +10,7 @@ import (
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/mesh"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 // Result is what Generate built: a closed, outward-oriented mesh in millimetres and a report.
@@ -26,13 +27,13 @@ type Result struct {
 	Report Report
 }
 
-// Encode writes the mesh to w in format f (see mesh.Encode: STL, OBJ and PLY in mm, GLB in
+// Encode writes the mesh to w in format f (see meshio.Encode: STL, OBJ and PLY in mm, GLB in
 // metres with +Y up). The bytes depend only on the Request, never on the run or GOMAXPROCS.
-func (r *Result) Encode(w io.Writer, f mesh.Format) error {
+func (r *Result) Encode(w io.Writer, f meshio.Format) error {
 	if r == nil || r.Mesh == nil {
 		return fmt.Errorf("%w: no mesh to encode", mesh.ErrInvalid)
 	}
-	return mesh.Encode(w, r.Mesh, f)
+	return meshio.Encode(w, r.Mesh, f)
 }
 
 // Report describes a Result and how it was made.

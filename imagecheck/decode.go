@@ -15,6 +15,8 @@ import (
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
+
+	"github.com/orfeas3d/orfeas/internal/ctxio"
 )
 
 // Decode reads the image in r, checks it with Check against lim, and only
@@ -228,23 +230,11 @@ func Sanitize(ctx context.Context, img image.Image) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
-	if err := enc.Encode(&ctxWriter{ctx: ctx, w: &buf}, img); err != nil {
+	if err := enc.Encode(ctxio.NewWriter(ctx, &buf), img); err != nil {
 		if ce := ctx.Err(); ce != nil {
 			return nil, fmt.Errorf("imagecheck: sanitize: %w", ce)
 		}
 		return nil, fmt.Errorf("imagecheck: sanitize: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-type ctxWriter struct {
-	ctx context.Context
-	w   io.Writer
-}
-
-func (c *ctxWriter) Write(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.w.Write(p)
 }

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/orfeas3d/orfeas/internal/mctables"
 )
 
 // ErrInvalidGrid is wrapped by every error that reports an unusable sample grid: bad dimensions,
@@ -147,7 +149,7 @@ const isoForeign = 1 << 31
 // Topology.Closed) with positive volume, or empty when nothing is inside. To get a closed surface
 // from a field that touches the border, pad the grid with positive values. The guarantee rests on:
 //
-//   - a case table consistent on ambiguous faces (derived in isosurface_tables.go, after Montani
+//   - a case table consistent on ambiguous faces (derived in internal/mctables, after Montani
 //     et al. 1994), so neighbouring cells always agree on the segments of a shared face;
 //   - samples exactly at the level counting as outside, a symbolic perturbation that keeps every
 //     crossing strictly between two samples of opposite sign; and
@@ -496,7 +498,7 @@ func (w *isoWorker) cells(k, p, q int) {
 	lo, hi := w.inside[p], w.inside[q]
 	x0, x1, y0, y1, z := w.xIdx[p], w.xIdx[q], w.yIdx[p], w.yIdx[q], w.zIdx
 	lastBits := uint64(1)<<uint((nx-1)%64) - 1
-	tab := isoTab
+	tab := mctables.Cases
 	var idx [12]uint32
 	for j := 0; j+1 < ny; j++ {
 		r00 := lo[j*nw : (j+1)*nw]     // y = j,   z = k
@@ -521,7 +523,7 @@ func (w *isoWorker) cells(k, p, q int) {
 				mixed &= mixed - 1
 				i := wi*64 + b
 				c := isoBits2(r00, i) | isoBits2(r10, i)<<2 | isoBits2(r01, i)<<4 | isoBits2(r11, i)<<6
-				e0, e1 := tab.start[c], tab.start[c+1]
+				e0, e1 := tab.Start[c], tab.Start[c+1]
 				if e0 == e1 {
 					continue
 				}
@@ -531,7 +533,7 @@ func (w *isoWorker) cells(k, p, q int) {
 					y0[r0], y0[r0+1], y1[r0], y1[r0+1],
 					z[r0], z[r0+1], z[r1], z[r1+1],
 				}
-				es := tab.edges[e0:e1]
+				es := tab.Edges[e0:e1]
 				for t := 0; t+2 < len(es); t += 3 {
 					w.out.faces = append(w.out.faces, [3]uint32{idx[es[t]], idx[es[t+1]], idx[es[t+2]]})
 				}

@@ -1,12 +1,15 @@
-// Package mesh holds orfeas's indexed triangle mesh and everything that works on one: geometry
-// (bounds, area, signed volume), topology checks (closed, manifold, oriented), welding, normals,
-// orientation repair, simplification, iso-surface extraction, and the STL, OBJ, GLB and PLY
-// encoders and decoders.
+// Package mesh holds orfeas's indexed triangle mesh and the algorithms that work on one: geometry
+// (bounds, area, signed volume), topology checks (closed, manifold, oriented, genus), welding,
+// normals, transforms, orientation repair and solidifying, simplification, print analysis and
+// iso-surface extraction.
+//
+// File formats are not here: package mesh/meshio reads and writes STL, OBJ, GLB and PLY, as
+// image/png does for package image.
 //
 // Conventions: positions are float32 millimetres with Z up; triangles are wound counter-clockwise
 // seen from outside, so a closed, outward-oriented mesh has a positive signed volume. Sums (area,
-// volume, errors) are accumulated in float64. GLB export converts to glTF's metres and +Y up; the
-// mesh itself never changes units.
+// volume, errors) are accumulated in float64. The mesh itself never changes units; an encoder that
+// needs others (GLB: metres, +Y up) converts on the way out.
 package mesh
 
 import (

@@ -7,17 +7,17 @@ import (
 )
 
 func TestKnownShapes(t *testing.T) {
-	openBox := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
+	openBox := cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
 	openBox.Faces = openBox.Faces[2:] // remove the bottom quad
-	bowtie := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}).Merge(Cuboid([3]float32{1, 1, 0}, [3]float32{2, 2, 1}))
+	bowtie := cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}).Merge(cuboid([3]float32{1, 1, 0}, [3]float32{2, 2, 1}))
 	bowtie.Weld(0) // the cubes now share the edge x=1,y=1
-	pinch := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}).Merge(Cuboid([3]float32{1, 1, 1}, [3]float32{2, 2, 2}))
+	pinch := cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}).Merge(cuboid([3]float32{1, 1, 1}, [3]float32{2, 2, 2}))
 	pinch.Weld(0) // the cubes share one corner
-	flipped := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
+	flipped := cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
 	flipped.Faces[5] = [3]uint32{flipped.Faces[5][0], flipped.Faces[5][2], flipped.Faces[5][1]}
-	dup := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
+	dup := cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
 	dup.Faces = append(dup.Faces, [3]uint32{dup.Faces[3][1], dup.Faces[3][2], dup.Faces[3][0]})
-	degen := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
+	degen := cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
 	degen.Faces = append(degen.Faces, [3]uint32{0, 0, 1})
 
 	tests := []struct {
@@ -25,7 +25,7 @@ func TestKnownShapes(t *testing.T) {
 		m    *Mesh
 		want func(t *testing.T, r Topology)
 	}{
-		{"cube", Cuboid([3]float32{0, 0, 0}, [3]float32{2, 3, 4}), func(t *testing.T, r Topology) {
+		{"cube", cuboid([3]float32{0, 0, 0}, [3]float32{2, 3, 4}), func(t *testing.T, r Topology) {
 			if !r.Closed() || !r.Outward || r.Genus != 0 || r.Components != 1 || r.EulerCharacteristic != 2 {
 				t.Errorf("cube: %+v", r)
 			}
@@ -33,12 +33,12 @@ func TestKnownShapes(t *testing.T) {
 				t.Errorf("cube volume %v vertices %d edges %d, want 24, 8, 18", r.Volume, r.Vertices, r.Edges)
 			}
 		}},
-		{"torus", Torus(3, 1, 32, 16), func(t *testing.T, r Topology) {
+		{"torus", torus(3, 1, 32, 16), func(t *testing.T, r Topology) {
 			if !r.Closed() || !r.Outward || r.Genus != 1 || r.EulerCharacteristic != 0 {
 				t.Errorf("torus: %+v", r)
 			}
 		}},
-		{"sphere", UVSphere(1, 16, 32), func(t *testing.T, r Topology) {
+		{"sphere", uvSphere(1, 16, 32), func(t *testing.T, r Topology) {
 			if !r.Closed() || !r.Outward || r.Genus != 0 {
 				t.Errorf("sphere: %+v", r)
 			}
@@ -85,7 +85,7 @@ func TestKnownShapes(t *testing.T) {
 }
 
 func TestGeometry(t *testing.T) {
-	c := Cuboid([3]float32{1, 2, 3}, [3]float32{3, 5, 7})
+	c := cuboid([3]float32{1, 2, 3}, [3]float32{3, 5, 7})
 	if a := c.Area(); a != 2*(2*3+3*4+2*4) {
 		t.Errorf("area %v", a)
 	}
@@ -96,14 +96,14 @@ func TestGeometry(t *testing.T) {
 	if b.Min != [3]float32{1, 2, 3} || b.Max != [3]float32{3, 5, 7} || b.Size() != [3]float32{2, 3, 4} {
 		t.Errorf("bounds %+v", b)
 	}
-	s := UVSphere(10, 64, 128)
+	s := uvSphere(10, 64, 128)
 	if v, want := s.Volume(), 4.0/3*math.Pi*1000; math.Abs(v-want)/want > 0.01 {
 		t.Errorf("sphere volume %v, want %v within 1%%", v, want)
 	}
 }
 
 func TestTransform(t *testing.T) {
-	c := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
+	c := cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
 	c.Transform(Scale(2, 3, 4).Then(Translate(1, 1, 1)))
 	if v := c.Volume(); v != 24 {
 		t.Errorf("volume after scale %v", v)
@@ -127,7 +127,7 @@ func TestTransform(t *testing.T) {
 
 func TestWeld(t *testing.T) {
 	// A triangle soup of a cube: 36 vertices, one per corner of every face.
-	c := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
+	c := cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
 	soup := &Mesh{}
 	for _, f := range c.Faces {
 		base := uint32(len(soup.Positions))
@@ -154,7 +154,7 @@ func TestWeld(t *testing.T) {
 }
 
 func TestOrientOutward(t *testing.T) {
-	c := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
+	c := cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
 	c.FlipFaces()
 	c.Faces[3] = [3]uint32{c.Faces[3][0], c.Faces[3][2], c.Faces[3][1]}
 	if _, err := c.OrientOutward(); err != nil {
@@ -164,8 +164,8 @@ func TestOrientOutward(t *testing.T) {
 		t.Errorf("cube after orient: %+v", r)
 	}
 	// A hollow box: the inner shell must face inward (negative volume), so the total is the wall.
-	outer := Cuboid([3]float32{0, 0, 0}, [3]float32{4, 4, 4})
-	inner := Cuboid([3]float32{1, 1, 1}, [3]float32{3, 3, 3})
+	outer := cuboid([3]float32{0, 0, 0}, [3]float32{4, 4, 4})
+	inner := cuboid([3]float32{1, 1, 1}, [3]float32{3, 3, 3})
 	h := outer.Merge(inner)
 	if _, err := h.OrientOutward(); err != nil {
 		t.Fatal(err)
@@ -198,7 +198,7 @@ func TestOrientOutward(t *testing.T) {
 }
 
 func TestVertexNormals(t *testing.T) {
-	s := UVSphere(1, 16, 32)
+	s := uvSphere(1, 16, 32)
 	for _, w := range []NormalWeighting{AngleWeighted, AreaWeighted} {
 		for i, n := range s.VertexNormals(w) {
 			p := s.Positions[i]
@@ -207,7 +207,7 @@ func TestVertexNormals(t *testing.T) {
 			}
 		}
 	}
-	for i, n := range Cuboid([3]float32{}, [3]float32{1, 1, 1}).FaceNormals() {
+	for i, n := range cuboid([3]float32{}, [3]float32{1, 1, 1}).FaceNormals() {
 		if l := n[0]*n[0] + n[1]*n[1] + n[2]*n[2]; math.Abs(float64(l)-1) > 1e-6 {
 			t.Errorf("face %d normal %v not unit", i, n)
 		}
@@ -228,7 +228,7 @@ func TestValidate(t *testing.T) {
 }
 
 // bigSphere is a closed mesh of about 1,000,000 triangles for the benchmarks.
-func bigSphere() *Mesh { return UVSphere(50, 708, 708) }
+func bigSphere() *Mesh { return uvSphere(50, 708, 708) }
 
 func BenchmarkTopology1M(b *testing.B) {
 	m := bigSphere()

@@ -1,14 +1,9 @@
 package mesh
 
 import (
-	"bytes"
-	"encoding/binary"
-	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"github.com/qmuntal/gltf"
 )
 
 // TestNormalAtan checks the documented bound of the polynomial arctangent, 2e-8 rad on [−1, 1]
@@ -103,7 +98,7 @@ func normalReference(m *Mesh) (n [][3]float64, corners []int) {
 // parts, and a random soup whose vertices see faces of every orientation.
 func normalTestMeshes() map[string]*Mesh {
 	r := rand.New(rand.NewPCG(7, 7))
-	noisy := UVSphere(10, 150, 300) // above normalPartMinFaces
+	noisy := uvSphere(10, 150, 300) // above normalPartMinFaces
 	if len(noisy.Faces) < normalPartMinFaces {
 		panic("noisy sphere too small to be split")
 	}
@@ -119,7 +114,7 @@ func normalTestMeshes() map[string]*Mesh {
 	for range 3000 {
 		soup.Faces = append(soup.Faces, [3]uint32{uint32(r.IntN(300)), uint32(r.IntN(300)), uint32(r.IntN(300))})
 	}
-	return map[string]*Mesh{"torus": Torus(20, 5, 48, 24), "noisy-sphere": noisy, "soup": soup}
+	return map[string]*Mesh{"torus": torus(20, 5, 48, 24), "noisy-sphere": noisy, "soup": soup}
 }
 
 // TestVertexNormalsMatchReference checks the fast angle-weighted normals against
@@ -154,81 +149,12 @@ func TestVertexNormalsMatchReference(t *testing.T) {
 	}
 }
 
-// TestGLBNormalFallbacks checks the NORMAL accessor where the blend gives nothing: an unused
-// vertex and those used only by a degenerate face get +Z, and a vertex of a two-sided triangle,
-// whose face normals cancel, gets the normal of the first non-degenerate face using it.
-// Every other vertex gets its VertexNormals value, and all are unit length.
-func TestGLBNormalFallbacks(t *testing.T) {
-	m := &Mesh{
-		Positions: [][3]float32{
-			{0, 0, 0}, {1, 0, 0}, {0, 0, 1}, // two-sided triangle
-			{5, 5, 5},                       // unused
-			{0, 0, 3}, {1, 0, 3}, {2, 0, 3}, // degenerate face only
-			{0, 0, 9}, {0, 1, 9}, {0, 0, 10}, // ordinary triangle (normal +X)
-		},
-		Faces: [][3]uint32{{4, 5, 6}, {0, 1, 2}, {0, 2, 1}, {7, 8, 9}},
-	}
-	want := m.VertexNormals(AngleWeighted)
-	// Vertex 0 is the first corner of both sides, so its two terms are computed alike and cancel
-	// exactly; those of vertices 1 and 2 are not (one angle is π minus the other two) and may
-	// leave a residue, which then is their normal.
-	if want[0] != ([3]float32{}) {
-		t.Fatalf("two-sided triangle: VertexNormals gives vertex 0 %v, want zero", want[0])
-	}
-	for _, v := range []int{0, 1, 2} {
-		if want[v] == ([3]float32{}) {
-			want[v] = [3]float32{0, -1, 0} // face 1, the first non-degenerate one using it
-		}
-	}
-	for _, v := range []int{3, 4, 5, 6} {
-		want[v] = [3]float32{0, 0, 1}
-	}
-	if want[7] != [3]float32{1, 0, 0} {
-		t.Fatalf("ordinary triangle: VertexNormals %v", want[7])
-	}
-	got := glbTestNormals(t, ioEncode(t, m, GLB))
-	for i := range want {
-		q := got[i]
-		if g := [3]float32{q[0], -q[2], q[1]}; g != want[i] { // glbToGLTF's rotation, undone
-			t.Errorf("vertex %d: NORMAL %v (mesh axes), want %v", i, g, want[i])
-		}
-		if l := float64(q[0])*float64(q[0]) + float64(q[1])*float64(q[1]) + float64(q[2])*float64(q[2]); math.Abs(l-1) > 1e-6 {
-			t.Errorf("vertex %d: NORMAL %v is not unit", i, q)
-		}
-	}
-}
-
-// glbTestNormals reads the NORMAL accessor of the first primitive of a GLB file.
-func glbTestNormals(t *testing.T, data []byte) [][3]float32 {
-	t.Helper()
-	le := binary.LittleEndian
-	jl := le.Uint32(data[12:])
-	var doc gltf.Document
-	if err := json.Unmarshal(data[20:20+jl], &doc); err != nil {
-		t.Fatal(err)
-	}
-	bin := data[20+jl+8:]
-	a := doc.Accessors[doc.Meshes[0].Primitives[0].Attributes[gltf.NORMAL]]
-	bv := doc.BufferViews[*a.BufferView]
-	b := bin[bv.ByteOffset+a.ByteOffset:]
-	out := make([][3]float32, a.Count)
-	for i := range out {
-		for k := range 3 {
-			out[i][k] = math.Float32frombits(le.Uint32(b[12*i+4*k:]))
-		}
-	}
-	if !bytes.Equal(data[:4], []byte("glTF")) {
-		t.Fatal("not GLB")
-	}
-	return out
-}
-
 // TestAreaWeightedNormalsReference compares VertexNormals(AreaWeighted) with the definition
 // computed plainly: the sum over a vertex's faces of the face cross product (twice the area
 // times the unit normal), normalised. The mesh is a jittered sphere above normalPartMinFaces, so
 // the split into runs of faces is exercised too.
 func TestAreaWeightedNormalsReference(t *testing.T) {
-	m := UVSphere(10, 130, 260)
+	m := uvSphere(10, 130, 260)
 	if len(m.Faces) < normalPartMinFaces {
 		t.Fatalf("%d faces, want at least %d", len(m.Faces), normalPartMinFaces)
 	}

@@ -19,7 +19,7 @@ func TestAnalyze(t *testing.T) {
 	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-6*max(1, math.Abs(b)) }
 	// The T: a 10 × 10 × 20 stem under a 40 × 10 × 10 bar, as two shells. The bar's whole
 	// underside (400 mm²) overhangs; the stem's bottom lies on the bed.
-	tee := Cuboid([3]float32{-5, -5, 0}, [3]float32{5, 5, 20}).Merge(Cuboid([3]float32{-20, -5, 20}, [3]float32{20, 5, 30}))
+	tee := cuboid([3]float32{-5, -5, 0}, [3]float32{5, 5, 20}).Merge(cuboid([3]float32{-20, -5, 20}, [3]float32{20, 5, 30}))
 	// Pyramid sides: normal ∝ (h, 0, −a), so the surface is atan(a/h) from vertical.
 	flat := printTestPyramid(10, 5) // 63.4° from vertical
 	steep := printTestPyramid(10, 20)
@@ -31,7 +31,7 @@ func TestAnalyze(t *testing.T) {
 		p     PrinterProfile
 		check func(t *testing.T, a PrintAnalysis)
 	}{
-		{"cube", Cuboid([3]float32{10, 10, 5}, [3]float32{30, 30, 25}), PrinterProfile{}, func(t *testing.T, a PrintAnalysis) {
+		{"cube", cuboid([3]float32{10, 10, 5}, [3]float32{30, 30, 25}), PrinterProfile{}, func(t *testing.T, a PrintAnalysis) {
 			if !near(a.VolumeCM3, 8) || !near(a.MassG, 8*1.24) || !near(a.AreaMM2, 2400) || a.OverhangAreaMM2 != 0 || a.OverhangFaces != 0 {
 				t.Errorf("%+v", a)
 			}
@@ -70,17 +70,17 @@ func TestAnalyze(t *testing.T) {
 				t.Errorf("%+v", a)
 			}
 		}},
-		{"too long", Cuboid([3]float32{0, 0, 0}, [3]float32{512, 100, 64}), PrinterProfile{}, func(t *testing.T, a PrintAnalysis) {
+		{"too long", cuboid([3]float32{0, 0, 0}, [3]float32{512, 100, 64}), PrinterProfile{}, func(t *testing.T, a PrintAnalysis) {
 			if a.Fits || a.RotateZ90 || !near(a.ScaleToFit, 0.5) {
 				t.Errorf("%+v", a)
 			}
 		}},
-		{"fits turned", Cuboid([3]float32{0, 0, 0}, [3]float32{300, 200, 10}), PrinterProfile{BuildVolume: [3]float64{250, 320, 0}}, func(t *testing.T, a PrintAnalysis) {
+		{"fits turned", cuboid([3]float32{0, 0, 0}, [3]float32{300, 200, 10}), PrinterProfile{BuildVolume: [3]float64{250, 320, 0}}, func(t *testing.T, a PrintAnalysis) {
 			if !a.Fits || !a.RotateZ90 || !near(a.ScaleToFit, 320.0/300) || a.Profile.BuildVolume != [3]float64{250, 320, 256} {
 				t.Errorf("%+v", a)
 			}
 		}},
-		{"open", repairTestDropFaces(Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}), 2), PrinterProfile{Density: 2}, func(t *testing.T, a PrintAnalysis) {
+		{"open", repairTestDropFaces(cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}), 2), PrinterProfile{Density: 2}, func(t *testing.T, a PrintAnalysis) {
 			if a.Closed || a.Shells != 1 || !near(a.AreaMM2, 5.5) {
 				t.Errorf("%+v", a)
 			}
@@ -106,7 +106,7 @@ func TestAnalyze(t *testing.T) {
 }
 
 func TestAnalyzeErrors(t *testing.T) {
-	c := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
+	c := cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
 	for name, p := range map[string]PrinterProfile{
 		"negative build": {BuildVolume: [3]float64{-1, 0, 0}},
 		"NaN build":      {BuildVolume: [3]float64{0, math.NaN(), 0}},

@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/orfeas3d/orfeas/internal/meshtest"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
 // Repair a box as another tool might export it: a triangle soup with one face missing and one
 // face flipped.
 func ExampleRepair() {
-	box := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{20, 20, 20})
+	box := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{20, 20, 20})
 	soup := &mesh.Mesh{}
 	for i, f := range box.Faces {
 		if i == 4 {
@@ -43,8 +44,8 @@ func ExampleRepair() {
 // Check a 40 mm cube with a 40 × 10 mm shelf sticking out at the top against the default
 // printer profile (256 mm cube, 45° overhangs, PLA).
 func ExampleAnalyze() {
-	body := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{40, 40, 40})
-	shelf := mesh.Cuboid([3]float32{0, 40, 30}, [3]float32{40, 50, 40})
+	body := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{40, 40, 40})
+	shelf := meshtest.Cuboid([3]float32{0, 40, 30}, [3]float32{40, 50, 40})
 	a, err := mesh.Analyze(body.Merge(shelf), mesh.PrinterProfile{})
 	if err != nil {
 		fmt.Println(err)

@@ -50,7 +50,7 @@ func repairTestFlip(m *Mesh, idx ...int) *Mesh {
 // leaves a 3-edge hole with collinear corners. With sliver set, the zero-area face that closes it
 // in many exported files is added too.
 func repairTestTJunction(sliver bool) *Mesh {
-	c := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
+	c := cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
 	// Top quad {4, 5, 7, 6} is faces 2 and 3: (4, 5, 7) and (4, 7, 6); edge 4–5 lies on y = 0.
 	w := uint32(len(c.Positions))
 	c.Positions = append(c.Positions, [3]float32{0.5, 0, 1})
@@ -63,10 +63,10 @@ func repairTestTJunction(sliver bool) *Mesh {
 }
 
 func TestRepairBroken(t *testing.T) {
-	sphere := UVSphere(50, 64, 64) // 8064 faces: a 12-face floater is under 0.5 %
+	sphere := uvSphere(50, 64, 64) // 8064 faces: a 12-face floater is under 0.5 %
 	sphere.Transform(Translate(0, 0, 50))
-	torus := Torus(30, 10, 64, 32) // 4096 faces
-	floater := Cuboid([3]float32{200, 200, 0}, [3]float32{201, 201, 1})
+	torus := torus(30, 10, 64, 32) // 4096 faces
+	floater := cuboid([3]float32{200, 200, 0}, [3]float32{201, 201, 1})
 
 	dups := sphere.Clone()
 	for _, i := range []int{3, 700, 4000} {
@@ -141,7 +141,7 @@ func TestRepairBroken(t *testing.T) {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"unwelded cube", repairTestSoup(Cuboid([3]float32{0, 0, 0}, [3]float32{10, 10, 10})), RepairOptions{}, func(t *testing.T, r RepairReport) {
+		{"unwelded cube", repairTestSoup(cuboid([3]float32{0, 0, 0}, [3]float32{10, 10, 10})), RepairOptions{}, func(t *testing.T, r RepairReport) {
 			if r.Before.Vertices != 36 || r.WeldedVertices != 28 || r.After.Vertices != 8 || math.Abs(r.After.Volume-1000) > 1e-9 {
 				t.Errorf("%+v", r)
 			}
@@ -193,18 +193,18 @@ func TestRepairBroken(t *testing.T) {
 }
 
 func TestRepairKeepsValidMeshes(t *testing.T) {
-	hollow := Cuboid([3]float32{0, 0, 0}, [3]float32{40, 40, 40})
-	inner := Cuboid([3]float32{10, 10, 10}, [3]float32{30, 30, 30})
+	hollow := cuboid([3]float32{0, 0, 0}, [3]float32{40, 40, 40})
+	inner := cuboid([3]float32{10, 10, 10}, [3]float32{30, 30, 30})
 	inner.FlipFaces()
 	hollow = hollow.Merge(inner)
-	unused := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 2, 3})
+	unused := cuboid([3]float32{0, 0, 0}, [3]float32{1, 2, 3})
 	unused.Positions = append(unused.Positions, [3]float32{9, 9, 9}) // referenced by no face
 	for name, m := range map[string]*Mesh{
-		"sphere":     UVSphere(20, 48, 96),
-		"torus":      Torus(20, 5, 64, 32),
-		"cube":       Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}),
+		"sphere":     uvSphere(20, 48, 96),
+		"torus":      torus(20, 5, 64, 32),
+		"cube":       cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}),
 		"hollow box": hollow,
-		"two cubes":  Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}).Merge(Cuboid([3]float32{3, 0, 0}, [3]float32{4, 1, 1})),
+		"two cubes":  cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}).Merge(cuboid([3]float32{3, 0, 0}, [3]float32{4, 1, 1})),
 		"unused":     unused,
 	} {
 		out, r, err := Repair(context.Background(), m, RepairOptions{})
@@ -221,7 +221,7 @@ func TestRepairKeepsValidMeshes(t *testing.T) {
 }
 
 func TestRepairOptions(t *testing.T) {
-	sphere := UVSphere(10, 32, 32)
+	sphere := uvSphere(10, 32, 32)
 	polar := repairTestDropFaces(sphere, slices.Collect(func(yield func(int) bool) {
 		for i := range 32 {
 			if !yield(2 * i) {
@@ -244,7 +244,7 @@ func TestRepairOptions(t *testing.T) {
 		t.Errorf("MaxHoleEdges -1: %+v", r)
 	}
 	// A loop longer than the ear-clipping limit is filled with a fan.
-	wide := repairTestDropFaces(UVSphere(10, 4, repairEarClipLimit+88), slices.Collect(func(yield func(int) bool) {
+	wide := repairTestDropFaces(uvSphere(10, 4, repairEarClipLimit+88), slices.Collect(func(yield func(int) bool) {
 		for i := range repairEarClipLimit + 88 {
 			if !yield(2 * i) {
 				return
@@ -255,7 +255,7 @@ func TestRepairOptions(t *testing.T) {
 		t.Errorf("600-edge hole: %+v", r)
 	}
 	// Welding: a soup whose corners are 0.01 mm apart welds only with a tolerance that covers it.
-	soup := repairTestSoup(Cuboid([3]float32{0, 0, 0}, [3]float32{10, 10, 10}))
+	soup := repairTestSoup(cuboid([3]float32{0, 0, 0}, [3]float32{10, 10, 10}))
 	for i := range soup.Positions {
 		soup.Positions[i][0] += 0.01 * float32(i%3)
 	}
@@ -269,7 +269,7 @@ func TestRepairOptions(t *testing.T) {
 
 func TestRepairNonManifold(t *testing.T) {
 	// Two cubes sharing an edge: Repair leaves the non-manifold edge and says so.
-	bowtie := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}).Merge(Cuboid([3]float32{1, 1, 0}, [3]float32{2, 2, 1}))
+	bowtie := cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}).Merge(cuboid([3]float32{1, 1, 0}, [3]float32{2, 2, 1}))
 	bowtie.Weld(0)
 	out, r, err := Repair(context.Background(), bowtie, RepairOptions{})
 	if err != nil {
@@ -293,7 +293,7 @@ func TestRepairErrors(t *testing.T) {
 	if _, _, err := Repair(context.Background(), bad, RepairOptions{}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("index out of range: %v", err)
 	}
-	c := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
+	c := cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
 	if _, _, err := Repair(context.Background(), c, RepairOptions{WeldTolerance: math.NaN()}); !errors.Is(err, ErrInvalidOptions) {
 		t.Errorf("NaN tolerance: %v", err)
 	}
@@ -333,7 +333,7 @@ func TestRepairBoundaryLoopsPinch(t *testing.T) {
 }
 
 func TestRepairDeterministic(t *testing.T) {
-	m := repairTestSoup(repairTestFlip(repairTestDropFaces(Torus(30, 10, 48, 24), 10, 11, 500, 1200, 1201), 7, 100))
+	m := repairTestSoup(repairTestFlip(repairTestDropFaces(torus(30, 10, 48, 24), 10, 11, 500, 1200, 1201), 7, 100))
 	a, ra, _ := Repair(context.Background(), m, RepairOptions{})
 	for range 3 {
 		b, rb, _ := Repair(context.Background(), m, RepairOptions{})
@@ -388,9 +388,9 @@ func repairFuzzSeed(m *Mesh) []byte {
 
 func FuzzRepair(f *testing.F) {
 	f.Add([]byte{})
-	f.Add(repairFuzzSeed(Cuboid([3]float32{0, 0, 0}, [3]float32{3, 3, 3})))
-	f.Add(repairFuzzSeed(repairTestDropFaces(Cuboid([3]float32{0, 0, 0}, [3]float32{2, 1, 3}), 0, 5)))
-	f.Add(repairFuzzSeed(repairTestFlip(Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}).Merge(Cuboid([3]float32{1, 1, 1}, [3]float32{2, 2, 2})), 3)))
+	f.Add(repairFuzzSeed(cuboid([3]float32{0, 0, 0}, [3]float32{3, 3, 3})))
+	f.Add(repairFuzzSeed(repairTestDropFaces(cuboid([3]float32{0, 0, 0}, [3]float32{2, 1, 3}), 0, 5)))
+	f.Add(repairFuzzSeed(repairTestFlip(cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}).Merge(cuboid([3]float32{1, 1, 1}, [3]float32{2, 2, 2})), 3)))
 	b := make([]byte, 0, 64)
 	for i := range 60 {
 		b = binary.LittleEndian.AppendUint32(b, uint32(i*2654435761))
@@ -447,8 +447,8 @@ func FuzzRepair(f *testing.F) {
 
 func BenchmarkRepair(b *testing.B) {
 	// About 200k faces, as a soup with holes, flips and a floater.
-	s := UVSphere(50, 317, 317)
-	m := repairTestSoup(repairTestFlip(repairTestDropFaces(s, 1000, 1001, 50000, 120000), 5, 6, 7)).Merge(Cuboid([3]float32{200, 0, 0}, [3]float32{201, 1, 1}))
+	s := uvSphere(50, 317, 317)
+	m := repairTestSoup(repairTestFlip(repairTestDropFaces(s, 1000, 1001, 50000, 120000), 5, 6, 7)).Merge(cuboid([3]float32{200, 0, 0}, [3]float32{201, 1, 1}))
 	b.ResetTimer()
 	for range b.N {
 		if _, r, err := Repair(context.Background(), m, RepairOptions{}); err != nil || !r.After.Closed() {
@@ -462,7 +462,7 @@ func TestRepairFillAvoidsExistingEdges(t *testing.T) {
 	// A unit cube without its top (the loop 4, 5, 7, 6), with a thin fin standing on each
 	// diagonal of the opening: both diagonals are edges already, so no ear may be cut and the
 	// hole gets a fan around a new vertex, which averages the loop's colours.
-	c := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
+	c := cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
 	c.Faces = slices.Delete(c.Faces, 2, 4)
 	c.Colors = make([][4]uint8, len(c.Positions))
 	for i := range c.Colors {
@@ -504,9 +504,9 @@ func TestRepairFillAvoidsExistingEdges(t *testing.T) {
 func TestOrientOutwardOpenPatchContainsNothing(t *testing.T) {
 	// A closed cube inside a box with no lid: the open box is not a shell, so the cube is not a
 	// cavity and must face outward.
-	box := Cuboid([3]float32{0, 0, 0}, [3]float32{10, 10, 10})
+	box := cuboid([3]float32{0, 0, 0}, [3]float32{10, 10, 10})
 	box.Faces = slices.Delete(box.Faces, 2, 4)
-	inner := Cuboid([3]float32{4, 4, 4}, [3]float32{6, 6, 6})
+	inner := cuboid([3]float32{4, 4, 4}, [3]float32{6, 6, 6})
 	m := box.Merge(inner)
 	if _, err := m.OrientOutward(); err != nil {
 		t.Fatal(err)

@@ -74,8 +74,8 @@ func TestSimplifyClosedStaysClosed(t *testing.T) {
 		m     *Mesh
 		genus int
 	}{
-		{"sphere", UVSphere(10, 40, 80), 0},
-		{"torus", Torus(20, 6, 96, 40), 1},
+		{"sphere", uvSphere(10, 40, 80), 0},
+		{"torus", torus(20, 6, 96, 40), 1},
 		{"rippled", simpTestRipple(simpTestIcosphere(30, 5), 0.05, 8), 0},
 	}
 	for _, sh := range shapes {
@@ -121,11 +121,11 @@ func TestSimplifyVolumeAndError(t *testing.T) {
 		name string
 		m    *Mesh
 	}{
-		{"sphere", UVSphere(10, 80, 160)},
-		{"torus", Torus(20, 6, 160, 64)},
+		{"sphere", uvSphere(10, 80, 160)},
+		{"torus", torus(20, 6, 160, 64)},
 		{"icosphere", simpTestIcosphere(25, 5)},
 		// Coarse enough that keeping the vertices on the sphere would lose several per cent.
-		{"coarse sphere", UVSphere(10, 16, 32)},
+		{"coarse sphere", uvSphere(10, 16, 32)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, rep, err := Simplify(context.Background(), tc.m, SimplifyOptions{TargetRatio: 0.1})
@@ -297,7 +297,7 @@ func TestSimplifyCancel(t *testing.T) {
 
 func TestSimplifyBadInput(t *testing.T) {
 	ctx := context.Background()
-	m := UVSphere(1, 8, 16)
+	m := uvSphere(1, 8, 16)
 	for _, opt := range []SimplifyOptions{{TargetFaces: -1}, {TargetRatio: 1.5}, {TargetRatio: math.NaN()}, {MaxError: -1}, {MaxError: math.Inf(1)}} {
 		if _, _, err := Simplify(ctx, m, opt); !errors.Is(err, ErrSimplifyOptions) {
 			t.Errorf("%+v: %v", opt, err)
@@ -309,7 +309,7 @@ func TestSimplifyBadInput(t *testing.T) {
 		t.Errorf("bad index: %v", err)
 	}
 	// Empty, degenerate and non-manifold inputs are handled without panicking.
-	bow := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}).Merge(Cuboid([3]float32{1, 1, 0}, [3]float32{2, 2, 1}))
+	bow := cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}).Merge(cuboid([3]float32{1, 1, 0}, [3]float32{2, 2, 1}))
 	bow.Weld(0)
 	for _, in := range []*Mesh{{}, {Positions: [][3]float32{{0, 0, 0}}, Faces: [][3]uint32{{0, 0, 0}}}, bow} {
 		out, rep, err := Simplify(ctx, in, SimplifyOptions{TargetFaces: 1})
@@ -321,7 +321,7 @@ func TestSimplifyBadInput(t *testing.T) {
 }
 
 func ExampleSimplify() {
-	sphere := UVSphere(10, 64, 128)
+	sphere := uvSphere(10, 64, 128)
 	out, rep, err := Simplify(context.Background(), sphere, SimplifyOptions{TargetRatio: 0.1})
 	if err != nil {
 		panic(err)
@@ -506,7 +506,7 @@ func TestSimpPointTriangle(t *testing.T) {
 }
 
 func ExampleSurfaceDeviation() {
-	fine := UVSphere(10, 64, 128)
+	fine := uvSphere(10, 64, 128)
 	coarse, _, err := Simplify(context.Background(), fine, SimplifyOptions{TargetFaces: 500})
 	if err != nil {
 		panic(err)

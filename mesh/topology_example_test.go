@@ -3,12 +3,13 @@ package mesh_test
 import (
 	"fmt"
 
+	"github.com/orfeas3d/orfeas/internal/meshtest"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
 // Build a closed box, check that it bounds a solid, and read its measures.
 func ExampleMesh_Topology() {
-	m := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{20, 10, 5})
+	m := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{20, 10, 5})
 	t := m.Topology()
 	fmt.Println("closed:", t.Closed(), "outward:", t.Outward, "genus:", t.Genus)
 	fmt.Printf("volume: %.0f mm³, area: %.0f mm²\n", m.Volume(), m.Area())
@@ -19,7 +20,7 @@ func ExampleMesh_Topology() {
 
 // Merge the corners of a triangle soup (as an STL file stores it) into an indexed mesh.
 func ExampleMesh_Weld() {
-	box := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
+	box := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
 	soup := &mesh.Mesh{}
 	for _, f := range box.Faces {
 		n := uint32(len(soup.Positions))
@@ -38,7 +39,7 @@ func ExampleMesh_Weld() {
 
 // Make the winding of an inside-out mesh consistent and outward.
 func ExampleMesh_OrientOutward() {
-	m := mesh.Torus(10, 3, 24, 12)
+	m := meshtest.Torus(10, 3, 24, 12)
 	m.FlipFaces()
 	fmt.Println("outward before:", m.Topology().Outward)
 	flipped, err := m.OrientOutward()

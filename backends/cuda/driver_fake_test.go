@@ -19,6 +19,7 @@ import (
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/internal/heightfield"
+	"github.com/orfeas3d/orfeas/internal/meshtest"
 	"github.com/orfeas3d/orfeas/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
 )
@@ -191,7 +192,7 @@ func (*recordingHost) Name() string { return "recording" }
 func (*recordingHost) Close() error { return nil }
 func (h *recordingHost) Reconstruct(_ context.Context, in *backends.Input, _ backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	h.in = in
-	return mesh.Cuboid([3]float32{}, [3]float32{1, 1, 1}), backends.Report{}, nil
+	return meshtest.Cuboid([3]float32{}, [3]float32{1, 1, 1}), backends.Report{}, nil
 }
 
 func TestFakeChildNoDevice(t *testing.T) {

@@ -4,11 +4,12 @@ import (
 	"math"
 	"testing"
 
+	"github.com/orfeas3d/orfeas/internal/meshtest"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
 func TestWithinDistance(t *testing.T) {
-	a := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
+	a := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
 	if d, at := withinDistance(a, a, 0.1); d != 0 || at >= 0 {
 		t.Fatalf("a mesh against itself: %v at %d", d, at)
 	}

@@ -53,7 +53,7 @@ import (
 	"github.com/orfeas3d/orfeas/examples/internal/cli"
 	"github.com/orfeas3d/orfeas/generator"
 	"github.com/orfeas3d/orfeas/imagecheck"
-	"github.com/orfeas3d/orfeas/mesh"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 func main() {
@@ -70,7 +70,7 @@ func main() {
 // options are the parsed command line.
 type options struct {
 	in, out, backend          string
-	format                    mesh.Format
+	format                    meshio.Format
 	jobs                      int
 	force, quiet, json, recur bool
 	req                       generator.Request
@@ -87,7 +87,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	reqFlags := cli.AddRequestFlags(fs)
 	fs.StringVar(&o.in, "in", "", "`folder` of images to convert")
 	fs.StringVar(&o.out, "out", "", "`folder` to write the models to (created when missing)")
-	format := fs.String("format", "stl", "output format: stl, stl-ascii, obj, glb, ply")
+	format := fs.String("format", "stl", "output format: "+cli.FormatNames())
 	fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "convert up to `n` images at once")
 	fs.BoolVar(&o.force, "force", false, "replace outputs that exist (default: skip their images)")
 	fs.BoolVar(&o.quiet, "q", false, "no progress and no summary table; errors still go to stderr")
@@ -114,7 +114,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		return nil, cli.Usagef("-j %d: need at least 1", o.jobs)
 	}
 	var err error
-	if o.format, err = mesh.ParseFormat(*format); err != nil {
+	if o.format, err = meshio.ParseFormat(*format); err != nil {
 		return nil, cli.Usagef("-format: %v", err)
 	}
 	if o.req, err = reqFlags.Request(false); err != nil {

@@ -22,7 +22,7 @@ import (
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 
-	"github.com/orfeas3d/orfeas/mesh"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 // writePNG writes a small grey image whose pattern depends on seed.
@@ -82,7 +82,7 @@ func closedSTL(t *testing.T, path string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := mesh.Decode(bytes.NewReader(data), mesh.STL)
+	m, err := meshio.Decode(bytes.NewReader(data), meshio.STL)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}

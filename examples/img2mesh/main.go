@@ -33,7 +33,7 @@ import (
 
 	"github.com/orfeas3d/orfeas/examples/internal/cli"
 	"github.com/orfeas3d/orfeas/generator"
-	"github.com/orfeas3d/orfeas/mesh"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 func main() {
@@ -63,7 +63,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		"Turns images into closed, printable 3D meshes.", stderr, &o.backend)
 	reqFlags := cli.AddRequestFlags(fs)
 	fs.StringVar(&o.out, "o", "", "output `path`; with several inputs, a folder (default: the input's name with the format's extension)")
-	fs.StringVar(&o.format, "format", "", "output format: stl, stl-ascii, obj, glb, ply (default from the output's extension, else glb)")
+	fs.StringVar(&o.format, "format", "", "output format: "+cli.FormatNames()+" (default from the output's extension, else glb)")
 	fs.BoolVar(&o.quiet, "q", false, "no progress and no summary")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per input on stdout")
 	fs.StringVar(&o.depthMap, "depth-map", "", "depth map `image` for relief (white nearest), the input's size")
@@ -97,8 +97,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 }
 
 // outputs returns the output path and format of every input.
-func outputs(o *options) ([]string, mesh.Format, error) {
-	f := mesh.GLB
+func outputs(o *options) ([]string, meshio.Format, error) {
+	f := meshio.GLB
 	var err error
 	folder := len(o.inputs) > 1
 	if !folder && o.out != "" {
@@ -108,12 +108,12 @@ func outputs(o *options) ([]string, mesh.Format, error) {
 	}
 	switch {
 	case o.format != "":
-		if f, err = mesh.ParseFormat(o.format); err != nil {
+		if f, err = meshio.ParseFormat(o.format); err != nil {
 			return nil, 0, cli.Usagef("-format: %v", err)
 		}
 	case o.out != "" && !folder:
-		if f, err = mesh.FormatFromExt(filepath.Ext(o.out)); err != nil {
-			return nil, 0, cli.Usagef("-o %s: no known mesh extension (.stl, .obj, .glb, .ply); use -format", o.out)
+		if f, err = meshio.FormatFromExt(filepath.Ext(o.out)); err != nil {
+			return nil, 0, cli.Usagef("-o %s: no known mesh extension (%s); use -format", o.out, cli.FormatExts())
 		}
 	}
 	if !folder && o.out != "" {
@@ -196,7 +196,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // convert builds one input's mesh and writes it, whole or not at all.
-func convert(ctx context.Context, g *generator.Generator, o *options, in, out string, f mesh.Format, stderr io.Writer) (*generator.Result, error) {
+func convert(ctx context.Context, g *generator.Generator, o *options, in, out string, f meshio.Format, stderr io.Writer) (*generator.Result, error) {
 	file, err := os.Open(in)
 	if err != nil {
 		return nil, err

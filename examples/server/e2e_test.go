@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orfeas3d/orfeas/mesh"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 // The end-to-end tests build the real server, start it on a loopback port and talk HTTP to it.
@@ -244,11 +244,11 @@ func downloadClosed(t *testing.T, base, id, format string) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("download %s: %d %s", format, resp.StatusCode, data)
 	}
-	f, _ := mesh.ParseFormat(format)
+	f, _ := meshio.ParseFormat(format)
 	if ct := resp.Header.Get("Content-Type"); ct != f.ContentType() {
 		t.Errorf("%s served as %s", format, ct)
 	}
-	m, err := mesh.Decode(bytes.NewReader(data), f)
+	m, err := meshio.Decode(bytes.NewReader(data), f)
 	if err != nil {
 		t.Fatalf("decode %s: %v", format, err)
 	}

@@ -12,10 +12,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/generator"
+	"github.com/orfeas3d/orfeas/internal/ctxio"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 // Exit statuses shared by the example programs.
@@ -178,6 +181,28 @@ type usageWrap struct {
 
 func (e *usageWrap) Unwrap() []error { return []error{&e.UsageError, e.err} }
 
+// FormatNames lists the mesh formats that -format takes, from meshio's registry:
+// "stl, stl-ascii, obj, glb, ply".
+func FormatNames() string {
+	var names []string
+	for _, f := range meshio.Formats() {
+		names = append(names, f.String())
+	}
+	return strings.Join(names, ", ")
+}
+
+// FormatExts lists the file extensions that name a mesh format, once each:
+// ".stl, .obj, .glb, .ply".
+func FormatExts() string {
+	var exts []string
+	for _, f := range meshio.Formats() {
+		if !slices.Contains(exts, f.Ext()) {
+			exts = append(exts, f.Ext())
+		}
+	}
+	return strings.Join(exts, ", ")
+}
+
 // WriteAtomic writes a temporary file in path's folder and renames it to path, so that path
 // never holds a partial file: on an error, or when ctx is cancelled during the write, the
 // temporary file is removed and path is left as it was. An existing file at path is replaced.
@@ -201,7 +226,7 @@ func WriteAtomic(ctx context.Context, path string, write func(io.Writer) error) 
 	if err := tmp.Chmod(0o644); err != nil {
 		return err
 	}
-	if err := write(&ctxWriter{ctx: ctx, w: tmp}); err != nil {
+	if err := write(ctxio.NewWriter(ctx, tmp)); err != nil {
 		return err
 	}
 	if err := tmp.Close(); err != nil {
@@ -211,19 +236,6 @@ func WriteAtomic(ctx context.Context, path string, write func(io.Writer) error) 
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
-}
-
-// ctxWriter fails its writes once ctx is done, so a long encode stops promptly.
-type ctxWriter struct {
-	ctx context.Context
-	w   io.Writer
-}
-
-func (c *ctxWriter) Write(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.w.Write(p)
 }
 
 // Result is the JSON form of one converted input, as both programs print it with -json.

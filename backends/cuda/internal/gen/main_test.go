@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestTableCurrent fails when kernels/mc_table.h no longer matches mesh.IsosurfaceCases: the GPU
+// TestTableCurrent fails when kernels/mc_table.h no longer matches internal/mctables: the GPU
 // would then build a different surface from the CPU's. go generate ./backends/cuda fixes it.
 func TestTableCurrent(t *testing.T) {
 	got, err := os.ReadFile(filepath.Join("..", "..", "kernels", "mc_table.h"))

@@ -18,7 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orfeas3d/orfeas/mesh"
+	"github.com/orfeas3d/orfeas/internal/meshtest"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 // TestUploadImageModes checks image_info.mode and has_transparency for inputs with and without
@@ -106,7 +107,7 @@ func TestRegenerateServesLatest(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Fatalf("download: %d %s", resp.StatusCode, data)
 		}
-		m, err := mesh.Decode(bytes.NewReader(data), mesh.STL)
+		m, err := meshio.Decode(bytes.NewReader(data), meshio.STL)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,13 +124,13 @@ func TestRegenerateServesLatest(t *testing.T) {
 // TestAnalyzeDetectsByContent sends OBJ bytes named .stl: the format comes from the content.
 func TestAnalyzeDetectsByContent(t *testing.T) {
 	_, ts := testService(t, nil)
-	cube := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 20, 30})
-	ct, body := form(t, filePart{"file", "cube.stl", encodeMesh(t, cube, mesh.OBJ)})
+	cube := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 20, 30})
+	ct, body := form(t, filePart{"file", "cube.stl", encodeMesh(t, cube, meshio.OBJ)})
 	resp, out := do(t, "POST", ts.URL+"/api/stl/analyze", ct, body)
 	if resp.StatusCode != 200 {
 		t.Fatalf("analyze: %d %s", resp.StatusCode, out)
 	}
-	if a := decode(t, out); a["format"] != mesh.OBJ.String() || a["format"] != "obj" || a["faces"] != 12.0 || a["closed"] != true || a["filename"] != "cube.stl" {
+	if a := decode(t, out); a["format"] != meshio.OBJ.String() || a["format"] != "obj" || a["faces"] != 12.0 || a["closed"] != true || a["filename"] != "cube.stl" {
 		t.Errorf("analyze of OBJ bytes named cube.stl: %s", out)
 	}
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/orfeas3d/orfeas/generator"
 	"github.com/orfeas3d/orfeas/imagecheck"
 	"github.com/orfeas3d/orfeas/jobs"
-	"github.com/orfeas3d/orfeas/mesh"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 // httpError is a failure with the status code and message the client gets.
@@ -353,7 +353,7 @@ type generateRequest struct {
 // genParams are a generation's checked parameters.
 type genParams struct {
 	ext          string // stl, obj, glb or ply
-	format       mesh.Format
+	format       meshio.Format
 	quality      generator.Quality
 	qualityInput any // the quality as the client gave it (or the default 7)
 	mode         generator.Mode
@@ -366,15 +366,15 @@ type genParams struct {
 const DefaultQuality = 7
 
 // parseFormat accepts the four download formats, case-insensitively; "" is STL.
-func parseFormat(s string) (string, mesh.Format, error) {
+func parseFormat(s string) (string, meshio.Format, error) {
 	ext := strings.ToLower(strings.TrimSpace(s))
 	if ext == "" {
 		ext = "stl"
 	}
 	if !slices.Contains(modelFormats, ext) {
-		return "", 0, fmt.Errorf("format %q: want one of stl, obj, glb, ply", s)
+		return "", 0, fmt.Errorf("format %q: want one of %s", s, strings.Join(modelFormats, ", "))
 	}
-	f, err := mesh.ParseFormat(ext)
+	f, err := meshio.ParseFormat(ext)
 	return ext, f, err
 }
 
@@ -969,7 +969,7 @@ func (s *Service) handleDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	format, _ := mesh.ParseFormat(ext)
+	format, _ := meshio.ParseFormat(ext)
 	h := w.Header()
 	h.Set("Content-Type", format.ContentType())
 	h.Set("Content-Disposition", `attachment; filename="`+modelFile(ext)+`"`)

@@ -13,12 +13,13 @@ import (
 	"strings"
 
 	"github.com/orfeas3d/orfeas/mesh"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 // meshUpload is the file of an /api/stl request, decoded, with the form's other fields.
 type meshUpload struct {
 	filename string
-	format   mesh.Format
+	format   meshio.Format
 	mesh     *mesh.Mesh
 	fields   map[string]string
 }
@@ -49,14 +50,14 @@ func (s *Service) readMesh(w http.ResponseWriter, r *http.Request) (*meshUpload,
 	if len(file.data) == 0 {
 		return nil, errorf(http.StatusBadRequest, "empty file")
 	}
-	format, err := mesh.DetectFormat(file.data[:min(len(file.data), 4096)])
+	format, err := meshio.DetectFormat(file.data[:min(len(file.data), 4096)])
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, "not a mesh file (STL, OBJ, PLY or GLB): %v", err)
 	}
-	lim := mesh.DecodeLimits{MaxBytes: s.cfg.MaxUploadBytes, MaxFaces: s.cfg.MaxMeshFaces, MaxVertices: s.cfg.MaxMeshFaces}
+	lim := meshio.DecodeLimits{MaxBytes: s.cfg.MaxUploadBytes, MaxFaces: s.cfg.MaxMeshFaces, MaxVertices: s.cfg.MaxMeshFaces}
 	m, err := lim.Decode(bytes.NewReader(file.data), format)
 	switch {
-	case errors.Is(err, mesh.ErrTooLarge):
+	case errors.Is(err, meshio.ErrTooLarge):
 		return nil, errorf(http.StatusRequestEntityTooLarge, "mesh too large: %v", err)
 	case err != nil:
 		return nil, errorf(http.StatusBadRequest, "invalid %s file: %v", format, err)
@@ -124,7 +125,7 @@ func analyze(m *mesh.Mesh) (analyzeResponse, error) {
 
 // outputExt is the format a repaired or simplified mesh is stored in: the form's "format", else
 // the input's (ASCII STL is stored as binary STL).
-func outputExt(u *meshUpload) (string, mesh.Format, error) {
+func outputExt(u *meshUpload) (string, meshio.Format, error) {
 	if f := strings.TrimSpace(u.fields["format"]); f != "" {
 		ext, format, err := parseFormat(f)
 		if err != nil {
@@ -132,8 +133,8 @@ func outputExt(u *meshUpload) (string, mesh.Format, error) {
 		}
 		return ext, format, nil
 	}
-	if u.format == mesh.STLASCII {
-		return "stl", mesh.STL, nil
+	if u.format == meshio.STLASCII {
+		return "stl", meshio.STL, nil
 	}
 	return strings.TrimPrefix(u.format.Ext(), "."), u.format, nil
 }
@@ -248,7 +249,7 @@ func (s *Service) meshOp(w http.ResponseWriter, r *http.Request, op string, fn f
 		Kind: kindMesh, Filename: u.filename, State: stateCompleted, Format: ext, Mode: op,
 		Models: []string{ext}, Report: report,
 	}, func(dir string) error {
-		return writeAtomic(dir, modelFile(ext), func(f *os.File) error { return mesh.Encode(f, out, format) })
+		return writeAtomic(dir, modelFile(ext), func(f *os.File) error { return meshio.Encode(f, out, format) })
 	})
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("store %s result: %w", op, err))

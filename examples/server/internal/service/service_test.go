@@ -17,7 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orfeas3d/orfeas/internal/meshtest"
 	"github.com/orfeas3d/orfeas/mesh"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 func TestHealth(t *testing.T) {
@@ -214,12 +216,12 @@ func TestGenerateFormats(t *testing.T) {
 			t.Fatalf("status: %v", st)
 		}
 		resp, data := do(t, "GET", ts.URL+"/api/download/"+id+"/model."+f, "", nil)
-		format, _ := mesh.ParseFormat(f)
+		format, _ := meshio.ParseFormat(f)
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != format.ContentType() ||
 			resp.Header.Get("Content-Disposition") != `attachment; filename="model.`+f+`"` {
 			t.Fatalf("download %s: %d %v", f, resp.StatusCode, resp.Header)
 		}
-		m, err := mesh.Decode(bytes.NewReader(data), format)
+		m, err := meshio.Decode(bytes.NewReader(data), format)
 		if err != nil {
 			t.Fatalf("decode %s: %v", f, err)
 		}
@@ -575,10 +577,10 @@ func TestBatch(t *testing.T) {
 }
 
 // encodeMesh encodes m in format f.
-func encodeMesh(t testing.TB, m *mesh.Mesh, f mesh.Format) []byte {
+func encodeMesh(t testing.TB, m *mesh.Mesh, f meshio.Format) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := mesh.Encode(&buf, m, f); err != nil {
+	if err := meshio.Encode(&buf, m, f); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -591,7 +593,7 @@ func TestMeshRoutesShuttingDown(t *testing.T) {
 	if err := s.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	cube := encodeMesh(t, mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 20, 30}), mesh.STL)
+	cube := encodeMesh(t, meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 20, 30}), meshio.STL)
 	for _, route := range []string{"analyze", "repair", "simplify"} {
 		ct, body := form(t, filePart{"file", "cube.stl", cube})
 		resp, out := do(t, "POST", ts.URL+"/api/stl/"+route, ct, body)
@@ -603,8 +605,8 @@ func TestMeshRoutesShuttingDown(t *testing.T) {
 
 func TestMeshRoutes(t *testing.T) {
 	_, ts := testService(t, nil)
-	cube := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 20, 30})
-	for _, f := range []mesh.Format{mesh.STL, mesh.STLASCII, mesh.OBJ, mesh.PLY, mesh.GLB} {
+	cube := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 20, 30})
+	for _, f := range []meshio.Format{meshio.STL, meshio.STLASCII, meshio.OBJ, meshio.PLY, meshio.GLB} {
 		ct, body := form(t, filePart{"file", "cube" + f.Ext(), encodeMesh(t, cube, f)})
 		resp, out := do(t, "POST", ts.URL+"/api/stl/analyze", ct, body)
 		if resp.StatusCode != 200 {
@@ -623,12 +625,12 @@ func TestMeshRoutes(t *testing.T) {
 		status int
 	}{
 		{"analyze", []filePart{{"file", "x.stl", []byte("garbage that is not a mesh")}}, nil, 400},
-		{"analyze", []filePart{{"model", "x.stl", encodeMesh(t, cube, mesh.STL)}}, nil, 400},
-		{"analyze", []filePart{{"file", "x.stl", encodeMesh(t, cube, mesh.STL)[:150]}}, nil, 400},
-		{"simplify", []filePart{{"file", "x.stl", encodeMesh(t, cube, mesh.STL)}}, map[string]string{"target_faces": "100"}, 400},
-		{"simplify", []filePart{{"file", "x.stl", encodeMesh(t, cube, mesh.STL)}}, map[string]string{"target_reduction": "1.5"}, 400},
-		{"simplify", []filePart{{"file", "x.stl", encodeMesh(t, cube, mesh.STL)}}, map[string]string{"target_reduction": "0.5", "target_faces": "6"}, 400},
-		{"repair", []filePart{{"file", "x.stl", encodeMesh(t, cube, mesh.STL)}}, map[string]string{"format": "3mf"}, 400},
+		{"analyze", []filePart{{"model", "x.stl", encodeMesh(t, cube, meshio.STL)}}, nil, 400},
+		{"analyze", []filePart{{"file", "x.stl", encodeMesh(t, cube, meshio.STL)[:150]}}, nil, 400},
+		{"simplify", []filePart{{"file", "x.stl", encodeMesh(t, cube, meshio.STL)}}, map[string]string{"target_faces": "100"}, 400},
+		{"simplify", []filePart{{"file", "x.stl", encodeMesh(t, cube, meshio.STL)}}, map[string]string{"target_reduction": "1.5"}, 400},
+		{"simplify", []filePart{{"file", "x.stl", encodeMesh(t, cube, meshio.STL)}}, map[string]string{"target_reduction": "0.5", "target_faces": "6"}, 400},
+		{"repair", []filePart{{"file", "x.stl", encodeMesh(t, cube, meshio.STL)}}, map[string]string{"format": "3mf"}, 400},
 	} {
 		ct, body := multipartBody(t, c.fields, c.parts...)
 		resp, out := do(t, "POST", ts.URL+"/api/stl/"+c.route, ct, body)
@@ -640,7 +642,7 @@ func TestMeshRoutes(t *testing.T) {
 	// Repair a cube with a missing face: the result is closed, stored and downloadable.
 	open := cube.Clone()
 	open.Faces = open.Faces[1:]
-	ct, body := multipartBody(t, map[string]string{"format": "ply"}, filePart{"file", "open.stl", encodeMesh(t, open, mesh.STL)})
+	ct, body := multipartBody(t, map[string]string{"format": "ply"}, filePart{"file", "open.stl", encodeMesh(t, open, meshio.STL)})
 	resp, out := do(t, "POST", ts.URL+"/api/stl/repair", ct, body)
 	if resp.StatusCode != 200 {
 		t.Fatalf("repair: %d %s", resp.StatusCode, out)
@@ -650,7 +652,7 @@ func TestMeshRoutes(t *testing.T) {
 	if r["status"] != "completed" || r["format"] != "ply" || rep["repair"].(map[string]any)["holes_filled"] != 1.0 || rep["print_analysis"].(map[string]any)["closed"] != true {
 		t.Errorf("repair: %s", out)
 	}
-	m := download(t, ts.URL+r["download_url"].(string), mesh.PLY)
+	m := download(t, ts.URL+r["download_url"].(string), meshio.PLY)
 	if !m.Topology().Closed() {
 		t.Errorf("repaired mesh not closed: %+v", m.Topology())
 	}
@@ -666,16 +668,16 @@ func TestMeshRoutes(t *testing.T) {
 	}
 
 	// Simplify a sphere to a face count and by a reduction.
-	sphere := mesh.UVSphere(20, 24, 48)
+	sphere := meshtest.UVSphere(20, 24, 48)
 	n := len(sphere.Faces)
 	for _, fields := range []map[string]string{{"target_faces": "400"}, {"target_reduction": "0.75"}} {
-		ct, body := multipartBody(t, fields, filePart{"file", "sphere.obj", encodeMesh(t, sphere, mesh.OBJ)})
+		ct, body := multipartBody(t, fields, filePart{"file", "sphere.obj", encodeMesh(t, sphere, meshio.OBJ)})
 		resp, out := do(t, "POST", ts.URL+"/api/stl/simplify", ct, body)
 		if resp.StatusCode != 200 {
 			t.Fatalf("simplify %v: %d %s", fields, resp.StatusCode, out)
 		}
 		r := decode(t, out)
-		m := download(t, ts.URL+r["download_url"].(string), mesh.OBJ)
+		m := download(t, ts.URL+r["download_url"].(string), meshio.OBJ)
 		m.Weld(0)
 		if len(m.Faces) > n/2 || !m.Topology().Closed() {
 			t.Errorf("simplify %v: %d faces of %d, closed %v", fields, len(m.Faces), n, m.Topology().Closed())
@@ -684,13 +686,13 @@ func TestMeshRoutes(t *testing.T) {
 }
 
 // download fetches a model and decodes it.
-func download(t testing.TB, url string, f mesh.Format) *mesh.Mesh {
+func download(t testing.TB, url string, f meshio.Format) *mesh.Mesh {
 	t.Helper()
 	resp, data := do(t, "GET", url, "", nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("download %s: %d %s", url, resp.StatusCode, data)
 	}
-	m, err := mesh.Decode(bytes.NewReader(data), f)
+	m, err := meshio.Decode(bytes.NewReader(data), f)
 	if err != nil {
 		t.Fatalf("decode %s: %v", url, err)
 	}
@@ -860,7 +862,7 @@ func TestRestartInProcess(t *testing.T) {
 	if st := status(t, ts2.URL, done); st["status"] != "completed" || st["download_url"] == nil {
 		t.Errorf("completed job after restart: %v", st)
 	}
-	if m := download(t, ts2.URL+"/api/download/"+done+"/model.glb", mesh.GLB); len(m.Faces) == 0 {
+	if m := download(t, ts2.URL+"/api/download/"+done+"/model.glb", meshio.GLB); len(m.Faces) == 0 {
 		t.Error("empty model after restart")
 	}
 	if st := status(t, ts2.URL, running); st["status"] != "failed" || st["error"] != "interrupted" {
@@ -991,8 +993,8 @@ func TestEventsEndOnCancel(t *testing.T) {
 // mesh over the face limit are 413.
 func TestMeshLimits(t *testing.T) {
 	_, ts := testService(t, func(c *Config) { c.MaxMeshFaces, c.MaxUploadBytes = 10, 4096 })
-	cube := mesh.Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
-	ct, body := form(t, filePart{"file", "cube.stl", encodeMesh(t, cube, mesh.STL)})
+	cube := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1})
+	ct, body := form(t, filePart{"file", "cube.stl", encodeMesh(t, cube, meshio.STL)})
 	if resp, out := do(t, "POST", ts.URL+"/api/stl/analyze", ct, body); resp.StatusCode != 413 {
 		t.Errorf("mesh over the face limit: %d %s", resp.StatusCode, out)
 	}

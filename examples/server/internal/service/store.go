@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 // Job states as the HTTP API names them.
@@ -37,8 +39,16 @@ const (
 	tempPrefix   = ".tmp-"
 )
 
-// modelFormats are the download formats, by extension; modelFile names their files.
-var modelFormats = []string{"stl", "obj", "glb", "ply"}
+// modelFormats are the download formats, by extension: one for each extension in meshio's
+// registry (binary STL for .stl), in its order; modelFile names their files.
+var modelFormats = func() (exts []string) {
+	for _, f := range meshio.Formats() {
+		if e := strings.TrimPrefix(f.Ext(), "."); !slices.Contains(exts, e) {
+			exts = append(exts, e)
+		}
+	}
+	return exts
+}()
 
 func modelFile(ext string) string { return "model." + ext }
 

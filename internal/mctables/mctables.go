@@ -1,4 +1,14 @@
-package mesh
+// Package mctables holds the marching-cubes case table: the triangles each of the 256 corner
+// cases of a cell is cut into. mesh.Isosurface walks it on the CPU, and the CUDA backend's
+// generator (backends/cuda/internal/gen) writes it out as kernels/mc_table.h, so that both build
+// the same surface. It lives here, below both, so that mesh need not export it.
+//
+// The triangles of case c are the edge triples Cases.Edges[Cases.Start[c]:Cases.Start[c+1]],
+// wound counter-clockwise seen from outside. Bit k of a case is set when corner k, at offset
+// (k&1, k>>1&1, k>>2&1) in the cell, is inside (below the level); edge e runs along x for
+// e = 0..3 at (y, z) = (e&1, e>>1), along y for e = 4..7 at (x, z) = ((e-4)&1, (e-4)>>1), and
+// along z for e = 8..11 at (x, y) = ((e-8)&1, (e-8)>>1).
+package mctables
 
 import (
 	"fmt"
@@ -36,15 +46,15 @@ import (
 //     either a face segment (shared by the two cells of that face) or a diagonal private to one
 //     cell: the surface is a closed 2-manifold wherever no segment lies on the grid's outer faces.
 //
-// isoTables verifies these properties while it builds the table and panics on a violation; the
+// build verifies these properties while it builds the table and panics on a violation; the
 // table is a pure function of the code, so a violation is a programming error caught by every
 // test run.
 
-// isoCorner returns the offset of corner c.
-func isoCorner(c int) [3]int { return [3]int{c & 1, c >> 1 & 1, c >> 2 & 1} }
+// Corner returns the offset of corner c.
+func Corner(c int) [3]int { return [3]int{c & 1, c >> 1 & 1, c >> 2 & 1} }
 
-// isoEdgeCorners returns the two corners joined by edge e, lower first.
-func isoEdgeCorners(e int) (int, int) {
+// EdgeCorners returns the two corners joined by edge e, lower first.
+func EdgeCorners(e int) (int, int) {
 	axis, r := e/4, e%4
 	// r's two bits are the coordinates on the two other axes, in increasing axis order.
 	var lo [3]int
@@ -60,45 +70,45 @@ func isoEdgeCorners(e int) (int, int) {
 	return c0, c0 | 1<<axis
 }
 
-// isoEdgeOnFace reports whether edge e lies on the face with the given axis and side.
-func isoEdgeOnFace(e, axis, side int) bool {
-	a, b := isoEdgeCorners(e)
-	return isoCorner(a)[axis] == side && isoCorner(b)[axis] == side
+// edgeOnFace reports whether edge e lies on the face with the given axis and side.
+func edgeOnFace(e, axis, side int) bool {
+	a, b := EdgeCorners(e)
+	return Corner(a)[axis] == side && Corner(b)[axis] == side
 }
 
-// isoTable is the derived table: the triangles of case c are the edge triples
-// isoTriEdges[isoTriStart[c]:isoTriStart[c+1]], three per triangle, wound counter-clockwise seen
-// from outside.
-type isoTable struct {
-	start [257]uint16
-	edges []uint8
+// Table is the derived table: the triangles of case c are the edge triples
+// Edges[Start[c]:Start[c+1]], three per triangle, wound counter-clockwise seen from outside.
+type Table struct {
+	Start [257]uint16
+	Edges []uint8
 }
 
-var isoTab = isoBuildTable()
+// Cases is the table, built once at start-up. It is shared: read it, never write it.
+var Cases = build()
 
-func isoBuildTable() *isoTable {
-	t := &isoTable{}
+func build() *Table {
+	t := &Table{}
 	for c := range 256 {
-		t.start[c] = uint16(len(t.edges))
-		for _, loop := range isoLoops(c) {
-			t.edges = append(t.edges, isoTriangulate(loop)...)
+		t.Start[c] = uint16(len(t.Edges))
+		for _, loop := range loops(c) {
+			t.Edges = append(t.Edges, triangulate(loop)...)
 		}
 	}
-	t.start[256] = uint16(len(t.edges))
+	t.Start[256] = uint16(len(t.Edges))
 	return t
 }
 
-// isoMid returns the midpoint of edge e in cell coordinates.
-func isoMid(e int) [3]float64 {
-	a, b := isoEdgeCorners(e)
-	pa, pb := isoCorner(a), isoCorner(b)
+// mid returns the midpoint of edge e in cell coordinates.
+func mid(e int) [3]float64 {
+	a, b := EdgeCorners(e)
+	pa, pb := Corner(a), Corner(b)
 	return [3]float64{float64(pa[0]+pb[0]) / 2, float64(pa[1]+pb[1]) / 2, float64(pa[2]+pb[2]) / 2}
 }
 
-// isoLoops returns the oriented boundary loops of case c, as lists of edge indices.
-func isoLoops(c int) [][]int {
+// loops returns the oriented boundary loops of case c, as lists of edge indices.
+func loops(c int) [][]int {
 	inside := func(corner int) bool { return c>>corner&1 == 1 }
-	crossed := func(e int) bool { a, b := isoEdgeCorners(e); return inside(a) != inside(b) }
+	crossed := func(e int) bool { a, b := EdgeCorners(e); return inside(a) != inside(b) }
 	next := [12]int{}
 	prev := [12]int{}
 	for e := range 12 {
@@ -106,7 +116,7 @@ func isoLoops(c int) [][]int {
 	}
 	link := func(from, to int) {
 		if next[from] >= 0 || prev[to] >= 0 {
-			panic(fmt.Sprintf("mesh: iso table case %#x: edge visited twice", c))
+			panic(fmt.Sprintf("mctables: case table case %#x: edge visited twice", c))
 		}
 		next[from], prev[to] = to, from
 	}
@@ -116,13 +126,13 @@ func isoLoops(c int) [][]int {
 			normal[axis] = float64(2*side - 1)
 			var es []int
 			for e := range 12 {
-				if isoEdgeOnFace(e, axis, side) && crossed(e) {
+				if edgeOnFace(e, axis, side) && crossed(e) {
 					es = append(es, e)
 				}
 			}
 			var corners []int
 			for k := range 8 {
-				if isoCorner(k)[axis] == side {
+				if Corner(k)[axis] == side {
 					corners = append(corners, k)
 				}
 			}
@@ -136,7 +146,7 @@ func isoLoops(c int) [][]int {
 				n := 0.0
 				for _, k := range corners {
 					if !inside(k) {
-						q := isoCorner(k)
+						q := Corner(k)
 						for a := range 3 {
 							p[a] += float64(q[a])
 						}
@@ -155,22 +165,22 @@ func isoLoops(c int) [][]int {
 					}
 					var pair []int
 					for _, e := range es {
-						a, b := isoEdgeCorners(e)
+						a, b := EdgeCorners(e)
 						if a == k || b == k {
 							pair = append(pair, e)
 						}
 					}
-					q := isoCorner(k)
+					q := Corner(k)
 					segs = append(segs, [2]int{pair[0], pair[1]})
 					outsideAt = append(outsideAt, [3]float64{float64(q[0]), float64(q[1]), float64(q[2])})
 				}
 			default:
-				panic(fmt.Sprintf("mesh: iso table case %#x: %d crossings on a face", c, len(es)))
+				panic(fmt.Sprintf("mctables: case table case %#x: %d crossings on a face", c, len(es)))
 			}
 			for i, s := range segs {
 				// Direct the segment along (outside direction) × (face normal): for a surface whose
 				// normal points outside, that walks its boundary counter-clockwise.
-				p, q := isoMid(s[0]), isoMid(s[1])
+				p, q := mid(s[0]), mid(s[1])
 				m := [3]float64{(p[0] + q[0]) / 2, (p[1] + q[1]) / 2, (p[2] + q[2]) / 2}
 				dir := cross64(sub3(outsideAt[i], m), normal)
 				if dot64(sub3(q, p), dir) > 0 {
@@ -186,7 +196,7 @@ func isoLoops(c int) [][]int {
 	for e := range 12 {
 		if !crossed(e) {
 			if next[e] >= 0 || prev[e] >= 0 {
-				panic(fmt.Sprintf("mesh: iso table case %#x: uncrossed edge %d linked", c, e))
+				panic(fmt.Sprintf("mctables: case table case %#x: uncrossed edge %d linked", c, e))
 			}
 			continue
 		}
@@ -196,24 +206,24 @@ func isoLoops(c int) [][]int {
 		var loop []int
 		for x := e; !seen[x]; x = next[x] {
 			if next[x] < 0 {
-				panic(fmt.Sprintf("mesh: iso table case %#x: open loop at edge %d", c, x))
+				panic(fmt.Sprintf("mctables: case table case %#x: open loop at edge %d", c, x))
 			}
 			seen[x] = true
 			loop = append(loop, x)
 		}
 		if len(loop) < 3 {
-			panic(fmt.Sprintf("mesh: iso table case %#x: loop of %d edges", c, len(loop)))
+			panic(fmt.Sprintf("mctables: case table case %#x: loop of %d edges", c, len(loop)))
 		}
 		loops = append(loops, loop)
 	}
 	return loops
 }
 
-// isoShareFace reports whether edges a and b lie on a common cell face.
-func isoShareFace(a, b int) bool {
+// shareFace reports whether edges a and b lie on a common cell face.
+func shareFace(a, b int) bool {
 	for axis := range 3 {
 		for side := range 2 {
-			if isoEdgeOnFace(a, axis, side) && isoEdgeOnFace(b, axis, side) {
+			if edgeOnFace(a, axis, side) && edgeOnFace(b, axis, side) {
 				return true
 			}
 		}
@@ -221,18 +231,18 @@ func isoShareFace(a, b int) bool {
 	return false
 }
 
-// isoTriangulate triangulates a polygon of edge indices (see step 4 above) and returns its
+// triangulate triangulates a polygon of edge indices (see step 4 above) and returns its
 // triangles as edge triples in the polygon's winding.
-func isoTriangulate(poly []int) []uint8 {
+func triangulate(poly []int) []uint8 {
 	n := len(poly)
 	chord := func(i, j int) float64 { // cost of diagonal i–j, 0 for a polygon side
 		if j == i+1 || (i == 0 && j == n-1) {
 			return 0
 		}
-		if isoShareFace(poly[i], poly[j]) {
+		if shareFace(poly[i], poly[j]) {
 			return math.Inf(1)
 		}
-		return norm64(sub3(isoMid(poly[i]), isoMid(poly[j])))
+		return norm64(sub3(mid(poly[i]), mid(poly[j])))
 	}
 	// cost[i][j]: cheapest triangulation of the sub-polygon i..j (j > i+1) with split k.
 	cost := make([][]float64, n)
@@ -254,7 +264,7 @@ func isoTriangulate(poly []int) []uint8 {
 		}
 	}
 	if math.IsInf(cost[0][n-1], 1) {
-		panic(fmt.Sprintf("mesh: iso table: polygon %v has no admissible triangulation", poly))
+		panic(fmt.Sprintf("mctables: case table: polygon %v has no admissible triangulation", poly))
 	}
 	var out []uint8
 	var walk func(i, j int)
@@ -269,4 +279,14 @@ func isoTriangulate(poly []int) []uint8 {
 	}
 	walk(0, n-1)
 	return out
+}
+
+func sub3(a, b [3]float64) [3]float64 { return [3]float64{a[0] - b[0], a[1] - b[1], a[2] - b[2]} }
+
+func dot64(a, b [3]float64) float64 { return a[0]*b[0] + a[1]*b[1] + a[2]*b[2] }
+
+func norm64(a [3]float64) float64 { return math.Sqrt(dot64(a, a)) }
+
+func cross64(a, b [3]float64) [3]float64 {
+	return [3]float64{a[1]*b[2] - a[2]*b[1], a[2]*b[0] - a[0]*b[2], a[0]*b[1] - a[1]*b[0]}
 }

@@ -1,4 +1,4 @@
-package mesh
+package meshio
 
 import (
 	"bytes"
@@ -7,10 +7,11 @@ import (
 	"image/png"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/orfeas3d/orfeas/mesh"
 )
 
 // objColorText holds "c/255" formatted shortest for each 8-bit channel value, so that colours
@@ -22,18 +23,18 @@ var objColorText = func() (t [256][]byte) {
 	return t
 }()
 
-// objMaterial is the name of the one material WriteOBJFiles writes.
+// objMaterial is the name of the one material EncodeOBJ writes.
 const objMaterial = "orfeas_texture"
 
 // encodeOBJ writes v (with r g b when the mesh has colours), vt (with v flipped: OBJ's texture
 // origin is the bottom-left corner, the mesh's the top-left), vn (angle-weighted vertex normals)
 // and f v/vt/vn. When mtl is not empty, the file refers to that material library and to
 // objMaterial.
-func encodeOBJ(w io.Writer, m *Mesh, mtl string) error {
+func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string) error {
 	// The vertex normals are computed on a second goroutine while the v and vt lines are
 	// formatted; the output does not depend on the scheduling.
 	normalsCh := make(chan [][3]float32, 1)
-	go func() { normalsCh <- m.VertexNormals(AngleWeighted) }()
+	go func() { normalsCh <- m.VertexNormals(mesh.AngleWeighted) }()
 	fw := newFmtWriter(w)
 	fw.b = append(fw.b, "# orfeas: units mm, Z up\n"...)
 	if mtl != "" {
@@ -98,81 +99,49 @@ func encodeOBJ(w io.Writer, m *Mesh, mtl string) error {
 		fw.b = append(fw.b, '\n')
 		if len(fw.b) >= fmtChunk {
 			if fw.flush() != nil {
-				return fw.err
+				return fw.w.Err()
 			}
 		}
 	}
 	return fw.flush()
 }
 
-// WriteOBJFiles writes m as dir/base.obj and, when m has a texture and UVs, dir/base.mtl and
-// dir/base.png that the OBJ refers to, as MeshLab and Blender expect. base must be a plain file
-// name without extension or separators. Each file is written to a temporary file in dir and
-// renamed into place, the OBJ last, so a reader never sees a half-written file set.
-func WriteOBJFiles(dir, base string, m *Mesh) error {
+// EncodeOBJ writes m as an OBJ to obj and, when m has a texture and UVs, its material library to
+// mtl and its texture, as PNG, to texture, in that order: texture first, the OBJ last. The OBJ
+// refers to the library as name+".mtl" and the library to the texture as name+".png", so the
+// three belong side by side in files of those names (name.obj, name.mtl, name.png), as MeshLab
+// and Blender expect; name must be a plain file name without extension or separators. Without a
+// texture, only obj is written (the bytes Encode writes for OBJ) and mtl and texture may be nil.
+//
+// It validates m first (the error wraps mesh.ErrInvalid). Writing the files, and making sure a
+// reader never sees half of them, is the caller's: write each to a temporary file and rename the
+// OBJ into place last.
+func EncodeOBJ(obj, mtl, texture io.Writer, m *mesh.Mesh, name string) error {
 	if m == nil {
-		return fmt.Errorf("mesh: WriteOBJFiles: %w: nil mesh", ErrInvalid)
+		return fmt.Errorf("meshio: EncodeOBJ: %w: nil mesh", mesh.ErrInvalid)
 	}
-	if base == "" || base != filepath.Base(base) || strings.ContainsAny(base, `/\`) || base == "." || base == ".." {
-		return fmt.Errorf("mesh: WriteOBJFiles: base %q is not a plain file name", base)
+	if name == "" || name != filepath.Base(name) || strings.ContainsAny(name, "/\\\r\n") || name == "." || name == ".." {
+		return fmt.Errorf("meshio: EncodeOBJ: name %q is not a plain file name", name)
 	}
 	if err := m.Validate(); err != nil {
-		return fmt.Errorf("mesh: WriteOBJFiles: %w", err)
+		return fmt.Errorf("meshio: EncodeOBJ: %w", err)
 	}
-	textured := m.Texture != nil && m.UVs != nil
-	var tmps []string
-	defer func() {
-		for _, t := range tmps {
-			os.Remove(t)
+	lib := ""
+	if m.Texture != nil && m.UVs != nil {
+		if mtl == nil || texture == nil {
+			return fmt.Errorf("meshio: EncodeOBJ: the mesh is textured and needs mtl and texture writers")
 		}
-	}()
-	write := func(name string, fill func(io.Writer) error) (string, error) {
-		f, err := os.CreateTemp(dir, "."+name+".*.tmp")
-		if err != nil {
-			return "", err
+		pngName := name + ".png"
+		if err := (&png.Encoder{}).Encode(texture, m.Texture); err != nil {
+			return fmt.Errorf("meshio: EncodeOBJ: %s: %w", pngName, err)
 		}
-		tmps = append(tmps, f.Name())
-		err = f.Chmod(0o644) // CreateTemp makes 0600; these are ordinary output files
-		if err == nil {
-			err = fill(f)
+		lib = name + ".mtl"
+		if _, err := fmt.Fprintf(mtl, "# orfeas\nnewmtl %s\nKa 1 1 1\nKd 1 1 1\nKs 0 0 0\nd 1\nillum 1\nmap_Kd %s\n", objMaterial, pngName); err != nil {
+			return fmt.Errorf("meshio: EncodeOBJ: %s: %w", lib, err)
 		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return "", fmt.Errorf("mesh: WriteOBJFiles: %s: %w", name, err)
-		}
-		return f.Name(), nil
 	}
-	type pending struct{ tmp, final string }
-	var files []pending
-	mtl := ""
-	if textured {
-		pngName, mtlName := base+".png", base+".mtl"
-		tmp, err := write(pngName, func(w io.Writer) error { return (&png.Encoder{}).Encode(w, m.Texture) })
-		if err != nil {
-			return err
-		}
-		files = append(files, pending{tmp, pngName})
-		tmp, err = write(mtlName, func(w io.Writer) error {
-			_, err := fmt.Fprintf(w, "# orfeas\nnewmtl %s\nKa 1 1 1\nKd 1 1 1\nKs 0 0 0\nd 1\nillum 1\nmap_Kd %s\n", objMaterial, pngName)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		files = append(files, pending{tmp, mtlName})
-		mtl = mtlName
-	}
-	tmp, err := write(base+".obj", func(w io.Writer) error { return encodeOBJ(w, m, mtl) })
-	if err != nil {
-		return err
-	}
-	files = append(files, pending{tmp, base + ".obj"})
-	for _, p := range files {
-		if err := os.Rename(p.tmp, filepath.Join(dir, p.final)); err != nil {
-			return fmt.Errorf("mesh: WriteOBJFiles: %w", err)
-		}
+	if err := encodeOBJ(obj, m, lib); err != nil {
+		return fmt.Errorf("meshio: EncodeOBJ: %s.obj: %w", name, err)
 	}
 	return nil
 }
@@ -219,7 +188,7 @@ func objCount(data []byte) (nv, nt, ntri int64) {
 // allocated and every slice is allocated once at its final size; the second writes triangles
 // straight into the mesh (12 bytes each, and each takes at least 2 bytes of input, " 1"), with
 // their texture-coordinate indices beside them (int32, 12 more) only when a face has some.
-func decodeOBJ(data []byte, l DecodeLimits) (*Mesh, error) {
+func decodeOBJ(data []byte, l DecodeLimits) (*mesh.Mesh, error) {
 	nvAll, ntAll, ntriAll := objCount(data)
 	switch {
 	case nvAll > int64(l.MaxVertices):
@@ -229,7 +198,7 @@ func decodeOBJ(data []byte, l DecodeLimits) (*Mesh, error) {
 	case ntriAll > int64(l.MaxFaces):
 		return nil, tooLarge(OBJ, "more than %d triangles", l.MaxFaces)
 	}
-	m := &Mesh{Positions: make([][3]float32, 0, nvAll), Faces: make([][3]uint32, 0, ntriAll)}
+	m := &mesh.Mesh{Positions: make([][3]float32, 0, nvAll), Faces: make([][3]uint32, 0, ntriAll)}
 	var colors [][4]uint8 // allocated at the first coloured vertex
 	var uvs [][2]float32
 	if ntAll > 0 {

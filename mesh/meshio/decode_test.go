@@ -1,4 +1,4 @@
-package mesh
+package meshio
 
 import (
 	"bytes"
@@ -13,7 +13,11 @@ import (
 	"testing"
 
 	gocmp "github.com/google/go-cmp/cmp"
+
 	"github.com/qmuntal/gltf"
+
+	"github.com/orfeas3d/orfeas/internal/meshtest"
+	"github.com/orfeas3d/orfeas/mesh"
 )
 
 // ioFuzzLimits keeps fuzzed inputs small and fast.
@@ -45,8 +49,8 @@ func ioSeeds(f Format) [][]byte {
 	var seeds [][]byte
 	// Small seeds keep the fuzzer fast: a plain cube, and a cube with colours, UVs and (for GLB) a
 	// texture, so that every attribute's code is reached.
-	plain := Cuboid([3]float32{0, 0, 0}, [3]float32{1, 2, 3})
-	rich := Cuboid([3]float32{-1, -1, -1}, [3]float32{1, 1, 1})
+	plain := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{1, 2, 3})
+	rich := meshtest.Cuboid([3]float32{-1, -1, -1}, [3]float32{1, 1, 1})
 	rich.Colors = make([][4]uint8, 8)
 	rich.UVs = make([][2]float32, 8)
 	for i := range 8 {
@@ -58,7 +62,7 @@ func ioSeeds(f Format) [][]byte {
 		tex.Pix[0], tex.Pix[3] = 200, 255
 		rich.Texture = tex
 	}
-	for _, m := range []*Mesh{plain, rich} {
+	for _, m := range []*mesh.Mesh{plain, rich} {
 		var b bytes.Buffer
 		if err := Encode(&b, m, f); err == nil {
 			seeds = append(seeds, b.Bytes())
@@ -222,7 +226,7 @@ func TestDecodeMalformed(t *testing.T) {
 }
 
 func TestDecodeLimits(t *testing.T) {
-	data := ioEncode(t, Torus(20, 5, 32, 16), STL) // 1024 faces, 512 vertices
+	data := ioEncode(t, meshtest.Torus(20, 5, 32, 16), STL) // 1024 faces, 512 vertices
 	cases := []struct {
 		l    DecodeLimits
 		want error
@@ -239,7 +243,7 @@ func TestDecodeLimits(t *testing.T) {
 		}
 	}
 	for _, f := range []Format{OBJ, PLY, GLB} {
-		enc := ioEncode(t, Torus(20, 5, 32, 16), f)
+		enc := ioEncode(t, meshtest.Torus(20, 5, 32, 16), f)
 		if _, err := (DecodeLimits{MaxFaces: 1000}).Decode(bytes.NewReader(enc), f); !errors.Is(err, ErrTooLarge) {
 			t.Errorf("%v MaxFaces: err = %v, want ErrTooLarge", f, err)
 		}
@@ -266,7 +270,7 @@ func TestDecodeForeign(t *testing.T) {
 		}
 		// The quad fans to two triangles; the last face reuses vertex 1 with another vt, which
 		// splits it into a fifth vertex.
-		want := &Mesh{
+		want := &mesh.Mesh{
 			Positions: [][3]float32{{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0}, {0, 0, 0}},
 			Faces:     [][3]uint32{{0, 1, 2}, {0, 2, 3}, {4, 2, 1}},
 			Colors:    [][4]uint8{{255, 0, 0, 255}, {0, 255, 0, 255}, {0, 0, 255, 255}, {128, 128, 128, 255}, {255, 0, 0, 255}},
@@ -285,7 +289,7 @@ func TestDecodeForeign(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := &Mesh{
+		want := &mesh.Mesh{
 			Positions: [][3]float32{{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0}},
 			Faces:     [][3]uint32{{0, 1, 2}, {0, 2, 3}},
 			Colors:    [][4]uint8{{10, 20, 30, 255}, {11, 21, 31, 255}, {12, 22, 32, 255}, {13, 23, 33, 255}},
@@ -305,13 +309,13 @@ func TestDecodeForeign(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := &Mesh{Positions: [][3]float32{{0, 0, 0}, {2.5, 0, 0}, {0, 2.5, 1}}, Faces: [][3]uint32{{0, 1, 2}}}
+		want := &mesh.Mesh{Positions: [][3]float32{{0, 0, 0}, {2.5, 0, 0}, {0, 2.5, 1}}, Faces: [][3]uint32{{0, 1, 2}}}
 		if d := gocmp.Diff(want, m); d != "" {
 			t.Fatalf("(-want +got):\n%s", d)
 		}
 	})
 	t.Run("binary stl whose header starts with solid", func(t *testing.T) {
-		data := ioEncode(t, Cuboid([3]float32{}, [3]float32{1, 1, 1}), STL)
+		data := ioEncode(t, meshtest.Cuboid([3]float32{}, [3]float32{1, 1, 1}), STL)
 		copy(data, "solid cube from a CAD tool")
 		if f, err := DetectFormat(data[:512]); err != nil || f != STL {
 			t.Fatalf("DetectFormat = %v, %v; want stl", f, err)
@@ -322,8 +326,8 @@ func TestDecodeForeign(t *testing.T) {
 		}
 	})
 	t.Run("ascii stl with two solids", func(t *testing.T) {
-		one := string(ioEncode(t, Cuboid([3]float32{}, [3]float32{1, 1, 1}), STLASCII))
-		two := string(ioEncode(t, Cuboid([3]float32{5, 5, 5}, [3]float32{6, 6, 6}), STLASCII))
+		one := string(ioEncode(t, meshtest.Cuboid([3]float32{}, [3]float32{1, 1, 1}), STLASCII))
+		two := string(ioEncode(t, meshtest.Cuboid([3]float32{5, 5, 5}, [3]float32{6, 6, 6}), STLASCII))
 		m, err := Decode(strings.NewReader(one+two), STL)
 		if err != nil || len(m.Faces) != 24 || m.Topology().Components != 2 {
 			t.Fatalf("decode: %v (%d faces)", err, len(m.Faces))
@@ -360,7 +364,7 @@ func TestDecodeForeign(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := &Mesh{
+		want := &mesh.Mesh{
 			Positions: [][3]float32{{0, 0, 0}, {1, 0, 0}, {0, 0, 1}, {0, 0, 0}, {1, 0, 0}, {0, 0, 1}},
 			Faces:     [][3]uint32{{0, 1, 2}, {3, 4, 5}},
 			Colors:    [][4]uint8{{255, 0, 0, 255}, {0, 255, 0, 255}, {223, 223, 223, 255}, {255, 255, 255, 255}, {255, 255, 255, 255}, {255, 255, 255, 255}},
@@ -438,7 +442,7 @@ func ioHostile() []struct {
 	ascii := "ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uint uchar vertex_indices\nend_header\n0 0 0\n1048576" + strings.Repeat(" 0", 1<<20) + "\n"
 	out = append(out, input{"ply ascii polygon of 1M indices", PLY, []byte(ascii)})
 	// Honest files, for the multiples of ordinary input.
-	torus := Torus(20, 5, 128, 80)
+	torus := meshtest.Torus(20, 5, 128, 80)
 	for _, f := range []Format{STL, STLASCII, OBJ, PLY, GLB} {
 		var b bytes.Buffer
 		if err := Encode(&b, torus, f); err != nil {
@@ -507,7 +511,7 @@ func TestDecodeGLBSharedAccessors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Mesh{
+	want := &mesh.Mesh{
 		Positions: [][3]float32{{0, 0, 0}, {1, 0, 0}, {0, 0, 1}, {1, 0, 1}},
 		Faces:     [][3]uint32{{0, 1, 2}, {2, 1, 3}},
 	}

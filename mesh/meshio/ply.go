@@ -1,4 +1,4 @@
-package mesh
+package meshio
 
 import (
 	"bytes"
@@ -6,12 +6,14 @@ import (
 	"io"
 	"math"
 	"strconv"
+
+	"github.com/orfeas3d/orfeas/mesh"
 )
 
 // encodePLY writes binary little-endian PLY (Turk, "The PLY Polygon File Format", 1994): x, y, z
 // as float, red, green, blue as uchar when the mesh has colours (plus alpha when any vertex is not
 // opaque), and faces as "list uchar uint vertex_indices".
-func encodePLY(w io.Writer, m *Mesh) error {
+func encodePLY(w io.Writer, m *mesh.Mesh) error {
 	alpha := false
 	for _, c := range m.Colors {
 		if c[3] != 255 {
@@ -53,7 +55,7 @@ func encodePLY(w io.Writer, m *Mesh) error {
 		fw.b = le.AppendUint32(fw.b, f[2])
 		if len(fw.b) >= fmtChunk {
 			if fw.flush() != nil {
-				return fw.err
+				return fw.w.Err()
 			}
 		}
 	}
@@ -214,7 +216,7 @@ func (r *plyReader) remaining() int64 { return int64(len(r.data) - r.pos) }
 // z (any numeric type) and red, green, blue, alpha (uchar, or float in 0..1), and the face
 // element's vertex_indices (or vertex_index) list, fan-triangulating polygons. Other properties
 // and elements are skipped.
-func decodePLY(data []byte, l DecodeLimits) (*Mesh, error) {
+func decodePLY(data []byte, l DecodeLimits) (*mesh.Mesh, error) {
 	if !bytes.HasPrefix(data, []byte("ply\n")) && !bytes.HasPrefix(data, []byte("ply\r\n")) {
 		return nil, malformed(PLY, "no \"ply\" magic")
 	}
@@ -294,7 +296,7 @@ func decodePLY(data []byte, l DecodeLimits) (*Mesh, error) {
 	if !formatSeen {
 		return nil, malformed(PLY, "no format line")
 	}
-	m := &Mesh{}
+	m := &mesh.Mesh{}
 	haveVertices := false
 	for _, e := range elems {
 		// Bound the count by the bytes left before trusting it: every binary row takes at least
@@ -376,7 +378,7 @@ func plySkip(r *plyReader, e *plyElement) error {
 	return err
 }
 
-func plyReadVertices(r *plyReader, e *plyElement, m *Mesh, l DecodeLimits) error {
+func plyReadVertices(r *plyReader, e *plyElement, m *mesh.Mesh, l DecodeLimits) error {
 	if e.count > int64(l.MaxVertices) {
 		return tooLarge(PLY, "%d vertices exceed the limit of %d", e.count, l.MaxVertices)
 	}
@@ -434,7 +436,7 @@ func plyReadVertices(r *plyReader, e *plyElement, m *Mesh, l DecodeLimits) error
 	return nil
 }
 
-func plyReadFaces(r *plyReader, e *plyElement, m *Mesh, l DecodeLimits) error {
+func plyReadFaces(r *plyReader, e *plyElement, m *mesh.Mesh, l DecodeLimits) error {
 	idx := -1
 	for i, p := range e.props {
 		if p.countType != plyNone && (p.name == "vertex_indices" || p.name == "vertex_index") {

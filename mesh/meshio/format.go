@@ -1,25 +1,29 @@
-package mesh
+package meshio
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"path/filepath"
 	"strings"
+
+	"github.com/orfeas3d/orfeas/internal/ctxio"
+	"github.com/orfeas3d/orfeas/mesh"
 )
 
 // ErrUnknownFormat is wrapped by errors about a format name, extension or content that is not one
 // of the supported mesh formats.
-var ErrUnknownFormat = errors.New("mesh: unknown format")
+var ErrUnknownFormat = errors.New("meshio: unknown format")
 
 // ErrMalformed is wrapped by every decoder error about bytes that are not a well-formed file of the
 // format asked for: truncation, counts the data cannot hold, indices out of range, bad numbers.
-var ErrMalformed = errors.New("mesh: malformed input")
+var ErrMalformed = errors.New("meshio: malformed input")
 
 // ErrTooLarge is wrapped by decoder errors about input that exceeds the DecodeLimits in force.
-var ErrTooLarge = errors.New("mesh: input exceeds decode limits")
+var ErrTooLarge = errors.New("meshio: input exceeds decode limits")
 
 // Format names a mesh file format. The zero Format is not a format: Encode and Decode reject it
 // with ErrUnknownFormat.
@@ -73,6 +77,16 @@ func (f Format) ContentType() string {
 		return "application/octet-stream"
 	}
 	return formatInfo[f].contentType
+}
+
+// Formats returns every format, in the order of their constants (STL, STLASCII, OBJ, GLB, PLY),
+// for programs that list or offer them: flag help, a service's download formats.
+func Formats() []Format {
+	fs := make([]Format, 0, len(formatInfo)-1)
+	for f := STL; f.valid(); f++ {
+		fs = append(fs, f)
+	}
+	return fs
 }
 
 // ParseFormat returns the format with the given name, case-insensitively: "stl" (binary),
@@ -188,15 +202,15 @@ func fmtLooksOBJ(b []byte) bool {
 // from the float32 vertices written); OBJ keeps positions, colours (v x y z r g b), UVs (vt) and
 // vertex normals (vn); GLB keeps positions, vertex normals, colours (COLOR_0), UVs (TEXCOORD_0) and
 // the texture (embedded PNG); PLY keeps positions and colours.
-func Encode(w io.Writer, m *Mesh, f Format) error {
+func Encode(w io.Writer, m *mesh.Mesh, f Format) error {
 	if !f.valid() {
 		return fmt.Errorf("%w: %v", ErrUnknownFormat, f)
 	}
 	if m == nil {
-		return fmt.Errorf("mesh: encode %v: %w: nil mesh", f, ErrInvalid)
+		return fmt.Errorf("meshio: encode %v: %w: nil mesh", f, mesh.ErrInvalid)
 	}
 	if err := m.Validate(); err != nil {
-		return fmt.Errorf("mesh: encode %v: %w", f, err)
+		return fmt.Errorf("meshio: encode %v: %w", f, err)
 	}
 	var err error
 	switch f {
@@ -212,7 +226,7 @@ func Encode(w io.Writer, m *Mesh, f Format) error {
 		err = encodePLY(w, m)
 	}
 	if err != nil {
-		return fmt.Errorf("mesh: encode %v: %w", f, err)
+		return fmt.Errorf("meshio: encode %v: %w", f, err)
 	}
 	return nil
 }
@@ -276,7 +290,7 @@ func (l DecodeLimits) withDefaults() DecodeLimits {
 }
 
 // Decode reads a mesh in format f from r with the default DecodeLimits. See DecodeLimits.Decode.
-func Decode(r io.Reader, f Format) (*Mesh, error) { return DecodeLimits{}.Decode(r, f) }
+func Decode(r io.Reader, f Format) (*mesh.Mesh, error) { return DecodeLimits{}.Decode(r, f) }
 
 // Decode reads a mesh in format f from r, reading at most l.MaxBytes. The result is an indexed
 // mesh that passes Validate. Errors wrap ErrMalformed (bad bytes), ErrTooLarge (limits),
@@ -288,19 +302,19 @@ func Decode(r io.Reader, f Format) (*Mesh, error) { return DecodeLimits{}.Decode
 // reads the TRIANGLES primitives of the first mesh (primitives with the same vertex accessors
 // share one copy of the vertices), ignoring node transforms, and converts back to millimetres
 // and Z up.
-func (l DecodeLimits) Decode(r io.Reader, f Format) (*Mesh, error) {
+func (l DecodeLimits) Decode(r io.Reader, f Format) (*mesh.Mesh, error) {
 	if !f.valid() {
 		return nil, fmt.Errorf("%w: %v", ErrUnknownFormat, f)
 	}
 	l = l.withDefaults()
 	data, err := fmtReadAll(r, l.MaxBytes+1)
 	if err != nil {
-		return nil, fmt.Errorf("mesh: decode %v: %w", f, err)
+		return nil, fmt.Errorf("meshio: decode %v: %w", f, err)
 	}
 	if int64(len(data)) > l.MaxBytes {
 		return nil, fmt.Errorf("%w: %v input is longer than %d bytes", ErrTooLarge, f, l.MaxBytes)
 	}
-	var m *Mesh
+	var m *mesh.Mesh
 	switch f {
 	case STL, STLASCII:
 		m, err = decodeSTL(data, l)
@@ -337,18 +351,18 @@ func fmtReadAll(r io.Reader, max int64) ([]byte, error) {
 	return io.ReadAll(lr)
 }
 
-// fmtWriter accumulates output in a buffer of about 1 MiB and hands it to w in large writes,
-// keeping the first write error: encoders append to b and call flushIfFull.
+// fmtWriter accumulates output in a buffer of about 1 MiB and hands it to its ctxio.Writer in
+// large writes, which keeps the first write error: encoders append to b and call flushIfFull. A
+// writer that fails once its context is done (the CLI's) so stops an encode within one chunk.
 type fmtWriter struct {
-	w   io.Writer
-	b   []byte
-	err error
+	w *ctxio.Writer
+	b []byte
 }
 
 const fmtChunk = 1 << 20
 
 func newFmtWriter(w io.Writer) *fmtWriter {
-	return &fmtWriter{w: w, b: make([]byte, 0, fmtChunk+4096)}
+	return &fmtWriter{w: ctxio.NewWriter(context.Background(), w), b: make([]byte, 0, fmtChunk+4096)}
 }
 
 // flushIfFull writes the buffer out once it holds at least fmtChunk bytes.
@@ -358,35 +372,13 @@ func (fw *fmtWriter) flushIfFull() {
 	}
 }
 
+// flush writes the buffer out, unless a write failed before, and returns the first write error.
 func (fw *fmtWriter) flush() error {
-	if fw.err == nil && len(fw.b) > 0 {
-		_, fw.err = fw.w.Write(fw.b)
+	if fw.w.Err() == nil && len(fw.b) > 0 {
+		fw.w.Write(fw.b)
 	}
 	fw.b = fw.b[:0]
-	return fw.err
-}
-
-// stickyWriter passes writes to w until one fails, then fails every later write with the same
-// error, which err returns. It lets a library that ignores some write errors be used safely.
-type stickyWriter struct {
-	w   io.Writer
-	err error
-	n   int64
-}
-
-// Write writes p to the underlying writer unless an earlier write failed, and keeps the first
-// error (a short write counts as io.ErrShortWrite).
-func (s *stickyWriter) Write(p []byte) (int, error) {
-	if s.err != nil {
-		return 0, s.err
-	}
-	n, err := s.w.Write(p)
-	s.n += int64(n)
-	if err == nil && n < len(p) {
-		err = io.ErrShortWrite
-	}
-	s.err = err
-	return n, err
+	return fw.w.Err()
 }
 
 // malformed returns an error wrapping ErrMalformed with the format's prefix.

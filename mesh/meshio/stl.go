@@ -1,4 +1,4 @@
-package mesh
+package meshio
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"io"
 	"math"
 	"strconv"
+
+	"github.com/orfeas3d/orfeas/mesh"
 )
 
 // The binary STL writer is our own rather than hschendel/stl's Solid.WriteAll: that one needs the
@@ -27,7 +29,7 @@ const (
 	stlFacetSize  = 50
 )
 
-func encodeSTLBinary(w io.Writer, m *Mesh) error {
+func encodeSTLBinary(w io.Writer, m *mesh.Mesh) error {
 	if uint64(len(m.Faces)) > math.MaxUint32 {
 		return malformed(STL, "%d faces do not fit the 32-bit triangle count", len(m.Faces))
 	}
@@ -44,7 +46,7 @@ func encodeSTLBinary(w io.Writer, m *Mesh) error {
 		faces = faces[len(blk):]
 		if cap(fw.b)-len(fw.b) < stlBlock*stlFacetSize {
 			if fw.flush() != nil {
-				return fw.err
+				return fw.w.Err()
 			}
 		}
 		stlFaceNormals(&nrm, pos, blk)
@@ -91,7 +93,7 @@ func stlFaceNormals(nrm *[stlBlock][3]float32, pos [][3]float32, faces [][3]uint
 	}
 }
 
-func encodeSTLASCII(w io.Writer, m *Mesh) error {
+func encodeSTLASCII(w io.Writer, m *mesh.Mesh) error {
 	fw := newFmtWriter(w)
 	fw.b = append(fw.b, "solid orfeas\n"...)
 	vec := func(p [3]float32) {
@@ -112,7 +114,7 @@ func encodeSTLASCII(w io.Writer, m *Mesh) error {
 		fw.b = append(fw.b, " endloop\nendfacet\n"...)
 		if len(fw.b) >= fmtChunk {
 			if fw.flush() != nil {
-				return fw.err
+				return fw.w.Err()
 			}
 		}
 	}
@@ -121,8 +123,8 @@ func encodeSTLASCII(w io.Writer, m *Mesh) error {
 }
 
 // decodeSTL reads binary or ASCII STL and welds exactly coincident vertices.
-func decodeSTL(data []byte, l DecodeLimits) (*Mesh, error) {
-	var m *Mesh
+func decodeSTL(data []byte, l DecodeLimits) (*mesh.Mesh, error) {
+	var m *mesh.Mesh
 	var err error
 	binSize := int64(-1)
 	if len(data) >= stlHeaderSize {
@@ -151,12 +153,12 @@ func decodeSTL(data []byte, l DecodeLimits) (*Mesh, error) {
 	return m, nil
 }
 
-func decodeSTLBinary(data []byte, l DecodeLimits) (*Mesh, error) {
+func decodeSTLBinary(data []byte, l DecodeLimits) (*mesh.Mesh, error) {
 	n := int(binary.LittleEndian.Uint32(data[80:84]))
 	if n > l.MaxFaces {
 		return nil, tooLarge(STL, "%d triangles exceed the limit of %d", n, l.MaxFaces)
 	}
-	m := &Mesh{Positions: make([][3]float32, 3*n), Faces: make([][3]uint32, n)}
+	m := &mesh.Mesh{Positions: make([][3]float32, 3*n), Faces: make([][3]uint32, n)}
 	le := binary.LittleEndian
 	for i := range n {
 		rec := data[stlHeaderSize+stlFacetSize*i : stlHeaderSize+stlFacetSize*(i+1)]
@@ -235,9 +237,9 @@ func (lx *stlLexer) float() (float32, error) {
 }
 
 // decodeSTLASCII parses one or more "solid … endsolid" blocks.
-func decodeSTLASCII(data []byte, l DecodeLimits) (*Mesh, error) {
+func decodeSTLASCII(data []byte, l DecodeLimits) (*mesh.Mesh, error) {
 	lx := &stlLexer{data: data, line: 1}
-	m := &Mesh{}
+	m := &mesh.Mesh{}
 	solids := 0
 	for {
 		w := lx.word()

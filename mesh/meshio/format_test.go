@@ -1,4 +1,4 @@
-package mesh
+package meshio
 
 import (
 	"bufio"
@@ -7,13 +7,16 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/hschendel/stl"
+
 	"github.com/qmuntal/gltf"
 
 	"github.com/orfeas3d/orfeas/internal/cputime"
+	"github.com/orfeas3d/orfeas/mesh"
 )
 
 func TestFormatNames(t *testing.T) {
@@ -28,6 +31,13 @@ func TestFormatNames(t *testing.T) {
 		{OBJ, "obj", ".obj", "model/obj", "OBJ", OBJ, OBJ},
 		{GLB, "glb", ".glb", "model/gltf-binary", "out/model.v2.glb", GLB, GLB},
 		{PLY, "ply", ".ply", "application/octet-stream", ".Ply", PLY, PLY},
+	}
+	var want []Format
+	for _, c := range cases {
+		want = append(want, c.f)
+	}
+	if got := Formats(); !slices.Equal(got, want) {
+		t.Errorf("Formats() = %v, want %v", got, want)
 	}
 	for _, c := range cases {
 		if c.f.String() != c.name || c.f.Ext() != c.ext || c.f.ContentType() != c.ctype {
@@ -165,7 +175,7 @@ func BenchmarkDecode1M(b *testing.B) {
 func BenchmarkVertexNormals1M(b *testing.B) {
 	m := bigSphere()
 	for b.Loop() {
-		m.VertexNormals(AngleWeighted)
+		m.VertexNormals(mesh.AngleWeighted)
 	}
 }
 
@@ -187,7 +197,7 @@ func glbTestDoc(t *testing.T, data []byte) *gltf.Document {
 // needs, a material with metallic 0, COLOR_0 for an untextured coloured mesh only, and
 // TEXCOORD_0 with an embedded PNG base colour texture for a textured one.
 func TestGLBDocument(t *testing.T) {
-	shapes := map[string]*Mesh{}
+	shapes := map[string]*mesh.Mesh{}
 	for _, s := range ioShapes() {
 		shapes[s.name] = s.m
 	}

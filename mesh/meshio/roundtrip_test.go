@@ -1,4 +1,4 @@
-package mesh
+package meshio
 
 import (
 	"bytes"
@@ -6,9 +6,9 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"image/png"
+	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
 	"runtime"
 	"slices"
@@ -17,12 +17,14 @@ import (
 	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hschendel/stl"
+	"github.com/orfeas3d/orfeas/internal/meshtest"
+	"github.com/orfeas3d/orfeas/mesh"
 )
 
 // ioShape is a named test mesh for the encoder and decoder tests.
 type ioShape struct {
 	name string
-	m    *Mesh
+	m    *mesh.Mesh
 }
 
 // ioTexture returns a small non-square test image with varied, partly transparent pixels.
@@ -36,12 +38,23 @@ func ioTexture() *image.NRGBA {
 	return img
 }
 
+// normalPartMinFaces is the face count from which Mesh.VertexNormals sums in parallel parts.
+const normalPartMinFaces = 1 << 16
+
+// bigSphere is a 1M-triangle sphere.
+func bigSphere() *mesh.Mesh { return meshtest.UVSphere(50, 708, 708) }
+
+// ioFaceNormal returns the unit normal of triangle a, b, c, as Mesh.FaceNormal computes it.
+func ioFaceNormal(a, b, c [3]float32) [3]float32 {
+	return (&mesh.Mesh{Positions: [][3]float32{a, b, c}, Faces: [][3]uint32{{0, 1, 2}}}).FaceNormal(0)
+}
+
 // ioShapes returns closed meshes covering every attribute: plain, coloured (with translucent
 // vertices), UV-mapped with a texture, and one with more than 65535 vertices (uint32 GLB indices).
 func ioShapes() []ioShape {
-	cube := Cuboid([3]float32{-1.5, 0, 2}, [3]float32{10, 20.25, 30})
+	cube := meshtest.Cuboid([3]float32{-1.5, 0, 2}, [3]float32{10, 20.25, 30})
 
-	torus := Torus(20, 5, 48, 24)
+	torus := meshtest.Torus(20, 5, 48, 24)
 	torus.Colors = make([][4]uint8, len(torus.Positions))
 	for i, p := range torus.Positions {
 		torus.Colors[i] = [4]uint8{uint8(i), uint8(128 + p[2]*20), uint8(i * 7), 255}
@@ -50,7 +63,7 @@ func ioShapes() []ioShape {
 		}
 	}
 
-	sphere := UVSphere(30, 24, 48)
+	sphere := meshtest.UVSphere(30, 24, 48)
 	sphere.UVs = make([][2]float32, len(sphere.Positions))
 	sphere.Colors = make([][4]uint8, len(sphere.Positions))
 	for i, p := range sphere.Positions {
@@ -61,11 +74,11 @@ func ioShapes() []ioShape {
 	}
 	sphere.Texture = ioTexture()
 
-	big := UVSphere(100, 130, 512) // 66,050 vertices: GLB needs uint32 indices
+	big := meshtest.UVSphere(100, 130, 512) // 66,050 vertices: GLB needs uint32 indices
 	return []ioShape{{"cube", cube}, {"torus-colours", torus}, {"sphere-uv-texture", sphere}, {"sphere-66k", big}}
 }
 
-func ioEncode(t testing.TB, m *Mesh, f Format) []byte {
+func ioEncode(t testing.TB, m *mesh.Mesh, f Format) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := Encode(&b, m, f); err != nil {
@@ -76,7 +89,7 @@ func ioEncode(t testing.TB, m *Mesh, f Format) []byte {
 
 // ioTriangles returns the mesh as a sorted list of triangles, each rotated to start at its
 // smallest corner, so that meshes with the same surface but another vertex order compare equal.
-func ioTriangles(m *Mesh) [][3][3]float32 {
+func ioTriangles(m *mesh.Mesh) [][3][3]float32 {
 	cmp3 := func(a, b [3]float32) int {
 		for i := range 3 {
 			if c := cmp.Compare(a[i], b[i]); c != 0 {
@@ -250,7 +263,7 @@ func TestGLBColorsExact(t *testing.T) {
 // TestGLBAxes checks the unit and axis conversion on the bytes: +Z in mm is +Y in metres, +Y is
 // −Z, and the windings keep their sense, so the volume computed in glTF space is positive.
 func TestGLBAxes(t *testing.T) {
-	m := Cuboid([3]float32{0, 0, 0}, [3]float32{1000, 2000, 3000})
+	m := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{1000, 2000, 3000})
 	got := glbToGLTF([3]float32{1000, 2000, 3000})
 	if got != [3]float32{1, 3, -2} {
 		t.Fatalf("glbToGLTF = %v, want [1 3 -2]", got)
@@ -268,7 +281,7 @@ func TestGLBAxes(t *testing.T) {
 // the triangle count, the vertices and that each stored normal is the unit normal of the float32
 // vertices written.
 func TestSTLCrossCheck(t *testing.T) {
-	m := Torus(20, 5, 32, 16)
+	m := meshtest.Torus(20, 5, 32, 16)
 	for _, f := range []Format{STL, STLASCII} {
 		solid, err := stl.ReadAll(bytes.NewReader(ioEncode(t, m, f)))
 		if err != nil {
@@ -283,7 +296,7 @@ func TestSTLCrossCheck(t *testing.T) {
 					t.Fatalf("%v: triangle %d vertex %d = %v, want %v", f, i, k, tr.Vertices[k], m.Positions[m.Faces[i][k]])
 				}
 			}
-			want := unit32(triCross([3]float32(tr.Vertices[0]), [3]float32(tr.Vertices[1]), [3]float32(tr.Vertices[2])))
+			want := ioFaceNormal([3]float32(tr.Vertices[0]), [3]float32(tr.Vertices[1]), [3]float32(tr.Vertices[2]))
 			for a := range 3 {
 				if math.Abs(float64(tr.Normal[a]-want[a])) > 1e-6 {
 					t.Fatalf("%v: triangle %d normal %v, want %v", f, i, tr.Normal, want)
@@ -336,14 +349,14 @@ func TestEncodeWriteErrors(t *testing.T) {
 }
 
 func TestEncodeInvalid(t *testing.T) {
-	bad := Cuboid([3]float32{}, [3]float32{1, 1, 1})
+	bad := meshtest.Cuboid([3]float32{}, [3]float32{1, 1, 1})
 	bad.Faces[3][1] = 99
 	for _, f := range []Format{STL, STLASCII, OBJ, GLB, PLY} {
-		if err := Encode(&bytes.Buffer{}, bad, f); !errors.Is(err, ErrInvalid) {
-			t.Errorf("%v: err = %v, want ErrInvalid", f, err)
+		if err := Encode(&bytes.Buffer{}, bad, f); !errors.Is(err, mesh.ErrInvalid) {
+			t.Errorf("%v: err = %v, want mesh.ErrInvalid", f, err)
 		}
 	}
-	if err := Encode(&bytes.Buffer{}, Cuboid([3]float32{}, [3]float32{1, 1, 1}), Format(0)); !errors.Is(err, ErrUnknownFormat) {
+	if err := Encode(&bytes.Buffer{}, meshtest.Cuboid([3]float32{}, [3]float32{1, 1, 1}), Format(0)); !errors.Is(err, ErrUnknownFormat) {
 		t.Errorf("Format(0): err = %v, want ErrUnknownFormat", err)
 	}
 }
@@ -351,37 +364,56 @@ func TestEncodeInvalid(t *testing.T) {
 // TestEncodeEmpty checks that a mesh without faces encodes and decodes in every format.
 func TestEncodeEmpty(t *testing.T) {
 	for _, f := range []Format{STL, STLASCII, OBJ, GLB, PLY} {
-		got, err := Decode(bytes.NewReader(ioEncode(t, &Mesh{}, f)), f)
+		got, err := Decode(bytes.NewReader(ioEncode(t, &mesh.Mesh{}, f)), f)
 		if err != nil || len(got.Faces) != 0 {
 			t.Errorf("%v: %v, %d faces", f, err, len(got.Faces))
 		}
 	}
 }
 
-func TestWriteOBJFiles(t *testing.T) {
-	dir := t.TempDir()
+// TestEncodeOBJ checks the textured OBJ: the OBJ names the library, the library the texture,
+// the texture is the mesh's as PNG, and the OBJ decodes to the mesh's faces; an untextured mesh
+// gives Encode's bytes and leaves the other writers alone; bad names and missing writers fail.
+func TestEncodeOBJ(t *testing.T) {
 	s := ioShapes()[2]
-	if err := WriteOBJFiles(dir, "model", s.m); err != nil {
+	if s.m.Texture == nil || s.m.UVs == nil {
+		t.Fatalf("%s: test shape is not textured", s.name)
+	}
+	var obj, mtl, tex bytes.Buffer
+	if err := EncodeOBJ(&obj, &mtl, &tex, s.m, "model"); err != nil {
 		t.Fatal(err)
 	}
-	names, _ := filepath.Glob(filepath.Join(dir, "*"))
-	for i := range names {
-		names[i] = filepath.Base(names[i])
+	if !bytes.Contains(obj.Bytes(), []byte("\nmtllib model.mtl\n")) || !bytes.Contains(obj.Bytes(), []byte("\nusemtl ")) || !bytes.Contains(mtl.Bytes(), []byte("\nmap_Kd model.png\n")) {
+		t.Fatalf("OBJ/MTL do not refer to each other:\n%s\n%s", obj.Bytes()[:80], mtl.Bytes())
 	}
-	if d := gocmp.Diff([]string{"model.mtl", "model.obj", "model.png"}, names); d != "" {
-		t.Fatalf("files (-want +got):\n%s", d)
+	img, err := png.Decode(&tex)
+	if err != nil || img.Bounds() != s.m.Texture.Bounds() {
+		t.Fatalf("texture: %v, bounds %v", err, s.m.Texture.Bounds())
 	}
-	obj, _ := os.ReadFile(filepath.Join(dir, "model.obj"))
-	mtl, _ := os.ReadFile(filepath.Join(dir, "model.mtl"))
-	if !bytes.Contains(obj, []byte("\nmtllib model.mtl\n")) || !bytes.Contains(obj, []byte("\nusemtl ")) || !bytes.Contains(mtl, []byte("\nmap_Kd model.png\n")) {
-		t.Fatalf("OBJ/MTL do not refer to each other:\n%s\n%s", obj[:80], mtl)
-	}
-	got, err := Decode(bytes.NewReader(obj), OBJ)
+	got, err := Decode(bytes.NewReader(obj.Bytes()), OBJ)
 	if err != nil || len(got.Faces) != len(s.m.Faces) {
 		t.Fatalf("decode written OBJ: %v", err)
 	}
-	if err := WriteOBJFiles(dir, "../x", s.m); err == nil {
-		t.Fatal("base with a separator accepted")
+
+	plain := ioShapes()[0].m
+	obj.Reset()
+	if err := EncodeOBJ(&obj, nil, nil, plain, "plain"); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(obj.Bytes(), ioEncode(t, plain, OBJ)) {
+		t.Error("untextured EncodeOBJ differs from Encode(OBJ)")
+	}
+
+	for _, name := range []string{"", "../x", `a\b`, ".", "..", "a\nb"} {
+		if err := EncodeOBJ(io.Discard, io.Discard, io.Discard, s.m, name); err == nil {
+			t.Errorf("name %q accepted", name)
+		}
+	}
+	if err := EncodeOBJ(io.Discard, nil, nil, s.m, "model"); err == nil {
+		t.Error("textured mesh without mtl and texture writers accepted")
+	}
+	if err := EncodeOBJ(io.Discard, nil, nil, &mesh.Mesh{Faces: [][3]uint32{{0, 1, 2}}}, "bad"); !errors.Is(err, mesh.ErrInvalid) {
+		t.Errorf("invalid mesh: %v, want mesh.ErrInvalid", err)
 	}
 }
 
