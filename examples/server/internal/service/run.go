@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/orfeas3d/orfeas/examples/internal/atomicfile"
 )
 
 // errStale ends a generation that was cancelled before it could start or finish.
@@ -29,13 +31,13 @@ func (s *Service) run(ctx context.Context, e *entry, gen uint64, p genParams, pr
 
 	start := time.Now()
 	dir := s.jobDir(id)
-	var tmpName string
+	var tmp *atomicfile.File
 	var report []byte
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("generation panicked: %v", v)
 		}
-		outcome := s.finish(e, gen, p, err, tmpName, report, time.Since(start))
+		outcome := s.finish(e, gen, p, err, tmp, report, time.Since(start))
 		if outcome != "" {
 			s.metrics.generation(outcome, time.Since(start))
 		}
@@ -63,19 +65,10 @@ func (s *Service) run(ctx context.Context, e *entry, gen uint64, p genParams, pr
 	if report, err = json.Marshal(res.Report); err != nil {
 		return fmt.Errorf("encode report: %w", err)
 	}
-	tmp, err := createTemp(dir)
-	if err != nil {
+	if tmp, err = atomicfile.Create(dir); err != nil {
 		return err
 	}
-	tmpName = tmp.Name()
-	err = res.Encode(tmp, p.format)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err = res.Encode(tmp, p.format); err != nil {
 		return fmt.Errorf("write model: %w", err)
 	}
 	return nil
@@ -85,27 +78,24 @@ func (s *Service) run(ctx context.Context, e *entry, gen uint64, p genParams, pr
 // job completed; on failure it marks it failed. A generation that is no longer the job's live
 // one (cancelled, or removed by retention) changes nothing and its temporary file is removed.
 // It returns the outcome for the metrics, "" when the generation was stale.
-func (s *Service) finish(e *entry, gen uint64, p genParams, err error, tmpName string, report []byte, took time.Duration) string {
+func (s *Service) finish(e *entry, gen uint64, p genParams, err error, tmp *atomicfile.File, report []byte, took time.Duration) string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.gen != gen || e.m.State != stateProcessing || e.removed {
-		if tmpName != "" {
-			os.Remove(tmpName)
+		if tmp != nil {
+			tmp.Abort()
 		}
 		return stateCanceled
 	}
 	now := time.Now()
 	if err == nil {
-		err = os.Rename(tmpName, filepath.Join(s.jobDir(e.m.ID), modelFile(p.ext)))
-		if err == nil {
-			syncDir(s.jobDir(e.m.ID))
-		} else {
+		if err = tmp.Commit(modelFile(p.ext)); err != nil {
 			err = fmt.Errorf("store model: %w", err)
 		}
 	}
 	if err != nil {
-		if tmpName != "" {
-			os.Remove(tmpName)
+		if tmp != nil {
+			tmp.Abort()
 		}
 		e.m.State, e.m.Error = stateFailed, genErrorMessage(err, s.closing.Load())
 		s.log.Warn("generation failed", "job_id", e.m.ID, "error", err)
