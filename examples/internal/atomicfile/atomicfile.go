@@ -43,6 +43,9 @@ func Create(dir string) (*File, error) {
 // Write writes to the temporary file.
 func (t *File) Write(p []byte) (int, error) { return t.f.Write(p) }
 
+// Sync flushes what was written to disk, so that a later Commit has little left to wait for.
+func (t *File) Sync() error { return t.f.Sync() }
+
 // Commit syncs and closes the temporary file, renames it to name in its folder (replacing a
 // file there) and syncs the folder. On failure the temporary file is removed. Commit and Abort
 // after a Commit do nothing.

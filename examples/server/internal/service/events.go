@@ -41,7 +41,7 @@ func (s *Service) handleEvents(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	id, live := e.m.ID, inFlight(e.m.State)
 	e.mu.Unlock()
-	var ch <-chan jobs.Event[struct{}]
+	var ch <-chan jobs.Event[generated]
 	if live {
 		c, unsubscribe, err := s.reg.Subscribe(id)
 		if err == nil {

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/orfeas3d/orfeas/jobs"
 )
@@ -91,43 +89,39 @@ func (s *Service) handleGenerate(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// registryKey names one generation of a job in the registry.
-func registryKey(id string, gen uint64) string { return id + "#" + strconv.FormatUint(gen, 10) }
+// generationKey is the registry key of a new generation of job id. Every generation is its own
+// work (it reads and writes the job's own folder, with the parameters of its request), so no two
+// share a key: a second generate-3d of a job in flight, identical or not, is the registry's
+// conflict, and nothing is ever shared between jobs.
+func generationKey(id string) string { return id + "#" + jobs.NewID() }
 
 // submit queues a generation of e with p. A job whose generation is queued or processing gets
 // 409 (any second request, identical or not: exactly one generation runs per job at a time);
-// a full queue 429; a closing registry 503.
+// a full queue 429; a closing registry 503. From then on the registry is the generation's state
+// machine; record keeps the manifest in step with it.
 func (s *Service) submit(e *entry, p genParams) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	id, kind, removed := e.m.ID, e.m.Kind, e.removed
+	e.mu.Unlock()
 	switch {
-	case e.removed:
-		return errorf(http.StatusNotFound, "job %q not found", e.m.ID)
-	case e.m.Kind != kindImage:
-		return errorf(http.StatusBadRequest, "job %q holds a mesh, not an image to generate from", e.m.ID)
-	case inFlight(e.m.State):
-		return errorf(http.StatusConflict, "generation already in progress")
+	case removed:
+		return errorf(http.StatusNotFound, "job %q not found", id)
+	case kind != kindImage:
+		return errorf(http.StatusBadRequest, "job %q holds a mesh, not an image to generate from", id)
 	}
-	id := e.m.ID
-	gen := e.gen + 1
-	_, err := s.reg.Submit(id, registryKey(id, gen), func(ctx context.Context, progress func(string, float64)) (struct{}, error) {
-		return struct{}{}, s.run(ctx, e, gen, p, progress)
-	})
+	_, err := s.reg.Submit(id, generationKey(id), func(ctx context.Context, progress func(string, float64)) (generated, error) {
+		return s.run(ctx, id, p, progress)
+	}, jobs.WithHook(func(snap jobs.Snapshot[generated]) { s.record(e, p, snap) }))
 	switch {
+	case errors.Is(err, jobs.ErrJobConflict):
+		return errorf(http.StatusConflict, "generation already in progress")
 	case errors.Is(err, jobs.ErrQueueFull):
 		s.metrics.inc(&s.metrics.queueFull)
 		return errorf(http.StatusTooManyRequests, "generation queue is full, retry later")
 	case errors.Is(err, jobs.ErrClosed):
 		return errShuttingDown
-	case errors.Is(err, jobs.ErrJobConflict):
-		return errorf(http.StatusConflict, "generation already in progress")
 	case err != nil:
 		return fmt.Errorf("submit generation: %w", err)
 	}
-	e.gen = gen
-	e.m.State, e.m.Error, e.m.Updated = stateQueued, "", time.Now()
-	e.m.Format, e.m.Quality, e.m.Mode = p.ext, string(p.quality), string(p.mode)
-	e.m.Report, e.m.Seconds = nil, 0
-	s.persist(e)
 	return nil
 }

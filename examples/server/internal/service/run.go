@@ -10,103 +10,124 @@ import (
 	"time"
 
 	"github.com/orfeas3d/orfeas/examples/internal/atomicfile"
+	"github.com/orfeas3d/orfeas/jobs"
 )
 
-// errStale ends a generation that was cancelled before it could start or finish.
-var errStale = errors.New("generation cancelled")
+// generated is what a generation's work hands to its job: the model, written and synced to a
+// temporary file in the job's folder, and the generator's report.
+type generated struct {
+	model  *atomicfile.File
+	report []byte
+}
 
-// run is the work of one generation: it reads the stored upload, generates, writes the model to
-// a temporary file and, unless the job was cancelled meanwhile, renames it into place and marks
-// the job completed. Failures mark the job failed with the reason.
-func (s *Service) run(ctx context.Context, e *entry, gen uint64, p genParams, progress func(string, float64)) (err error) {
-	e.mu.Lock()
-	if e.gen != gen || e.m.State != stateQueued || e.removed {
-		e.mu.Unlock()
-		return errStale
-	}
-	id := e.m.ID
-	e.m.State, e.m.Updated = stateProcessing, time.Now()
-	s.persist(e)
-	e.mu.Unlock()
-
-	start := time.Now()
-	dir := s.jobDir(id)
-	var tmp *atomicfile.File
-	var report []byte
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("generation panicked: %v", v)
-		}
-		outcome := s.finish(e, gen, p, err, tmp, report, time.Since(start))
-		if outcome != "" {
-			s.metrics.generation(outcome, time.Since(start))
-		}
-	}()
-
+// run is the work of one generation: it reads the stored upload, generates and writes the model
+// to a temporary file. It changes no state: the registry does, and record commits the model
+// when the job succeeds.
+func (s *Service) run(ctx context.Context, id string, p genParams, progress func(string, float64)) (generated, error) {
 	if d := s.cfg.GenerateDelay; d > 0 {
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return generated{}, ctx.Err()
 		}
 	}
+	dir := s.jobDir(id)
 	img, err := os.ReadFile(filepath.Join(dir, uploadFile))
 	if err != nil {
-		return fmt.Errorf("read upload: %w", err)
+		return generated{}, fmt.Errorf("read upload: %w", err)
 	}
 	req := p.request(img)
 	req.Progress = progress
 	res, err := s.gen.Generate(ctx, req)
 	if err != nil {
-		return &generateError{err}
+		return generated{}, &generateError{err}
 	}
-	if report, err = json.Marshal(res.Report); err != nil {
-		return fmt.Errorf("encode report: %w", err)
+	report, err := json.Marshal(res.Report)
+	if err != nil {
+		return generated{}, fmt.Errorf("encode report: %w", err)
 	}
-	if tmp, err = atomicfile.Create(dir); err != nil {
-		return err
+	tmp, err := atomicfile.Create(dir)
+	if err != nil {
+		return generated{}, err
 	}
-	if err = res.Encode(tmp, p.format); err != nil {
-		return fmt.Errorf("write model: %w", err)
+	if err := res.Encode(tmp, p.format); err != nil {
+		tmp.Abort()
+		return generated{}, fmt.Errorf("write model: %w", err)
 	}
-	return nil
+	if err := tmp.Sync(); err != nil { // now, so that the commit under the locks is quick
+		tmp.Abort()
+		return generated{}, fmt.Errorf("write model: %w", err)
+	}
+	if err := ctx.Err(); err != nil { // every job of this generation was cancelled
+		tmp.Abort()
+		return generated{}, err
+	}
+	return generated{model: tmp, report: report}, nil
 }
 
-// finish ends generation gen of e: on success it renames the model into place and marks the
-// job completed; on failure it marks it failed. A generation that is no longer the job's live
-// one (cancelled, or removed by retention) changes nothing and its temporary file is removed.
-// It returns the outcome for the metrics, "" when the generation was stale.
-func (s *Service) finish(e *entry, gen uint64, p genParams, err error, tmp *atomicfile.File, report []byte, took time.Duration) string {
+// record is the registry's hook for one generation of e with p: it writes each state change of
+// the job into the manifest before the registry lets anyone see it, so the manifest on disk is
+// never behind what a client was told. On success it commits the model under its name first; a
+// model that cannot be stored fails the job in the manifest. A shutdown's cancellation is
+// recorded as failed ("interrupted"), a request's as canceled. It runs with the registry
+// locked, so it never calls the registry.
+func (s *Service) record(e *entry, p genParams, snap jobs.Snapshot[generated]) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.gen != gen || e.m.State != stateProcessing || e.removed {
-		if tmp != nil {
-			tmp.Abort()
+	if e.removed {
+		if snap.Result.model != nil {
+			snap.Result.model.Abort()
 		}
-		return stateCanceled
+		return
+	}
+	m := &e.m
+	if snap.Key != e.key { // the generation's first change: Submit accepted it
+		e.key = snap.Key
+		m.Error = ""
+		m.Format, m.Quality, m.Mode = p.ext, string(p.quality), string(p.mode)
+		m.Report, m.Seconds = nil, 0
 	}
 	now := time.Now()
-	if err == nil {
-		if err = tmp.Commit(modelFile(p.ext)); err != nil {
-			err = fmt.Errorf("store model: %w", err)
+	ran := !snap.Started.IsZero()
+	took := snap.Ended.Sub(snap.Started)
+	switch snap.State {
+	case jobs.Queued:
+		m.State = stateQueued
+	case jobs.Running:
+		m.State = stateProcessing
+	case jobs.Succeeded:
+		if err := snap.Result.model.Commit(modelFile(p.ext)); err != nil {
+			s.failed(e, fmt.Errorf("store model: %w", err), took)
+		} else {
+			m.State, m.Error, m.Seconds = stateCompleted, "", took.Seconds()
+			m.addModel(p.ext)
+			m.Report = snap.Result.report
+		}
+	case jobs.Failed:
+		s.failed(e, snap.Err, took)
+	case jobs.Canceled:
+		if errors.Is(snap.Err, jobs.ErrClosed) {
+			m.State, m.Error = stateFailed, errInterrupted
+			if ran {
+				m.Seconds = took.Seconds()
+			}
+		} else {
+			m.State, m.Error = stateCanceled, "canceled by request"
 		}
 	}
-	if err != nil {
-		if tmp != nil {
-			tmp.Abort()
-		}
-		e.m.State, e.m.Error = stateFailed, genErrorMessage(err, s.closing.Load())
-		s.log.Warn("generation failed", "job_id", e.m.ID, "error", err)
-	} else {
-		e.m.State, e.m.Error = stateCompleted, ""
-		e.m.addModel(p.ext)
-		e.m.Report = report
-	}
-	e.m.Updated, e.m.Seconds = now, took.Seconds()
+	m.Updated = now
 	s.persist(e)
-	return e.m.State
+	if snap.State.Terminal() && ran {
+		s.metrics.generation(m.State, took)
+	}
+}
+
+// failed marks e's generation failed with err's message for the user; called with e.mu held.
+func (s *Service) failed(e *entry, err error, took time.Duration) {
+	e.m.State, e.m.Error, e.m.Seconds = stateFailed, genErrorMessage(err, s.closing.Load()), took.Seconds()
+	s.log.Warn("generation failed", "job_id", e.m.ID, "error", err)
 }
 
 // generateError is an error of generator.Generate, whose message is meant for the user.

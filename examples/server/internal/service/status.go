@@ -34,7 +34,7 @@ type jobStatus struct {
 
 // statusOf describes e; called with e.mu held. snap, when not nil, is the registry's record of
 // the job, used for the progress of a generation in flight.
-func statusOf(e *entry, snap *jobs.Snapshot[struct{}]) jobStatus {
+func statusOf(e *entry, snap *jobs.Snapshot[generated]) jobStatus {
 	m := &e.m
 	st := jobStatus{
 		JobID: m.ID, Status: m.State, Kind: m.Kind, Format: m.Format, Quality: m.Quality, Mode: m.Mode,
@@ -59,7 +59,8 @@ func statusOf(e *entry, snap *jobs.Snapshot[struct{}]) jobStatus {
 		st.DownloadURL = &u
 		st.Progress, st.Stage = 100, "done"
 	}
-	if inFlight(m.State) && snap != nil && snap.Key == registryKey(m.ID, e.gen) {
+	if inFlight(m.State) && snap != nil && snap.Key == e.key {
+		// An event may be older than the manifest: report the state it was sent for.
 		st.Stage = snap.Stage
 		st.Progress = int(math.Floor(snap.Fraction * 100))
 		switch snap.State {
@@ -67,10 +68,6 @@ func statusOf(e *entry, snap *jobs.Snapshot[struct{}]) jobStatus {
 			st.Status = stateQueued
 		case jobs.Running:
 			st.Status = stateProcessing
-		case jobs.Canceled:
-			st.Status = stateFailed // cancelled by a shutdown before the work function saw it
-			msg := errInterrupted
-			st.Error = &msg
 		}
 		if st.Progress >= 100 {
 			st.Progress = 99 // 100 only once the model is stored
@@ -99,7 +96,7 @@ func (s *Service) currentStatus(e *entry) jobStatus {
 	e.mu.Lock()
 	id, live := e.m.ID, inFlight(e.m.State)
 	e.mu.Unlock()
-	var snap *jobs.Snapshot[struct{}]
+	var snap *jobs.Snapshot[generated]
 	if live {
 		if sn, err := s.reg.Get(id); err == nil {
 			snap = &sn
