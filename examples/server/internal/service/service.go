@@ -338,7 +338,6 @@ func (s *Service) expire(now time.Time) {
 		}
 		if !inFlight(e.m.State) && e.m.Updated.Before(cutoff) {
 			e.removed = true
-			delete(s.entries, id)
 			gone = append(gone, id)
 		}
 		e.mu.Unlock()
@@ -350,6 +349,12 @@ func (s *Service) expire(now time.Time) {
 			s.log.Error("expired job not removed", "job_id", id, "error", err)
 		}
 	}
+	// Forgotten only once its folder is gone, so that a job that answers 404 has no files left.
+	s.mu.Lock()
+	for _, id := range gone {
+		delete(s.entries, id)
+	}
+	s.mu.Unlock()
 	if len(gone) > 0 {
 		s.log.Info("expired jobs removed", "count", len(gone))
 	}
