@@ -39,8 +39,11 @@
 // function fails its jobs with a *PanicError holding the value and the
 // stack, and the registry keeps going. Get, List, Wait and Stats observe
 // jobs; Subscribe streams one job's state and progress changes to one
-// subscriber without ever blocking the work. Finished jobs are retained
-// for Options.Retain, then dropped by a janitor.
+// subscriber without ever blocking the work. A submission WithHook has its
+// hook called on each state change of its job, before Get, Wait or a
+// subscriber can see the change, so a service can persist every state it
+// will ever report. Finished jobs are retained for Options.Retain, then
+// dropped by a janitor.
 //
 // # Goroutines
 //

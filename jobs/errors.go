@@ -28,7 +28,8 @@ var (
 	// the job could never be admitted.
 	ErrOverBudget = errors.New("jobs: weight exceeds memory budget")
 	// ErrCanceled is the error of a job that ended in the Canceled state,
-	// by Cancel or by Close. It wraps context.Canceled.
+	// by Cancel or by Close (then the error matches ErrClosed too). It
+	// wraps context.Canceled.
 	ErrCanceled = fmt.Errorf("jobs: job canceled: %w", context.Canceled)
 )
 

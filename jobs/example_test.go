@@ -138,3 +138,26 @@ func ExampleRegistry_Close() {
 	// true
 	// succeeded 1
 }
+
+// A hook sees each state change of its job before anyone else can, so a service can persist
+// the state (here, print it) and know that a client never sees a state the store lacks.
+func ExampleWithHook() {
+	r := jobs.New[string](jobs.Options{Workers: 1})
+	defer r.Close(context.Background())
+
+	persist := func(s jobs.Snapshot[string]) {
+		fmt.Printf("stored: %s %s %q\n", s.ID, s.State, s.Result)
+	}
+	work := func(context.Context, func(string, float64)) (string, error) { return "model.stl", nil }
+	if _, err := r.Submit("job-1", "mesh:1", work, jobs.WithHook(persist)); err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, _ := r.Wait(context.Background(), "job-1")
+	fmt.Println("seen:", s.State)
+	// Output:
+	// stored: job-1 queued ""
+	// stored: job-1 running ""
+	// stored: job-1 succeeded "model.stl"
+	// seen: succeeded
+}

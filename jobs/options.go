@@ -77,6 +77,7 @@ type SubmitOption func(*submitConfig)
 
 type submitConfig struct {
 	weight int64
+	hook   any // a func(Snapshot[T]) from WithHook
 }
 
 // WithWeight declares what the execution costs against
@@ -86,6 +87,22 @@ type submitConfig struct {
 // is refused with ErrOverBudget; a negative one with ErrInvalid.
 func WithWeight(w int64) SubmitOption {
 	return func(c *submitConfig) { c.weight = w }
+}
+
+// WithHook has the registry call hook with the job's snapshot after each change of its state:
+// Queued (or Running, when it shares an execution already running) inside Submit, then
+// Running, then its terminal state. Progress reports do not call it.
+//
+// The hook runs with the registry locked, before the change can be seen by Get, List, Wait or
+// Subscribe, so a hook that persists the state (a manifest, a database row) has done so before
+// anyone learns of the change, and the hooks of one job run one at a time, in order. It must
+// therefore be quick, must not panic and must not call the registry.
+//
+// The hook belongs to the job the submission creates. A submission that joins a job already in
+// flight under its ID does not add it, and a submission that is refused never calls it. A hook
+// whose T is not the registry's result type makes Submit fail with ErrInvalid.
+func WithHook[T any](hook func(Snapshot[T])) SubmitOption {
+	return func(c *submitConfig) { c.hook = hook }
 }
 
 func (c *submitConfig) check(budget int64) error {

@@ -123,7 +123,8 @@ type job[T any] struct {
 	result                  T
 	err                     error
 	subs                    []*subscriber[T]
-	done                    chan struct{} // made by the first Wait, closed when terminal
+	done                    chan struct{}     // made by the first Wait, closed when terminal
+	hook                    func(Snapshot[T]) // from WithHook, or nil
 }
 
 // execution is one run of a Func, shared by every job with its key that
@@ -238,6 +239,14 @@ func (r *Registry[T]) Submit(id, key string, fn Func[T], opts ...SubmitOption) (
 	if fn == nil {
 		return Snapshot[T]{}, fmt.Errorf("%w: nil work function", ErrInvalid)
 	}
+	var hook func(Snapshot[T])
+	if cfg.hook != nil {
+		h, ok := cfg.hook.(func(Snapshot[T]))
+		if !ok {
+			return Snapshot[T]{}, fmt.Errorf("%w: hook %T for a registry of %T results", ErrInvalid, cfg.hook, *new(T))
+		}
+		hook = h
+	}
 	generated := id == ""
 	if generated {
 		id = NewID()
@@ -286,7 +295,7 @@ func (r *Registry[T]) Submit(id, key string, fn Func[T], opts ...SubmitOption) (
 			r.cond.Signal()
 		}
 	}
-	j := &job[T]{id: id, key: key, exec: e, created: r.clock.Now()}
+	j := &job[T]{id: id, key: key, exec: e, created: r.clock.Now(), hook: hook}
 	if e.running {
 		j.state, j.started = Running, j.created
 		r.stats.Running++
@@ -299,6 +308,9 @@ func (r *Registry[T]) Submit(id, key string, fn Func[T], opts ...SubmitOption) (
 	r.jobs[id] = j // a retained record under id, if any, is replaced
 	r.stats.Submitted++
 	s := j.snapshot()
+	if j.hook != nil {
+		j.hook(s)
+	}
 	r.mu.Unlock()
 	return s, nil
 }
@@ -424,8 +436,9 @@ func (r *Registry[T]) Stats() Stats {
 // running jobs finish until ctx ends, then cancels the rest, and returns
 // once every goroutine the registry started has exited. It returns nil if
 // everything drained, or an error wrapping ctx's error if jobs had to be
-// cancelled. A work function that ignores its context holds Close up until
-// it returns. Finished jobs stay readable after Close. Calling Close again
+// cancelled. Jobs cancelled this way end Canceled with an Err that matches
+// both ErrCanceled and ErrClosed. A work function that ignores its context
+// holds Close up until it returns. Finished jobs stay readable after Close. Calling Close again
 // waits for the first call to complete (or for its own ctx) and returns the
 // same result. Close must not be called from a work function, which would
 // wait for itself.
@@ -459,8 +472,9 @@ func (r *Registry[T]) Close(ctx context.Context) error {
 	return err
 }
 
-// errClosedCanceled is the error of jobs that Close cancelled.
-var errClosedCanceled = fmt.Errorf("%w by Close", ErrCanceled)
+// errClosedCanceled is the error of jobs that Close cancelled: it matches ErrCanceled and
+// ErrClosed.
+var errClosedCanceled = fmt.Errorf("%w: %w", ErrCanceled, ErrClosed)
 
 // cancelAll ends every job still in flight as Canceled and cancels the
 // contexts of their executions.
@@ -619,7 +633,7 @@ func (r *Registry[T]) start(e *execution[T], now time.Time) {
 			j.state, j.started = Running, now
 			r.stats.Queued--
 			r.stats.Running++
-			r.notifyState(j)
+			r.changed(j)
 		}
 	}
 }
@@ -681,7 +695,7 @@ func (r *Registry[T]) end(j *job[T], state State, err error, now time.Time) {
 	case Canceled:
 		r.stats.Canceled++
 	}
-	r.notifyState(j)
+	r.changed(j)
 	if j.done != nil {
 		close(j.done)
 	}
@@ -692,6 +706,15 @@ func (r *Registry[T]) end(j *job[T], state State, err error, now time.Time) {
 		return
 	}
 	r.finished = append(r.finished, j)
+}
+
+// changed announces a new state of j: first to its hook, then to its subscribers. Called with
+// r.mu held.
+func (r *Registry[T]) changed(j *job[T]) {
+	if j.hook != nil {
+		j.hook(j.snapshot())
+	}
+	r.notifyState(j)
 }
 
 // report is the progress callback of a running execution.

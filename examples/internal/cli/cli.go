@@ -11,13 +11,12 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/examples/internal/atomicfile"
 	"github.com/orfeas3d/orfeas/generator"
-	"github.com/orfeas3d/orfeas/internal/ctxio"
 	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
@@ -203,39 +202,12 @@ func FormatExts() string {
 	return strings.Join(exts, ", ")
 }
 
-// WriteAtomic writes a temporary file in path's folder and renames it to path, so that path
-// never holds a partial file: on an error, or when ctx is cancelled during the write, the
-// temporary file is removed and path is left as it was. An existing file at path is replaced.
-// The file is made readable by all (0644).
-// The temporary file's name is hidden: "." + the base name + a random part + ".tmp".
-func WriteAtomic(ctx context.Context, path string, write func(io.Writer) error) (err error) {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	// CreateTemp makes the file private (0600); a model is an ordinary file.
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := write(ctxio.NewWriter(ctx, tmp)); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+// WriteAtomic writes path through atomicfile.Write, so that path never holds a partial file: on
+// an error, or when ctx is cancelled during the write, the temporary file is removed and path is
+// left as it was. An existing file at path is replaced. The file is made readable by all (0644).
+// The temporary file's name is hidden: atomicfile.TempPrefix and a random part.
+func WriteAtomic(ctx context.Context, path string, write func(io.Writer) error) error {
+	return atomicfile.Write(ctx, path, write)
 }
 
 // Result is the JSON form of one converted input, as both programs print it with -json.

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
-	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/orfeas3d/orfeas/examples/internal/atomicfile"
 	"github.com/orfeas3d/orfeas/mesh"
 	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
@@ -249,7 +251,7 @@ func (s *Service) meshOp(w http.ResponseWriter, r *http.Request, op string, fn f
 		Kind: kindMesh, Filename: u.filename, State: stateCompleted, Format: ext, Mode: op,
 		Models: []string{ext}, Report: report,
 	}, func(dir string) error {
-		return writeAtomic(dir, modelFile(ext), func(f *os.File) error { return meshio.Encode(f, out, format) })
+		return atomicfile.Write(context.Background(), filepath.Join(dir, modelFile(ext)), func(w io.Writer) error { return meshio.Encode(w, out, format) })
 	})
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("store %s result: %w", op, err))

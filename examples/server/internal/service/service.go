@@ -92,7 +92,8 @@ type Service struct {
 	log       *slog.Logger
 	root      string // DataDir/jobs
 	gen       *generator.Generator
-	reg       *jobs.Registry[struct{}]
+	reg       *jobs.Registry[generated] // the state machine of every generation
+	cancelMu  sync.Mutex                // serialises cancel requests
 	limiter   *rateLimiter
 	metrics   *metrics
 	meshSem   chan struct{} // bounds concurrent mesh operations
@@ -111,11 +112,13 @@ type Service struct {
 }
 
 // entry is one job in memory. m is its manifest, written to disk after each change while mu is
-// held, so the file and the memory agree.
+// held, so the file and the memory agree. While a generation is in flight, the registry owns its
+// state and its hook (record) copies each change into m. Lock order: the registry's lock, then
+// mu; nothing calls the registry with mu held.
 type entry struct {
 	mu      sync.Mutex
 	m       manifest
-	gen     uint64 // generation counter: bumped at each generate-3d, names the registry key
+	key     string // registry key of the latest generation, "" before the first
 	removed bool   // retention removed the job; its folder is gone or going
 }
 
@@ -193,7 +196,7 @@ func New(cfg Config) (*Service, error) {
 		s.log.Warn("job folder skipped", "error", err)
 	}
 	s.log.Info("jobs loaded", "jobs", len(ld.jobs), "interrupted", ld.interrupted, "removed_incomplete", ld.removed, "skipped", len(ld.skipped))
-	s.reg = jobs.New[struct{}](jobs.Options{
+	s.reg = jobs.New[generated](jobs.Options{
 		Workers:   cfg.Workers,
 		QueueSize: cfg.QueueSize,
 		Retain:    time.Minute, // terminal states live on in the manifests
@@ -225,18 +228,11 @@ func (s *Service) Backend() string { return s.gen.Backend() }
 func (s *Service) Shutdown(ctx context.Context) error {
 	s.closeOnce.Do(func() {
 		s.closing.Store(true)
+		// Close cancels what is left when ctx ends; the hooks record those jobs as failed
+		// ("interrupted") before it returns.
 		err := s.reg.Close(ctx)
 		close(s.stopJanitor)
 		<-s.janitorDone
-		// Jobs Close cancelled before they ran never reached their work function.
-		for _, e := range s.snapshotEntries() {
-			e.mu.Lock()
-			if inFlight(e.m.State) && !e.removed {
-				e.m.State, e.m.Error, e.m.Updated = stateFailed, errInterrupted, time.Now()
-				s.persist(e)
-			}
-			e.mu.Unlock()
-		}
 		if cerr := s.gen.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("service: close generator: %w", cerr)
 		}
@@ -342,7 +338,6 @@ func (s *Service) expire(now time.Time) {
 		}
 		if !inFlight(e.m.State) && e.m.Updated.Before(cutoff) {
 			e.removed = true
-			delete(s.entries, id)
 			gone = append(gone, id)
 		}
 		e.mu.Unlock()
@@ -354,6 +349,12 @@ func (s *Service) expire(now time.Time) {
 			s.log.Error("expired job not removed", "job_id", id, "error", err)
 		}
 	}
+	// Forgotten only once its folder is gone, so that a job that answers 404 has no files left.
+	s.mu.Lock()
+	for _, id := range gone {
+		delete(s.entries, id)
+	}
+	s.mu.Unlock()
 	if len(gone) > 0 {
 		s.log.Info("expired jobs removed", "count", len(gone))
 	}

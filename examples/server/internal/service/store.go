@@ -1,8 +1,6 @@
 package service
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orfeas3d/orfeas/examples/internal/atomicfile"
 	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
@@ -36,7 +35,7 @@ const (
 const (
 	uploadFile   = "upload.png"
 	manifestFile = "manifest.json"
-	tempPrefix   = ".tmp-"
+	tempPrefix   = atomicfile.TempPrefix
 )
 
 // modelFormats are the download formats, by extension: one for each extension in meshio's
@@ -124,67 +123,10 @@ func (m *manifest) addModel(ext string) {
 	}
 }
 
-// writeFileAtomic writes data to dir/name through a temporary file in dir that is synced and
-// renamed over the target, then syncs dir, so a reader sees the old file or the new one, never a
-// part, and a crash leaves at most a temporary file that start-up removes.
+// writeFileAtomic writes data to dir/name with atomicfile: a reader sees the old file or the
+// new one, never a part, and a crash leaves at most a temporary file that start-up removes.
 func writeFileAtomic(dir, name string, data []byte) error {
-	return writeAtomic(dir, name, func(f *os.File) error {
-		_, err := f.Write(data)
-		return err
-	})
-}
-
-// writeAtomic is writeFileAtomic with a function that writes the content.
-func writeAtomic(dir, name string, write func(*os.File) error) error {
-	tmp, err := createTemp(dir)
-	if err != nil {
-		return err
-	}
-	if err := commitTemp(tmp, write, dir, name); err != nil {
-		return err
-	}
-	return nil
-}
-
-// createTemp makes a temporary file in dir, named with tempPrefix.
-func createTemp(dir string) (*os.File, error) {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	f, err := os.OpenFile(filepath.Join(dir, tempPrefix+hex.EncodeToString(b[:])), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("create temporary file: %w", err)
-	}
-	return f, nil
-}
-
-// commitTemp writes, syncs and closes tmp, then renames it to dir/name; on any failure the
-// temporary file is removed.
-func commitTemp(tmp *os.File, write func(*os.File) error, dir, name string) error {
-	err := write(tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, name))
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	syncDir(dir)
-	return nil
-}
-
-// syncDir makes a rename in dir durable where the platform allows it (best effort: some file
-// systems refuse to sync a directory).
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
+	return atomicfile.WriteFile(filepath.Join(dir, name), data)
 }
 
 // writeManifest persists m in its job folder.

@@ -1,0 +1,37 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// httpError is a failure with the status code and message the client gets.
+type httpError struct {
+	status  int
+	msg     string
+	details []string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func errorf(status int, format string, a ...any) *httpError {
+	return &httpError{status: status, msg: fmt.Sprintf(format, a...)}
+}
+
+// fail writes err: its own status when it is an *httpError, else 500 (logged; the client gets
+// no internals).
+func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var he *httpError
+	if errors.As(err, &he) {
+		if he.status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "5")
+		}
+		writeError(w, he.status, he.msg, he.details...)
+		return
+	}
+	s.log.Error("request failed", "request_id", requestID(r.Context()), "error", err)
+	writeError(w, http.StatusInternalServerError, "internal error")
+}
+
+var errShuttingDown = &httpError{status: http.StatusServiceUnavailable, msg: "server is shutting down"}

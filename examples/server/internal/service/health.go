@@ -1,0 +1,54 @@
+package service
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/orfeas3d/orfeas/generator"
+)
+
+type healthResponse struct {
+	Status     string    `json:"status"`
+	Timestamp  time.Time `json:"timestamp"`
+	Backend    string    `json:"backend"`
+	GPU        *gpuInfo  `json:"gpu"`
+	ActiveJobs int       `json:"active_jobs"`
+	QueuedJobs int       `json:"queued_jobs"`
+	Version    string    `json:"version"`
+}
+
+type gpuInfo struct {
+	Backend string `json:"backend"`
+}
+
+func (s *Service) handleHealth(w http.ResponseWriter, r *http.Request) {
+	st := s.reg.Stats()
+	h := healthResponse{
+		Status:     "healthy",
+		Timestamp:  time.Now().UTC(),
+		Backend:    s.gen.Backend(),
+		ActiveJobs: st.Running,
+		QueuedJobs: st.Queued,
+		Version:    s.cfg.Version,
+	}
+	if h.Backend == generator.BackendCUDA {
+		h.GPU = &gpuInfo{Backend: h.Backend}
+	}
+	code := http.StatusOK
+	if s.closing.Load() {
+		h.Status, code = "shutting_down", http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, h)
+}
+
+func (s *Service) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	states := map[string]int{}
+	for _, e := range s.snapshotEntries() {
+		e.mu.Lock()
+		states[e.m.State]++
+		e.mu.Unlock()
+	}
+	st := s.reg.Stats()
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	s.metrics.write(w, states, st.Queued, st.Running)
+}

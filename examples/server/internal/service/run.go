@@ -1,0 +1,151 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/orfeas3d/orfeas/examples/internal/atomicfile"
+	"github.com/orfeas3d/orfeas/jobs"
+)
+
+// generated is what a generation's work hands to its job: the model, written and synced to a
+// temporary file in the job's folder, and the generator's report.
+type generated struct {
+	model  *atomicfile.File
+	report []byte
+}
+
+// run is the work of one generation: it reads the stored upload, generates and writes the model
+// to a temporary file. It changes no state: the registry does, and record commits the model
+// when the job succeeds.
+func (s *Service) run(ctx context.Context, id string, p genParams, progress func(string, float64)) (generated, error) {
+	if d := s.cfg.GenerateDelay; d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return generated{}, ctx.Err()
+		}
+	}
+	dir := s.jobDir(id)
+	img, err := os.ReadFile(filepath.Join(dir, uploadFile))
+	if err != nil {
+		return generated{}, fmt.Errorf("read upload: %w", err)
+	}
+	req := p.request(img)
+	req.Progress = progress
+	res, err := s.gen.Generate(ctx, req)
+	if err != nil {
+		return generated{}, &generateError{err}
+	}
+	report, err := json.Marshal(res.Report)
+	if err != nil {
+		return generated{}, fmt.Errorf("encode report: %w", err)
+	}
+	tmp, err := atomicfile.Create(dir)
+	if err != nil {
+		return generated{}, err
+	}
+	if err := res.Encode(tmp, p.format); err != nil {
+		tmp.Abort()
+		return generated{}, fmt.Errorf("write model: %w", err)
+	}
+	if err := tmp.Sync(); err != nil { // now, so that the commit under the locks is quick
+		tmp.Abort()
+		return generated{}, fmt.Errorf("write model: %w", err)
+	}
+	if err := ctx.Err(); err != nil { // every job of this generation was cancelled
+		tmp.Abort()
+		return generated{}, err
+	}
+	return generated{model: tmp, report: report}, nil
+}
+
+// record is the registry's hook for one generation of e with p: it writes each state change of
+// the job into the manifest before the registry lets anyone see it, so the manifest on disk is
+// never behind what a client was told. On success it commits the model under its name first; a
+// model that cannot be stored fails the job in the manifest. A shutdown's cancellation is
+// recorded as failed ("interrupted"), a request's as canceled. It runs with the registry
+// locked, so it never calls the registry.
+func (s *Service) record(e *entry, p genParams, snap jobs.Snapshot[generated]) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.removed {
+		if snap.Result.model != nil {
+			snap.Result.model.Abort()
+		}
+		return
+	}
+	m := &e.m
+	if snap.Key != e.key { // the generation's first change: Submit accepted it
+		e.key = snap.Key
+		m.Error = ""
+		m.Format, m.Quality, m.Mode = p.ext, string(p.quality), string(p.mode)
+		m.Report, m.Seconds = nil, 0
+	}
+	now := time.Now()
+	ran := !snap.Started.IsZero()
+	took := snap.Ended.Sub(snap.Started)
+	switch snap.State {
+	case jobs.Queued:
+		m.State = stateQueued
+	case jobs.Running:
+		m.State = stateProcessing
+	case jobs.Succeeded:
+		if err := snap.Result.model.Commit(modelFile(p.ext)); err != nil {
+			s.failed(e, fmt.Errorf("store model: %w", err), took)
+		} else {
+			m.State, m.Error, m.Seconds = stateCompleted, "", took.Seconds()
+			m.addModel(p.ext)
+			m.Report = snap.Result.report
+		}
+	case jobs.Failed:
+		s.failed(e, snap.Err, took)
+	case jobs.Canceled:
+		if errors.Is(snap.Err, jobs.ErrClosed) {
+			m.State, m.Error = stateFailed, errInterrupted
+			if ran {
+				m.Seconds = took.Seconds()
+			}
+		} else {
+			m.State, m.Error = stateCanceled, "canceled by request"
+		}
+	}
+	m.Updated = now
+	s.persist(e)
+	if snap.State.Terminal() && ran {
+		s.metrics.generation(m.State, took)
+	}
+}
+
+// failed marks e's generation failed with err's message for the user; called with e.mu held.
+func (s *Service) failed(e *entry, err error, took time.Duration) {
+	e.m.State, e.m.Error, e.m.Seconds = stateFailed, genErrorMessage(err, s.closing.Load()), took.Seconds()
+	s.log.Warn("generation failed", "job_id", e.m.ID, "error", err)
+}
+
+// generateError is an error of generator.Generate, whose message is meant for the user.
+type generateError struct{ err error }
+
+func (e *generateError) Error() string { return e.err.Error() }
+func (e *generateError) Unwrap() error { return e.err }
+
+// genErrorMessage is what a failed job's error says: "interrupted" when a shutdown stopped it,
+// the generator's reason (a bad request or image, a backend failure), or, for the server's own
+// failures (files), a generic message: their details, paths included, go to the log only.
+func genErrorMessage(err error, closing bool) string {
+	var ge *generateError
+	switch {
+	case closing && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+		return errInterrupted
+	case errors.As(err, &ge):
+		return err.Error()
+	}
+	return "internal error while storing the model"
+}
