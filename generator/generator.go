@@ -55,7 +55,25 @@
 // ErrInvalidRequest; image problems wrap imagecheck's sentinels (imagecheck.ErrCorrupt,
 // imagecheck.ErrTooLarge, ...); cancellation wraps ctx.Err(); a backend that cannot run wraps
 // backends.ErrUnavailable, a mode it lacks backends.ErrUnsupportedMode; a backend's mesh that is
-// not a closed solid gives ErrNotClosed, never a mesh.
+// not a closed solid gives ErrNotClosed, never a mesh; Generate after Close wraps ErrClosed.
+//
+// # Names shared with package backends
+//
+// A name that means the same in both packages is one value, so that nothing converts between
+// them and the two cannot drift apart:
+//
+//   - Mode is backends.Mode (a type alias) and Relief, Lithophane, Extrude and Inflate are its
+//     constants; the generator adds only Auto, which no backend sees, because Generate resolves
+//     it once, from the prepared image, before it builds the backend's Input.
+//   - Modes is backends.Modes, the one list of the built modes, with Auto appended.
+//   - ErrClosed is backends.ErrClosed, so errors.Is(err, ErrClosed) holds whether the Generator
+//     or a backend under it was closed. Package jobs keeps its own jobs.ErrClosed: it is a leaf
+//     that imports nothing of orfeas, and a closed registry is not a closed backend.
+//
+// Several problems at once (Request.Validate's, the pixel limits of a decoded image) come back in
+// one *multierror.Error (github.com/hashicorp/go-multierror, the module's one multi-error
+// package, as in imagecheck), whose message is one line: "generator: invalid request: 2 problems:
+// a; b". errors.Join is not used: its messages span lines.
 package generator
 
 import (
@@ -87,8 +105,10 @@ var (
 	// ErrNotClosed is wrapped when a backend returns a mesh that is not a valid, closed,
 	// outward-oriented solid. It is a bug in that backend; Generate never hands such a mesh on.
 	ErrNotClosed = errors.New("generator: backend returned a mesh that is not a closed solid")
-	// ErrClosed is returned by Generate after Close.
-	ErrClosed = errors.New("generator: closed")
+	// ErrClosed is wrapped by Generate after Close. It is backends.ErrClosed itself, so that
+	// errors.Is(err, ErrClosed) also holds when a Config.Custom backend was closed under the
+	// Generator, and errors.Is(err, backends.ErrClosed) after Close.
+	ErrClosed = backends.ErrClosed
 )
 
 // Backend names for Config.Backend.
@@ -176,7 +196,7 @@ func openCUDA() (backends.Backend, error) {
 func (g *Generator) Backend() string { return g.backend.Name() }
 
 // Close releases the backend the Generator opened (a Config.Custom backend stays open). Generate
-// calls after Close fail with ErrClosed; Close waits for none of the calls in flight, so cancel
+// calls after Close fail with an error wrapping ErrClosed; Close waits for none of the calls in flight, so cancel
 // them first.
 func (g *Generator) Close() error {
 	g.mu.Lock()
@@ -201,7 +221,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	closed := g.closed
 	g.mu.RUnlock()
 	if closed {
-		return nil, ErrClosed
+		return nil, fmt.Errorf("generator: Generate after Close: %w", ErrClosed)
 	}
 	start := time.Now()
 	if err := req.Validate(); err != nil {
@@ -345,7 +365,8 @@ func decodeImage(ctx context.Context, data []byte, r io.Reader, decoded image.Im
 // imagecheck (MaxSide and MaxPixels, their defaults for zero fields), so that an image such as an
 // image.Uniform, whose bounds are nearly infinite, fails with a typed error instead of an
 // impossible allocation. The errors are *imagecheck.LimitError values, matching
-// imagecheck.ErrDimensions and imagecheck.ErrTooLarge.
+// imagecheck.ErrDimensions and imagecheck.ErrTooLarge, several in one *multierror.Error worded
+// as imagecheck words them.
 func checkDecodedSize(w, h int, lim imagecheck.Limits) error {
 	maxSide, maxPixels := lim.MaxSide, lim.MaxPixels
 	if maxSide <= 0 {
@@ -366,7 +387,7 @@ func checkDecodedSize(w, h int, lim imagecheck.Limits) error {
 	if px := int64(w) * int64(h); px > maxPixels {
 		errs = append(errs, &imagecheck.LimitError{Name: "pixels", Value: px, Max: maxPixels})
 	}
-	return errors.Join(errs...)
+	return combineAs("imagecheck", errs)
 }
 
 // wantsColor reports whether the colour plane must be prepared for a request in mode m: every
@@ -402,11 +423,5 @@ func oneLine(err error) error {
 	if !ok {
 		return err
 	}
-	return &multierror.Error{Errors: me.Errors, ErrorFormat: func(es []error) string {
-		parts := make([]string, len(es))
-		for i, e := range es {
-			parts[i] = e.Error()
-		}
-		return strings.Join(parts, "; ")
-	}}
+	return &multierror.Error{Errors: me.Errors, ErrorFormat: func(es []error) string { return joinProblems(es, "") }}
 }
