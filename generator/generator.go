@@ -83,7 +83,6 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"math"
 	"strings"
 	"sync"
 	"time"
@@ -230,34 +229,24 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("generator: %w", err)
 	}
-	settings, _ := req.Quality.Settings()
+	pl := newPlan(&req)
 	tr := newTracker(req.Progress)
 	defer tr.finish()
 
 	// Decode.
 	tr.enter("decode", 0)
-	img, info, depthImg, err := decodeAll(ctx, &req)
+	img, info, depthImg, err := decodeAll(ctx, pl.source)
 	if err != nil {
 		return nil, err
 	}
 
-	// Prepare.
+	// Prepare, and resolve what the image decides.
 	tr.enter("prepare", bandDecode)
-	mode := req.Mode
-	if mode == "" {
-		mode = Auto
-	}
-	p, bm, reason, cropped, err := prepareForeground(ctx, img, depthImg, &req, prepOptions{
-		resolution:    settings.Resolution,
-		width:         req.Width,
-		height:        req.Height,
-		wantColor:     wantsColor(mode),
-		maskTolerance: orDefault(req.MaskTolerance, DefaultMaskTolerance),
-	}, tr.within(bandDecode, bandPrepare))
+	p, err := prepareForeground(ctx, img, depthImg, pl, tr.within(bandDecode, bandPrepare))
 	if err != nil {
 		return nil, fmt.Errorf("generator: preparing the image: %w", err)
 	}
-	in := input(&req, p, bm, settings)
+	in := pl.input(p)
 	if err := in.Validate(); err != nil {
 		// Request.Validate has checked the parameters; what is left is the prepared image.
 		return nil, fmt.Errorf("generator: preparing the image: %w", oneLine(err))
@@ -277,20 +266,17 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	}
 
 	// Finish: simplify to the budget where the backend did not, place, verify, report.
-	res, err := g.finish(ctx, tr, m, in, p, &req, brep)
+	res, err := g.finish(ctx, tr, pl, in, m, brep)
 	if err != nil {
 		return nil, err
 	}
-	res.Report.Mode, res.Report.ModeReason = Mode(bm), reason
+	res.Report.Mode, res.Report.ModeReason = pl.mode, pl.reason
 	res.Report.Backend, res.Report.BackendFallback = g.backend.Name(), g.fallback
-	res.Report.Quality = req.Quality
-	if res.Report.Quality == "" {
-		res.Report.Quality = Standard
-	}
+	res.Report.Quality = pl.quality
 	res.Report.Image = ImageReport{
 		Format: string(info.Format), Width: p.srcW, Height: p.srcH, Orientation: info.Orientation,
 		WorkingWidth: p.w, WorkingHeight: p.h, PixelSize: p.pixelSize,
-		MaskSource: p.maskSource, Stretched: p.stretched, DepthMap: depthImg != nil, Cropped: cropped,
+		MaskSource: p.maskSource, Stretched: p.stretched, DepthMap: depthImg != nil, Cropped: p.cropped,
 	}
 	tr.within(bandBackend, 1)(1)
 	res.Report.Timings = tr.finish()
@@ -298,16 +284,16 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	return res, nil
 }
 
-// decodeAll decodes the request's image and depth map, and checks that their sizes agree.
-func decodeAll(ctx context.Context, req *Request) (img image.Image, info imagecheck.Info, depth image.Image, err error) {
-	img, info, err = decodeImage(ctx, req.Image, req.Reader, req.Decoded, req.Limits)
+// decodeAll decodes the image and depth map of src, and checks that their sizes agree.
+func decodeAll(ctx context.Context, src source) (img image.Image, info imagecheck.Info, depth image.Image, err error) {
+	img, info, err = decodeImage(ctx, src.image, src.reader, src.decoded, src.limits)
 	if err != nil {
 		return nil, info, nil, fmt.Errorf("generator: image: %w", err)
 	}
-	if req.DepthMap == nil && req.DepthMapImage == nil {
+	if !src.hasDepth() {
 		return img, info, nil, nil
 	}
-	depth, _, err = decodeImage(ctx, req.DepthMap, nil, req.DepthMapImage, req.Limits)
+	depth, _, err = decodeImage(ctx, src.depthMap, nil, src.depthImage, src.limits)
 	if err != nil {
 		return nil, info, nil, fmt.Errorf("generator: depth map: %w", err)
 	}
@@ -317,33 +303,6 @@ func decodeAll(ctx context.Context, req *Request) (img image.Image, info imagech
 			db.Dx(), db.Dy(), ib.Dx(), ib.Dy())
 	}
 	return img, info, depth, nil
-}
-
-// input assembles the backend's Input for mode m from the prepared image and the request.
-func input(req *Request, p *prepared, m backends.Mode, settings QualitySettings) *backends.Input {
-	params := req.modeParams(m)
-	in := &backends.Input{
-		Width: p.w, Height: p.h,
-		Luminance: p.lum, Mask: p.mask, Color: p.color, Depth: p.dpth,
-		PixelSize:  p.pixelSize,
-		Mode:       m,
-		Relief:     params.Relief,
-		Lithophane: params.Lithophane,
-		Extrude:    params.Extrude,
-		Inflate:    params.Inflate,
-		FaceBudget: settings.FaceBudget,
-	}
-	if m == backends.Lithophane {
-		in.Color = nil // a lithophane is one plain material, lit from behind
-	}
-	if req.FaceBudget > 0 {
-		in.FaceBudget = req.FaceBudget
-	}
-	in.Tolerance = settings.ToleranceFraction * characteristicSize(in, p)
-	if req.Tolerance > 0 {
-		in.Tolerance = req.Tolerance
-	}
-	return in
 }
 
 // decodeImage returns the upright image from exactly one of data, r and decoded.
@@ -393,21 +352,6 @@ func checkDecodedSize(w, h int, lim imagecheck.Limits) error {
 // wantsColor reports whether the colour plane must be prepared for a request in mode m: every
 // mode but Lithophane colours its mesh, and Auto may choose any of those.
 func wantsColor(m Mode) bool { return m != Lithophane }
-
-// characteristicSize is the length in mm that the quality's tolerance fraction applies to: the
-// relief depth, or the lithophane's thickness range; for the outline modes, extrude and inflate,
-// a twentieth of the model's longest side (5 mm on a 100 mm model, so that their tolerances are
-// those of a default relief at that size).
-func characteristicSize(in *backends.Input, p *prepared) float64 {
-	switch in.Mode {
-	case backends.Relief:
-		return in.Relief.Defaults().Depth
-	case backends.Lithophane:
-		l := in.Lithophane.Defaults()
-		return l.MaxThickness - l.MinThickness
-	}
-	return math.Max(p.widthMM, p.heightMM) / 20
-}
 
 func orDefault(v, def float64) float64 {
 	if v == 0 {

@@ -294,16 +294,14 @@ func (r *Request) Validate() error {
 	// The mode's parameters, with Depth applied, checked by the backend contract's own rules:
 	// for Auto, those of every mode it may choose.
 	if mode != "" {
+		params := r.params()
 		for _, bm := range candidateModes(mode) {
-			p := r.modeParams(bm)
 			if r.Depth > 0 {
 				if err := r.depthConflict(bm); err != nil {
 					errs = append(errs, err)
 				}
 			}
-			probe := backends.Input{Width: 2, Height: 2, Luminance: make([]float32, 4), PixelSize: 1, Mode: bm,
-				Relief: p.Relief, Lithophane: p.Lithophane, Extrude: p.Extrude, Inflate: p.Inflate}
-			if err := probe.Validate(); err != nil {
+			if err := params.validate(bm); err != nil {
 				for _, e := range flatten(err) {
 					errs = append(errs, &requestError{msg: strings.TrimPrefix(e.Error(), backends.ErrInvalidInput.Error()+": "), err: e})
 				}
@@ -322,20 +320,17 @@ func candidateModes(m Mode) []backends.Mode {
 	return []backends.Mode{backends.Mode(m)}
 }
 
-// modeParams returns the request's mode parameters with Depth applied to mode m's own depth.
-func (r *Request) modeParams(m backends.Mode) backends.Input {
-	in := backends.Input{Relief: r.Relief, Lithophane: r.Lithophane, Extrude: r.Extrude, Inflate: r.Inflate}
+// params returns the request's mode parameters, Depth applied to each mode's own depth: the
+// relief's Depth, the lithophane's MaxThickness, the extrusion's Height (an inflated solid's is
+// applied when it is placed).
+func (r *Request) params() modeParams {
+	p := modeParams{relief: r.Relief, lithophane: r.Lithophane, extrude: r.Extrude, inflate: r.Inflate}
 	if r.Depth > 0 {
-		switch m {
-		case backends.Relief:
-			in.Relief.Depth = r.Depth
-		case backends.Lithophane:
-			in.Lithophane.MaxThickness = r.Depth
-		case backends.Extrude:
-			in.Extrude.Height = r.Depth
-		}
+		p.relief.Depth = r.Depth
+		p.lithophane.MaxThickness = r.Depth
+		p.extrude.Height = r.Depth
 	}
-	return in
+	return p
 }
 
 // depthConflict reports a Depth that contradicts the depth set in mode m's parameters.
