@@ -156,17 +156,9 @@ func New(cfg Config) (*Generator, error) {
 		if !errors.Is(err, backends.ErrUnavailable) {
 			return nil, fmt.Errorf("generator: opening the cuda backend: %w", err)
 		}
-		c, cerr := openCPU()
-		if cerr != nil {
-			return nil, fmt.Errorf("generator: opening the cpu backend: %w", cerr)
-		}
-		return &Generator{backend: c, owned: true, fallback: err.Error()}, nil
+		return &Generator{backend: openCPU(), owned: true, fallback: err.Error()}, nil
 	case BackendCPU:
-		c, err := openCPU()
-		if err != nil {
-			return nil, fmt.Errorf("generator: opening the cpu backend: %w", err)
-		}
-		return &Generator{backend: c, owned: true}, nil
+		return &Generator{backend: openCPU(), owned: true}, nil
 	case BackendCUDA:
 		b, err := openCUDA()
 		if err != nil {
@@ -177,14 +169,14 @@ func New(cfg Config) (*Generator, error) {
 	return nil, fmt.Errorf("%w: unknown backend %q (want auto, cpu or cuda)", ErrInvalidConfig, cfg.Backend)
 }
 
-// openCPU opens the CPU reference backend.
-func openCPU() (backends.Backend, error) { return cpu.New(cpu.Options{}), nil }
+// openCPU opens the CPU reference backend, which cannot fail.
+func openCPU() backends.Backend { return cpu.New(cpu.Options{}) }
 
 // openCUDA opens the GPU backend, never returning a typed nil.
 func openCUDA() (backends.Backend, error) {
 	// The stages the GPU does not run go to the CPU reference, injected here so that the CUDA
 	// package never imports its sibling.
-	b, err := cuda.New(cuda.Options{Host: cpu.New(cpu.Options{})})
+	b, err := cuda.New(cuda.Options{Host: openCPU()})
 	if err != nil {
 		return nil, err
 	}

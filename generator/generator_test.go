@@ -93,6 +93,17 @@ func (f *fakeBackend) last() *backends.Input {
 	return f.input
 }
 
+// cpuGenerator returns a Generator on the CPU backend, closed when the test ends.
+func cpuGenerator(tb testing.TB) *Generator {
+	tb.Helper()
+	g, err := New(Config{Backend: BackendCPU})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { g.Close() })
+	return g
+}
+
 func readSample(t testing.TB, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "testdata", "images", name))
@@ -390,11 +401,7 @@ func TestOverrides(t *testing.T) {
 }
 
 func TestConcurrentGenerate(t *testing.T) {
-	g, err := New(Config{Backend: BackendCPU})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g := cpuGenerator(t)
 	img := loadImage(t, "bison.png")
 	sub := img.(interface {
 		SubImage(image.Rectangle) image.Image
