@@ -272,13 +272,11 @@ func orDefault(v, def float64) float64 {
 	return v
 }
 
-// Validate reports every problem with in at once; each wraps ErrInvalidInput. Parameters are
-// checked after their defaults are applied.
+// Validate reports every problem with in at once; each wraps ErrInvalidInput. The mode's
+// parameters are checked by their own Validate, after their defaults are applied.
 func (in *Input) Validate() error {
 	var errs *multierror.Error
-	bad := func(format string, a ...any) {
-		errs = multierror.Append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidInput}, a...)...))
-	}
+	bad := func(format string, a ...any) { errs = multierror.Append(errs, invalidf(format, a...)) }
 	n := in.Width * in.Height
 	if in.Width < 2 || in.Height < 2 {
 		bad("image is %d×%d pixels, need at least 2×2", in.Width, in.Height)
@@ -304,64 +302,124 @@ func (in *Input) Validate() error {
 	if in.Tolerance < 0 || math.IsNaN(in.Tolerance) {
 		bad("tolerance %v mm is negative", in.Tolerance)
 	}
-	positive := func(name string, v float64) {
-		if !(v > 0) || math.IsInf(v, 0) {
-			bad("%s %v mm must be positive", name, v)
-		}
-	}
-	// nonNegative also rejects NaN and infinities, which compare false with everything.
-	nonNegative := func(v float64) bool { return v >= 0 && !math.IsInf(v, 0) }
+	var perr error
 	switch in.Mode {
 	case Relief:
-		p := in.Relief.Defaults()
-		positive("relief depth", p.Depth)
-		positive("relief base", p.Base)
-		positive("relief gamma", p.Gamma)
-		if !nonNegative(p.Smooth) {
-			bad("smoothing sigma %v px must be zero or positive", p.Smooth)
-		}
-		if !nonNegative(p.FrameWidth) {
-			bad("frame width %v mm must be zero or positive", p.FrameWidth)
-		}
-		if p.FrameWidth > 0 && (!(p.Base+p.FrameHeight > 0) || math.IsInf(p.FrameHeight, 0)) {
-			bad("frame height %v mm would sink the frame through the %v mm base", p.FrameHeight, p.Base)
-		}
+		perr = in.Relief.Validate()
 	case Lithophane:
-		p := in.Lithophane.Defaults()
-		positive("minimum thickness", p.MinThickness)
-		positive("maximum thickness", p.MaxThickness)
-		if p.MinThickness >= p.MaxThickness {
-			bad("minimum thickness %v mm must be below maximum thickness %v mm", p.MinThickness, p.MaxThickness)
-		}
-		if p.Frame {
-			positive("frame width", p.FrameWidth)
-		}
-		if p.Shape != Flat && p.Shape != Cylinder {
-			bad("unknown lithophane shape %q", p.Shape)
-		}
-		if !(p.Arc > 0 && p.Arc <= 360) {
-			bad("arc %v° must be in (0, 360]", p.Arc)
-		}
+		perr = in.Lithophane.Validate()
 	case Extrude:
-		p := in.Extrude.Defaults()
-		positive("extrusion height", p.Height)
-		if p.BasePlate {
-			positive("base thickness", p.BaseThickness)
-			if !nonNegative(p.BaseMargin) {
-				bad("base margin %v mm must be zero or positive", p.BaseMargin)
-			}
-		}
+		perr = in.Extrude.Validate()
 	case Inflate:
-		p := in.Inflate.Defaults()
-		if p.Profile != Round && p.Profile != Dome {
-			bad("unknown inflate profile %q", p.Profile)
-		}
-		positive("thickness scale", p.Thickness)
-		if !nonNegative(p.MinRim) {
-			bad("minimum rim %v mm must be zero or positive", p.MinRim)
-		}
+		perr = in.Inflate.Validate()
 	default:
 		bad("unknown mode %q", in.Mode)
 	}
+	if perr != nil {
+		errs = multierror.Append(errs, perr) // a *multierror.Error's problems are appended one by one
+	}
 	return errs.ErrorOrNil()
+}
+
+// Validate reports every problem with p, its defaults applied, at once: nil, one error, or a
+// *multierror.Error; each problem wraps ErrInvalidInput. Input.Validate checks a relief's
+// parameters with it, and a caller can check them before it has an image.
+func (p ReliefParams) Validate() error {
+	var c checker
+	p = p.Defaults()
+	c.positive("relief depth", p.Depth)
+	c.positive("relief base", p.Base)
+	c.positive("relief gamma", p.Gamma)
+	if !nonNegative(p.Smooth) {
+		c.bad("smoothing sigma %v px must be zero or positive", p.Smooth)
+	}
+	if !nonNegative(p.FrameWidth) {
+		c.bad("frame width %v mm must be zero or positive", p.FrameWidth)
+	}
+	if p.FrameWidth > 0 && (!(p.Base+p.FrameHeight > 0) || math.IsInf(p.FrameHeight, 0)) {
+		c.bad("frame height %v mm would sink the frame through the %v mm base", p.FrameHeight, p.Base)
+	}
+	return c.err()
+}
+
+// Validate reports every problem with p, its defaults applied, at once, as ReliefParams.Validate
+// does.
+func (p LithophaneParams) Validate() error {
+	var c checker
+	p = p.Defaults()
+	c.positive("minimum thickness", p.MinThickness)
+	c.positive("maximum thickness", p.MaxThickness)
+	if p.MinThickness >= p.MaxThickness {
+		c.bad("minimum thickness %v mm must be below maximum thickness %v mm", p.MinThickness, p.MaxThickness)
+	}
+	if p.Frame {
+		c.positive("frame width", p.FrameWidth)
+	}
+	if p.Shape != Flat && p.Shape != Cylinder {
+		c.bad("unknown lithophane shape %q", p.Shape)
+	}
+	if !(p.Arc > 0 && p.Arc <= 360) {
+		c.bad("arc %v° must be in (0, 360]", p.Arc)
+	}
+	return c.err()
+}
+
+// Validate reports every problem with p, its defaults applied, at once, as ReliefParams.Validate
+// does.
+func (p ExtrudeParams) Validate() error {
+	var c checker
+	p = p.Defaults()
+	c.positive("extrusion height", p.Height)
+	if p.BasePlate {
+		c.positive("base thickness", p.BaseThickness)
+		if !nonNegative(p.BaseMargin) {
+			c.bad("base margin %v mm must be zero or positive", p.BaseMargin)
+		}
+	}
+	return c.err()
+}
+
+// Validate reports every problem with p, its defaults applied, at once, as ReliefParams.Validate
+// does.
+func (p InflateParams) Validate() error {
+	var c checker
+	p = p.Defaults()
+	if p.Profile != Round && p.Profile != Dome {
+		c.bad("unknown inflate profile %q", p.Profile)
+	}
+	c.positive("thickness scale", p.Thickness)
+	if !nonNegative(p.MinRim) {
+		c.bad("minimum rim %v mm must be zero or positive", p.MinRim)
+	}
+	return c.err()
+}
+
+// checker collects the problems a parameter set's Validate finds.
+type checker struct{ errs *multierror.Error }
+
+func (c *checker) bad(format string, a ...any) {
+	c.errs = multierror.Append(c.errs, invalidf(format, a...))
+}
+
+func (c *checker) positive(name string, v float64) {
+	if !(v > 0) || math.IsInf(v, 0) {
+		c.bad("%s %v mm must be positive", name, v)
+	}
+}
+
+// err returns nil, the one problem, or a *multierror.Error listing several.
+func (c *checker) err() error {
+	if c.errs != nil && len(c.errs.Errors) == 1 {
+		return c.errs.Errors[0]
+	}
+	return c.errs.ErrorOrNil()
+}
+
+// nonNegative reports v ≥ 0; it also rejects NaN and infinities, which compare false with
+// everything.
+func nonNegative(v float64) bool { return v >= 0 && !math.IsInf(v, 0) }
+
+// invalidf returns a problem wrapping ErrInvalidInput.
+func invalidf(format string, a ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidInput}, a...)...)
 }

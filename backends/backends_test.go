@@ -117,3 +117,46 @@ func ExampleInput_Validate() {
 	// backends: invalid input: pixel size 0 mm must be positive
 	// backends: invalid input: minimum thickness 2 mm must be below maximum thickness 1 mm
 }
+
+// TestParamsValidate checks that each parameter set's Validate finds, without an image, the
+// problems Input.Validate reports for that mode, and that zero parameters are valid.
+func TestParamsValidate(t *testing.T) {
+	problems := func(err error) []string {
+		var me *multierror.Error
+		if !errors.As(err, &me) {
+			return []string{err.Error()}
+		}
+		var s []string
+		for _, e := range me.Errors {
+			s = append(s, e.Error())
+		}
+		return s
+	}
+	for _, c := range []struct {
+		mode  backends.Mode
+		edit  func(*backends.Input)
+		check func(*backends.Input) error
+		want  int // problems
+	}{
+		{backends.Relief, func(in *backends.Input) { in.Relief = backends.ReliefParams{Depth: -1, Gamma: math.NaN()} }, func(in *backends.Input) error { return in.Relief.Validate() }, 2},
+		{backends.Lithophane, func(in *backends.Input) { in.Lithophane = backends.LithophaneParams{Shape: "cone"} }, func(in *backends.Input) error { return in.Lithophane.Validate() }, 1},
+		{backends.Extrude, func(in *backends.Input) {
+			in.Extrude = backends.ExtrudeParams{BasePlate: true, BaseThickness: -1, BaseMargin: -1}
+		}, func(in *backends.Input) error { return in.Extrude.Validate() }, 2},
+		{backends.Inflate, func(in *backends.Input) { in.Inflate = backends.InflateParams{Thickness: -1} }, func(in *backends.Input) error { return in.Inflate.Validate() }, 1},
+	} {
+		in := validInput()
+		in.Mode = c.mode
+		if err := c.check(in); err != nil {
+			t.Errorf("%s: zero parameters: %v", c.mode, err)
+		}
+		c.edit(in)
+		perr, ierr := c.check(in), in.Validate()
+		if !errors.Is(perr, backends.ErrInvalidInput) || ierr == nil {
+			t.Fatalf("%s: params: %v; input: %v; want both to wrap ErrInvalidInput", c.mode, perr, ierr)
+		}
+		if p, i := problems(perr), problems(ierr); len(p) != c.want || strings.Join(p, "|") != strings.Join(i, "|") {
+			t.Errorf("%s: params give %q, the input %q; want the same %d problems", c.mode, p, i, c.want)
+		}
+	}
+}

@@ -16,11 +16,7 @@ import (
 // and cpu-ms/op.
 func BenchmarkGenerateAstronaut(b *testing.B) {
 	data := readSample(b, "astronaut.png")
-	g, err := New(Config{Backend: BackendCPU})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer g.Close()
+	g := cpuGenerator(b)
 	for _, q := range Qualities {
 		b.Run(string(q), func(b *testing.B) {
 			benchGenerate(b, g, Request{Image: data, Quality: q})
@@ -42,11 +38,7 @@ func BenchmarkPrepare(b *testing.B) {
 // encoded to GLB (targets: inflate standard < 400 ms and high < 1.5 s on horse.png and
 // bison.png; extrude of horse.png at standard < 100 ms).
 func BenchmarkGenerateSilhouettes(b *testing.B) {
-	g, err := New(Config{Backend: BackendCPU})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer g.Close()
+	g := cpuGenerator(b)
 	for _, c := range []struct {
 		image string
 		mode  Mode

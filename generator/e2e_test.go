@@ -27,11 +27,7 @@ var photos = map[string]bool{"astronaut.png": true, "coffee.png": true, "camera.
 // and inflating the photos, are left to the normal run (go test ./generator): they add minutes
 // there and no concurrency the other cases do not exercise.
 func TestSamples(t *testing.T) {
-	g, err := New(Config{Backend: BackendCPU})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g := cpuGenerator(t)
 	for _, name := range samples {
 		data := readSample(t, name)
 		for _, mode := range []Mode{Relief, Lithophane, Extrude, Inflate, Auto} {
@@ -122,11 +118,7 @@ func TestSamples(t *testing.T) {
 // TestCylinder checks the placement of a curved lithophane: standing on Z = 0 around the Z axis,
 // the image's height along Z.
 func TestCylinder(t *testing.T) {
-	g, err := New(Config{Backend: BackendCPU})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g := cpuGenerator(t)
 	res, err := g.Generate(context.Background(), Request{Image: readSample(t, "coffee.png"), Mode: Lithophane, Quality: Draft,
 		Lithophane: backends.LithophaneParams{Shape: backends.Cylinder, Arc: 180}})
 	if err != nil {
@@ -152,11 +144,7 @@ func TestDeterminism(t *testing.T) {
 	}
 	encode := func(procs int, mode Mode) []byte {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		g, err := New(Config{Backend: BackendCPU})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer g.Close()
+		g := cpuGenerator(t)
 		res, err := g.Generate(context.Background(), Request{Image: data, Mode: mode, Quality: q})
 		if err != nil {
 			t.Fatal(err)
@@ -178,11 +166,7 @@ func TestDeterminism(t *testing.T) {
 // TestCancelEveryStage cancels from inside each stage and checks that Generate stops with the
 // context's error and leaves no goroutine behind.
 func TestCancelEveryStage(t *testing.T) {
-	g, err := New(Config{Backend: BackendCPU})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g := cpuGenerator(t)
 	data := readSample(t, "astronaut.png")
 	// The stages, the backend's included, as one uncancelled run reports them.
 	var stages []string
@@ -237,11 +221,7 @@ func coveredXY(m *mesh.Mesh, x, y float64) bool {
 // keeps the gaps between its legs, the bison (on white) loses its background, and both come out
 // the same on every run.
 func TestSilhouettes(t *testing.T) {
-	g, err := New(Config{Backend: BackendCPU})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g := cpuGenerator(t)
 	for _, name := range []string{"armadillo.png", "bison.png"} {
 		req := Request{Image: readSample(t, name), Mode: Extrude, Quality: Draft}
 		if name == "bison.png" {
@@ -297,11 +277,7 @@ func TestSilhouettes(t *testing.T) {
 // TestExtrudeFine extrudes every sample at the fine levels and at a very fine tolerance, with
 // and without a base plate: the outline's near-straight runs once gave flat cap triangles there.
 func TestExtrudeFine(t *testing.T) {
-	g, err := New(Config{Backend: BackendCPU})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g := cpuGenerator(t)
 	for _, name := range samples {
 		data := readSample(t, name)
 		for _, c := range []struct {

@@ -14,11 +14,7 @@ import (
 // GLB passes the Khronos glTF Validator with no error or warning, and each STL passes admesh
 // with no disconnected, degenerate or backwards facet.
 func TestExternalCheckers(t *testing.T) {
-	g, err := New(Config{Backend: BackendCPU})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g := cpuGenerator(t)
 	for _, c := range []struct {
 		image    string
 		req      Request

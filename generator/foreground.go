@@ -111,37 +111,44 @@ func subImage(img image.Image, r image.Rectangle) image.Image {
 	return dst
 }
 
-// prepareForeground prepares the image, cleans its mask, resolves the mode, and for a silhouette
-// mode prepares again from the foreground's crop, so that the working grid spends its pixels on
-// the object and the requested width is the object's. It returns the prepared planes, the mode,
-// the reason for it, and whether the image was cropped.
-func prepareForeground(ctx context.Context, img, depth image.Image, req *Request, opt prepOptions, fraction func(float64)) (*prepared, backends.Mode, string, bool, error) {
-	fg := req.Foreground.defaults()
-	mode := req.Mode
-	if mode == "" {
-		mode = Auto
-	}
-	p, err := prepare(ctx, img, depth, opt, fraction)
+// prepareForeground prepares the image, cleans its mask, and resolves the plan (pl.resolve): the
+// mode from that first preparation and, for a silhouette mode, the model's size from a second one
+// of the foreground's crop, so that the working grid spends its pixels on the object and the
+// requested width is the object's. It returns the final working image.
+func prepareForeground(ctx context.Context, img, depth image.Image, pl *plan, fraction func(float64)) (*prepared, error) {
+	p, err := prepare(ctx, img, depth, pl.prep, fraction)
 	if err != nil {
-		return nil, "", "", false, err
+		return nil, err
 	}
-	coverage := cleanMask(p, fg)
-	bm, reason := chooseMode(mode, p, coverage)
-	if !silhouette(bm) {
-		return p, bm, reason, false, nil
+	coverage := cleanMask(p, pl.foreground)
+	mode, reason := chooseMode(pl.requested, p, coverage)
+	if silhouette(mode) {
+		if c, err := cropForeground(ctx, img, p, pl); err != nil {
+			return nil, err
+		} else if c != nil {
+			p = c
+		}
 	}
-	r, ok := cropRect(p, img.Bounds(), fg.Margin)
+	pl.resolve(mode, reason, p)
+	return p, nil
+}
+
+// cropForeground prepares again the foreground's crop of img, whose whole is p, and returns nil
+// when the whole image is to be kept.
+func cropForeground(ctx context.Context, img image.Image, p *prepared, pl *plan) (*prepared, error) {
+	r, ok := cropRect(p, img.Bounds(), pl.foreground.Margin)
 	if !ok {
-		return p, bm, reason, false, nil
+		return nil, nil
 	}
-	c, err := prepare(ctx, subImage(img, r), nil, opt, nil)
+	c, err := prepare(ctx, subImage(img, r), nil, pl.prep, nil)
 	if err != nil {
-		return nil, "", "", false, err
+		return nil, err
 	}
 	if c.maskSource != p.maskSource {
 		// The crop's border no longer reads as the same background; keep the whole image.
-		return p, bm, reason, false, nil
+		return nil, nil
 	}
-	cleanMask(c, fg)
-	return c, bm, reason, true, nil
+	cleanMask(c, pl.foreground)
+	c.cropped = true
+	return c, nil
 }

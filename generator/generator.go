@@ -55,7 +55,25 @@
 // ErrInvalidRequest; image problems wrap imagecheck's sentinels (imagecheck.ErrCorrupt,
 // imagecheck.ErrTooLarge, ...); cancellation wraps ctx.Err(); a backend that cannot run wraps
 // backends.ErrUnavailable, a mode it lacks backends.ErrUnsupportedMode; a backend's mesh that is
-// not a closed solid gives ErrNotClosed, never a mesh.
+// not a closed solid gives ErrNotClosed, never a mesh; Generate after Close wraps ErrClosed.
+//
+// # Names shared with package backends
+//
+// A name that means the same in both packages is one value, so that nothing converts between
+// them and the two cannot drift apart:
+//
+//   - Mode is backends.Mode (a type alias) and Relief, Lithophane, Extrude and Inflate are its
+//     constants; the generator adds only Auto, which no backend sees, because Generate resolves
+//     it once, from the prepared image, before it builds the backend's Input.
+//   - Modes is backends.Modes, the one list of the built modes, with Auto appended.
+//   - ErrClosed is backends.ErrClosed, so errors.Is(err, ErrClosed) holds whether the Generator
+//     or a backend under it was closed. Package jobs keeps its own jobs.ErrClosed: it is a leaf
+//     that imports nothing of orfeas, and a closed registry is not a closed backend.
+//
+// Several problems at once (Request.Validate's, the pixel limits of a decoded image) come back in
+// one *multierror.Error (github.com/hashicorp/go-multierror, the module's one multi-error
+// package, as in imagecheck), whose message is one line: "generator: invalid request: 2 problems:
+// a; b". errors.Join is not used: its messages span lines.
 package generator
 
 import (
@@ -65,7 +83,6 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"math"
 	"strings"
 	"sync"
 	"time"
@@ -87,8 +104,10 @@ var (
 	// ErrNotClosed is wrapped when a backend returns a mesh that is not a valid, closed,
 	// outward-oriented solid. It is a bug in that backend; Generate never hands such a mesh on.
 	ErrNotClosed = errors.New("generator: backend returned a mesh that is not a closed solid")
-	// ErrClosed is returned by Generate after Close.
-	ErrClosed = errors.New("generator: closed")
+	// ErrClosed is wrapped by Generate after Close. It is backends.ErrClosed itself, so that
+	// errors.Is(err, ErrClosed) also holds when a Config.Custom backend was closed under the
+	// Generator, and errors.Is(err, backends.ErrClosed) after Close.
+	ErrClosed = backends.ErrClosed
 )
 
 // Backend names for Config.Backend.
@@ -137,17 +156,9 @@ func New(cfg Config) (*Generator, error) {
 		if !errors.Is(err, backends.ErrUnavailable) {
 			return nil, fmt.Errorf("generator: opening the cuda backend: %w", err)
 		}
-		c, cerr := openCPU()
-		if cerr != nil {
-			return nil, fmt.Errorf("generator: opening the cpu backend: %w", cerr)
-		}
-		return &Generator{backend: c, owned: true, fallback: err.Error()}, nil
+		return &Generator{backend: openCPU(), owned: true, fallback: err.Error()}, nil
 	case BackendCPU:
-		c, err := openCPU()
-		if err != nil {
-			return nil, fmt.Errorf("generator: opening the cpu backend: %w", err)
-		}
-		return &Generator{backend: c, owned: true}, nil
+		return &Generator{backend: openCPU(), owned: true}, nil
 	case BackendCUDA:
 		b, err := openCUDA()
 		if err != nil {
@@ -158,14 +169,14 @@ func New(cfg Config) (*Generator, error) {
 	return nil, fmt.Errorf("%w: unknown backend %q (want auto, cpu or cuda)", ErrInvalidConfig, cfg.Backend)
 }
 
-// openCPU opens the CPU reference backend.
-func openCPU() (backends.Backend, error) { return cpu.New(cpu.Options{}), nil }
+// openCPU opens the CPU reference backend, which cannot fail.
+func openCPU() backends.Backend { return cpu.New(cpu.Options{}) }
 
 // openCUDA opens the GPU backend, never returning a typed nil.
 func openCUDA() (backends.Backend, error) {
 	// The stages the GPU does not run go to the CPU reference, injected here so that the CUDA
 	// package never imports its sibling.
-	b, err := cuda.New(cuda.Options{Host: cpu.New(cpu.Options{})})
+	b, err := cuda.New(cuda.Options{Host: openCPU()})
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +187,7 @@ func openCUDA() (backends.Backend, error) {
 func (g *Generator) Backend() string { return g.backend.Name() }
 
 // Close releases the backend the Generator opened (a Config.Custom backend stays open). Generate
-// calls after Close fail with ErrClosed; Close waits for none of the calls in flight, so cancel
+// calls after Close fail with an error wrapping ErrClosed; Close waits for none of the calls in flight, so cancel
 // them first.
 func (g *Generator) Close() error {
 	g.mu.Lock()
@@ -201,7 +212,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	closed := g.closed
 	g.mu.RUnlock()
 	if closed {
-		return nil, ErrClosed
+		return nil, fmt.Errorf("generator: Generate after Close: %w", ErrClosed)
 	}
 	start := time.Now()
 	if err := req.Validate(); err != nil {
@@ -210,34 +221,24 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("generator: %w", err)
 	}
-	settings, _ := req.Quality.Settings()
+	pl := newPlan(&req)
 	tr := newTracker(req.Progress)
 	defer tr.finish()
 
 	// Decode.
 	tr.enter("decode", 0)
-	img, info, depthImg, err := decodeAll(ctx, &req)
+	img, info, depthImg, err := decodeAll(ctx, pl.source)
 	if err != nil {
 		return nil, err
 	}
 
-	// Prepare.
+	// Prepare, and resolve what the image decides.
 	tr.enter("prepare", bandDecode)
-	mode := req.Mode
-	if mode == "" {
-		mode = Auto
-	}
-	p, bm, reason, cropped, err := prepareForeground(ctx, img, depthImg, &req, prepOptions{
-		resolution:    settings.Resolution,
-		width:         req.Width,
-		height:        req.Height,
-		wantColor:     wantsColor(mode),
-		maskTolerance: orDefault(req.MaskTolerance, DefaultMaskTolerance),
-	}, tr.within(bandDecode, bandPrepare))
+	p, err := prepareForeground(ctx, img, depthImg, pl, tr.within(bandDecode, bandPrepare))
 	if err != nil {
 		return nil, fmt.Errorf("generator: preparing the image: %w", err)
 	}
-	in := input(&req, p, bm, settings)
+	in := pl.input(p)
 	if err := in.Validate(); err != nil {
 		// Request.Validate has checked the parameters; what is left is the prepared image.
 		return nil, fmt.Errorf("generator: preparing the image: %w", oneLine(err))
@@ -257,20 +258,17 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	}
 
 	// Finish: simplify to the budget where the backend did not, place, verify, report.
-	res, err := g.finish(ctx, tr, m, in, p, &req, brep)
+	res, err := g.finish(ctx, tr, pl, in, m, brep)
 	if err != nil {
 		return nil, err
 	}
-	res.Report.Mode, res.Report.ModeReason = Mode(bm), reason
+	res.Report.Mode, res.Report.ModeReason = pl.mode, pl.reason
 	res.Report.Backend, res.Report.BackendFallback = g.backend.Name(), g.fallback
-	res.Report.Quality = req.Quality
-	if res.Report.Quality == "" {
-		res.Report.Quality = Standard
-	}
+	res.Report.Quality = pl.quality
 	res.Report.Image = ImageReport{
 		Format: string(info.Format), Width: p.srcW, Height: p.srcH, Orientation: info.Orientation,
 		WorkingWidth: p.w, WorkingHeight: p.h, PixelSize: p.pixelSize,
-		MaskSource: p.maskSource, Stretched: p.stretched, DepthMap: depthImg != nil, Cropped: cropped,
+		MaskSource: p.maskSource, Stretched: p.stretched, DepthMap: depthImg != nil, Cropped: p.cropped,
 	}
 	tr.within(bandBackend, 1)(1)
 	res.Report.Timings = tr.finish()
@@ -278,16 +276,16 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	return res, nil
 }
 
-// decodeAll decodes the request's image and depth map, and checks that their sizes agree.
-func decodeAll(ctx context.Context, req *Request) (img image.Image, info imagecheck.Info, depth image.Image, err error) {
-	img, info, err = decodeImage(ctx, req.Image, req.Reader, req.Decoded, req.Limits)
+// decodeAll decodes the image and depth map of src, and checks that their sizes agree.
+func decodeAll(ctx context.Context, src source) (img image.Image, info imagecheck.Info, depth image.Image, err error) {
+	img, info, err = decodeImage(ctx, src.image, src.reader, src.decoded, src.limits)
 	if err != nil {
 		return nil, info, nil, fmt.Errorf("generator: image: %w", err)
 	}
-	if req.DepthMap == nil && req.DepthMapImage == nil {
+	if !src.hasDepth() {
 		return img, info, nil, nil
 	}
-	depth, _, err = decodeImage(ctx, req.DepthMap, nil, req.DepthMapImage, req.Limits)
+	depth, _, err = decodeImage(ctx, src.depthMap, nil, src.depthImage, src.limits)
 	if err != nil {
 		return nil, info, nil, fmt.Errorf("generator: depth map: %w", err)
 	}
@@ -297,33 +295,6 @@ func decodeAll(ctx context.Context, req *Request) (img image.Image, info imagech
 			db.Dx(), db.Dy(), ib.Dx(), ib.Dy())
 	}
 	return img, info, depth, nil
-}
-
-// input assembles the backend's Input for mode m from the prepared image and the request.
-func input(req *Request, p *prepared, m backends.Mode, settings QualitySettings) *backends.Input {
-	params := req.modeParams(m)
-	in := &backends.Input{
-		Width: p.w, Height: p.h,
-		Luminance: p.lum, Mask: p.mask, Color: p.color, Depth: p.dpth,
-		PixelSize:  p.pixelSize,
-		Mode:       m,
-		Relief:     params.Relief,
-		Lithophane: params.Lithophane,
-		Extrude:    params.Extrude,
-		Inflate:    params.Inflate,
-		FaceBudget: settings.FaceBudget,
-	}
-	if m == backends.Lithophane {
-		in.Color = nil // a lithophane is one plain material, lit from behind
-	}
-	if req.FaceBudget > 0 {
-		in.FaceBudget = req.FaceBudget
-	}
-	in.Tolerance = settings.ToleranceFraction * characteristicSize(in, p)
-	if req.Tolerance > 0 {
-		in.Tolerance = req.Tolerance
-	}
-	return in
 }
 
 // decodeImage returns the upright image from exactly one of data, r and decoded.
@@ -345,7 +316,8 @@ func decodeImage(ctx context.Context, data []byte, r io.Reader, decoded image.Im
 // imagecheck (MaxSide and MaxPixels, their defaults for zero fields), so that an image such as an
 // image.Uniform, whose bounds are nearly infinite, fails with a typed error instead of an
 // impossible allocation. The errors are *imagecheck.LimitError values, matching
-// imagecheck.ErrDimensions and imagecheck.ErrTooLarge.
+// imagecheck.ErrDimensions and imagecheck.ErrTooLarge, several in one *multierror.Error worded
+// as imagecheck words them.
 func checkDecodedSize(w, h int, lim imagecheck.Limits) error {
 	maxSide, maxPixels := lim.MaxSide, lim.MaxPixels
 	if maxSide <= 0 {
@@ -366,27 +338,12 @@ func checkDecodedSize(w, h int, lim imagecheck.Limits) error {
 	if px := int64(w) * int64(h); px > maxPixels {
 		errs = append(errs, &imagecheck.LimitError{Name: "pixels", Value: px, Max: maxPixels})
 	}
-	return errors.Join(errs...)
+	return combineAs("imagecheck", errs)
 }
 
 // wantsColor reports whether the colour plane must be prepared for a request in mode m: every
 // mode but Lithophane colours its mesh, and Auto may choose any of those.
 func wantsColor(m Mode) bool { return m != Lithophane }
-
-// characteristicSize is the length in mm that the quality's tolerance fraction applies to: the
-// relief depth, or the lithophane's thickness range; for the outline modes, extrude and inflate,
-// a twentieth of the model's longest side (5 mm on a 100 mm model, so that their tolerances are
-// those of a default relief at that size).
-func characteristicSize(in *backends.Input, p *prepared) float64 {
-	switch in.Mode {
-	case backends.Relief:
-		return in.Relief.Defaults().Depth
-	case backends.Lithophane:
-		l := in.Lithophane.Defaults()
-		return l.MaxThickness - l.MinThickness
-	}
-	return math.Max(p.widthMM, p.heightMM) / 20
-}
 
 func orDefault(v, def float64) float64 {
 	if v == 0 {
@@ -402,11 +359,5 @@ func oneLine(err error) error {
 	if !ok {
 		return err
 	}
-	return &multierror.Error{Errors: me.Errors, ErrorFormat: func(es []error) string {
-		parts := make([]string, len(es))
-		for i, e := range es {
-			parts[i] = e.Error()
-		}
-		return strings.Join(parts, "; ")
-	}}
+	return &multierror.Error{Errors: me.Errors, ErrorFormat: func(es []error) string { return joinProblems(es, "") }}
 }

@@ -94,6 +94,17 @@ func (f *fakeBackend) last() *backends.Input {
 	return f.input
 }
 
+// cpuGenerator returns a Generator on the CPU backend, closed when the test ends.
+func cpuGenerator(tb testing.TB) *Generator {
+	tb.Helper()
+	g, err := New(Config{Backend: BackendCPU})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { g.Close() })
+	return g
+}
+
 func readSample(t testing.TB, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "testdata", "images", name))
@@ -266,8 +277,15 @@ func TestGenerateImageErrors(t *testing.T) {
 			}
 		}
 	}
+	// A decoded image over several limits: every limit, on one line, as imagecheck words them.
+	_, err := g.Generate(context.Background(), Request{Decoded: image.NewUniform(color.White)})
+	var le *imagecheck.LimitError
+	if !errors.As(err, &le) || !errors.Is(err, imagecheck.ErrDimensions) ||
+		!strings.HasPrefix(err.Error(), "generator: image: imagecheck: 3 problems: width ") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("unbounded decoded image: err = %q, want the three limits on one line", err)
+	}
 	// Request problems come first, all of them, before anything is decoded.
-	_, err := g.Generate(context.Background(), Request{Image: truncated, Width: -1, Mode: "x"})
+	_, err = g.Generate(context.Background(), Request{Image: truncated, Width: -1, Mode: "x"})
 	if !errors.Is(err, ErrInvalidRequest) || errors.Is(err, imagecheck.ErrCorrupt) || !strings.Contains(err.Error(), "2 problems") {
 		t.Errorf("invalid request: err = %v", err)
 	}
@@ -344,8 +362,8 @@ func TestConfig(t *testing.T) {
 		if err := g.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
-		if _, err := g.Generate(context.Background(), Request{Image: []byte{1}}); !errors.Is(err, ErrClosed) {
-			t.Errorf("Generate after Close: err = %v", err)
+		if _, err := g.Generate(context.Background(), Request{Image: []byte{1}}); !errors.Is(err, ErrClosed) || !errors.Is(err, backends.ErrClosed) {
+			t.Errorf("Generate after Close: err = %v, want one matching ErrClosed and backends.ErrClosed", err)
 		}
 	}
 	g, _ := New(Config{})
@@ -384,11 +402,7 @@ func TestOverrides(t *testing.T) {
 }
 
 func TestConcurrentGenerate(t *testing.T) {
-	g, err := New(Config{Backend: BackendCPU})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g := cpuGenerator(t)
 	img := loadImage(t, "bison.png")
 	sub := img.(interface {
 		SubImage(image.Rectangle) image.Image

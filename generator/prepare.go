@@ -51,16 +51,17 @@ type prepared struct {
 	srcW, srcH             int
 	maskSource             MaskSource
 	stretched              bool
+	cropped                bool // the foreground's crop of the image (see cropForeground)
 }
 
-// plan resolves the model's size in mm and the working size in px for a srcW×srcH image.
+// gridSize resolves the model's size in mm and the working size in px for a srcW×srcH image.
 //
 // Width and Height default from each other through the image's aspect ratio (Width to
 // DefaultWidth when both are zero). When both are given and their ratio differs from the
 // image's, the working grid takes their ratio instead (keeping about the image's pixel count),
 // which stretches the image. The working grid's longest side is at most res; images are shrunk
 // to it, never enlarged beyond their own pixel count.
-func plan(srcW, srcH int, width, height float64, res int) (w, h int, wmm, hmm float64, stretched bool) {
+func gridSize(srcW, srcH int, width, height float64, res int) (w, h int, wmm, hmm float64, stretched bool) {
 	aspect := float64(srcH) / float64(srcW)
 	switch {
 	case width > 0 && height > 0:
@@ -97,7 +98,7 @@ func plan(srcW, srcH int, width, height float64, res int) (w, h int, wmm, hmm fl
 func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fraction func(float64)) (*prepared, error) {
 	sb := img.Bounds()
 	p := &prepared{srcW: sb.Dx(), srcH: sb.Dy()}
-	p.w, p.h, p.widthMM, p.heightMM, p.stretched = plan(p.srcW, p.srcH, opt.width, opt.height, opt.resolution)
+	p.w, p.h, p.widthMM, p.heightMM, p.stretched = gridSize(p.srcW, p.srcH, opt.width, opt.height, opt.resolution)
 	p.pixelSize = p.widthMM / float64(p.w)
 	sw, sh := p.srcW, p.srcH
 

@@ -137,7 +137,7 @@ func TestAreaAverage(t *testing.T) {
 	}
 }
 
-func TestPlan(t *testing.T) {
+func TestGridSize(t *testing.T) {
 	for _, c := range []struct {
 		srcW, srcH    int
 		width, height float64
@@ -155,9 +155,9 @@ func TestPlan(t *testing.T) {
 		{100, 100, 200, 100, 4096, 141, 71, 200, 100, true},
 		{3, 2000, 0, 0, 256, 2, 256, 100, 100.0 * 2000 / 3, false},
 	} {
-		w, h, wmm, hmm, st := plan(c.srcW, c.srcH, c.width, c.height, c.res)
+		w, h, wmm, hmm, st := gridSize(c.srcW, c.srcH, c.width, c.height, c.res)
 		if w != c.w || h != c.h || math.Abs(wmm-c.wmm) > 1e-9 || math.Abs(hmm-c.hmm) > 1e-9 || st != c.stretched {
-			t.Errorf("plan(%d, %d, %v, %v, %d) = %d, %d, %v, %v, %v; want %d, %d, %v, %v, %v",
+			t.Errorf("gridSize(%d, %d, %v, %v, %d) = %d, %d, %v, %v, %v; want %d, %d, %v, %v, %v",
 				c.srcW, c.srcH, c.width, c.height, c.res, w, h, wmm, hmm, st, c.w, c.h, c.wmm, c.hmm, c.stretched)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"image"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,27 +15,29 @@ import (
 	"github.com/orfeas3d/orfeas/imagecheck"
 )
 
-// Mode names what Generate builds from the image.
-type Mode string
+// Mode names what Generate builds from the image. It is backends.Mode, so that a mode crosses
+// from a Request to the backend's Input without a conversion; the generator adds Auto, which it
+// resolves before any backend sees the Input.
+type Mode = backends.Mode
 
 // The modes a Request may ask for. The zero Mode means Auto.
 const (
 	// Relief is a heightfield on a solid base: brightness (or a depth map) becomes height.
-	Relief Mode = Mode(backends.Relief)
+	Relief = backends.Relief
 	// Lithophane is a thin plate whose thickness follows darkness, to be lit from behind.
-	Lithophane Mode = Mode(backends.Lithophane)
+	Lithophane = backends.Lithophane
 	// Extrude is the foreground's outline, capped and walled to a height.
-	Extrude Mode = Mode(backends.Extrude)
+	Extrude = backends.Extrude
 	// Inflate is a rounded solid grown from the foreground's silhouette.
-	Inflate Mode = Mode(backends.Inflate)
+	Inflate = backends.Inflate
 	// Auto picks a mode from the image: Inflate when it has a clean foreground (from alpha or a
 	// plain border colour) covering 5–95 % of it, else Relief (always Relief with a depth map).
 	// The choice and its reason are in Report.Mode and Report.ModeReason.
 	Auto Mode = "auto"
 )
 
-// Modes lists every Mode a Request accepts, Auto last.
-var Modes = []Mode{Relief, Lithophane, Extrude, Inflate, Auto}
+// Modes lists every Mode a Request accepts: backends.Modes, in their order, then Auto.
+var Modes = append(slices.Clip(backends.Modes), Auto)
 
 // ParseMode returns the Mode named s (case-insensitive; "" is Auto).
 func ParseMode(s string) (Mode, error) {
@@ -291,16 +294,14 @@ func (r *Request) Validate() error {
 	// The mode's parameters, with Depth applied, checked by the backend contract's own rules:
 	// for Auto, those of every mode it may choose.
 	if mode != "" {
+		params := r.params()
 		for _, bm := range candidateModes(mode) {
-			p := r.modeParams(bm)
 			if r.Depth > 0 {
 				if err := r.depthConflict(bm); err != nil {
 					errs = append(errs, err)
 				}
 			}
-			probe := backends.Input{Width: 2, Height: 2, Luminance: make([]float32, 4), PixelSize: 1, Mode: bm,
-				Relief: p.Relief, Lithophane: p.Lithophane, Extrude: p.Extrude, Inflate: p.Inflate}
-			if err := probe.Validate(); err != nil {
+			if err := params.validate(bm); err != nil {
 				for _, e := range flatten(err) {
 					errs = append(errs, &requestError{msg: strings.TrimPrefix(e.Error(), backends.ErrInvalidInput.Error()+": "), err: e})
 				}
@@ -319,20 +320,17 @@ func candidateModes(m Mode) []backends.Mode {
 	return []backends.Mode{backends.Mode(m)}
 }
 
-// modeParams returns the request's mode parameters with Depth applied to mode m's own depth.
-func (r *Request) modeParams(m backends.Mode) backends.Input {
-	in := backends.Input{Relief: r.Relief, Lithophane: r.Lithophane, Extrude: r.Extrude, Inflate: r.Inflate}
+// params returns the request's mode parameters, Depth applied to each mode's own depth: the
+// relief's Depth, the lithophane's MaxThickness, the extrusion's Height (an inflated solid's is
+// applied when it is placed).
+func (r *Request) params() modeParams {
+	p := modeParams{relief: r.Relief, lithophane: r.Lithophane, extrude: r.Extrude, inflate: r.Inflate}
 	if r.Depth > 0 {
-		switch m {
-		case backends.Relief:
-			in.Relief.Depth = r.Depth
-		case backends.Lithophane:
-			in.Lithophane.MaxThickness = r.Depth
-		case backends.Extrude:
-			in.Extrude.Height = r.Depth
-		}
+		p.relief.Depth = r.Depth
+		p.lithophane.MaxThickness = r.Depth
+		p.extrude.Height = r.Depth
 	}
-	return in
+	return p
 }
 
 // depthConflict reports a Depth that contradicts the depth set in mode m's parameters.
@@ -382,7 +380,13 @@ func flatten(err error) []error {
 }
 
 // combine returns nil, the one error, or a *multierror.Error listing several on one line.
-func combine(errs []error) error {
+func combine(errs []error) error { return combineAs(ErrInvalidRequest.Error(), errs) }
+
+// combineAs returns nil, the one error, or a *multierror.Error listing several on one line
+// under prefix: "prefix: N problems: a; b", each problem's own copy of the prefix trimmed. It is
+// the one format of the package's multi-problem errors (imagecheck's, for the limits of decoded
+// images, too).
+func combineAs(prefix string, errs []error) error {
 	switch len(errs) {
 	case 0:
 		return nil
@@ -390,10 +394,15 @@ func combine(errs []error) error {
 		return errs[0]
 	}
 	return &multierror.Error{Errors: errs, ErrorFormat: func(es []error) string {
-		parts := make([]string, len(es))
-		for i, e := range es {
-			parts[i] = strings.TrimPrefix(e.Error(), ErrInvalidRequest.Error()+": ")
-		}
-		return fmt.Sprintf("%s: %d problems: %s", ErrInvalidRequest, len(es), strings.Join(parts, "; "))
+		return fmt.Sprintf("%s: %d problems: %s", prefix, len(es), joinProblems(es, prefix+": "))
 	}}
+}
+
+// joinProblems joins the errors' messages with "; ", trimming prefix from each.
+func joinProblems(es []error, prefix string) string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = strings.TrimPrefix(e.Error(), prefix)
+	}
+	return strings.Join(parts, "; ")
 }

@@ -122,8 +122,9 @@ func simplifyToBudget(ctx context.Context, m *mesh.Mesh, faces int) (*mesh.Mesh,
 	return mesh.Simplify(ctx, m, mesh.SimplifyOptions{TargetFaces: faces})
 }
 
-// finish checks the backend's mesh, fits it to the requested size and fills the report.
-func (g *Generator) finish(ctx context.Context, tr *tracker, m *mesh.Mesh, in *backends.Input, p *prepared, req *Request, brep backends.Report) (*Result, error) {
+// finish checks the backend's mesh m for in, fits it to the size pl asks for and fills the
+// report.
+func (g *Generator) finish(ctx context.Context, tr *tracker, pl *plan, in *backends.Input, m *mesh.Mesh, brep backends.Report) (*Result, error) {
 	name := g.backend.Name()
 	if m == nil {
 		return nil, fmt.Errorf("%w: the %s backend returned no mesh", ErrNotClosed, name)
@@ -131,22 +132,23 @@ func (g *Generator) finish(ctx context.Context, tr *tracker, m *mesh.Mesh, in *b
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %s backend: %w", ErrNotClosed, name, err)
 	}
-	rep := Report{FaceBudget: in.FaceBudget, Tolerance: in.Tolerance}
+	budget := pl.faceBudget
+	rep := Report{FaceBudget: budget, Tolerance: pl.tolerance}
 	rep.MaxError, rep.BudgetReached = brep.MaxError, brep.BudgetReached
 	// Place first, so that simplification works in the final coordinates, where its guarantee
 	// (no face it makes is degenerate) is the one that counts.
-	rep.Bounds = place(m, in, p, req)
-	if in.FaceBudget > 0 && len(m.Faces) > in.FaceBudget {
+	rep.Bounds = place(m, pl, in)
+	if budget > 0 && len(m.Faces) > budget {
 		tr.enter("simplify", bandBackend)
-		s, srep, err := simplifyToBudget(ctx, m, in.FaceBudget)
+		s, srep, err := simplifyToBudget(ctx, m, budget)
 		if err != nil {
-			return nil, fmt.Errorf("generator: simplifying %d faces to %d: %w", len(m.Faces), in.FaceBudget, err)
+			return nil, fmt.Errorf("generator: simplifying %d faces to %d: %w", len(m.Faces), budget, err)
 		}
 		m, rep.Simplify = s, &srep
 		rep.MaxError += srep.MaxError
 		rep.Bounds = m.Bounds()
 	}
-	rep.OverBudget = in.FaceBudget > 0 && len(m.Faces) > in.FaceBudget
+	rep.OverBudget = budget > 0 && len(m.Faces) > budget
 	tr.enter("finish", bandSimplify)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("generator: %w", err)
@@ -155,7 +157,7 @@ func (g *Generator) finish(ctx context.Context, tr *tracker, m *mesh.Mesh, in *b
 	if !t.Closed() || !t.Outward {
 		return nil, fmt.Errorf("%w: %s backend, %s mode: watertight %v, manifold %v, oriented %v, outward %v, "+
 			"%d boundary edges, %d non-manifold edges, %d degenerate faces, %d duplicate faces",
-			ErrNotClosed, name, in.Mode, t.Watertight, t.Manifold, t.Oriented, t.Outward,
+			ErrNotClosed, name, pl.mode, t.Watertight, t.Manifold, t.Oriented, t.Outward,
 			t.BoundaryEdges, t.NonManifoldEdges, t.DegenerateFaces, t.DuplicateFaces)
 	}
 	rep.Topology, rep.Faces, rep.Vertices, rep.Volume = t, t.Faces, t.Vertices, t.Volume
@@ -168,55 +170,55 @@ func (g *Generator) finish(ctx context.Context, tr *tracker, m *mesh.Mesh, in *b
 	return &Result{Mesh: m, Report: rep}, nil
 }
 
-// place moves the backend's mesh to its final place and size: lowest point on Z = 0; for the
-// full-frame modes (relief and flat lithophanes) the footprint scaled to exactly [0, Width] ×
-// [0, Height] mm, which absorbs the rounding of the working grid's pixel counts; a cylinder
-// lithophane scaled along Z to Height; for the silhouette modes (extrude, inflate) the object
-// itself, not the canvas around it, scaled uniformly so that its width is the requested Width
-// (or its height the requested Height when only that is given) with its bounding box's corner on
-// the origin — an extrusion keeps its Height along Z, an inflated shape scales along Z with X and
-// Y unless Request.Depth sets its Z extent. A transform that changes nothing is not applied.
+// place moves the backend's mesh m, built from in, to its final place and size per pl: lowest
+// point on Z = 0; for the full-frame modes (relief and flat lithophanes) the footprint scaled to
+// exactly the model's Width × Height mm, which absorbs the rounding of the working grid's pixel
+// counts; a cylinder lithophane scaled along Z to Height; for the silhouette modes (extrude,
+// inflate) the object itself, not the canvas around it, scaled uniformly so that its width is
+// the requested Width (or its height the requested Height when only that is given) with its
+// bounding box's corner on the origin — an extrusion keeps its Height along Z, an inflated shape
+// scales along Z with X and Y unless Request.Depth sets its Z extent. A transform that changes
+// nothing is not applied.
 //
 // It returns the mesh's new bounds: the old ones transformed, which is exact because every
 // coordinate is mapped by the same non-decreasing function.
-func place(m *mesh.Mesh, in *backends.Input, p *prepared, req *Request) mesh.Box {
+func place(m *mesh.Mesh, pl *plan, in *backends.Input) mesh.Box {
 	b := m.Bounds()
 	if b.Empty() {
 		return b
 	}
-	fullFrame := in.Mode == backends.Relief ||
-		(in.Mode == backends.Lithophane && in.Lithophane.Defaults().Shape == backends.Flat)
+	width, height := pl.prep.width, pl.prep.height // as requested
 	x0, y0 := 0.0, 0.0
 	sx, sy, sz := 1.0, 1.0, 1.0
 	switch {
-	case fullFrame:
+	case pl.fullFrame():
 		x0, y0 = float64(b.Min[0]), float64(b.Min[1])
-		sx = p.widthMM / (float64(b.Max[0]) - x0)
-		sy = p.heightMM / (float64(b.Max[1]) - y0)
-	case in.Mode == backends.Lithophane:
+		sx = pl.widthMM / (float64(b.Max[0]) - x0)
+		sy = pl.heightMM / (float64(b.Max[1]) - y0)
+	case pl.mode == backends.Lithophane:
 		// A cylinder stands around the Z axis with the image's height along Z; its radius follows
 		// from the width, which the backend keeps exact.
-		sz = p.heightMM / (float64(p.h) * p.pixelSize)
-	case silhouette(in.Mode):
+		sz = pl.heightMM / (float64(in.Height) * in.PixelSize)
+	case silhouette(pl.mode):
 		x0, y0 = float64(b.Min[0]), float64(b.Min[1])
 		w, h := float64(b.Max[0])-x0, float64(b.Max[1])-y0
 		switch {
-		case req.Width > 0 && req.Height > 0: // both given: the object fills both exactly
-			sx, sy = req.Width/w, req.Height/h
-		case req.Height > 0:
-			sx = req.Height / h
+		case width > 0 && height > 0: // both given: the object fills both exactly
+			sx, sy = width/w, height/h
+		case height > 0:
+			sx = height / h
 			sy = sx
 		default:
-			sx = orDefault(req.Width, DefaultWidth) / w
+			sx = orDefault(width, DefaultWidth) / w
 			sy = sx
 		}
-		if in.Mode == backends.Inflate {
+		if pl.mode == backends.Inflate {
 			sz = math.Sqrt(sx * sy)
 		}
 	}
 	z0 := float64(b.Min[2])
-	if in.Mode == backends.Inflate && req.Depth > 0 && b.Max[2] > b.Min[2] {
-		sz = req.Depth / (float64(b.Max[2]) - z0)
+	if pl.mode == backends.Inflate && pl.depth > 0 && b.Max[2] > b.Min[2] {
+		sz = pl.depth / (float64(b.Max[2]) - z0)
 	}
 	if math.IsInf(sx, 0) || math.IsNaN(sx) || math.IsInf(sy, 0) || math.IsNaN(sy) {
 		sx, sy = 1, 1

@@ -1,0 +1,167 @@
+package generator
+
+import (
+	"cmp"
+	"fmt"
+	"image"
+	"io"
+	"math"
+
+	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/imagecheck"
+)
+
+// plan is a valid Request resolved once, with its quality level's settings: Generate builds it
+// with newPlan right after Validate, and every stage below Generate (decoding, preparation,
+// the backend's Input, simplification, placement, the report) reads the plan, never the Request.
+//
+// What the request alone decides is set by newPlan. What needs the prepared image (Auto's
+// choice, the model's size in mm, a tolerance that is a fraction of that size) is set once, by
+// resolve, when preparation has seen the image; the stages after preparation read it from here.
+type plan struct {
+	source source // the image and depth map to decode
+
+	quality    Quality           // the level; Standard for the zero Quality
+	prep       prepOptions       // the working resolution, requested size in mm, colour, mask tolerance
+	foreground ForegroundOptions // its defaults applied
+	requested  Mode              // the Request's mode; Auto for the zero Mode
+	params     modeParams        // every mode's parameters, Request.Depth applied to each one's depth
+	depth      float64           // Request.Depth: an inflated solid's extent along Z (zero: as built)
+	faceBudget int               // Request.FaceBudget, or the level's
+
+	// tolerance is in mm: Request.Tolerance, or, from resolve on, toleranceFraction of the
+	// mode's characteristic size (see characteristicSize).
+	tolerance         float64
+	toleranceFraction float64
+
+	// Set once by resolve.
+	mode              backends.Mode // what the backend builds: the requested mode or Auto's choice
+	reason            string        // why: Report.ModeReason
+	widthMM, heightMM float64       // the model's size in mm, from the final working image
+}
+
+// source is what decodeAll decodes: exactly one of image, reader and decoded, and at most one
+// depth map, within limits.
+type source struct {
+	image      []byte
+	reader     io.Reader
+	decoded    image.Image
+	depthMap   []byte
+	depthImage image.Image
+	limits     imagecheck.Limits
+}
+
+// hasDepth reports whether a depth map was given.
+func (s source) hasDepth() bool { return s.depthMap != nil || s.depthImage != nil }
+
+// modeParams are the parameters of every mode.
+type modeParams struct {
+	relief     backends.ReliefParams
+	lithophane backends.LithophaneParams
+	extrude    backends.ExtrudeParams
+	inflate    backends.InflateParams
+}
+
+// validate checks mode m's parameters by the backend contract's rules (see
+// backends.ReliefParams.Validate).
+func (p modeParams) validate(m backends.Mode) error {
+	switch m {
+	case backends.Relief:
+		return p.relief.Validate()
+	case backends.Lithophane:
+		return p.lithophane.Validate()
+	case backends.Extrude:
+		return p.extrude.Validate()
+	case backends.Inflate:
+		return p.inflate.Validate()
+	}
+	return fmt.Errorf("%w: unknown mode %q", backends.ErrInvalidInput, m)
+}
+
+// newPlan resolves r, which Validate has accepted, and its quality level.
+func newPlan(r *Request) *plan {
+	settings, _ := r.Quality.Settings()
+	requested := cmp.Or(r.Mode, Auto)
+	pl := &plan{
+		source: source{
+			image: r.Image, reader: r.Reader, decoded: r.Decoded,
+			depthMap: r.DepthMap, depthImage: r.DepthMapImage, limits: r.Limits,
+		},
+		quality: cmp.Or(r.Quality, Standard),
+		prep: prepOptions{
+			resolution:    settings.Resolution,
+			width:         r.Width,
+			height:        r.Height,
+			wantColor:     wantsColor(requested),
+			maskTolerance: orDefault(r.MaskTolerance, DefaultMaskTolerance),
+		},
+		foreground:        r.Foreground.defaults(),
+		requested:         requested,
+		params:            r.params(),
+		depth:             r.Depth,
+		faceBudget:        settings.FaceBudget,
+		tolerance:         r.Tolerance,
+		toleranceFraction: settings.ToleranceFraction,
+	}
+	if r.FaceBudget > 0 {
+		pl.faceBudget = r.FaceBudget
+	}
+	return pl
+}
+
+// resolve records what only the image decides: mode, the mode the backend builds, and why
+// (chooseMode's verdict on the first preparation), and, from p, the final working image, the
+// model's size in mm and the tolerance where the request left it to the quality level.
+// prepareForeground calls it once per plan; a second call is a bug, and panics.
+func (pl *plan) resolve(mode backends.Mode, reason string, p *prepared) {
+	if pl.mode != "" {
+		panic(fmt.Sprintf("generator: plan resolved twice (%s, then %s)", pl.mode, mode))
+	}
+	pl.mode, pl.reason = mode, reason
+	pl.widthMM, pl.heightMM = p.widthMM, p.heightMM
+	if pl.tolerance == 0 {
+		pl.tolerance = pl.toleranceFraction * characteristicSize(mode, pl.params, pl.widthMM, pl.heightMM)
+	}
+}
+
+// input assembles the backend's Input from the resolved plan and the final working image p.
+func (pl *plan) input(p *prepared) *backends.Input {
+	in := &backends.Input{
+		Width: p.w, Height: p.h,
+		Luminance: p.lum, Mask: p.mask, Color: p.color, Depth: p.dpth,
+		PixelSize:  p.pixelSize,
+		Mode:       pl.mode,
+		Relief:     pl.params.relief,
+		Lithophane: pl.params.lithophane,
+		Extrude:    pl.params.extrude,
+		Inflate:    pl.params.inflate,
+		FaceBudget: pl.faceBudget,
+		Tolerance:  pl.tolerance,
+	}
+	if pl.mode == backends.Lithophane {
+		in.Color = nil // a lithophane is one plain material, lit from behind
+	}
+	return in
+}
+
+// fullFrame reports whether the plan's mode fills the frame: a relief or a flat lithophane,
+// whose footprint is exactly the model's size.
+func (pl *plan) fullFrame() bool {
+	return pl.mode == backends.Relief ||
+		(pl.mode == backends.Lithophane && pl.params.lithophane.Defaults().Shape == backends.Flat)
+}
+
+// characteristicSize is the length in mm that the quality's tolerance fraction applies to for
+// mode m: the relief depth, or the lithophane's thickness range; for the outline modes, extrude
+// and inflate, a twentieth of the model's longest side (5 mm on a 100 mm model, so that their
+// tolerances are those of a default relief at that size).
+func characteristicSize(m backends.Mode, params modeParams, widthMM, heightMM float64) float64 {
+	switch m {
+	case backends.Relief:
+		return params.relief.Defaults().Depth
+	case backends.Lithophane:
+		l := params.lithophane.Defaults()
+		return l.MaxThickness - l.MinThickness
+	}
+	return math.Max(widthMM, heightMM) / 20
+}
