@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/orfeas3d/orfeas/backends"
-	"github.com/orfeas3d/orfeas/internal/heightfield"
+	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
 )
 
 var hmmInput = flag.String("hmm-input", "", "write BenchmarkReliefHMM1024's heightmap to this 16-bit PNG, for running fogleman/hmm on the same data")

@@ -63,7 +63,7 @@ import (
 	"sync/atomic"
 
 	"github.com/orfeas3d/orfeas/backends"
-	"github.com/orfeas3d/orfeas/internal/modes"
+	"github.com/orfeas3d/orfeas/backends/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 

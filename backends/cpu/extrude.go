@@ -6,8 +6,8 @@ import (
 	"math"
 
 	"github.com/orfeas3d/orfeas/backends"
-	"github.com/orfeas3d/orfeas/internal/contour"
-	"github.com/orfeas3d/orfeas/internal/polytri"
+	"github.com/orfeas3d/orfeas/backends/internal/contour"
+	"github.com/orfeas3d/orfeas/backends/internal/polytri"
 	"github.com/orfeas3d/orfeas/internal/raster"
 	"github.com/orfeas3d/orfeas/mesh"
 )

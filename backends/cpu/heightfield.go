@@ -3,7 +3,7 @@ package cpu
 import (
 	"context"
 	"fmt"
-	"github.com/orfeas3d/orfeas/internal/heightfield"
+	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
 	"math"
 	"sync"
 	"sync/atomic"

@@ -20,9 +20,9 @@
 // Inflate runs on the GPU after the mask is traced. On the CPU: the choice of the voxel grid's
 // reduction k from the face budget (with the CPU backend's retry at a larger k while the mesh has
 // too many faces), the k×k reduction of the mask, the sub-pixel outline and the seeds of the
-// distance transform (internal/raster.OutlineSeeds), and at the end resting the mesh on Z = 0 and
+// distance transform (backends/internal/distance.OutlineSeeds), and at the end resting the mesh on Z = 0 and
 // colouring it by projection (in parallel); these CPU stages are the CPU backend's own code
-// (internal/modes), not a copy of it. On the GPU: the exact Euclidean distance transform
+// (backends/internal/modes), not a copy of it. On the GPU: the exact Euclidean distance transform
 // (Felzenszwalb & Huttenlocher, one thread per column, then per row), the signed distance, the
 // largest distance, the local thickness of the Dome profile, the heights, the voxel field and
 // marching cubes (classify → crossed-edge bits → prefix sums → vertices; cell triangle counts →
@@ -72,7 +72,7 @@
 //
 // The kernels' logic is tested on every machine: internal/emu compiles the same kernel sources
 // as C and runs each launch's grid as loops, and the tests compare the results with the Go
-// references (internal/raster, mesh.Isosurface, backends/cpu) exactly. The driver layer is tested
+// references (backends/internal/distance, mesh.Isosurface, backends/cpu) exactly. The driver layer is tested
 // against testdata/fakecuda, a libcuda.so.1 stand-in that runs the kernels on the emulator. The
 // tests that need a GPU skip without one; bench/gpu.sh runs them on a GPU machine.
 package cuda

@@ -15,7 +15,8 @@ import (
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/emu"
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
-	"github.com/orfeas3d/orfeas/internal/modes"
+	"github.com/orfeas3d/orfeas/backends/internal/distance"
+	"github.com/orfeas3d/orfeas/backends/internal/modes"
 	"github.com/orfeas3d/orfeas/internal/raster"
 	"github.com/orfeas3d/orfeas/mesh"
 )
@@ -84,7 +85,7 @@ func TestEDTMatchesReference(t *testing.T) {
 			for i := range target {
 				target[i] = r.Float64() < density
 			}
-			wantD, wantIdx := raster.SquaredDistance(target, w, h)
+			wantD, wantIdx := distance.SquaredDistance(target, w, h)
 			s := newEmu(t)
 			gotD, gotIdx, err := edtDevice(s, target, w, h)
 			if err != nil {
@@ -129,7 +130,7 @@ func TestSignedDistanceMatchesReference(t *testing.T) {
 		for range 3 {
 			w, h := sz[0], sz[1]
 			mask := randomMask(r, w, h)
-			want := raster.SignedDistance(mask, w, h)
+			want := distance.SignedDistance(mask, w, h)
 			s := newEmu(t)
 			p, err := signedDistance(s, mask, w, h)
 			if err != nil {
@@ -308,7 +309,7 @@ func TestReduceMax(t *testing.T) {
 func errorsIsInvalid(err error) bool { return errors.Is(err, backends.ErrInvalidInput) }
 
 // refSmooth is the CPU reference's relief smoothing in float64: the code backends/cpu runs
-// (internal/modes: clamping to [0, 1], inverting, the Gaussian).
+// (backends/internal/modes: clamping to [0, 1], inverting, the Gaussian).
 func refSmooth(src []float32, w, h int, sigma float64, invert bool) []float64 {
 	f := modes.ReliefPrepare(src, invert)
 	if err := modes.GaussianBlur(context.Background(), f, w, h, sigma); err != nil {

@@ -12,8 +12,8 @@ import (
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
-	"github.com/orfeas3d/orfeas/internal/heightfield"
-	"github.com/orfeas3d/orfeas/internal/modes"
+	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
+	"github.com/orfeas3d/orfeas/backends/internal/modes"
 )
 
 // rtinGrid returns a w×h field with smooth waves, noise, a cliff and flat plateaus.

@@ -1,5 +1,6 @@
-// Package raster holds the float32 image-plane operations shared by the generator and the
-// backends: Gaussian blur, bilinear sampling.
+// Package raster holds float32 image-plane operations: cleaning a foreground mask and finding its
+// bounds (the generator's preparation), Gaussian blur and bilinear sampling. The distance
+// transform, which only the backends use, is backends/internal/distance.
 package raster
 
 import "math"

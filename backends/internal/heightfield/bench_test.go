@@ -10,7 +10,7 @@ import (
 
 // photo returns camera.png (a 512² photograph) enlarged bilinearly to n×n as a relief 5 mm deep.
 func photo(tb testing.TB, n int) Grid {
-	f, err := os.Open("../../testdata/images/camera.png")
+	f, err := os.Open("../../../testdata/images/camera.png")
 	if err != nil {
 		tb.Fatal(err)
 	}

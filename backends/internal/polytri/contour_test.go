@@ -5,8 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/orfeas3d/orfeas/internal/contour"
-	"github.com/orfeas3d/orfeas/internal/polytri"
+	"github.com/orfeas3d/orfeas/backends/internal/contour"
+	"github.com/orfeas3d/orfeas/backends/internal/polytri"
 	"github.com/orfeas3d/orfeas/internal/raster"
 )
 
