@@ -18,6 +18,7 @@ import (
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cpu"
+	"github.com/orfeas3d/orfeas/backends/cuda/internal/rtin"
 	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
 	"github.com/orfeas3d/orfeas/backends/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
@@ -156,7 +157,7 @@ func TestFakeChildDevice(t *testing.T) {
 		} else {
 			g = modes.LithophaneThickness(in, in.Lithophane.Defaults())
 		}
-		ref, err := heightfield.Triangulate(ctx, g, modes.HeightfieldTolerance(in), 0)
+		ref, err := rtin.Triangulate(ctx, g, modes.HeightfieldTolerance(in), 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,13 +1,13 @@
-// Package heightfield holds what the backends share for the heightfield modes (reliefs and flat
-// lithophanes): the sample grid, a triangulated surface over it, the closing of such a surface
-// into a solid, and the right-triangulated irregular network (RTIN) that the CUDA backend builds
-// in parallel (rtin.go), with its reference implementation here.
+// Package heightfield holds what both backends share for the heightfield modes (reliefs and flat
+// lithophanes): the sample grid (heightfield.go), a triangulated surface over it, and the closing
+// of such a surface into a solid with its face bound (solid.go).
 //
-// The CPU backend triangulates by greedy insertion (backends/cpu), which needs one insertion after
-// another; the RTIN is the GPU's triangulation because every stage of it is data-parallel. Both
-// meet the same contract: every sample of the grid lies within the tolerance of the surface above
-// or below it, and the surface is one conforming triangulation of the grid's rectangle, which
-// Solid closes.
+// The triangulations themselves live with the backend that runs them: the CPU backend's greedy
+// insertion (backends/cpu/tin.go, Garland–Heckbert 1995), which needs one insertion after
+// another, and the CUDA backend's right-triangulated irregular network (backends/cuda/internal/rtin),
+// every stage of which is data-parallel. Both meet the same contract: every sample of the grid
+// lies within the tolerance of the surface above or below it, and the surface is one conforming
+// triangulation of the grid's rectangle, which Solid closes.
 package heightfield
 
 // Grid is a row-major field of W×H samples, row 0 first, heights in mm.
@@ -15,9 +15,6 @@ type Grid struct {
 	W, H int
 	Z    []float32
 }
-
-// at returns the height of sample (x, y).
-func (g Grid) at(x, y int32) float32 { return g.Z[int(y)*g.W+int(x)] }
 
 // Surface is a triangulated top surface over a Grid: vertices in grid coordinates and positively
 // oriented triangles (orient > 0 with rows growing downwards), three vertex indices each. Its
