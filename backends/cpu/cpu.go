@@ -11,6 +11,9 @@
 // bottom on Z = 0. Reconstruct reports the largest vertical error actually left at any sample.
 // Grids larger than about 256 samples a side are triangulated in tiles in parallel; the tiling
 // depends only on the grid's size, so the output is byte-identical for every GOMAXPROCS.
+// The greedy triangulation is tin.go (its reference on top), its tiling tiles.go and the vertex
+// removal decimate.go; the sample grid, the surface and its closing into a solid are
+// backends/internal/heightfield, which the CUDA backend's RTIN shares.
 //
 // Sampling: a W×H image becomes a W×H grid of samples whose first and last rows and columns lie
 // on the model's edges, so the model spans exactly X = [0, W·PixelSize] and Y = [0, H·PixelSize]

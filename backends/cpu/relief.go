@@ -3,9 +3,9 @@ package cpu
 import (
 	"context"
 	"fmt"
-	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
 	"github.com/orfeas3d/orfeas/backends/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
 )

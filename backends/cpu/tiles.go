@@ -3,13 +3,13 @@ package cpu
 import (
 	"context"
 	"fmt"
-	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
 	"math"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
 )
 
 // Large grids are triangulated in tiles, in parallel. The seams between tiles are simplified

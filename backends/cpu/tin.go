@@ -3,10 +3,11 @@ package cpu
 import (
 	"context"
 	"fmt"
-	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
 	"math"
 	"sync"
 	"sync/atomic"
+
+	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
 )
 
 // This file holds the adaptive heightfield triangulator: greedy insertion with Delaunay
