@@ -204,17 +204,7 @@ func heightfieldMesh(ctx context.Context, in *backends.Input, g heightfield.Grid
 	if err := ctx.Err(); err != nil {
 		return nil, backends.Report{}, err
 	}
-	progress.Report("walls", 0)
-	m := heightfield.Solid(surf, float64(g.W)*in.PixelSize, float64(g.H)*in.PixelSize)
-	progress.Report("walls", 1)
-	rep := backends.Report{
-		Grid:      [2]int{g.W, g.H},
-		Tolerance: tol,
-		MaxError:  surf.MaxErr,
-		Faces:     len(m.Faces),
-		Vertices:  len(m.Positions),
-	}
-	rep.BudgetReached = rep.MaxError > tol
+	m, rep := heightfield.Close(surf, in.PixelSize, tol, progress)
 	return m, rep, nil
 }
 
