@@ -70,9 +70,6 @@ import (
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
-// errClosed is what Reconstruct returns after Close.
-var errClosed = fmt.Errorf("cpu: %w", backends.ErrClosed)
-
 // Options configure a Backend. The zero value means the defaults.
 type Options struct {
 	// Workers is the most goroutines one reconstruction uses (default GOMAXPROCS). The output
@@ -113,17 +110,8 @@ func (b *Backend) workers() int {
 // Z = 0; a cylinder stands on Z = 0 around the Z axis. Errors wrap backends.ErrInvalidInput,
 // backends.ErrUnsupportedMode, backends.ErrClosed or the context's error.
 func (b *Backend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
-	if b.closed.Load() {
-		return nil, backends.Report{}, errClosed
-	}
-	if in == nil {
-		return nil, backends.Report{}, fmt.Errorf("%w: nil input", backends.ErrInvalidInput)
-	}
-	if err := in.Validate(); err != nil {
+	if err := backends.Check(ctx, "cpu", b.closed.Load(), in); err != nil {
 		return nil, backends.Report{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, backends.Report{}, fmt.Errorf("cpu: %w", err)
 	}
 	switch in.Mode {
 	case backends.Relief:
