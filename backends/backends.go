@@ -272,6 +272,26 @@ func orDefault(v, def float64) float64 {
 	return v
 }
 
+// Check is the prologue every Backend's Reconstruct shares, in this order: after Close (closed
+// set) an error wrapping ErrClosed; for a nil or invalid in, one wrapping ErrInvalidInput (see
+// Validate); when ctx is done, its error. The closed and context errors carry the backend's
+// name as a prefix ("cpu: context canceled").
+func Check(ctx context.Context, name string, closed bool, in *Input) error {
+	if closed {
+		return fmt.Errorf("%s: %w", name, ErrClosed)
+	}
+	if in == nil {
+		return fmt.Errorf("%w: nil input", ErrInvalidInput)
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
 // Validate reports every problem with in at once; each wraps ErrInvalidInput. The mode's
 // parameters are checked by their own Validate, after their defaults are applied.
 func (in *Input) Validate() error {

@@ -1,6 +1,7 @@
 package backends_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -157,6 +158,36 @@ func TestParamsValidate(t *testing.T) {
 		}
 		if p, i := problems(perr), problems(ierr); len(p) != c.want || strings.Join(p, "|") != strings.Join(i, "|") {
 			t.Errorf("%s: params give %q, the input %q; want the same %d problems", c.mode, p, i, c.want)
+		}
+	}
+}
+
+func TestCheckOrder(t *testing.T) {
+	live := context.Background()
+	done, cancel := context.WithCancel(live)
+	cancel()
+	bad := validInput()
+	bad.PixelSize = -1
+	for _, c := range []struct {
+		name   string
+		ctx    context.Context
+		closed bool
+		in     *backends.Input
+		is     error
+		msg    string
+	}{
+		{"ok", live, false, validInput(), nil, ""},
+		{"closed first", done, true, nil, backends.ErrClosed, "x: backends: backend closed"},
+		{"nil input", done, false, nil, backends.ErrInvalidInput, "backends: invalid input: nil input"},
+		{"invalid before context", done, false, bad, backends.ErrInvalidInput, ""},
+		{"context", done, false, validInput(), context.Canceled, "x: context canceled"},
+	} {
+		err := backends.Check(c.ctx, "x", c.closed, c.in)
+		if !errors.Is(err, c.is) || (c.is == nil) != (err == nil) {
+			t.Errorf("%s: Check = %v, want one wrapping %v", c.name, err, c.is)
+		}
+		if c.msg != "" && err != nil && err.Error() != c.msg {
+			t.Errorf("%s: message %q, want %q", c.name, err, c.msg)
 		}
 	}
 }

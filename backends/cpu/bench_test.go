@@ -3,7 +3,6 @@ package cpu
 import (
 	"context"
 	"flag"
-	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -11,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/orfeas3d/orfeas/backends"
-	"github.com/orfeas3d/orfeas/internal/heightfield"
 )
 
 var hmmInput = flag.String("hmm-input", "", "write BenchmarkReliefHMM1024's heightmap to this 16-bit PNG, for running fogleman/hmm on the same data")
@@ -59,39 +57,5 @@ func TestWriteHMMInput(t *testing.T) {
 	}
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// BenchmarkRTINFaces compares the triangulation the CUDA backend builds (an RTIN,
-// internal/heightfield) with this backend's greedy insertion on the same heights: camera.png at
-// 512² and 1024², 5 mm deep, at 1 % and 0.4 % of the depth (the generator's high and ultra
-// tolerances). It reports both surfaces' triangles (top surface only) and times the RTIN on the
-// CPU (its reference implementation, single-threaded, which the GPU replaces).
-func BenchmarkRTINFaces(b *testing.B) {
-	for _, n := range []int{512, 1024} {
-		for _, frac := range []float64{0.01, 0.004} {
-			b.Run(fmt.Sprintf("%d/%g", n, frac), func(b *testing.B) {
-				in := cameraInput(b, n)
-				p := in.Relief.Defaults()
-				g, err := reliefHeights(context.Background(), in, p)
-				if err != nil {
-					b.Fatal(err)
-				}
-				tol := frac * p.Depth
-				greedy, err := triangulate(context.Background(), g, tinLimits{tol: tol}, 1, nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				var rtin *heightfield.Surface
-				for b.Loop() {
-					if rtin, err = heightfield.Triangulate(context.Background(), g, tol, 0); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(len(greedy.Tris)/3), "greedy-tris")
-				b.ReportMetric(float64(len(rtin.Tris)/3), "rtin-tris")
-				b.ReportMetric(float64(len(rtin.Tris))/float64(len(greedy.Tris)), "ratio")
-			})
-		}
 	}
 }

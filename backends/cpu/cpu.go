@@ -11,6 +11,9 @@
 // bottom on Z = 0. Reconstruct reports the largest vertical error actually left at any sample.
 // Grids larger than about 256 samples a side are triangulated in tiles in parallel; the tiling
 // depends only on the grid's size, so the output is byte-identical for every GOMAXPROCS.
+// The greedy triangulation is tin.go (its reference on top), its tiling tiles.go and the vertex
+// removal decimate.go; the sample grid, the surface and its closing into a solid are
+// backends/internal/heightfield, which the CUDA backend's RTIN shares.
 //
 // Sampling: a W×H image becomes a W×H grid of samples whose first and last rows and columns lie
 // on the model's edges, so the model spans exactly X = [0, W·PixelSize] and Y = [0, H·PixelSize]
@@ -63,12 +66,9 @@ import (
 	"sync/atomic"
 
 	"github.com/orfeas3d/orfeas/backends"
-	"github.com/orfeas3d/orfeas/internal/modes"
+	"github.com/orfeas3d/orfeas/backends/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
 )
-
-// errClosed is what Reconstruct returns after Close.
-var errClosed = fmt.Errorf("cpu: %w", backends.ErrClosed)
 
 // Options configure a Backend. The zero value means the defaults.
 type Options struct {
@@ -110,17 +110,8 @@ func (b *Backend) workers() int {
 // Z = 0; a cylinder stands on Z = 0 around the Z axis. Errors wrap backends.ErrInvalidInput,
 // backends.ErrUnsupportedMode, backends.ErrClosed or the context's error.
 func (b *Backend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
-	if b.closed.Load() {
-		return nil, backends.Report{}, errClosed
-	}
-	if in == nil {
-		return nil, backends.Report{}, fmt.Errorf("%w: nil input", backends.ErrInvalidInput)
-	}
-	if err := in.Validate(); err != nil {
+	if err := backends.Check(ctx, "cpu", b.closed.Load(), in); err != nil {
 		return nil, backends.Report{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, backends.Report{}, fmt.Errorf("cpu: %w", err)
 	}
 	switch in.Mode {
 	case backends.Relief:

@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/orfeas3d/orfeas/backends"
-	"github.com/orfeas3d/orfeas/internal/contour"
-	"github.com/orfeas3d/orfeas/internal/polytri"
-	"github.com/orfeas3d/orfeas/internal/raster"
+	"github.com/orfeas3d/orfeas/backends/internal/contour"
+	"github.com/orfeas3d/orfeas/backends/internal/modes"
+	"github.com/orfeas3d/orfeas/backends/internal/polytri"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -40,7 +41,11 @@ func extrude(ctx context.Context, in *backends.Input, progress backends.Progress
 		}
 	}
 	progress.Report("outline", 0)
-	rings := contour.Trace(raster.Blur(mask, w, h, extrudeSmoothSigma), w, h, 0.5)
+	smooth := slices.Clone(mask)
+	if err := modes.GaussianBlur(ctx, smooth, w, h, extrudeSmoothSigma); err != nil {
+		return nil, err
+	}
+	rings := contour.Trace(smooth, w, h, 0.5)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

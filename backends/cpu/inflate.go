@@ -6,15 +6,15 @@ import (
 	"slices"
 
 	"github.com/orfeas3d/orfeas/backends"
-	"github.com/orfeas3d/orfeas/internal/modes"
-	"github.com/orfeas3d/orfeas/internal/raster"
+	"github.com/orfeas3d/orfeas/backends/internal/distance"
+	"github.com/orfeas3d/orfeas/backends/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
-// inflate grows a rounded solid from the foreground's silhouette, as internal/modes describes:
+// inflate grows a rounded solid from the foreground's silhouette, as backends/internal/modes describes:
 // the height profile of the silhouette's signed distance, an implicit volume meshed by marching
 // cubes on the image reduced k times, k chosen from the face budget (modes.InflateFit). The stages
-// and formulas the CUDA backend shares come from internal/modes; the distance transform, the local
+// and formulas the CUDA backend shares come from backends/internal/modes; the distance transform, the local
 // thickness, the voxel field and marching cubes run here on the CPU.
 func inflate(ctx context.Context, in *backends.Input, progress backends.Progress, workers int) (*mesh.Mesh, error) {
 	m, _, err := modes.InflateFit(in, func(k int) (*mesh.Mesh, error) {
@@ -36,7 +36,7 @@ func inflateAt(ctx context.Context, in *backends.Input, k int, progress backends
 	w, h, px := modes.InflateSize(in, k)
 	mask := modes.BoxReduce(in.Mask, in.Width, in.Height, k, workers)
 	progress.Report("distance", 0)
-	sd := raster.SignedDistance(mask, w, h)
+	sd := distance.SignedDistance(mask, w, h)
 	progress.Report("distance", 0.5)
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/orfeas3d/orfeas/backends"
-	"github.com/orfeas3d/orfeas/internal/raster"
+	"github.com/orfeas3d/orfeas/backends/internal/distance"
 )
 
 // testWorkers is the goroutines the inflate tests give the shared stages (colouring, placement,
@@ -130,7 +130,7 @@ func TestInflateCancel(t *testing.T) {
 // stops when its context is done.
 func TestLocalThicknessCancel(t *testing.T) {
 	const w = 64
-	sd := raster.SignedDistance(ringMask(w, [4]float64{32, 32, 0, 28}), w, w)
+	sd := distance.SignedDistance(ringMask(w, [4]float64{32, 32, 0, 28}), w, w)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := localThickness(ctx, sd, w, w); !errors.Is(err, context.Canceled) {

@@ -6,7 +6,7 @@ import (
 	"math"
 
 	"github.com/orfeas3d/orfeas/backends"
-	"github.com/orfeas3d/orfeas/internal/modes"
+	"github.com/orfeas3d/orfeas/backends/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 

@@ -3,10 +3,10 @@ package cpu
 import (
 	"context"
 	"fmt"
-	"github.com/orfeas3d/orfeas/internal/heightfield"
 
 	"github.com/orfeas3d/orfeas/backends"
-	"github.com/orfeas3d/orfeas/internal/modes"
+	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
+	"github.com/orfeas3d/orfeas/backends/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -47,16 +47,6 @@ func (b *Backend) adaptiveSolid(ctx context.Context, in *backends.Input, g grid,
 	if err := ctx.Err(); err != nil {
 		return nil, backends.Report{}, fmt.Errorf("cpu: closing the solid: %w", err)
 	}
-	progress.Report("walls", 0)
-	m := heightfield.Solid(t, float64(g.W)*in.PixelSize, float64(g.H)*in.PixelSize)
-	progress.Report("walls", 1)
-	rep := backends.Report{
-		Grid:      [2]int{g.W, g.H},
-		Tolerance: tol,
-		MaxError:  t.MaxErr,
-		Faces:     len(m.Faces),
-		Vertices:  len(m.Positions),
-	}
-	rep.BudgetReached = rep.MaxError > tol
+	m, rep := heightfield.Close(t, in.PixelSize, tol, progress)
 	return m, rep, nil
 }

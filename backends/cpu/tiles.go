@@ -3,13 +3,13 @@ package cpu
 import (
 	"context"
 	"fmt"
-	"github.com/orfeas3d/orfeas/internal/heightfield"
 	"math"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
 )
 
 // Large grids are triangulated in tiles, in parallel. The seams between tiles are simplified
@@ -203,30 +203,27 @@ func runBudget(ctx context.Context, tiles []*tin, lim tinLimits, workers int, re
 		}
 		prev, tau = *cost, next
 	}
-	*cost = totalCost()
-	for step := 1; ; step++ {
-		var worst *tin
+	worst := func() *tin {
+		var w *tin
 		for _, t := range tiles {
-			if t.topError() > lim.tol && (worst == nil || t.topError() > worst.topError()) {
-				worst = t
+			if t.topError() > lim.tol && (w == nil || t.topError() > w.topError()) {
+				w = t
 			}
 		}
-		if worst == nil || *cost+heightfield.ClosingGrowth > lim.budget {
-			return nil
-		}
-		if step%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("cpu: triangulating: %w", err)
-			}
-			if step%4096 == 0 {
-				worst.progress.Store(math.Float64bits(worst.topError()))
-				report()
-			}
-		}
-		before := worst.cost()
-		worst.step()
-		*cost += worst.cost() - before
+		return w
 	}
+	// The cost is summed afresh before each step (finding the worst tile is as long a loop).
+	costNow := func() int {
+		*cost = totalCost()
+		return *cost
+	}
+	tick := func(t *tin) {
+		t.progress.Store(math.Float64bits(t.topError()))
+		report()
+	}
+	err := refine(ctx, worst, costNow, lim.budget, 4096, tick)
+	*cost = totalCost()
+	return err
 }
 
 // forTiles calls fn for every tile index on up to workers goroutines and returns the first error

@@ -14,7 +14,7 @@ import (
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
-	"github.com/orfeas3d/orfeas/internal/modes"
+	"github.com/orfeas3d/orfeas/backends/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -90,17 +90,8 @@ func (b *Backend) reconstruct(ctx context.Context, in *backends.Input, progress 
 		}
 		return nil, backends.Report{}, errZero
 	}
-	if b.closed.Load() {
-		return nil, backends.Report{}, errClosed
-	}
-	if in == nil {
-		return nil, backends.Report{}, fmt.Errorf("%w: nil input", backends.ErrInvalidInput)
-	}
-	if err := in.Validate(); err != nil {
+	if err := backends.Check(ctx, "cuda", b.closed.Load(), in); err != nil {
 		return nil, backends.Report{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, backends.Report{}, fmt.Errorf("cuda: %w", err)
 	}
 	return dispatch(ctx, in, progress, b.onDevice, b.host, b.budget)
 }

@@ -10,12 +10,12 @@ import "C"
 
 import (
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
-	"github.com/orfeas3d/orfeas/internal/raster"
+	"github.com/orfeas3d/orfeas/backends/internal/distance"
 )
 
 // squaredDistance runs the exact distance transform (kernels/edt.cu) of the w×h target bytes at
 // target: the squared distance in pixels (float64) to the nearest target and its index (int32,
-// -1 when there is none), as internal/raster.SquaredDistance computes them.
+// -1 when there is none), as backends/internal/distance.SquaredDistance computes them.
 func squaredDistance(s gpu.Stream, target gpu.Ptr, w, h int) (d, idx gpu.Ptr, err error) {
 	n := w * h
 	var f, dcol, row, v, z gpu.Ptr
@@ -39,11 +39,11 @@ func squaredDistance(s gpu.Stream, target gpu.Ptr, w, h int) (d, idx gpu.Ptr, er
 	return d, idx, launch(s, kEdtRows, uint64(h), &ra)
 }
 
-// signedDistance computes internal/raster.SignedDistance of the w×h coverage mask: the outline
-// is traced and seeded on the CPU (raster.OutlineSeeds), the transform and the distances to the
+// signedDistance computes backends/internal/distance.SignedDistance of the w×h coverage mask: the outline
+// is traced and seeded on the CPU (distance.OutlineSeeds), the transform and the distances to the
 // seed points run on the device. It returns the float32 distances on the device.
 func signedDistance(s gpu.Stream, mask []float32, w, h int) (gpu.Ptr, error) {
-	seeds, pts := raster.OutlineSeeds(mask, w, h)
+	seeds, pts := distance.OutlineSeeds(mask, w, h)
 	s8 := make([]uint8, len(seeds))
 	for i, v := range seeds {
 		if v {

@@ -20,9 +20,9 @@
 // Inflate runs on the GPU after the mask is traced. On the CPU: the choice of the voxel grid's
 // reduction k from the face budget (with the CPU backend's retry at a larger k while the mesh has
 // too many faces), the k×k reduction of the mask, the sub-pixel outline and the seeds of the
-// distance transform (internal/raster.OutlineSeeds), and at the end resting the mesh on Z = 0 and
+// distance transform (backends/internal/distance.OutlineSeeds), and at the end resting the mesh on Z = 0 and
 // colouring it by projection (in parallel); these CPU stages are the CPU backend's own code
-// (internal/modes), not a copy of it. On the GPU: the exact Euclidean distance transform
+// (backends/internal/modes), not a copy of it. On the GPU: the exact Euclidean distance transform
 // (Felzenszwalb & Huttenlocher, one thread per column, then per row), the signed distance, the
 // largest distance, the local thickness of the Dome profile, the heights, the voxel field and
 // marching cubes (classify → crossed-edge bits → prefix sums → vertices; cell triangle counts →
@@ -31,7 +31,7 @@
 // mesh is the CPU backend's mesh: the same vertices and triangles in the same order.
 //
 // Reliefs and flat lithophanes run on the GPU as a right-triangulated irregular network (RTIN, a
-// 4-8 mesh refined by saturated errors: internal/heightfield explains it and holds the reference
+// 4-8 mesh refined by saturated errors: backends/cuda/internal/rtin explains it and holds the reference
 // these kernels match bit for bit). Profiling the CPU reference (a 1024² relief of camera.png)
 // put almost all its time in the triangulation: about 60 % refinement by greedy insertion and
 // 27 % decimation, of which the error scans are 41 % of the whole, the insertions, flips and heap
@@ -43,7 +43,7 @@
 // vertices and triangles compacted by prefix sums; and under a face budget, the cost of the cut
 // at the tolerance (a sum of the diamonds' weights). On the CPU: the heights from the smoothed
 // field (modes.ReliefHeights, O(pixels)); when the budget binds, the threshold that meets it
-// exactly (the bounds downloaded, two passes over them: heightfield.Lattice.Threshold); and the
+// exactly (the bounds downloaded, two passes over them: rtin.Lattice.Threshold); and the
 // walls, the bottom and the copy into the mesh (heightfield.Solid, in parallel) and the colours.
 //
 // Like the CPU reference's, the surface keeps every sample within the tolerance (the report's
@@ -52,7 +52,7 @@
 // camera.png at 512² and 1024² (BenchmarkRTINFaces in backends/cpu), up to about twice on images
 // of a hundred pixels, where the refinement along the sides whose length is not a power of two
 // weighs most; its volume and shape agree with the CPU's within the tolerance, not vertex for
-// vertex. Grids of more than heightfield.MaxLatticeSide+1 (8193) samples a side, and those whose
+// vertex. Grids of more than rtin.MaxLatticeSide+1 (8193) samples a side, and those whose
 // device stages would not fit the memory budget, go to the host backend.
 //
 // The host backend (Options.Host, by default the CPU reference) builds cylinder lithophanes, a
@@ -72,7 +72,7 @@
 //
 // The kernels' logic is tested on every machine: internal/emu compiles the same kernel sources
 // as C and runs each launch's grid as loops, and the tests compare the results with the Go
-// references (internal/raster, mesh.Isosurface, backends/cpu) exactly. The driver layer is tested
+// references (backends/internal/distance, mesh.Isosurface, backends/cpu) exactly. The driver layer is tested
 // against testdata/fakecuda, a libcuda.so.1 stand-in that runs the kernels on the emulator. The
 // tests that need a GPU skip without one; bench/gpu.sh runs them on a GPU machine.
 package cuda

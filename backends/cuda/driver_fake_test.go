@@ -18,9 +18,10 @@ import (
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cpu"
-	"github.com/orfeas3d/orfeas/internal/heightfield"
+	"github.com/orfeas3d/orfeas/backends/cuda/internal/rtin"
+	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
+	"github.com/orfeas3d/orfeas/backends/internal/modes"
 	"github.com/orfeas3d/orfeas/internal/meshtest"
-	"github.com/orfeas3d/orfeas/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -157,7 +158,7 @@ func TestFakeChildDevice(t *testing.T) {
 		} else {
 			g = modes.LithophaneThickness(in, in.Lithophane.Defaults())
 		}
-		ref, err := heightfield.Triangulate(ctx, g, modes.HeightfieldTolerance(in), 0)
+		ref, err := rtin.Triangulate(ctx, g, modes.HeightfieldTolerance(in), 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,15 +15,16 @@ import (
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
-	"github.com/orfeas3d/orfeas/internal/heightfield"
-	"github.com/orfeas3d/orfeas/internal/modes"
+	"github.com/orfeas3d/orfeas/backends/cuda/internal/rtin"
+	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
+	"github.com/orfeas3d/orfeas/backends/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
 // rtinBytes is the device memory heightfieldMesh's device stages need for lattice l: the heights,
 // the error bounds and weights, and the cut at its largest (every leaf in R: two triangles per
 // grid cell), with its vertex numbering and the prefix sums.
-func rtinBytes(l heightfield.Lattice) uint64 {
+func rtinBytes(l rtin.Lattice) uint64 {
 	wh := uint64(l.W * l.H)
 	tris := 4 * uint64(l.Points())           // the triangles of all levels, which the prefix sums count
 	return 4*wh + 5*uint64(l.Points()) + 3 + // heights, bounds, weights
@@ -33,9 +34,9 @@ func rtinBytes(l heightfield.Lattice) uint64 {
 }
 
 // rtinErrors computes the saturated error bounds of g's RTIN and the diamonds' weights on the
-// device, left there: Stages 1 and 2 of internal/heightfield (OwnErrors, Saturate), the same
+// device, left there: Stages 1 and 2 of backends/cuda/internal/rtin (OwnErrors, Saturate), the same
 // numbers bit for bit. The weights are bytes, (Points()+3)/4 words.
-func rtinErrors(s gpu.Stream, g heightfield.Grid, l heightfield.Lattice) (e, wt gpu.Ptr, err error) {
+func rtinErrors(s gpu.Stream, g heightfield.Grid, l rtin.Lattice) (e, wt gpu.Ptr, err error) {
 	zp, err := upload(s, g.Z)
 	if err != nil {
 		return 0, 0, err
@@ -72,9 +73,9 @@ func rtinErrors(s gpu.Stream, g heightfield.Grid, l heightfield.Lattice) (e, wt 
 }
 
 // rtinFits reports whether the cut at t fits budget, from the bounds e and weights wt on the
-// device (heightfield.Lattice.CutCost), so that the usual case, a budget the tolerance already
+// device (rtin.Lattice.CutCost), so that the usual case, a budget the tolerance already
 // meets, needs no download of the bounds.
-func rtinFits(s gpu.Stream, l heightfield.Lattice, e, wt gpu.Ptr, t float64, budget int) (bool, error) {
+func rtinFits(s gpu.Stream, l rtin.Lattice, e, wt gpu.Ptr, t float64, budget int) (bool, error) {
 	np := uint64(l.Points())
 	_, total, err := chunkOffsets(s, np, func(sums gpu.Ptr, m uint64) error {
 		a := C.struct_rtin_wsum_args{e: dptr(e), wt: dptr(wt), sums: dptr(sums), count: C.u32(np), chunk: scanChunk, t: C.double(t)}
@@ -85,7 +86,7 @@ func rtinFits(s gpu.Stream, l heightfield.Lattice, e, wt gpu.Ptr, t float64, bud
 
 // rtinCut extracts the cut at t from the bounds e on the device (Stage 3, heightfield's Emit):
 // vertices numbered row by row, triangles level by level, compacted by prefix sums.
-func rtinCut(s gpu.Stream, g heightfield.Grid, l heightfield.Lattice, e gpu.Ptr, t float64) (*heightfield.Surface, error) {
+func rtinCut(s gpu.Stream, g heightfield.Grid, l rtin.Lattice, e gpu.Ptr, t float64) (*heightfield.Surface, error) {
 	wh := uint64(l.W * l.H)
 	id, err := allocN[int32](s, int(wh))
 	if err != nil {
@@ -158,9 +159,9 @@ func rtinCut(s gpu.Stream, g heightfield.Grid, l heightfield.Lattice, e gpu.Ptr,
 // heightfieldMesh triangulates g, the heights of a relief or flat lithophane, as an RTIN on the
 // device, within modes.HeightfieldTolerance(in) or the face budget, and closes it into a solid of
 // the Input's size. The threshold that meets a budget is chosen on the host, from the bounds and
-// weights (heightfield.Lattice.Threshold); without a budget they stay on the device.
+// weights (rtin.Lattice.Threshold); without a budget they stay on the device.
 func heightfieldMesh(ctx context.Context, in *backends.Input, g heightfield.Grid, progress backends.Progress, onDevice deviceRunner) (*mesh.Mesh, backends.Report, error) {
-	l, err := heightfield.NewLattice(g.W, g.H)
+	l, err := rtin.NewLattice(g.W, g.H)
 	if err != nil {
 		return nil, backends.Report{}, fmt.Errorf("%w: %w", backends.ErrInvalidInput, err)
 	}
@@ -172,7 +173,7 @@ func heightfieldMesh(ctx context.Context, in *backends.Input, g heightfield.Grid
 		if err != nil {
 			return err
 		}
-		t := min(tol, math.MaxFloat64) // finite: see heightfield.Lattice.Threshold
+		t := min(tol, math.MaxFloat64) // finite: see rtin.Lattice.Threshold
 		fits := in.FaceBudget <= 0
 		if !fits {
 			if fits, err = rtinFits(s, l, e, wt, t, in.FaceBudget); err != nil {
@@ -203,28 +204,18 @@ func heightfieldMesh(ctx context.Context, in *backends.Input, g heightfield.Grid
 	if err := ctx.Err(); err != nil {
 		return nil, backends.Report{}, err
 	}
-	progress.Report("walls", 0)
-	m := heightfield.Solid(surf, float64(g.W)*in.PixelSize, float64(g.H)*in.PixelSize)
-	progress.Report("walls", 1)
-	rep := backends.Report{
-		Grid:      [2]int{g.W, g.H},
-		Tolerance: tol,
-		MaxError:  surf.MaxErr,
-		Faces:     len(m.Faces),
-		Vertices:  len(m.Positions),
-	}
-	rep.BudgetReached = rep.MaxError > tol
+	m, rep := heightfield.Close(surf, in.PixelSize, tol, progress)
 	return m, rep, nil
 }
 
 // heightfieldOnDevice reports whether in, a relief or lithophane, is built on the device: a flat
-// one whose grid has an RTIN lattice (heightfield.MaxLatticeSide) and whose device stages fit the
+// one whose grid has an RTIN lattice (rtin.MaxLatticeSide) and whose device stages fit the
 // memory budget (0: no limit). The others go to the host backend.
 func heightfieldOnDevice(in *backends.Input, budget uint64) bool {
 	if in.Mode == backends.Lithophane && in.Lithophane.Defaults().Shape == backends.Cylinder {
 		return false
 	}
-	l, err := heightfield.NewLattice(in.Width, in.Height)
+	l, err := rtin.NewLattice(in.Width, in.Height)
 	if err != nil {
 		return false
 	}

@@ -14,17 +14,17 @@ import (
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
-	"github.com/orfeas3d/orfeas/internal/modes"
+	"github.com/orfeas3d/orfeas/backends/internal/modes"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
 // inflate is backends/cpu's inflate mode with its heavy stages on the device. The steps, their
 // order and their arithmetic are the CPU reference's, and the CPU-side stages are the very code the
-// CPU backend runs (internal/modes), so the two backends build the same mesh:
+// CPU backend runs (backends/internal/modes), so the two backends build the same mesh:
 //
 //   - CPU: choose the grid's reduction k from the face budget (modes.InflateFit, the retry with a
 //     larger k while the mesh has too many faces), reduce the mask k×k, trace its outline and seed
-//     the distance transform (raster.OutlineSeeds);
+//     the distance transform (distance.OutlineSeeds);
 //   - device: the exact distance transform and the signed distance, the largest distance, the local
 //     thickness (Dome), the heights, the voxel field and marching cubes;
 //   - CPU: rest the mesh on Z = 0 and colour it by projection.

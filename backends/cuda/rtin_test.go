@@ -12,8 +12,9 @@ import (
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cuda/internal/gpu"
-	"github.com/orfeas3d/orfeas/internal/heightfield"
-	"github.com/orfeas3d/orfeas/internal/modes"
+	"github.com/orfeas3d/orfeas/backends/cuda/internal/rtin"
+	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
+	"github.com/orfeas3d/orfeas/backends/internal/modes"
 )
 
 // rtinGrid returns a w×h field with smooth waves, noise, a cliff and flat plateaus.
@@ -38,7 +39,7 @@ func rtinGrid(r *rand.Rand, w, h int) heightfield.Grid {
 }
 
 // TestRTINMatchesReference runs rtin.cu's kernels on the emulator and compares the error bounds
-// with internal/heightfield's OwnErrors and Saturate, bit for bit, and the cut with its Emit.
+// with backends/cuda/internal/rtin's OwnErrors and Saturate, bit for bit, and the cut with its Emit.
 func TestRTINMatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	ctx := context.Background()
@@ -50,16 +51,16 @@ func TestRTINMatchesReference(t *testing.T) {
 					g.Z[i] = float32(i%g.W) * 0.25
 				}
 			}
-			l, err := heightfield.NewLattice(g.W, g.H)
+			l, err := rtin.NewLattice(g.W, g.H)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := heightfield.OwnErrors(ctx, g, l)
+			want, err := rtin.OwnErrors(ctx, g, l)
 			if err != nil {
 				t.Fatal(err)
 			}
 			wantW := make([]uint8, l.Points())
-			heightfield.Saturate(l, want, wantW)
+			rtin.Saturate(l, want, wantW)
 			// Each device run is one call as the backend makes it: the bounds, then the budget
 			// check and one cut.
 			run := func(f func(s gpu.Stream, e, wt gpu.Ptr) error) {
@@ -153,7 +154,7 @@ func TestHeightfieldModesMatchRTIN(t *testing.T) {
 					g = modes.LithophaneThickness(in, in.Lithophane.Defaults())
 				}
 				tol := modes.HeightfieldTolerance(in)
-				ref, err := heightfield.Triangulate(ctx, g, tol, budget)
+				ref, err := rtin.Triangulate(ctx, g, tol, budget)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -186,7 +187,7 @@ func TestHeightfieldModesMatchRTIN(t *testing.T) {
 // whose lattice exists and whose device memory, as the pool rounds it, fits the budget.
 func TestHeightfieldOnDevice(t *testing.T) {
 	in := &backends.Input{Mode: backends.Relief, Width: 300, Height: 200}
-	l, err := heightfield.NewLattice(300, 200)
+	l, err := rtin.NewLattice(300, 200)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +204,7 @@ func TestHeightfieldOnDevice(t *testing.T) {
 	if heightfieldOnDevice(cyl, 0) {
 		t.Error("a cylinder lithophane on the device")
 	}
-	huge := &backends.Input{Mode: backends.Lithophane, Width: heightfield.MaxLatticeSide + 2, Height: 2}
+	huge := &backends.Input{Mode: backends.Lithophane, Width: rtin.MaxLatticeSide + 2, Height: 2}
 	if heightfieldOnDevice(huge, 0) {
 		t.Error("a grid beyond the largest lattice on the device")
 	}

@@ -223,7 +223,7 @@ struct blur_pass_args {
  * The kernels, as X(module, name): module is the .cu file (and .ptx) that defines the kernel.
  * Both the emulator's dispatcher and the Go side derive their tables from this list.
  */
-/* ---- rtin.cu: the RTIN's error bounds (internal/heightfield/rtin.go) ---- */
+/* ---- rtin.cu: the RTIN's error bounds (backends/cuda/internal/rtin) ---- */
 
 /* One thread per sample. */
 struct rtin_own_args {

@@ -1,7 +1,7 @@
 /*
  * blur.cu: the relief's smoothing, a separable Gaussian in float64 with clamped edges, one
- * thread per output sample. The weights are computed on the host (internal/modes.GaussianKernel).
- * Each output is summed in the CPU reference's order (internal/modes.GaussianBlur: weights from -r
+ * thread per output sample. The weights are computed on the host (backends/internal/modes.GaussianKernel).
+ * Each output is summed in the CPU reference's order (backends/internal/modes.GaussianBlur: weights from -r
  * to r), so the results agree exactly.
  */
 #include "orfeas_cuda.h"

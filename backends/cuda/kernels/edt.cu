@@ -2,9 +2,9 @@
  * edt.cu: the exact Euclidean distance transform of Felzenszwalb & Huttenlocher (2012),
  * "Distance Transforms of Sampled Functions", Theory of Computing 8, as two passes of the 1D
  * transform (columns, then rows), one thread per column or row, carrying the argument of the
- * minimum. The arithmetic is the Go reference's (internal/raster.SquaredDistance) step for step,
+ * minimum. The arithmetic is the Go reference's (backends/internal/distance.SquaredDistance) step for step,
  * so the results are equal, not merely close. sd_refine then finishes the signed distance of
- * internal/raster.SignedDistance from its outline seeds.
+ * backends/internal/distance.SignedDistance from its outline seeds.
  */
 #include "orfeas_cuda.h"
 #include "args.h"

@@ -1,5 +1,5 @@
 /*
- * inflate.cu: the inflate mode's heights and voxel field, as internal/modes computes them
+ * inflate.cu: the inflate mode's heights and voxel field, as backends/internal/modes computes them
  * (InflateHeight, InflateValue) for backends/cpu/inflate.go.
  *
  * Local thickness (Dome profile) follows Hildebrand & Rüegsegger (1997): the centres of maximal

@@ -1,5 +1,5 @@
 /*
- * rtin.cu: the error bounds of the right-triangulated irregular network (internal/heightfield,
+ * rtin.cu: the error bounds of the right-triangulated irregular network (backends/cuda/internal/rtin,
  * rtin.go, which explains the hierarchy and is the reference these kernels follow function for
  * function). rx x ry root squares of side n = 2^K; the grid's rectangle R = [0, w-1] x [0, h-1];
  * lattice rows of rx*n + 1 points.

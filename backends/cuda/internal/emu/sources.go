@@ -4,4 +4,4 @@ package emu
 
 // SourcesHash is the hash of the kernel sources (kernels/*.cu, kernels/*.h) this emulator is built
 // from; go generate in backends/cuda updates it, which makes the go command rebuild the emulator.
-const SourcesHash = "b9f4135c6b20c7ddcccefbeb34445cdd2f1e7499f36f0ef458fd97e86b847315"
+const SourcesHash = "8e61f766bcc1c2d683641f79c58c7086e4c0c33bfac969fc3417500f70fe48af"

@@ -1,4 +1,4 @@
-package heightfield
+package rtin
 
 import (
 	"context"
@@ -6,11 +6,13 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
 )
 
 // field returns a w×h grid of smooth waves plus noise and a cliff: a mix of flat, curved and
 // sharp regions.
-func field(w, h int, seed uint64) Grid {
+func field(w, h int, seed uint64) heightfield.Grid {
 	r := rand.New(rand.NewPCG(seed, 7))
 	z := make([]float32, w*h)
 	for y := range h {
@@ -22,13 +24,13 @@ func field(w, h int, seed uint64) Grid {
 			z[y*w+x] = float32(v)
 		}
 	}
-	return Grid{W: w, H: h, Z: z}
+	return heightfield.Grid{W: w, H: h, Z: z}
 }
 
 // checkSurface asserts that s tiles the grid's rectangle with positively oriented lattice
 // triangles, that every sample lies within s.MaxErr of the triangle over it, and that the closed
 // solid is watertight and outward.
-func checkSurface(t *testing.T, s *Surface) {
+func checkSurface(t *testing.T, s *heightfield.Surface) {
 	t.Helper()
 	g := s.Grid
 	var area2 int64
@@ -88,7 +90,7 @@ func checkSurface(t *testing.T, s *Surface) {
 			t.Fatalf("edge (%d, %d)–(%d, %d) has no twin inside the rectangle: a T-junction", x0, y0, x1, y1)
 		}
 	}
-	m := Solid(s, float64(g.W-1), float64(g.H-1))
+	m := heightfield.Solid(s, float64(g.W-1), float64(g.H-1))
 	topo := m.Topology()
 	if !topo.Closed() || !topo.Outward {
 		t.Fatalf("solid not closed and outward: %+v", topo)
@@ -122,7 +124,7 @@ func TestTriangulateFlatIsCoarse(t *testing.T) {
 	// A plane on a 2^k+1 grid is two triangles; on any other size the refinement only follows the
 	// sides that are not on the lattice.
 	for _, sz := range [][2]int{{65, 65}, {64, 64}, {40, 65}} {
-		g := Grid{W: sz[0], H: sz[1], Z: make([]float32, sz[0]*sz[1])}
+		g := heightfield.Grid{W: sz[0], H: sz[1], Z: make([]float32, sz[0]*sz[1])}
 		for y := range g.H {
 			for x := range g.W {
 				g.Z[y*g.W+x] = float32(1 + 0.25*float64(x) + 0.5*float64(y))
@@ -151,7 +153,7 @@ func TestTriangulateBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full := len(free.Tris)/3 + ClosingFaces(0)
+	full := len(free.Tris)/3 + heightfield.ClosingFaces(0)
 	prevErr := free.MaxErr
 	for _, budget := range []int{full * 3 / 4, full / 2, full / 4, full / 10, 10} {
 		s, err := Triangulate(ctx, g, 0.001, budget)
@@ -159,7 +161,7 @@ func TestTriangulateBudget(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkSurface(t, s)
-		faces := len(Solid(s, 1, 1).Faces)
+		faces := len(heightfield.Solid(s, 1, 1).Faces)
 		t.Logf("budget %d: %d faces, max error %g", budget, faces, s.MaxErr)
 		if faces > budget && budget > 1000 {
 			t.Errorf("budget %d: %d faces", budget, faces)
@@ -181,7 +183,7 @@ func TestTriangulateCancel(t *testing.T) {
 
 // cutCost counts the faces of the closed solid of the cut at t: its triangles plus the closing
 // faces of its border edges (one per border vertex on a closed border).
-func cutCost(l Lattice, g Grid, e []float32, t float64) int {
+func cutCost(l Lattice, g heightfield.Grid, e []float32, t float64) int {
 	s := l.Emit(g, e, t)
 	wm, hm := int32(l.W-1), int32(l.H-1)
 	onBorder := func(a, b int32) bool {
@@ -196,7 +198,7 @@ func cutCost(l Lattice, g Grid, e []float32, t float64) int {
 			}
 		}
 	}
-	return len(s.Tris)/3 + ClosingFaces(border)
+	return len(s.Tris)/3 + heightfield.ClosingFaces(border)
 }
 
 // TestThresholdIsExact checks Threshold's counting against cuts walked one by one: the cut at the
@@ -263,7 +265,7 @@ func TestSmallGridsSweep(t *testing.T) {
 	for w := 2; w <= 20; w++ {
 		for h := 2; h <= 20; h++ {
 			for kind := range 2 {
-				g := Grid{W: w, H: h, Z: make([]float32, w*h)}
+				g := heightfield.Grid{W: w, H: h, Z: make([]float32, w*h)}
 				for i := range g.Z {
 					if kind == 0 {
 						g.Z[i] = float32(1 + r.Float64())
@@ -291,8 +293,8 @@ func TestSmallGridsSweep(t *testing.T) {
 						if budget == 0 && s.MaxErr > tol {
 							t.Fatalf("%dx%d tol %g: bound %g", w, h, tol, s.MaxErr)
 						}
-						if budget > 0 && len(Solid(s, 1, 1).Faces) > budget {
-							t.Fatalf("%dx%d tol %g budget %d: %d faces", w, h, tol, budget, len(Solid(s, 1, 1).Faces))
+						if budget > 0 && len(heightfield.Solid(s, 1, 1).Faces) > budget {
+							t.Fatalf("%dx%d tol %g budget %d: %d faces", w, h, tol, budget, len(heightfield.Solid(s, 1, 1).Faces))
 						}
 					}
 				}

@@ -1,9 +1,18 @@
-package heightfield
+// Package rtin is the CUDA backend's heightfield triangulation: a right-triangulated irregular
+// network over a lattice of root squares, refined by saturated error bounds, every stage of which
+// is data-parallel. This package is the reference implementation of those stages; the kernels in
+// backends/cuda/kernels/rtin.cu compute the same bounds bit for bit, and the host side of the
+// backend (the budget's threshold, the cut's emission) calls it directly. The surface it emits
+// is closed into a solid by backends/internal/heightfield, as the CPU backend's greedy
+// triangulation is.
+package rtin
 
 import (
 	"context"
 	"fmt"
 	"math"
+
+	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
 )
 
 // The right-triangulated irregular network (RTIN) of W. Evans, D. Kirkpatrick and G. Townsend,
@@ -144,19 +153,22 @@ func (l Lattice) state(t tri) int {
 
 // errAt is the vertical distance between sample (px, py) and the plane of t, in the order of
 // operations rtin.cu uses (every product rounded before it is added: no fused multiply-add).
-func errAt(g Grid, t tri, px, py int32) float64 {
+func errAt(g heightfield.Grid, t tri, px, py int32) float64 {
 	ux, uy := int64(t.ax-t.cx), int64(t.ay-t.cy)
 	vx, vy := int64(t.bx-t.cx), int64(t.by-t.cy)
 	dx, dy := int64(px-t.cx), int64(py-t.cy)
 	l2 := float64(ux*ux + uy*uy)
 	da := float64(dx*ux + dy*uy)
 	db := float64(dx*vx + dy*vy)
-	zc := float64(g.at(t.cx, t.cy))
-	za := float64(g.at(t.ax, t.ay)) - zc
-	zb := float64(g.at(t.bx, t.by)) - zc
+	zc := float64(at(g, t.cx, t.cy))
+	za := float64(at(g, t.ax, t.ay)) - zc
+	zb := float64(at(g, t.bx, t.by)) - zc
 	num := float64(da*za) + float64(db*zb)
-	return math.Abs(float64(g.at(px, py)) - (zc + num/l2))
+	return math.Abs(float64(at(g, px, py)) - (zc + num/l2))
 }
+
+// at returns the height of sample (x, y) of g.
+func at(g heightfield.Grid, x, y int32) float32 { return g.Z[int(y)*g.W+int(x)] }
 
 // up32 rounds a non-negative error up to a float32, so that a float32 bound is never below the
 // error it bounds.
@@ -226,7 +238,7 @@ func squaresAt(x, s, k int32) (lo, hi int32) {
 
 // OwnErrors returns, for every diamond, the largest error of a sample against the plane of the
 // diamond's triangles that lie in R (rounded up to float32; 0 where none lies in R). Stage 1.
-func OwnErrors(ctx context.Context, g Grid, l Lattice) ([]float32, error) {
+func OwnErrors(ctx context.Context, g heightfield.Grid, l Lattice) ([]float32, error) {
 	own := make([]float32, l.Points())
 	for y := range int32(l.H) {
 		if y%64 == 0 {
@@ -243,7 +255,7 @@ func OwnErrors(ctx context.Context, g Grid, l Lattice) ([]float32, error) {
 
 // ownAt maximises the errors of sample (x, y) into own, at every level: the rtin_own kernel's
 // thread.
-func ownAt(g Grid, l Lattice, own []float32, x, y int32) {
+func ownAt(g heightfield.Grid, l Lattice, own []float32, x, y int32) {
 	update := func(t tri, mx, my int32) {
 		if l.state(t) == inside {
 			e := up32(errAt(g, t, x, y))
@@ -437,7 +449,7 @@ func (l Lattice) BaseCost() int64 {
 			}
 		}
 	}
-	return int64(roots + ClosingFaces(corners))
+	return int64(roots + heightfield.ClosingFaces(corners))
 }
 
 // CutCost is the cost of the cut at t (see Threshold): BaseCost plus the weights of the diamonds
@@ -458,7 +470,7 @@ func (l Lattice) CutCost(e []float32, w []uint8, t float64) int64 {
 // finite bound (the coarsest cut R allows).
 //
 // The cost of the cut at t, counted as the CPU triangulator counts it (its triangles plus
-// ClosingFaces of its border vertices), is base + Σ w(m) over the diamonds with E(m) > t: the
+// heightfield.ClosingFaces of its border vertices), is base + Σ w(m) over the diamonds with E(m) > t: the
 // cut starts from the root triangles and the root squares' corners on R's border, and every split
 // diamond adds its weight (Saturate), because a diamond splits exactly when E(m) > t and
 // saturation makes its ancestors split too. So the cost steps down at the values of E, and the threshold is found
@@ -588,9 +600,9 @@ func (l Lattice) isVertex(e []float32, t float64, x, y int32) bool {
 // level by level. MaxErr is the largest error bound of a triangle in the cut. It tests every
 // triangle of every level (about 4N² of them), one after another: it is the reference of the
 // kernels, not a fast path.
-func (l Lattice) Emit(g Grid, e []float32, t float64) *Surface {
+func (l Lattice) Emit(g heightfield.Grid, e []float32, t float64) *heightfield.Surface {
 	t = min(t, math.MaxFloat64) // see Threshold
-	s := &Surface{Grid: g}
+	s := &heightfield.Surface{Grid: g}
 	id := make([]int32, l.W*l.H)
 	for y := range int32(l.H) {
 		for x := range int32(l.W) {
@@ -617,7 +629,7 @@ func (l Lattice) Emit(g Grid, e []float32, t float64) *Surface {
 // checked against, and a parallel-friendly alternative to greedy insertion. Every sample ends
 // within tol of the surface unless the budget (faces of the closed solid, 0 for none) forced a
 // coarser cut; the surface's MaxErr says which.
-func Triangulate(ctx context.Context, g Grid, tol float64, budget int) (*Surface, error) {
+func Triangulate(ctx context.Context, g heightfield.Grid, tol float64, budget int) (*heightfield.Surface, error) {
 	l, err := NewLattice(g.W, g.H)
 	if err != nil {
 		return nil, err

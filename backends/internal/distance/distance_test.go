@@ -1,4 +1,4 @@
-package raster
+package distance
 
 import (
 	"math"
@@ -56,18 +56,5 @@ func TestSignedDistanceDisc(t *testing.T) {
 		if math.Abs(float64(s)-want) > tol {
 			t.Fatalf("pixel (%d,%d): signed distance %v, want %v", i%w, i/w, s, want)
 		}
-	}
-}
-
-func TestBlurKeepsMean(t *testing.T) {
-	p := make([]float32, 30*30)
-	p[15*30+15] = 1
-	b := Blur(p, 30, 30, 1.5)
-	var s float64
-	for _, v := range b {
-		s += float64(v)
-	}
-	if math.Abs(s-1) > 1e-5 {
-		t.Errorf("blurred sum %v, want 1", s)
 	}
 }

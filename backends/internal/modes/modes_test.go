@@ -266,3 +266,19 @@ func TestGaussianBlur(t *testing.T) {
 		t.Error("the depth map is the relief's source when there is one")
 	}
 }
+
+func TestBlurKeepsMean(t *testing.T) {
+	p := make([]float32, 30*30)
+	p[15*30+15] = 1
+	b := append([]float32(nil), p...)
+	if err := GaussianBlur(context.Background(), b, 30, 30, 1.5); err != nil {
+		t.Fatal(err)
+	}
+	var s float64
+	for _, v := range b {
+		s += float64(v)
+	}
+	if math.Abs(s-1) > 1e-5 {
+		t.Errorf("blurred sum %v, want 1", s)
+	}
+}

@@ -1,13 +1,14 @@
 package polytri_test
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
 
-	"github.com/orfeas3d/orfeas/internal/contour"
-	"github.com/orfeas3d/orfeas/internal/polytri"
-	"github.com/orfeas3d/orfeas/internal/raster"
+	"github.com/orfeas3d/orfeas/backends/internal/contour"
+	"github.com/orfeas3d/orfeas/backends/internal/modes"
+	"github.com/orfeas3d/orfeas/backends/internal/polytri"
 )
 
 // TestTracedShapes triangulates the outlines of random noisy masks, as extrusion does: every
@@ -21,7 +22,9 @@ func TestTracedShapes(t *testing.T) {
 		for i := range m {
 			m[i] = rng.Float32()
 		}
-		m = raster.Blur(m, w, h, 0.5+2*rng.Float64())
+		if err := modes.GaussianBlur(context.Background(), m, w, h, 0.5+2*rng.Float64()); err != nil {
+			t.Fatal(err)
+		}
 		rings := contour.Trace(m, w, h, 0.5)
 		tol := []float64{0, 0.05, 0.3, 1}[trial%4]
 		for si, s := range contour.SimplifyShapes(contour.Nest(rings), tol) {

@@ -3,10 +3,11 @@ package cpu
 import (
 	"context"
 	"fmt"
-	"github.com/orfeas3d/orfeas/internal/heightfield"
 	"math"
 	"sync"
 	"sync/atomic"
+
+	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
 )
 
 // This file holds the adaptive heightfield triangulator: greedy insertion with Delaunay
@@ -125,24 +126,42 @@ func (t *tin) outer(x, y int32) bool {
 func (t *tin) cost() int { return t.live + 3*t.border }
 
 // run inserts points until the worst error is at most tau or another step could take the tile's
-// cost above limit (no limit when limit <= 0). It checks ctx every 64 insertions.
+// cost above limit (no limit when limit <= 0).
 func (t *tin) run(ctx context.Context, tau float64, limit int) error {
-	for step := 1; len(t.heap) > 0 && t.heap[0].err > tau; step++ {
-		if limit > 0 && t.cost()+heightfield.ClosingGrowth > limit {
+	next := func() *tin {
+		if len(t.heap) > 0 && t.heap[0].err > tau {
+			return t
+		}
+		return nil
+	}
+	err := refine(ctx, next, t.cost, limit, 1024, func(t *tin) { t.progress.Store(math.Float64bits(t.topError())) })
+	if err != nil {
+		return err
+	}
+	t.progress.Store(math.Float64bits(t.topError()))
+	return nil
+}
+
+// refine is the greedy loop: it inserts the worst sample of the tile next returns, one step at a
+// time, until next returns nil or another step could take cost above limit (no limit when limit
+// <= 0). It checks ctx every 64 steps, and calls tick with the tile every `every` steps (a
+// multiple of 64), for progress.
+func refine(ctx context.Context, next func() *tin, cost func() int, limit, every int, tick func(*tin)) error {
+	for step := 1; ; step++ {
+		t := next()
+		if t == nil || limit > 0 && cost()+heightfield.ClosingGrowth > limit {
 			return nil
 		}
 		if step%64 == 0 {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("cpu: triangulating: %w", err)
 			}
-			if step%1024 == 0 {
-				t.progress.Store(math.Float64bits(t.topError()))
+			if step%every == 0 {
+				tick(t)
 			}
 		}
 		t.step()
 	}
-	t.progress.Store(math.Float64bits(t.topError()))
-	return nil
 }
 
 func (t *tin) addPoint(x, y int32) int32 {

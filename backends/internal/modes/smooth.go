@@ -45,33 +45,40 @@ func ReliefPrepare(src []float32, invert bool) []float64 {
 // GaussianKernel returns the normalised weights, from −r to r, of the relief's smoothing of a w×h
 // field: a Gaussian of standard deviation sigma samples (capped at the field's size: beyond it a
 // wider kernel changes nothing that matters, and the cap keeps the kernel finite), truncated at 3σ.
-func GaussianKernel(sigma float64, w, h int) []float64 {
+// The CUDA backend uploads these weights to kernels/blur.cu.
+func GaussianKernel(sigma float64, w, h int) []float64 { return gaussianKernel[float64](sigma, w, h) }
+
+// gaussianKernel is GaussianKernel in T: each weight is computed in float64, rounded to T and
+// divided, in T, by the float64 sum rounded to T.
+func gaussianKernel[T float32 | float64](sigma float64, w, h int) []T {
 	sigma = min(sigma, float64(max(w, h)))
 	r := int(math.Ceil(3 * sigma))
-	k := make([]float64, 2*r+1)
+	k := make([]T, 2*r+1)
 	var sum float64
 	for i := range k {
 		d := float64(i - r)
-		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
-		sum += k[i]
+		v := math.Exp(-d * d / (2 * sigma * sigma))
+		k[i] = T(v)
+		sum += v
 	}
 	for i := range k {
-		k[i] /= sum
+		k[i] /= T(sum)
 	}
 	return k
 }
 
-// GaussianBlur blurs the w×h field f in place with GaussianKernel(sigma, w, h), rows then columns,
-// extending the edges by clamping; sigma ≤ 0 (or NaN) leaves f as it is. Each output is summed in
-// the kernel's order, from −r to r, as kernels/blur.cu does. It checks ctx once every 64 rows and
-// returns its error unwrapped.
-func GaussianBlur(ctx context.Context, f []float64, w, h int, sigma float64) error {
+// GaussianBlur blurs the w×h plane f in place with GaussianKernel(sigma, w, h) in f's precision,
+// rows then columns, extending the edges by clamping; sigma ≤ 0 (or NaN) leaves f as it is. Each
+// output is summed in the kernel's order, from −r to r, as kernels/blur.cu does for the float64
+// relief field; the extrusion smooths its float32 coverage mask with the same code. It checks
+// ctx once every 64 rows and returns its error unwrapped.
+func GaussianBlur[T float32 | float64](ctx context.Context, f []T, w, h int, sigma float64) error {
 	if !(sigma > 0) {
 		return nil
 	}
-	k := GaussianKernel(sigma, w, h)
+	k := gaussianKernel[T](sigma, w, h)
 	r := len(k) / 2
-	tmp := make([]float64, w*h)
+	tmp := make([]T, w*h)
 	for y := range h {
 		if y%64 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -80,7 +87,7 @@ func GaussianBlur(ctx context.Context, f []float64, w, h int, sigma float64) err
 		}
 		src, dst := f[y*w:(y+1)*w], tmp[y*w:(y+1)*w]
 		for x := range w {
-			var s float64
+			var s T
 			for i, kv := range k {
 				s += kv * src[min(max(x+i-r, 0), w-1)]
 			}

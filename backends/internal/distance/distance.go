@@ -1,9 +1,13 @@
-package raster
+// Package distance holds the exact Euclidean distance transform of a raster and the signed
+// distance of a coverage mask to its sub-pixel outline, which the inflate mode of both backends
+// grows its solid from (backends/cpu on the CPU; backends/cuda's edt.cu kernels, seeded by
+// OutlineSeeds, follow SquaredDistance step for step).
+package distance
 
 import (
 	"math"
 
-	"github.com/orfeas3d/orfeas/internal/contour"
+	"github.com/orfeas3d/orfeas/backends/internal/contour"
 )
 
 // SquaredDistance returns, for every pixel of the w×h raster, the squared Euclidean distance in

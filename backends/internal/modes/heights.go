@@ -5,7 +5,7 @@ import (
 	"math"
 
 	"github.com/orfeas3d/orfeas/backends"
-	"github.com/orfeas3d/orfeas/internal/heightfield"
+	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
 )
 
 // ReliefHeights computes a relief's top surface in mm at every pixel from f, the source prepared

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"slices"
 
+	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/internal/par"
 	"github.com/orfeas3d/orfeas/mesh"
 )
@@ -171,4 +172,24 @@ func Solid(t *Surface, wmm, hmm float64) *mesh.Mesh {
 		face(centre, b, a) // counter-clockwise seen from below
 	}
 	return m
+}
+
+// Close closes the surface s, triangulated within tol mm, into the solid of a grid of pixelSize
+// mm samples (Solid), reporting the "walls" stage, and returns it with its Report: the grid, the
+// tolerance, the error s reached and the mesh's size, with BudgetReached when that error is above
+// tol (the face budget stopped the triangulation first).
+func Close(s *Surface, pixelSize, tol float64, progress backends.Progress) (*mesh.Mesh, backends.Report) {
+	g := s.Grid
+	progress.Report("walls", 0)
+	m := Solid(s, float64(g.W)*pixelSize, float64(g.H)*pixelSize)
+	progress.Report("walls", 1)
+	rep := backends.Report{
+		Grid:      [2]int{g.W, g.H},
+		Tolerance: tol,
+		MaxError:  s.MaxErr,
+		Faces:     len(m.Faces),
+		Vertices:  len(m.Positions),
+	}
+	rep.BudgetReached = rep.MaxError > tol
+	return m, rep
 }
