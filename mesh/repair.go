@@ -106,7 +106,8 @@ type RepairReport struct {
 // Edges shared by three or more faces are left as they are and counted in the report: which face
 // is the extra one is a guess Repair does not make. Self-intersections are neither detected nor
 // removed, and a shell that encloses no volume (a flat, double-sided sheet) has no defined
-// outside. Repair is deterministic. It returns an error
+// outside: a closed one keeps the winding it comes with. Repair is deterministic and idempotent
+// on its closed results: repairing one again changes nothing. It returns an error
 // wrapping ErrInvalid for an invalid mesh, ErrInvalidOptions for a NaN or infinite tolerance or
 // ratio, and the context's error when ctx is cancelled; cancellation is checked between the steps
 // and inside hole filling.
@@ -138,6 +139,7 @@ func Repair(ctx context.Context, m *Mesh, opt RepairOptions) (*Mesh, RepairRepor
 
 	if rep.Before.Closed() {
 		n, err := work.OrientOutward()
+		n -= repairKeepFlatShells(m, work)
 		rep.FlippedFaces = n
 		rep.NotOrientable = err != nil
 		if ratio > 0 {
@@ -211,6 +213,89 @@ func Repair(ctx context.Context, m *Mesh, opt RepairOptions) (*Mesh, RepairRepor
 	rep.Changed = !slices.Equal(work.Positions, m.Positions) || !slices.Equal(work.Faces, m.Faces)
 	return work, rep, nil
 }
+
+// repairKeepFlatShells gives back their input winding to the shells of work that enclose no
+// volume, and returns how many faces it turned back. m is closed and work is m after
+// OrientOutward, which turns a shell by the sign of its volume: for a shell that encloses none
+// (a flat, doubly covered sheet; four coplanar corners of a tetrahedron) that sign is rounding
+// noise, and it changes when the shell is turned, so repairing the result would turn it back and
+// forth. Such a shell has no outside, so the winding it came with stands, and Repair of its own
+// result changes nothing.
+//
+// A shell is flat when its volume, summed about its own box centre (so that the figure does not
+// grow with the distance from the origin), is within flatShellTolerance of zero.
+func repairKeepFlatShells(m, work *Mesh) (restored int) {
+	if len(m.Faces) == 0 {
+		return 0
+	}
+	// A closed mesh is manifold, so its vertex-connected components are its shells.
+	d := newDSU(len(m.Positions))
+	for _, f := range m.Faces {
+		d.union(f[0], f[1])
+		d.union(f[1], f[2])
+	}
+	boxes := map[uint32]*Box{}
+	var roots []uint32 // in order of first face, for a deterministic walk
+	for _, f := range m.Faces {
+		r := d.find(f[0])
+		b := boxes[r]
+		if b == nil {
+			e := emptyBox()
+			b = &e
+			boxes[r] = b
+			roots = append(roots, r)
+		}
+		for _, v := range f {
+			b.grow(m.Positions[v])
+		}
+	}
+	type shell struct {
+		c     [3]float64
+		vol   float64
+		scale float64 // the shell's box diagonal, cubed
+		faces int
+	}
+	shells := make(map[uint32]*shell, len(roots))
+	for _, r := range roots {
+		b := boxes[r]
+		var c [3]float64
+		for i := range 3 {
+			c[i] = (float64(b.Min[i]) + float64(b.Max[i])) / 2
+		}
+		sz := b.Size()
+		dg := norm64([3]float64{float64(sz[0]), float64(sz[1]), float64(sz[2])})
+		shells[r] = &shell{c: c, scale: dg * dg * dg}
+	}
+	for _, f := range m.Faces {
+		sh := shells[d.find(f[0])]
+		var q [3][3]float64
+		for k, v := range f {
+			for i := range 3 {
+				q[k][i] = float64(m.Positions[v][i]) - sh.c[i]
+			}
+		}
+		sh.vol += dot64(q[0], cross64(q[1], q[2])) / 6
+		sh.faces++
+	}
+	for fi, f := range m.Faces {
+		sh := shells[d.find(f[0])]
+		if math.Abs(sh.vol) > flatShellTolerance*float64(sh.faces)*sh.scale {
+			continue
+		}
+		if work.Faces[fi] != f {
+			work.Faces[fi] = f
+			restored++
+		}
+	}
+	return restored
+}
+
+// flatShellTolerance, times a shell's face count and its box diagonal cubed, bounds the volume
+// that rounding can give a shell enclosing none: each face's term is exact to a few units of
+// 2⁻⁵³ of the diagonal cubed, and the sum adds one such error per face. It is set a thousand
+// times above that; a solid shell's volume is a sizeable fraction of its diagonal cubed, far
+// above it for any face count a mesh can have in memory.
+const flatShellTolerance = 1e-12
 
 func badFloat(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) }
 

@@ -432,13 +432,11 @@ func FuzzRepair(f *testing.F) {
 				t.Fatalf("repair made the cleaned mesh worse: %+v, cleaned %+v", got, ct)
 			}
 		}
-		// A closed result is a fixed point, unless a shell encloses no volume: then which way is
-		// outward is decided by rounding noise in the volume's sign.
-		sz := out.Bounds().Size()
-		d := norm64([3]float64{float64(sz[0]), float64(sz[1]), float64(sz[2])})
-		if got.Closed() && math.Abs(got.Volume) > 1e-6*d*d*d {
+		// Repair is idempotent: repairing a closed result changes nothing, flat shells (which
+		// enclose no volume, so that the sign of their volume is rounding noise) included.
+		if got.Closed() {
 			again, r2, err := Repair(context.Background(), out, RepairOptions{})
-			if err != nil || r2.Changed || !slices.Equal(again.Faces, out.Faces) {
+			if err != nil || r2.Changed || !slices.Equal(again.Faces, out.Faces) || !slices.Equal(again.Positions, out.Positions) {
 				t.Fatalf("repairing a closed result changed it: %+v, %v", r2, err)
 			}
 		}
@@ -545,5 +543,58 @@ func BenchmarkRepairSoup100k(b *testing.B) {
 		if _, _, err := Repair(context.Background(), m, RepairOptions{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestRepairIdempotent: repair(repair(m)) == repair(m), on closed meshes with a shell that
+// encloses no volume beside a solid one. Before the fix, OrientOutward turned the flat shell by
+// the sign of its volume, rounding noise that changes sign when the shell is turned, so each
+// repair flipped it again (FuzzRepair's crasher 1a4b94d4c205d2db flipped 12 faces every time).
+func TestRepairIdempotent(t *testing.T) {
+	// The fuzz crasher's repaired result: a tetrahedron (vertices 0–3) and a closed 12-face shell
+	// of zero volume (4–11).
+	crasher := &Mesh{
+		Positions: [][3]float32{{0, 0, 0}, {0, 1.75, 2.25}, {2.25, 2, 1.75}, {0, 0.25, 0}, {0, 0.5, 0}, {1, 0, 1},
+			{2, 2, 0.5}, {1, 1, 2}, {2, 1, 2}, {1, 2, 2}, {2, 0.25, 0}, {0, 0.5, 0.25}},
+		Faces: [][3]uint32{{1, 3, 0}, {1, 0, 2}, {4, 7, 6}, {4, 5, 7}, {8, 11, 9}, {4, 9, 5}, {4, 8, 9}, {6, 11, 10},
+			{6, 7, 11}, {4, 10, 8}, {3, 1, 2}, {3, 2, 0}, {10, 4, 6}, {11, 5, 9}, {11, 7, 5}, {11, 8, 10}},
+	}
+	// A flat tetrahedron, its four corners on a tilted plane (so that float32 rounding leaves its
+	// volume a little off zero), beside a cube; in both windings.
+	flat := func(flip bool) *Mesh {
+		pl := func(x, y float64) [3]float32 { return [3]float32{float32(x), float32(y), float32(0.3*x + 0.7*y + 0.1)} }
+		m := &Mesh{Positions: [][3]float32{pl(0, 0), pl(2.1, 0), pl(0, 1.9), pl(0.55, 0.45)},
+			Faces: [][3]uint32{{0, 2, 1}, {0, 1, 3}, {1, 2, 3}, {2, 0, 3}}}
+		if flip {
+			for i, f := range m.Faces {
+				m.Faces[i] = [3]uint32{f[0], f[2], f[1]}
+			}
+		}
+		return m.Merge(Cuboid([3]float32{5, 5, 5}, [3]float32{7, 8, 9}))
+	}
+	for _, tc := range []struct {
+		name string
+		m    *Mesh
+	}{
+		{"fuzz crasher", crasher},
+		{"flat tetrahedron and cube", flat(false)},
+		{"flat tetrahedron turned and cube", flat(true)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if top := tc.m.Topology(); !top.Closed() || top.Components != 2 {
+				t.Fatalf("test mesh not two closed shells: %+v", top)
+			}
+			once, r1, err := Repair(context.Background(), tc.m, RepairOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			twice, r2, err := Repair(context.Background(), once, RepairOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r2.Changed || r2.FlippedFaces != 0 || !slices.Equal(twice.Faces, once.Faces) || !slices.Equal(twice.Positions, once.Positions) {
+				t.Errorf("second repair changed the first's result: flipped %d faces (first repair flipped %d)", r2.FlippedFaces, r1.FlippedFaces)
+			}
+		})
 	}
 }

@@ -45,7 +45,8 @@ type SimplifyReport struct {
 	Collapses int `json:"collapses"`
 	Passes    int `json:"passes"`
 	// LockedVertices were never moved or removed: vertices on a border, on a non-manifold or
-	// inconsistently oriented edge, or at a pinch point.
+	// inconsistently oriented edge, at a pinch point, or with more than 512 faces (simpMaxFan,
+	// which bounds the work of one collapse).
 	LockedVertices int `json:"locked_vertices"`
 
 	// MaxError and MeanError, in mm, are measured on the result: the largest and the mean, over the
@@ -54,6 +55,10 @@ type SimplifyReport struct {
 	// vertices).
 	MaxError  float64 `json:"max_error_mm"`
 	MeanError float64 `json:"mean_error_mm"`
+	// DeviationBounded is set when the search for some vertex's nearest point reached its work
+	// bound (see SurfaceDeviation), as on a soup of long, crossing triangles: MaxError and
+	// MeanError are then upper bounds, not exact figures.
+	DeviationBounded bool `json:"deviation_bounded,omitempty"`
 	// QuadricError, in mm, is the largest collapse cost made: the square root of the area-weighted
 	// mean squared distance from the merged vertex to the planes of the input faces it stands for.
 	// It is the measure SimplifyOptions.MaxError limits, and comparable to the result error
@@ -86,8 +91,10 @@ type SimplifyReport struct {
 //
 // The input is not modified. The result keeps the surviving vertices and faces in input order;
 // vertices no face uses are dropped, as are input faces that repeat an index. The result is the
-// same for the same input and options whatever GOMAXPROCS is. ctx is checked between passes and
-// every few thousand collapses.
+// same for the same input and options whatever GOMAXPROCS is. Work is bounded on any input: a
+// collapse costs O(simpMaxFan), and the error measure's search per vertex is bounded (see
+// SurfaceDeviation and SimplifyReport.DeviationBounded). ctx is checked inside every long loop,
+// at least every millisecond or so of work.
 func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, SimplifyReport, error) {
 	var rep SimplifyReport
 	if err := m.Validate(); err != nil {
@@ -99,7 +106,10 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 	if err := ctx.Err(); err != nil {
 		return nil, rep, err
 	}
-	s := newSimpState(m)
+	s := newSimpState(ctx, m)
+	if err := ctx.Err(); err != nil {
+		return nil, rep, err
+	}
 	rep.FacesBefore = len(m.Faces)
 	rep.VerticesBefore = s.usedVertices
 	target := opt.TargetFaces
@@ -126,7 +136,12 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 		return nil, rep, err
 	}
 	rep.QuadricError = math.Sqrt(s.maxCost)
-	rep.MaxError, rep.MeanError = simpDeviation(ctx, m.Positions, s.hadFace, s.pos, s.faces, s.workers)
+	// Without a collapse the result's faces are the input's (less those that repeat an index,
+	// which hold no used vertex of their own), so every used vertex lies on the result: the
+	// deviation is exactly zero, and a soup, where every vertex is locked, costs no search.
+	if rep.Collapses > 0 {
+		rep.MaxError, rep.MeanError, rep.DeviationBounded = simpDeviation(ctx, m.Positions, s.hadFace, s.pos, s.faces, s.workers)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, rep, err
 	}
@@ -209,6 +224,20 @@ func (q *simpQuadric) solve(x, y, z float64) (float64, float64, float64, bool) {
 
 const simpDead = math.MaxUint32
 
+// simpMaxFan bounds the work of one collapse: a vertex with more faces is locked, and a collapse
+// whose endpoints have more faces between them is not tried, so that each collapse costs
+// O(simpMaxFan) whatever the input. A vertex of a smooth mesh has about six faces; the cap
+// changes no output of the generator over the sample images (bench/outputs.sh).
+const simpMaxFan = 512
+
+// simpCheckMask: loops over faces or vertices check ctx every simpCheckMask+1 items (well under a
+// millisecond of work); simpSweepCheck: the collapse sweep checks it every simpSweepCheck+1
+// candidates, each at most O(simpMaxFan) work.
+const (
+	simpCheckMask  = 1<<12 - 1
+	simpSweepCheck = 1<<8 - 1
+)
+
 // simpEdge is a candidate collapse of the edge {a, b}, a < b.
 type simpEdge struct {
 	a, b uint32
@@ -240,7 +269,9 @@ type simpState struct {
 	groups   [simpParts + 2]uint32 // order[groups[o]:groups[o+1]] are owner o's candidates
 }
 
-func newSimpState(m *Mesh) *simpState {
+// newSimpState builds the collapse state. It gives up early once ctx is done (the caller checks
+// ctx.Err).
+func newSimpState(ctx context.Context, m *Mesh) *simpState {
 	nv := len(m.Positions)
 	s := &simpState{
 		pos:     append([][3]float32(nil), m.Positions...),
@@ -268,7 +299,7 @@ func newSimpState(m *Mesh) *simpState {
 			s.center[i] = (float64(b.Min[i]) + float64(b.Max[i])) / 2
 		}
 	}
-	s.buildAdjacency()
+	s.buildAdjacency(ctx)
 	s.hadFace = make([]bool, nv)
 	for v := range nv {
 		if s.adjStart[v+1] > s.adjStart[v] {
@@ -276,8 +307,8 @@ func newSimpState(m *Mesh) *simpState {
 			s.usedVertices++
 		}
 	}
-	s.classify()
-	s.computeQuadrics()
+	s.classify(ctx)
+	s.computeQuadrics(ctx)
 	return s
 }
 
@@ -287,7 +318,7 @@ func (s *simpState) rel(p [3]float32) (float64, float64, float64) {
 }
 
 // buildAdjacency drops dead faces and rebuilds the vertex→face lists (CSR), in face order.
-func (s *simpState) buildAdjacency() {
+func (s *simpState) buildAdjacency(ctx context.Context) {
 	live := s.faces[:0]
 	for _, f := range s.faces {
 		if f[0] != simpDead {
@@ -311,7 +342,10 @@ func (s *simpState) buildAdjacency() {
 	simpParallel(w, w, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			vlo, vhi := span(i)
-			for _, f := range s.faces {
+			for fi, f := range s.faces {
+				if fi&simpCheckMask == 0 && ctx.Err() != nil {
+					return
+				}
 				for _, v := range f {
 					if v-vlo < vhi-vlo {
 						s.adjStart[v+1]++
@@ -333,6 +367,9 @@ func (s *simpState) buildAdjacency() {
 		for i := lo; i < hi; i++ {
 			vlo, vhi := span(i)
 			for fi, f := range s.faces {
+				if fi&simpCheckMask == 0 && ctx.Err() != nil {
+					return
+				}
 				for _, v := range f {
 					if v-vlo < vhi-vlo {
 						s.adj[next[v]] = uint32(fi)
@@ -348,10 +385,19 @@ func (s *simpState) buildAdjacency() {
 // whose faces form more than one fan. A vertex is free when every neighbour follows it in exactly
 // one of its faces and precedes it in exactly one (each edge has two faces walking it in opposite
 // directions), and its faces form a single cycle.
-func (s *simpState) classify() {
+//
+// A vertex with more than simpMaxFan faces is locked too: simpleFan's test costs the square of
+// its degree, and every collapse touching it its degree, so the centre of a fan of a million
+// triangles would cost 10¹² steps to classify and a million per collapse tried.
+func (s *simpState) classify(ctx context.Context) {
 	simpParallel(len(s.pos), s.workers, func(lo, hi int) {
 		for v := lo; v < hi; v++ {
-			if fs := s.adj[s.adjStart[v]:s.adjStart[v+1]]; len(fs) > 0 {
+			if (v-lo)&simpCheckMask == 0 && ctx.Err() != nil {
+				return
+			}
+			if fs := s.adj[s.adjStart[v]:s.adjStart[v+1]]; len(fs) > simpMaxFan {
+				s.locked[v] = true
+			} else if len(fs) > 0 {
 				s.locked[v] = !s.simpleFan(uint32(v), fs)
 			}
 		}
@@ -407,12 +453,15 @@ func simpAround(f [3]uint32, v uint32) (uint32, uint32) {
 
 // computeQuadrics sums the area-weighted plane quadrics of each vertex's faces, in parallel over
 // vertices and in face order within one, so the sums do not depend on scheduling.
-func (s *simpState) computeQuadrics() {
+func (s *simpState) computeQuadrics(ctx context.Context) {
 	// Each face's plane n̂·x + d = 0, scaled by the square root of its area, so that the outer
 	// product of (n, d) is the face's area-weighted quadric.
 	planes := make([][4]float64, len(s.faces))
 	simpParallel(len(s.faces), s.workers, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
+			if (i-lo)&simpCheckMask == 0 && ctx.Err() != nil {
+				return
+			}
 			f := s.faces[i]
 			n := triCross(s.pos[f[0]], s.pos[f[1]], s.pos[f[2]])
 			l := norm64(n)
@@ -427,6 +476,9 @@ func (s *simpState) computeQuadrics() {
 	})
 	simpParallel(len(s.pos), s.workers, func(lo, hi int) {
 		for v := lo; v < hi; v++ {
+			if (v-lo)&simpCheckMask == 0 && ctx.Err() != nil {
+				return
+			}
 			var q simpQuadric
 			for _, fi := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
 				pl := &planes[fi]
@@ -514,12 +566,15 @@ const simpParts = 4
 // candidates lists every edge with at least one unlocked endpoint, with its cost. Such an edge is
 // shared by exactly two faces walking it in opposite directions, so taking it where a face walks
 // it from the smaller index lists it once.
-func (s *simpState) candidates() {
+func (s *simpState) candidates(ctx context.Context) {
 	const chunk = 1 << 15
 	nc := (len(s.faces) + chunk - 1) / chunk
 	counts := make([]int, nc+1)
 	simpParallel(nc, s.workers, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
+			if ctx.Err() != nil {
+				return
+			}
 			n := 0
 			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
 				for k := range 3 {
@@ -540,6 +595,9 @@ func (s *simpState) candidates() {
 	s.cand = s.cand[:counts[nc]]
 	simpParallel(nc, s.workers, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
+			if ctx.Err() != nil {
+				return
+			}
 			i := counts[c]
 			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
 				for k := range 3 {
@@ -567,7 +625,7 @@ func simpBucket(c float32) uint32 { return math.Float32bits(c) >> 20 & 2047 }
 // order, which is far kinder to the cache than exact cost order; meshoptimizer ranks its
 // collapses the same way. It returns the lower bound of the bucket holding the k-th cheapest
 // candidate over all owners (+Inf when there are not k).
-func (s *simpState) sortCandidates(k int) float64 {
+func (s *simpState) sortCandidates(ctx context.Context, k int) float64 {
 	n := len(s.cand)
 	if cap(s.order) < n {
 		s.order = make([]uint32, n)
@@ -581,6 +639,9 @@ func (s *simpState) sortCandidates(k int) float64 {
 	hist := make([]uint32, nc*nk) // per chunk, then per key
 	simpParallel(nc, s.workers, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
+			if ctx.Err() != nil {
+				return
+			}
 			h := hist[c*nk : (c+1)*nk]
 			for i := c * chunk; i < min((c+1)*chunk, n); i++ {
 				e := &s.cand[i]
@@ -636,6 +697,8 @@ func (s *simpState) sortCandidates(k int) float64 {
 // simpWorker is one goroutine's scratch space and tally within a pass.
 type simpWorker struct {
 	nbr, common []uint32
+	mark        []uint32 // per vertex, for large fans (see collapse)
+	stamp       uint32
 	deferred    []uint32
 	removed     int
 	made        int
@@ -667,7 +730,7 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 		if w.removed >= goal || (cost > errGoal && w.removed > goal/6) {
 			return nil
 		}
-		if i&4095 == 4095 {
+		if i&simpSweepCheck == simpSweepCheck {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -699,7 +762,10 @@ func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *S
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		s.candidates()
+		s.candidates(ctx)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if len(s.cand) == 0 {
 			rep.StoppedBy = "no_valid_collapse"
 			return nil
@@ -708,7 +774,10 @@ func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *S
 		// Collapses lock their endpoints for the rest of the pass, so not all of the goal/2
 		// cheapest ones can be made; allow half as much error again as the goal/2-th costs, and
 		// stop there once a sixth of the goal is met (as meshoptimizer does).
-		errGoal := 1.5 * s.sortCandidates(goal/2)
+		errGoal := 1.5 * s.sortCandidates(ctx, goal/2)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		rep.Passes++
 		clear(s.passLock)
 
@@ -761,7 +830,10 @@ func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *S
 		serial.deferred = rest
 		s.maxCost = max(s.maxCost, serial.maxCost)
 		rep.Collapses += serial.made
-		s.buildAdjacency()
+		s.buildAdjacency(ctx)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if serial.made == 0 {
 			if serial.hitMax {
 				rep.StoppedBy = "max_error"
@@ -784,6 +856,9 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, max
 	}
 	fr := s.adj[s.adjStart[r]:s.adjStart[r+1]]
 	ft := s.adj[s.adjStart[t]:s.adjStart[t+1]]
+	if len(fr)+len(ft) > simpMaxFan {
+		return 0, 0
+	}
 	// Start loading both quadrics now: the loads overlap the link test's instead of stalling
 	// keepVolume later.
 	w.sink += s.q[r].a2 + s.q[r].w + s.q[t].a2 + s.q[t].w
@@ -811,6 +886,22 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, max
 	if shared != 2 {
 		return 0, 0
 	}
+	// Membership tests by linear search cost |nbr| each, fine for the usual half-dozen faces;
+	// for large fans, mark r's neighbours instead, so the test stays linear in the fans.
+	marked := len(fr)*len(ft) > 256
+	if marked {
+		if w.mark == nil {
+			w.mark = make([]uint32, len(s.pos))
+		}
+		if w.stamp >= math.MaxUint32-2 {
+			clear(w.mark)
+			w.stamp = 0
+		}
+		w.stamp += 2
+		for _, v := range w.nbr {
+			w.mark[v] = w.stamp
+		}
+	}
 	for _, fi := range ft {
 		f := s.faces[fi]
 		if f[0] == simpDead {
@@ -824,7 +915,13 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, max
 			if part >= 0 && s.part(v) != part {
 				return -1, 0
 			}
-			if slices.Contains(w.nbr, v) && !slices.Contains(w.common, v) {
+			if marked {
+				// stamp: a neighbour of r; stamp+1: one already counted as common.
+				if w.mark[v] == w.stamp {
+					w.mark[v] = w.stamp + 1
+					w.common = append(w.common, v)
+				}
+			} else if slices.Contains(w.nbr, v) && !slices.Contains(w.common, v) {
 				w.common = append(w.common, v)
 			}
 		}
@@ -1044,68 +1141,118 @@ func (s *simpState) output(m *Mesh) *Mesh {
 // that its faces use to the nearest point of to's surface: a one-sided Hausdorff distance sampled
 // at from's vertices. It is how Simplify measures the error it reports, and can compare any two
 // meshes, such as the outputs of two simplifiers. Both meshes must be valid (see Validate); a to
-// without faces gives +Inf.
+// without faces gives +Inf. The search for each vertex's nearest point does bounded work (see
+// simpQueryWork); on a mesh where that bound is reached (a soup of long, crossing triangles) a
+// figure is the distance to the nearest face found, so both results are upper bounds.
 func SurfaceDeviation(from, to *Mesh) (maxDist, meanDist float64) {
 	used := make([]bool, len(from.Positions))
 	for _, f := range from.Faces {
 		used[f[0]], used[f[1]], used[f[2]] = true, true, true
 	}
-	return simpDeviation(context.Background(), from.Positions, used, to.Positions, to.Faces, max(1, min(runtime.GOMAXPROCS(0), 8)))
+	mx, mean, _ := simpDeviation(context.Background(), from.Positions, used, to.Positions, to.Faces, max(1, min(runtime.GOMAXPROCS(0), 8)))
+	return mx, mean
 }
 
+// The nearest-face search's work bounds. A unit of work is one grid cell visited or one face
+// looked at. Points are taken in fixed chunks of simpDevChunk; a chunk may spend simpChunkWork
+// units per point on average, any one point at most simpQueryWork, and once the chunk's allowance
+// is spent each remaining point gets simpQueryFloor. On the meshes the generator makes a query
+// costs tens of units and never meets a bound, so their figures are exact; on a soup of n long,
+// crossing triangles a cell may hold O(n) faces, and the bounds keep the whole measure
+// O(points·simpChunkWork) instead of O(points·n). The chunks do not depend on GOMAXPROCS, so
+// neither do the figures.
+const (
+	simpDevChunk   = 1 << 14
+	simpChunkWork  = 256
+	simpQueryWork  = 1 << 13
+	simpQueryFloor = 64
+	// simpDevCheck points are measured between two checks of ctx: at most
+	// simpDevCheck·simpQueryWork units, well under a millisecond.
+	simpDevCheck = 64
+)
+
 // simpDeviation measures, over the points marked used, the distance to the triangles faces of pos,
-// found through a uniform grid, in parallel chunks summed in a fixed order. It gives up between
-// chunks once ctx is done (the caller checks ctx.Err).
-func simpDeviation(ctx context.Context, points [][3]float32, used []bool, pos [][3]float32, faces [][3]uint32, workers int) (float64, float64) {
-	g := newSimpGrid(pos, faces)
+// found through a grid (see simpGrid), in parallel chunks summed in a fixed order. bounded reports
+// that some point's search stopped at its work bound, so that the figures are upper bounds. It
+// gives up once ctx is done (the caller checks ctx.Err).
+func simpDeviation(ctx context.Context, points [][3]float32, used []bool, pos [][3]float32, faces [][3]uint32, workers int) (mx, mean float64, bounded bool) {
+	g := newSimpGrid(ctx, pos, faces)
+	if ctx.Err() != nil {
+		return 0, 0, false
+	}
 	type part struct {
 		max, sum float64
 		n        int
+		bounded  bool
 	}
-	const chunk = 1 << 14
-	parts := make([]part, (len(points)+chunk-1)/chunk)
+	parts := make([]part, (len(points)+simpDevChunk-1)/simpDevChunk)
 	simpParallel(len(parts), workers, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
-			if ctx.Err() != nil {
-				return
-			}
 			var pt part
-			for v := c * chunk; v < min((c+1)*chunk, len(points)); v++ {
+			allowance := simpChunkWork * simpDevChunk
+			for v := c * simpDevChunk; v < min((c+1)*simpDevChunk, len(points)); v++ {
+				if v%simpDevCheck == 0 && ctx.Err() != nil {
+					return
+				}
 				if !used[v] {
 					continue
 				}
-				d := math.Sqrt(g.nearest2(pos, faces, points[v], math.Inf(1)))
+				limit := simpQueryFloor
+				if allowance > simpQueryFloor {
+					limit = min(allowance, simpQueryWork)
+				}
+				d2, work, capped := g.nearest2(pos, faces, points[v], math.Inf(1), limit)
+				allowance -= work
+				d := math.Sqrt(d2)
 				pt.max = max(pt.max, d)
 				pt.sum += d
 				pt.n++
+				pt.bounded = pt.bounded || capped
 			}
 			parts[c] = pt
 		}
 	})
-	var mx, sum float64
+	var sum float64
 	n := 0
 	for _, pt := range parts {
 		mx = max(mx, pt.max)
 		sum += pt.sum
 		n += pt.n
+		bounded = bounded || pt.bounded
 	}
 	if n == 0 {
-		return 0, 0
+		return 0, 0, bounded
 	}
-	return mx, sum / float64(n)
+	return mx, sum / float64(n), bounded
 }
 
-// simpGrid is a uniform grid over triangles, each listed in every cell its bounding box overlaps.
+// simpGrid is a stack of uniform grids over triangles, each triangle listed in every cell of one
+// level that its bounding box overlaps. Level 0's cells are about a typical edge wide; each level
+// up has cells simpGridStep times wider, and a triangle goes to the lowest level where its box
+// overlaps at most simpGridCover cells. A one-level grid lists a long triangle in every cell it
+// spans: on a soup of triangles across the box, or a fan of slivers from one corner, that is
+// O(cells) entries per triangle, O(n²) in all. With levels every triangle has at most
+// simpGridCover entries, and a nearest-point query searches each level in turn (a hierarchical
+// grid, as in Ericson 2005, "Real-Time Collision Detection", 7.2).
 type simpGrid struct {
+	levels []simpGridLevel
+	balls  [][4]float32 // per face: a centre and a radius that encloses it
+}
+
+type simpGridLevel struct {
 	lo    [3]float64
 	inv   float64
 	n     [3]int
 	start []uint32 // cell c holds items[start[c]:start[c+1]]
 	items []uint32
-	balls [][4]float32 // per face: a centre and a radius that encloses it
 }
 
-func newSimpGrid(pos [][3]float32, faces [][3]uint32) *simpGrid {
+const (
+	simpGridCover = 32
+	simpGridStep  = 8
+)
+
+func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32) *simpGrid {
 	g := &simpGrid{}
 	if len(faces) == 0 {
 		return g
@@ -1116,21 +1263,18 @@ func newSimpGrid(pos [][3]float32, faces [][3]uint32) *simpGrid {
 	h := math.Sqrt(2 * area / float64(len(faces)))
 	size := b.Size()
 	h = max(h, float64(max(size[0], size[1], size[2]))/1024, 1e-30)
+	var n [3]int
 	for {
 		total := 1
 		for i := range 3 {
-			g.n[i] = int(float64(size[i])/h) + 1
-			total *= g.n[i]
+			n[i] = int(float64(size[i])/h) + 1
+			total *= n[i]
 		}
 		if total <= min(1<<24, 32*len(faces)+64) {
 			break
 		}
 		h *= 1.25
 	}
-	for i := range 3 {
-		g.lo[i] = float64(b.Min[i])
-	}
-	g.inv = 1 / h
 	g.balls = make([][4]float32, len(faces))
 	for i, f := range faces {
 		var c [3]float64
@@ -1148,123 +1292,200 @@ func newSimpGrid(pos [][3]float32, faces [][3]uint32) *simpGrid {
 		r = math.Sqrt(r)*(1+1e-6) + 1e-6*max(math.Abs(c[0]), math.Abs(c[1]), math.Abs(c[2]))
 		g.balls[i] = [4]float32{float32(c[0]), float32(c[1]), float32(c[2]), float32(r)}
 	}
-	nc := g.n[0] * g.n[1] * g.n[2]
-	g.start = make([]uint32, nc+1)
-	each := func(f [3]uint32, fn func(c int)) {
-		lo, hi := g.cell(pos[f[0]]), g.cell(pos[f[0]])
-		for _, v := range f[1:] {
-			c := g.cell(pos[v])
-			for i := range 3 {
-				lo[i], hi[i] = min(lo[i], c[i]), max(hi[i], c[i])
-			}
+	// level[f] is the level face f is listed in.
+	level := make([]uint8, len(faces))
+	pending := len(faces)
+	for l := 0; pending > 0; l++ {
+		if ctx.Err() != nil {
+			return &simpGrid{}
 		}
-		for z := lo[2]; z <= hi[2]; z++ {
-			for y := lo[1]; y <= hi[1]; y++ {
-				for x := lo[0]; x <= hi[0]; x++ {
-					fn(x + g.n[0]*(y+g.n[1]*z))
-				}
-			}
+		lv := simpGridLevel{n: n, inv: 1 / h}
+		for i := range 3 {
+			lv.lo[i] = float64(b.Min[i])
 		}
-	}
-	for _, f := range faces {
-		each(f, func(c int) { g.start[c+1]++ })
-	}
-	for i := 1; i <= nc; i++ {
-		g.start[i] += g.start[i-1]
-	}
-	g.items = make([]uint32, g.start[nc])
-	next := append([]uint32(nil), g.start[:nc]...)
-	for fi, f := range faces {
-		each(f, func(c int) {
-			g.items[next[c]] = uint32(fi)
-			next[c]++
-		})
+		// The top level: every face left goes here, however many cells it spans (at most 27
+		// once every axis has three cells or fewer).
+		top := n[0] <= 3 && n[1] <= 3 && n[2] <= 3
+		nc := n[0] * n[1] * n[2]
+		lv.start = make([]uint32, nc+1)
+		for fi, f := range faces {
+			if fi%(1<<16) == 0 && ctx.Err() != nil {
+				return &simpGrid{}
+			}
+			if l > 0 && int(level[fi]) != l-1+simpGridLevels {
+				continue
+			}
+			lo, hi := lv.box(pos, f)
+			if !top && (hi[0]-lo[0]+1)*(hi[1]-lo[1]+1)*(hi[2]-lo[2]+1) > simpGridCover {
+				level[fi] = uint8(l + simpGridLevels) // not here: try the next level
+				continue
+			}
+			level[fi] = uint8(l)
+			pending--
+			lv.each(lo, hi, func(c int) { lv.start[c+1]++ })
+		}
+		for i := 1; i <= nc; i++ {
+			lv.start[i] += lv.start[i-1]
+		}
+		lv.items = make([]uint32, lv.start[nc])
+		next := append([]uint32(nil), lv.start[:nc]...)
+		for fi, f := range faces {
+			if int(level[fi]) != l {
+				continue
+			}
+			lo, hi := lv.box(pos, f)
+			lv.each(lo, hi, func(c int) {
+				lv.items[next[c]] = uint32(fi)
+				next[c]++
+			})
+		}
+		g.levels = append(g.levels, lv)
+		h *= simpGridStep
+		for i := range 3 {
+			n[i] = int(float64(size[i])/h) + 1
+		}
 	}
 	return g
 }
 
+// simpGridLevels offsets the level mark of a face not yet placed, so that it differs from every
+// placed level (there are at most six: level 0 has at most 2²⁴ cells, and each level up has
+// simpGridStep³ times fewer).
+const simpGridLevels = 64
+
+// box returns the range of cells the bounding box of face f overlaps.
+func (lv *simpGridLevel) box(pos [][3]float32, f [3]uint32) (lo, hi [3]int) {
+	lo, hi = lv.cell(pos[f[0]]), lv.cell(pos[f[0]])
+	for _, v := range f[1:] {
+		c := lv.cell(pos[v])
+		for i := range 3 {
+			lo[i], hi[i] = min(lo[i], c[i]), max(hi[i], c[i])
+		}
+	}
+	return lo, hi
+}
+
+func (lv *simpGridLevel) each(lo, hi [3]int, fn func(c int)) {
+	for z := lo[2]; z <= hi[2]; z++ {
+		for y := lo[1]; y <= hi[1]; y++ {
+			for x := lo[0]; x <= hi[0]; x++ {
+				fn(x + lv.n[0]*(y+lv.n[1]*z))
+			}
+		}
+	}
+}
+
 // cell returns the cell holding p, clamped to the grid.
-func (g *simpGrid) cell(p [3]float32) [3]int {
+func (lv *simpGridLevel) cell(p [3]float32) [3]int {
 	var c [3]int
 	for i := range 3 {
-		c[i] = min(max(int((float64(p[i])-g.lo[i])*g.inv), 0), g.n[i]-1)
+		c[i] = min(max(int((float64(p[i])-lv.lo[i])*lv.inv), 0), lv.n[i]-1)
 	}
 	return c
 }
 
-// nearest2 returns the smaller of best and the squared distance from p to the nearest triangle.
-// It searches rings of cells around p's cell, outwards, until the nearest triangle found is
-// nearer than anything beyond the searched block can be, or the block reaches sqrt(best).
-func (g *simpGrid) nearest2(pos [][3]float32, faces [][3]uint32, p [3]float32, best float64) float64 {
-	if len(g.items) == 0 {
-		return best
+// nearest2 returns the smaller of best and the squared distance from p to the nearest triangle,
+// and the work it spent (cells visited and faces looked at). On each level it searches rings of
+// cells around p's cell, outwards, until the nearest triangle found is nearer than anything
+// beyond the searched block can be. Past limit units of work it stops with capped set: best is
+// then the distance to the nearest face found, an upper bound.
+func (g *simpGrid) nearest2(pos [][3]float32, faces [][3]uint32, p [3]float32, best float64, limit int) (float64, int, bool) {
+	if len(g.levels) == 0 {
+		return best, 0, false
 	}
-	c := g.cell(p)
-	maxRing := max(g.n[0], g.n[1], g.n[2])
 	px, py, pz := float64(p[0]), float64(p[1]), float64(p[2])
-	// Seed with the face of p's own cell whose ball centre is nearest, so the ball test below
-	// rejects most of the others.
-	home := c[0] + g.n[0]*(c[1]+g.n[1]*c[2])
-	if items := g.items[g.start[home]:g.start[home+1]]; len(items) > 0 {
+	work := 0
+	// Seed with the face of p's own level-0 cell whose ball centre is nearest, so the ball test
+	// below rejects most of the others.
+	lv0 := &g.levels[0]
+	c := lv0.cell(p)
+	home := c[0] + lv0.n[0]*(c[1]+lv0.n[1]*c[2])
+	if items := lv0.items[lv0.start[home]:lv0.start[home+1]]; len(items) > 0 {
 		seed, sd := items[0], math.Inf(1)
-		for _, fi := range items {
+		for _, fi := range items[:min(len(items), limit)] {
 			b := &g.balls[fi]
 			dx, dy, dz := px-float64(b[0]), py-float64(b[1]), pz-float64(b[2])
 			if d := dx*dx + dy*dy + dz*dz; d < sd {
 				seed, sd = fi, d
 			}
 		}
+		work += min(len(items), limit)
 		f := faces[seed]
 		best = min(best, simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]]))
 	}
+	capped := false
 	reachBest := math.Sqrt(best)
-	for k := 0; k <= maxRing; k++ {
-		for z := c[2] - k; z <= c[2]+k; z++ {
-			if z < 0 || z >= g.n[2] {
-				continue
-			}
-			for y := c[1] - k; y <= c[1]+k; y++ {
-				if y < 0 || y >= g.n[1] {
+levels:
+	for l := range g.levels {
+		lv := &g.levels[l]
+		if len(lv.items) == 0 {
+			continue
+		}
+		c := lv.cell(p)
+		maxRing := max(lv.n[0], lv.n[1], lv.n[2])
+		for k := 0; k <= maxRing; k++ {
+			for z := c[2] - k; z <= c[2]+k; z++ {
+				if z < 0 || z >= lv.n[2] {
 					continue
 				}
-				onShell := z == c[2]-k || z == c[2]+k || y == c[1]-k || y == c[1]+k
-				for x := c[0] - k; x <= c[0]+k; x++ {
-					if x < 0 || x >= g.n[0] || (!onShell && x != c[0]-k && x != c[0]+k) {
+				for y := c[1] - k; y <= c[1]+k; y++ {
+					if y < 0 || y >= lv.n[1] {
 						continue
 					}
-					cell := x + g.n[0]*(y+g.n[1]*z)
-					for _, fi := range g.items[g.start[cell]:g.start[cell+1]] {
-						// Skip faces whose bounding ball lies beyond the best distance.
-						b := &g.balls[fi]
-						dx, dy, dz, r := px-float64(b[0]), py-float64(b[1]), pz-float64(b[2]), float64(b[3])+reachBest
-						if dx*dx+dy*dy+dz*dz > r*r {
+					onShell := z == c[2]-k || z == c[2]+k || y == c[1]-k || y == c[1]+k
+					for x := c[0] - k; x <= c[0]+k; x++ {
+						if x < 0 || x >= lv.n[0] || (!onShell && x != c[0]-k && x != c[0]+k) {
 							continue
 						}
-						f := faces[fi]
-						if d := simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]]); d < best {
-							best, reachBest = d, math.Sqrt(d)
+						cell := x + lv.n[0]*(y+lv.n[1]*z)
+						items := lv.items[lv.start[cell]:lv.start[cell+1]]
+						work++
+						if work+len(items) > limit {
+							items = items[:max(0, limit-work)]
+							capped = true
+						}
+						work += len(items)
+						for _, fi := range items {
+							// Skip faces whose bounding ball lies beyond the best distance.
+							b := &g.balls[fi]
+							dx, dy, dz, r := px-float64(b[0]), py-float64(b[1]), pz-float64(b[2]), float64(b[3])+reachBest
+							if dx*dx+dy*dy+dz*dz > r*r {
+								continue
+							}
+							f := faces[fi]
+							if d := simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]]); d < best {
+								best, reachBest = d, math.Sqrt(d)
+							}
+						}
+						if capped {
+							break levels
 						}
 					}
 				}
 			}
-		}
-		// Everything not yet searched lies at least this far from p.
-		reach := math.Inf(1)
-		for i := range 3 {
-			x := (float64(p[i]) - g.lo[i]) * g.inv
-			if c[i]-k > 0 {
-				reach = min(reach, x-float64(c[i]-k))
+			// Everything not yet searched on this level lies at least this far from p.
+			reach := math.Inf(1)
+			for i := range 3 {
+				x := (float64(p[i]) - lv.lo[i]) * lv.inv
+				if c[i]-k > 0 {
+					reach = min(reach, x-float64(c[i]-k))
+				}
+				if c[i]+k < lv.n[i]-1 {
+					reach = min(reach, float64(c[i]+k+1)-x)
+				}
 			}
-			if c[i]+k < g.n[i]-1 {
-				reach = min(reach, float64(c[i]+k+1)-x)
+			reach = max(reach, 0) / lv.inv
+			if best <= reach*reach {
+				break
 			}
-		}
-		reach = max(reach, 0) / g.inv
-		if best <= reach*reach {
-			break
 		}
 	}
-	return best
+	if capped && math.IsInf(best, 1) {
+		// Any face bounds the distance from above.
+		f := faces[0]
+		best = simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]])
+	}
+	return best, work, capped
 }
 
 // simpPointTriangle2 returns the squared distance from p to triangle abc: the distance to the
