@@ -570,7 +570,7 @@ func TestRepairIdempotent(t *testing.T) {
 				m.Faces[i] = [3]uint32{f[0], f[2], f[1]}
 			}
 		}
-		return m.Merge(Cuboid([3]float32{5, 5, 5}, [3]float32{7, 8, 9}))
+		return m.Merge(cuboid([3]float32{5, 5, 5}, [3]float32{7, 8, 9}))
 	}
 	for _, tc := range []struct {
 		name string
