@@ -7,13 +7,29 @@ import (
 	"image"
 	"strings"
 
-	"github.com/orfeas3d/orfeas/internal/meshtest"
+	"github.com/orfeas3d/orfeas/mesh"
 	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
+// box is an x×y×z mm box with a corner on the origin: 8 corners, 12 triangles wound
+// counter-clockwise seen from outside.
+func box(x, y, z float32) *mesh.Mesh {
+	return &mesh.Mesh{
+		Positions: [][3]float32{{0, 0, 0}, {x, 0, 0}, {x, y, 0}, {0, y, 0}, {0, 0, z}, {x, 0, z}, {x, y, z}, {0, y, z}},
+		Faces: [][3]uint32{
+			{0, 2, 1}, {0, 3, 2}, // bottom
+			{4, 5, 6}, {4, 6, 7}, // top
+			{0, 1, 5}, {0, 5, 4}, // front
+			{3, 7, 6}, {3, 6, 2}, // back
+			{0, 4, 7}, {0, 7, 3}, // left
+			{1, 2, 6}, {1, 6, 5}, // right
+		},
+	}
+}
+
 // Build a mesh, check that it is closed, and write it as GLB.
 func ExampleEncode() {
-	m := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{20, 10, 5}) // mm
+	m := box(20, 10, 5) // mm
 	if !m.Topology().Closed() {
 		fmt.Println("not printable")
 		return
@@ -31,7 +47,7 @@ func ExampleEncode() {
 // defaults.
 func ExampleDecodeLimits_Decode() {
 	var upload bytes.Buffer
-	_ = meshio.Encode(&upload, meshtest.Torus(20, 5, 32, 16), meshio.STL)
+	_ = meshio.Encode(&upload, box(30, 20, 10), meshio.STL)
 
 	f, err := meshio.FormatFromExt("part.STL")
 	if err != nil {
@@ -46,7 +62,7 @@ func ExampleDecodeLimits_Decode() {
 	}
 	t := m.Topology()
 	fmt.Println(f, len(m.Positions), "vertices", len(m.Faces), "faces, closed:", t.Closed(), "genus", t.Genus)
-	// Output: stl 512 vertices 1024 faces, closed: true genus 1
+	// Output: stl 8 vertices 12 faces, closed: true genus 0
 }
 
 // Sniff the format of an upload from its first bytes.
@@ -81,7 +97,7 @@ func ExampleFormatFromExt() {
 // Write an OBJ with its material and texture, into three files side by side as MeshLab and
 // Blender open them; here into buffers. Without a texture, only the OBJ is written.
 func ExampleEncodeOBJ() {
-	m := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 10, 10})
+	m := box(10, 10, 10)
 	m.UVs = make([][2]float32, len(m.Positions))
 	for i, p := range m.Positions {
 		m.UVs[i] = [2]float32{p[0] / 10, p[1] / 10}
@@ -113,7 +129,7 @@ func ExampleEncodeOBJ() {
 // Read a mesh with the default limits, which suit most uploads.
 func ExampleDecode() {
 	var file bytes.Buffer
-	_ = meshio.Encode(&file, meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{10, 10, 10}), meshio.PLY)
+	_ = meshio.Encode(&file, box(10, 10, 10), meshio.PLY)
 
 	m, err := meshio.Decode(&file, meshio.PLY)
 	if err != nil {
