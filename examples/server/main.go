@@ -64,6 +64,7 @@ var flags = []envFlag{
 	{"retention", "ORFEAS_RETENTION", "24h", "how long a job's files are kept after its last change (negative: forever)"},
 	{"cors-origins", "ORFEAS_CORS_ORIGINS", "*", "comma-separated origins allowed by CORS (* for any)"},
 	{"rate-limit", "ORFEAS_RATE_LIMIT", strconv.Itoa(service.DefaultRateLimit), "POST requests per minute per client IP (0 or negative: no limit)"},
+	{"rate-limit-loopback", "ORFEAS_RATE_LIMIT_LOOPBACK", "false", "rate-limit loopback clients too (set it when a proxy on this host forwards public traffic without -trust-proxy)"},
 	{"trust-proxy", "ORFEAS_TRUST_PROXY", "false", "take the client IP from X-Forwarded-For (only behind a proxy that sets it)"},
 	{"max-upload", "ORFEAS_MAX_UPLOAD", strconv.Itoa(service.DefaultMaxUploadBytes), "largest uploaded file in `bytes`"},
 	{"max-json", "ORFEAS_MAX_JSON", strconv.Itoa(service.DefaultMaxJSONBytes), "largest JSON body in `bytes`"},
@@ -166,6 +167,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*settin
 		errs = append(errs, fmt.Errorf("-trust-proxy: %q is not a boolean", get("trust-proxy")))
 	}
 	c.TrustProxy = tp
+	if c.RateLimitLoopback, err = strconv.ParseBool(get("rate-limit-loopback")); err != nil {
+		errs = append(errs, fmt.Errorf("-rate-limit-loopback: %q is not a boolean", get("rate-limit-loopback")))
+	}
 	c.MaxUploadBytes = int64(intv("max-upload"))
 	c.MaxJSONBytes = int64(intv("max-json"))
 	c.MaxBatchFiles = intv("max-batch-files")

@@ -34,6 +34,7 @@ func (s *Service) routes() http.Handler {
 	mux.HandleFunc("POST /api/stl/simplify", s.handleSimplify)
 	mux.HandleFunc("POST /api/text-to-image", s.handleTextToImage)
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	studioRoutes(mux)
 	s.mux = mux
 	var h http.Handler = mux
 	h = s.rateLimit(h)
@@ -208,8 +209,8 @@ func (s *Service) rateLimit(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
-			if ok, wait := s.limiter.allow(s.clientIP(r), time.Now()); !ok {
+		if ip := s.clientIP(r); r.Method == http.MethodPost && !s.rateExempt(ip) {
+			if ok, wait := s.limiter.allow(ip, time.Now()); !ok {
 				s.metrics.inc(&s.metrics.rateLimited)
 				w.Header().Set("Retry-After", retryAfter(wait))
 				writeError(w, http.StatusTooManyRequests, fmt.Sprintf("rate limit of %d requests per minute exceeded", s.cfg.RateLimit))

@@ -2,6 +2,7 @@ package service
 
 import (
 	"math"
+	"net"
 	"sync"
 	"time"
 )
@@ -60,4 +61,14 @@ func (l *rateLimiter) sweep(now time.Time) {
 			delete(l.buckets, k)
 		}
 	}
+}
+
+// rateExempt reports whether requests from client IP ip skip the rate limit: loopback ones,
+// unless Config.RateLimitLoopback is set.
+func (s *Service) rateExempt(ip string) bool {
+	if s.cfg.RateLimitLoopback {
+		return false
+	}
+	a := net.ParseIP(ip)
+	return a != nil && a.IsLoopback()
 }

@@ -62,7 +62,13 @@ type Config struct {
 	CORSOrigins []string
 	// RateLimit is how many POST requests one client (IP address) may make per minute, as a token
 	// bucket that holds a minute's worth (default DefaultRateLimit). Negative disables it.
+	// Loopback clients (127.0.0.0/8, ::1) are exempt unless RateLimitLoopback is set: a person
+	// using the studio page on their own machine, or a test suite, is never refused.
 	RateLimit int
+	// RateLimitLoopback applies the rate limit to loopback clients too. Set it (or TrustProxy,
+	// which makes the client the forwarded address) when a proxy on the same host forwards
+	// public traffic, else every client of that proxy is exempt.
+	RateLimitLoopback bool
 	// TrustProxy makes the client address the first X-Forwarded-For entry, for rate limiting and
 	// logs. Only set it behind a proxy that sets that header.
 	TrustProxy bool

@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"image/png"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -781,7 +782,7 @@ func TestCORS(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	_, ts := testService(t, func(c *Config) { c.RateLimit = 3 })
+	_, ts := testService(t, func(c *Config) { c.RateLimit = 3; c.RateLimitLoopback = true })
 	for i := range 5 {
 		resp, out := postJSON(t, ts.URL+"/api/text-to-image", `{}`)
 		switch {
@@ -1001,5 +1002,29 @@ func TestMeshLimits(t *testing.T) {
 	ct, body = form(t, filePart{"file", "big.stl", make([]byte, 5000)})
 	if resp, out := do(t, "POST", ts.URL+"/api/stl/repair", ct, body); resp.StatusCode != 413 {
 		t.Errorf("file over the upload limit: %d %s", resp.StatusCode, out)
+	}
+}
+
+// TestRateLimitLoopbackExempt: by default a client on loopback (the studio page on the same
+// machine, an integration suite) is never refused, however many POSTs it sends; non-loopback
+// clients still are.
+func TestRateLimitLoopbackExempt(t *testing.T) {
+	s, ts := testService(t, func(c *Config) { c.RateLimit = 3 })
+	for i := range 70 {
+		if resp, out := postJSON(t, ts.URL+"/api/text-to-image", `{}`); resp.StatusCode != 400 {
+			t.Fatalf("loopback request %d: %d %s", i, resp.StatusCode, out)
+		}
+	}
+	h := s.Handler()
+	codes := []int{}
+	for range 5 {
+		req := httptest.NewRequest("POST", "/api/text-to-image", strings.NewReader(`{}`))
+		req.RemoteAddr = "192.0.2.7:4242"
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		codes = append(codes, rec.Code)
+	}
+	if want := []int{400, 400, 400, 429, 429}; !slices.Equal(codes, want) {
+		t.Errorf("remote client: %v, want %v", codes, want)
 	}
 }
