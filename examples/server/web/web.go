@@ -32,7 +32,7 @@ var OpenAPI = mustRead("openapi.yaml")
 
 // ContentSecurityPolicy is sent with the page: every script, style, image, model and API call
 // comes from the server itself, so the page makes no request anywhere else.
-const ContentSecurityPolicy = "default-src 'self'; img-src 'self' blob: data:; connect-src 'self'; " +
+const ContentSecurityPolicy = "default-src 'self'; img-src 'self' blob: data:; connect-src 'self' blob:; " +
 	"style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
 type asset struct {
