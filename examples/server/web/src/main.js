@@ -399,6 +399,7 @@ async function reopen(id) {
   if (st.kind !== 'image') { say('That job holds a mesh, not an image.', 'error'); return; }
   openJob(st.job_id, st.image_info, st.preview_url, st.filename);
   if (st.mode) $('mode').value = st.mode;
+  if (st.quality) $('quality').value = st.quality;
   if (TERMINAL.has(st.status) || st.status === 'uploaded') {
     if (st.status === 'completed') { await settle(st); say(`Reopened ${st.filename}.`, 'ok'); }
     else say(`Reopened ${st.filename}: ${st.status}${st.error ? ' (' + st.error + ')' : ''}.`);

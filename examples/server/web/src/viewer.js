@@ -60,7 +60,11 @@ export class Viewer {
     this.grid = new THREE.GridHelper(cells * 10, cells, 0x7a8796, 0xc3cad3);
     this.scene.add(this.grid);
     const radius = Math.max(size.length() / 2, 1);
-    const dist = radius / Math.sin(THREE.MathUtils.degToRad(this.camera.fov / 2)) * 1.1;
+    // Fit the sphere around the model in the narrower of the two fields of view (a phone is
+    // taller than wide).
+    const vfov = THREE.MathUtils.degToRad(this.camera.fov);
+    const hfov = 2 * Math.atan(Math.tan(vfov / 2) * this.camera.aspect);
+    const dist = radius / Math.sin(Math.min(vfov, hfov) / 2) * 1.05;
     this.home = {
       pos: new THREE.Vector3(0.55, 0.65, 0.9).normalize().multiplyScalar(dist),
       target: new THREE.Vector3(0, size.y / 2, 0),
