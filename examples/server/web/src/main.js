@@ -111,6 +111,9 @@ function openJob(id, info, previewURL, filename) {
     lockAspect('width');
   }
   setProgress(0, 'idle');
+  $('report').innerHTML = '<p class="muted">No model yet.</p>';
+  $('downloads').innerHTML = '<p class="muted">Nothing to download yet.</p>';
+  $('dims').textContent = '';
   $('generate').disabled = false;
 }
 
@@ -223,8 +226,14 @@ async function run() {
 
 // settle shows a terminal status: the model and its report when completed, the reason when not.
 async function settle(st) {
-  if (st.status === 'canceled') { say('Canceled: no model was made.'); setProgress(0, 'canceled'); return false; }
-  if (st.status === 'failed') { say(`The generation failed: ${st.error || 'no reason given'}.`, 'error'); setProgress(0, 'failed'); return false; }
+  if (st.status === 'canceled' || st.status === 'failed') {
+    if (st.status === 'canceled') say('Canceled: no model was made.');
+    else say(`The generation failed: ${st.error || 'no reason given'}.`, 'error');
+    setProgress(0, st.status);
+    if (!st.downloads) $('report').innerHTML = `<p class="muted">No model: the generation ${st.status === 'canceled' ? 'was canceled' : 'failed'}.</p>`;
+    else renderDownloads(st);
+    return false;
+  }
   setProgress(100, 'done');
   remember({ job_id: st.job_id, filename: st.filename, when: Date.now(), status: st.status, mode: st.report && st.report.mode });
   await showResult(st);
