@@ -142,15 +142,20 @@ func (s *Service) probe() {
 		s.storage.note(err)
 		return
 	}
-	s.storage.clear()
-	s.log.Info("data folder writable again")
+	// Write what could not be written before reporting the folder healthy again.
 	for _, e := range s.snapshotEntries() {
 		e.mu.Lock()
+		var err error
 		if e.dirty && !e.removed {
-			_ = s.persist(e)
+			err = s.persist(e)
 		}
 		e.mu.Unlock()
+		if err != nil {
+			return // still failing: noted by persist, tried again at the next probe
+		}
 	}
+	s.storage.clear()
+	s.log.Info("data folder writable again")
 }
 
 // storageGate refuses, while the data folder is full or read-only, the POST requests that would
