@@ -482,7 +482,7 @@ func TestValidFormats(t *testing.T) {
 		{"TIFF little-endian", tiffRGB(q, binary.LittleEndian, 0), Info{Format: TIFF, Width: 32, Height: 24, ColorModel: ColorRGB, BitDepth: 8, Frames: 1}, q, "*image.RGBA"},
 		{"TIFF big-endian", tiffRGB(q, binary.BigEndian, 0), Info{Format: TIFF, Width: 32, Height: 24, ColorModel: ColorRGB, BitDepth: 8, Frames: 1}, q, "*image.RGBA"},
 		{"CMYK JPEG", cmyk, Info{Format: JPEG, Width: 150, Height: 103, ColorModel: ColorCMYK, BitDepth: 8, Frames: 1}, stdJPEG(cmyk), "*image.CMYK"},
-		{"progressive JPEG", prog, Info{Format: JPEG, Width: 150, Height: 103, ColorModel: ColorYCbCr, BitDepth: 8, Frames: 1}, stdJPEG(prog), "*image.YCbCr"},
+		{"progressive JPEG", prog, Info{Format: JPEG, Width: 150, Height: 103, ColorModel: ColorYCbCr, BitDepth: 8, Frames: 1, Progressive: true}, stdJPEG(prog), "*image.YCbCr"},
 		{"grey JPEG", gray, Info{Format: JPEG, Width: 150, Height: 103, ColorModel: ColorGray, BitDepth: 8, Frames: 1}, stdJPEG(gray), "*image.Gray"},
 		{"16-bit PNG", p16, Info{Format: PNG, Width: 20, Height: 10, ColorModel: ColorRGB, BitDepth: 16, Frames: 1}, gradient16(20, 10), "*image.RGBA64"},
 		{"palette PNG with tRNS", trns, Info{Format: PNG, Width: 16, Height: 16, ColorModel: ColorPaletted, BitDepth: 2, HasAlpha: true, Frames: 1}, paletteTRNS(), "*image.Paletted"},

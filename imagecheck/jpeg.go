@@ -110,6 +110,7 @@ func jpegFrame(h *header, s *source, seg []byte, n int, m byte, adobe bool, tran
 	ht, w := int(binary.BigEndian.Uint16(d[1:3])), int(binary.BigEndian.Uint16(d[3:5]))
 	nc := int(d[5])
 	h.info.BitDepth = prec
+	h.info.Progressive = m == 0xC2
 	if prec != 8 {
 		return unsupportedf("jpeg: %d-bit precision", prec)
 	}

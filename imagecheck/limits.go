@@ -124,6 +124,10 @@ type Info struct {
 	Orientation int
 	// Bytes is the size of the input in bytes.
 	Bytes int64
+	// Progressive reports a progressive JPEG (SOF2), whose decoder keeps every
+	// coefficient of the image in memory until the last scan: see
+	// DecodeMemory.
+	Progressive bool
 }
 
 // swapsSides reports whether orientation o turns the image by 90 degrees.

@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"context"
 	"fmt"
 	"math"
 )
@@ -69,14 +70,30 @@ type PrintAnalysis struct {
 	// or duplicate faces. Outward reports a positive signed volume.
 	Closed  bool `json:"closed"`
 	Outward bool `json:"outward"`
+	// SelfIntersection reports the faces that cross each other (SelfIntersections): a mesh can
+	// be closed and still pass through itself, which a slicer fills or empties wrongly. Printable
+	// wants Closed and no crossing pairs.
+	SelfIntersection SelfIntersection `json:"self_intersection"`
 }
 
-// Analyze measures a mesh in mm against a printer profile: whether and at what scale it fits,
-// its volume, mass, area, the overhang area that needs support, its shells and whether it is
-// closed. The mesh is assumed to be printed as it stands, Z up, resting on its lowest point. It
-// returns an error wrapping ErrInvalid for an invalid mesh and ErrInvalidOptions for a profile
-// value that is negative, not finite, or an overhang angle above 90°.
+// Printable reports a closed mesh with no self-intersection found by a complete search.
+func (a PrintAnalysis) Printable() bool {
+	return a.Closed && a.SelfIntersection.Complete && a.SelfIntersection.Pairs == 0
+}
+
+// Analyze is AnalyzeContext without a deadline.
 func Analyze(m *Mesh, p PrinterProfile) (PrintAnalysis, error) {
+	return AnalyzeContext(context.Background(), m, p)
+}
+
+// AnalyzeContext measures a mesh in mm against a printer profile: whether and at what scale it
+// fits, its volume, mass, area, the overhang area that needs support, its shells, whether it is
+// closed and whether it crosses itself (SelfIntersections, the one part whose work grows faster
+// than the face count, bounded and stopped by ctx). The mesh is assumed to be printed as it
+// stands, Z up, resting on its lowest point. It returns an error wrapping ErrInvalid for an
+// invalid mesh, ErrInvalidOptions for a profile value that is negative, not finite, or an
+// overhang angle above 90°, and ctx's error when ctx ends first.
+func AnalyzeContext(ctx context.Context, m *Mesh, p PrinterProfile) (PrintAnalysis, error) {
 	var a PrintAnalysis
 	if m == nil {
 		return a, fmt.Errorf("%w: nil mesh", ErrInvalid)
@@ -110,6 +127,11 @@ func Analyze(m *Mesh, p PrinterProfile) (PrintAnalysis, error) {
 	a.Shells, a.Closed, a.Outward = t.Components, t.Closed(), t.Outward
 	a.VolumeCM3 = math.Abs(t.Volume) / 1000
 	a.MassG = a.VolumeCM3 * p.Density
+	si, err := SelfIntersections(ctx, m)
+	if err != nil {
+		return a, fmt.Errorf("mesh: analyze: %w", err)
+	}
+	a.SelfIntersection = si
 	if len(m.Faces) == 0 {
 		return a, nil
 	}

@@ -71,6 +71,8 @@ var flags = []envFlag{
 	{"max-batch-files", "ORFEAS_MAX_BATCH_FILES", strconv.Itoa(service.DefaultMaxBatchFiles), "most files in one batch-generate request"},
 	{"max-mesh-faces", "ORFEAS_MAX_MESH_FACES", strconv.Itoa(service.DefaultMaxMeshFaces), "most faces of a mesh sent to /api/stl routes"},
 	{"shutdown-timeout", "ORFEAS_SHUTDOWN_TIMEOUT", "30s", "how long running generations may finish after SIGINT/SIGTERM"},
+	{"operation-timeout", "ORFEAS_OPERATION_TIMEOUT", service.DefaultOperationTimeout.String(), "deadline of every operation: a generation, a mesh analysis, repair or simplification, an upload's decoding"},
+	{"decode-memory", "ORFEAS_DECODE_MEMORY", strconv.Itoa(service.DefaultDecodeMemory), "memory in `bytes` that the image decodes running at once may take together"},
 	{"read-header-timeout", "ORFEAS_READ_HEADER_TIMEOUT", "10s", "HTTP server read header timeout"},
 	{"read-timeout", "ORFEAS_READ_TIMEOUT", "2m", "HTTP server read timeout (whole request, uploads included)"},
 	{"write-timeout", "ORFEAS_WRITE_TIMEOUT", "2m", "HTTP server write timeout (event streams extend it per event)"},
@@ -174,6 +176,14 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*settin
 	c.MaxJSONBytes = int64(intv("max-json"))
 	c.MaxBatchFiles = intv("max-batch-files")
 	c.MaxMeshFaces = intv("max-mesh-faces")
+	c.OperationTimeout = dur("operation-timeout")
+	if _, err := time.ParseDuration(get("operation-timeout")); err == nil && c.OperationTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("-operation-timeout: %q, want a positive duration", get("operation-timeout")))
+	}
+	c.DecodeMemory = int64(intv("decode-memory"))
+	if c.DecodeMemory <= 0 {
+		errs = append(errs, fmt.Errorf("-decode-memory: %q, want a positive number of bytes", get("decode-memory")))
+	}
 	c.Version = get("version")
 	if v := getenv(testDelayEnv); v != "" {
 		d, err := time.ParseDuration(v)
@@ -263,15 +273,19 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
 	defer cancel()
-	// Stop accepting connections and drain the generations at the same time: open event
-	// streams end when their jobs do, which lets srv.Shutdown finish.
-	httpDone := make(chan error, 1)
-	go func() { httpDone <- srv.Shutdown(ctx) }()
+	// Drain the generations while the listener stays open: new requests get 503
+	// shutting_down (health, POST routes) or their answer (status, downloads, event streams,
+	// which end when their jobs do), and connections are not kept alive. Only then stop
+	// accepting connections.
+	srv.SetKeepAlivesEnabled(false)
 	code := 0
 	if err := svc.Shutdown(ctx); err != nil {
 		log.Warn("generations interrupted", "error", err)
 	}
-	if err := <-httpDone; err != nil {
+	// The streams and downloads still open get a few seconds to finish.
+	hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer hcancel()
+	if err := srv.Shutdown(hctx); err != nil {
 		log.Warn("connections closed before finishing", "error", err)
 		srv.Close()
 	}

@@ -303,6 +303,16 @@ func Decode(r io.Reader, f Format) (*mesh.Mesh, error) { return DecodeLimits{}.D
 // share one copy of the vertices), ignoring node transforms, and converts back to millimetres
 // and Z up.
 func (l DecodeLimits) Decode(r io.Reader, f Format) (*mesh.Mesh, error) {
+	return l.DecodeContext(context.Background(), r, f)
+}
+
+// DecodeContext is Decode with a context, which stops the decoding of an embedded GLB texture
+// (the one part of decoding whose cost the mesh's bytes do not bound) and is checked between
+// stages; the error then wraps ctx.Err().
+func (l DecodeLimits) DecodeContext(ctx context.Context, r io.Reader, f Format) (*mesh.Mesh, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("meshio: decode %v: %w", f, err)
+	}
 	if !f.valid() {
 		return nil, fmt.Errorf("%w: %v", ErrUnknownFormat, f)
 	}
@@ -321,7 +331,7 @@ func (l DecodeLimits) Decode(r io.Reader, f Format) (*mesh.Mesh, error) {
 	case OBJ:
 		m, err = decodeOBJ(data, l)
 	case GLB:
-		m, err = decodeGLB(data, l)
+		m, err = decodeGLB(ctx, data, l)
 	case PLY:
 		m, err = decodePLY(data, l)
 	}

@@ -1,24 +1,24 @@
 package meshio
 
 import (
-	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"image"
-	"image/jpeg"
-	"image/png"
-	"io"
 	"math"
 
 	"github.com/qmuntal/gltf"
 
+	"github.com/orfeas3d/orfeas/imagecheck"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
 // decodeGLB reads the GLB container itself, so that every length is checked against the bytes
 // present, parses the JSON chunk into qmuntal/gltf's document types, and reads the accessors of
 // the first mesh's TRIANGLES primitives with bounds checks.
-func decodeGLB(data []byte, l DecodeLimits) (*mesh.Mesh, error) {
+func decodeGLB(ctx context.Context, data []byte, l DecodeLimits) (*mesh.Mesh, error) {
 	le := binary.LittleEndian
 	if len(data) < 20 || le.Uint32(data) != glbMagic {
 		return nil, malformed(GLB, "no glTF binary header")
@@ -57,11 +57,12 @@ func decodeGLB(data []byte, l DecodeLimits) (*mesh.Mesh, error) {
 	if err := json.Unmarshal(jsonChunk, &doc); err != nil {
 		return nil, malformed(GLB, "JSON: %v", err)
 	}
-	g := &glbReader{doc: &doc, bin: bin, l: l}
+	g := &glbReader{ctx: ctx, doc: &doc, bin: bin, l: l}
 	return g.mesh()
 }
 
 type glbReader struct {
+	ctx       context.Context // stops a texture's decoding
 	doc       *glbDoc
 	bin       []byte
 	l         DecodeLimits
@@ -396,8 +397,11 @@ func (g *glbReader) vertices(m *mesh.Mesh, pr glbPrim) error {
 	return nil
 }
 
-// texture decodes the base colour texture of the material, when it is an embedded PNG or JPEG,
-// after checking its dimensions against the limits. Other images are ignored.
+// texture decodes the base colour texture of the material, when it is an embedded PNG or JPEG.
+// It goes through imagecheck's door like every image: headers checked first (pixels against
+// MaxTexturePixels, the bytes, a JPEG's scan count), the decoder run only when they pass, with
+// the decode's context, so a hostile texture (a progressive JPEG of thousands of scans) is
+// refused in microseconds and a cancelled request stops its decoding. Other images are ignored.
 func (g *glbReader) texture(material *int) (image.Image, error) {
 	doc := g.doc
 	if material == nil {
@@ -432,26 +436,30 @@ func (g *glbReader) texture(material *int) (image.Image, error) {
 		return nil, malformed(GLB, "image %d lies outside the binary chunk", si)
 	}
 	b := g.bin[bv.ByteOffset : bv.ByteOffset+bv.ByteLength]
-	var decodeConfig func(io.Reader) (image.Config, error)
-	var decode func(io.Reader) (image.Image, error)
+	var format imagecheck.Format
 	switch im.MimeType {
 	case "image/png":
-		decodeConfig, decode = png.DecodeConfig, png.Decode
+		format = imagecheck.PNG
 	case "image/jpeg":
-		decodeConfig, decode = jpeg.DecodeConfig, jpeg.Decode
+		format = imagecheck.JPEG
 	default:
 		return nil, nil
 	}
-	cfg, err := decodeConfig(bytes.NewReader(b))
-	if err != nil {
-		return nil, malformed(GLB, "texture: %v", err)
+	lim := imagecheck.Limits{
+		MaxBytes:  int64(len(b)),
+		MinSide:   -1, // a 1×1 texture is a colour
+		MaxSide:   1 << 16,
+		MaxPixels: g.l.MaxTexturePixels,
+		Formats:   []imagecheck.Format{format},
 	}
-	if int64(cfg.Width)*int64(cfg.Height) > g.l.MaxTexturePixels {
-		return nil, tooLarge(GLB, "texture of %d×%d pixels exceeds %d pixels", cfg.Width, cfg.Height, g.l.MaxTexturePixels)
+	tex, _, err := imagecheck.DecodeStored(g.ctx, b, lim)
+	switch {
+	case err == nil:
+		return tex, nil
+	case g.ctx.Err() != nil:
+		return nil, fmt.Errorf("meshio: decode GLB texture: %w", g.ctx.Err())
+	case errors.Is(err, imagecheck.ErrTooLarge), errors.Is(err, imagecheck.ErrDimensions):
+		return nil, tooLarge(GLB, "texture: %v", err)
 	}
-	tex, err := decode(bytes.NewReader(b))
-	if err != nil {
-		return nil, malformed(GLB, "texture: %v", err)
-	}
-	return tex, nil
+	return nil, malformed(GLB, "texture: %v", err)
 }

@@ -30,8 +30,17 @@ func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, he.status, he.msg, he.details...)
 		return
 	}
+	if p := storageProblem(err); p != "" {
+		s.storage.note(err)
+		s.log.Error("request failed: data folder", "request_id", requestID(r.Context()), "error", err)
+		writeError(w, storageError(p).status, storageError(p).msg)
+		return
+	}
 	s.log.Error("request failed", "request_id", requestID(r.Context()), "error", err)
 	writeError(w, http.StatusInternalServerError, "internal error")
 }
+
+// errDeadline is the cause of an operation's context when Config.OperationTimeout ends it.
+var errDeadline = errors.New("the operation exceeded the server's deadline")
 
 var errShuttingDown = &httpError{status: http.StatusServiceUnavailable, msg: "server is shutting down"}

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -15,6 +16,9 @@ type healthResponse struct {
 	ActiveJobs int       `json:"active_jobs"`
 	QueuedJobs int       `json:"queued_jobs"`
 	Version    string    `json:"version"`
+	// Reason says why Status is "degraded": the data folder is full or read-only, so nothing
+	// can be stored (POST routes that store answer 507 or 503) while reads still work.
+	Reason string `json:"reason,omitempty"`
 }
 
 type gpuInfo struct {
@@ -35,6 +39,9 @@ func (s *Service) handleHealth(w http.ResponseWriter, r *http.Request) {
 		h.GPU = &gpuInfo{Backend: h.Backend}
 	}
 	code := http.StatusOK
+	if p, reason := s.storage.get(); p != "" {
+		h.Status, h.Reason = "degraded", reason
+	}
 	if s.closing.Load() {
 		h.Status, code = "shutting_down", http.StatusServiceUnavailable
 	}
@@ -51,4 +58,13 @@ func (s *Service) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	st := s.reg.Stats()
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	s.metrics.write(w, states, st.Queued, st.Running)
+	s.storage.mu.Lock()
+	degraded, errs := 0, s.storage.errors
+	if s.storage.problem != "" {
+		degraded = 1
+	}
+	s.storage.mu.Unlock()
+	fmt.Fprintf(w, "# HELP orfeas_storage_degraded 1 while the data folder is full or read-only.\n# TYPE orfeas_storage_degraded gauge\norfeas_storage_degraded %d\n", degraded)
+	fmt.Fprintf(w, "# HELP orfeas_storage_write_errors_total Writes that failed because the data folder was full or read-only.\n# TYPE orfeas_storage_write_errors_total counter\norfeas_storage_write_errors_total %d\n", errs)
+	fmt.Fprintf(w, "# HELP orfeas_decode_memory_reserved_bytes Decode memory the running image decodes hold.\n# TYPE orfeas_decode_memory_reserved_bytes gauge\norfeas_decode_memory_reserved_bytes %d\n", s.decodeReserved.Load())
 }

@@ -17,7 +17,8 @@ import (
 )
 
 // routes builds the mux and wraps it in the middleware, outermost first: recovery, request ID,
-// logs and metrics, path hygiene, CORS, rate limiting.
+// logs and metrics, path hygiene, CORS, rate limiting, the data folder's health, the operation
+// deadline; the mux's own refusals (no route, wrong method) answer JSON.
 func (s *Service) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/health", s.handleHealth)
@@ -36,7 +37,9 @@ func (s *Service) routes() http.Handler {
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
 	studioRoutes(mux)
 	s.mux = mux
-	var h http.Handler = mux
+	var h http.Handler = jsonRefusals(mux)
+	h = s.deadline(h)
+	h = s.storageGate(h)
 	h = s.rateLimit(h)
 	h = s.cors(h)
 	h = cleanPaths(h)
@@ -201,6 +204,70 @@ func (s *Service) cors(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// deadline gives every POST and DELETE request's context the operation deadline
+// (Config.OperationTimeout), so that the work it runs (a mesh simplification, a decode) stops
+// there; generations get theirs when they start (run). Reads (status, event streams, downloads)
+// are bounded by the HTTP server's timeouts instead.
+func (s *Service) deadline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost || r.Method == http.MethodDelete {
+			ctx, cancel := context.WithTimeoutCause(r.Context(), s.cfg.OperationTimeout, errDeadline)
+			defer cancel()
+			r2 := r.WithContext(ctx)
+			next.ServeHTTP(w, r2)
+			r.Pattern = r2.Pattern // for observe's metrics and logs
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// jsonRefusals answers the requests the mux has no route for (404) or no method for (405, with
+// its Allow header) with the JSON error body every other refusal has, instead of the mux's plain
+// text.
+func jsonRefusals(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := &statusProbe{header: http.Header{}}
+		h.ServeHTTP(probe, r)
+		if probe.status == 0 || probe.status < 400 {
+			mux.ServeHTTP(w, r) // not a refusal (a redirect): let the mux answer
+			return
+		}
+		if allow := probe.header.Get("Allow"); allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		msg := "no such route"
+		if probe.status == http.StatusMethodNotAllowed {
+			msg = "method not allowed on this route"
+		}
+		writeError(w, probe.status, msg)
+	})
+}
+
+// statusProbe records what a handler would answer, writing nothing.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header { return p.header }
+func (p *statusProbe) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
+	}
+}
+func (p *statusProbe) Write(b []byte) (int, error) {
+	if p.status == 0 {
+		p.status = http.StatusOK
+	}
+	return len(b), nil
 }
 
 // rateLimit applies the per-client token bucket to POST requests.

@@ -13,22 +13,23 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/orfeas3d/orfeas/examples/internal/atomicfile"
 	"github.com/orfeas3d/orfeas/mesh"
 	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
-// meshUpload is the file of an /api/stl request, decoded, with the form's other fields.
+// meshUpload is the file of an /api/stl request with the form's other fields; mesh is set by
+// decode.
 type meshUpload struct {
 	filename string
 	format   meshio.Format
+	data     []byte
 	mesh     *mesh.Mesh
 	fields   map[string]string
 }
 
-// readMesh reads the multipart field "file" and decodes it in the format its content shows
-// (STL, OBJ, PLY or GLB), within the upload and face limits. While the service shuts down it
-// reads nothing and returns errShuttingDown.
+// readMesh reads the multipart field "file" and finds its format from its content (STL, OBJ,
+// PLY or GLB). Decoding waits for a worker slot (decode). While the service shuts down it reads
+// nothing and returns errShuttingDown.
 func (s *Service) readMesh(w http.ResponseWriter, r *http.Request) (*meshUpload, error) {
 	if s.closing.Load() {
 		return nil, errShuttingDown
@@ -56,18 +57,37 @@ func (s *Service) readMesh(w http.ResponseWriter, r *http.Request) (*meshUpload,
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, "not a mesh file (STL, OBJ, PLY or GLB): %v", err)
 	}
+	return &meshUpload{filename: file.filename, format: format, data: file.data, fields: fields}, nil
+}
+
+// decode decodes u's file within the upload and face limits, with ctx: the caller holds a
+// worker slot, so that decoding (an embedded GLB texture's above all) is bounded like the rest
+// of the operation and stops with the request.
+func (s *Service) decode(ctx context.Context, u *meshUpload) error {
 	lim := meshio.DecodeLimits{MaxBytes: s.cfg.MaxUploadBytes, MaxFaces: s.cfg.MaxMeshFaces, MaxVertices: s.cfg.MaxMeshFaces}
-	m, err := lim.Decode(bytes.NewReader(file.data), format)
+	m, err := lim.DecodeContext(ctx, bytes.NewReader(u.data), u.format)
 	switch {
+	case ctx.Err() != nil:
+		return s.ctxError(ctx)
 	case errors.Is(err, meshio.ErrTooLarge):
-		return nil, errorf(http.StatusRequestEntityTooLarge, "mesh too large: %v", err)
+		return errorf(http.StatusRequestEntityTooLarge, "mesh too large: %v", err)
 	case err != nil:
-		return nil, errorf(http.StatusBadRequest, "invalid %s file: %v", format, err)
+		return errorf(http.StatusBadRequest, "invalid %s file: %v", u.format, err)
 	}
 	if len(m.Faces) == 0 {
-		return nil, errorf(http.StatusBadRequest, "the %s file holds no triangles", format)
+		return errorf(http.StatusBadRequest, "the %s file holds no triangles", u.format)
 	}
-	return &meshUpload{filename: file.filename, format: format, mesh: m, fields: fields}, nil
+	u.mesh, u.data = m, nil
+	return nil
+}
+
+// ctxError is the response to an operation whose context ended: the deadline's, or the
+// client's going away.
+func (s *Service) ctxError(ctx context.Context) error {
+	if context.Cause(ctx) == errDeadline {
+		return errorf(http.StatusServiceUnavailable, "%v of %v: the request was stopped", errDeadline, s.cfg.OperationTimeout)
+	}
+	return errorf(http.StatusServiceUnavailable, "request cancelled")
 }
 
 // acquireMesh takes a slot for a mesh operation (at most Workers at once), waiting until ctx
@@ -103,8 +123,15 @@ func (s *Service) handleAnalyze(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	resp, err := analyze(u.mesh)
+	if err := s.decode(r.Context(), u); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	resp, err := analyze(r.Context(), u.mesh)
 	if err != nil {
+		if r.Context().Err() != nil {
+			err = s.ctxError(r.Context())
+		}
 		s.fail(w, r, err)
 		return
 	}
@@ -113,10 +140,13 @@ func (s *Service) handleAnalyze(w http.ResponseWriter, r *http.Request) {
 }
 
 // analyze is the topology report and the print analysis of m with the default printer profile.
-func analyze(m *mesh.Mesh) (analyzeResponse, error) {
+func analyze(ctx context.Context, m *mesh.Mesh) (analyzeResponse, error) {
 	topo := m.Topology()
-	pa, err := mesh.Analyze(m, mesh.PrinterProfile{})
+	pa, err := mesh.AnalyzeContext(ctx, m, mesh.PrinterProfile{})
 	if err != nil {
+		if ctx.Err() != nil {
+			return analyzeResponse{}, err
+		}
 		return analyzeResponse{}, errorf(http.StatusBadRequest, "invalid mesh: %v", err)
 	}
 	return analyzeResponse{
@@ -218,21 +248,28 @@ func (s *Service) meshOp(w http.ResponseWriter, r *http.Request, op string, fn f
 		return
 	}
 	defer release()
+	if err := s.decode(r.Context(), u); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	out, opReport, err := fn(r.Context(), u)
 	if err != nil {
 		var he *httpError
 		switch {
 		case errors.As(err, &he):
-		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-			err = errorf(http.StatusServiceUnavailable, "request cancelled")
+		case r.Context().Err() != nil:
+			err = s.ctxError(r.Context())
 		case errors.Is(err, mesh.ErrInvalid), errors.Is(err, mesh.ErrInvalidOptions), errors.Is(err, mesh.ErrSimplifyOptions):
 			err = errorf(http.StatusBadRequest, "%s: %v", op, err)
 		}
 		s.fail(w, r, err)
 		return
 	}
-	an, err := analyze(out)
+	an, err := analyze(r.Context(), out)
 	if err != nil {
+		if r.Context().Err() != nil {
+			err = s.ctxError(r.Context())
+		}
 		s.fail(w, r, err)
 		return
 	}
@@ -251,7 +288,7 @@ func (s *Service) meshOp(w http.ResponseWriter, r *http.Request, op string, fn f
 		Kind: kindMesh, Filename: u.filename, State: stateCompleted, Format: ext, Mode: op,
 		Models: []string{ext}, Report: report,
 	}, func(dir string) error {
-		return atomicfile.Write(context.Background(), filepath.Join(dir, modelFile(ext)), func(w io.Writer) error { return meshio.Encode(w, out, format) })
+		return s.fs.Write(context.Background(), filepath.Join(dir, modelFile(ext)), func(w io.Writer) error { return meshio.Encode(w, out, format) })
 	})
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("store %s result: %w", op, err))

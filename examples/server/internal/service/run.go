@@ -7,16 +7,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
-	"github.com/orfeas3d/orfeas/examples/internal/atomicfile"
 	"github.com/orfeas3d/orfeas/jobs"
 )
 
 // generated is what a generation's work hands to its job: the model, written and synced to a
 // temporary file in the job's folder, and the generator's report.
 type generated struct {
-	model  *atomicfile.File
+	model  tempFile
 	report []byte
 }
 
@@ -24,6 +24,8 @@ type generated struct {
 // to a temporary file. It changes no state: the registry does, and record commits the model
 // when the job succeeds.
 func (s *Service) run(ctx context.Context, id string, p genParams, progress func(string, float64)) (generated, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, s.cfg.OperationTimeout, errDeadline)
+	defer cancel()
 	if d := s.cfg.GenerateDelay; d > 0 {
 		t := time.NewTimer(d)
 		select {
@@ -42,22 +44,28 @@ func (s *Service) run(ctx context.Context, id string, p genParams, progress func
 	req.Progress = progress
 	res, err := s.gen.Generate(ctx, req)
 	if err != nil {
+		if context.Cause(ctx) == errDeadline {
+			return generated{}, &generateError{fmt.Errorf("%w (%v)", errDeadline, s.cfg.OperationTimeout)}
+		}
 		return generated{}, &generateError{err}
 	}
 	report, err := json.Marshal(res.Report)
 	if err != nil {
 		return generated{}, fmt.Errorf("encode report: %w", err)
 	}
-	tmp, err := atomicfile.Create(dir)
+	tmp, err := s.fs.Create(dir)
 	if err != nil {
+		s.storage.note(err)
 		return generated{}, err
 	}
 	if err := res.Encode(tmp, p.format); err != nil {
 		tmp.Abort()
+		s.storage.note(err)
 		return generated{}, fmt.Errorf("write model: %w", err)
 	}
 	if err := tmp.Sync(); err != nil { // now, so that the commit under the locks is quick
 		tmp.Abort()
+		s.storage.note(err)
 		return generated{}, fmt.Errorf("write model: %w", err)
 	}
 	if err := ctx.Err(); err != nil { // every job of this generation was cancelled
@@ -70,7 +78,10 @@ func (s *Service) run(ctx context.Context, id string, p genParams, progress func
 // record is the registry's hook for one generation of e with p: it writes each state change of
 // the job into the manifest before the registry lets anyone see it, so the manifest on disk is
 // never behind what a client was told. On success it commits the model under its name first; a
-// model that cannot be stored fails the job in the manifest. A shutdown's cancellation is
+// model that cannot be stored fails the job in the manifest. The job is completed only once its
+// completed manifest is on disk: when that write fails (a full disk), the model is removed
+// again and the job fails, so that a client is never told of a result a restart would lose
+// (clients read terminal states from the entry, not from the registry). A shutdown's cancellation is
 // recorded as failed ("interrupted"), a request's as canceled. It runs with the registry
 // locked, so it never calls the registry.
 func (s *Service) record(e *entry, p genParams, snap jobs.Snapshot[generated]) {
@@ -99,11 +110,27 @@ func (s *Service) record(e *entry, p genParams, snap jobs.Snapshot[generated]) {
 		m.State = stateProcessing
 	case jobs.Succeeded:
 		if err := snap.Result.model.Commit(modelFile(p.ext)); err != nil {
+			s.storage.note(err)
 			s.failed(e, fmt.Errorf("store model: %w", err), took)
+			break
+		}
+		prev := *m
+		m.State, m.Error, m.Seconds, m.Updated = stateCompleted, "", took.Seconds(), now
+		m.Models = append([]string(nil), m.Models...)
+		m.addModel(p.ext)
+		m.Report = snap.Result.report
+		if err := s.persist(e); err != nil {
+			// Not durable: undo, so that neither a client nor a restart sees a model that
+			// no manifest describes.
+			os.Remove(filepath.Join(s.jobDir(m.ID), modelFile(p.ext)))
+			*m = prev
+			m.Models = slices.DeleteFunc(slices.Clone(m.Models), func(x string) bool { return x == p.ext })
+			s.failed(e, fmt.Errorf("store manifest: %w", err), took)
 		} else {
-			m.State, m.Error, m.Seconds = stateCompleted, "", took.Seconds()
-			m.addModel(p.ext)
-			m.Report = snap.Result.report
+			if ran {
+				s.metrics.generation(m.State, took)
+			}
+			return
 		}
 	case jobs.Failed:
 		s.failed(e, snap.Err, took)
@@ -118,7 +145,7 @@ func (s *Service) record(e *entry, p genParams, snap jobs.Snapshot[generated]) {
 		}
 	}
 	m.Updated = now
-	s.persist(e)
+	_ = s.persist(e) // a failure is logged, and the write retried once the folder takes writes
 	if snap.State.Terminal() && ran {
 		s.metrics.generation(m.State, took)
 	}
@@ -142,10 +169,12 @@ func (e *generateError) Unwrap() error { return e.err }
 func genErrorMessage(err error, closing bool) string {
 	var ge *generateError
 	switch {
-	case closing && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+	case closing && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) && !errors.Is(err, errDeadline):
 		return errInterrupted
 	case errors.As(err, &ge):
 		return err.Error()
+	case storageProblem(err) != "":
+		return storageError(storageProblem(err)).msg
 	}
 	return "internal error while storing the model"
 }

@@ -27,6 +27,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/orfeas3d/orfeas/generator"
 	"github.com/orfeas3d/orfeas/jobs"
 )
@@ -40,6 +42,14 @@ const (
 	DefaultMaxBatchFiles  = 50
 	DefaultQueueSize      = 128
 	DefaultMaxMeshFaces   = 5_000_000
+	// DefaultOperationTimeout bounds every operation: a generation, a mesh repair, analysis or
+	// simplification, an upload's decoding.
+	DefaultOperationTimeout = 5 * time.Minute
+	// DefaultDecodeMemory is the memory all image decodes running at once may take together,
+	// as imagecheck.DecodeMemory estimates it from their headers.
+	DefaultDecodeMemory = 2 << 30
+	// defaultProbeEvery is how often a full or read-only data folder is tried again.
+	defaultProbeEvery = 5 * time.Second
 )
 
 // Config configures a Service. The zero value of every field but DataDir means its documented
@@ -81,6 +91,17 @@ type Config struct {
 	MaxBatchFiles int
 	// MaxMeshFaces bounds the meshes the /api/stl routes accept (default 5,000,000 faces).
 	MaxMeshFaces int
+	// OperationTimeout is the deadline of every operation the service runs for a request: a
+	// generation (from the moment it starts), a mesh analysis, repair or simplification, an
+	// upload's decoding (default DefaultOperationTimeout). An operation past it stops and
+	// answers 503 (a generation fails with a message that says so).
+	OperationTimeout time.Duration
+	// DecodeMemory is the memory, in bytes, that the image decodes running at once may take
+	// together (default DefaultDecodeMemory, 2 GiB). Each decode reserves its estimate
+	// (imagecheck.DecodeMemory, from the image's header) before it starts and waits, until
+	// its request ends, while the budget is taken; one that alone exceeds the budget is refused
+	// with 413.
+	DecodeMemory int64
 	// Logger receives the request logs and service events (default: discarded).
 	Logger *slog.Logger
 	// Version is reported by /api/health (default: the module version from the build info).
@@ -90,6 +111,11 @@ type Config struct {
 	// after entering the processing state and before it starts, so a test can observe or
 	// interrupt a job mid-generation. Leave it zero in production.
 	GenerateDelay time.Duration
+
+	// fs is what job files are written through (tests inject failures); nil means the disk.
+	fs fileStore
+	// probeEvery is how often a degraded data folder is tried again (default 5 s).
+	probeEvery time.Duration
 }
 
 // Service is the HTTP service. Create it with New, serve Handler, and call Shutdown.
@@ -102,10 +128,14 @@ type Service struct {
 	cancelMu  sync.Mutex                // serialises cancel requests
 	limiter   *rateLimiter
 	metrics   *metrics
-	meshSem   chan struct{} // bounds concurrent mesh operations
-	decodeSem chan struct{} // bounds concurrent image decodes
-	handler   http.Handler
-	mux       *http.ServeMux
+	meshSem   chan struct{}       // bounds concurrent mesh operations
+	decodeMem *semaphore.Weighted // the decode memory budget, in bytes
+	// decodeReserved is the part of the budget the decodes running now hold, for the metrics.
+	decodeReserved atomic.Int64
+	fs             fileStore
+	storage        storageState // the data folder's health
+	handler        http.Handler
+	mux            *http.ServeMux
 
 	mu      sync.RWMutex
 	entries map[string]*entry
@@ -126,6 +156,7 @@ type entry struct {
 	m       manifest
 	key     string // registry key of the latest generation, "" before the first
 	removed bool   // retention removed the job; its folder is gone or going
+	dirty   bool   // m differs from the manifest on disk: its write failed, and is retried
 }
 
 // New opens the data folder, loads the jobs a previous run left (see the package doc) and
@@ -167,12 +198,24 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Version == "" {
 		cfg.Version = buildVersion()
 	}
+	if cfg.OperationTimeout <= 0 {
+		cfg.OperationTimeout = DefaultOperationTimeout
+	}
+	if cfg.DecodeMemory <= 0 {
+		cfg.DecodeMemory = DefaultDecodeMemory
+	}
+	if cfg.fs == nil {
+		cfg.fs = diskStore{}
+	}
+	if cfg.probeEvery <= 0 {
+		cfg.probeEvery = defaultProbeEvery
+	}
 
 	root := filepath.Join(cfg.DataDir, "jobs")
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("service: data folder: %w", err)
 	}
-	ld, err := loadJobs(root, time.Now())
+	ld, err := loadJobs(cfg.fs, root, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}
@@ -187,7 +230,8 @@ func New(cfg Config) (*Service, error) {
 		gen:         gen,
 		metrics:     newMetrics(),
 		meshSem:     make(chan struct{}, cfg.Workers),
-		decodeSem:   make(chan struct{}, max(2, cfg.Workers)),
+		decodeMem:   semaphore.NewWeighted(cfg.DecodeMemory),
+		fs:          cfg.fs,
 		entries:     make(map[string]*entry, len(ld.jobs)),
 		stopJanitor: make(chan struct{}),
 		janitorDone: make(chan struct{}),
@@ -196,7 +240,18 @@ func New(cfg Config) (*Service, error) {
 		s.limiter = newRateLimiter(cfg.RateLimit, time.Minute)
 	}
 	for _, m := range ld.jobs {
-		s.entries[m.ID] = &entry{m: *m}
+		e := &entry{m: *m}
+		if err, ok := ld.unwritten[m.ID]; ok {
+			// Start anyway, serving what is on disk: the corrected manifest is written once
+			// the folder takes writes again (probe).
+			e.dirty = true
+			s.storage.note(err)
+			s.log.Error("manifest not written", "job_id", m.ID, "error", err)
+		}
+		s.entries[m.ID] = e
+	}
+	if p, reason := s.storage.get(); p != "" {
+		s.log.Error("data folder degraded: starting anyway; POST routes that store answer 507 or 503 until it recovers", "reason", reason)
 	}
 	for _, err := range ld.skipped {
 		s.log.Warn("job folder skipped", "error", err)
@@ -268,12 +323,20 @@ func (s *Service) lookup(id string) *entry {
 // jobDir is the folder of a job ID already checked with validID.
 func (s *Service) jobDir(id string) string { return filepath.Join(s.root, id) }
 
-// persist writes e's manifest; called with e.mu held. A failure is logged: the job goes on in
-// memory, and a restart will see the previous manifest.
-func (s *Service) persist(e *entry) {
-	if err := writeManifest(s.jobDir(e.m.ID), &e.m); err != nil {
+// persist writes e's manifest; called with e.mu held. A failure is logged, recorded in the
+// data folder's health and returned: the job goes on in memory, marked dirty so that the
+// manifest is written again once the folder takes writes, and a restart before that sees the
+// previous manifest.
+func (s *Service) persist(e *entry) error {
+	err := writeManifestTo(s.fs, s.jobDir(e.m.ID), &e.m)
+	if err != nil {
+		e.dirty = true
+		s.storage.note(err)
 		s.log.Error("manifest not written", "job_id", e.m.ID, "error", err)
+		return err
 	}
+	e.dirty = false
+	return nil
 }
 
 // newJob creates a job folder with a fresh ID, lets fill write its files into it, then writes
@@ -283,11 +346,12 @@ func (s *Service) newJob(m manifest, fill func(dir string) error) (*entry, error
 	for {
 		id = jobs.NewID()
 		dir = s.jobDir(id)
-		err := os.Mkdir(dir, 0o755)
+		err := s.fs.Mkdir(dir)
 		if err == nil {
 			break
 		}
 		if !errors.Is(err, os.ErrExist) {
+			s.storage.note(err)
 			return nil, fmt.Errorf("create job folder: %w", err)
 		}
 	}
@@ -295,10 +359,12 @@ func (s *Service) newJob(m manifest, fill func(dir string) error) (*entry, error
 	m.Version, m.ID, m.Created, m.Updated = manifestVersion, id, now, now
 	e := &entry{m: m}
 	if err := fill(dir); err != nil {
+		s.storage.note(err)
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	if err := writeManifest(dir, &e.m); err != nil {
+	if err := writeManifestTo(s.fs, dir, &e.m); err != nil {
+		s.storage.note(err)
 		os.RemoveAll(dir)
 		return nil, err
 	}
@@ -317,10 +383,14 @@ func (s *Service) janitor() {
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
+	probe := time.NewTicker(s.cfg.probeEvery)
+	defer probe.Stop()
 	for {
 		select {
 		case <-s.stopJanitor:
 			return
+		case <-probe.C:
+			s.probe()
 		case now := <-t.C:
 			s.expire(now)
 			if s.limiter != nil {

@@ -123,19 +123,27 @@ func (m *manifest) addModel(ext string) {
 	}
 }
 
-// writeFileAtomic writes data to dir/name with atomicfile: a reader sees the old file or the
-// new one, never a part, and a crash leaves at most a temporary file that start-up removes.
-func writeFileAtomic(dir, name string, data []byte) error {
-	return atomicfile.WriteFile(filepath.Join(dir, name), data)
-}
+// writeManifest persists m in its job folder on the local disk.
+func writeManifest(dir string, m *manifest) error { return writeManifestTo(diskStore{}, dir, m) }
 
-// writeManifest persists m in its job folder.
-func writeManifest(dir string, m *manifest) error {
+// writeManifestTo persists m in its job folder through fs: atomically, so a reader sees the old
+// manifest or the new one, never a part, and a crash leaves at most a temporary file that
+// start-up removes.
+func writeManifestTo(fs fileStore, dir string, m *manifest) error {
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode manifest: %w", err)
 	}
-	return writeFileAtomic(dir, manifestFile, append(data, '\n'))
+	return writeBytes(fs, filepath.Join(dir, manifestFile), append(data, '\n'))
+}
+
+// knownState reports whether state is one of the API's job states.
+func knownState(state string) bool {
+	switch state {
+	case stateUploaded, stateQueued, stateProcessing, stateCompleted, stateFailed, stateCanceled:
+		return true
+	}
+	return false
 }
 
 // readManifest reads a job folder's manifest and checks that it names that folder.
@@ -154,6 +162,9 @@ func readManifest(dir, id string) (*manifest, error) {
 	if m.Kind != kindImage && m.Kind != kindMesh {
 		return nil, fmt.Errorf("manifest of %s: unknown kind %q", id, m.Kind)
 	}
+	if !knownState(m.State) {
+		return nil, fmt.Errorf("manifest of %s: unknown state %q", id, m.State)
+	}
 	return &m, nil
 }
 
@@ -163,15 +174,20 @@ type loaded struct {
 	interrupted int     // jobs found queued or processing, now failed
 	removed     int     // folders without a manifest (a crashed upload), removed
 	skipped     []error // folders with a damaged manifest, left alone and not served
+	// unwritten are the jobs whose corrected manifest could not be written (a full or read-only
+	// folder): they are served as corrected, and written again once the folder takes writes.
+	unwritten map[string]error
 }
 
 // loadJobs scans root for job folders: it removes temporary files, removes folders that have
 // no manifest (an upload that crashed before its manifest was written), skips folders whose
-// manifest cannot be read, marks jobs that
-// were queued or processing as failed ("interrupted") and rewrites their manifests, and drops
-// model files a manifest lists but the folder lacks.
-func loadJobs(root string, now time.Time) (loaded, error) {
-	var out loaded
+// manifest cannot be read or names an unknown kind or state, marks jobs that were queued or
+// processing as failed ("interrupted") and rewrites their manifests through fs, drops model
+// files a manifest lists but the folder lacks, and removes model files no manifest lists (a
+// result whose manifest was never written). A manifest that cannot be rewritten does not stop
+// the start: the job is listed in unwritten, served as corrected, and written later.
+func loadJobs(fs fileStore, root string, now time.Time) (loaded, error) {
+	out := loaded{unwritten: map[string]error{}}
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return out, fmt.Errorf("read jobs folder: %w", err)
@@ -212,6 +228,12 @@ func loadJobs(root string, now time.Time) (loaded, error) {
 			}
 			present[f.Name()] = true
 		}
+		for _, ext := range modelFormats {
+			if present[modelFile(ext)] && !slices.Contains(m.Models, ext) {
+				// A model whose manifest was never written: nothing can serve it.
+				os.Remove(filepath.Join(path, modelFile(ext)))
+			}
+		}
 		dirty := false
 		kept := m.Models[:0]
 		for _, ext := range m.Models {
@@ -228,8 +250,8 @@ func loadJobs(root string, now time.Time) (loaded, error) {
 			dirty = true
 		}
 		if dirty {
-			if err := writeManifest(path, m); err != nil {
-				return out, err
+			if err := writeManifestTo(fs, path, m); err != nil {
+				out.unwritten[m.ID] = err
 			}
 		}
 		out.jobs = append(out.jobs, m)

@@ -38,7 +38,7 @@ func TestLoadJobs(t *testing.T) {
 	mk("not.an.id", nil, "keep")
 	os.WriteFile(filepath.Join(root, tempPrefix+"x"), nil, 0o644)
 
-	ld, err := loadJobs(root, now)
+	ld, err := loadJobs(diskStore{}, root, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"net/http"
+	"path/filepath"
 
 	"github.com/orfeas3d/orfeas/imagecheck"
 )
@@ -64,14 +65,18 @@ func (s *Service) storeUpload(ctx context.Context, f formFile) (*entry, error) {
 	if f.tooLarge {
 		return nil, errorf(http.StatusRequestEntityTooLarge, "file larger than %d bytes", s.cfg.MaxUploadBytes)
 	}
-	// Decoding may take hundreds of MB for an image at the pixel limit: bound how many run at
-	// once.
-	select {
-	case s.decodeSem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, errorf(http.StatusServiceUnavailable, "request cancelled while waiting to decode")
+	lim := imagecheck.Limits{MaxBytes: s.cfg.MaxUploadBytes}
+	// The header tells what decoding will cost (a 40 MP image takes over 600 MB): check it
+	// first, then reserve that much of the decode memory shared by every request.
+	hdr, err := imagecheck.Check(bytes.NewReader(f.data), lim)
+	if err != nil {
+		return nil, imageError(err)
 	}
-	img, info, err := imagecheck.Decode(ctx, bytes.NewReader(f.data), imagecheck.Limits{MaxBytes: s.cfg.MaxUploadBytes})
+	release, err := s.reserveDecode(ctx, hdr)
+	if err != nil {
+		return nil, err
+	}
+	img, info, err := imagecheck.Decode(ctx, bytes.NewReader(f.data), lim)
 	var clean []byte
 	if err == nil {
 		clean, err = imagecheck.Sanitize(ctx, img)
@@ -81,7 +86,9 @@ func (s *Service) storeUpload(ctx context.Context, f formFile) (*entry, error) {
 	} else {
 		err = imageError(err)
 	}
-	<-s.decodeSem
+	transparent := err == nil && hasTransparency(img)
+	img = nil
+	release()
 	if err != nil {
 		return nil, err
 	}
@@ -89,12 +96,30 @@ func (s *Service) storeUpload(ctx context.Context, f formFile) (*entry, error) {
 		Size:            [2]int{info.Width, info.Height},
 		Format:          string(info.Format),
 		Mode:            pilMode(info.ColorModel),
-		HasTransparency: hasTransparency(img),
+		HasTransparency: transparent,
 		FileSize:        int64(len(f.data)),
 	}
 	return s.newJob(manifest{Kind: kindImage, Filename: f.filename, Image: ii, State: stateUploaded}, func(dir string) error {
-		return writeFileAtomic(dir, uploadFile, clean)
+		return writeBytes(s.fs, filepath.Join(dir, uploadFile), clean)
 	})
+}
+
+// reserveDecode takes the decode memory the image of hdr needs from the budget shared by every
+// request, waiting while others hold it, until ctx ends. The returned function gives it back.
+func (s *Service) reserveDecode(ctx context.Context, hdr imagecheck.Info) (func(), error) {
+	need := imagecheck.DecodeMemory(hdr)
+	if need > s.cfg.DecodeMemory {
+		return nil, errorf(http.StatusRequestEntityTooLarge, "decoding this %d×%d image needs about %d MB, more than the server allows (%d MB)",
+			hdr.Width, hdr.Height, need>>20, s.cfg.DecodeMemory>>20)
+	}
+	if err := s.decodeMem.Acquire(ctx, need); err != nil {
+		return nil, errorf(http.StatusServiceUnavailable, "request cancelled while waiting to decode")
+	}
+	s.decodeReserved.Add(need)
+	return func() {
+		s.decodeReserved.Add(-need)
+		s.decodeMem.Release(need)
+	}, nil
 }
 
 // imageError maps imagecheck's errors to responses: over the byte limit 413, every other
