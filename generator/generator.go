@@ -238,7 +238,10 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	if err != nil {
 		return nil, fmt.Errorf("generator: preparing the image: %w", err)
 	}
-	in := pl.input(p)
+	in, err := pl.input(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("generator: smoothing: %w", err)
+	}
 	if err := in.Validate(); err != nil {
 		// Request.Validate has checked the parameters; what is left is the prepared image.
 		return nil, fmt.Errorf("generator: preparing the image: %w", oneLine(err))
@@ -258,7 +261,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	}
 
 	// Finish: simplify to the budget where the backend did not, place, verify, report.
-	res, err := g.finish(ctx, tr, pl, in, m, brep)
+	res, err := g.finish(ctx, tr, pl, p, in, m, brep)
 	if err != nil {
 		return nil, err
 	}

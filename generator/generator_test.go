@@ -517,7 +517,7 @@ func TestUpright(t *testing.T) {
 	}
 	img.SetGray(0, 0, color.Gray{0})
 	g, f := newFake(t)
-	res, err := g.Generate(context.Background(), Request{Image: pngWithOrientation(t, img, 6), Mode: Relief, Width: 20})
+	res, err := g.Generate(context.Background(), Request{Image: pngWithOrientation(t, img, 6), Mode: Relief, Width: 20, Smoothing: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

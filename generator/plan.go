@@ -2,6 +2,7 @@ package generator
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"image"
 	"io"
@@ -27,6 +28,7 @@ type plan struct {
 	requested  Mode              // the Request's mode; Auto for the zero Mode
 	params     modeParams        // every mode's parameters, Request.Depth applied to each one's depth
 	depth      float64           // Request.Depth: an inflated solid's extent along Z (zero: as built)
+	smoothing  float64           // Request.Smoothing
 	faceBudget int               // Request.FaceBudget, or the level's
 
 	// tolerance is in mm: Request.Tolerance, or, from resolve on, toleranceFraction of the
@@ -99,6 +101,7 @@ func newPlan(r *Request) *plan {
 		requested:         requested,
 		params:            r.params(),
 		depth:             r.Depth,
+		smoothing:         r.Smoothing,
 		faceBudget:        settings.FaceBudget,
 		tolerance:         r.Tolerance,
 		toleranceFraction: settings.ToleranceFraction,
@@ -124,8 +127,14 @@ func (pl *plan) resolve(mode backends.Mode, reason string, p *prepared) {
 	}
 }
 
-// input assembles the backend's Input from the resolved plan and the final working image p.
-func (pl *plan) input(p *prepared) *backends.Input {
+// DefaultSubjectLift is the share of a relief's depth its foreground is raised by when the image
+// has one (see backends.ReliefParams.SubjectLift).
+const DefaultSubjectLift = 0.3
+
+// input assembles the backend's Input from the resolved plan and the final working image p: for
+// a relief or flat lithophane, the height source smoothed (see guidedFilter) and, for a relief of
+// an image with a foreground, the foreground raised above a background kept at the base.
+func (pl *plan) input(ctx context.Context, p *prepared) (*backends.Input, error) {
 	in := &backends.Input{
 		Width: p.w, Height: p.h,
 		Luminance: p.lum, Mask: p.mask, Color: p.color, Depth: p.dpth,
@@ -141,7 +150,25 @@ func (pl *plan) input(p *prepared) *backends.Input {
 	if pl.mode == backends.Lithophane {
 		in.Color = nil // a lithophane is one plain material, lit from behind
 	}
-	return in
+	if pl.mode == backends.Relief && p.mask != nil {
+		in.Relief.UseMask = true
+		if in.Relief.SubjectLift == 0 {
+			in.Relief.SubjectLift = DefaultSubjectLift
+		}
+	}
+	if pl.fullFrame() {
+		r := smoothingRadius(pl.smoothing, p.w, p.h)
+		var err error
+		if in.Depth != nil {
+			in.Depth, err = guidedFilter(ctx, in.Depth, p.w, p.h, r)
+		} else {
+			in.Luminance, err = guidedFilter(ctx, in.Luminance, p.w, p.h, r)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
 }
 
 // fullFrame reports whether the plan's mode fills the frame: a relief or a flat lithophane,

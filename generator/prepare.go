@@ -87,9 +87,10 @@ func gridSize(srcW, srcH int, width, height float64, res int) (w, h int, wmm, hm
 
 // prepare turns the upright image (and optional depth map of the same size) into the working
 // planes: Rec. 709 luma of the sRGB values, the foreground mask, the colour when wanted, and the
-// depth map's luma, all area-averaged to the working size. Luminance and colour are averaged
-// weighted by alpha (so transparent pixels' hidden colours do not bleed into edges), falling back
-// to the plain average where every pixel under a working pixel is fully transparent.
+// depth map's luma, all area-averaged to the working size. Colour is averaged weighted by alpha
+// (so transparent pixels' hidden colours do not bleed into edges), falling back to the plain
+// average where every pixel under a working pixel is fully transparent. Luminance is the same
+// for an opaque image; an image with transparency has its luminance composited over white.
 //
 // The mask comes from the border when it is a plain background (see MaskBorder), else from the
 // alpha channel when any pixel is not fully opaque (MaskAlpha), else there is none (MaskNone). A
@@ -158,10 +159,21 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 	}
 	alpha := planes[0]
 	p.lum = planes[1]
+	hasAlpha := false
+	for _, t := range translucent {
+		hasAlpha = hasAlpha || t
+	}
 	for i, a := range alpha {
-		if a > 1e-6 {
+		switch {
+		case hasAlpha:
+			// Composited over white, the paper a relief or lithophane is made of: transparent
+			// pixels are the base (white: the thinnest lithophane, and a relief's background,
+			// which the mask keeps at the base), whatever colour they hide, and dark ink on
+			// transparency stays dark instead of being weighted away.
+			p.lum[i] = clamp01(p.lum[i] + (1 - a))
+		case a > 1e-6:
 			p.lum[i] = clamp01(p.lum[i] / a)
-		} else {
+		default:
 			p.lum[i] = clamp01(planes[2][i])
 		}
 	}
@@ -178,10 +190,6 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 		}
 	}
 
-	hasAlpha := false
-	for _, t := range translucent {
-		hasAlpha = hasAlpha || t
-	}
 	switch {
 	case plain:
 		if err := floodBackground(ctx, near, sw, sh); err != nil {

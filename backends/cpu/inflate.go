@@ -57,6 +57,7 @@ func inflateAt(ctx context.Context, in *backends.Input, k int, progress backends
 	}
 	// Height in mm per coarse pixel.
 	rim := modes.InflateRim(p)
+	thickness := modes.InflateThickness(in, p, R, px)
 	H := make([]float32, w*h)
 	var hmax float64
 	for i, d := range sd {
@@ -67,7 +68,7 @@ func inflateAt(ctx context.Context, in *backends.Input, k int, progress backends
 		if local != nil {
 			r = max(local[i], d)
 		}
-		v := modes.InflateHeight(d, r, px, p.Thickness, rim)
+		v := modes.InflateHeight(d, r, px, thickness, rim)
 		H[i] = float32(v)
 		hmax = max(hmax, v)
 	}

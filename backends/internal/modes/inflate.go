@@ -2,10 +2,11 @@ package modes
 
 import (
 	"fmt"
-	"github.com/orfeas3d/orfeas/internal/par"
 	"math"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/internal/par"
+	"github.com/orfeas3d/orfeas/internal/raster"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -115,6 +116,37 @@ func InflateRim(p backends.InflateParams) float64 {
 		return p.MinRim
 	}
 	return p.MinRim / 2
+}
+
+// InflateThickness returns the profile's scale for in's inflation, p its parameters with their
+// defaults, at largest distance R coarse pixels of px mm: p.Thickness, scaled down so that the
+// solid's full thickness (at most R·px·scale per side, the profile's peak: R bounds the local
+// thickness too) stays within p.MaxThickness, or by default within
+// backends.DefaultInflateThicknessRatio times the smaller side of the silhouette's bounding box.
+// Scaling the whole profile, rather than clipping it, keeps the rounded shape: a square icon
+// becomes a cushion, not a cube with a flat top. Both backends compute R and then call this on
+// the host, so the device kernels take the scale as a parameter.
+func InflateThickness(in *backends.Input, p backends.InflateParams, R float32, px float64) float64 {
+	limit := p.MaxThickness
+	if limit == 0 {
+		x0, y0, x1, y1, ok := raster.Bounds(in.Mask, in.Width, in.Height)
+		if in.Mask == nil || !ok {
+			x0, y0, x1, y1 = 0, 0, in.Width, in.Height
+		}
+		limit = backends.DefaultInflateThicknessRatio * float64(min(x1-x0, y1-y0)) * in.PixelSize
+	}
+	if limit < 0 || R <= 0 {
+		return p.Thickness
+	}
+	sides := 2.0
+	if p.FlatBack {
+		sides = 1
+	}
+	peak := sides * float64(R) * px * p.Thickness
+	if peak <= limit {
+		return p.Thickness
+	}
+	return p.Thickness * limit / peak
 }
 
 // InflateHeight returns the height H in mm of the inflated solid at a pixel inside the silhouette
