@@ -283,9 +283,6 @@ func checkFidelity(ctx context.Context, m *mesh.Mesh, t mesh.Topology, in fideli
 			if stddev(in.source) > 0.02 && depth < 0.02*math.Max(float64(s[0]), float64(s[1]))/100 {
 				f.Blank = true
 			}
-			if len(m.Faces) < 64 && stddev(in.source) > 0.02 {
-				f.Blank = true
-			}
 		}
 	}
 	return f, nil
@@ -434,8 +431,9 @@ func components(fg []bool, w, h int, want, diag bool) (n, inner int) {
 	return n, inner
 }
 
-// spikes returns the share of covered pixels of top (NaN: not covered) farther than depth/4
-// from the median of their covered 3×3 neighbourhood.
+// spikes returns the share of covered pixels of top (NaN: not covered) that are needles or pits:
+// strictly above (below) every other pixel of their 3×3 neighbourhood, all of their 5×5 one covered, and
+// farther than depth/4 from its median.
 func spikes(top []float32, w, h int, depth float64) float64 {
 	if depth <= 0 {
 		return 0
@@ -462,11 +460,15 @@ func spikes(top []float32, w, h int, depth float64) float64 {
 					}
 				}
 			}
+			n++
+			if k < 9 || !coveredAround(top, w, h, x, y, 2) {
+				continue // near the outline the surface may drop: no spike
+			}
 			s := nb[:k]
 			slices.Sort(s)
-			med := s[k/2]
-			n++
-			if d := z - med; d > lim || d < -lim {
+			// A needle or a pit is a strict extreme of its neighbourhood (a thin ridge, such as a
+			// stroke, has neighbours along it as high) far from the neighbourhood's median.
+			if d := z - s[k/2]; (d > lim && z > s[k-2]) || (d < -lim && z < s[1]) {
 				bad++
 			}
 		}
@@ -475,6 +477,22 @@ func spikes(top []float32, w, h int, depth float64) float64 {
 		return 0
 	}
 	return float64(bad) / float64(n)
+}
+
+// coveredAround reports whether every pixel within r of (x, y) (a square) is inside the w×h
+// grid and covered (not NaN) in top.
+func coveredAround(top []float32, w, h, x, y, r int) bool {
+	if x < r || y < r || x >= w-r || y >= h-r {
+		return false
+	}
+	for yy := y - r; yy <= y+r; yy++ {
+		for _, v := range top[yy*w+x-r : yy*w+x+r+1] {
+			if v != v {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // blurred returns a copy of the w×h plane p blurred by a Gaussian of sigma px.

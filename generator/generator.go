@@ -225,17 +225,52 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	tr := newTracker(req.Progress)
 	defer tr.finish()
 
-	// Decode.
+	// Decode, once: a fallback reuses the image.
 	tr.enter("decode", 0)
 	img, info, depthImg, err := decodeAll(ctx, pl.source)
 	if err != nil {
 		return nil, err
 	}
 
+	// Build, and where Auto's choice turns out useless, fall back to the next sensible mode.
+	var tried []string
+	for attempt := 0; ; attempt++ {
+		res, err := g.build(ctx, tr, pl, img, depthImg, info)
+		if err != nil {
+			return nil, err
+		}
+		blank := len(res.Report.Warnings) > 0 && res.Report.Warnings[0].Kind == WarnBlank
+		if !blank {
+			if len(tried) > 0 {
+				res.Report.ModeReason += "; after " + strings.Join(tried, ", ")
+			}
+			tr.within(bandBackend, 1)(1)
+			res.Report.Timings = tr.finish()
+			res.Report.Total = time.Since(start)
+			return res, nil
+		}
+		next, ok := fallbackMode(pl)
+		if pl.requested != Auto || !ok || attempt >= 2 {
+			return nil, &NoSubjectError{Mode: pl.mode, Reason: "the model came out blank: " + res.Report.Warnings[0].Message}
+		}
+		tried = append(tried, fmt.Sprintf("%s came out blank", pl.mode))
+		r := req
+		r.Mode = next
+		pl = newPlan(&r)
+		pl.fallback = true
+	}
+}
+
+// build prepares img (and its depth map) for pl, resolving pl, runs the backend and finishes
+// the Result.
+func (g *Generator) build(ctx context.Context, tr *tracker, pl *plan, img, depthImg image.Image, info imagecheck.Info) (*Result, error) {
 	// Prepare, and resolve what the image decides.
 	tr.enter("prepare", bandDecode)
 	p, err := prepareForeground(ctx, img, depthImg, pl, tr.within(bandDecode, bandPrepare))
 	if err != nil {
+		if errors.Is(err, ErrNoSubject) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("generator: preparing the image: %w", err)
 	}
 	in, err := pl.input(ctx, p)
@@ -273,9 +308,6 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 		WorkingWidth: p.w, WorkingHeight: p.h, PixelSize: p.pixelSize,
 		MaskSource: p.maskSource, Stretched: p.stretched, DepthMap: depthImg != nil, Cropped: p.cropped,
 	}
-	tr.within(bandBackend, 1)(1)
-	res.Report.Timings = tr.finish()
-	res.Report.Total = time.Since(start)
 	return res, nil
 }
 

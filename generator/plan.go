@@ -36,6 +36,8 @@ type plan struct {
 	tolerance         float64
 	toleranceFraction float64
 
+	fallback bool // Auto's first choice came out blank: this plan is the fallback
+
 	// Set once by resolve.
 	mode              backends.Mode // what the backend builds: the requested mode or Auto's choice
 	reason            string        // why: Report.ModeReason

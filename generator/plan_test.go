@@ -85,7 +85,7 @@ func TestPlanResolvedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pl.mode != Inflate || !strings.HasPrefix(pl.reason, "auto: a clean foreground (from border)") {
+	if pl.mode != Inflate || !strings.HasPrefix(pl.reason, "auto: a solid subject (from border") {
 		t.Errorf("mode %q (%q), want inflate for a clean foreground", pl.mode, pl.reason)
 	}
 	if !p.cropped || pl.widthMM != 50 || pl.widthMM != p.widthMM || pl.heightMM != p.heightMM {

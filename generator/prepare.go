@@ -195,6 +195,9 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 		if err := floodBackground(ctx, near, sw, sh); err != nil {
 			return nil, err
 		}
+		if err := enclosedBackground(ctx, near, sw, sh, int(enclosedBackgroundShare*float64(sw*sh))); err != nil {
+			return nil, err
+		}
 		planes, err := resample(ctx, sw, sh, p.w, p.h, 1, func() rowFunc {
 			rgba := make([]float32, 4*sw)
 			return func(y int, dst []float32, _ bool) {
@@ -313,6 +316,65 @@ func borderBackground(px *pixelReader, w, h int, tol float64) (bg [3]float32, pl
 	}
 	n := float64(len(border))
 	return bg, float64(colour) >= colourBorderShare*n && float64(colour+transparent) >= plainBorderShare*n
+}
+
+// enclosedBackgroundShare is the least share of the image a region of the background's colour,
+// enclosed by the subject, takes to be background too (the inside of a ring, the rooms of a
+// line drawing); smaller ones (an eye's white, a highlight) stay part of the subject.
+const enclosedBackgroundShare = 0.01
+
+// enclosedBackground marks with floodBackgroundMark every 4-connected region of pixels near the
+// background colour (state 1) that floodBackground did not reach and that holds at least
+// minPixels pixels.
+func enclosedBackground(ctx context.Context, state []uint8, w, h, minPixels int) error {
+	const small = 3 // visited, too small: restored to 1 at the end
+	var stack, region []int
+	for s := range state {
+		if s%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if state[s] != 1 {
+			continue
+		}
+		region = region[:0]
+		state[s] = small
+		stack = append(stack[:0], s)
+		for len(stack) > 0 {
+			p := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			region = append(region, p)
+			x, y := p%w, p/w
+			if x > 0 && state[p-1] == 1 {
+				state[p-1] = small
+				stack = append(stack, p-1)
+			}
+			if x < w-1 && state[p+1] == 1 {
+				state[p+1] = small
+				stack = append(stack, p+1)
+			}
+			if y > 0 && state[p-w] == 1 {
+				state[p-w] = small
+				stack = append(stack, p-w)
+			}
+			if y < h-1 && state[p+w] == 1 {
+				state[p+w] = small
+				stack = append(stack, p+w)
+			}
+		}
+		if len(region) >= minPixels {
+			for _, p := range region {
+				state[p] = floodBackgroundMark
+			}
+		}
+	}
+	for i, v := range state {
+		if v == small {
+			state[i] = 1
+		}
+	}
+	return nil
 }
 
 // floodBackgroundMark marks the pixels floodBackground reached.

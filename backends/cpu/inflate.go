@@ -35,6 +35,7 @@ func inflateAt(ctx context.Context, in *backends.Input, k int, progress backends
 	p := in.Inflate.Defaults()
 	w, h, px := modes.InflateSize(in, k)
 	mask := modes.BoxReduce(in.Mask, in.Width, in.Height, k, workers)
+	modes.FillFalseHoles(mask, w, h, in.Mask, in.Width, in.Height, k)
 	progress.Report("distance", 0)
 	sd := distance.SignedDistance(mask, w, h)
 	progress.Report("distance", 0.5)

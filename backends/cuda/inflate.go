@@ -58,6 +58,7 @@ func inflateAt(ctx context.Context, s gpu.Stream, in *backends.Input, k int, pro
 	p := in.Inflate.Defaults()
 	w, h, px := modes.InflateSize(in, k)
 	mask := modes.BoxReduce(in.Mask, in.Width, in.Height, k, workers)
+	modes.FillFalseHoles(mask, w, h, in.Mask, in.Width, in.Height, k)
 	progress.Report("distance", 0)
 	sd, err := signedDistance(s, mask, w, h)
 	if err != nil {

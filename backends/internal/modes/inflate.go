@@ -227,3 +227,84 @@ func abs32(x float32) float32 {
 	}
 	return x
 }
+
+// FillFalseHoles fills, in place, the holes of the W×H coarse mask (mask ≥ 0.5; 4-connected
+// background regions that do not reach the border) that are no hole of the w×h fine mask it was
+// reduced from k times: gaps that the reduction closed between parts that come near each other
+// (a tail against a leg), which would otherwise become tunnels through the inflated solid that
+// the silhouette does not have. A coarse hole is kept when one of its pixels covers a pixel of a
+// fine hole. Both backends call it on the host, after BoxReduce.
+func FillFalseHoles(coarse []float32, W, H int, fine []float32, w, h, k int) {
+	if fine == nil {
+		return
+	}
+	fineHole := holes(fine, w, h)
+	coarseHole := holes(coarse, W, H)
+	// Per coarse hole label, whether it covers a fine hole.
+	keep := map[int32]bool{}
+	for J := range H {
+		for I := range W {
+			l := coarseHole[J*W+I]
+			if l == 0 || keep[l] {
+				continue
+			}
+			for y := J * k; y < min((J+1)*k, h) && !keep[l]; y++ {
+				for x := I * k; x < min((I+1)*k, w); x++ {
+					if fineHole[y*w+x] != 0 {
+						keep[l] = true
+						break
+					}
+				}
+			}
+		}
+	}
+	for i, l := range coarseHole {
+		if l != 0 && !keep[l] {
+			coarse[i] = 1
+		}
+	}
+}
+
+// holes labels (1, 2, …) the 4-connected background regions (mask < 0.5) of a w×h mask that do
+// not reach the border, 0 elsewhere.
+func holes(mask []float32, w, h int) []int32 {
+	lab := make([]int32, w*h)
+	seen := make([]bool, w*h)
+	var stack, region []int
+	next := int32(0)
+	for s := range mask {
+		if mask[s] >= 0.5 || seen[s] {
+			continue
+		}
+		border := false
+		region = region[:0]
+		seen[s] = true
+		stack = append(stack[:0], s)
+		for len(stack) > 0 {
+			p := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			region = append(region, p)
+			x, y := p%w, p/w
+			if x == 0 || y == 0 || x == w-1 || y == h-1 {
+				border = true
+			}
+			for _, q := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
+				if q[0] < 0 || q[1] < 0 || q[0] >= w || q[1] >= h {
+					continue
+				}
+				n := q[1]*w + q[0]
+				if mask[n] < 0.5 && !seen[n] {
+					seen[n] = true
+					stack = append(stack, n)
+				}
+			}
+		}
+		if !border {
+			next++
+			for _, p := range region {
+				lab[p] = next
+			}
+		}
+	}
+	return lab
+}
