@@ -3,6 +3,7 @@ package generator
 import (
 	"context"
 	"fmt"
+	"strings"
 	"image"
 	"image/draw"
 	"math"
@@ -138,15 +139,35 @@ func chooseMode(m Mode, p *prepared, coverage float64) (mode backends.Mode, reas
 	return backends.Inflate, fmt.Sprintf("auto: a solid subject (from %s, %.1f %% of the image, strokes %.0f px wide): clip art or an icon, inflated", p.maskSource, pct, s.strokeWidth), false
 }
 
-// fallbackMode returns the mode Auto tries when pl's mode came out blank.
+// fallbackMode returns the mode Auto tries when pl's mode came out blank (or, for an inflated
+// solid, not one grounded piece per part of the subject).
 func fallbackMode(pl *plan) (Mode, bool) {
 	switch pl.mode {
 	case backends.Inflate:
 		return Extrude, true
 	case backends.Extrude:
-		return Relief, true
+		if !pl.params.extrude.BasePlate {
+			return Relief, true
+		}
 	}
 	return "", false
+}
+
+// useless returns why r is no result to hand over for its mode, or "": blank; or, for an
+// inflated solid that Auto chose, more pieces than the subject has parts, pieces off the bed or
+// holes the image does not have, which an extrusion of the same outline avoids (strict says
+// so).
+func useless(r *Report, strict bool) string {
+	var why []string
+	for _, w := range r.Warnings {
+		switch {
+		case w.Kind == WarnBlank:
+			return w.Message
+		case strict && r.Mode == Inflate && (w.Kind == WarnPieces || w.Kind == WarnFloating || w.Kind == WarnTunnels):
+			why = append(why, w.Message)
+		}
+	}
+	return strings.Join(why, "; ")
 }
 
 // silhouette reports whether mode m builds from the foreground's outline, and so crops to it.
@@ -237,7 +258,7 @@ func checkSubject(pl *plan, p *prepared, coverage float64) error {
 	if p.dpth == nil && stddev(p.lum) < 1e-3 && (p.mask == nil || coverage == 0 || coverage >= 0.999) {
 		return &NoSubjectError{Mode: mode, Reason: "the image is one flat colour"}
 	}
-	if silhouette(backends.Mode(mode)) && p.mask != nil && coverage == 0 {
+	if p.mask != nil && coverage == 0 {
 		return &NoSubjectError{Mode: mode, Reason: fmt.Sprintf("the foreground (from %s) is empty", p.maskSource)}
 	}
 	return nil

@@ -239,8 +239,8 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 		if err != nil {
 			return nil, err
 		}
-		blank := len(res.Report.Warnings) > 0 && res.Report.Warnings[0].Kind == WarnBlank
-		if !blank {
+		why := useless(&res.Report, pl.requested == Auto)
+		if why == "" {
 			if len(tried) > 0 {
 				res.Report.ModeReason += "; after " + strings.Join(tried, ", ")
 			}
@@ -250,10 +250,18 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 			return res, nil
 		}
 		next, ok := fallbackMode(pl)
+		blank := res.Report.Warnings[0].Kind == WarnBlank
 		if pl.requested != Auto || !ok || attempt >= 2 {
-			return nil, &NoSubjectError{Mode: pl.mode, Reason: "the model came out blank: " + res.Report.Warnings[0].Message}
+			if !blank {
+				// Auto's strict test failed but there is nothing better: hand the result over,
+				// its warnings saying what is wrong.
+				res.Report.Timings = tr.finish()
+				res.Report.Total = time.Since(start)
+				return res, nil
+			}
+			return nil, &NoSubjectError{Mode: pl.mode, Reason: "the model came out blank: " + why}
 		}
-		tried = append(tried, fmt.Sprintf("%s came out blank", pl.mode))
+		tried = append(tried, fmt.Sprintf("%s: %s", pl.mode, why))
 		r := req
 		r.Mode = next
 		pl = newPlan(&r)

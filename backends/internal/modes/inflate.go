@@ -232,31 +232,43 @@ func abs32(x float32) float32 {
 // background regions that do not reach the border) that are no hole of the w×h fine mask it was
 // reduced from k times: gaps that the reduction closed between parts that come near each other
 // (a tail against a leg), which would otherwise become tunnels through the inflated solid that
-// the silhouette does not have. A coarse hole is kept when one of its pixels covers a pixel of a
-// fine hole. Both backends call it on the host, after BoxReduce.
+// the silhouette does not have. Each fine hole keeps one coarse hole, the one covering most of it. Both backends call it on the host, after BoxReduce.
 func FillFalseHoles(coarse []float32, W, H int, fine []float32, w, h, k int) {
 	if fine == nil {
 		return
 	}
 	fineHole := holes(fine, w, h)
 	coarseHole := holes(coarse, W, H)
-	// Per coarse hole label, whether it covers a fine hole.
-	keep := map[int32]bool{}
+	// For each pair (coarse hole, fine hole) the fine pixels they share; each fine hole keeps the
+	// coarse hole that covers most of it (the reduction may split one hole in two), the lowest
+	// label on a tie, so that the result is deterministic.
+	type pair struct{ c, f int32 }
+	shared := map[pair]int{}
 	for J := range H {
 		for I := range W {
 			l := coarseHole[J*W+I]
-			if l == 0 || keep[l] {
+			if l == 0 {
 				continue
 			}
-			for y := J * k; y < min((J+1)*k, h) && !keep[l]; y++ {
+			for y := J * k; y < min((J+1)*k, h); y++ {
 				for x := I * k; x < min((I+1)*k, w); x++ {
-					if fineHole[y*w+x] != 0 {
-						keep[l] = true
-						break
+					if f := fineHole[y*w+x]; f != 0 {
+						shared[pair{l, f}]++
 					}
 				}
 			}
 		}
+	}
+	best := map[int32]pair{} // fine hole → its coarse hole
+	for p, n := range shared {
+		b, ok := best[p.f]
+		if !ok || n > shared[b] || (n == shared[b] && p.c < b.c) {
+			best[p.f] = p
+		}
+	}
+	keep := map[int32]bool{}
+	for _, p := range best {
+		keep[p.c] = true
 	}
 	for i, l := range coarseHole {
 		if l != 0 && !keep[l] {
