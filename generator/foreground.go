@@ -3,10 +3,10 @@ package generator
 import (
 	"context"
 	"fmt"
-	"strings"
 	"image"
 	"image/draw"
 	"math"
+	"strings"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/internal/raster"
