@@ -153,6 +153,7 @@ func (pl *plan) input(ctx context.Context, p *prepared) (*backends.Input, error)
 		in.Color = nil // a lithophane is one plain material, lit from behind
 	}
 	if pl.mode == backends.Relief && p.mask != nil {
+		in.Luminance = unmixEdges(in.Luminance, p.mask, p.w, p.h)
 		in.Relief.UseMask = true
 		if in.Relief.SubjectLift == 0 {
 			in.Relief.SubjectLift = DefaultSubjectLift
@@ -178,6 +179,36 @@ func (pl *plan) input(ctx context.Context, p *prepared) (*backends.Input, error)
 func (pl *plan) fullFrame() bool {
 	return pl.mode == backends.Relief ||
 		(pl.mode == backends.Lithophane && pl.params.lithophane.Defaults().Shape == backends.Flat)
+}
+
+// unmixEdges returns lum with the subject's edge pixels (mask in [0.5, 0.99)), whose luminance
+// mixes in the background's, replaced by the mean of the fully covered pixels around them (3×3),
+// where there are any: otherwise the antialiased outline would stand as a crest of brighter,
+// higher teeth around a raised subject.
+func unmixEdges(lum, mask []float32, w, h int) []float32 {
+	out := append([]float32(nil), lum...)
+	for y := range h {
+		for x := range w {
+			k := y*w + x
+			if m := mask[k]; m < 0.5 || m >= 0.99 {
+				continue
+			}
+			var s float32
+			n := 0
+			for yy := max(y-1, 0); yy <= min(y+1, h-1); yy++ {
+				for xx := max(x-1, 0); xx <= min(x+1, w-1); xx++ {
+					if mask[yy*w+xx] >= 0.99 {
+						s += lum[yy*w+xx]
+						n++
+					}
+				}
+			}
+			if n > 0 {
+				out[k] = s / float32(n)
+			}
+		}
+	}
+	return out
 }
 
 // characteristicSize is the length in mm that the quality's tolerance fraction applies to for
