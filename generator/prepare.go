@@ -226,8 +226,17 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 		}
 	case hasAlpha:
 		p.maskSource = MaskAlpha
+		// Faint line art (grey hairlines drawn at a fraction of full opacity) would fall under the
+		// mask's 0.5 threshold everywhere: the most opaque pixel is taken as fully opaque.
+		var top float32
 		for i := range alpha {
 			alpha[i] = clamp01(alpha[i])
+			top = max(top, alpha[i])
+		}
+		if top > 0.02 && top < 0.99 {
+			for i := range alpha {
+				alpha[i] = min(alpha[i]/top, 1)
+			}
 		}
 		p.mask = alpha
 	default:
