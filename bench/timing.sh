@@ -20,13 +20,14 @@ for r in $(seq "$rounds"); do
 	"$tmp/base.bin" -n 3 -quality "$quality" -images "$root/testdata/images" | sed 's/^/base /' >>"$tmp/out"
 	"$tmp/head.bin" -n 3 -quality "$quality" -images "$root/testdata/images" | sed 's/^/head /' >>"$tmp/out"
 done
-awk '{k=$2" "$3; v[$1" "k]=v[$1" "k]" "$4; keys[k]=1}
-END {
-	printf "%-28s %10s %10s %7s\n", "case ('"$quality"')", "base ms", "head ms", "ratio"
-	for (k in keys) {
-		nb=split(v["base " k], b, " "); nh=split(v["head " k], h, " ")
-		asort(b); asort(h)
-		mb=b[int((nb+1)/2)]; mh=h[int((nh+1)/2)]
-		printf "%-28s %10.1f %10.1f %7.2f\n", k, mb, mh, mh/mb
-	}
-}' "$tmp/out" | sort
+python3 - "$tmp/out" "$quality" <<'PY'
+import sys, statistics
+rows = {}
+for line in open(sys.argv[1]):
+    who, img, mode, ms = line.split()
+    rows.setdefault((img, mode), {}).setdefault(who, []).append(float(ms))
+print(f"{'case (' + sys.argv[2] + ')':28} {'base ms':>10} {'head ms':>10} {'ratio':>7}")
+for k in sorted(rows):
+    b, h = statistics.median(rows[k]['base']), statistics.median(rows[k]['head'])
+    print(f"{k[0] + ' ' + k[1]:28} {b:10.1f} {h:10.1f} {h / b:7.2f}")
+PY
