@@ -157,6 +157,12 @@ type ReliefParams struct {
 	Smooth float64
 	// UseMask keeps the background (Mask < 0.5) at the base.
 	UseMask bool
+	// SubjectLift, with UseMask and a mask, raises the whole foreground this fraction of Depth
+	// above the base (0..1, default 0), the image's values shaping the rest of the Depth above
+	// it: the subject stands out whatever its brightness, so dark ink on transparency is a
+	// raised stamp, not a blank plate. A foreground of one flat value then stands at the full
+	// Depth.
+	SubjectLift float64
 	// FrameWidth, when positive, adds a raised border of that width in mm around the relief.
 	FrameWidth float64
 	// FrameHeight is the frame's height in mm above the base (default: Depth).
@@ -210,9 +216,21 @@ type InflateParams struct {
 	Thickness float64
 	// MinRim is the least thickness in mm at the outline, so that the edge prints (default 1).
 	MinRim float64
-	// FlatBack makes the back flat (for printing face up) instead of mirroring the front.
+	// FlatBack makes the back flat, on the print bed. It is the default: Defaults sets it unless
+	// Symmetric is set.
 	FlatBack bool
+	// Symmetric mirrors the front below the middle plane instead (the round both-sides profile,
+	// a pebble rather than a printable badge); it cannot be combined with FlatBack.
+	Symmetric bool
+	// MaxThickness caps the solid's full thickness along Z, in mm; the profile is scaled down to
+	// it, keeping its shape (default: 0.35 times the smaller side of the silhouette's bounding
+	// box, so that a square icon does not become a cube; negative: no cap).
+	MaxThickness float64
 }
+
+// DefaultInflateThicknessRatio is the default cap on an inflated solid's thickness, as a fraction
+// of the smaller side of its silhouette's bounding box (see InflateParams.MaxThickness).
+const DefaultInflateThicknessRatio = 0.35
 
 // ExtrudeParams shape an extrusion. The zero value means the documented defaults.
 type ExtrudeParams struct {
@@ -254,6 +272,9 @@ func (p InflateParams) Defaults() InflateParams {
 	}
 	p.Thickness = orDefault(p.Thickness, 1)
 	p.MinRim = orDefault(p.MinRim, 1)
+	if !p.Symmetric {
+		p.FlatBack = true
+	}
 	return p
 }
 
@@ -347,6 +368,9 @@ func (in *Input) Validate() error {
 func (p ReliefParams) Validate() error {
 	var c checker
 	p = p.Defaults()
+	if !(p.SubjectLift >= 0 && p.SubjectLift <= 1) {
+		c.bad("subject lift %v must be within 0..1", p.SubjectLift)
+	}
 	c.positive("relief depth", p.Depth)
 	c.positive("relief base", p.Base)
 	c.positive("relief gamma", p.Gamma)
@@ -410,6 +434,12 @@ func (p InflateParams) Validate() error {
 	c.positive("thickness scale", p.Thickness)
 	if !nonNegative(p.MinRim) {
 		c.bad("minimum rim %v mm must be zero or positive", p.MinRim)
+	}
+	if p.Symmetric && p.FlatBack {
+		c.bad("an inflated solid cannot be both flat-backed and symmetric")
+	}
+	if math.IsNaN(p.MaxThickness) || math.IsInf(p.MaxThickness, 0) {
+		c.bad("maximum thickness %v mm must be finite", p.MaxThickness)
 	}
 	return c.err()
 }

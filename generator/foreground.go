@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/draw"
 	"math"
+	"strings"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/internal/raster"
@@ -32,9 +33,10 @@ func (o ForegroundOptions) defaults() ForegroundOptions {
 	return o
 }
 
-// Auto chooses Inflate when the foreground covers between these fractions of the image.
+// Auto builds the subject (extrude or inflate) when the foreground covers between these
+// fractions of the image, else a relief of the whole picture.
 const (
-	autoMinCoverage = 0.05
+	autoMinCoverage = 0.002
 	autoMaxCoverage = 0.95
 )
 
@@ -54,22 +56,118 @@ func cleanMask(p *prepared, o ForegroundOptions) float64 {
 	return st.Coverage
 }
 
-// chooseMode resolves the request's mode to the one the backend builds, and says why.
-func chooseMode(m Mode, p *prepared, coverage float64) (backends.Mode, string) {
+// shape describes a foreground mask for Auto's choice.
+type shape struct {
+	coverage    float64 // of the image
+	fill        float64 // foreground pixels over its bounding box's
+	strokeWidth float64 // 2·area/perimeter in pixels: the width of a stroke, the diameter of a disc
+	minSide     int     // the bounding box's smaller side in pixels
+	parts       int     // 8-connected components
+}
+
+// measureShape measures p's cleaned mask.
+func measureShape(p *prepared, coverage float64) shape {
+	s := shape{coverage: coverage}
+	x0, y0, x1, y1, ok := raster.Bounds(p.mask, p.w, p.h)
+	if !ok {
+		return s
+	}
+	s.minSide = min(x1-x0, y1-y0)
+	area, perim := 0, 0
+	fg := func(x, y int) bool { return x >= 0 && y >= 0 && x < p.w && y < p.h && p.mask[y*p.w+x] >= 0.5 }
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			if !fg(x, y) {
+				continue
+			}
+			area++
+			for _, d := range [4][2]int{{-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
+				if !fg(x+d[0], y+d[1]) {
+					perim++
+				}
+			}
+		}
+	}
+	s.fill = float64(area) / float64((x1-x0)*(y1-y0))
+	if perim > 0 {
+		s.strokeWidth = 2 * float64(area) / float64(perim)
+	}
+	s.parts, _ = maskParts(p.mask, p.w, p.h)
+	return s
+}
+
+// lineArt reports whether s is thin strokes: a stroke width under lineArtWidth of the subject's
+// smaller side, or strokes that fill little of their box.
+func (s shape) lineArt() bool {
+	side := float64(max(s.minSide, 1))
+	return s.strokeWidth < lineArtWidth*side || (s.fill < 0.15 && s.strokeWidth < 2*lineArtWidth*side)
+}
+
+// Auto's thresholds: strokes thinner than lineArtWidth of the subject's smaller side are line
+// art; more than manyParts parts go on one base plate.
+const (
+	lineArtWidth = 0.04
+	manyParts    = 8
+)
+
+// chooseMode resolves the request's mode to the one the backend builds, and says why. For Auto:
+// a depth map or a full-frame photo is a relief; a foreground (from transparency or a plain
+// background) covering almost all the image is a relief too; thin strokes (line art) and
+// subjects in many parts are extruded on a base plate, one printable piece (base reports so);
+// other subjects, clip art and icons, are inflated.
+func chooseMode(m Mode, p *prepared, coverage float64) (mode backends.Mode, reason string, base bool) {
 	if m != Auto {
-		return backends.Mode(m), "requested"
+		return backends.Mode(m), "requested", false
 	}
 	if p.dpth != nil {
-		return backends.Relief, "auto: a depth map was given"
+		return backends.Relief, "auto: a depth map was given", false
 	}
 	if p.maskSource == MaskNone {
-		return backends.Relief, "auto: no foreground (the image is opaque and its border has no plain colour)"
+		return backends.Relief, "auto: a photo (the image is opaque and its border has no plain colour, so there is no separate subject)", false
 	}
 	pct := 100 * coverage
-	if coverage < autoMinCoverage || coverage > autoMaxCoverage {
-		return backends.Relief, fmt.Sprintf("auto: the foreground (from %s) covers %.1f %% of the image, outside 5–95 %%", p.maskSource, pct)
+	if coverage > autoMaxCoverage || coverage < autoMinCoverage {
+		return backends.Relief, fmt.Sprintf("auto: the foreground (from %s) covers %.1f %% of the image, outside %.1f–%.0f %%: a picture, not a subject", p.maskSource, pct, 100*autoMinCoverage, 100*autoMaxCoverage), false
 	}
-	return backends.Inflate, fmt.Sprintf("auto: a clean foreground (from %s) covers %.1f %% of the image", p.maskSource, pct)
+	s := measureShape(p, coverage)
+	switch {
+	case s.lineArt():
+		return backends.Extrude, fmt.Sprintf("auto: line art (strokes %.1f px wide on a %d px subject, filling %.0f %% of its box), extruded on a base plate as one piece", s.strokeWidth, s.minSide, 100*s.fill), true
+	case s.parts > manyParts:
+		return backends.Extrude, fmt.Sprintf("auto: a subject in %d parts, extruded on a base plate as one piece", s.parts), true
+	}
+	return backends.Inflate, fmt.Sprintf("auto: a solid subject (from %s, %.1f %% of the image, strokes %.0f px wide): clip art or an icon, inflated", p.maskSource, pct, s.strokeWidth), false
+}
+
+// fallbackMode returns the mode Auto tries when pl's mode came out blank (or, for an inflated
+// solid, not one grounded piece per part of the subject).
+func fallbackMode(pl *plan) (Mode, bool) {
+	switch pl.mode {
+	case backends.Inflate:
+		return Extrude, true
+	case backends.Extrude:
+		if !pl.params.extrude.BasePlate {
+			return Relief, true
+		}
+	}
+	return "", false
+}
+
+// useless returns why r is no result to hand over for its mode, or "": blank; or, for an
+// inflated solid that Auto chose, more pieces than the subject has parts, pieces off the bed or
+// holes the image does not have, which an extrusion of the same outline avoids (strict says
+// so).
+func useless(r *Report, strict bool) string {
+	var why []string
+	for _, w := range r.Warnings {
+		switch {
+		case w.Kind == WarnBlank:
+			return w.Message
+		case strict && r.Mode == Inflate && (w.Kind == WarnPieces || w.Kind == WarnFloating || w.Kind == WarnTunnels):
+			why = append(why, w.Message)
+		}
+	}
+	return strings.Join(why, "; ")
 }
 
 // silhouette reports whether mode m builds from the foreground's outline, and so crops to it.
@@ -121,7 +219,27 @@ func prepareForeground(ctx context.Context, img, depth image.Image, pl *plan, fr
 		return nil, err
 	}
 	coverage := cleanMask(p, pl.foreground)
-	mode, reason := chooseMode(pl.requested, p, coverage)
+	tiled := false
+	if pl.requested == Auto && p.dpth == nil {
+		if t, tc, cc, err := untile(ctx, img, p, pl, coverage); err != nil {
+			return nil, err
+		} else if t != nil {
+			img, p, coverage, tiled = t, tc, cc, true
+		}
+	}
+	if err := checkSubject(pl, p, coverage); err != nil {
+		return nil, err
+	}
+	mode, reason, base := chooseMode(pl.requested, p, coverage)
+	if base {
+		pl.params.extrude.BasePlate = true
+	}
+	if tiled {
+		reason += " (the tile it sits on taken as background)"
+	}
+	if pl.fallback {
+		reason = "auto: fallback to " + string(mode)
+	}
 	if silhouette(mode) {
 		if c, err := cropForeground(ctx, img, p, pl); err != nil {
 			return nil, err
@@ -131,6 +249,62 @@ func prepareForeground(ctx context.Context, img, depth image.Image, pl *plan, fr
 	}
 	pl.resolve(mode, reason, p)
 	return p, nil
+}
+
+// checkSubject refuses an image with nothing to build for pl's mode: one flat colour, or no
+// foreground for a silhouette mode.
+func checkSubject(pl *plan, p *prepared, coverage float64) error {
+	mode := pl.requested
+	if p.dpth == nil && stddev(p.lum) < 1e-3 && (p.mask == nil || coverage == 0 || coverage >= 0.999) {
+		return &NoSubjectError{Mode: mode, Reason: "the image is one flat colour"}
+	}
+	if p.mask != nil && coverage == 0 {
+		return &NoSubjectError{Mode: mode, Reason: fmt.Sprintf("the foreground (from %s) is empty", p.maskSource)}
+	}
+	return nil
+}
+
+// untile handles an icon on a tile: a foreground that is one solid block filling its bounding
+// box (a coloured tile, square or with rounded corners, on a transparent or plain background)
+// whose own inside has a plain border of its colour. It returns that inside, cropped from img
+// and prepared, when its border reads as a background (the tile's colour) around a subject that
+// covers a reasonable share of it; else nil.
+func untile(ctx context.Context, img image.Image, p *prepared, pl *plan, coverage float64) (image.Image, *prepared, float64, error) {
+	if p.mask == nil || coverage < 0.2 {
+		return nil, nil, 0, nil
+	}
+	x0, y0, x1, y1, ok := raster.Bounds(p.mask, p.w, p.h)
+	if !ok {
+		return nil, nil, 0, nil
+	}
+	if s := measureShape(p, coverage); s.parts != 1 || s.fill < 0.75 {
+		return nil, nil, 0, nil
+	}
+	// Inset past rounded corners.
+	src := img.Bounds()
+	sx := float64(src.Dx()) / float64(p.w)
+	sy := float64(src.Dy()) / float64(p.h)
+	in := 0.08 * float64(min(x1-x0, y1-y0))
+	r := image.Rect(
+		int(math.Ceil((float64(x0)+in)*sx)), int(math.Ceil((float64(y0)+in)*sy)),
+		int(math.Floor((float64(x1)-in)*sx)), int(math.Floor((float64(y1)-in)*sy)),
+	).Add(src.Min).Intersect(src)
+	if r.Dx() < 8 || r.Dy() < 8 {
+		return nil, nil, 0, nil
+	}
+	sub := subImage(img, r)
+	c, err := prepare(ctx, sub, nil, pl.prep, nil)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if c.maskSource != MaskBorder {
+		return nil, nil, 0, nil
+	}
+	cc := cleanMask(c, pl.foreground)
+	if cc < 0.02 || cc > 0.9 {
+		return nil, nil, 0, nil
+	}
+	return sub, c, cc, nil
 }
 
 // cropForeground prepares again the foreground's crop of img, whose whole is p, and returns nil

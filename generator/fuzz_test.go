@@ -71,7 +71,7 @@ func FuzzGenerate(f *testing.F) {
 		}
 		res, err := g.Generate(context.Background(), req)
 		if err != nil {
-			for _, want := range []error{imagecheck.ErrEmpty, imagecheck.ErrUnsupportedFormat, imagecheck.ErrTooLarge, imagecheck.ErrDimensions, imagecheck.ErrCorrupt} {
+			for _, want := range []error{imagecheck.ErrEmpty, imagecheck.ErrUnsupportedFormat, imagecheck.ErrTooLarge, imagecheck.ErrDimensions, imagecheck.ErrCorrupt, ErrNoSubject} {
 				if errors.Is(err, want) {
 					return
 				}

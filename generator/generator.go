@@ -225,20 +225,66 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	tr := newTracker(req.Progress)
 	defer tr.finish()
 
-	// Decode.
+	// Decode, once: a fallback reuses the image.
 	tr.enter("decode", 0)
 	img, info, depthImg, err := decodeAll(ctx, pl.source)
 	if err != nil {
 		return nil, err
 	}
 
+	// Build, and where Auto's choice turns out useless, fall back to the next sensible mode.
+	var tried []string
+	for attempt := 0; ; attempt++ {
+		res, err := g.build(ctx, tr, pl, img, depthImg, info)
+		if err != nil {
+			return nil, err
+		}
+		why := useless(&res.Report, pl.requested == Auto)
+		if why == "" {
+			if len(tried) > 0 {
+				res.Report.ModeReason += "; after " + strings.Join(tried, ", ")
+			}
+			tr.within(bandBackend, 1)(1)
+			res.Report.Timings = tr.finish()
+			res.Report.Total = time.Since(start)
+			return res, nil
+		}
+		next, ok := fallbackMode(pl)
+		blank := res.Report.Warnings[0].Kind == WarnBlank
+		if pl.requested != Auto || !ok || attempt >= 2 {
+			if !blank {
+				// Auto's strict test failed but there is nothing better: hand the result over,
+				// its warnings saying what is wrong.
+				res.Report.Timings = tr.finish()
+				res.Report.Total = time.Since(start)
+				return res, nil
+			}
+			return nil, &NoSubjectError{Mode: pl.mode, Reason: "the model came out blank: " + why}
+		}
+		tried = append(tried, fmt.Sprintf("%s: %s", pl.mode, why))
+		r := req
+		r.Mode = next
+		pl = newPlan(&r)
+		pl.fallback = true
+	}
+}
+
+// build prepares img (and its depth map) for pl, resolving pl, runs the backend and finishes
+// the Result.
+func (g *Generator) build(ctx context.Context, tr *tracker, pl *plan, img, depthImg image.Image, info imagecheck.Info) (*Result, error) {
 	// Prepare, and resolve what the image decides.
 	tr.enter("prepare", bandDecode)
 	p, err := prepareForeground(ctx, img, depthImg, pl, tr.within(bandDecode, bandPrepare))
 	if err != nil {
+		if errors.Is(err, ErrNoSubject) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("generator: preparing the image: %w", err)
 	}
-	in := pl.input(p)
+	in, err := pl.input(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("generator: smoothing: %w", err)
+	}
 	if err := in.Validate(); err != nil {
 		// Request.Validate has checked the parameters; what is left is the prepared image.
 		return nil, fmt.Errorf("generator: preparing the image: %w", oneLine(err))
@@ -258,7 +304,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	}
 
 	// Finish: simplify to the budget where the backend did not, place, verify, report.
-	res, err := g.finish(ctx, tr, pl, in, m, brep)
+	res, err := g.finish(ctx, tr, pl, p, in, m, brep)
 	if err != nil {
 		return nil, err
 	}
@@ -270,9 +316,6 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 		WorkingWidth: p.w, WorkingHeight: p.h, PixelSize: p.pixelSize,
 		MaskSource: p.maskSource, Stretched: p.stretched, DepthMap: depthImg != nil, Cropped: p.cropped,
 	}
-	tr.within(bandBackend, 1)(1)
-	res.Report.Timings = tr.finish()
-	res.Report.Total = time.Since(start)
 	return res, nil
 }
 

@@ -79,7 +79,15 @@ func (f *fakeBackend) Reconstruct(ctx context.Context, in *backends.Input, progr
 		<-ctx.Done()
 		return nil, backends.Report{}, ctx.Err()
 	}
-	m := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{float32(float64(in.Width) * in.PixelSize), float32(float64(in.Height) * in.PixelSize), 3})
+	W, H := float32(float64(in.Width)*in.PixelSize), float32(float64(in.Height)*in.PixelSize)
+	m := meshtest.Cuboid([3]float32{0, 0, 0}, [3]float32{W, H, 3})
+	// Its top slopes up by 1 mm along X, so that the fidelity check (issue 14) does not find it
+	// blank: a flat plate is a useless result.
+	for i, p := range m.Positions {
+		if p[2] > 0 {
+			m.Positions[i][2] += p[0] / W
+		}
+	}
 	if f.broken != nil {
 		m = f.broken(m)
 	}
@@ -154,7 +162,7 @@ func TestGenerateFake(t *testing.T) {
 	if r.Mode != Relief || r.ModeReason != "requested" || r.Backend != "fake" || r.Quality != Draft {
 		t.Errorf("report mode %q (%q), backend %q, quality %q", r.Mode, r.ModeReason, r.Backend, r.Quality)
 	}
-	if r.Size != [3]float64{80, 80, 3} || r.Bounds.Min != [3]float32{} || !r.Topology.Closed() || r.Faces != 12 || r.Volume != 80*80*3 {
+	if r.Size != [3]float64{80, 80, 4} || r.Bounds.Min != [3]float32{} || !r.Topology.Closed() || r.Faces != 12 || math.Abs(r.Volume-80*80*3.5) > 1e-6 {
 		t.Errorf("report size %v, min %v, closed %v, faces %d, volume %v", r.Size, r.Bounds.Min, r.Topology.Closed(), r.Faces, r.Volume)
 	}
 	if r.Image.Format != "png" || r.Image.Width != 512 || r.Image.WorkingWidth != 256 || r.Image.MaskSource != MaskNone {
@@ -175,7 +183,7 @@ func TestGenerateFake(t *testing.T) {
 		t.Errorf("progress fractions not monotone in 0..1 ending at 1: %v", fracs)
 	}
 	js, err := json.Marshal(r)
-	if err != nil || !bytes.Contains(js, []byte(`"mode":"relief"`)) || !bytes.Contains(js, []byte(`"size_mm":[80,80,3]`)) {
+	if err != nil || !bytes.Contains(js, []byte(`"mode":"relief"`)) || !bytes.Contains(js, []byte(`"size_mm":[80,80,4]`)) {
 		t.Errorf("report JSON: %s, %v", js, err)
 	}
 }
@@ -225,7 +233,7 @@ func TestGenerateSources(t *testing.T) {
 		}
 		in := f.last()
 		// The horse stands on a plain white border: auto inflates it.
-		if res.Report.Mode != Inflate || !strings.HasPrefix(res.Report.ModeReason, "auto: a clean foreground") || res.Report.Image.MaskSource != MaskBorder || in.Mask == nil {
+		if res.Report.Mode != Inflate || !strings.HasPrefix(res.Report.ModeReason, "auto: a solid subject") || res.Report.Image.MaskSource != MaskBorder || in.Mask == nil {
 			t.Errorf("%s: mode %q (%q), mask %q", name, res.Report.Mode, res.Report.ModeReason, res.Report.Image.MaskSource)
 		}
 		if in.Color == nil {
@@ -292,7 +300,7 @@ func TestGenerateImageErrors(t *testing.T) {
 }
 
 func TestGenerateRejectsBrokenMeshes(t *testing.T) {
-	img := image.NewGray(image.Rect(0, 0, 32, 32))
+	img := gradientGray(32, 32)
 	for name, broken := range map[string]func(m *mesh.Mesh) *mesh.Mesh{
 		"open":       func(m *mesh.Mesh) *mesh.Mesh { m.Faces = m.Faces[1:]; return m },
 		"inward":     func(m *mesh.Mesh) *mesh.Mesh { m.FlipFaces(); return m },
@@ -367,7 +375,7 @@ func TestConfig(t *testing.T) {
 		}
 	}
 	g, _ := New(Config{})
-	res, err := g.Generate(context.Background(), Request{Decoded: image.NewGray(image.Rect(0, 0, 16, 16)), Quality: Draft})
+	res, err := g.Generate(context.Background(), Request{Decoded: gradientGray(16, 16), Quality: Draft})
 	if err != nil || !strings.Contains(res.Report.BackendFallback, "cuda") {
 		t.Errorf("auto without a GPU: err %v, fallback note %q", err, res.Report.BackendFallback)
 	}
@@ -384,6 +392,9 @@ func TestOverrides(t *testing.T) {
 	img := image.NewRGBA(image.Rect(0, 0, 40, 20))
 	for i := range img.Pix {
 		img.Pix[i] = uint8(i)
+		if i%4 == 3 {
+			img.Pix[i] = 255 // valid premultiplied colours, with content
+		}
 	}
 	img.Set(0, 0, color.RGBA{0, 0, 0, 0})
 	if _, err := g.Generate(context.Background(), Request{Decoded: img, Mode: Lithophane, FaceBudget: 1234, Tolerance: 0.3, Depth: 4}); err != nil {
@@ -517,7 +528,7 @@ func TestUpright(t *testing.T) {
 	}
 	img.SetGray(0, 0, color.Gray{0})
 	g, f := newFake(t)
-	res, err := g.Generate(context.Background(), Request{Image: pngWithOrientation(t, img, 6), Mode: Relief, Width: 20})
+	res, err := g.Generate(context.Background(), Request{Image: pngWithOrientation(t, img, 6), Mode: Relief, Width: 20, Smoothing: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -538,13 +549,16 @@ type sphereBackend struct{ fakeBackend }
 
 func (f *sphereBackend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	m := meshtest.UVSphere(10, 80, 120) // 18,960 faces
+	// Fill the input's frame, as a backend's mesh does (the fidelity check sees its top view).
+	r := float64(in.Width) * in.PixelSize / 2
+	m.Transform(mesh.Scale(r/10, r/10, r/10).Then(mesh.Translate(r, r, r)))
 	return m, backends.Counted(in, m), nil
 }
 
 func TestSimplifyToBudget(t *testing.T) {
 	g, _ := New(Config{Custom: &sphereBackend{}})
 	var stages []string
-	res, err := g.Generate(context.Background(), Request{Decoded: image.NewGray(image.Rect(0, 0, 16, 16)), Mode: Inflate, FaceBudget: 2000,
+	res, err := g.Generate(context.Background(), Request{Decoded: gradientGray(16, 16), Mode: Inflate, FaceBudget: 2000,
 		Progress: func(s string, _ float64) {
 			if len(stages) == 0 || stages[len(stages)-1] != s {
 				stages = append(stages, s)
@@ -573,4 +587,13 @@ func TestSimplifyToBudget(t *testing.T) {
 	if want := []string{"decode", "prepare", "simplify", "finish"}; !slices.Equal(stages, want) {
 		t.Errorf("stages %v, want %v", stages, want)
 	}
+}
+
+// gradientGray is a w×h grey ramp: an image with content (a uniform one has no subject).
+func gradientGray(w, h int) *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(255 * (i % w) / max(w-1, 1))
+	}
+	return img
 }

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"image"
 	"io"
@@ -27,12 +28,15 @@ type plan struct {
 	requested  Mode              // the Request's mode; Auto for the zero Mode
 	params     modeParams        // every mode's parameters, Request.Depth applied to each one's depth
 	depth      float64           // Request.Depth: an inflated solid's extent along Z (zero: as built)
+	smoothing  float64           // Request.Smoothing
 	faceBudget int               // Request.FaceBudget, or the level's
 
 	// tolerance is in mm: Request.Tolerance, or, from resolve on, toleranceFraction of the
 	// mode's characteristic size (see characteristicSize).
 	tolerance         float64
 	toleranceFraction float64
+
+	fallback bool // Auto's first choice came out blank: this plan is the fallback
 
 	// Set once by resolve.
 	mode              backends.Mode // what the backend builds: the requested mode or Auto's choice
@@ -99,6 +103,7 @@ func newPlan(r *Request) *plan {
 		requested:         requested,
 		params:            r.params(),
 		depth:             r.Depth,
+		smoothing:         r.Smoothing,
 		faceBudget:        settings.FaceBudget,
 		tolerance:         r.Tolerance,
 		toleranceFraction: settings.ToleranceFraction,
@@ -124,8 +129,14 @@ func (pl *plan) resolve(mode backends.Mode, reason string, p *prepared) {
 	}
 }
 
-// input assembles the backend's Input from the resolved plan and the final working image p.
-func (pl *plan) input(p *prepared) *backends.Input {
+// DefaultSubjectLift is the share of a relief's depth its foreground is raised by when the image
+// has one (see backends.ReliefParams.SubjectLift).
+const DefaultSubjectLift = 0.3
+
+// input assembles the backend's Input from the resolved plan and the final working image p: for
+// a relief or flat lithophane, the height source smoothed (see guidedFilter) and, for a relief of
+// an image with a foreground, the foreground raised above a background kept at the base.
+func (pl *plan) input(ctx context.Context, p *prepared) (*backends.Input, error) {
 	in := &backends.Input{
 		Width: p.w, Height: p.h,
 		Luminance: p.lum, Mask: p.mask, Color: p.color, Depth: p.dpth,
@@ -141,7 +152,26 @@ func (pl *plan) input(p *prepared) *backends.Input {
 	if pl.mode == backends.Lithophane {
 		in.Color = nil // a lithophane is one plain material, lit from behind
 	}
-	return in
+	if pl.mode == backends.Relief && p.mask != nil {
+		in.Luminance = unmixEdges(in.Luminance, p.mask, p.w, p.h)
+		in.Relief.UseMask = true
+		if in.Relief.SubjectLift == 0 {
+			in.Relief.SubjectLift = DefaultSubjectLift
+		}
+	}
+	if pl.fullFrame() {
+		r := smoothingRadius(pl.smoothing, p.w, p.h)
+		var err error
+		if in.Depth != nil {
+			in.Depth, err = guidedFilter(ctx, in.Depth, p.w, p.h, r)
+		} else {
+			in.Luminance, err = guidedFilter(ctx, in.Luminance, p.w, p.h, r)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
 }
 
 // fullFrame reports whether the plan's mode fills the frame: a relief or a flat lithophane,
@@ -149,6 +179,36 @@ func (pl *plan) input(p *prepared) *backends.Input {
 func (pl *plan) fullFrame() bool {
 	return pl.mode == backends.Relief ||
 		(pl.mode == backends.Lithophane && pl.params.lithophane.Defaults().Shape == backends.Flat)
+}
+
+// unmixEdges returns lum with the subject's edge pixels (mask in [0.5, 0.99)), whose luminance
+// mixes in the background's, replaced by the mean of the fully covered pixels around them (3×3),
+// where there are any: otherwise the antialiased outline would stand as a crest of brighter,
+// higher teeth around a raised subject.
+func unmixEdges(lum, mask []float32, w, h int) []float32 {
+	out := append([]float32(nil), lum...)
+	for y := range h {
+		for x := range w {
+			k := y*w + x
+			if m := mask[k]; m < 0.5 || m >= 0.99 {
+				continue
+			}
+			var s float32
+			n := 0
+			for yy := max(y-1, 0); yy <= min(y+1, h-1); yy++ {
+				for xx := max(x-1, 0); xx <= min(x+1, w-1); xx++ {
+					if mask[yy*w+xx] >= 0.99 {
+						s += lum[yy*w+xx]
+						n++
+					}
+				}
+			}
+			if n > 0 {
+				out[k] = s / float32(n)
+			}
+		}
+	}
+	return out
 }
 
 // characteristicSize is the length in mm that the quality's tolerance fraction applies to for

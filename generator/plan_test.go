@@ -85,7 +85,7 @@ func TestPlanResolvedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pl.mode != Inflate || !strings.HasPrefix(pl.reason, "auto: a clean foreground (from border)") {
+	if pl.mode != Inflate || !strings.HasPrefix(pl.reason, "auto: a solid subject (from border") {
 		t.Errorf("mode %q (%q), want inflate for a clean foreground", pl.mode, pl.reason)
 	}
 	if !p.cropped || pl.widthMM != 50 || pl.widthMM != p.widthMM || pl.heightMM != p.heightMM {
@@ -95,7 +95,10 @@ func TestPlanResolvedOnce(t *testing.T) {
 	if want := 0.04 * 50 / 20; pl.tolerance != want {
 		t.Errorf("tolerance %v mm, want the draft fraction of a twentieth of 50 mm, %v", pl.tolerance, want)
 	}
-	in := pl.input(p)
+	in, err := pl.input(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if in.Mode != pl.mode || in.Tolerance != pl.tolerance || in.FaceBudget != 50_000 || in.Width != p.w {
 		t.Errorf("input: mode %q, tolerance %v, budget %d, width %d; want the plan's", in.Mode, in.Tolerance, in.FaceBudget, in.Width)
 	}

@@ -87,9 +87,10 @@ func gridSize(srcW, srcH int, width, height float64, res int) (w, h int, wmm, hm
 
 // prepare turns the upright image (and optional depth map of the same size) into the working
 // planes: Rec. 709 luma of the sRGB values, the foreground mask, the colour when wanted, and the
-// depth map's luma, all area-averaged to the working size. Luminance and colour are averaged
-// weighted by alpha (so transparent pixels' hidden colours do not bleed into edges), falling back
-// to the plain average where every pixel under a working pixel is fully transparent.
+// depth map's luma, all area-averaged to the working size. Colour is averaged weighted by alpha
+// (so transparent pixels' hidden colours do not bleed into edges), falling back to the plain
+// average where every pixel under a working pixel is fully transparent. Luminance is the same
+// for an opaque image; an image with transparency has its luminance composited over white.
 //
 // The mask comes from the border when it is a plain background (see MaskBorder), else from the
 // alpha channel when any pixel is not fully opaque (MaskAlpha), else there is none (MaskNone). A
@@ -158,10 +159,21 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 	}
 	alpha := planes[0]
 	p.lum = planes[1]
+	hasAlpha := false
+	for _, t := range translucent {
+		hasAlpha = hasAlpha || t
+	}
 	for i, a := range alpha {
-		if a > 1e-6 {
+		switch {
+		case hasAlpha:
+			// Composited over white, the paper a relief or lithophane is made of: transparent
+			// pixels are the base (white: the thinnest lithophane, and a relief's background,
+			// which the mask keeps at the base), whatever colour they hide, and dark ink on
+			// transparency stays dark instead of being weighted away.
+			p.lum[i] = clamp01(p.lum[i] + (1 - a))
+		case a > 1e-6:
 			p.lum[i] = clamp01(p.lum[i] / a)
-		} else {
+		default:
 			p.lum[i] = clamp01(planes[2][i])
 		}
 	}
@@ -178,13 +190,12 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 		}
 	}
 
-	hasAlpha := false
-	for _, t := range translucent {
-		hasAlpha = hasAlpha || t
-	}
 	switch {
 	case plain:
 		if err := floodBackground(ctx, near, sw, sh); err != nil {
+			return nil, err
+		}
+		if err := enclosedBackground(ctx, near, sw, sh, int(enclosedBackgroundShare*float64(sw*sh))); err != nil {
 			return nil, err
 		}
 		planes, err := resample(ctx, sw, sh, p.w, p.h, 1, func() rowFunc {
@@ -215,8 +226,17 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 		}
 	case hasAlpha:
 		p.maskSource = MaskAlpha
+		// Faint line art (grey hairlines drawn at a fraction of full opacity) would fall under the
+		// mask's 0.5 threshold everywhere: the most opaque pixel is taken as fully opaque.
+		var top float32
 		for i := range alpha {
 			alpha[i] = clamp01(alpha[i])
+			top = max(top, alpha[i])
+		}
+		if top > 0.02 && top < 0.99 {
+			for i := range alpha {
+				alpha[i] = min(alpha[i]/top, 1)
+			}
 		}
 		p.mask = alpha
 	default:
@@ -305,6 +325,65 @@ func borderBackground(px *pixelReader, w, h int, tol float64) (bg [3]float32, pl
 	}
 	n := float64(len(border))
 	return bg, float64(colour) >= colourBorderShare*n && float64(colour+transparent) >= plainBorderShare*n
+}
+
+// enclosedBackgroundShare is the least share of the image a region of the background's colour,
+// enclosed by the subject, takes to be background too (the inside of a ring, the rooms of a
+// line drawing); smaller ones (an eye's white, a highlight) stay part of the subject.
+const enclosedBackgroundShare = 0.01
+
+// enclosedBackground marks with floodBackgroundMark every 4-connected region of pixels near the
+// background colour (state 1) that floodBackground did not reach and that holds at least
+// minPixels pixels.
+func enclosedBackground(ctx context.Context, state []uint8, w, h, minPixels int) error {
+	const small = 3 // visited, too small: restored to 1 at the end
+	var stack, region []int
+	for s := range state {
+		if s%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if state[s] != 1 {
+			continue
+		}
+		region = region[:0]
+		state[s] = small
+		stack = append(stack[:0], s)
+		for len(stack) > 0 {
+			p := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			region = append(region, p)
+			x, y := p%w, p/w
+			if x > 0 && state[p-1] == 1 {
+				state[p-1] = small
+				stack = append(stack, p-1)
+			}
+			if x < w-1 && state[p+1] == 1 {
+				state[p+1] = small
+				stack = append(stack, p+1)
+			}
+			if y > 0 && state[p-w] == 1 {
+				state[p-w] = small
+				stack = append(stack, p-w)
+			}
+			if y < h-1 && state[p+w] == 1 {
+				state[p+w] = small
+				stack = append(stack, p+w)
+			}
+		}
+		if len(region) >= minPixels {
+			for _, p := range region {
+				state[p] = floodBackgroundMark
+			}
+		}
+	}
+	for i, v := range state {
+		if v == small {
+			state[i] = 1
+		}
+	}
+	return nil
 }
 
 // floodBackgroundMark marks the pixels floodBackground reached.

@@ -232,8 +232,10 @@ func TestBorderFloodFill(t *testing.T) {
 		t.Fatalf("mask source %q, want border", p.maskSource)
 	}
 	at := func(x, y int) float32 { return p.mask[y*n+x] }
-	if at(n/2, n/2) != 1 || at(n/2+12, n/2) != 1 || at(1, 1) != 0 || at(n/2+17, n/2) != 0 {
-		t.Errorf("mask centre %v, ring %v, corner %v, outside %v; want 1, 1, 0, 0", at(n/2, n/2), at(n/2+12, n/2), at(1, 1), at(n/2+17, n/2))
+	// The ring's inside, of the background's colour and over enclosedBackgroundShare of the
+	// image, is background too: a ring, not a disc.
+	if at(n/2, n/2) != 0 || at(n/2+12, n/2) != 1 || at(1, 1) != 0 || at(n/2+17, n/2) != 0 {
+		t.Errorf("mask centre %v, ring %v, corner %v, outside %v; want 0, 1, 0, 0", at(n/2, n/2), at(n/2+12, n/2), at(1, 1), at(n/2+17, n/2))
 	}
 	// A shrunk mask carries fractional coverage on the ring's outer edge.
 	p, err = prepare(context.Background(), img, nil, prepOptions{resolution: n / 4, maskTolerance: 0.1}, nil)

@@ -193,6 +193,13 @@ type Request struct {
 	Extrude    backends.ExtrudeParams
 	Inflate    backends.InflateParams
 
+	// Smoothing is the radius, in working pixels at 512 px on the longest side (scaled with the
+	// working resolution), of the edge-preserving smoothing (a guided filter, He et al. 2010)
+	// applied to a relief's or flat lithophane's height source before it becomes height, so that
+	// a photo's texture and noise do not become needles (default DefaultSmoothing; negative:
+	// none).
+	Smoothing float64
+
 	// MaskTolerance is how far, as a fraction of the largest sRGB distance (0..1), a pixel's
 	// colour may be from the border's colour and still count as background, for images without
 	// transparency (default DefaultMaskTolerance, 0.1).
@@ -278,6 +285,9 @@ func (r *Request) Validate() error {
 	}
 	if math.IsNaN(r.Tolerance) || math.IsInf(r.Tolerance, 0) || r.Tolerance < 0 {
 		bad("tolerance %v mm must be positive (or zero for the quality's)", r.Tolerance)
+	}
+	if math.IsNaN(r.Smoothing) || r.Smoothing > 64 {
+		bad("smoothing radius %v px must be at most 64 (negative: none)", r.Smoothing)
 	}
 	if !(r.MaskTolerance >= 0 && r.MaskTolerance <= 1) {
 		bad("mask tolerance %v must be in 0..1", r.MaskTolerance)

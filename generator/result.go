@@ -81,6 +81,17 @@ type Report struct {
 	// stopped the backend before its error came within Tolerance.
 	MaxError      float64 `json:"max_error_mm"`
 	BudgetReached bool    `json:"budget_reached,omitempty"`
+
+	// Fidelity is the self-check: how well the mesh stands for the image, computed from the
+	// prepared image and the final mesh alone (see Fidelity). Pieces repeats Fidelity.Pieces.
+	Fidelity Fidelity `json:"fidelity"`
+	Pieces   int      `json:"pieces"`
+	// Warnings lists, in words, the fidelity figures that fall short (empty: the model is a
+	// faithful, printable object).
+	Warnings []Warning `json:"warnings,omitempty"`
+	// QualityNote, when not empty, says why this quality level makes the same model as the
+	// level below (an image smaller than the working resolution, a budget that does not bind).
+	QualityNote string `json:"quality_note,omitempty"`
 }
 
 // ImageReport describes the image as Generate saw it.
@@ -124,7 +135,7 @@ func simplifyToBudget(ctx context.Context, m *mesh.Mesh, faces int) (*mesh.Mesh,
 
 // finish checks the backend's mesh m for in, fits it to the size pl asks for and fills the
 // report.
-func (g *Generator) finish(ctx context.Context, tr *tracker, pl *plan, in *backends.Input, m *mesh.Mesh, brep backends.Report) (*Result, error) {
+func (g *Generator) finish(ctx context.Context, tr *tracker, pl *plan, p *prepared, in *backends.Input, m *mesh.Mesh, brep backends.Report) (*Result, error) {
 	name := g.backend.Name()
 	if m == nil {
 		return nil, fmt.Errorf("%w: the %s backend returned no mesh", ErrNotClosed, name)
@@ -137,7 +148,9 @@ func (g *Generator) finish(ctx context.Context, tr *tracker, pl *plan, in *backe
 	rep.MaxError, rep.BudgetReached = brep.MaxError, brep.BudgetReached
 	// Place first, so that simplification works in the final coordinates, where its guarantee
 	// (no face it makes is degenerate) is the one that counts.
-	rep.Bounds = place(m, pl, in)
+	bmin := m.Bounds().Min
+	var placed mesh.Affine
+	rep.Bounds, placed = place(m, pl, in)
 	if budget > 0 && len(m.Faces) > budget {
 		tr.enter("simplify", bandBackend)
 		s, srep, err := simplifyToBudget(ctx, m, budget)
@@ -161,6 +174,9 @@ func (g *Generator) finish(ctx context.Context, tr *tracker, pl *plan, in *backe
 			t.BoundaryEdges, t.NonManifoldEdges, t.DegenerateFaces, t.DuplicateFaces)
 	}
 	rep.Topology, rep.Faces, rep.Vertices, rep.Volume = t, t.Faces, t.Vertices, t.Volume
+	if err := g.selfCheck(ctx, &rep, pl, p, m, t, placed, bmin); err != nil {
+		return nil, err
+	}
 	if m.UVs != nil && in.Color != nil {
 		// The UVs map the working image, so GLB can carry it as the base-colour texture.
 		m.Texture = colorImage(in.Color, in.Width, in.Height)
@@ -181,11 +197,11 @@ func (g *Generator) finish(ctx context.Context, tr *tracker, pl *plan, in *backe
 // nothing is not applied.
 //
 // It returns the mesh's new bounds: the old ones transformed, which is exact because every
-// coordinate is mapped by the same non-decreasing function.
-func place(m *mesh.Mesh, pl *plan, in *backends.Input) mesh.Box {
+// coordinate is mapped by the same non-decreasing function; and the transform.
+func place(m *mesh.Mesh, pl *plan, in *backends.Input) (mesh.Box, mesh.Affine) {
 	b := m.Bounds()
 	if b.Empty() {
-		return b
+		return b, mesh.Identity()
 	}
 	width, height := pl.prep.width, pl.prep.height // as requested
 	x0, y0 := 0.0, 0.0
@@ -228,7 +244,7 @@ func place(m *mesh.Mesh, pl *plan, in *backends.Input) mesh.Box {
 		m.Transform(a)
 		b = mesh.Box{Min: a.Apply(b.Min), Max: a.Apply(b.Max)}
 	}
-	return b
+	return b, a
 }
 
 // colorImage turns a working colour plane (sRGB, three values per pixel) into an opaque image.

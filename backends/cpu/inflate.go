@@ -35,6 +35,7 @@ func inflateAt(ctx context.Context, in *backends.Input, k int, progress backends
 	p := in.Inflate.Defaults()
 	w, h, px := modes.InflateSize(in, k)
 	mask := modes.BoxReduce(in.Mask, in.Width, in.Height, k, workers)
+	modes.FillFalseHoles(mask, w, h, in.Mask, in.Width, in.Height, k)
 	progress.Report("distance", 0)
 	sd := distance.SignedDistance(mask, w, h)
 	progress.Report("distance", 0.5)
@@ -57,6 +58,7 @@ func inflateAt(ctx context.Context, in *backends.Input, k int, progress backends
 	}
 	// Height in mm per coarse pixel.
 	rim := modes.InflateRim(p)
+	thickness := modes.InflateThickness(in, p, R, px)
 	H := make([]float32, w*h)
 	var hmax float64
 	for i, d := range sd {
@@ -67,7 +69,7 @@ func inflateAt(ctx context.Context, in *backends.Input, k int, progress backends
 		if local != nil {
 			r = max(local[i], d)
 		}
-		v := modes.InflateHeight(d, r, px, p.Thickness, rim)
+		v := modes.InflateHeight(d, r, px, thickness, rim)
 		H[i] = float32(v)
 		hmax = max(hmax, v)
 	}

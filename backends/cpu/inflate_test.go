@@ -24,7 +24,7 @@ func inflateInput(w int, mask []float32, p backends.InflateParams) *backends.Inp
 func TestInflateDiscIsSphere(t *testing.T) {
 	const w, r = 129, 50.0
 	mask := ringMask(w, [4]float64{64.5, 64.5, 0, r})
-	in := inflateInput(w, mask, backends.InflateParams{MinRim: 1e-6})
+	in := inflateInput(w, mask, backends.InflateParams{MinRim: 1e-6, Symmetric: true, MaxThickness: -1})
 	m, err := inflate(context.Background(), in, nil, testWorkers)
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +43,38 @@ func TestInflateDiscIsSphere(t *testing.T) {
 		if math.Abs(float64(s[a])-2*R) > 2*in.PixelSize {
 			t.Errorf("axis %d extent %v mm, want %v", a, s[a], 2*R)
 		}
+	}
+}
+
+// TestInflateDefaultIsCappedBadge checks the defaults on the same disc: a flat back on the bed
+// and a full thickness of DefaultInflateThicknessRatio times the diameter, where the uncapped
+// round profile would make a hemisphere as tall as the radius (issue 14: a square-ish icon
+// became a cube).
+func TestInflateDefaultIsCappedBadge(t *testing.T) {
+	const w, r = 129, 50.0
+	in := inflateInput(w, ringMask(w, [4]float64{64.5, 64.5, 0, r}), backends.InflateParams{MinRim: 1e-6})
+	m, err := inflate(context.Background(), in, nil, testWorkers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if top := m.Topology(); !top.Closed() || top.Genus != 0 || top.Components != 1 {
+		t.Fatalf("badge not closed: %+v", top)
+	}
+	s := m.Bounds().Size()
+	D := 2 * r * in.PixelSize
+	if want := backends.DefaultInflateThicknessRatio * D; math.Abs(float64(s[2])-want) > 2*in.PixelSize {
+		t.Errorf("thickness %v mm, want %v (%.2f of the %v mm diameter)", s[2], want, backends.DefaultInflateThicknessRatio, D)
+	}
+	// Flat back: the faces on z = 0 cover about the disc's area.
+	var bottom float64
+	for _, f := range m.Faces {
+		a, b, c := m.Positions[f[0]], m.Positions[f[1]], m.Positions[f[2]]
+		if max(a[2], b[2], c[2]) < 1e-4 {
+			bottom += math.Abs(float64((b[0]-a[0])*(c[1]-a[1])-(b[1]-a[1])*(c[0]-a[0]))) / 2
+		}
+	}
+	if want := math.Pi * D * D / 4; bottom < 0.9*want {
+		t.Errorf("bottom on the bed %.1f mm², want about the disc's %.1f", bottom, want)
 	}
 }
 

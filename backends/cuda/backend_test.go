@@ -37,7 +37,7 @@ func TestCallBeyondBudgetIsOutOfMemory(t *testing.T) {
 // panic.
 func TestDeviceOutOfMemory(t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 18))
-	in := testInput(r, 60, 50, backends.InflateParams{}, 0)
+	in := testInput(r, 60, 50, backends.InflateParams{Symmetric: true, MaxThickness: -1}, 0)
 	for _, limit := range []uint64{1, 1 << 10, 1 << 16, 1 << 20} {
 		small := func(_ context.Context, _ uint64, f func(gpu.Stream) error) error {
 			s := emu.NewStream(limit)

@@ -19,7 +19,10 @@
 //
 // Inflate runs on the GPU after the mask is traced. On the CPU: the choice of the voxel grid's
 // reduction k from the face budget (with the CPU backend's retry at a larger k while the mesh has
-// too many faces), the k×k reduction of the mask, the sub-pixel outline and the seeds of the
+// too many faces), the k×k reduction of the mask and the filling of the holes that reduction
+// made (modes.FillFalseHoles), the profile's scale that caps the thickness
+// (modes.InflateThickness, from the largest distance the device reduces; the heights kernel takes
+// it as its thickness parameter, unchanged), the sub-pixel outline and the seeds of the
 // distance transform (backends/internal/distance.OutlineSeeds), and at the end resting the mesh on Z = 0 and
 // colouring it by projection (in parallel); these CPU stages are the CPU backend's own code
 // (backends/internal/modes), not a copy of it. On the GPU: the exact Euclidean distance transform
@@ -36,8 +39,10 @@
 // put almost all its time in the triangulation: about 60 % refinement by greedy insertion and
 // 27 % decimation, of which the error scans are 41 % of the whole, the insertions, flips and heap
 // most of the rest. Greedy insertion is one insertion after another and cannot be spread over
-// thousands of threads; an RTIN can, at every stage. On the GPU: the relief's smoothing
-// (Gaussian, float64); the error of every sample against every triangle of every level that
+// thousands of threads; an RTIN can, at every stage. The edge-preserving smoothing of a relief's
+// or lithophane's source (a guided filter) is done by package generator before any backend sees
+// the Input, so it runs on the host for both backends and the GPU stages are unchanged. On the
+// GPU: the relief's optional Gaussian smoothing (ReliefParams.Smooth, float64); the error of every sample against every triangle of every level that
 // contains it (one thread per sample, atomic maxima); the saturation of those errors, one launch
 // per level; and the extraction of the cut — every triangle of every level tested on its own,
 // vertices and triangles compacted by prefix sums; and under a face budget, the cost of the cut

@@ -58,6 +58,7 @@ func inflateAt(ctx context.Context, s gpu.Stream, in *backends.Input, k int, pro
 	p := in.Inflate.Defaults()
 	w, h, px := modes.InflateSize(in, k)
 	mask := modes.BoxReduce(in.Mask, in.Width, in.Height, k, workers)
+	modes.FillFalseHoles(mask, w, h, in.Mask, in.Width, in.Height, k)
 	progress.Report("distance", 0)
 	sd, err := signedDistance(s, mask, w, h)
 	if err != nil {
@@ -91,7 +92,7 @@ func inflateAt(ctx context.Context, s gpu.Stream, in *backends.Input, k int, pro
 	}
 	ha := C.struct_inflate_heights_args{
 		sd: dptr(sd), local: dptr(local), H: dptr(H), Hd: dptr(Hd),
-		px: C.double(px), thickness: C.double(p.Thickness), rim: C.double(rim), R: C.float(R), n: C.u32(n),
+		px: C.double(px), thickness: C.double(modes.InflateThickness(in, p, R, px)), rim: C.double(rim), R: C.float(R), n: C.u32(n),
 	}
 	if err := launch(s, kInflateHeights, n, &ha); err != nil {
 		return nil, err

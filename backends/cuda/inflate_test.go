@@ -32,8 +32,9 @@ func TestInflateMatchesReference(t *testing.T) {
 	ctx := context.Background()
 	host := cpu.New(cpu.Options{})
 	params := []backends.InflateParams{
-		{},
-		{Profile: backends.Dome},
+		{}, // the defaults: a flat back, the thickness capped
+		{Symmetric: true, MaxThickness: -1},
+		{Profile: backends.Dome, Symmetric: true},
 		{FlatBack: true, Thickness: 0.5},
 		{Profile: backends.Dome, FlatBack: true, MinRim: 2},
 	}

@@ -581,16 +581,17 @@ func summarize(o *options, items []*item, elapsed time.Duration, stdout, stderr 
 		json.NewEncoder(stdout).Encode(s)
 	case !o.quiet:
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "FILE\tSTATUS\tMODE\tFACES\tCLOSED\tSECONDS\tNOTE")
+		fmt.Fprintln(tw, "FILE\tSTATUS\tMODE\tFACES\tCLOSED\tPIECES\tFIT\tSECONDS\tNOTE")
 		for _, it := range items {
-			mode, faces, closed, secs := "-", "-", "-", "-"
+			mode, faces, closed, pieces, fit, secs := "-", "-", "-", "-", "-", "-"
 			if it.report != nil {
 				mode, faces, closed = string(it.report.Mode), fmt.Sprint(it.report.Faces), cli.YesNo(cli.Closed(it.report))
+				pieces, fit = fmt.Sprint(it.report.Pieces), cli.Fit(it.report)
 			}
 			if it.status == statusOK || it.status == statusFailed && it.seconds > 0 {
 				secs = fmt.Sprintf("%.2f", it.seconds)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.rel, it.status, mode, faces, closed, secs, oneLine(it.note))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.rel, it.status, mode, faces, closed, pieces, fit, secs, oneLine(it.note))
 		}
 		tw.Flush()
 		fmt.Fprintf(stdout, "\n%d files: %d converted, %d failed, %d skipped", t.Files, t.Converted, t.Failed, t.Skipped)

@@ -190,6 +190,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case !o.quiet:
 			fmt.Fprintf(stdout, "%s -> %s: %s on %s, %d faces, closed %s, %.1f × %.1f × %.1f mm, %.0f mm³, %.2f s\n",
 				in, paths[i], r.Mode, r.Backend, r.Faces, cli.YesNo(closed), r.Size[0], r.Size[1], r.Size[2], r.Volume, secs)
+			fmt.Fprintf(stdout, "  %s; %d piece(s)\n", r.ModeReason, r.Pieces)
+			for _, w := range cli.WarningText(&r) {
+				fmt.Fprintf(stdout, "  warning: %s\n", w)
+			}
 		}
 	}
 	return status

@@ -11,7 +11,8 @@ import (
 // ReliefHeights computes a relief's top surface in mm at every pixel from f, the source prepared
 // and smoothed (ReliefPrepare then GaussianBlur, or the CUDA backend's same stages): f is
 // stretched so that its lowest foreground value becomes 0 and its highest 1, raised to Gamma, and
-// scaled: z = Base + Depth·h. Background pixels (Mask < 0.5 with UseMask) stay at Base; pixels
+// scaled: z = Base + Depth·(lift + (1 − lift)·h), lift being SubjectLift where a mask is used
+// (else 0). Background pixels (Mask < 0.5 with UseMask) stay at Base; pixels
 // within FrameWidth mm of the edge are at Base + FrameHeight.
 func ReliefHeights(in *backends.Input, p backends.ReliefParams, f []float64) heightfield.Grid {
 	w, h := in.Width, in.Height
@@ -23,6 +24,13 @@ func ReliefHeights(in *backends.Input, p backends.ReliefParams, f []float64) hei
 		}
 	}
 	scale := 0.0
+	lift, flat := 0.0, 0.0
+	if p.UseMask && in.Mask != nil {
+		lift = p.SubjectLift
+		if lift > 0 {
+			flat = 1 // a flat subject stands at the full depth
+		}
+	}
 	if hi-lo > 1e-9 {
 		scale = 1 / (hi - lo)
 	}
@@ -36,11 +44,14 @@ func ReliefHeights(in *backends.Input, p backends.ReliefParams, f []float64) hei
 			case inFrame(i, j, w, h, wmm, hmm, p.FrameWidth):
 				v = p.Base + p.FrameHeight
 			case fg(k):
-				t := min(max((f[k]-lo)*scale, 0), 1)
+				t := flat
+				if scale != 0 {
+					t = min(max((f[k]-lo)*scale, 0), 1)
+				}
 				if p.Gamma != 1 {
 					t = math.Pow(t, p.Gamma)
 				}
-				v = p.Base + p.Depth*t
+				v = p.Base + p.Depth*(lift+(1-lift)*t)
 			}
 			z[k] = float32(v)
 		}

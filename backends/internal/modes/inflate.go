@@ -2,10 +2,11 @@ package modes
 
 import (
 	"fmt"
-	"github.com/orfeas3d/orfeas/internal/par"
 	"math"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/internal/par"
+	"github.com/orfeas3d/orfeas/internal/raster"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -117,6 +118,37 @@ func InflateRim(p backends.InflateParams) float64 {
 	return p.MinRim / 2
 }
 
+// InflateThickness returns the profile's scale for in's inflation, p its parameters with their
+// defaults, at largest distance R coarse pixels of px mm: p.Thickness, scaled down so that the
+// solid's full thickness (at most R·px·scale per side, the profile's peak: R bounds the local
+// thickness too) stays within p.MaxThickness, or by default within
+// backends.DefaultInflateThicknessRatio times the smaller side of the silhouette's bounding box.
+// Scaling the whole profile, rather than clipping it, keeps the rounded shape: a square icon
+// becomes a cushion, not a cube with a flat top. Both backends compute R and then call this on
+// the host, so the device kernels take the scale as a parameter.
+func InflateThickness(in *backends.Input, p backends.InflateParams, R float32, px float64) float64 {
+	limit := p.MaxThickness
+	if limit == 0 {
+		x0, y0, x1, y1, ok := raster.Bounds(in.Mask, in.Width, in.Height)
+		if in.Mask == nil || !ok {
+			x0, y0, x1, y1 = 0, 0, in.Width, in.Height
+		}
+		limit = backends.DefaultInflateThicknessRatio * float64(min(x1-x0, y1-y0)) * in.PixelSize
+	}
+	if limit < 0 || R <= 0 {
+		return p.Thickness
+	}
+	sides := 2.0
+	if p.FlatBack {
+		sides = 1
+	}
+	peak := sides * float64(R) * px * p.Thickness
+	if peak <= limit {
+		return p.Thickness
+	}
+	return p.Thickness * limit / peak
+}
+
 // InflateHeight returns the height H in mm of the inflated solid at a pixel inside the silhouette
 // (d > 0) at signed distance d (coarse pixels) whose profile radius is r: R, the largest distance,
 // for Round; for Dome max(local thickness, d). px is the coarse pixel in mm, thickness the
@@ -194,4 +226,97 @@ func abs32(x float32) float32 {
 		return -x
 	}
 	return x
+}
+
+// FillFalseHoles fills, in place, the holes of the W×H coarse mask (mask ≥ 0.5; 4-connected
+// background regions that do not reach the border) that are no hole of the w×h fine mask it was
+// reduced from k times: gaps that the reduction closed between parts that come near each other
+// (a tail against a leg), which would otherwise become tunnels through the inflated solid that
+// the silhouette does not have. Each fine hole keeps one coarse hole, the one covering most of it. Both backends call it on the host, after BoxReduce.
+func FillFalseHoles(coarse []float32, W, H int, fine []float32, w, h, k int) {
+	if fine == nil {
+		return
+	}
+	fineHole := holes(fine, w, h)
+	coarseHole := holes(coarse, W, H)
+	// For each pair (coarse hole, fine hole) the fine pixels they share; each fine hole keeps the
+	// coarse hole that covers most of it (the reduction may split one hole in two), the lowest
+	// label on a tie, so that the result is deterministic.
+	type pair struct{ c, f int32 }
+	shared := map[pair]int{}
+	for J := range H {
+		for I := range W {
+			l := coarseHole[J*W+I]
+			if l == 0 {
+				continue
+			}
+			for y := J * k; y < min((J+1)*k, h); y++ {
+				for x := I * k; x < min((I+1)*k, w); x++ {
+					if f := fineHole[y*w+x]; f != 0 {
+						shared[pair{l, f}]++
+					}
+				}
+			}
+		}
+	}
+	best := map[int32]pair{} // fine hole → its coarse hole
+	for p, n := range shared {
+		b, ok := best[p.f]
+		if !ok || n > shared[b] || (n == shared[b] && p.c < b.c) {
+			best[p.f] = p
+		}
+	}
+	keep := map[int32]bool{}
+	for _, p := range best {
+		keep[p.c] = true
+	}
+	for i, l := range coarseHole {
+		if l != 0 && !keep[l] {
+			coarse[i] = 1
+		}
+	}
+}
+
+// holes labels (1, 2, …) the 4-connected background regions (mask < 0.5) of a w×h mask that do
+// not reach the border, 0 elsewhere.
+func holes(mask []float32, w, h int) []int32 {
+	lab := make([]int32, w*h)
+	seen := make([]bool, w*h)
+	var stack, region []int
+	next := int32(0)
+	for s := range mask {
+		if mask[s] >= 0.5 || seen[s] {
+			continue
+		}
+		border := false
+		region = region[:0]
+		seen[s] = true
+		stack = append(stack[:0], s)
+		for len(stack) > 0 {
+			p := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			region = append(region, p)
+			x, y := p%w, p/w
+			if x == 0 || y == 0 || x == w-1 || y == h-1 {
+				border = true
+			}
+			for _, q := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
+				if q[0] < 0 || q[1] < 0 || q[0] >= w || q[1] >= h {
+					continue
+				}
+				n := q[1]*w + q[0]
+				if mask[n] < 0.5 && !seen[n] {
+					seen[n] = true
+					stack = append(stack, n)
+				}
+			}
+		}
+		if !border {
+			next++
+			for _, p := range region {
+				lab[p] = next
+			}
+		}
+	}
+	return lab
 }

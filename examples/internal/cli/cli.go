@@ -223,6 +223,14 @@ type Result struct {
 	VolumeMM3  float64    `json:"volume_mm3"`
 	MaxErrorMM float64    `json:"max_error_mm"`
 	Seconds    float64    `json:"seconds"`
+	// ModeReason says why the mode was chosen; Pieces is how many separate solids the model is.
+	ModeReason string `json:"mode_reason"`
+	Pieces     int    `json:"pieces"`
+	// Fidelity is the generator's self-check (generator.Fidelity), Warnings its problems in
+	// words (none: a faithful, printable object), QualityNote why a level changed nothing.
+	Fidelity    generator.Fidelity `json:"fidelity"`
+	Warnings    []string           `json:"warnings,omitempty"`
+	QualityNote string             `json:"quality_note,omitempty"`
 }
 
 // NewResult returns the JSON form of a generation's report, rounded to keep float32 noise out.
@@ -232,7 +240,45 @@ func NewResult(input, output string, r *generator.Report, seconds float64) Resul
 		Faces: r.Faces, Vertices: r.Vertices, Closed: Closed(r),
 		SizeMM:    [3]float64{Round(r.Size[0], 1e-4), Round(r.Size[1], 1e-4), Round(r.Size[2], 1e-4)},
 		VolumeMM3: Round(r.Volume, 1e-3), MaxErrorMM: Round(r.MaxError, 1e-6), Seconds: Round(seconds, 1e-3),
+		ModeReason: r.ModeReason, Pieces: r.Pieces, Fidelity: RoundFidelity(r.Fidelity),
+		Warnings: WarningText(r), QualityNote: r.QualityNote,
 	}
+}
+
+// RoundFidelity rounds f's figures to 1e-4, to keep float noise out of the JSON.
+func RoundFidelity(f generator.Fidelity) generator.Fidelity {
+	round := func(p *float64) *float64 {
+		if p == nil {
+			return nil
+		}
+		v := Round(*p, 1e-4)
+		return &v
+	}
+	f.SilhouetteIoU, f.HeightCorrelation = round(f.SilhouetteIoU), round(f.HeightCorrelation)
+	f.ThicknessRatio, f.BedContact, f.Spikes = Round(f.ThicknessRatio, 1e-4), Round(f.BedContact, 1e-4), Round(f.Spikes, 1e-4)
+	return f
+}
+
+// WarningText returns the report's fidelity warnings in words.
+func WarningText(r *generator.Report) []string {
+	var ws []string
+	for _, w := range r.Warnings {
+		ws = append(ws, w.Message)
+	}
+	return ws
+}
+
+// Fit sums up the report's fidelity for a table: "ok" when there is no warning, else the kinds
+// of warning ("thick, spikes").
+func Fit(r *generator.Report) string {
+	if len(r.Warnings) == 0 {
+		return "ok"
+	}
+	var ks []string
+	for _, w := range r.Warnings {
+		ks = append(ks, string(w.Kind))
+	}
+	return strings.Join(ks, ", ")
 }
 
 // Closed reports whether the report's mesh is a closed, outward-oriented solid.

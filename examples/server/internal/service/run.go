@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/orfeas3d/orfeas/generator"
 	"github.com/orfeas3d/orfeas/jobs"
 )
 
@@ -171,6 +172,13 @@ func genErrorMessage(err error, closing bool) string {
 	switch {
 	case closing && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) && !errors.Is(err, errDeadline):
 		return errInterrupted
+	case errors.Is(err, generator.ErrNoSubject):
+		// Not a failure of the server's: the image has nothing to build (see the reason).
+		var ns *generator.NoSubjectError
+		if errors.As(err, &ns) {
+			return "no usable subject in the image for " + string(ns.Mode) + ": " + ns.Reason
+		}
+		return err.Error()
 	case errors.As(err, &ge):
 		return err.Error()
 	case storageProblem(err) != "":

@@ -1,0 +1,615 @@
+package generator
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/mesh"
+)
+
+// The fidelity self-check measures how well a finished mesh stands for its image, from two things
+// only: the prepared working image (its foreground mask and the height source the mode promises to
+// follow) and the final mesh, whose top view is rasterised here onto the working grid. It does not
+// look at how the mode built the mesh, so a defect in a backend shows up in the figures.
+
+// Fidelity holds the figures of the self-check (see Report.Fidelity). Figures that do not apply to
+// a mode are nil.
+type Fidelity struct {
+	// SilhouetteIoU is the intersection over union of the mesh's top-view coverage with the
+	// foreground mask, on the working grid (extrude, inflate; for an extrusion on a base plate,
+	// the raised part's coverage). 1 is a perfect match.
+	SilhouetteIoU *float64 `json:"silhouette_iou,omitempty"`
+	// HeightCorrelation is the rank (Spearman) correlation between the top surface's height and
+	// the height source the mode follows, HeightSource, lightly blurred (relief, flat
+	// lithophane). 1 is a perfect match.
+	HeightCorrelation *float64 `json:"height_correlation,omitempty"`
+	// HeightSource names that source: "brightness", "darkness", "depth", or "subject, then
+	// brightness" for a relief whose foreground is raised.
+	HeightSource string `json:"height_source,omitempty"`
+	// Blank is true when the image has content but the model's surface does not show it.
+	Blank bool `json:"blank"`
+	// Pieces is the number of separate solids in the mesh, and SubjectParts the number of
+	// connected parts of the image's foreground (1 without a mask).
+	Pieces       int `json:"pieces"`
+	SubjectParts int `json:"subject_parts"`
+	// Floating counts the pieces whose lowest point is above the model's: they do not touch the
+	// print bed.
+	Floating int `json:"floating_pieces"`
+	// Tunnels is the mesh's genus (handles, holes through it) and SubjectHoles the number of
+	// holes in the foreground (background regions enclosed by it).
+	Tunnels      int `json:"tunnels"`
+	SubjectHoles int `json:"subject_holes"`
+	// ThicknessRatio is the model's extent along Z over the smaller of its extents along X and Y.
+	ThicknessRatio float64 `json:"thickness_ratio"`
+	// BedContact is the share of the top-view footprint where the model's underside lies on its
+	// lowest plane, the print bed.
+	BedContact float64 `json:"bed_contact"`
+	// Spikes is the share of the top surface that deviates from its own 3×3 median by more than a
+	// quarter of the surface's height range: needles and pits.
+	Spikes float64 `json:"spikes"`
+}
+
+// WarningKind names a kind of fidelity problem.
+type WarningKind string
+
+// The fidelity warnings; Warning.Message says each in words.
+const (
+	WarnBlank      WarningKind = "blank"
+	WarnSilhouette WarningKind = "silhouette"
+	WarnHeight     WarningKind = "height"
+	WarnPieces     WarningKind = "pieces"
+	WarnFloating   WarningKind = "floating"
+	WarnTunnels    WarningKind = "tunnels"
+	WarnThick      WarningKind = "thick"
+	WarnBedContact WarningKind = "bed_contact"
+	WarnSpikes     WarningKind = "spikes"
+)
+
+// Thresholds of the warnings.
+const (
+	minIoU            = 0.9
+	minCorrelation    = 0.5
+	maxThicknessRatio = 0.6
+	minBedContact     = 0.15
+	maxSpikes         = 0.01
+)
+
+// Warning is one fidelity problem of a Result, for the user.
+type Warning struct {
+	Kind    WarningKind `json:"kind"`
+	Message string      `json:"message"`
+}
+
+// ErrNoSubject is wrapped (through *NoSubjectError) when the image has no usable subject for the
+// mode: nothing to build, or a result that would not show the image. Generate never returns
+// such a mesh as a success.
+var ErrNoSubject = fmt.Errorf("generator: no usable subject in the image")
+
+// NoSubjectError says why an image has no usable subject for Mode.
+type NoSubjectError struct {
+	Mode   Mode
+	Reason string
+}
+
+func (e *NoSubjectError) Error() string {
+	return fmt.Sprintf("%v for %s: %s", ErrNoSubject, e.Mode, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrNoSubject) hold.
+func (e *NoSubjectError) Is(target error) bool { return target == ErrNoSubject }
+
+// topView maps the working grid onto the final mesh's plane: pixel (i, j), j from the image's
+// top, stands at X = ax + i·bx, Y = ay − j·by.
+type topView struct {
+	w, h           int
+	ax, bx, ay, by float64
+}
+
+// viewFor returns the top view of pl's final mesh on p's grid, given how place moved the
+// backend's mesh (a, from the backend's bounds min), and false for a cylinder lithophane, which
+// has no top view.
+func viewFor(pl *plan, p *prepared, a mesh.Affine, bmin [3]float32) (topView, bool) {
+	v := topView{w: p.w, h: p.h}
+	switch {
+	case pl.fullFrame():
+		v.bx = pl.widthMM / float64(max(p.w-1, 1))
+		v.by = pl.heightMM / float64(max(p.h-1, 1))
+		v.ay = float64(p.h-1) * v.by
+		return v, true
+	case silhouette(pl.mode):
+		// The backends put pixel (i, j)'s centre at ((i+½)·px, (h−j−½)·px), y up.
+		px := p.pixelSize
+		o := a.Apply([3]float32{0, 0, 0})
+		e := a.Apply([3]float32{1, 1, 0})
+		sx, sy := float64(e[0]-o[0]), float64(e[1]-o[1])
+		v.ax, v.bx = float64(o[0])+0.5*px*sx, px*sx
+		v.ay, v.by = float64(o[1])+(float64(p.h)-0.5)*px*sy, px*sy
+		_ = bmin
+		return v, true
+	}
+	return v, false
+}
+
+// topRaster is the top view of a mesh: per pixel, the highest upward surface and the lowest downward
+// one, NaN where the mesh does not cover the pixel's centre.
+type topRaster struct {
+	top, bottom []float32
+}
+
+// rasterise projects m's faces onto v, checking ctx every few thousand faces.
+func rasterise(ctx context.Context, m *mesh.Mesh, v topView) (topRaster, error) {
+	n := v.w * v.h
+	r := topRaster{top: make([]float32, n), bottom: make([]float32, n)}
+	nan := float32(math.NaN())
+	for i := range n {
+		r.top[i], r.bottom[i] = nan, nan
+	}
+	for fi, f := range m.Faces {
+		if fi%8192 == 0 {
+			if err := ctx.Err(); err != nil {
+				return r, err
+			}
+		}
+		var gx, gy, gz [3]float64
+		for k := range 3 {
+			p := m.Positions[f[k]]
+			gx[k] = (float64(p[0]) - v.ax) / v.bx
+			gy[k] = (v.ay - float64(p[1])) / v.by
+			gz[k] = float64(p[2])
+		}
+		// Area in grid coordinates; j runs downwards, so an upward (CCW from above) face has a
+		// negative signed area here.
+		area := (gx[1]-gx[0])*(gy[2]-gy[0]) - (gx[2]-gx[0])*(gy[1]-gy[0])
+		if math.Abs(area) < 1e-12 {
+			continue
+		}
+		up := area < 0
+		i0 := max(0, int(math.Ceil(min(gx[0], gx[1], gx[2])-1e-9)))
+		i1 := min(v.w-1, int(math.Floor(max(gx[0], gx[1], gx[2])+1e-9)))
+		j0 := max(0, int(math.Ceil(min(gy[0], gy[1], gy[2])-1e-9)))
+		j1 := min(v.h-1, int(math.Floor(max(gy[0], gy[1], gy[2])+1e-9)))
+		for j := j0; j <= j1; j++ {
+			y := float64(j)
+			for i := i0; i <= i1; i++ {
+				x := float64(i)
+				w0 := ((gx[1]-x)*(gy[2]-y) - (gx[2]-x)*(gy[1]-y)) / area
+				w1 := ((gx[2]-x)*(gy[0]-y) - (gx[0]-x)*(gy[2]-y)) / area
+				w2 := 1 - w0 - w1
+				const eps = -1e-7
+				if w0 < eps || w1 < eps || w2 < eps {
+					continue
+				}
+				z := float32(w0*gz[0] + w1*gz[1] + w2*gz[2])
+				k := j*v.w + i
+				if up {
+					if !(r.top[k] >= z) {
+						r.top[k] = z
+					}
+				} else if !(r.bottom[k] <= z) {
+					r.bottom[k] = z
+				}
+			}
+		}
+	}
+	return r, nil
+}
+
+// fidelityInput is what the self-check compares the mesh with.
+type fidelityInput struct {
+	mode      backends.Mode
+	mask      []float32 // nil: no foreground
+	source    []float32 // the height source, oriented so that higher means higher (nil: none)
+	srcName   string
+	w, h      int
+	plate     float64 // an extrusion's base plate top in mm (0: no plate)
+	expectOne bool    // the mode makes one piece whatever the foreground (relief, lithophane, plate)
+}
+
+// checkFidelity computes the self-check's figures for the final mesh m of in, whose topology
+// is t, seen through v (ok false: no top view).
+func checkFidelity(ctx context.Context, m *mesh.Mesh, t mesh.Topology, in fidelityInput, v topView, ok bool) (Fidelity, error) {
+	var f Fidelity
+	b := m.Bounds()
+	s := b.Size()
+	if planar := math.Min(float64(s[0]), float64(s[1])); planar > 0 {
+		f.ThicknessRatio = float64(s[2]) / planar
+	}
+	f.Tunnels = t.Genus
+	f.Pieces, f.Floating = shells(m, float64(b.Min[2]), 1e-3*math.Max(float64(s[2]), 1))
+	f.SubjectParts, f.SubjectHoles = 1, 0
+	if in.mask != nil {
+		f.SubjectParts, f.SubjectHoles = maskParts(in.mask, in.w, in.h)
+	}
+	if !ok {
+		f.BedContact = 1
+		return f, nil
+	}
+	r, err := rasterise(ctx, m, v)
+	if err != nil {
+		return f, err
+	}
+	zmin := b.Min[2]
+	bedEps := float32(1e-3 * math.Max(float64(s[2]), 1))
+	covered, onBed := 0, 0
+	var tlo, thi float32 = math.MaxFloat32, -math.MaxFloat32
+	for k, z := range r.top {
+		if z != z {
+			continue
+		}
+		covered++
+		tlo, thi = min(tlo, z), max(thi, z)
+		if bz := r.bottom[k]; bz == bz && bz <= zmin+bedEps {
+			onBed++
+		}
+	}
+	if covered > 0 {
+		f.BedContact = float64(onBed) / float64(covered)
+	}
+	depth := float64(thi - tlo)
+	f.Spikes = spikes(r.top, v.w, v.h, depth)
+
+	switch in.mode {
+	case backends.Extrude, backends.Inflate:
+		iou := 0.0
+		if in.mask != nil {
+			inter, union := 0, 0
+			for k, z := range r.top {
+				c := z == z && (in.plate == 0 || float64(z) > in.plate+1e-3)
+				fg := in.mask[k] >= 0.5
+				if c && fg {
+					inter++
+				}
+				if c || fg {
+					union++
+				}
+			}
+			if union > 0 {
+				iou = float64(inter) / float64(union)
+			}
+		} else if covered > 0 {
+			iou = float64(covered) / float64(v.w*v.h)
+		}
+		f.SilhouetteIoU = &iou
+		f.Blank = covered == 0 || iou < 0.2
+	default:
+		if in.source != nil {
+			c := rankCorrelation(r.top, blurred(in.source, in.w, in.h, 1))
+			f.HeightCorrelation, f.HeightSource = &c, in.srcName
+			// Blank: the source varies but the surface is (nearly) flat.
+			if stddev(in.source) > 0.02 && depth < 0.02*math.Max(float64(s[0]), float64(s[1]))/100 {
+				f.Blank = true
+			}
+		}
+	}
+	return f, nil
+}
+
+// warnings turns f's figures for mode into the problems a user should hear about.
+func warnings(f Fidelity, mode backends.Mode, expectOne bool) []Warning {
+	var ws []Warning
+	add := func(k WarningKind, format string, a ...any) {
+		ws = append(ws, Warning{Kind: k, Message: fmt.Sprintf(format, a...)})
+	}
+	if f.Blank {
+		add(WarnBlank, "the model is blank: the image's content does not show on its surface")
+	}
+	if f.SilhouetteIoU != nil && *f.SilhouetteIoU < minIoU {
+		add(WarnSilhouette, "the model's outline matches the image's subject only %.0f %% (silhouette IoU %.2f)", 100**f.SilhouetteIoU, *f.SilhouetteIoU)
+	}
+	if f.HeightCorrelation != nil && *f.HeightCorrelation < minCorrelation {
+		add(WarnHeight, "the surface follows the image's %s only weakly (rank correlation %.2f)", f.HeightSource, *f.HeightCorrelation)
+	}
+	want := f.SubjectParts
+	if expectOne {
+		want = 1
+	}
+	if f.Pieces > want {
+		add(WarnPieces, "the model is %d separate pieces where the image's subject has %d", f.Pieces, want)
+	}
+	if f.Floating > 0 {
+		add(WarnFloating, "%d of the model's %d pieces do not touch the print bed", f.Floating, f.Pieces)
+	}
+	holes := f.SubjectHoles
+	if expectOne && mode != backends.Extrude {
+		holes = 0
+	}
+	if f.Tunnels > holes {
+		add(WarnTunnels, "the model has %d holes through it where the image has %d", f.Tunnels, holes)
+	}
+	if mode == backends.Inflate && f.ThicknessRatio > maxThicknessRatio {
+		add(WarnThick, "the model is %.0f %% as thick as it is wide: a lump rather than the image's shape", 100*f.ThicknessRatio)
+	}
+	if f.BedContact < minBedContact {
+		add(WarnBedContact, "only %.0f %% of the model's footprint rests on the print bed", 100*f.BedContact)
+	}
+	if f.Spikes > maxSpikes {
+		add(WarnSpikes, "%.1f %% of the surface is needles or pits (spikes)", 100*f.Spikes)
+	}
+	return ws
+}
+
+// shells returns the number of connected pieces of m (faces sharing a vertex) and how many of
+// them have their lowest vertex more than eps above zmin.
+func shells(m *mesh.Mesh, zmin, eps float64) (pieces, floating int) {
+	parent := make([]int32, len(m.Positions))
+	for i := range parent {
+		parent[i] = int32(i)
+	}
+	var find func(int32) int32
+	find = func(x int32) int32 {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	used := make([]bool, len(m.Positions))
+	for _, f := range m.Faces {
+		a := find(int32(f[0]))
+		for _, v := range f {
+			used[v] = true
+			if b := find(int32(v)); b != a {
+				parent[b] = a
+			}
+		}
+	}
+	low := make(map[int32]float32)
+	for i, p := range m.Positions {
+		if !used[i] {
+			continue
+		}
+		r := find(int32(i))
+		if z, ok := low[r]; !ok || p[2] < z {
+			low[r] = p[2]
+		}
+	}
+	for _, z := range low {
+		if float64(z) > zmin+eps {
+			floating++
+		}
+	}
+	return len(low), floating
+}
+
+// maskParts returns the 8-connected components of mask ≥ 0.5 and the 4-connected background
+// regions that do not reach the border (holes).
+func maskParts(mask []float32, w, h int) (parts, holes int) {
+	fg := make([]bool, len(mask))
+	for i, v := range mask {
+		fg[i] = v >= 0.5
+	}
+	parts, _ = components(fg, w, h, true, true)
+	_, holes = components(fg, w, h, false, false)
+	return parts, holes
+}
+
+// components labels the pixels whose fg equals want (8-connected when diag) and returns how many
+// components there are and how many of them do not touch the border.
+func components(fg []bool, w, h int, want, diag bool) (n, inner int) {
+	seen := make([]bool, len(fg))
+	stack := []int{}
+	for s := range fg {
+		if fg[s] != want || seen[s] {
+			continue
+		}
+		n++
+		border := false
+		seen[s] = true
+		stack = append(stack[:0], s)
+		for len(stack) > 0 {
+			k := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			x, y := k%w, k/w
+			if x == 0 || y == 0 || x == w-1 || y == h-1 {
+				border = true
+			}
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					if (dx == 0 && dy == 0) || (!diag && dx != 0 && dy != 0) {
+						continue
+					}
+					xx, yy := x+dx, y+dy
+					if xx < 0 || yy < 0 || xx >= w || yy >= h {
+						continue
+					}
+					q := yy*w + xx
+					if fg[q] == want && !seen[q] {
+						seen[q] = true
+						stack = append(stack, q)
+					}
+				}
+			}
+		}
+		if !border {
+			inner++
+		}
+	}
+	return n, inner
+}
+
+// spikes returns the share of covered pixels of top (NaN: not covered) that are needles or pits:
+// strictly above (below) every other pixel of their 3×3 neighbourhood, all of their 5×5 one covered, and
+// farther than depth/4 from its median.
+func spikes(top []float32, w, h int, depth float64) float64 {
+	if depth <= 0 {
+		return 0
+	}
+	lim := float32(depth / 4)
+	var nb [9]float32
+	n, bad := 0, 0
+	for y := range h {
+		for x := range w {
+			z := top[y*w+x]
+			if z != z {
+				continue
+			}
+			k := 0
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					xx, yy := x+dx, y+dy
+					if xx < 0 || yy < 0 || xx >= w || yy >= h {
+						continue
+					}
+					if v := top[yy*w+xx]; v == v {
+						nb[k] = v
+						k++
+					}
+				}
+			}
+			n++
+			if k < 9 || !coveredAround(top, w, h, x, y, 2) {
+				continue // near the outline the surface may drop: no spike
+			}
+			s := nb[:k]
+			slices.Sort(s)
+			// A needle or a pit is a strict extreme of its neighbourhood (a thin ridge, such as a
+			// stroke, has neighbours along it as high) far from the neighbourhood's median.
+			if d := z - s[k/2]; (d > lim && z > s[k-2]) || (d < -lim && z < s[1]) {
+				bad++
+			}
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(bad) / float64(n)
+}
+
+// coveredAround reports whether every pixel within r of (x, y) (a square) is inside the w×h
+// grid and covered (not NaN) in top.
+func coveredAround(top []float32, w, h, x, y, r int) bool {
+	if x < r || y < r || x >= w-r || y >= h-r {
+		return false
+	}
+	for yy := y - r; yy <= y+r; yy++ {
+		for _, v := range top[yy*w+x-r : yy*w+x+r+1] {
+			if v != v {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// blurred returns a copy of the w×h plane p blurred by a Gaussian of sigma px.
+func blurred(p []float32, w, h int, sigma float64) []float32 {
+	f := make([]float64, len(p))
+	for i, v := range p {
+		f[i] = float64(v)
+	}
+	r := int(math.Ceil(3 * sigma))
+	k := make([]float64, 2*r+1)
+	var sum float64
+	for i := range k {
+		d := float64(i - r)
+		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
+		sum += k[i]
+	}
+	tmp := make([]float64, len(f))
+	for y := range h {
+		for x := range w {
+			var s float64
+			for i, kv := range k {
+				s += kv * f[y*w+min(max(x+i-r, 0), w-1)]
+			}
+			tmp[y*w+x] = s / sum
+		}
+	}
+	out := make([]float32, len(p))
+	for y := range h {
+		for x := range w {
+			var s float64
+			for i, kv := range k {
+				s += kv * tmp[min(max(y+i-r, 0), h-1)*w+x]
+			}
+			out[y*w+x] = float32(s / sum)
+		}
+	}
+	return out
+}
+
+// maxCorrelationSamples bounds the pixels rankCorrelation ranks: every k-th covered pixel.
+const maxCorrelationSamples = 1 << 16
+
+// rankCorrelation returns Spearman's rank correlation between a and b over the pixels where a is
+// not NaN (0 when either is constant there): the Pearson correlation of their ranks, ties given
+// their mean rank.
+func rankCorrelation(a, b []float32) float64 {
+	var idx []int
+	for i, v := range a {
+		if v == v {
+			idx = append(idx, i)
+		}
+	}
+	if step := (len(idx) + maxCorrelationSamples - 1) / maxCorrelationSamples; step > 1 {
+		k := 0
+		for i := 0; i < len(idx); i += step {
+			idx[k] = idx[i]
+			k++
+		}
+		idx = idx[:k]
+	}
+	if len(idx) < 3 {
+		return 0
+	}
+	ra := ranks(idx, a)
+	rb := ranks(idx, b)
+	var ma, mb float64
+	for i := range ra {
+		ma += ra[i]
+		mb += rb[i]
+	}
+	ma /= float64(len(ra))
+	mb /= float64(len(rb))
+	var sab, saa, sbb float64
+	for i := range ra {
+		da, db := ra[i]-ma, rb[i]-mb
+		sab += da * db
+		saa += da * da
+		sbb += db * db
+	}
+	if saa == 0 || sbb == 0 {
+		return 0
+	}
+	return sab / math.Sqrt(saa*sbb)
+}
+
+// ranks returns the ranks of v at idx, ties sharing their mean rank.
+func ranks(idx []int, v []float32) []float64 {
+	order := make([]int, len(idx))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(x, y int) bool { return v[idx[order[x]]] < v[idx[order[y]]] })
+	r := make([]float64, len(idx))
+	for i := 0; i < len(order); {
+		j := i
+		for j+1 < len(order) && v[idx[order[j+1]]] == v[idx[order[i]]] {
+			j++
+		}
+		mean := float64(i+j) / 2
+		for k := i; k <= j; k++ {
+			r[order[k]] = mean
+		}
+		i = j + 1
+	}
+	return r
+}
+
+// stddev returns the standard deviation of p.
+func stddev(p []float32) float64 {
+	if len(p) == 0 {
+		return 0
+	}
+	var s, ss float64
+	for _, v := range p {
+		s += float64(v)
+		ss += float64(v) * float64(v)
+	}
+	m := s / float64(len(p))
+	return math.Sqrt(max(ss/float64(len(p))-m*m, 0))
+}

@@ -1,0 +1,93 @@
+package generator
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/mesh"
+)
+
+// selfCheck fills rep's fidelity figures and warnings for the final mesh m, of topology t, built
+// from the working image p and placed by a (from the backend's bounds' corner bmin).
+func (g *Generator) selfCheck(ctx context.Context, rep *Report, pl *plan, p *prepared, m *mesh.Mesh, t mesh.Topology, a mesh.Affine, bmin [3]float32) error {
+	fi := fidelitySource(pl, p)
+	v, ok := viewFor(pl, p, a, bmin)
+	f, err := checkFidelity(ctx, m, t, fi, v, ok)
+	if err != nil {
+		return fmt.Errorf("generator: fidelity check: %w", err)
+	}
+	rep.Fidelity, rep.Pieces = f, f.Pieces
+	rep.Warnings = warnings(f, pl.mode, fi.expectOne)
+	rep.QualityNote = qualityNote(pl, p, len(m.Faces))
+	return nil
+}
+
+// fidelitySource returns what the self-check compares pl's mesh with: the foreground, and the
+// height source the mode promises to follow, oriented so that higher values stand higher.
+func fidelitySource(pl *plan, p *prepared) fidelityInput {
+	fi := fidelityInput{mode: pl.mode, mask: p.mask, w: p.w, h: p.h}
+	switch pl.mode {
+	case backends.Relief:
+		fi.expectOne = true
+		rp := pl.params.relief.Defaults()
+		src, name := p.lum, "brightness"
+		if p.dpth != nil {
+			src, name = p.dpth, "depth"
+		}
+		s := make([]float32, len(src))
+		for i, v := range src {
+			if rp.Invert {
+				v = 1 - v
+			}
+			s[i] = v
+		}
+		if p.mask != nil {
+			// The subject is raised (see plan.input): every foreground pixel above every
+			// background one, brightness ordering the foreground.
+			name = "subject, then " + name
+			for i, m := range p.mask {
+				if m >= 0.5 {
+					s[i] = 1 + s[i]
+				} else {
+					s[i] = 0
+				}
+			}
+		}
+		fi.source, fi.srcName = s, name
+	case backends.Lithophane:
+		fi.expectOne = true
+		lp := pl.params.lithophane.Defaults()
+		s := make([]float32, len(p.lum))
+		for j := range p.h {
+			for i := range p.w {
+				src := i
+				if lp.Mirror {
+					src = p.w - 1 - i
+				}
+				s[j*p.w+i] = 1 - p.lum[j*p.w+src]
+			}
+		}
+		fi.source, fi.srcName = s, "darkness"
+		fi.mask = nil // a lithophane is the whole plate
+	case backends.Extrude:
+		ep := pl.params.extrude.Defaults()
+		if ep.BasePlate {
+			fi.plate, fi.expectOne = ep.BaseThickness, true
+		}
+	}
+	return fi
+}
+
+// qualityNote says why pl's quality level makes the same model as the level below, or nothing.
+func qualityNote(pl *plan, p *prepared, faces int) string {
+	s, _ := pl.quality.Settings()
+	if pl.quality == Draft || max(p.w, p.h) >= s.Resolution {
+		return ""
+	}
+	if pl.faceBudget > 0 && faces >= pl.faceBudget*9/10 {
+		return ""
+	}
+	return fmt.Sprintf("the image (%d×%d px) is smaller than the %s level's working resolution (%d px) and the model stays within its face budget: a higher level adds no detail the image has",
+		p.srcW, p.srcH, pl.quality, s.Resolution)
+}
