@@ -32,15 +32,16 @@ var (
 // find each of them through it.
 //
 // A LimitError matches ErrDimensions when Name is "width" or "height" and
-// ErrTooLarge otherwise ("bytes", "pixels", "frames").
+// ErrTooLarge otherwise ("bytes", "pixels", "frames", "scans").
 type LimitError struct {
-	// Name is the limited quantity: "bytes", "width", "height", "pixels" or
-	// "frames".
+	// Name is the limited quantity: "bytes", "width", "height", "pixels",
+	// "frames" or "scans" (a JPEG's, at most 256: each is a pass of the
+	// decoder over the whole image).
 	Name string
 	// Value is the value found. Counting stops early where going on would
 	// cost more than the limit allows: for "bytes" read from a reader that
 	// cannot seek, Value is Max+1 (the bytes read before giving up); for
-	// "frames", the GIF walk stops at frame Max+1.
+	// "frames" and "scans", the walk stops at frame or scan Max+1.
 	Value int64
 	// Max is the largest allowed value. For a value below a minimum
 	// (width or height under MinSide), Max is that minimum and Below is true.

@@ -910,7 +910,11 @@ func TestJPEGScanBomb(t *testing.T) {
 	}
 	bomb = append(bomb, 0xFF, 0xD9)
 	_, _, err := Decode(context.Background(), bytes.NewReader(bomb), Limits{})
-	onlySentinels(t, err, ErrUnsupportedFormat)
+	onlySentinels(t, err, ErrTooLarge)
+	var le *LimitError
+	if !errors.As(err, &le) || le.Name != "scans" || le.Value != maxJPEGScans+1 || le.Max != maxJPEGScans {
+		t.Errorf("got %#v, want a LimitError on scans", err)
+	}
 }
 
 // TestReaderKinds: the same verdict from a file, a seekable buffer and a

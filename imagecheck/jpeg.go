@@ -160,7 +160,8 @@ var errIncomplete = corruptf("jpeg: incomplete: no EOI after scans covering ever
 //
 // The standard decoder returns truncated JPEGs, progressive ones especially,
 // without error as partly grey images, so Decode uses this to reject them as
-// corrupt. It also refuses more than maxJPEGScans scans: each scan of a
+// corrupt. It also refuses more than maxJPEGScans scans with a LimitError
+// ("scans"), before the decoder runs: each scan of a
 // progressive image is a pass over all of its blocks, so a small file with
 // thousands of scans would cost minutes of CPU (encoders write about 10).
 func jpegComplete(data []byte) error {
@@ -217,7 +218,7 @@ func jpegComplete(data []byte) error {
 			continue
 		case 0xDA:
 			if scans++; scans > maxJPEGScans {
-				return unsupportedf("jpeg: more than %d scans", maxJPEGScans)
+				return &LimitError{Name: "scans", Value: int64(scans), Max: maxJPEGScans}
 			}
 		default:
 			continue

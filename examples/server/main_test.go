@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/orfeas3d/orfeas/examples/server/internal/service"
 )
 
 func TestParseFlagsAndEnv(t *testing.T) {
@@ -34,6 +36,50 @@ func TestParseFlagsAndEnv(t *testing.T) {
 	}
 	if code := run([]string{"-nosuchflag"}, func(string) string { return "" }, io.Discard, io.Discard); code != 2 {
 		t.Errorf("exit code %d for a bad flag", code)
+	}
+}
+
+// TestParseOperationFlags: -operation-timeout and -decode-memory reach the service's Config
+// (OperationTimeout, DecodeMemory) from a flag or from the environment, default to the
+// service's defaults, and refuse values that would mean no limit.
+func TestParseOperationFlags(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	s, err := parse(nil, noEnv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.cfg.OperationTimeout != service.DefaultOperationTimeout || s.cfg.DecodeMemory != service.DefaultDecodeMemory {
+		t.Errorf("defaults: operation timeout %v, decode memory %d", s.cfg.OperationTimeout, s.cfg.DecodeMemory)
+	}
+
+	s, err = parse([]string{"-operation-timeout", "90s", "-decode-memory", "536870912"}, noEnv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.cfg.OperationTimeout != 90*time.Second || s.cfg.DecodeMemory != 512<<20 {
+		t.Errorf("from flags: operation timeout %v, decode memory %d", s.cfg.OperationTimeout, s.cfg.DecodeMemory)
+	}
+
+	env := map[string]string{"ORFEAS_OPERATION_TIMEOUT": "3m", "ORFEAS_DECODE_MEMORY": "1073741824"}
+	s, err = parse(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.cfg.OperationTimeout != 3*time.Minute || s.cfg.DecodeMemory != 1<<30 {
+		t.Errorf("from the environment: operation timeout %v, decode memory %d", s.cfg.OperationTimeout, s.cfg.DecodeMemory)
+	}
+	s, err = parse([]string{"-operation-timeout", "10s"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || s.cfg.OperationTimeout != 10*time.Second {
+		t.Errorf("a flag over the environment: %v, %v", s, err)
+	}
+
+	for _, args := range [][]string{
+		{"-operation-timeout", "0"}, {"-operation-timeout", "-1m"}, {"-operation-timeout", "soon"},
+		{"-decode-memory", "0"}, {"-decode-memory", "-5"}, {"-decode-memory", "2GB"},
+	} {
+		if _, err := parse(args, noEnv, io.Discard); err == nil || !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("%q: %v, want an error naming %s", args, err, args[0])
+		}
 	}
 }
 

@@ -308,7 +308,10 @@ func (l DecodeLimits) Decode(r io.Reader, f Format) (*mesh.Mesh, error) {
 
 // DecodeContext is Decode with a context, which stops the decoding of an embedded GLB texture
 // (the one part of decoding whose cost the mesh's bytes do not bound) and is checked between
-// stages; the error then wraps ctx.Err().
+// stages; the error then wraps ctx.Err(). A texture that imagecheck refuses (too many pixels,
+// a JPEG of more than 256 scans, bad bytes) fails the decode before its decoder runs, with an
+// error that wraps both ErrTooLarge or ErrMalformed and imagecheck's own error (a
+// *imagecheck.LimitError for a limit).
 func (l DecodeLimits) DecodeContext(ctx context.Context, r io.Reader, f Format) (*mesh.Mesh, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("meshio: decode %v: %w", f, err)

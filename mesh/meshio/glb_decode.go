@@ -459,7 +459,8 @@ func (g *glbReader) texture(material *int) (image.Image, error) {
 	case g.ctx.Err() != nil:
 		return nil, fmt.Errorf("meshio: decode GLB texture: %w", g.ctx.Err())
 	case errors.Is(err, imagecheck.ErrTooLarge), errors.Is(err, imagecheck.ErrDimensions):
-		return nil, tooLarge(GLB, "texture: %v", err)
+		// Both wrapped: callers branch on ErrTooLarge, and may read imagecheck's LimitError.
+		return nil, fmt.Errorf("%w: %v: texture: %w", ErrTooLarge, GLB, err)
 	}
-	return nil, malformed(GLB, "texture: %v", err)
+	return nil, fmt.Errorf("%w: %v: texture: %w", ErrMalformed, GLB, err)
 }

@@ -275,7 +275,7 @@ func TestDecodeMemoryBudget(t *testing.T) {
 }
 
 // TestGLBTextureBomb: a GLB whose embedded JPEG has 2,000 progressive scans is refused in
-// milliseconds through imagecheck (issue 21 item 2: 12–26 s of CPU outside any worker).
+// milliseconds through imagecheck's scan limit, as too large (issue 21 item 2: 12–26 s of CPU outside any worker).
 func TestGLBTextureBomb(t *testing.T) {
 	_, ts := testService(t, nil)
 	glb := texturedGLB(t, scanBombJPEG(2000))
@@ -284,8 +284,8 @@ func TestGLBTextureBomb(t *testing.T) {
 	resp, out := do(t, "POST", ts.URL+"/api/stl/analyze", ct, body)
 	took := time.Since(start)
 	t.Logf("GLB with a 2000-scan JPEG texture (%d bytes): %d in %v: %s", len(glb), resp.StatusCode, took, out)
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(out), "texture") {
-		t.Errorf("got %d %s, want 400 about the texture", resp.StatusCode, out)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(out), "texture") || !strings.Contains(string(out), "scans") {
+		t.Errorf("got %d %s, want 413 about the texture's scans", resp.StatusCode, out)
 	}
 	if took > 5*time.Second {
 		t.Errorf("took %v", took)

@@ -33,7 +33,7 @@ func (s *Service) run(ctx context.Context, id string, p genParams, progress func
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return generated{}, ctx.Err()
+			return generated{}, s.ended(ctx)
 		}
 	}
 	dir := s.jobDir(id)
@@ -46,7 +46,7 @@ func (s *Service) run(ctx context.Context, id string, p genParams, progress func
 	res, err := s.gen.Generate(ctx, req)
 	if err != nil {
 		if context.Cause(ctx) == errDeadline {
-			return generated{}, &generateError{fmt.Errorf("%w (%v)", errDeadline, s.cfg.OperationTimeout)}
+			return generated{}, s.ended(ctx)
 		}
 		return generated{}, &generateError{err}
 	}
@@ -69,11 +69,21 @@ func (s *Service) run(ctx context.Context, id string, p genParams, progress func
 		s.storage.note(err)
 		return generated{}, fmt.Errorf("write model: %w", err)
 	}
-	if err := ctx.Err(); err != nil { // every job of this generation was cancelled
+	if ctx.Err() != nil { // every job of this generation was cancelled, or the deadline passed
 		tmp.Abort()
-		return generated{}, err
+		return generated{}, s.ended(ctx)
 	}
 	return generated{model: tmp, report: report}, nil
+}
+
+// ended is the error of a generation whose context ctx ended: the operation's deadline is a
+// failure that names it (a generateError, which the job shows), where a cancellation stays
+// ctx.Err(), so that the registry records it as canceled.
+func (s *Service) ended(ctx context.Context) error {
+	if context.Cause(ctx) == errDeadline {
+		return &generateError{fmt.Errorf("%w (%v)", errDeadline, s.cfg.OperationTimeout)}
+	}
+	return ctx.Err()
 }
 
 // record is the registry's hook for one generation of e with p: it writes each state change of
