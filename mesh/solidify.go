@@ -359,8 +359,8 @@ func (s *solidifier) distances(ctx context.Context) error {
 				c := float64(s.m.Positions[vi][a])
 				lo, hi = min(lo, c), max(hi, c)
 			}
-			l := int(math.Ceil((lo-s.voxel-s.origin[a])/s.voxel))
-			h := int(math.Floor((hi+s.voxel-s.origin[a])/s.voxel))
+			l := int(math.Ceil((lo - s.voxel - s.origin[a]) / s.voxel))
+			h := int(math.Floor((hi + s.voxel - s.origin[a]) / s.voxel))
 			bx.lo[a], bx.hi[a] = int32(max(0, l)), int32(min(s.dims[a]-1, h))
 		}
 		boxes[fi] = bx
@@ -571,4 +571,19 @@ func MakePrintable(ctx context.Context, m *Mesh, opt PrintableOptions) (*Mesh, P
 	}
 	rep.Solidified, rep.Solidify = true, &srep
 	return s, rep, nil
+}
+
+// TextureToColors gives m vertex colours sampled from its texture at each vertex's UV (nearest
+// texel, wrapping), and drops the UVs and the texture. A mesh without both UVs and a texture is
+// left as it is.
+func TextureToColors(m *Mesh) {
+	if m.UVs == nil || m.Texture == nil {
+		return
+	}
+	b := m.Texture.Bounds()
+	m.Colors = make([][4]uint8, len(m.Positions))
+	for i, uv := range m.UVs {
+		m.Colors[i] = sampleTexture(m.Texture, b, [2]float64{float64(uv[0]), float64(uv[1])})
+	}
+	m.UVs, m.Texture = nil, nil
 }
