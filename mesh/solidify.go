@@ -71,6 +71,8 @@ type SolidifyReport struct {
 	FacesBefore    int `json:"faces_before"`
 	FacesExtracted int `json:"faces_extracted"`
 	FacesAfter     int `json:"faces_after"`
+	// MendedSlivers counts the degenerate slivers dropped (and their holes mended) at the end.
+	MendedSlivers int `json:"mended_slivers,omitempty"`
 	// Simplify reports the simplification to the budget, when one was made.
 	Simplify *SimplifyReport `json:"simplify,omitempty"`
 	// Hausdorff is the larger of the two one-sided distances, in mm, between the source's and the
@@ -185,6 +187,20 @@ func Solidify(ctx context.Context, m *Mesh, opt SolidifyOptions) (*Mesh, Solidif
 	}
 	if _, err := out.OrientOutward(); err != nil {
 		return nil, rep, fmt.Errorf("mesh: solidify: %w", err)
+	}
+	// Marching cubes' slivers, and simplification's, can sit at the degenerate-face threshold;
+	// Repair drops them and mends the 3-edge holes they leave by splitting across the long edge.
+	if t := out.Topology(); t.DegenerateFaces > 0 {
+		fixed, frep, err := Repair(ctx, out, RepairOptions{WeldTolerance: -1, MinComponentRatio: -1})
+		if err != nil {
+			return nil, rep, fmt.Errorf("mesh: solidify: %w", err)
+		}
+		rep.MendedSlivers = frep.DroppedDegenerateFaces
+		out = fixed
+	}
+	if t := out.Topology(); !t.Closed() || !t.Outward {
+		return nil, rep, fmt.Errorf("%w: solidify: the rebuilt surface is not closed (%d degenerate faces, %d boundary edges)",
+			ErrInvalid, t.DegenerateFaces, t.BoundaryEdges)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, rep, fmt.Errorf("mesh: solidify: %w", err)

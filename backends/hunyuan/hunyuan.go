@@ -114,6 +114,11 @@ type Options struct {
 	OctreeResolution   int
 	Steps              int
 	SolidifyResolution int
+	// LeaveBudget leaves the face budget to the caller: the model is not simplified here. The
+	// generator sets it, because its finishing simplifies after placing the mesh at its final
+	// size, where simplification's guarantee (no degenerate face) is the one that counts; a
+	// simplified mesh rescaled afterwards can lose it to rounding.
+	LeaveBudget bool
 	// Client is the HTTP client (default: one with bounded dial and handshake times and no
 	// overall timeout, since Timeout bounds the call).
 	Client *http.Client
@@ -223,14 +228,15 @@ func (b *Backend) Reconstruct(ctx context.Context, in *backends.Input, progress 
 	}
 	p, t := b.params(in.FaceBudget)
 	p.Image = base64.StdEncoding.EncodeToString(img)
-	m, rep, err := b.run(ctx, &p, t, in.FaceBudget, progress)
+	width := subjectWidth(in)
+	var colorIn *backends.Input
+	if in.Color != nil {
+		colorIn = in
+	}
+	m, rep, err := b.run(ctx, &p, t, in.FaceBudget, width, colorIn, progress)
 	if err != nil {
 		return nil, backends.Report{}, err
 	}
-	if m.Colors == nil && in.Color != nil {
-		projectColors(m, in)
-	}
-	pose(m, subjectWidth(in))
 	rep.Grid = [2]int{in.Width, in.Height}
 	rep.Faces, rep.Vertices = len(m.Faces), len(m.Positions)
 	return m, rep, nil
@@ -249,17 +255,17 @@ func (b *Backend) ReconstructText(ctx context.Context, prompt string, widthMM fl
 	}
 	p, t := b.params(faceBudget)
 	p.Text = prompt
-	m, rep, err := b.run(ctx, &p, t, faceBudget, progress)
+	width := cmp.Or(widthMM, 100)
+	m, rep, err := b.run(ctx, &p, t, faceBudget, width, nil, progress)
 	if err != nil {
 		return nil, backends.Report{}, err
 	}
-	pose(m, cmp.Or(widthMM, 100))
 	rep.Faces, rep.Vertices = len(m.Faces), len(m.Positions)
 	return m, rep, nil
 }
 
 // run fetches, decodes and makes printable one model.
-func (b *Backend) run(ctx context.Context, p *Params, t tier, budget int, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
+func (b *Backend) run(ctx context.Context, p *Params, t tier, budget int, width float64, colorIn *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, b.opt.Timeout, errTimeout)
 	defer cancel()
 	progress.Report("remote", 0)
@@ -279,8 +285,10 @@ func (b *Backend) run(ctx context.Context, p *Params, t tier, budget int, progre
 		mesh.TextureToColors(src)
 	}
 	progress.Report("printable", 0)
+	// Pose first, then simplify in the posed coordinates (see Options.LeaveBudget).
+	pose(src, width)
 	m, prep, err := mesh.MakePrintable(ctx, src, mesh.PrintableOptions{
-		Solidify: mesh.SolidifyOptions{Resolution: t.solidify, FaceBudget: budget},
+		Solidify: mesh.SolidifyOptions{Resolution: t.solidify},
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -288,11 +296,34 @@ func (b *Backend) run(ctx context.Context, p *Params, t tier, budget int, progre
 		}
 		return nil, backends.Report{}, fmt.Errorf("%w: making it printable: %w", ErrInvalidModel, err)
 	}
+	if m.Colors == nil && colorIn != nil {
+		projectColors(m, colorIn)
+	}
+	pose(m, width)
+	if budget > 0 && len(m.Faces) > budget && !b.opt.LeaveBudget {
+		s, _, err := mesh.Simplify(ctx, m, mesh.SimplifyOptions{TargetFaces: budget})
+		if err != nil {
+			return nil, backends.Report{}, b.ctxErr(ctx, err)
+		}
+		m = s
+		// Simplification moves the extremes a little: back onto the bed and the origin, then mend
+		// any sliver that translation left at the degenerate threshold.
+		bb := m.Bounds()
+		m.Transform(mesh.Translate(-float64(bb.Min[0]), -float64(bb.Min[1]), -float64(bb.Min[2])))
+		if m.Topology().DegenerateFaces > 0 {
+			if m, _, err = mesh.Repair(ctx, m, mesh.RepairOptions{WeldTolerance: -1, MinComponentRatio: -1}); err != nil {
+				return nil, backends.Report{}, b.ctxErr(ctx, err)
+			}
+		}
+	}
+	if top := m.Topology(); !top.Closed() || !top.Outward {
+		return nil, backends.Report{}, fmt.Errorf("%w: the printable mesh is not closed (%d degenerate faces, %d boundary edges)", ErrInvalidModel, top.DegenerateFaces, top.BoundaryEdges)
+	}
 	progress.Report("printable", 1)
 	var rep backends.Report
 	if s := prep.Solidify; s != nil {
 		rep.MaxError, rep.Tolerance = s.Hausdorff, s.Voxel
-		rep.BudgetReached = budget > 0 && s.FacesExtracted > budget
+
 	}
 	return m, rep, nil
 }
