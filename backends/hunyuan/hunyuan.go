@@ -198,6 +198,10 @@ func tierFor(budget int) tier {
 	return tier{512, 30, 384}
 }
 
+// SolidifyResolution is the solidify grid (voxels along the longest side) this backend uses for
+// a face budget: 96 up to 50k faces, 160 up to 200k, 256 up to 500k, 384 beyond or for none.
+func SolidifyResolution(budget int) int { return tierFor(budget).solidify }
+
 // params returns the request body for a face budget, without image or text.
 func (b *Backend) params(budget int) (Params, tier) {
 	t := tierFor(budget)

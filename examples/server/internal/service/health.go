@@ -1,9 +1,11 @@
 package service
 
 import (
+	"context"
 	"net/http"
 	"time"
 
+	"github.com/orfeas3d/orfeas/backends/hunyuan"
 	"github.com/orfeas3d/orfeas/generator"
 )
 
@@ -15,6 +17,14 @@ type healthResponse struct {
 	ActiveJobs int       `json:"active_jobs"`
 	QueuedJobs int       `json:"queued_jobs"`
 	Version    string    `json:"version"`
+	// Remote, for the hunyuan backend, says whether its server answers.
+	Remote *remoteInfo `json:"remote,omitempty"`
+}
+
+type remoteInfo struct {
+	URL       string `json:"url"`
+	Reachable bool   `json:"reachable"`
+	Error     string `json:"error,omitempty"`
 }
 
 type gpuInfo struct {
@@ -34,6 +44,9 @@ func (s *Service) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if h.Backend == generator.BackendCUDA {
 		h.GPU = &gpuInfo{Backend: h.Backend}
 	}
+	if s.cfg.Backend == generator.BackendHunyuan {
+		h.Remote = s.pingRemote(r.Context())
+	}
 	code := http.StatusOK
 	if s.closing.Load() {
 		h.Status, code = "shutting_down", http.StatusServiceUnavailable
@@ -51,4 +64,22 @@ func (s *Service) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	st := s.reg.Stats()
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	s.metrics.write(w, states, st.Queued, st.Running)
+}
+
+// pingRemote checks within two seconds that the hunyuan server answers. An unreachable remote
+// does not make the service unhealthy (uploads, meshes and downloads still work); it is reported.
+func (s *Service) pingRemote(ctx context.Context) *remoteInfo {
+	ri := &remoteInfo{URL: s.cfg.Hunyuan.URL}
+	b, err := hunyuan.New(s.cfg.Hunyuan)
+	if err == nil {
+		defer b.Close()
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		err = b.Ping(ctx)
+	}
+	ri.Reachable = err == nil
+	if err != nil {
+		ri.Error = err.Error()
+	}
+	return ri
 }
