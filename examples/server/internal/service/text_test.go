@@ -82,3 +82,38 @@ func TestHealthRemote(t *testing.T) {
 		t.Errorf("health with the remote down: %s", out)
 	}
 }
+
+func TestRepairSolidify(t *testing.T) {
+	_, ts := testService(t, nil)
+	var glb bytes.Buffer
+	if err := meshio.Encode(&glb, meshtest.Defective(20, 30, 48), meshio.GLB); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		fields map[string]string
+		status int
+	}{
+		{map[string]string{"solidify": "maybe"}, 400},
+		{map[string]string{"solidify": "true", "resolution": "100000"}, 400},
+		{map[string]string{"solidify": "true", "resolution": "64", "target_faces": "3000", "format": "stl"}, 200},
+	} {
+		ct, body := multipartBody(t, c.fields, filePart{"file", "broken.glb", glb.Bytes()})
+		resp, out := do(t, "POST", ts.URL+"/api/stl/repair", ct, body)
+		if resp.StatusCode != c.status {
+			t.Fatalf("%v: %d %s", c.fields, resp.StatusCode, out)
+		}
+		if c.status != 200 {
+			continue
+		}
+		r := decode(t, out)
+		rep := r["report"].(map[string]any)["repair"].(map[string]any)
+		sol, _ := rep["solidify"].(map[string]any)
+		if rep["solidified"] != true || sol == nil || !(sol["hausdorff_mm"].(float64) > 0) {
+			t.Fatalf("report %s", out)
+		}
+		m := download(t, ts.URL+r["download_url"].(string), meshio.STL)
+		if !m.Topology().Closed() || len(m.Faces) > 3000 {
+			t.Errorf("solidified upload: %d faces, %+v", len(m.Faces), m.Topology())
+		}
+	}
+}
