@@ -77,12 +77,16 @@ type SolidifyReport struct {
 	Simplify *SimplifyReport `json:"simplify,omitempty"`
 	// Hausdorff is the larger of the two one-sided distances, in mm, between the source's and the
 	// result's surfaces, each sampled at the vertices of one of them (see SurfaceDeviation);
-	// SourceToResult and ResultToSource are the two, MeanDistance the mean of the source's
-	// vertices' distances to the result.
+	// SourceToResult (SurfaceDeviation from the source's vertices) and ResultToSource are the
+	// two, MeanDistance the mean of the source's vertices' distances to the result.
 	Hausdorff      float64 `json:"hausdorff_mm"`
 	SourceToResult float64 `json:"source_to_result_mm"`
 	ResultToSource float64 `json:"result_to_source_mm"`
 	MeanDistance   float64 `json:"mean_distance_mm"`
+	// BridgedVertices counts the result's vertices farther than a voxel from every source
+	// face: where the result closes a hole or a gap. ResultToSource is measured at them by an
+	// exact search, at the others from the nearest faces the grid recorded around them.
+	BridgedVertices int `json:"bridged_vertices"`
 	// ColorsCarried is set when the source had colours or a texture and the result carries them
 	// as vertex colours.
 	ColorsCarried bool `json:"colors_carried"`
@@ -177,7 +181,7 @@ func Solidify(ctx context.Context, m *Mesh, opt SolidifyOptions) (*Mesh, Solidif
 		s.carryColors(out)
 		rep.ColorsCarried = true
 	}
-	s.field, s.near = nil, nil
+	s.field = nil
 	if opt.FaceBudget > 0 && len(out.Faces) > opt.FaceBudget {
 		simp, srep, err := Simplify(ctx, out, SimplifyOptions{TargetFaces: opt.FaceBudget})
 		if err != nil {
@@ -207,7 +211,10 @@ func Solidify(ctx context.Context, m *Mesh, opt SolidifyOptions) (*Mesh, Solidif
 	}
 	rep.FacesAfter = len(out.Faces)
 	rep.SourceToResult, rep.MeanDistance = SurfaceDeviation(m, out)
-	rep.ResultToSource, _ = SurfaceDeviation(out, m)
+	rep.ResultToSource, rep.BridgedVertices = s.resultToSource(ctx, out)
+	if err := ctx.Err(); err != nil {
+		return nil, rep, fmt.Errorf("mesh: solidify: %w", err)
+	}
 	rep.Hausdorff = max(rep.SourceToResult, rep.ResultToSource)
 	rep.Elapsed = time.Since(start)
 	return out, rep, nil
@@ -602,4 +609,175 @@ func TextureToColors(m *Mesh) {
 		m.Colors[i] = sampleTexture(m.Texture, b, [2]float64{float64(uv[0]), float64(uv[1])})
 	}
 	m.UVs, m.Texture = nil, nil
+}
+
+// resultToSource returns the largest distance from out's vertices to the source's faces and how
+// many vertices lie beyond the distance band. A vertex inside the band takes the distance to the
+// nearest of the faces recorded at the corners of its cell (each the exact nearest face of that
+// corner); one beyond it, over a bridged hole, an exact search of a coarse grid of the source's
+// faces in growing rings of cells.
+func (s *solidifier) resultToSource(ctx context.Context, out *Mesh) (float64, int) {
+	nv := len(out.Positions)
+	dist := make([]float64, nv)
+	far := make([]bool, nv)
+	par.For((nv+4095)/4096, runtime.GOMAXPROCS(0), func(c int) {
+		if ctx.Err() != nil {
+			return
+		}
+		for vi := c * 4096; vi < min(nv, (c+1)*4096); vi++ {
+			p := f64(out.Positions[vi])
+			var base [3]int
+			for a := range 3 {
+				base[a] = min(max(0, int(math.Floor((p[a]-s.origin[a])/s.voxel))), s.dims[a]-2)
+			}
+			best := math.Inf(1)
+			for k := range 8 {
+				fi := s.near[s.index(base[0]+k&1, base[1]+k>>1&1, base[2]+k>>2&1)]
+				if fi < 0 {
+					continue
+				}
+				f := s.m.Faces[fi]
+				cp, _ := closestOnTriangle(p, f64(s.m.Positions[f[0]]), f64(s.m.Positions[f[1]]), f64(s.m.Positions[f[2]]))
+				d := sub3(p, cp)
+				best = min(best, dot64(d, d))
+			}
+			if best > s.voxel*s.voxel {
+				far[vi] = true
+				continue
+			}
+			dist[vi] = math.Sqrt(best)
+		}
+	})
+	bridged := 0
+	for _, f := range far {
+		if f {
+			bridged++
+		}
+	}
+	if bridged > 0 && ctx.Err() == nil {
+		g := newRingGrid(s.m, 8*s.voxel)
+		par.For((nv+255)/256, runtime.GOMAXPROCS(0), func(c int) {
+			if ctx.Err() != nil {
+				return
+			}
+			stamp := make([]int32, len(s.m.Faces))
+			for vi := c * 256; vi < min(nv, (c+1)*256); vi++ {
+				if far[vi] {
+					dist[vi] = g.nearest(f64(out.Positions[vi]), stamp, int32(vi+1))
+				}
+			}
+		})
+	}
+	mx := 0.0
+	for _, d := range dist {
+		mx = max(mx, d)
+	}
+	return mx, bridged
+}
+
+// ringGrid bins a mesh's faces into cubic cells for an exact nearest-face search.
+type ringGrid struct {
+	m      *Mesh
+	cell   float64
+	origin [3]float64
+	dims   [3]int
+	start  []int32 // CSR over cells
+	faces  []int32
+}
+
+func newRingGrid(m *Mesh, cell float64) *ringGrid {
+	b := m.Bounds()
+	g := &ringGrid{m: m, cell: cell}
+	for a := range 3 {
+		g.origin[a] = float64(b.Min[a])
+		g.dims[a] = max(1, int(math.Ceil((float64(b.Max[a])-g.origin[a])/cell))+1)
+	}
+	n := g.dims[0] * g.dims[1] * g.dims[2]
+	g.start = make([]int32, n+1)
+	each := func(fn func(c int, fi int32)) {
+		for fi, f := range m.Faces {
+			lo, hi := g.cellOf(f64(m.Positions[f[0]])), g.cellOf(f64(m.Positions[f[0]]))
+			for _, v := range f[1:] {
+				c := g.cellOf(f64(m.Positions[v]))
+				for a := range 3 {
+					lo[a], hi[a] = min(lo[a], c[a]), max(hi[a], c[a])
+				}
+			}
+			for k := lo[2]; k <= hi[2]; k++ {
+				for j := lo[1]; j <= hi[1]; j++ {
+					for i := lo[0]; i <= hi[0]; i++ {
+						fn(i+g.dims[0]*(j+g.dims[1]*k), int32(fi))
+					}
+				}
+			}
+		}
+	}
+	each(func(c int, _ int32) { g.start[c+1]++ })
+	for i := range n {
+		g.start[i+1] += g.start[i]
+	}
+	g.faces = make([]int32, g.start[n])
+	fill := slices.Clone(g.start[:n])
+	each(func(c int, fi int32) { g.faces[fill[c]] = fi; fill[c]++ })
+	return g
+}
+
+func (g *ringGrid) cellOf(p [3]float64) [3]int {
+	var c [3]int
+	for a := range 3 {
+		c[a] = min(max(0, int((p[a]-g.origin[a])/g.cell)), g.dims[a]-1)
+	}
+	return c
+}
+
+// nearest returns the exact distance from p to the nearest face, searching rings of cells
+// around p's until no unvisited cell can hold a nearer face. stamp marks faces already measured
+// for this query (tag).
+func (g *ringGrid) nearest(p [3]float64, stamp []int32, tag int32) float64 {
+	c := g.cellOf(p)
+	// p may lie outside the grid: rings are counted from its clamped cell, so add its distance
+	// to that cell to the bound.
+	var off float64
+	for a := range 3 {
+		lo := g.origin[a] + float64(c[a])*g.cell
+		off = max(off, lo-p[a], p[a]-(lo+g.cell))
+	}
+	best := math.Inf(1)
+	maxRing := max(g.dims[0], g.dims[1], g.dims[2])
+	for r := 0; r <= maxRing; r++ {
+		for k := c[2] - r; k <= c[2]+r; k++ {
+			for j := c[1] - r; j <= c[1]+r; j++ {
+				for i := c[0] - r; i <= c[0]+r; i++ {
+					if max(abs(i-c[0]), abs(j-c[1]), abs(k-c[2])) != r ||
+						i < 0 || j < 0 || k < 0 || i >= g.dims[0] || j >= g.dims[1] || k >= g.dims[2] {
+						continue
+					}
+					ci := i + g.dims[0]*(j+g.dims[1]*k)
+					for _, fi := range g.faces[g.start[ci]:g.start[ci+1]] {
+						if stamp[fi] == tag {
+							continue
+						}
+						stamp[fi] = tag
+						f := g.m.Faces[fi]
+						cp, _ := closestOnTriangle(p, f64(g.m.Positions[f[0]]), f64(g.m.Positions[f[1]]), f64(g.m.Positions[f[2]]))
+						d := sub3(p, cp)
+						best = min(best, dot64(d, d))
+					}
+				}
+			}
+		}
+		// Every face not yet measured lies in a cell of ring r+1 or beyond: at least r·cell from
+		// p's cell, less p's distance outside it.
+		if reach := float64(r)*g.cell - off; reach > 0 && best <= reach*reach {
+			break
+		}
+	}
+	return math.Sqrt(best)
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
