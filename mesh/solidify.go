@@ -18,9 +18,11 @@ package mesh
 //  3. Distance. Every sample within one voxel of a triangle's bounds gets its exact distance to the
 //     nearest triangle (Ericson, "Real-Time Collision Detection", 5.1.5) and that triangle's
 //     index; farther samples get one voxel. The field is sign·distance.
-//  4. Surface. Isosurface at level 0; vertex colours are sampled from the source at the nearest
-//     point of the nearest triangle (vertex colours interpolated, or the texture at the
-//     interpolated UV), then Simplify to the face budget.
+//  4. Surface. Isosurface at level 0, then Simplify to the face budget; slivers left at the
+//     degenerate threshold are mended by Repair. Each vertex then takes the source's colour at the
+//     nearest point of its nearest triangle (vertex colours interpolated, or the texture at the
+//     interpolated UV): the triangle recorded at the corners of its cell, or, for a vertex over a
+//     bridged hole, the one an exact ring search of a coarse face grid finds.
 //
 // The result's distance to the source is measured both ways (SurfaceDeviation) and reported.
 
@@ -177,10 +179,6 @@ func Solidify(ctx context.Context, m *Mesh, opt SolidifyOptions) (*Mesh, Solidif
 	if len(out.Faces) == 0 {
 		return nil, rep, fmt.Errorf("%w: solidify: the mesh encloses no volume at a %.3g mm voxel", ErrInvalid, voxel)
 	}
-	if m.Colors != nil || (m.UVs != nil && m.Texture != nil) {
-		s.carryColors(out)
-		rep.ColorsCarried = true
-	}
 	s.field = nil
 	if opt.FaceBudget > 0 && len(out.Faces) > opt.FaceBudget {
 		simp, srep, err := Simplify(ctx, out, SimplifyOptions{TargetFaces: opt.FaceBudget})
@@ -211,7 +209,9 @@ func Solidify(ctx context.Context, m *Mesh, opt SolidifyOptions) (*Mesh, Solidif
 	}
 	rep.FacesAfter = len(out.Faces)
 	rep.SourceToResult, rep.MeanDistance = SurfaceDeviation(m, out)
-	rep.ResultToSource, rep.BridgedVertices = s.resultToSource(ctx, out)
+	colored := m.Colors != nil || (m.UVs != nil && m.Texture != nil)
+	rep.ResultToSource, rep.BridgedVertices = s.measure(ctx, out, colored)
+	rep.ColorsCarried = colored
 	if err := ctx.Err(); err != nil {
 		return nil, rep, fmt.Errorf("mesh: solidify: %w", err)
 	}
@@ -428,40 +428,11 @@ func (s *solidifier) distances(ctx context.Context) error {
 	return nil
 }
 
-// carryColors gives out's vertices the source's colour at the nearest point of the nearest face
-// among those recorded at the corners of the cell each vertex lies in.
-func (s *solidifier) carryColors(out *Mesh) {
-	out.Colors = make([][4]uint8, len(out.Positions))
-	var bounds image.Rectangle
-	if s.m.Texture != nil {
-		bounds = s.m.Texture.Bounds()
-	}
-	par.For(len(out.Positions), runtime.GOMAXPROCS(0), func(vi int) {
-		p := f64(out.Positions[vi])
-		var base [3]int
-		for a := range 3 {
-			base[a] = min(max(0, int(math.Floor((p[a]-s.origin[a])/s.voxel))), s.dims[a]-2)
-		}
-		best, bestD := int32(-1), math.Inf(1)
-		var bestW [3]float64
-		for c := range 8 {
-			idx := s.index(base[0]+c&1, base[1]+c>>1&1, base[2]+c>>2&1)
-			fi := s.near[idx]
-			if fi < 0 || fi == best {
-				continue
-			}
-			f := s.m.Faces[fi]
-			cp, w := closestOnTriangle(p, f64(s.m.Positions[f[0]]), f64(s.m.Positions[f[1]]), f64(s.m.Positions[f[2]]))
-			d := sub3(p, cp)
-			if dd := dot64(d, d); dd < bestD || (dd == bestD && fi < best) {
-				best, bestD, bestW = fi, dd, w
-			}
-		}
-		if best < 0 {
-			out.Colors[vi] = [4]uint8{255, 255, 255, 255}
-			return
-		}
-		f := s.m.Faces[best]
+// colorAt is the source's colour at barycentric weights w on face fi.
+func (s *solidifier) colorAt(fi int32, bestW [3]float64, bounds image.Rectangle) [4]uint8 {
+	{
+		f := s.m.Faces[fi]
+		var c [4]uint8
 		if s.m.Colors != nil {
 			var acc [4]float64
 			for k, vv := range f {
@@ -470,17 +441,17 @@ func (s *solidifier) carryColors(out *Mesh) {
 				}
 			}
 			for ch := range 4 {
-				out.Colors[vi][ch] = uint8(min(255, max(0, math.Round(acc[ch]))))
+				c[ch] = uint8(min(255, max(0, math.Round(acc[ch]))))
 			}
-			return
+			return c
 		}
 		var uv [2]float64
 		for k, vv := range f {
 			uv[0] += bestW[k] * float64(s.m.UVs[vv][0])
 			uv[1] += bestW[k] * float64(s.m.UVs[vv][1])
 		}
-		out.Colors[vi] = sampleTexture(s.m.Texture, bounds, uv)
-	})
+		return sampleTexture(s.m.Texture, bounds, uv)
+	}
 }
 
 // sampleTexture returns the texel nearest uv (u right, v down, wrapping as glTF's default
@@ -611,59 +582,77 @@ func TextureToColors(m *Mesh) {
 	m.UVs, m.Texture = nil, nil
 }
 
-// resultToSource returns the largest distance from out's vertices to the source's faces and how
-// many vertices lie beyond the distance band. A vertex inside the band takes the distance to the
-// nearest of the faces recorded at the corners of its cell (each the exact nearest face of that
-// corner); one beyond it, over a bridged hole, an exact search of a coarse grid of the source's
-// faces in growing rings of cells.
-func (s *solidifier) resultToSource(ctx context.Context, out *Mesh) (float64, int) {
+// measure returns the largest distance from out's vertices to the source's faces and how many
+// vertices lie beyond the distance band, and, when colored, gives every vertex the source's
+// colour at its nearest point. A vertex inside the band takes the nearest of the faces recorded
+// at the corners of its cell (each the exact nearest face of that corner); one beyond it, over a
+// bridged hole, the exact nearest face found by a ring search of a coarse grid of the source's
+// faces. Vertices are taken in fixed chunks, so nothing depends on GOMAXPROCS.
+func (s *solidifier) measure(ctx context.Context, out *Mesh, colored bool) (float64, int) {
 	nv := len(out.Positions)
 	dist := make([]float64, nv)
 	far := make([]bool, nv)
-	par.For((nv+4095)/4096, runtime.GOMAXPROCS(0), func(c int) {
+	var bounds image.Rectangle
+	if s.m.Texture != nil {
+		bounds = s.m.Texture.Bounds()
+	}
+	if colored {
+		out.Colors = make([][4]uint8, nv)
+	}
+	const chunk = 1024
+	par.For((nv+chunk-1)/chunk, runtime.GOMAXPROCS(0), func(c int) {
 		if ctx.Err() != nil {
 			return
 		}
-		for vi := c * 4096; vi < min(nv, (c+1)*4096); vi++ {
+		for vi := c * chunk; vi < min(nv, (c+1)*chunk); vi++ {
 			p := f64(out.Positions[vi])
 			var base [3]int
 			for a := range 3 {
 				base[a] = min(max(0, int(math.Floor((p[a]-s.origin[a])/s.voxel))), s.dims[a]-2)
 			}
-			best := math.Inf(1)
+			best, bestF := math.Inf(1), int32(-1)
+			var bestW [3]float64
 			for k := range 8 {
 				fi := s.near[s.index(base[0]+k&1, base[1]+k>>1&1, base[2]+k>>2&1)]
-				if fi < 0 {
+				if fi < 0 || fi == bestF {
 					continue
 				}
 				f := s.m.Faces[fi]
-				cp, _ := closestOnTriangle(p, f64(s.m.Positions[f[0]]), f64(s.m.Positions[f[1]]), f64(s.m.Positions[f[2]]))
+				cp, w := closestOnTriangle(p, f64(s.m.Positions[f[0]]), f64(s.m.Positions[f[1]]), f64(s.m.Positions[f[2]]))
 				d := sub3(p, cp)
-				best = min(best, dot64(d, d))
+				if dd := dot64(d, d); dd < best || (dd == best && fi < bestF) {
+					best, bestF, bestW = dd, fi, w
+				}
 			}
-			if best > s.voxel*s.voxel {
+			if bestF < 0 || best > s.voxel*s.voxel {
 				far[vi] = true
 				continue
 			}
 			dist[vi] = math.Sqrt(best)
+			if colored {
+				out.Colors[vi] = s.colorAt(bestF, bestW, bounds)
+			}
 		}
 	})
-	bridged := 0
-	for _, f := range far {
+	var farIdx []int
+	for vi, f := range far {
 		if f {
-			bridged++
+			farIdx = append(farIdx, vi)
 		}
 	}
-	if bridged > 0 && ctx.Err() == nil {
+	if len(farIdx) > 0 && ctx.Err() == nil {
 		g := newRingGrid(s.m, 8*s.voxel)
-		par.For((nv+255)/256, runtime.GOMAXPROCS(0), func(c int) {
+		const farChunk = 64
+		par.For((len(farIdx)+farChunk-1)/farChunk, runtime.GOMAXPROCS(0), func(c int) {
 			if ctx.Err() != nil {
 				return
 			}
 			stamp := make([]int32, len(s.m.Faces))
-			for vi := c * 256; vi < min(nv, (c+1)*256); vi++ {
-				if far[vi] {
-					dist[vi] = g.nearest(f64(out.Positions[vi]), stamp, int32(vi+1))
+			for _, vi := range farIdx[c*farChunk : min(len(farIdx), (c+1)*farChunk)] {
+				d, fi, w := g.nearest(f64(out.Positions[vi]), stamp, int32(vi+1))
+				dist[vi] = d
+				if colored && fi >= 0 {
+					out.Colors[vi] = s.colorAt(fi, w, bounds)
 				}
 			}
 		})
@@ -672,7 +661,7 @@ func (s *solidifier) resultToSource(ctx context.Context, out *Mesh) (float64, in
 	for _, d := range dist {
 		mx = max(mx, d)
 	}
-	return mx, bridged
+	return mx, len(farIdx)
 }
 
 // ringGrid bins a mesh's faces into cubic cells for an exact nearest-face search.
@@ -733,7 +722,7 @@ func (g *ringGrid) cellOf(p [3]float64) [3]int {
 // nearest returns the exact distance from p to the nearest face, searching rings of cells
 // around p's until no unvisited cell can hold a nearer face. stamp marks faces already measured
 // for this query (tag).
-func (g *ringGrid) nearest(p [3]float64, stamp []int32, tag int32) float64 {
+func (g *ringGrid) nearest(p [3]float64, stamp []int32, tag int32) (float64, int32, [3]float64) {
 	c := g.cellOf(p)
 	// p may lie outside the grid: rings are counted from its clamped cell, so add its distance
 	// to that cell to the bound.
@@ -743,6 +732,8 @@ func (g *ringGrid) nearest(p [3]float64, stamp []int32, tag int32) float64 {
 		off = max(off, lo-p[a], p[a]-(lo+g.cell))
 	}
 	best := math.Inf(1)
+	bestF := int32(-1)
+	var bestW [3]float64
 	maxRing := max(g.dims[0], g.dims[1], g.dims[2])
 	for r := 0; r <= maxRing; r++ {
 		for k := c[2] - r; k <= c[2]+r; k++ {
@@ -753,15 +744,20 @@ func (g *ringGrid) nearest(p [3]float64, stamp []int32, tag int32) float64 {
 						continue
 					}
 					ci := i + g.dims[0]*(j+g.dims[1]*k)
+					if g.start[ci] == g.start[ci+1] || g.cellDist2(p, i, j, k) > best {
+						continue // empty, or no face in it can be nearer than the best found
+					}
 					for _, fi := range g.faces[g.start[ci]:g.start[ci+1]] {
 						if stamp[fi] == tag {
 							continue
 						}
 						stamp[fi] = tag
 						f := g.m.Faces[fi]
-						cp, _ := closestOnTriangle(p, f64(g.m.Positions[f[0]]), f64(g.m.Positions[f[1]]), f64(g.m.Positions[f[2]]))
+						cp, w := closestOnTriangle(p, f64(g.m.Positions[f[0]]), f64(g.m.Positions[f[1]]), f64(g.m.Positions[f[2]]))
 						d := sub3(p, cp)
-						best = min(best, dot64(d, d))
+						if dd := dot64(d, d); dd < best || (dd == best && fi < bestF) {
+							best, bestF, bestW = dd, fi, w
+						}
 					}
 				}
 			}
@@ -772,7 +768,18 @@ func (g *ringGrid) nearest(p [3]float64, stamp []int32, tag int32) float64 {
 			break
 		}
 	}
-	return math.Sqrt(best)
+	return math.Sqrt(best), bestF, bestW
+}
+
+// cellDist2 is the squared distance from p to cell (i, j, k)'s box.
+func (g *ringGrid) cellDist2(p [3]float64, i, j, k int) float64 {
+	var d2 float64
+	for a, c := range [3]int{i, j, k} {
+		lo := g.origin[a] + float64(c)*g.cell
+		d := max(lo-p[a], 0, p[a]-(lo+g.cell))
+		d2 += d * d
+	}
+	return d2
 }
 
 func abs(x int) int {

@@ -160,7 +160,7 @@ var solidifyBig = flag.Bool("solidify.big", false, "run the 500k-face solidify f
 // defective mesh (repaired first, as MakePrintable does: its floater removed) at each quality
 // level's resolution (see backends/hunyuan: 96, 160, 256, 384).
 func BenchmarkSolidifyQuality(b *testing.B) {
-	src, _, err := mesh.Repair(context.Background(), meshtest.Defective(500, 354, 707), mesh.RepairOptions{})
+	src, _, err := mesh.Repair(context.Background(), meshtest.Defective(500, 385, 770), mesh.RepairOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestSolidifyBig(t *testing.T) {
 	if !*solidifyBig {
 		t.Skip("500k-face solidify: run with -solidify.big")
 	}
-	src := meshtest.Defective(500, 354, 707)
+	src := meshtest.Defective(500, 385, 770)
 	t.Logf("source: %d faces", len(src.Faces))
 	start := time.Now()
 	out, rep, err := mesh.Solidify(context.Background(), src, mesh.SolidifyOptions{Resolution: 160, FaceBudget: 200000})

@@ -65,7 +65,7 @@ func (f *fakeServer) glb(behaviour string) []byte {
 	case "textured":
 		m = meshtest.DefectiveTextured(500, 40, 64)
 	case "big":
-		m = meshtest.Defective(500, 354, 707)
+		m = meshtest.Defective(500, 385, 770)
 	case "closed":
 		m = meshtest.Cuboid([3]float32{-300, -200, -400}, [3]float32{300, 200, 400})
 	default:

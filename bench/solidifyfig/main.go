@@ -21,8 +21,8 @@ import (
 )
 
 func main() {
-	rings := flag.Int("rings", 354, "latitude rings of the source ellipsoid")
-	segments := flag.Int("segments", 707, "longitude segments")
+	rings := flag.Int("rings", 385, "latitude rings of the source ellipsoid")
+	segments := flag.Int("segments", 770, "longitude segments")
 	out := flag.String("out", "", "folder for source.glb and solid-<quality>.glb (none: no files)")
 	flag.Parse()
 	src := meshtest.Defective(500, *rings, *segments)
