@@ -34,7 +34,9 @@ import (
 //	/huge/…      a claimed Content-Length of 2 GB
 //	/slow/…      headers after 10 s
 //	/flaky/…     503 on the first two calls, then ok
-//	/delay/…     ok after delay (fakeServer.delay)
+//	/delay/…     ok after delay (fakeServer.delay): /generate answers after it, a /send job
+//	             completes after it
+//	/delay-closed/… the same with the clean box (repair only, no solidify)
 type fakeServer struct {
 	t      testing.TB
 	srv    *httptest.Server
@@ -43,6 +45,7 @@ type fakeServer struct {
 	last   Params
 	mu     sync.Mutex
 	models sync.Map // behaviour → []byte
+	sent   sync.Map // uid → time.Time of its /send
 }
 
 func newFake(t testing.TB) *fakeServer {
@@ -66,7 +69,7 @@ func (f *fakeServer) glb(behaviour string) []byte {
 		m = meshtest.DefectiveTextured(500, 40, 64)
 	case "big":
 		m = meshtest.Defective(500, 385, 770)
-	case "closed":
+	case "closed", "delay-closed":
 		m = meshtest.Cuboid([3]float32{-300, -200, -400}, [3]float32{300, 200, 400})
 	default:
 		m = meshtest.Defective(500, 40, 64)
@@ -87,7 +90,7 @@ func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	behaviour, route := parts[0], parts[1]
-	if !strings.Contains(" ok textured big closed error never truncated huge slow flaky delay ", " "+behaviour+" ") {
+	if !strings.Contains(" ok textured big closed error never truncated huge slow flaky delay delay-closed ", " "+behaviour+" ") {
 		http.NotFound(w, r)
 		return
 	}
@@ -122,17 +125,26 @@ func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "upstream busy", http.StatusServiceUnavailable)
 			return
 		}
-	case "delay":
-		time.Sleep(f.delay)
+	case "delay", "delay-closed":
+		// The server's own time: /generate takes delay; a /send job completes delay after it.
+		if route == "generate" {
+			time.Sleep(f.delay)
+		}
 	}
 	model := f.glb(behaviour)
 	switch {
 	case route == "generate":
 		f.writeModel(w, behaviour, model)
 	case route == "send" && r.Method == http.MethodPost:
-		json.NewEncoder(w).Encode(map[string]string{"uid": "job-" + strconv.FormatInt(n, 10)})
+		uid := "job-" + strconv.FormatInt(n, 10)
+		f.sent.Store(uid, time.Now())
+		json.NewEncoder(w).Encode(map[string]string{"uid": uid})
 	case strings.HasPrefix(route, "status/"):
 		if behaviour == "never" {
+			json.NewEncoder(w).Encode(map[string]string{"status": "processing"})
+			return
+		}
+		if t, ok := f.sent.Load(strings.TrimPrefix(route, "status/")); ok && time.Since(t.(time.Time)) < f.delay {
 			json.NewEncoder(w).Encode(map[string]string{"status": "processing"})
 			return
 		}

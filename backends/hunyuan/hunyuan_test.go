@@ -274,23 +274,30 @@ func TestReconstructText(t *testing.T) {
 }
 
 // BenchmarkClientOverhead reports the time the client adds to the server's own (a fixed 200 ms
-// delay serving a 5k-face GLB): request encoding, transfer, decoding, repair and solidify.
+// per model): for "defective" (a 4k-face GLB with every defect: repair, then solidify on the
+// draft grid) and "clean" (a closed box: the transport, decoding and repair alone), by
+// /generate (sync) and by /send and /status polled every 20 ms (async).
 func BenchmarkClientOverhead(b *testing.B) {
 	f := newFake(b)
 	f.delay = 200 * time.Millisecond
-	for _, async := range []bool{false, true} {
-		b.Run(map[bool]string{false: "sync", true: "async"}[async], func(b *testing.B) {
-			bk, _ := New(quick(f.url("delay"), async))
-			in := testInput(50000)
-			var total time.Duration
-			for b.Loop() {
-				start := time.Now()
-				if _, _, err := bk.Reconstruct(context.Background(), in, nil); err != nil {
-					b.Fatal(err)
+	for _, model := range []string{"delay", "delay-closed"} {
+		for _, async := range []bool{false, true} {
+			name := map[string]string{"delay": "defective", "delay-closed": "clean"}[model] + map[bool]string{false: "/sync", true: "/async"}[async]
+			b.Run(name, func(b *testing.B) {
+				o := quick(f.url(model), async)
+				o.PollInterval = 20 * time.Millisecond
+				bk, _ := New(o)
+				in := testInput(50000)
+				var total time.Duration
+				for b.Loop() {
+					start := time.Now()
+					if _, _, err := bk.Reconstruct(context.Background(), in, nil); err != nil {
+						b.Fatal(err)
+					}
+					total += time.Since(start)
 				}
-				total += time.Since(start)
-			}
-			b.ReportMetric(float64(total-time.Duration(b.N)*f.delay)/float64(b.N)/1e6, "overhead_ms/op")
-		})
+				b.ReportMetric(float64(total-time.Duration(b.N)*f.delay)/float64(b.N)/1e6, "overhead_ms/op")
+			})
+		}
 	}
 }
