@@ -38,7 +38,10 @@ func testInput(budget int) *backends.Input {
 }
 
 func quick(url string, async bool) Options {
-	return Options{URL: url, Async: async, PollInterval: 5 * time.Millisecond, RetryDelay: 5 * time.Millisecond, Timeout: 5 * time.Second}
+	// A generous deadline: the race detector on a loaded machine slows solidify tenfold. The
+	// failure tests set their own short one.
+	return Options{URL: url, Async: async, PollInterval: 5 * time.Millisecond, RetryDelay: 5 * time.Millisecond,
+		Timeout: time.Minute, SolidifyResolution: 64}
 }
 
 // checkPrintable checks the contract and the external checkers' verdicts.
@@ -182,7 +185,7 @@ func TestReconstructFailures(t *testing.T) {
 			if m != nil || err == nil || !c.check(err) {
 				t.Fatalf("mesh %v, error %v", m != nil, err)
 			}
-			if d := time.Since(start); d > c.within {
+			if d := time.Since(start); d > c.within+2*time.Second { // slack for a loaded machine
 				t.Errorf("took %v", d)
 			}
 		})
@@ -217,7 +220,7 @@ func TestUnreachable(t *testing.T) {
 	if !errors.Is(err, ErrUnreachable) || !errors.Is(err, backends.ErrUnavailable) {
 		t.Fatalf("%v", err)
 	}
-	if d := time.Since(start); d > time.Second {
+	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("took %v", d)
 	}
 	if err := b.Ping(context.Background()); !errors.Is(err, ErrUnreachable) {
@@ -286,6 +289,7 @@ func BenchmarkClientOverhead(b *testing.B) {
 			b.Run(name, func(b *testing.B) {
 				o := quick(f.url(model), async)
 				o.PollInterval = 20 * time.Millisecond
+				o.SolidifyResolution = 0 // the draft tier's 96, as measured in bench/RESULTS.md
 				bk, _ := New(o)
 				in := testInput(50000)
 				var total time.Duration
