@@ -139,6 +139,7 @@ func TestReconstructBig(t *testing.T) {
 	b, _ := New(quick(f.url("big"), false))
 	o := b.opt
 	o.Timeout = 5 * time.Minute
+	o.SolidifyResolution = 160 // the standard tier's grid
 	b.opt = o
 	start := time.Now()
 	m, rep, err := b.Reconstruct(context.Background(), testInput(200000), nil)
