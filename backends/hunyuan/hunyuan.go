@@ -278,6 +278,11 @@ func (b *Backend) run(ctx context.Context, p *Params, t tier, budget int, width 
 		return nil, backends.Report{}, b.ctxErr(ctx, err)
 	}
 	progress.Report("remote", 1)
+	return b.printable(ctx, data, t, budget, width, colorIn, progress)
+}
+
+// printable decodes a model answer and makes it printable, posed width mm wide.
+func (b *Backend) printable(ctx context.Context, data []byte, t tier, budget int, width float64, colorIn *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	src, err := meshio.DecodeLimits{MaxBytes: b.opt.MaxResponseBytes}.Decode(bytes.NewReader(data), meshio.GLB)
 	if err != nil {
 		return nil, backends.Report{}, fmt.Errorf("%w: %w", ErrInvalidModel, err)
