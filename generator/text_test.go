@@ -115,3 +115,32 @@ func TestGenerateTextProvider(t *testing.T) {
 		t.Errorf("empty prompt: %v", err)
 	}
 }
+
+// A model from a prompt: a text-to-image provider (here a stand-in AUTOMATIC1111 server that
+// answers with a photo) makes the image, and the CPU backend builds a relief from it.
+func ExampleGenerator_GenerateText() {
+	photo, err := os.ReadFile("../testdata/images/camera.png")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	sd := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(map[string]any{"images": []string{base64.StdEncoding.EncodeToString(photo)}})
+	}))
+	defer sd.Close()
+	g, err := generator.New(generator.Config{Backend: "cpu", TextImage: &textimage.A1111{URL: sd.URL}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer g.Close()
+	res, err := g.GenerateText(context.Background(), "a photographer with a camera, black and white",
+		generator.Request{Mode: generator.Relief, Quality: generator.Draft, Width: 80})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r := res.Report
+	fmt.Printf("%s, closed %v, %.0f mm wide\n", r.Mode, r.Topology.Closed(), r.Size[0])
+	// Output: relief, closed true, 80 mm wide
+}
