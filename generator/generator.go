@@ -293,6 +293,9 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 		return nil, err
 	}
 	res.Report.Mode, res.Report.ModeReason = pl.mode, pl.reason
+	if g.full3D {
+		res.Report.ModeReason = "a full 3D model from the " + g.backend.Name() + " server, sized as an inflated solid"
+	}
 	res.Report.Backend, res.Report.BackendFallback = g.backend.Name(), g.fallback
 	res.Report.Quality = pl.quality
 	res.Report.Image = ImageReport{
