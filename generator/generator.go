@@ -92,6 +92,7 @@ import (
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/backends/cuda"
+	"github.com/orfeas3d/orfeas/backends/hunyuan"
 	"github.com/orfeas3d/orfeas/imagecheck"
 )
 
@@ -115,6 +116,8 @@ const (
 	BackendAuto = "auto"
 	BackendCPU  = "cpu"
 	BackendCUDA = "cuda"
+	// BackendHunyuan is a Hunyuan3D-2 server (package backends/hunyuan) at Config.Hunyuan.URL.
+	BackendHunyuan = "hunyuan"
 )
 
 // Config sets up a Generator. The zero value means the "auto" backend.
@@ -126,13 +129,19 @@ type Config struct {
 	// Custom, when not nil, is the backend to use; Backend must then be empty. The Generator does
 	// not close it: it stays the caller's.
 	Custom backends.Backend
+	// Hunyuan configures the "hunyuan" backend; its URL is required for it.
+	Hunyuan hunyuan.Options
+	// TextImage, when not nil, turns GenerateText's prompts into images (see text.go).
+	TextImage TextToImage
 }
 
 // Generator turns images into meshes with one backend. It is safe for concurrent use; Close it
 // when done to release the backend.
 type Generator struct {
 	backend  backends.Backend
-	owned    bool   // the Generator opened backend and closes it
+	owned    bool // the Generator opened backend and closes it
+	full3D   bool // the backend builds whole objects: Auto means Inflate (see text.go)
+	text     TextToImage
 	fallback string // why "auto" did not pick the GPU
 
 	mu     sync.RWMutex
@@ -141,6 +150,16 @@ type Generator struct {
 
 // New returns a Generator using the backend cfg names.
 func New(cfg Config) (*Generator, error) {
+	g, err := newGenerator(cfg)
+	if err != nil {
+		return nil, err
+	}
+	_, g.full3D = g.backend.(*hunyuan.Backend)
+	g.text = cfg.TextImage
+	return g, nil
+}
+
+func newGenerator(cfg Config) (*Generator, error) {
 	if cfg.Custom != nil {
 		if cfg.Backend != "" {
 			return nil, fmt.Errorf("%w: both a custom backend and the backend name %q given", ErrInvalidConfig, cfg.Backend)
@@ -165,8 +184,16 @@ func New(cfg Config) (*Generator, error) {
 			return nil, fmt.Errorf("generator: opening the cuda backend: %w", err)
 		}
 		return &Generator{backend: b, owned: true}, nil
+	case BackendHunyuan:
+		opt := cfg.Hunyuan
+		opt.LeaveBudget = true // finish simplifies in the final coordinates
+		b, err := hunyuan.New(opt)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+		}
+		return &Generator{backend: b, owned: true}, nil
 	}
-	return nil, fmt.Errorf("%w: unknown backend %q (want auto, cpu or cuda)", ErrInvalidConfig, cfg.Backend)
+	return nil, fmt.Errorf("%w: unknown backend %q (want auto, cpu, cuda or hunyuan)", ErrInvalidConfig, cfg.Backend)
 }
 
 // openCPU opens the CPU reference backend, which cannot fail.
@@ -222,6 +249,9 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 		return nil, fmt.Errorf("generator: %w", err)
 	}
 	pl := newPlan(&req)
+	if g.full3D && pl.requested == Auto {
+		pl.requested = Inflate // a whole object is sized and placed as an inflated solid is
+	}
 	tr := newTracker(req.Progress)
 	defer tr.finish()
 
@@ -309,6 +339,9 @@ func (g *Generator) build(ctx context.Context, tr *tracker, pl *plan, img, depth
 		return nil, err
 	}
 	res.Report.Mode, res.Report.ModeReason = pl.mode, pl.reason
+	if g.full3D {
+		res.Report.ModeReason = "a full 3D model from the " + g.backend.Name() + " server, sized as an inflated solid"
+	}
 	res.Report.Backend, res.Report.BackendFallback = g.backend.Name(), g.fallback
 	res.Report.Quality = pl.quality
 	res.Report.Image = ImageReport{

@@ -74,6 +74,7 @@ type options struct {
 	jobs                      int
 	force, quiet, json, recur bool
 	req                       generator.Request
+	remote                    *cli.RemoteFlags
 }
 
 // imageExts are the extensions taken for images without looking inside.
@@ -85,6 +86,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs := cli.NewFlagSet("batch", "-in folder -out folder [flags]",
 		"Converts every image in a folder into a closed, printable 3D mesh.", stderr, &o.backend)
 	reqFlags := cli.AddRequestFlags(fs)
+	o.remote = cli.AddRemoteFlags(fs)
 	fs.StringVar(&o.in, "in", "", "`folder` of images to convert")
 	fs.StringVar(&o.out, "out", "", "`folder` to write the models to (created when missing)")
 	format := fs.String("format", "stl", "output format: "+cli.FormatNames())
@@ -260,7 +262,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "batch: %v\n", err)
 		return cli.ExitFailed
 	}
-	g, err := cli.OpenGenerator(o.backend)
+	g, err := cli.OpenGeneratorWith(o.backend, o.remote)
 	if err != nil {
 		fmt.Fprintf(stderr, "batch: %v\n", err)
 		return cli.FailStatus(err)

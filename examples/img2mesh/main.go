@@ -50,7 +50,9 @@ const (
 // options are the parsed command line.
 type options struct {
 	out, format, backend, depthMap string
+	prompt                         string
 	quiet, json                    bool
+	remote                         *cli.RemoteFlags
 	req                            generator.Request
 	inputs                         []string
 }
@@ -62,6 +64,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs := cli.NewFlagSet("img2mesh", "[flags] image...",
 		"Turns images into closed, printable 3D meshes.", stderr, &o.backend)
 	reqFlags := cli.AddRequestFlags(fs)
+	o.remote = cli.AddRemoteFlags(fs)
+	fs.StringVar(&o.prompt, "prompt", "", "build from this `text` instead of an image: through -txt2img-url, else the hunyuan server's own text path")
 	fs.StringVar(&o.out, "o", "", "output `path`; with several inputs, a folder (default: the input's name with the format's extension)")
 	fs.StringVar(&o.format, "format", "", "output format: "+cli.FormatNames()+" (default from the output's extension, else glb)")
 	fs.BoolVar(&o.quiet, "q", false, "no progress and no summary")
@@ -83,6 +87,12 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		}
 		o.inputs = append(o.inputs, left[0])
 		rest = left[1:]
+	}
+	if o.prompt != "" {
+		if len(o.inputs) > 0 {
+			return nil, cli.Usagef("-prompt and input images: give one or the other")
+		}
+		o.inputs = []string{"prompt"} // the output's default name: prompt.glb
 	}
 	if len(o.inputs) == 0 {
 		return nil, cli.Usagef("no input images")
@@ -149,7 +159,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "img2mesh: %v\n", err)
 		return exitUsage
 	}
-	g, err := cli.OpenGenerator(o.backend)
+	g, err := cli.OpenGeneratorWith(o.backend, o.remote)
 	if err != nil {
 		fmt.Fprintf(stderr, "img2mesh: %v\n", err)
 		return cli.FailStatus(err)
@@ -201,6 +211,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // convert builds one input's mesh and writes it, whole or not at all.
 func convert(ctx context.Context, g *generator.Generator, o *options, in, out string, f meshio.Format, stderr io.Writer) (*generator.Result, error) {
+	if o.prompt != "" {
+		res, err := g.GenerateText(ctx, o.prompt, o.req)
+		if err != nil {
+			return nil, err
+		}
+		return res, cli.WriteAtomic(ctx, out, func(w io.Writer) error { return res.Encode(w, f) })
+	}
+	if mf, err := meshio.FormatFromExt(filepath.Ext(in)); err == nil {
+		return cli.Printable(ctx, in, out, mf, f, o.req)
+	}
 	file, err := os.Open(in)
 	if err != nil {
 		return nil, err

@@ -33,6 +33,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/orfeas3d/orfeas/examples/internal/cli"
 	"github.com/orfeas3d/orfeas/examples/server/internal/service"
 )
 
@@ -58,7 +59,13 @@ type envFlag struct {
 var flags = []envFlag{
 	{"addr", "ORFEAS_ADDR", "127.0.0.1:5000", "listen `address` (host:port; port 0 picks a free one)"},
 	{"data", "ORFEAS_DATA", "./data", "data `folder` for job files and manifests"},
-	{"backend", "ORFEAS_BACKEND", "auto", "compute backend: auto, cpu or cuda"},
+	{"backend", "ORFEAS_BACKEND", "auto", "compute backend: auto, cpu, cuda or hunyuan (with -hunyuan-url)"},
+	{"hunyuan-url", "ORFEAS_HUNYUAN_URL", "", "Hunyuan3D-2 api_server base `URL` for -backend hunyuan"},
+	{"hunyuan-async", "ORFEAS_HUNYUAN_ASYNC", "false", "hunyuan: use /send and /status instead of one long /generate"},
+	{"txt2img-url", "ORFEAS_TXT2IMG_URL", "", "text-to-image service base `URL` for /api/text-to-image (none: 501)"},
+	{"txt2img-api", "ORFEAS_TXT2IMG_API", "a1111", "text-to-image API: a1111 or openai"},
+	{"txt2img-model", "ORFEAS_TXT2IMG_MODEL", "", "openai: the model to ask for"},
+	{"txt2img-key-env", "ORFEAS_TXT2IMG_KEY_ENV", "OPENAI_API_KEY", "openai: the environment variable holding the bearer key"},
 	{"workers", "ORFEAS_WORKERS", "0", "generations run at once (0: GOMAXPROCS)"},
 	{"queue", "ORFEAS_QUEUE", strconv.Itoa(service.DefaultQueueSize), "generations that may wait for a worker; beyond, 429"},
 	{"retention", "ORFEAS_RETENTION", "24h", "how long a job's files are kept after its last change (negative: forever)"},
@@ -149,6 +156,19 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*settin
 	c := &s.cfg
 	c.DataDir = get("data")
 	c.Backend = get("backend")
+	async, err := strconv.ParseBool(get("hunyuan-async"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("-hunyuan-async: %q is not a boolean", get("hunyuan-async")))
+	}
+	remote := cli.RemoteFlags{
+		HunyuanURL: get("hunyuan-url"), HunyuanAsync: async, Txt2ImgURL: get("txt2img-url"),
+		Txt2ImgAPI: get("txt2img-api"), Txt2ImgModel: get("txt2img-model"), Txt2ImgKeyEnv: get("txt2img-key-env"),
+	}
+	if gc, err := remote.Config(c.Backend); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.Hunyuan, c.TextImage = gc.Hunyuan, gc.TextImage
+	}
 	c.Workers = intv("workers")
 	c.QueueSize = intv("queue")
 	c.Retention = dur("retention")

@@ -53,7 +53,7 @@ func NewFlagSet(name, synopsis, summary string, stderr io.Writer, backend *strin
 		fmt.Fprintf(stderr, "usage: %s %s\n\n%s\n\nFlags:\n", name, synopsis, summary)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(backend, "backend", "auto", "compute backend: auto, cpu or cuda")
+	fs.StringVar(backend, "backend", "auto", "compute backend: auto, cpu, cuda or hunyuan (with -hunyuan-url)")
 	return fs
 }
 

@@ -181,6 +181,9 @@ type meshOpResponse struct {
 
 func (s *Service) handleRepair(w http.ResponseWriter, r *http.Request) {
 	s.meshOp(w, r, "repair", func(ctx context.Context, u *meshUpload) (*mesh.Mesh, any, error) {
+		if v := strings.TrimSpace(u.fields["solidify"]); v != "" && v != "false" {
+			return solidifyUpload(ctx, u)
+		}
 		out, rep, err := mesh.Repair(ctx, u.mesh, mesh.RepairOptions{})
 		if err != nil {
 			return nil, nil, err

@@ -29,8 +29,10 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
+	"github.com/orfeas3d/orfeas/backends/hunyuan"
 	"github.com/orfeas3d/orfeas/generator"
 	"github.com/orfeas3d/orfeas/jobs"
+	"github.com/orfeas3d/orfeas/textimage"
 )
 
 // Defaults for zero Config fields.
@@ -57,8 +59,14 @@ const (
 type Config struct {
 	// DataDir is the folder the service keeps its jobs in (created when missing). Required.
 	DataDir string
-	// Backend is the generator's backend: "auto" (default), "cpu" or "cuda".
+	// Backend is the generator's backend: "auto" (default), "cpu", "cuda" or "hunyuan" (with
+	// Hunyuan.URL).
 	Backend string
+	// Hunyuan configures the "hunyuan" backend (a Hunyuan3D-2 server).
+	Hunyuan hunyuan.Options
+	// TextImage, when set, is the provider /api/text-to-image uses; without one that route
+	// answers 501.
+	TextImage textimage.Provider
 	// Workers is how many generations run at once (default: GOMAXPROCS).
 	Workers int
 	// QueueSize is how many generations may wait for a worker; beyond it generate-3d answers 429
@@ -219,7 +227,7 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}
-	gen, err := generator.New(generator.Config{Backend: cfg.Backend})
+	gen, err := generator.New(generator.Config{Backend: cfg.Backend, Hunyuan: cfg.Hunyuan, TextImage: cfg.TextImage})
 	if err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}

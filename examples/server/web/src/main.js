@@ -75,8 +75,8 @@ async function checkServer() {
   const d = h.data;
   $('server').textContent = `server ${d.version} · ${d.backend} backend · ${d.active_jobs} running, ${d.queued_jobs} queued`;
   // Text to image is offered only where the server says a provider is configured.
-  const t = d.text_to_image;
-  $('prompt-form').hidden = !(t === true || (t && (t.configured || t.available || t.enabled)));
+  const t = d.text_to_image === true;
+  $('prompt-form').hidden = !t;
 }
 
 // ---- the image -----------------------------------------------------------------------------
