@@ -167,4 +167,5 @@ func ExampleFormats() {
 	// obj       .obj model/obj
 	// glb       .glb model/gltf-binary
 	// ply       .ply application/octet-stream
+	// 3mf       .3mf model/3mf
 }

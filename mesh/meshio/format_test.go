@@ -31,6 +31,7 @@ func TestFormatNames(t *testing.T) {
 		{OBJ, "obj", ".obj", "model/obj", "OBJ", OBJ, OBJ},
 		{GLB, "glb", ".glb", "model/gltf-binary", "out/model.v2.glb", GLB, GLB},
 		{PLY, "ply", ".ply", "application/octet-stream", ".Ply", PLY, PLY},
+		{ThreeMF, "3mf", ".3mf", "model/3mf", "print.3MF", ThreeMF, ThreeMF},
 	}
 	var want []Format
 	for _, c := range cases {

@@ -22,14 +22,18 @@ import (
 // multiplies the texture by it), TEXCOORD_0 (float VEC2), the indices (unsigned short when every
 // index fits below the 65535 restart value, else unsigned int), and the PNG texture.
 // qmuntal/gltf writes the JSON document and the GLB container.
-func encodeGLB(w io.Writer, m *mesh.Mesh) error {
+//
+// The vertices are split along creases of more than crease degrees (mesh.Mesh.CreaseNormals), so
+// that flat faces shade flat and sharp edges stay sharp.
+func encodeGLB(w io.Writer, m *mesh.Mesh, crease float64) error {
 	doc := &gltf.Document{
 		Asset:  gltf.Asset{Generator: "orfeas", Version: "2.0"},
 		Scenes: []*gltf.Scene{{}},
 		Scene:  gltf.Index(0),
 	}
 	if len(m.Faces) > 0 {
-		if err := glbBuild(doc, m); err != nil {
+		split, normals := m.CreaseNormals(crease)
+		if err := glbBuild(doc, split, normals); err != nil {
 			return err
 		}
 	}
@@ -45,7 +49,7 @@ func encodeGLB(w io.Writer, m *mesh.Mesh) error {
 	return err
 }
 
-func glbBuild(doc *gltf.Document, m *mesh.Mesh) error {
+func glbBuild(doc *gltf.Document, m *mesh.Mesh, normals [][3]float32) error {
 	nv, nf := len(m.Positions), len(m.Faces)
 	var texPNG []byte
 	textured := m.Texture != nil && m.UVs != nil
@@ -81,15 +85,7 @@ func glbBuild(doc *gltf.Document, m *mesh.Mesh) error {
 	buf := make([]byte, size)
 	le := binary.LittleEndian
 
-	// The vertex normals are most of the work; they are computed and written into their part of
-	// buf on a second goroutine while this one fills the rest. The bytes do not depend on the
-	// scheduling, and the goroutine ends before glbBuild returns.
-	normalsDone := make(chan struct{})
-	go func() {
-		defer close(normalsDone)
-		glbWriteNormals(buf[12*nv:24*nv], m)
-	}()
-	defer func() { <-normalsDone }()
+	glbWriteNormals(buf[12*nv:24*nv], m, normals)
 
 	view := func(off, n int, target gltf.Target) int {
 		doc.BufferViews = append(doc.BufferViews, &gltf.BufferView{Buffer: 0, ByteOffset: off, ByteLength: n, Target: target})
@@ -174,12 +170,13 @@ func glbBuild(doc *gltf.Document, m *mesh.Mesh) error {
 	}
 	indices := len(doc.Accessors) - 1
 
-	<-normalsDone
 	pbr := &gltf.PBRMetallicRoughness{MetallicFactor: gltf.Float(0)}
 	if textured {
 		copy(buf[texOff:], texPNG)
 		doc.Images = []*gltf.Image{{MimeType: "image/png", BufferView: gltf.Index(view(texOff, len(texPNG), gltf.TargetNone))}}
-		doc.Samplers = []*gltf.Sampler{{MagFilter: gltf.MagLinear, MinFilter: gltf.MinLinearMipMapLinear, WrapS: gltf.WrapClampToEdge, WrapT: gltf.WrapClampToEdge}}
+		// No mipmap filter: the texture is the working image, of any size, and a mipmapped
+		// texture must have power-of-two sides (the validator's IMAGE_NPOT_DIMENSIONS).
+		doc.Samplers = []*gltf.Sampler{{MagFilter: gltf.MagLinear, MinFilter: gltf.MinLinear, WrapS: gltf.WrapClampToEdge, WrapT: gltf.WrapClampToEdge}}
 		doc.Textures = []*gltf.Texture{{Sampler: gltf.Index(0), Source: gltf.Index(0)}}
 		pbr.BaseColorTexture = &gltf.TextureInfo{Index: 0}
 	}
@@ -196,12 +193,11 @@ func glbBuild(doc *gltf.Document, m *mesh.Mesh) error {
 	return nil
 }
 
-// glbWriteNormals writes the angle-weighted vertex normals (Mesh.VertexNormals), converted to
-// glTF axes, into dst (12 bytes a vertex). The validator wants unit length everywhere, so a vertex
-// without a usable normal takes the normal of the first non-degenerate face using it, or +Z;
-// such vertices are rare, so they are looked for only when there are any.
-func glbWriteNormals(dst []byte, m *mesh.Mesh) {
-	normals := m.VertexNormals(mesh.AngleWeighted)
+// glbWriteNormals writes normals (one per vertex of m, in mesh axes), converted to glTF axes,
+// into dst (12 bytes a vertex). The validator wants unit length everywhere, so a vertex without a
+// usable normal takes the normal of the first non-degenerate face using it, or +Z; such vertices
+// are rare, so they are looked for only when there are any.
+func glbWriteNormals(dst []byte, m *mesh.Mesh, normals [][3]float32) {
 	zeros := 0
 	for v, n := range normals {
 		if n == ([3]float32{}) {

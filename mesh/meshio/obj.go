@@ -27,14 +27,11 @@ var objColorText = func() (t [256][]byte) {
 const objMaterial = "orfeas_texture"
 
 // encodeOBJ writes v (with r g b when the mesh has colours), vt (with v flipped: OBJ's texture
-// origin is the bottom-left corner, the mesh's the top-left), vn (angle-weighted vertex normals)
-// and f v/vt/vn. When mtl is not empty, the file refers to that material library and to
-// objMaterial.
-func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string) error {
-	// The vertex normals are computed on a second goroutine while the v and vt lines are
-	// formatted; the output does not depend on the scheduling.
-	normalsCh := make(chan [][3]float32, 1)
-	go func() { normalsCh <- m.VertexNormals(mesh.AngleWeighted) }()
+// origin is the bottom-left corner, the mesh's the top-left), vn (crease-aware normals, the
+// vertices split along creases of more than crease degrees: mesh.Mesh.CreaseNormals) and
+// f v/vt/vn. When mtl is not empty, the file refers to that material library and to objMaterial.
+func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string, crease float64) error {
+	m, normals := m.CreaseNormals(crease)
 	fw := newFmtWriter(w)
 	fw.b = append(fw.b, "# orfeas: units mm, Z up\n"...)
 	if mtl != "" {
@@ -68,7 +65,7 @@ func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string) error {
 		fw.b = append(fw.b, '\n')
 		fw.flushIfFull()
 	}
-	for _, n := range <-normalsCh {
+	for _, n := range normals {
 		fw.b = append(fw.b, "vn"...)
 		fl(n[0])
 		fl(n[1])
@@ -117,6 +114,11 @@ func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string) error {
 // reader never sees half of them, is the caller's: write each to a temporary file and rename the
 // OBJ into place last.
 func EncodeOBJ(obj, mtl, texture io.Writer, m *mesh.Mesh, name string) error {
+	return EncodeOptions{}.EncodeOBJ(obj, mtl, texture, m, name)
+}
+
+// EncodeOBJ is the package's EncodeOBJ with o's crease angle and up axis.
+func (o EncodeOptions) EncodeOBJ(obj, mtl, texture io.Writer, m *mesh.Mesh, name string) error {
 	if m == nil {
 		return fmt.Errorf("meshio: EncodeOBJ: %w: nil mesh", mesh.ErrInvalid)
 	}
@@ -125,6 +127,9 @@ func EncodeOBJ(obj, mtl, texture io.Writer, m *mesh.Mesh, name string) error {
 	}
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("meshio: EncodeOBJ: %w", err)
+	}
+	if o.Up == UpY {
+		m = upY(m)
 	}
 	lib := ""
 	if m.Texture != nil && m.UVs != nil {
@@ -140,7 +145,7 @@ func EncodeOBJ(obj, mtl, texture io.Writer, m *mesh.Mesh, name string) error {
 			return fmt.Errorf("meshio: EncodeOBJ: %s: %w", lib, err)
 		}
 	}
-	if err := encodeOBJ(obj, m, lib); err != nil {
+	if err := encodeOBJ(obj, m, lib, o.CreaseAngle); err != nil {
 		return fmt.Errorf("meshio: EncodeOBJ: %s.obj: %w", name, err)
 	}
 	return nil
