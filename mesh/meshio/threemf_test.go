@@ -250,4 +250,3 @@ func FuzzDecode3MFModel(f *testing.F) {
 		}
 	})
 }
-
