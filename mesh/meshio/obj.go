@@ -29,9 +29,16 @@ const objMaterial = "orfeas_texture"
 // encodeOBJ writes v (with r g b when the mesh has colours), vt (with v flipped: OBJ's texture
 // origin is the bottom-left corner, the mesh's the top-left), vn (crease-aware normals, the
 // vertices split along creases of more than crease degrees: mesh.Mesh.CreaseNormals) and
-// f v/vt/vn. When mtl is not empty, the file refers to that material library and to objMaterial.
+// f v/vt/vn. When mtl is not empty, the file refers to that material library and to objMaterial,
+// and leaves the vertex colours out: the texture carries the colour.
 func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string, crease float64) error {
 	m, normals := m.CreaseNormals(crease)
+	colours := m.Colors
+	if mtl != "" {
+		// The material's texture carries the colour; viewers multiply it by vertex colours,
+		// which sample the same image, and would darken it twice (as glTF does: see encodeGLB).
+		colours = nil
+	}
 	fw := newFmtWriter(w)
 	fw.b = append(fw.b, "# orfeas: units mm, Z up\n"...)
 	if mtl != "" {
@@ -48,8 +55,8 @@ func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string, crease float64) error {
 		fl(p[0])
 		fl(p[1])
 		fl(p[2])
-		if m.Colors != nil {
-			c := m.Colors[i]
+		if colours != nil {
+			c := colours[i]
 			for k := range 3 {
 				fw.b = append(fw.b, ' ')
 				fw.b = append(fw.b, objColorText[c[k]]...)
@@ -107,8 +114,9 @@ func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string, crease float64) error {
 // mtl and its texture, as PNG, to texture, in that order: texture first, the OBJ last. The OBJ
 // refers to the library as name+".mtl" and the library to the texture as name+".png", so the
 // three belong side by side in files of those names (name.obj, name.mtl, name.png), as MeshLab
-// and Blender expect; name must be a plain file name without extension or separators. Without a
-// texture, only obj is written (the bytes Encode writes for OBJ) and mtl and texture may be nil.
+// and Blender expect; name must be a plain file name without extension or separators. With a
+// texture, the OBJ carries no vertex colours (the texture does), so that viewers do not multiply
+// the two. Without a texture, only obj is written (the bytes Encode writes for OBJ) and mtl and texture may be nil.
 //
 // It validates m first (the error wraps mesh.ErrInvalid). Writing the files, and making sure a
 // reader never sees half of them, is the caller's: write each to a temporary file and rename the
