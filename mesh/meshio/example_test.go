@@ -104,7 +104,7 @@ func ExampleEncodeOBJ() {
 	}
 	m.Texture = image.NewNRGBA(image.Rect(0, 0, 4, 4))
 
-	var obj, mtl, png bytes.Buffer // cube.obj, cube.mtl, cube.png
+	var obj, mtl, png bytes.Buffer // cube.obj, cube.mtl, cube_texture.png
 	if err := meshio.EncodeOBJ(&obj, &mtl, &png, m, "cube"); err != nil {
 		fmt.Println(err)
 		return
@@ -119,11 +119,11 @@ func ExampleEncodeOBJ() {
 			fmt.Println("cube.mtl:", line)
 		}
 	}
-	fmt.Printf("cube.png: %q\n", png.Bytes()[1:4])
+	fmt.Printf("cube_texture.png: %q\n", png.Bytes()[1:4])
 	// Output:
 	// cube.obj: mtllib cube.mtl
-	// cube.mtl: map_Kd cube.png
-	// cube.png: "PNG"
+	// cube.mtl: map_Kd cube_texture.png
+	// cube_texture.png: "PNG"
 }
 
 // Read a mesh with the default limits, which suit most uploads.

@@ -75,8 +75,8 @@ func TestOBJThreeJS(t *testing.T) {
 	for _, s := range ioShapes()[:3] {
 		t.Run(s.name, func(t *testing.T) {
 			dir := t.TempDir()
-			files := map[string]*bytes.Buffer{"model.obj": {}, "model.mtl": {}, "model.png": {}}
-			if err := EncodeOBJ(files["model.obj"], files["model.mtl"], files["model.png"], s.m, "model"); err != nil {
+			files := map[string]*bytes.Buffer{"model.obj": {}, "model.mtl": {}, "model_texture.png": {}}
+			if err := EncodeOBJ(files["model.obj"], files["model.mtl"], files["model_texture.png"], s.m, "model"); err != nil {
 				t.Fatal(err)
 			}
 			for name, b := range files {
@@ -93,9 +93,9 @@ func TestOBJThreeJS(t *testing.T) {
 			}
 			if textured {
 				tb := s.m.Texture.Bounds()
-				if rep.MTLLib != "model.mtl" || rep.Material != objMaterial || rep.Map != "model.png" || rep.HasColor ||
+				if rep.MTLLib != "model.mtl" || rep.Material != objMaterial || rep.Map != "model_texture.png" || rep.HasColor ||
 					len(rep.Textures) != 1 || rep.Textures[0].Width != tb.Dx() || rep.Textures[0].Height != tb.Dy() {
-					t.Errorf("three.js: %+v; want model.mtl, %s, map model.png of %v, no vertex colours", rep, objMaterial, tb.Size())
+					t.Errorf("three.js: %+v; want model.mtl, %s, map model_texture.png of %v, no vertex colours", rep, objMaterial, tb.Size())
 				}
 			} else if rep.MTLLib != "" || rep.HasColor != (s.m.Colors != nil) {
 				t.Errorf("three.js: %+v; want no material library, vertex colours %v", rep, s.m.Colors != nil)

@@ -23,6 +23,9 @@ var objColorText = func() (t [256][]byte) {
 	return t
 }()
 
+// OBJTextureSuffix ends the name of the texture file EncodeOBJ's material library refers to.
+const OBJTextureSuffix = "_texture.png"
+
 // objMaterial is the name of the one material EncodeOBJ writes.
 const objMaterial = "orfeas_texture"
 
@@ -112,8 +115,9 @@ func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string, crease float64) error {
 
 // EncodeOBJ writes m as an OBJ to obj and, when m has a texture and UVs, its material library to
 // mtl and its texture, as PNG, to texture, in that order: texture first, the OBJ last. The OBJ
-// refers to the library as name+".mtl" and the library to the texture as name+".png", so the
-// three belong side by side in files of those names (name.obj, name.mtl, name.png), as MeshLab
+// refers to the library as name+".mtl" and the library to the texture as name+"_texture.png"
+// (OBJTextureSuffix: not name.png, which is often the image the model was made from), so the
+// three belong side by side in files of those names (name.obj, name.mtl, name_texture.png), as MeshLab
 // and Blender expect; name must be a plain file name without extension or separators. With a
 // texture, the OBJ carries no vertex colours (the texture does), so that viewers do not multiply
 // the two. Without a texture, only obj is written (the bytes Encode writes for OBJ) and mtl and texture may be nil.
@@ -144,7 +148,7 @@ func (o EncodeOptions) EncodeOBJ(obj, mtl, texture io.Writer, m *mesh.Mesh, name
 		if mtl == nil || texture == nil {
 			return fmt.Errorf("meshio: EncodeOBJ: the mesh is textured and needs mtl and texture writers")
 		}
-		pngName := name + ".png"
+		pngName := name + OBJTextureSuffix
 		if err := (&png.Encoder{}).Encode(texture, m.Texture); err != nil {
 			return fmt.Errorf("meshio: EncodeOBJ: %s: %w", pngName, err)
 		}

@@ -390,7 +390,7 @@ func TestEncodeOBJ(t *testing.T) {
 	if err := EncodeOBJ(&obj, &mtl, &tex, s.m, "model"); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(obj.Bytes(), []byte("\nmtllib model.mtl\n")) || !bytes.Contains(obj.Bytes(), []byte("\nusemtl ")) || !bytes.Contains(mtl.Bytes(), []byte("\nmap_Kd model.png\n")) {
+	if !bytes.Contains(obj.Bytes(), []byte("\nmtllib model.mtl\n")) || !bytes.Contains(obj.Bytes(), []byte("\nusemtl ")) || !bytes.Contains(mtl.Bytes(), []byte("\nmap_Kd model_texture.png\n")) {
 		t.Fatalf("OBJ/MTL do not refer to each other:\n%s\n%s", obj.Bytes()[:80], mtl.Bytes())
 	}
 	img, err := png.Decode(&tex)

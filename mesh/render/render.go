@@ -88,8 +88,8 @@ func (o Options) withDefaults() (Options, error) {
 
 // The camera: azimuth from the front (−Y) towards +X, elevation above the XY plane.
 const (
-	cameraAzimuth   = 35 * math.Pi / 180
-	cameraElevation = 28 * math.Pi / 180
+	cameraAzimuth   = 30 * math.Pi / 180
+	cameraElevation = 45 * math.Pi / 180
 	// margin is the fraction of the picture left free on each side.
 	margin = 0.06
 	// ambient and diffuse weigh the two light terms; they sum to 1, so a face turned to the light
