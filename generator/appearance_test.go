@@ -20,8 +20,8 @@ import (
 
 // objCornersOffFace parses an OBJ written by meshio (v, vn and f v/vt/vn or v//vn lines) and
 // returns how many face corners carry a normal more than deg degrees off their face's normal,
-// of how many, and the count of v lines.
-func objCornersOffFace(t *testing.T, obj []byte, deg float64) (off, corners, vertices int) {
+// of how many, and the count of vn lines.
+func objCornersOffFace(t *testing.T, obj []byte, deg float64) (off, corners, normals int) {
 	t.Helper()
 	var v, vn [][3]float64
 	cosLim := math.Cos((deg + 1e-3) * math.Pi / 180)
@@ -66,7 +66,7 @@ func objCornersOffFace(t *testing.T, obj []byte, deg float64) (off, corners, ver
 			}
 		}
 	}
-	return off, corners, len(v)
+	return off, corners, len(vn)
 }
 
 // TestCreaseNormalsEveryMode: in the OBJ of every mode, every face corner's normal is within the
@@ -96,11 +96,23 @@ func TestCreaseNormalsEveryMode(t *testing.T) {
 			if err := res.Encode(&b, meshio.OBJ); err != nil {
 				t.Fatal(err)
 			}
-			off, corners, nv := objCornersOffFace(t, b.Bytes(), mesh.DefaultCreaseAngle)
+			off, corners, nn := objCornersOffFace(t, b.Bytes(), mesh.DefaultCreaseAngle)
 			if off != 0 {
 				t.Errorf("%d of %d corners have normals more than %d° off their face", off, corners, mesh.DefaultCreaseAngle)
 			}
-			t.Logf("%d positions → %d OBJ vertices (%.2f×), %d faces", len(res.Mesh.Positions), nv, float64(nv)/float64(len(res.Mesh.Positions)), len(res.Mesh.Faces))
+			t.Logf("%d positions, %d normals (%.2f×), %d faces", len(res.Mesh.Positions), nn, float64(nn)/float64(len(res.Mesh.Positions)), len(res.Mesh.Faces))
+			// OBJ keeps the positions shared: the file reads back closed.
+			back, err := meshio.Decode(bytes.NewReader(b.Bytes()), meshio.OBJ)
+			if err != nil || !back.Topology().Closed() {
+				t.Errorf("the OBJ does not read back closed: %v", err)
+			}
+			b.Reset()
+			if err := res.Encode(&b, meshio.GLB); err != nil {
+				t.Fatal(err)
+			}
+			if back, err := meshio.Decode(bytes.NewReader(b.Bytes()), meshio.GLB); err != nil || !back.Topology().Closed() {
+				t.Errorf("the GLB does not read back closed: %v", err)
+			}
 		})
 	}
 }

@@ -29,7 +29,44 @@ var creaseMergeCos = math.Cos(2 * math.Pi / 180)
 //
 // Colours, UVs and the texture are carried to the split vertices. The output depends on m alone,
 // never on scheduling. Vertices no face uses are kept, with a zero normal.
+//
+// Formats that index normals apart from positions (OBJ) should use Crease instead, and keep the
+// positions shared: a split mesh is no longer welded, so its topology reads as open.
 func (m *Mesh) CreaseNormals(creaseDeg float64) (*Mesh, [][3]float32) {
+	c := m.Crease(creaseDeg)
+	out := &Mesh{Texture: m.Texture, Faces: c.Faces, Positions: make([][3]float32, len(c.Origin))}
+	if m.Colors != nil {
+		out.Colors = make([][4]uint8, len(c.Origin))
+	}
+	if m.UVs != nil {
+		out.UVs = make([][2]float32, len(c.Origin))
+	}
+	for k, v := range c.Origin {
+		out.Positions[k] = m.Positions[v]
+		if m.Colors != nil {
+			out.Colors[k] = m.Colors[v]
+		}
+		if m.UVs != nil {
+			out.UVs[k] = m.UVs[v]
+		}
+	}
+	return out, c.Normals
+}
+
+// Creased is the result of Crease: the shading normals of a mesh split along its creases.
+type Creased struct {
+	// Normals holds one unit normal per split vertex (zero for a vertex no face uses).
+	Normals [][3]float32
+	// Origin holds, for each split vertex, the vertex of the mesh it is a copy of; split vertices
+	// of one original vertex are consecutive, in the order of the original vertices.
+	Origin []uint32
+	// Faces are the mesh's faces over the split vertices, in the same order.
+	Faces [][3]uint32
+}
+
+// Crease computes what CreaseNormals does without copying the vertex attributes: the normals,
+// which original vertex each split vertex copies, and the faces over the split vertices.
+func (m *Mesh) Crease(creaseDeg float64) Creased {
 	if creaseDeg == 0 {
 		creaseDeg = DefaultCreaseAngle
 	}
@@ -77,15 +114,9 @@ func (m *Mesh) CreaseNormals(creaseDeg float64) (*Mesh, [][3]float32) {
 		}
 	}
 
-	out := &Mesh{Texture: m.Texture, Faces: make([][3]uint32, nf)}
-	out.Positions = make([][3]float32, 0, nv+nv/4)
-	if m.Colors != nil {
-		out.Colors = make([][4]uint8, 0, cap(out.Positions))
-	}
-	if m.UVs != nil {
-		out.UVs = make([][2]float32, 0, cap(out.Positions))
-	}
-	normals := make([][3]float32, 0, cap(out.Positions))
+	out := Creased{Faces: make([][3]uint32, nf)}
+	out.Origin = make([]uint32, 0, nv+nv/4)
+	normals := make([][3]float32, 0, cap(out.Origin))
 	type split struct {
 		n   [3]float64
 		idx uint32
@@ -95,14 +126,8 @@ func (m *Mesh) CreaseNormals(creaseDeg float64) (*Mesh, [][3]float32) {
 		corners := ring[start[v]:start[v+1]]
 		splits = splits[:0]
 		if len(corners) == 0 {
-			out.Positions = append(out.Positions, m.Positions[v])
+			out.Origin = append(out.Origin, uint32(v))
 			normals = append(normals, [3]float32{})
-			if m.Colors != nil {
-				out.Colors = append(out.Colors, m.Colors[v])
-			}
-			if m.UVs != nil {
-				out.UVs = append(out.UVs, m.UVs[v])
-			}
 			continue
 		}
 		for _, c := range corners {
@@ -136,21 +161,16 @@ func (m *Mesh) CreaseNormals(creaseDeg float64) (*Mesh, [][3]float32) {
 				}
 			}
 			if idx == math.MaxUint32 {
-				idx = uint32(len(out.Positions))
+				idx = uint32(len(out.Origin))
 				splits = append(splits, split{n, idx})
-				out.Positions = append(out.Positions, m.Positions[v])
+				out.Origin = append(out.Origin, uint32(v))
 				normals = append(normals, [3]float32{float32(n[0]), float32(n[1]), float32(n[2])})
-				if m.Colors != nil {
-					out.Colors = append(out.Colors, m.Colors[v])
-				}
-				if m.UVs != nil {
-					out.UVs = append(out.UVs, m.UVs[v])
-				}
 			}
 			out.Faces[face][c%3] = idx
 		}
 	}
-	return out, normals
+	out.Normals = normals
+	return out
 }
 
 // cornerAngle returns the angle at a between the edges to b and c, in radians; 0 for a degenerate

@@ -374,7 +374,9 @@ func Decode(r io.Reader, f Format) (*mesh.Mesh, error) { return DecodeLimits{}.D
 // coincident vertices (Mesh.Weld(0)). OBJ polygons and PLY polygons are fan-triangulated. GLB
 // reads the TRIANGLES primitives of the first mesh (primitives with the same vertex accessors
 // share one copy of the vertices), ignoring node transforms, and converts back to millimetres
-// and Z up.
+// and Z up; vertices that differ only in their normals (split for shading, as Encode splits them
+// along creases) are merged back into one, so a closed mesh reads back closed. A 3MF package's
+// build items (with their components and transforms) are merged into one mesh in millimetres.
 func (l DecodeLimits) Decode(r io.Reader, f Format) (*mesh.Mesh, error) {
 	if !f.valid() {
 		return nil, fmt.Errorf("%w: %v", ErrUnknownFormat, f)
@@ -394,7 +396,9 @@ func (l DecodeLimits) Decode(r io.Reader, f Format) (*mesh.Mesh, error) {
 	case OBJ:
 		m, err = decodeOBJ(data, l)
 	case GLB:
-		m, err = decodeGLB(data, l)
+		if m, err = decodeGLB(data, l); err == nil {
+			m = weldSplitVertices(m)
+		}
 	case PLY:
 		m, err = decodePLY(data, l)
 	case ThreeMF:

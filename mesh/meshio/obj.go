@@ -30,16 +30,18 @@ const OBJTextureSuffix = "_texture.png"
 const objMaterial = "orfeas_texture"
 
 // encodeOBJ writes v (with r g b when the mesh has colours), vt (with v flipped: OBJ's texture
-// origin is the bottom-left corner, the mesh's the top-left), vn (crease-aware normals, the
-// vertices split along creases of more than crease degrees: mesh.Mesh.CreaseNormals) and
-// f v/vt/vn. When mtl is not empty, the file refers to that material library and to objMaterial,
-// and leaves the vertex colours out: the texture carries the colour.
+// origin is the bottom-left corner, the mesh's the top-left), vn (crease-aware normals: split
+// along creases of more than crease degrees, mesh.Mesh.Crease) and f v/vt/vn. OBJ indexes normals
+// apart from positions, so the positions stay shared (a closed mesh reads back closed) while a
+// corner on a crease takes its own normal. When mtl is not empty, the file refers to that
+// material library and to objMaterial, and leaves the vertex colours out: the texture carries the
+// colour.
 func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string, crease float64) error {
-	m, normals := m.CreaseNormals(crease)
+	cr := m.Crease(crease)
 	colours := m.Colors
 	if mtl != "" {
-		// The material's texture carries the colour; viewers multiply it by vertex colours,
-		// which sample the same image, and would darken it twice (as glTF does: see encodeGLB).
+		// Viewers multiply the texture by vertex colours, which sample the same image, and would
+		// darken it twice (as glTF does: see encodeGLB).
 		colours = nil
 	}
 	fw := newFmtWriter(w)
@@ -75,7 +77,12 @@ func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string, crease float64) error {
 		fw.b = append(fw.b, '\n')
 		fw.flushIfFull()
 	}
-	for _, n := range normals {
+	for _, n := range cr.Normals {
+		if n == ([3]float32{}) {
+			// A vertex no face uses, or one only degenerate faces use: a unit normal anyway,
+			// for readers that normalise.
+			n = [3]float32{0, 0, 1}
+		}
 		fw.b = append(fw.b, "vn"...)
 		fl(n[0])
 		fl(n[1])
@@ -90,7 +97,7 @@ func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string, crease float64) error {
 	if m.UVs != nil {
 		sep = []byte("/")
 	}
-	for _, f := range m.Faces {
+	for i, f := range m.Faces {
 		fw.b = append(fw.b, 'f')
 		for k := range 3 {
 			v := uint64(f[k]) + 1
@@ -101,7 +108,7 @@ func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string, crease float64) error {
 				fw.b = strconv.AppendUint(fw.b, v, 10)
 				fw.b = append(fw.b, '/')
 			}
-			fw.b = strconv.AppendUint(fw.b, v, 10)
+			fw.b = strconv.AppendUint(fw.b, uint64(cr.Faces[i][k])+1, 10)
 		}
 		fw.b = append(fw.b, '\n')
 		if len(fw.b) >= fmtChunk {
