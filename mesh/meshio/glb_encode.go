@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"image"
+	"image/draw"
 	"image/png"
 	"io"
 	"math"
@@ -59,7 +61,7 @@ func glbBuild(doc *gltf.Document, m *mesh.Mesh, normals [][3]float32) error {
 	colored := m.Colors != nil && !textured
 	if textured {
 		var b bytes.Buffer
-		if err := png.Encode(&b, m.Texture); err != nil {
+		if err := png.Encode(&b, glbPowerOfTwo(m.Texture)); err != nil {
 			return err
 		}
 		texPNG = b.Bytes()
@@ -174,9 +176,9 @@ func glbBuild(doc *gltf.Document, m *mesh.Mesh, normals [][3]float32) error {
 	if textured {
 		copy(buf[texOff:], texPNG)
 		doc.Images = []*gltf.Image{{MimeType: "image/png", BufferView: gltf.Index(view(texOff, len(texPNG), gltf.TargetNone))}}
-		// No mipmap filter: the texture is the working image, of any size, and a mipmapped
-		// texture must have power-of-two sides (the validator's IMAGE_NPOT_DIMENSIONS).
-		doc.Samplers = []*gltf.Sampler{{MagFilter: gltf.MagLinear, MinFilter: gltf.MinLinear, WrapS: gltf.WrapClampToEdge, WrapT: gltf.WrapClampToEdge}}
+		// The texture was resampled to power-of-two sides (glbPowerOfTwo), so mipmaps are safe
+		// in every viewer (WebGL 1 among them) and the validator has no IMAGE_NPOT_DIMENSIONS.
+		doc.Samplers = []*gltf.Sampler{{MagFilter: gltf.MagLinear, MinFilter: gltf.MinLinearMipMapLinear, WrapS: gltf.WrapClampToEdge, WrapT: gltf.WrapClampToEdge}}
 		doc.Textures = []*gltf.Texture{{Sampler: gltf.Index(0), Source: gltf.Index(0)}}
 		pbr.BaseColorTexture = &gltf.TextureInfo{Index: 0}
 	}
@@ -234,4 +236,54 @@ func glbPutNormal(dst []byte, n [3]float32) {
 	le.PutUint32(d[0:], math.Float32bits(n[0]))
 	le.PutUint32(d[4:], math.Float32bits(n[2]))
 	le.PutUint32(d[8:], math.Float32bits(-n[1]))
+}
+
+// glbMaxTextureSide is the largest side glbPowerOfTwo resamples to.
+const glbMaxTextureSide = 8192
+
+// glbPowerOfTwo returns img resampled (bilinearly, between texel centres, clamped at the edges)
+// to the nearest power-of-two sides at or above its own (at most glbMaxTextureSide), or img itself
+// when its sides are powers of two already. The UVs address the image in [0, 1], so they stay
+// valid; a side that is a power of two already is copied exactly.
+func glbPowerOfTwo(img image.Image) image.Image {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	pw, ph := glbNextPow2(w), glbNextPow2(h)
+	if pw == w && ph == h || w == 0 || h == 0 {
+		return img
+	}
+	src := image.NewNRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(src, src.Rect, img, b.Min, draw.Src)
+	out := image.NewNRGBA(image.Rect(0, 0, pw, ph))
+	for y := range ph {
+		fy := min(max((float64(y)+0.5)*float64(h)/float64(ph)-0.5, 0), float64(h-1))
+		y0 := int(fy)
+		y1, ay := min(y0+1, h-1), fy-float64(y0)
+		for x := range pw {
+			fx := min(max((float64(x)+0.5)*float64(w)/float64(pw)-0.5, 0), float64(w-1))
+			x0 := int(fx)
+			x1, ax := min(x0+1, w-1), fx-float64(x0)
+			o := out.PixOffset(x, y)
+			p00, p10, p01, p11 := src.PixOffset(x0, y0), src.PixOffset(x1, y0), src.PixOffset(x0, y1), src.PixOffset(x1, y1)
+			for k := range 4 {
+				top := float64(src.Pix[p00+k])*(1-ax) + float64(src.Pix[p10+k])*ax
+				bot := float64(src.Pix[p01+k])*(1-ax) + float64(src.Pix[p11+k])*ax
+				out.Pix[o+k] = uint8(math.Round(top*(1-ay) + bot*ay))
+			}
+		}
+	}
+	return out
+}
+
+// glbNextPow2 returns the smallest power of two at or above n, at most glbMaxTextureSide (or n
+// itself when n is larger still).
+func glbNextPow2(n int) int {
+	p := 1
+	for p < n && p < glbMaxTextureSide {
+		p <<= 1
+	}
+	if p < n {
+		return n
+	}
+	return p
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"image"
+	"image/color"
 	"math"
 	"testing"
 
@@ -77,4 +79,31 @@ func glbTestNormals(t *testing.T, data []byte) [][3]float32 {
 		t.Fatal("not GLB")
 	}
 	return out
+}
+
+// TestGLBPowerOfTwo: a texture is resampled to the next power-of-two sides, a power-of-two one
+// is left alone, and a flat colour stays exactly that colour.
+func TestGLBPowerOfTwo(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 5, 3))
+	for i := range img.Pix {
+		img.Pix[i] = []uint8{10, 200, 30, 255}[i%4]
+	}
+	got := glbPowerOfTwo(img)
+	if got.Bounds() != image.Rect(0, 0, 8, 4) {
+		t.Fatalf("bounds %v, want 8×4", got.Bounds())
+	}
+	for y := range 4 {
+		for x := range 8 {
+			if c := got.(*image.NRGBA).NRGBAAt(x, y); c != (color.NRGBA{10, 200, 30, 255}) {
+				t.Fatalf("(%d,%d) = %v", x, y, c)
+			}
+		}
+	}
+	pot := image.NewNRGBA(image.Rect(0, 0, 16, 2))
+	if glbPowerOfTwo(pot) != image.Image(pot) {
+		t.Error("a power-of-two texture was copied")
+	}
+	if n := glbNextPow2(1 << 20); n != 1<<20 {
+		t.Errorf("glbNextPow2 above the cap = %d", n)
+	}
 }
