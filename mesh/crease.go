@@ -2,6 +2,8 @@ package mesh
 
 import (
 	"math"
+	"runtime"
+	"sync"
 )
 
 // DefaultCreaseAngle is the crease angle, in degrees, that CreaseNormals uses when given 0.
@@ -87,11 +89,20 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 		for i := lo; i < hi; i++ {
 			f := m.Faces[i]
 			p0, p1, p2 := m.Positions[f[0]], m.Positions[f[1]], m.Positions[f[2]]
-			c := triCross(p0, p1, p2)
-			if l := norm64(c); l > 0 && !math.IsInf(l, 0) {
-				fn[i] = [3]float64{c[0] / l, c[1] / l, c[2] / l}
+			u, w := sub64(p1, p0), sub64(p2, p0)
+			c := cross64(u, w)
+			l := norm64(c)
+			if !(l > 0) || math.IsInf(l, 0) {
+				continue // degenerate: no normal, no weight
 			}
-			ang[i] = [3]float64{cornerAngle(p0, p1, p2), cornerAngle(p1, p2, p0), cornerAngle(p2, p0, p1)}
+			fn[i] = [3]float64{c[0] / l, c[1] / l, c[2] / l}
+			// Every corner's edges span the same parallelogram, so |e1×e2| = l at each and only
+			// the dot products differ (as in accumulateNormals); the angles sum to π.
+			il := 1 / l
+			a0 := normalCornerAngle(dot64(u, w), l, il)
+			e := sub64(p2, p1)
+			a1 := normalCornerAngle(-dot64(u, e), l, il)
+			ang[i] = [3]float64{a0, a1, max(0, math.Pi-a0-a1)}
 		}
 	})
 
@@ -114,72 +125,121 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 		}
 	}
 
-	out := Creased{Faces: make([][3]uint32, nf)}
-	out.Origin = make([]uint32, 0, nv+nv/4)
-	normals := make([][3]float32, 0, cap(out.Origin))
-	type split struct {
-		n   [3]float64
-		idx uint32
+	// Each vertex is done on its own (in parallel over runs of vertices): its splits' normals, and
+	// for each of its corners which of its splits it uses. Split indices are then the running count
+	// of splits over the vertices in order, so the result does not depend on the runs.
+	cosHalf := math.Cos(min(max(creaseDeg, 0), 180) * math.Pi / 360)
+	count := make([]uint32, nv) // splits per vertex
+	ord := make([]uint32, 3*nf) // per ring entry: the split (of its vertex) its corner uses
+	runs := max(1, min(runtime.GOMAXPROCS(0), nf/16384))
+	runNormals := make([][][3]float32, runs)
+	var wg sync.WaitGroup
+	for r := range runs {
+		wg.Go(func() {
+			type split struct{ n [3]float64 }
+			var splits []split
+			var local [][3]float32
+			for v := nv * r / runs; v < nv*(r+1)/runs; v++ {
+				corners := ring[start[v]:start[v+1]]
+				if len(corners) == 0 {
+					local = append(local, [3]float32{})
+					count[v] = 1
+					continue
+				}
+				// Fast path: when every face normal around v lies within half the crease angle of
+				// their mean, all lie within the crease angle of each other, every corner sums all
+				// of them (in the same order), and v needs one vertex: the result of the loop below,
+				// at a fraction of its cost.
+				var mean [3]float64
+				for _, c := range corners {
+					g := fn[c/3]
+					mean[0], mean[1], mean[2] = mean[0]+g[0], mean[1]+g[1], mean[2]+g[2]
+				}
+				smooth := false
+				if l := norm64(mean); l > 0 {
+					smooth = true
+					for _, c := range corners {
+						if dot64(fn[c/3], mean) < cosHalf*l {
+							smooth = false
+							break
+						}
+					}
+				}
+				if smooth {
+					var s [3]float64
+					for _, d := range corners {
+						g, w := fn[d/3], ang[d/3][d%3]
+						s[0] += g[0] * w
+						s[1] += g[1] * w
+						s[2] += g[2] * w
+					}
+					n := fn[corners[0]/3]
+					if l := norm64(s); l > 0 && !math.IsInf(l, 0) {
+						n = [3]float64{s[0] / l, s[1] / l, s[2] / l}
+					}
+					local = append(local, [3]float32{float32(n[0]), float32(n[1]), float32(n[2])})
+					count[v] = 1
+					for j := range corners {
+						ord[int(start[v])+j] = 0
+					}
+					continue
+				}
+				splits = splits[:0]
+				for j, c := range corners {
+					own := fn[c/3]
+					var s [3]float64
+					for _, d := range corners {
+						g := fn[d/3]
+						if g[0]*own[0]+g[1]*own[1]+g[2]*own[2] >= cosCrease {
+							w := ang[d/3][d%3]
+							s[0] += g[0] * w
+							s[1] += g[1] * w
+							s[2] += g[2] * w
+						}
+					}
+					n := own
+					if l := norm64(s); l > 0 && !math.IsInf(l, 0) {
+						n = [3]float64{s[0] / l, s[1] / l, s[2] / l}
+					}
+					idx := -1
+					if own == ([3]float64{}) && len(splits) > 0 {
+						idx = 0 // a degenerate face shades nothing: no vertex of its own
+					}
+					for k := 0; idx < 0 && k < len(splits); k++ {
+						if sp := splits[k].n; dot64(sp, n) >= creaseMergeCos && dot64(sp, own) >= cosCrease {
+							idx = k
+						}
+					}
+					if idx < 0 {
+						idx = len(splits)
+						splits = append(splits, split{n})
+						local = append(local, [3]float32{float32(n[0]), float32(n[1]), float32(n[2])})
+					}
+					ord[int(start[v])+j] = uint32(idx)
+				}
+				count[v] = uint32(len(splits))
+			}
+			runNormals[r] = local
+		})
 	}
-	var splits []split
-	for v := range nv {
-		corners := ring[start[v]:start[v+1]]
-		splits = splits[:0]
-		if len(corners) == 0 {
-			out.Origin = append(out.Origin, uint32(v))
-			normals = append(normals, [3]float32{})
-			continue
-		}
-		for _, c := range corners {
-			face := c / 3
-			own := fn[face]
-			var s [3]float64
-			for _, d := range corners {
-				g := fn[d/3]
-				if g[0]*own[0]+g[1]*own[1]+g[2]*own[2] >= cosCrease {
-					w := ang[d/3][d%3]
-					s[0] += g[0] * w
-					s[1] += g[1] * w
-					s[2] += g[2] * w
-				}
-			}
-			n := own
-			if l := norm64(s); l > 0 && !math.IsInf(l, 0) {
-				n = [3]float64{s[0] / l, s[1] / l, s[2] / l}
-			}
-			idx := uint32(math.MaxUint32)
-			if own == ([3]float64{}) && len(splits) > 0 {
-				idx = splits[0].idx // a degenerate face shades nothing: no vertex of its own
-			}
-			for _, sp := range splits {
-				if idx != math.MaxUint32 {
-					break
-				}
-				if dot64(sp.n, n) >= creaseMergeCos && dot64(sp.n, own) >= cosCrease {
-					idx = sp.idx
-					break
-				}
-			}
-			if idx == math.MaxUint32 {
-				idx = uint32(len(out.Origin))
-				splits = append(splits, split{n, idx})
-				out.Origin = append(out.Origin, uint32(v))
-				normals = append(normals, [3]float32{float32(n[0]), float32(n[1]), float32(n[2])})
-			}
-			out.Faces[face][c%3] = idx
-		}
-	}
-	out.Normals = normals
-	return out
-}
+	wg.Wait()
 
-// cornerAngle returns the angle at a between the edges to b and c, in radians; 0 for a degenerate
-// corner.
-func cornerAngle(a, b, c [3]float32) float64 {
-	u, v := sub64(b, a), sub64(c, a)
-	l := norm64(cross64(u, v))
-	if l == 0 || math.IsNaN(l) || math.IsInf(l, 0) {
-		return 0
+	base := make([]uint32, nv+1)
+	for v, c := range count {
+		base[v+1] = base[v] + c
 	}
-	return normalCornerAngle(dot64(u, v), l, 1/l) // atan2(l, u·v), within 2e-8 rad
+	out := Creased{Faces: make([][3]uint32, nf), Origin: make([]uint32, base[nv])}
+	out.Normals = make([][3]float32, 0, base[nv])
+	for _, l := range runNormals {
+		out.Normals = append(out.Normals, l...)
+	}
+	for v := range nv {
+		for k := base[v]; k < base[v+1]; k++ {
+			out.Origin[k] = uint32(v)
+		}
+		for j, c := range ring[start[v]:start[v+1]] {
+			out.Faces[c/3][c%3] = base[v] + ord[int(start[v])+j]
+		}
+	}
+	return out
 }

@@ -2,6 +2,8 @@ package mesh_test
 
 import (
 	"math"
+	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/orfeas3d/orfeas/internal/meshtest"
@@ -95,5 +97,31 @@ func BenchmarkCreaseNormals1M(b *testing.B) {
 	m := meshtest.UVSphere(50, 708, 708)
 	for b.Loop() {
 		m.CreaseNormals(0)
+	}
+}
+
+// TestCreaseDeterministic: the split does not depend on how many goroutines do it.
+func TestCreaseDeterministic(t *testing.T) {
+	// 6 segments around the tube: 60° creases along its length; 48k faces: several runs.
+	m := meshtest.Torus(20, 5, 4000, 6)
+	prev := runtime.GOMAXPROCS(1)
+	a := m.Crease(0)
+	runtime.GOMAXPROCS(4)
+	b := m.Crease(0)
+	runtime.GOMAXPROCS(prev)
+	if !slices.Equal(a.Normals, b.Normals) || !slices.Equal(a.Origin, b.Origin) || !slices.Equal(a.Faces, b.Faces) {
+		t.Fatal("Crease depends on GOMAXPROCS")
+	}
+	if len(a.Normals) <= len(m.Positions) {
+		t.Fatalf("the faceted torus did not split (%d normals)", len(a.Normals))
+	}
+	if w := creaseWorst(&mesh.Mesh{Positions: func() [][3]float32 {
+		p := make([][3]float32, len(a.Origin))
+		for k, v := range a.Origin {
+			p[k] = m.Positions[v]
+		}
+		return p
+	}(), Faces: a.Faces}, a.Normals); w > mesh.DefaultCreaseAngle+1e-3 {
+		t.Errorf("a corner is %.3g° off its face", w)
 	}
 }
