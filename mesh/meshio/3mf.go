@@ -13,6 +13,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/orfeas3d/orfeas/mesh"
 	"github.com/orfeas3d/orfeas/mesh/render"
@@ -244,7 +246,11 @@ func decode3MF(data []byte, l DecodeLimits) (*mesh.Mesh, error) {
 			return nil, malformed(ThreeMF, "%s: %v", f.Name, err)
 		}
 		defer rc.Close()
-		b, err := io.ReadAll(io.LimitReader(rc, budget+1))
+		// Sized from the header (which may lie: the limit holds either way), so that a large
+		// part is not read through ReadAll's doubling.
+		buf := bytes.NewBuffer(make([]byte, 0, int(min(int64(min(f.UncompressedSize64, 1<<62)), budget))+bytes.MinRead))
+		_, err = buf.ReadFrom(io.LimitReader(rc, budget+1))
+		b := buf.Bytes()
 		if err != nil {
 			return nil, malformed(ThreeMF, "%s: %v", f.Name, err)
 		}
@@ -308,8 +314,9 @@ func tmfAttr(t xml.StartElement, name string) string {
 
 // tmfParse reads the model XML.
 func tmfParse(data []byte, l DecodeLimits) (*mesh.Mesh, error) {
-	d := xml.NewDecoder(bytes.NewReader(data))
-	d.Strict = true
+	// Upper bounds of the counts (a tag name inside a comment counts too), capped by the limits.
+	nVertexTags := min(bytes.Count(data, []byte("<vertex ")), l.MaxVertices)
+	nTriangleTags := min(bytes.Count(data, []byte("<triangle ")), l.MaxFaces)
 	scale := 1.0
 	objects := map[int]*tmfObject{}
 	colours := map[int][][4]uint8{} // colour groups and base materials, by id
@@ -320,178 +327,199 @@ func tmfParse(data []byte, l DecodeLimits) (*mesh.Mesh, error) {
 	var totalV, totalF int
 	depth := 0
 	bad := func(format string, args ...any) error { return malformed(ThreeMF, format, args...) }
+	var t tmfToken
+	sc := tmfScanner{data: data}
+	end := func(local string) {
+		switch local {
+		case "object":
+			cur = nil
+		case "colorgroup", "basematerials":
+			if curGroupID >= 0 {
+				colours[curGroupID] = curGroup
+			}
+			curGroup, curGroupID = nil, -1
+		}
+	}
+	start := func() error {
+		attr := t.attr
+		num := func(name string) (int, error) {
+			s := attr(name)
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 || n > math.MaxInt32 {
+				return 0, bad("<%s> %s=%q is not an index", t.local, name, s)
+			}
+			return n, nil
+		}
+		optNum := func(name string) (int, error) {
+			if attr(name) == "" {
+				return -1, nil
+			}
+			return num(name)
+		}
+		switch t.local {
+		case "model":
+			switch u := attr("unit"); u {
+			case "", "millimeter":
+			case "micron":
+				scale = 0.001
+			case "centimeter":
+				scale = 10
+			case "inch":
+				scale = 25.4
+			case "foot":
+				scale = 304.8
+			case "meter":
+				scale = 1000
+			default:
+				return bad("unit %q", u)
+			}
+		case "object":
+			id, err := num("id")
+			if err != nil {
+				return err
+			}
+			if objects[id] != nil {
+				return bad("object id %d defined twice", id)
+			}
+			// Sized for every vertex and triangle left in the document (counted once, above),
+			// so that a large mesh is not built through append's doubling.
+			cur = &tmfObject{
+				pos:    make([][3]float32, 0, max(0, nVertexTags-totalV)),
+				tris:   make([][3]uint32, 0, max(0, nTriangleTags-totalF)),
+				props:  make([][3]int32, 0, max(0, nTriangleTags-totalF)),
+				triPID: make([]int32, 0, max(0, nTriangleTags-totalF)),
+			}
+			if cur.pid, err = optNum("pid"); err != nil {
+				return err
+			}
+			if cur.pindex, err = optNum("pindex"); err != nil {
+				return err
+			}
+			objects[id] = cur
+		case "colorgroup", "basematerials":
+			id, err := num("id")
+			if err != nil {
+				return err
+			}
+			curGroupID, curGroup = id, nil
+		case "color", "base":
+			if curGroupID < 0 {
+				return nil
+			}
+			s := attr("color")
+			if t.local == "base" {
+				s = attr("displaycolor")
+			}
+			c, ok := tmfParseColour(s)
+			if !ok {
+				return bad("colour %q", s)
+			}
+			if totalV+len(curGroup) >= l.MaxVertices {
+				return tooLarge(ThreeMF, "more than %d colours", l.MaxVertices)
+			}
+			curGroup = append(curGroup, c)
+		case "mesh":
+			if cur == nil {
+				return bad("<mesh> outside an object")
+			}
+			cur.hasMesh = true
+		case "vertex":
+			if cur == nil {
+				return bad("<vertex> outside an object")
+			}
+			var p [3]float32
+			for k, n := range [3]string{"x", "y", "z"} {
+				v, err := strconv.ParseFloat(attr(n), 32)
+				if err != nil || math.IsInf(v*scale, 0) || math.IsNaN(v) {
+					return bad("vertex %s=%q", n, attr(n))
+				}
+				p[k] = float32(v * scale)
+			}
+			if totalV++; totalV > l.MaxVertices {
+				return tooLarge(ThreeMF, "more than %d vertices", l.MaxVertices)
+			}
+			cur.pos = append(cur.pos, p)
+		case "triangle":
+			if cur == nil {
+				return bad("<triangle> outside an object")
+			}
+			var tri [3]uint32
+			for k, n := range [3]string{"v1", "v2", "v3"} {
+				v, err := num(n)
+				if err != nil {
+					return err
+				}
+				if v >= len(cur.pos) {
+					return bad("triangle %s=%d of %d vertices", n, v, len(cur.pos))
+				}
+				tri[k] = uint32(v)
+			}
+			if totalF++; totalF > l.MaxFaces {
+				return tooLarge(ThreeMF, "more than %d triangles", l.MaxFaces)
+			}
+			pid, err := optNum("pid")
+			if err != nil {
+				return err
+			}
+			var pr [3]int32
+			p1, err := optNum("p1")
+			if err != nil {
+				return err
+			}
+			pr[0] = int32(p1)
+			for k, n := range [2]string{"p2", "p3"} {
+				v, err := optNum(n)
+				if err != nil {
+					return err
+				}
+				if v < 0 {
+					v = p1 // p2 and p3 default to p1
+				}
+				pr[k+1] = int32(v)
+			}
+			cur.tris = append(cur.tris, tri)
+			cur.props = append(cur.props, pr)
+			cur.triPID = append(cur.triPID, int32(pid))
+		case "component":
+			if cur == nil {
+				return bad("<component> outside an object")
+			}
+			c, err := tmfParseRef(&t)
+			if err != nil {
+				return err
+			}
+			cur.components = append(cur.components, c)
+		case "item":
+			c, err := tmfParseRef(&t)
+			if err != nil {
+				return err
+			}
+			items = append(items, c)
+		}
+		return nil
+	}
 	for {
-		tok, err := d.RawToken()
-		if err == io.EOF {
+		ok, err := sc.next(&t)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
 			break
 		}
-		if err != nil {
-			return nil, bad("model XML: %v", err)
-		}
-		switch t := tok.(type) {
-		case xml.EndElement:
+		if t.end {
+			end(t.local)
 			depth--
-			switch t.Name.Local {
-			case "object":
-				cur = nil
-			case "colorgroup", "basematerials":
-				if curGroupID >= 0 {
-					colours[curGroupID] = curGroup
-				}
-				curGroup, curGroupID = nil, -1
-			}
-		case xml.StartElement:
-			if depth++; depth > tmfMaxDepth {
-				return nil, tooLarge(ThreeMF, "XML nested deeper than %d", tmfMaxDepth)
-			}
-			attr := func(name string) string { return tmfAttr(t, name) }
-			num := func(name string) (int, error) {
-				s := attr(name)
-				n, err := strconv.Atoi(s)
-				if err != nil || n < 0 || n > math.MaxInt32 {
-					return 0, bad("<%s> %s=%q is not an index", t.Name.Local, name, s)
-				}
-				return n, nil
-			}
-			optNum := func(name string) (int, error) {
-				if attr(name) == "" {
-					return -1, nil
-				}
-				return num(name)
-			}
-			switch t.Name.Local {
-			case "model":
-				switch u := attr("unit"); u {
-				case "", "millimeter":
-				case "micron":
-					scale = 0.001
-				case "centimeter":
-					scale = 10
-				case "inch":
-					scale = 25.4
-				case "foot":
-					scale = 304.8
-				case "meter":
-					scale = 1000
-				default:
-					return nil, bad("unit %q", u)
-				}
-			case "object":
-				id, err := num("id")
-				if err != nil {
-					return nil, err
-				}
-				if objects[id] != nil {
-					return nil, bad("object id %d defined twice", id)
-				}
-				cur = &tmfObject{}
-				if cur.pid, err = optNum("pid"); err != nil {
-					return nil, err
-				}
-				if cur.pindex, err = optNum("pindex"); err != nil {
-					return nil, err
-				}
-				objects[id] = cur
-			case "colorgroup", "basematerials":
-				id, err := num("id")
-				if err != nil {
-					return nil, err
-				}
-				curGroupID, curGroup = id, nil
-			case "color", "base":
-				if curGroupID < 0 {
-					continue
-				}
-				s := attr("color")
-				if t.Name.Local == "base" {
-					s = attr("displaycolor")
-				}
-				c, ok := tmfParseColour(s)
-				if !ok {
-					return nil, bad("colour %q", s)
-				}
-				if totalV+len(curGroup) >= l.MaxVertices {
-					return nil, tooLarge(ThreeMF, "more than %d colours", l.MaxVertices)
-				}
-				curGroup = append(curGroup, c)
-			case "mesh":
-				if cur == nil {
-					return nil, bad("<mesh> outside an object")
-				}
-				cur.hasMesh = true
-			case "vertex":
-				if cur == nil {
-					return nil, bad("<vertex> outside an object")
-				}
-				var p [3]float32
-				for k, n := range [3]string{"x", "y", "z"} {
-					v, err := strconv.ParseFloat(attr(n), 32)
-					if err != nil || math.IsInf(v*scale, 0) || math.IsNaN(v) {
-						return nil, bad("vertex %s=%q", n, attr(n))
-					}
-					p[k] = float32(v * scale)
-				}
-				if totalV++; totalV > l.MaxVertices {
-					return nil, tooLarge(ThreeMF, "more than %d vertices", l.MaxVertices)
-				}
-				cur.pos = append(cur.pos, p)
-			case "triangle":
-				if cur == nil {
-					return nil, bad("<triangle> outside an object")
-				}
-				var tri [3]uint32
-				for k, n := range [3]string{"v1", "v2", "v3"} {
-					v, err := num(n)
-					if err != nil {
-						return nil, err
-					}
-					if v >= len(cur.pos) {
-						return nil, bad("triangle %s=%d of %d vertices", n, v, len(cur.pos))
-					}
-					tri[k] = uint32(v)
-				}
-				if totalF++; totalF > l.MaxFaces {
-					return nil, tooLarge(ThreeMF, "more than %d triangles", l.MaxFaces)
-				}
-				pid, err := optNum("pid")
-				if err != nil {
-					return nil, err
-				}
-				var pr [3]int32
-				p1, err := optNum("p1")
-				if err != nil {
-					return nil, err
-				}
-				pr[0] = int32(p1)
-				for k, n := range [2]string{"p2", "p3"} {
-					v, err := optNum(n)
-					if err != nil {
-						return nil, err
-					}
-					if v < 0 {
-						v = p1 // p2 and p3 default to p1
-					}
-					pr[k+1] = int32(v)
-				}
-				cur.tris = append(cur.tris, tri)
-				cur.props = append(cur.props, pr)
-				cur.triPID = append(cur.triPID, int32(pid))
-			case "component":
-				if cur == nil {
-					return nil, bad("<component> outside an object")
-				}
-				c, err := tmfParseRef(t, "objectid")
-				if err != nil {
-					return nil, err
-				}
-				cur.components = append(cur.components, c)
-			case "item":
-				c, err := tmfParseRef(t, "objectid")
-				if err != nil {
-					return nil, err
-				}
-				items = append(items, c)
-			}
+			continue
+		}
+		if depth++; depth > tmfMaxDepth {
+			return nil, tooLarge(ThreeMF, "XML nested deeper than %d", tmfMaxDepth)
+		}
+		if err := start(); err != nil {
+			return nil, err
+		}
+		if t.selfClose {
+			end(t.local)
+			depth--
 		}
 	}
 	if depth != 0 {
@@ -568,14 +596,14 @@ func tmfParse(data []byte, l DecodeLimits) (*mesh.Mesh, error) {
 }
 
 // tmfParseRef reads an item's or component's object id and optional transform.
-func tmfParseRef(t xml.StartElement, idAttr string) (tmfComponent, error) {
+func tmfParseRef(t *tmfToken) (tmfComponent, error) {
 	c := tmfComponent{transform: mesh.Identity()}
-	id, err := strconv.Atoi(tmfAttr(t, idAttr))
+	id, err := strconv.Atoi(t.attr("objectid"))
 	if err != nil || id < 0 {
-		return c, malformed(ThreeMF, "<%s> %s=%q", t.Name.Local, idAttr, tmfAttr(t, idAttr))
+		return c, malformed(ThreeMF, "<%s> objectid=%q", t.local, t.attr("objectid"))
 	}
 	c.object = id
-	if s := tmfAttr(t, "transform"); s != "" {
+	if s := t.attr("transform"); s != "" {
 		f := strings.Fields(s)
 		if len(f) != 12 {
 			return c, malformed(ThreeMF, "transform %q has %d numbers, not 12", s, len(f))
@@ -613,4 +641,261 @@ func tmfParseColour(s string) ([4]uint8, bool) {
 		v = v<<8 | 0xff
 	}
 	return [4]uint8{uint8(v >> 24), uint8(v >> 16), uint8(v >> 8), uint8(v)}, true
+}
+
+// tmfToken is one tag of the model XML as tmfScanner reads it. Its attribute values point into
+// the input, which is never modified, so they cost no copy.
+type tmfToken struct {
+	end, selfClose bool
+	// local is the tag's local name (after any prefix) when it is one the reader uses, else "".
+	local string
+	name  []byte // the full name, to match end tags
+	attrs []tmfAttrKV
+}
+
+type tmfAttrKV struct{ name, value []byte }
+
+// attr returns the value of the attribute with the given local name, or "".
+func (t *tmfToken) attr(name string) string {
+	for _, a := range t.attrs {
+		n := a.name
+		if i := bytes.LastIndexByte(n, ':'); i >= 0 {
+			n = n[i+1:]
+		}
+		if string(n) == name {
+			if len(a.value) == 0 {
+				return ""
+			}
+			return unsafe.String(&a.value[0], len(a.value))
+		}
+	}
+	return ""
+}
+
+// tmfLocal interns the local names the reader acts on; switch on string(b) does not allocate.
+func tmfLocal(name []byte) string {
+	if i := bytes.LastIndexByte(name, ':'); i >= 0 {
+		name = name[i+1:]
+	}
+	switch string(name) {
+	case "model":
+		return "model"
+	case "object":
+		return "object"
+	case "colorgroup":
+		return "colorgroup"
+	case "basematerials":
+		return "basematerials"
+	case "color":
+		return "color"
+	case "base":
+		return "base"
+	case "mesh":
+		return "mesh"
+	case "vertex":
+		return "vertex"
+	case "triangle":
+		return "triangle"
+	case "component":
+		return "component"
+	case "item":
+		return "item"
+	}
+	return ""
+}
+
+// tmfScanner reads the tags of an XML document (XML 1.0, the subset 3MF uses): elements and
+// their attributes, with text, comments, processing instructions and CDATA skipped, end tags
+// matched against their start tags, and the five predefined entities and character references
+// decoded in attribute values. A DOCTYPE is refused, so no entity can be defined or expanded.
+// encoding/xml does the same but allocates for every token and attribute, several times the
+// model's size on a large mesh; this reads a million triangles in a fraction of the time.
+type tmfScanner struct {
+	data  []byte
+	pos   int
+	stack [][]byte
+}
+
+func tmfIsSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// next reads the next tag into t. It returns false at the end of a well-formed document.
+func (s *tmfScanner) next(t *tmfToken) (bool, error) {
+	bad := func(format string, args ...any) (bool, error) {
+		return false, malformed(ThreeMF, "model XML at byte %d: %s", s.pos, fmt.Sprintf(format, args...))
+	}
+	d := s.data
+	for {
+		i := bytes.IndexByte(d[s.pos:], '<')
+		if i < 0 {
+			if len(s.stack) > 0 {
+				return bad("ends inside <%s>", s.stack[len(s.stack)-1])
+			}
+			return false, nil
+		}
+		s.pos += i
+		rest := d[s.pos:]
+		skip := func(open, close string) (bool, error) {
+			j := bytes.Index(rest[len(open):], []byte(close))
+			if j < 0 {
+				return bad("unterminated %s", open)
+			}
+			s.pos += len(open) + j + len(close)
+			return true, nil
+		}
+		switch {
+		case bytes.HasPrefix(rest, []byte("<?")):
+			if _, err := skip("<?", "?>"); err != nil {
+				return false, err
+			}
+			continue
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			if _, err := skip("<!--", "-->"); err != nil {
+				return false, err
+			}
+			continue
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			if _, err := skip("<![CDATA[", "]]>"); err != nil {
+				return false, err
+			}
+			continue
+		case bytes.HasPrefix(rest, []byte("<!")):
+			return bad("DOCTYPE and other declarations are not allowed")
+		}
+		break
+	}
+	s.pos++ // '<'
+	t.end, t.selfClose, t.attrs = false, false, t.attrs[:0]
+	if s.pos < len(d) && d[s.pos] == '/' {
+		t.end = true
+		s.pos++
+	}
+	n0 := s.pos
+	for s.pos < len(d) && !tmfIsSpace(d[s.pos]) && d[s.pos] != '/' && d[s.pos] != '>' && d[s.pos] != '=' {
+		s.pos++
+	}
+	if s.pos == n0 {
+		return bad("a tag without a name")
+	}
+	t.name = d[n0:s.pos]
+	t.local = tmfLocal(t.name)
+	if t.end {
+		for s.pos < len(d) && tmfIsSpace(d[s.pos]) {
+			s.pos++
+		}
+		if s.pos >= len(d) || d[s.pos] != '>' {
+			return bad("malformed end tag </%s", t.name)
+		}
+		s.pos++
+		if len(s.stack) == 0 || !bytes.Equal(s.stack[len(s.stack)-1], t.name) {
+			return bad("</%s> does not close the open element", t.name)
+		}
+		s.stack = s.stack[:len(s.stack)-1]
+		return true, nil
+	}
+	for {
+		for s.pos < len(d) && tmfIsSpace(d[s.pos]) {
+			s.pos++
+		}
+		if s.pos >= len(d) {
+			return bad("unterminated <%s>", t.name)
+		}
+		switch d[s.pos] {
+		case '>':
+			s.pos++
+			s.stack = append(s.stack, t.name)
+			return true, nil
+		case '/':
+			if s.pos+1 >= len(d) || d[s.pos+1] != '>' {
+				return bad("malformed <%s/>", t.name)
+			}
+			s.pos += 2
+			t.selfClose = true
+			return true, nil
+		}
+		a0 := s.pos
+		for s.pos < len(d) && !tmfIsSpace(d[s.pos]) && d[s.pos] != '=' && d[s.pos] != '>' && d[s.pos] != '/' {
+			s.pos++
+		}
+		name := d[a0:s.pos]
+		for s.pos < len(d) && tmfIsSpace(d[s.pos]) {
+			s.pos++
+		}
+		if len(name) == 0 || s.pos >= len(d) || d[s.pos] != '=' {
+			return bad("malformed attribute in <%s>", t.name)
+		}
+		s.pos++
+		for s.pos < len(d) && tmfIsSpace(d[s.pos]) {
+			s.pos++
+		}
+		if s.pos >= len(d) || d[s.pos] != '"' && d[s.pos] != '\'' {
+			return bad("unquoted attribute %s in <%s>", name, t.name)
+		}
+		q := d[s.pos]
+		s.pos++
+		j := bytes.IndexByte(d[s.pos:], q)
+		if j < 0 {
+			return bad("unterminated attribute %s", name)
+		}
+		v := d[s.pos : s.pos+j]
+		s.pos += j + 1
+		if bytes.IndexByte(v, '<') >= 0 {
+			return bad("'<' in attribute %s", name)
+		}
+		if bytes.IndexByte(v, '&') >= 0 {
+			var ok bool
+			if v, ok = tmfUnescape(v); !ok {
+				return bad("bad entity in attribute %s", name)
+			}
+		}
+		if len(t.attrs) >= 64 {
+			return false, tooLarge(ThreeMF, "more than 64 attributes in <%s>", t.name)
+		}
+		t.attrs = append(t.attrs, tmfAttrKV{name, v})
+	}
+}
+
+// tmfUnescape decodes the predefined entities and character references of an attribute value
+// into a new slice.
+func tmfUnescape(v []byte) ([]byte, bool) {
+	out := make([]byte, 0, len(v))
+	for len(v) > 0 {
+		i := bytes.IndexByte(v, '&')
+		if i < 0 {
+			return append(out, v...), true
+		}
+		out = append(out, v[:i]...)
+		v = v[i:]
+		j := bytes.IndexByte(v, ';')
+		if j < 0 || j > 12 {
+			return nil, false
+		}
+		ent := string(v[1:j])
+		v = v[j+1:]
+		switch ent {
+		case "amp":
+			out = append(out, '&')
+		case "lt":
+			out = append(out, '<')
+		case "gt":
+			out = append(out, '>')
+		case "quot":
+			out = append(out, '"')
+		case "apos":
+			out = append(out, '\'')
+		default:
+			if len(ent) < 2 || ent[0] != '#' {
+				return nil, false
+			}
+			base, digits := 10, ent[1:]
+			if digits[0] == 'x' {
+				base, digits = 16, digits[1:]
+			}
+			r, err := strconv.ParseUint(digits, base, 32)
+			if err != nil || r == 0 || r > 0x10FFFF {
+				return nil, false
+			}
+			out = utf8.AppendRune(out, rune(r))
+		}
+	}
+	return out, true
 }

@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -249,4 +250,34 @@ func FuzzDecode3MFModel(f *testing.F) {
 			t.Fatalf("decoded mesh invalid: %v", err)
 		}
 	})
+}
+
+// TestThreeMFAllocation: decoding allocates at most four times the decompressed model part (the
+// part itself, the object's vertices and triangles with their properties, the merged mesh),
+// whatever the compression.
+func TestThreeMFAllocation(t *testing.T) {
+	m := meshtest.UVSphere(10, 100, 200)
+	var b bytes.Buffer
+	if err := (EncodeOptions{NoThumbnail: true}).Encode(&b, m, ThreeMF); err != nil {
+		t.Fatal(err)
+	}
+	zr, _ := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	var model uint64
+	for _, f := range zr.File {
+		if f.Name == tmfModelPath {
+			model = f.UncompressedSize64
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got, err := Decode(bytes.NewReader(b.Bytes()), ThreeMF)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(got.Faces) != len(m.Faces) {
+		t.Fatal(err)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("%d-byte package, %d-byte model: %d allocated (%.1f× the model, %.1f× the package)", b.Len(), model, alloc, float64(alloc)/float64(model), float64(alloc)/float64(b.Len()))
+	if alloc > 4*model+1<<20 {
+		t.Errorf("allocated %d for a %d-byte model", alloc, model)
+	}
 }

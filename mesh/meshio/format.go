@@ -317,7 +317,10 @@ func upY(m *mesh.Mesh) *mesh.Mesh {
 // (accessors reused over and over) fails with ErrTooLarge. The largest multiples measured
 // (TestDecodeAllocationBounded) are about 30 for GLB (a JSON chunk of many tiny primitives), 14
 // for PLY (a polygon of one-byte indices: 12 bytes of triangle per input byte), 8 for OBJ and a
-// few for STL; DecodeAmplification leaves room above them.
+// few for STL; DecodeAmplification leaves room above them. 3MF is the other exception: a zip
+// package, whose model part may decompress to at most 40 times the package (and MaxBytes), a zip
+// bomb beyond failing with ErrTooLarge; decoding then allocates at most four times the decompressed
+// model (TestThreeMFAllocation), so up to 160 times the package's size.
 type DecodeLimits struct {
 	// MaxBytes is the most input read; longer input fails with ErrTooLarge. Default 256 MiB.
 	MaxBytes int64
