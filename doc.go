@@ -5,7 +5,7 @@
 //
 // Each arrow is one package boundary, and nothing flows back:
 //
-//	bytes ──imagecheck──▶ image.Image ──generator──▶ backends.Input ──Backend.Reconstruct──▶ mesh.Mesh ──▶ STL/OBJ/GLB/PLY
+//	bytes ──imagecheck──▶ image.Image ──generator──▶ backends.Input ──Backend.Reconstruct──▶ mesh.Mesh ──▶ STL/OBJ/GLB/PLY/3MF
 //
 // The packages:
 //

@@ -52,6 +52,7 @@ func cleanMask(p *prepared, o ForegroundOptions) float64 {
 		hole = int(o.MaxHoleRatio * float64(p.w*p.h))
 	}
 	m, st := raster.CleanMask(p.mask, p.w, p.h, island, hole)
+	colourFilledHoles(p, m)
 	p.mask = m
 	return st.Coverage
 }

@@ -3,7 +3,6 @@ package generator
 import (
 	"context"
 	"fmt"
-	"image"
 	"io"
 	"math"
 	"time"
@@ -177,10 +176,7 @@ func (g *Generator) finish(ctx context.Context, tr *tracker, pl *plan, p *prepar
 	if err := g.selfCheck(ctx, &rep, pl, p, m, t, placed, bmin); err != nil {
 		return nil, err
 	}
-	if m.UVs != nil && in.Color != nil {
-		// The UVs map the working image, so GLB can carry it as the base-colour texture.
-		m.Texture = colorImage(in.Color, in.Width, in.Height)
-	}
+	attachTexture(m, in)
 	s := rep.Bounds.Size()
 	rep.Size = [3]float64{float64(s[0]), float64(s[1]), float64(s[2])}
 	return &Result{Mesh: m, Report: rep}, nil
@@ -245,16 +241,4 @@ func place(m *mesh.Mesh, pl *plan, in *backends.Input) (mesh.Box, mesh.Affine) {
 		b = mesh.Box{Min: a.Apply(b.Min), Max: a.Apply(b.Max)}
 	}
 	return b, a
-}
-
-// colorImage turns a working colour plane (sRGB, three values per pixel) into an opaque image.
-func colorImage(c []float32, w, h int) *image.NRGBA {
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for i := range w * h {
-		for k := range 3 {
-			img.Pix[4*i+k] = uint8(math.Round(float64(clamp01(c[3*i+k])) * 255))
-		}
-		img.Pix[4*i+3] = 255
-	}
-	return img
 }

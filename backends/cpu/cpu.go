@@ -133,6 +133,10 @@ func (b *Backend) Reconstruct(ctx context.Context, in *backends.Input, progress 
 		if err != nil {
 			return nil, backends.Report{}, fmt.Errorf("cpu: %s: %w", in.Mode, err)
 		}
+		if in.Mode == backends.Extrude && in.Color != nil {
+			// From the subject only, as inflate is (the outline lies on its anti-aliased edge).
+			modes.ColourByProjection(m, in, b.workers())
+		}
 		r := backends.Counted(in, m)
 		if in.Mode == backends.Extrude {
 			// The outline's simplification bounds the error: no traced point is farther away.

@@ -25,6 +25,10 @@
 // drops the progress and the table (errors still go to stderr). -json prints, instead of the
 // table, one JSON object per file as it finishes and a summary object last.
 //
+// -contact-sheet writes one PNG with a shaded preview of every converted model (mesh/render),
+// captioned with its name, in name order, for a look at the whole run at once. -up, -obj-single
+// and -crease are img2mesh's: a textured OBJ comes with NAME.mtl and NAME_texture.png.
+//
 // Exit status: 0 when every image was converted or skipped, 1 when any failed or the run was
 // interrupted, 2 for a usage error.
 package main
@@ -35,6 +39,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"io/fs"
 	"os"
@@ -69,7 +75,9 @@ func main() {
 
 // options are the parsed command line.
 type options struct {
-	in, out, backend          string
+	in, out, backend, sheet   string
+	enc                       meshio.EncodeOptions
+	objSingle                 bool
 	format                    meshio.Format
 	jobs                      int
 	force, quiet, json, recur bool
@@ -95,6 +103,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.quiet, "q", false, "no progress and no summary table; errors still go to stderr")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per file and a summary object on stdout, instead of the table")
 	fs.BoolVar(&o.recur, "r", false, "look in subfolders too, mirroring them in -out")
+	fs.StringVar(&o.sheet, "contact-sheet", "", "also write a PNG `file` with a preview of every converted model")
+	outFlags := cli.AddOutputFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -122,6 +132,10 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	if o.req, err = reqFlags.Request(false); err != nil {
 		return nil, err
 	}
+	if o.enc, err = outFlags.Options(); err != nil {
+		return nil, err
+	}
+	o.objSingle = outFlags.OBJSingle()
 	return o, nil
 }
 
@@ -144,6 +158,7 @@ type item struct {
 	note    string // the error, or why the file was skipped
 	report  *generator.Report
 	seconds float64
+	tile    image.Image // the contact sheet's preview, with -contact-sheet
 
 	// Progress, guarded by progress.mu.
 	stage    string
@@ -296,7 +311,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	grp.Wait()
 	p.end(todo)
+	if o.sheet != "" {
+		if err := writeSheet(ctx, o.sheet, items); err != nil {
+			fmt.Fprintf(stderr, "batch: -contact-sheet: %v\n", err)
+			return cli.ExitFailed
+		}
+	}
 	return summarize(o, items, time.Since(start), stdout, stderr)
+}
+
+// sheetTile is the side of a contact sheet's previews, in pixels.
+const sheetTile = 192
+
+// writeSheet writes the contact sheet of the converted items, in name order.
+func writeSheet(ctx context.Context, path string, items []*item) error {
+	var tiles []cli.SheetTile
+	for _, it := range items {
+		if it.tile != nil {
+			tiles = append(tiles, cli.SheetTile{Image: it.tile, Caption: it.rel})
+		}
+	}
+	sheet := cli.ContactSheet(tiles, sheetTile, 0)
+	return cli.WriteAtomic(ctx, path, func(w io.Writer) error { return png.Encode(w, sheet) })
 }
 
 // convertHook, when not nil, is called as each conversion starts, and the function it returns
@@ -330,8 +366,13 @@ func convert(ctx context.Context, g *generator.Generator, o *options, it *item, 
 		if err := os.MkdirAll(filepath.Dir(it.out), 0o755); err != nil {
 			return err
 		}
-		if err := cli.WriteAtomic(ctx, it.out, func(w io.Writer) error { return res.Encode(w, o.format) }); err != nil {
+		if _, err := cli.WriteMesh(ctx, it.out, res.Mesh, o.format, o.enc, o.objSingle); err != nil {
 			return fmt.Errorf("writing %s: %w", it.out, err)
+		}
+		if o.sheet != "" {
+			if it.tile, err = cli.RenderTile(ctx, res.Mesh, sheetTile); err != nil {
+				return err
+			}
 		}
 		it.report = &res.Report // the mesh itself is dropped here
 		return nil

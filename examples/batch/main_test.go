@@ -482,3 +482,44 @@ func TestConcurrencyBound(t *testing.T) {
 		}
 	}
 }
+
+// TestContactSheetAnd3MF: -format 3mf converts a folder to 3MF files that read back closed, and
+// -contact-sheet writes one PNG holding a tile per converted model.
+func TestContactSheetAnd3MF(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	for _, name := range []string{"horse.png", "bison.png"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "images", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(in, name), data, 0o644)
+	}
+	sheet := filepath.Join(out, "sheet.png")
+	code, _, stderr := runBatch(context.Background(), "-q", "-in", in, "-out", out, "-format", "3mf", "-quality", "draft", "-mode", "extrude", "-contact-sheet", sheet)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, name := range []string{"horse.3mf", "bison.3mf"} {
+		data, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := meshio.Decode(bytes.NewReader(data), meshio.ThreeMF)
+		if err != nil || !m.Topology().Closed() {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	f, err := os.Open(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two tiles side by side: the sheet is wider than two tiles and one tile (plus caption) high.
+	if b := img.Bounds(); b.Dx() < 2*sheetTile || b.Dy() < sheetTile || b.Dy() > 2*sheetTile {
+		t.Errorf("sheet %v for 2 tiles of %d", b, sheetTile)
+	}
+}

@@ -8,6 +8,11 @@
 // in the current folder); with several, -o is a folder (created when missing). The format is
 // -format, else the output's extension, else GLB. Flags may come before or after the inputs.
 //
+// A textured mesh written as OBJ comes with its material library and texture beside it (name.obj,
+// name.mtl, name.png); -obj-single writes one OBJ with vertex colours instead. -up y turns STL,
+// OBJ and PLY files Y up for Blender or Unity (Z up, for printing, is the default). -preview
+// writes a shaded PNG of the model (with several inputs, -preview is a folder of NAME.png).
+//
 // Progress goes to stderr, as a bar when stderr is a terminal and as one line per stage
 // otherwise; -q silences it and the summary. -json prints one JSON object per input on stdout:
 //
@@ -49,12 +54,14 @@ const (
 
 // options are the parsed command line.
 type options struct {
-	out, format, backend, depthMap string
-	prompt                         string
-	quiet, json                    bool
-	remote                         *cli.RemoteFlags
-	req                            generator.Request
-	inputs                         []string
+	out, format, backend, depthMap, preview string
+	prompt                                  string
+	quiet, json                             bool
+	remote                                  *cli.RemoteFlags
+	req                                     generator.Request
+	enc                                     meshio.EncodeOptions
+	objSingle                               bool
+	inputs                                  []string
 }
 
 // parse reads the command line; flags may come before, between or after the inputs, and "--"
@@ -71,6 +78,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.quiet, "q", false, "no progress and no summary")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per input on stdout")
 	fs.StringVar(&o.depthMap, "depth-map", "", "depth map `image` for relief (white nearest), the input's size")
+	fs.StringVar(&o.preview, "preview", "", "also write a shaded PNG preview to `path` (with several inputs, a folder)")
+	outFlags := cli.AddOutputFlags(fs)
 
 	rest := args
 	for {
@@ -103,6 +112,10 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	if o.req, err = reqFlags.Request(o.depthMap != ""); err != nil {
 		return nil, err
 	}
+	if o.enc, err = outFlags.Options(); err != nil {
+		return nil, err
+	}
+	o.objSingle = outFlags.OBJSingle()
 	return o, nil
 }
 
@@ -168,6 +181,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if dir := filepath.Dir(paths[0]); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			fmt.Fprintf(stderr, "img2mesh: %v\n", err)
+			return exitFailed
+		}
+	}
+	if o.preview != "" && len(o.inputs) > 1 {
+		if err := os.MkdirAll(o.preview, 0o755); err != nil {
+			fmt.Fprintf(stderr, "img2mesh: -preview: %v\n", err)
 			return exitFailed
 		}
 	}
@@ -243,8 +262,17 @@ func convert(ctx context.Context, g *generator.Generator, o *options, in, out st
 	if err != nil {
 		return nil, err
 	}
-	if err := cli.WriteAtomic(ctx, out, func(w io.Writer) error { return res.Encode(w, f) }); err != nil {
+	if _, err := cli.WriteMesh(ctx, out, res.Mesh, f, o.enc, o.objSingle); err != nil {
 		return nil, err
+	}
+	if o.preview != "" {
+		p := o.preview
+		if len(o.inputs) > 1 {
+			p = filepath.Join(o.preview, strings.TrimSuffix(filepath.Base(in), filepath.Ext(in))+".png")
+		}
+		if err := cli.WritePreview(ctx, p, res.Mesh); err != nil {
+			return nil, fmt.Errorf("preview: %w", err)
+		}
 	}
 	return res, nil
 }

@@ -104,7 +104,7 @@ func ExampleEncodeOBJ() {
 	}
 	m.Texture = image.NewNRGBA(image.Rect(0, 0, 4, 4))
 
-	var obj, mtl, png bytes.Buffer // cube.obj, cube.mtl, cube.png
+	var obj, mtl, png bytes.Buffer // cube.obj, cube.mtl, cube_texture.png
 	if err := meshio.EncodeOBJ(&obj, &mtl, &png, m, "cube"); err != nil {
 		fmt.Println(err)
 		return
@@ -119,11 +119,11 @@ func ExampleEncodeOBJ() {
 			fmt.Println("cube.mtl:", line)
 		}
 	}
-	fmt.Printf("cube.png: %q\n", png.Bytes()[1:4])
+	fmt.Printf("cube_texture.png: %q\n", png.Bytes()[1:4])
 	// Output:
 	// cube.obj: mtllib cube.mtl
-	// cube.mtl: map_Kd cube.png
-	// cube.png: "PNG"
+	// cube.mtl: map_Kd cube_texture.png
+	// cube_texture.png: "PNG"
 }
 
 // Read a mesh with the default limits, which suit most uploads.
@@ -167,4 +167,37 @@ func ExampleFormats() {
 	// obj       .obj model/obj
 	// glb       .glb model/gltf-binary
 	// ply       .ply application/octet-stream
+	// 3mf       .3mf model/3mf
+}
+
+// Write a coloured box as 3MF for a slicer, Y-up OBJ for Blender, and read the 3MF back.
+func ExampleEncodeOptions_Encode() {
+	m := box(40, 20, 10)
+	m.Colors = make([][4]uint8, len(m.Positions))
+	for i := range m.Colors {
+		m.Colors[i] = [4]uint8{200, 60, 30, 255}
+	}
+	var tmf bytes.Buffer
+	// The zero options render a thumbnail into the package; NoThumbnail leaves it out.
+	if err := (meshio.EncodeOptions{NoThumbnail: true}).Encode(&tmf, m, meshio.ThreeMF); err != nil {
+		fmt.Println(err)
+		return
+	}
+	back, err := meshio.Decode(bytes.NewReader(tmf.Bytes()), meshio.ThreeMF)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("3mf:", len(back.Faces), "faces, closed:", back.Topology().Closed(), "colour:", back.Colors[0])
+
+	var obj bytes.Buffer
+	if err := (meshio.EncodeOptions{Up: meshio.UpY, CreaseAngle: 30}).Encode(&obj, m, meshio.OBJ); err != nil {
+		fmt.Println(err)
+		return
+	}
+	yup, _ := meshio.Decode(bytes.NewReader(obj.Bytes()), meshio.OBJ)
+	fmt.Println("obj, Y up: size", yup.Bounds().Size(), "normals:", strings.Count(obj.String(), "\nvn "))
+	// Output:
+	// 3mf: 12 faces, closed: true colour: [200 60 30 255]
+	// obj, Y up: size [40 10 20] normals: 24
 }

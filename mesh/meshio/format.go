@@ -41,6 +41,10 @@ const (
 	// PLY is the Stanford polygon format; Encode writes binary little-endian with optional
 	// per-vertex colours, Decode also reads ASCII and big-endian files.
 	PLY
+	// ThreeMF is the 3D Manufacturing Format slicers prefer: a zip (OPC) package holding
+	// 3D/3dmodel.model in millimetres, one object and its build item, per-triangle colours as a
+	// colour group when the mesh has colours or a texture, and a thumbnail.
+	ThreeMF
 )
 
 var formatInfo = [...]struct{ name, ext, contentType string }{
@@ -49,12 +53,13 @@ var formatInfo = [...]struct{ name, ext, contentType string }{
 	OBJ:      {"obj", ".obj", "model/obj"},
 	GLB:      {"glb", ".glb", "model/gltf-binary"},
 	PLY:      {"ply", ".ply", "application/octet-stream"},
+	ThreeMF:  {"3mf", ".3mf", "model/3mf"},
 }
 
-func (f Format) valid() bool { return f >= STL && f <= PLY }
+func (f Format) valid() bool { return f >= STL && f <= ThreeMF }
 
 // String returns the format's name as ParseFormat reads it ("stl", "stl-ascii", "obj", "glb",
-// "ply"), or "Format(n)" for an invalid value.
+// "ply", "3mf"), or "Format(n)" for an invalid value.
 func (f Format) String() string {
 	if !f.valid() {
 		return fmt.Sprintf("Format(%d)", int(f))
@@ -71,7 +76,7 @@ func (f Format) Ext() string {
 }
 
 // ContentType returns the media type to serve the format with (model/stl, model/obj,
-// model/gltf-binary, application/octet-stream for PLY, which has no registered type).
+// model/gltf-binary, model/3mf, application/octet-stream for PLY, which has no registered type).
 func (f Format) ContentType() string {
 	if !f.valid() {
 		return "application/octet-stream"
@@ -79,7 +84,8 @@ func (f Format) ContentType() string {
 	return formatInfo[f].contentType
 }
 
-// Formats returns every format, in the order of their constants (STL, STLASCII, OBJ, GLB, PLY),
+// Formats returns every format, in the order of their constants (STL, STLASCII, OBJ, GLB, PLY,
+// ThreeMF),
 // for programs that list or offer them: flag help, a service's download formats.
 func Formats() []Format {
 	fs := make([]Format, 0, len(formatInfo)-1)
@@ -90,7 +96,7 @@ func Formats() []Format {
 }
 
 // ParseFormat returns the format with the given name, case-insensitively: "stl" (binary),
-// "stl-ascii" (also "stlascii", "ascii-stl"), "obj", "glb" (also "gltf-binary") or "ply".
+// "stl-ascii" (also "stlascii", "ascii-stl"), "obj", "glb" (also "gltf-binary"), "ply" or "3mf".
 func ParseFormat(name string) (Format, error) {
 	switch strings.ToLower(strings.TrimSpace(name)) {
 	case "stl", "stl-binary", "binary-stl":
@@ -103,6 +109,8 @@ func ParseFormat(name string) (Format, error) {
 		return GLB, nil
 	case "ply":
 		return PLY, nil
+	case "3mf":
+		return ThreeMF, nil
 	}
 	return 0, fmt.Errorf("%w: format name %q", ErrUnknownFormat, name)
 }
@@ -124,12 +132,15 @@ func FormatFromExt(ext string) (Format, error) {
 		return GLB, nil
 	case "ply":
 		return PLY, nil
+	case "3mf":
+		return ThreeMF, nil
 	}
 	return 0, fmt.Errorf("%w: file extension %q", ErrUnknownFormat, ext)
 }
 
 // DetectFormat guesses the format of a file from its first bytes (512 or more are best), for
-// uploads that do not say what they are: the "glTF" magic is GLB, "ply" is PLY, text beginning
+// uploads that do not say what they are: the "glTF" magic is GLB, "ply" is PLY, a zip ("PK\x03\x04")
+// is 3MF, text beginning
 // with "solid" and holding STL keywords is ASCII STL, other text made of OBJ statements is OBJ, and
 // anything else of at least 84 bytes is taken for binary STL, which has no magic number (Decode
 // then checks its size against its triangle count). Binary STL files whose header begins with
@@ -140,6 +151,8 @@ func DetectFormat(head []byte) (Format, error) {
 		return GLB, nil
 	case bytes.HasPrefix(head, []byte("ply\n")) || bytes.HasPrefix(head, []byte("ply\r\n")):
 		return PLY, nil
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return ThreeMF, nil
 	}
 	text := fmtIsText(head)
 	trimmed := bytes.TrimLeft(head, " \t\r\n")
@@ -192,17 +205,61 @@ func fmtLooksOBJ(b []byte) bool {
 	return seen
 }
 
+// Encode writes m to w in format f with the default EncodeOptions. See EncodeOptions.Encode.
+func Encode(w io.Writer, m *mesh.Mesh, f Format) error { return EncodeOptions{}.Encode(w, m, f) }
+
+// UpAxis names the axis a file's "up" is written along.
+type UpAxis int
+
+const (
+	// UpZ writes the mesh as it is, Z up: what slicers and printers expect. The default.
+	UpZ UpAxis = iota
+	// UpY turns the mesh so that its Z becomes +Y (x, y, z → x, z, −y), for tools that take Y as
+	// up (Blender's OBJ import by default, Unity, Maya).
+	UpY
+)
+
+// ParseUpAxis reads "z" or "y" (case-insensitively; "" is z).
+func ParseUpAxis(s string) (UpAxis, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "z", "+z":
+		return UpZ, nil
+	case "y", "+y":
+		return UpY, nil
+	}
+	return 0, fmt.Errorf("meshio: up axis %q is not z or y", s)
+}
+
+// EncodeOptions tunes Encode. The zero value means the defaults given on each field.
+type EncodeOptions struct {
+	// CreaseAngle, in degrees, is where shading normals split (see mesh.Mesh.CreaseNormals): an
+	// edge whose faces meet at more than it is drawn sharp, and flat faces shade flat. It applies
+	// to the formats that carry normals (OBJ, GLB). Zero means mesh.DefaultCreaseAngle (40°);
+	// 180 smooths every edge, as one normal per position.
+	CreaseAngle float64
+	// Up is the up axis of STL, OBJ and PLY files (default UpZ). GLB is always +Y up (glTF) and
+	// 3MF always Z up (its specification), whatever Up says.
+	Up UpAxis
+	// Thumbnail is the PNG a 3MF package carries as Metadata/thumbnail.png. Nil renders one with
+	// mesh/render (256 × 256); NoThumbnail leaves it out.
+	Thumbnail   []byte
+	NoThumbnail bool
+}
+
 // Encode writes m to w in format f. It validates m first (the error wraps ErrInvalid) and returns
 // any write error. Output is deterministic: the same mesh gives the same bytes. STL, OBJ and PLY
-// are written in chunks of about 1 MiB, so w needs no buffering of its own; GLB is built in memory
-// (its binary buffer sized exactly) and written in a few large writes.
+// are written in chunks of about 1 MiB, so w needs no buffering of its own; GLB and 3MF are built
+// in memory and written in a few large writes.
 //
-// STL, OBJ and PLY are written in millimetres with Z up, as the mesh is; GLB is converted to
-// metres and +Y up. What each format keeps: STL keeps positions only (one normal per face, computed
-// from the float32 vertices written); OBJ keeps positions, colours (v x y z r g b), UVs (vt) and
-// vertex normals (vn); GLB keeps positions, vertex normals, colours (COLOR_0), UVs (TEXCOORD_0) and
-// the texture (embedded PNG); PLY keeps positions and colours.
-func Encode(w io.Writer, m *mesh.Mesh, f Format) error {
+// STL, OBJ, PLY and 3MF are written in millimetres with Z up, as the mesh is (STL, OBJ and PLY
+// turned to Y up when o.Up says so); GLB is converted to metres and +Y up. What each format keeps:
+// STL keeps positions only (one normal per face, computed from the float32 vertices written); OBJ
+// keeps positions, colours (v x y z r g b), UVs (vt) and crease-aware normals (vn; EncodeOBJ also
+// writes the material library and texture); GLB keeps positions, crease-aware normals, colours
+// (COLOR_0), UVs (TEXCOORD_0) and the texture (embedded PNG); PLY keeps positions and colours; 3MF
+// keeps positions and colours (one per triangle corner, from the vertex colours or the texture).
+// OBJ and GLB split vertices along creases, so they may hold more vertices than m.
+func (o EncodeOptions) Encode(w io.Writer, m *mesh.Mesh, f Format) error {
 	if !f.valid() {
 		return fmt.Errorf("%w: %v", ErrUnknownFormat, f)
 	}
@@ -212,6 +269,9 @@ func Encode(w io.Writer, m *mesh.Mesh, f Format) error {
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("meshio: encode %v: %w", f, err)
 	}
+	if o.Up == UpY && (f == STL || f == STLASCII || f == OBJ || f == PLY) {
+		m = upY(m)
+	}
 	var err error
 	switch f {
 	case STL:
@@ -219,16 +279,29 @@ func Encode(w io.Writer, m *mesh.Mesh, f Format) error {
 	case STLASCII:
 		err = encodeSTLASCII(w, m)
 	case OBJ:
-		err = encodeOBJ(w, m, "")
+		err = encodeOBJ(w, m, "", o.CreaseAngle)
 	case GLB:
-		err = encodeGLB(w, m)
+		err = encodeGLB(w, m, o.CreaseAngle)
 	case PLY:
 		err = encodePLY(w, m)
+	case ThreeMF:
+		err = encode3MF(w, m, o)
 	}
 	if err != nil {
 		return fmt.Errorf("meshio: encode %v: %w", f, err)
 	}
 	return nil
+}
+
+// upY returns a copy of m turned so that its +Z is +Y (x, y, z → x, z, −y): a rotation, so the
+// winding and the volume's sign are kept.
+func upY(m *mesh.Mesh) *mesh.Mesh {
+	c := *m
+	c.Positions = make([][3]float32, len(m.Positions))
+	for i, p := range m.Positions {
+		c.Positions[i] = [3]float32{p[0], p[2], -p[1]}
+	}
+	return &c
 }
 
 // DecodeLimits bounds what a decoder accepts, for input that may be hostile. The zero value means
@@ -244,7 +317,10 @@ func Encode(w io.Writer, m *mesh.Mesh, f Format) error {
 // (accessors reused over and over) fails with ErrTooLarge. The largest multiples measured
 // (TestDecodeAllocationBounded) are about 30 for GLB (a JSON chunk of many tiny primitives), 14
 // for PLY (a polygon of one-byte indices: 12 bytes of triangle per input byte), 8 for OBJ and a
-// few for STL; DecodeAmplification leaves room above them.
+// few for STL; DecodeAmplification leaves room above them. 3MF is the other exception: a zip
+// package, whose model part may decompress to at most 40 times the package (and MaxBytes), a zip
+// bomb beyond failing with ErrTooLarge; decoding then allocates at most four times the decompressed
+// model (TestThreeMFAllocation), so up to 160 times the package's size.
 type DecodeLimits struct {
 	// MaxBytes is the most input read; longer input fails with ErrTooLarge. Default 256 MiB.
 	MaxBytes int64
@@ -301,7 +377,9 @@ func Decode(r io.Reader, f Format) (*mesh.Mesh, error) { return DecodeLimits{}.D
 // coincident vertices (Mesh.Weld(0)). OBJ polygons and PLY polygons are fan-triangulated. GLB
 // reads the TRIANGLES primitives of the first mesh (primitives with the same vertex accessors
 // share one copy of the vertices), ignoring node transforms, and converts back to millimetres
-// and Z up.
+// and Z up; vertices that differ only in their normals (split for shading, as Encode splits them
+// along creases) are merged back into one, so a closed mesh reads back closed. A 3MF package's
+// build items (with their components and transforms) are merged into one mesh in millimetres.
 func (l DecodeLimits) Decode(r io.Reader, f Format) (*mesh.Mesh, error) {
 	return l.DecodeContext(context.Background(), r, f)
 }
@@ -334,9 +412,13 @@ func (l DecodeLimits) DecodeContext(ctx context.Context, r io.Reader, f Format) 
 	case OBJ:
 		m, err = decodeOBJ(data, l)
 	case GLB:
-		m, err = decodeGLB(ctx, data, l)
+		if m, err = decodeGLB(ctx, data, l); err == nil {
+			m = weldSplitVertices(m)
+		}
 	case PLY:
 		m, err = decodePLY(data, l)
+	case ThreeMF:
+		m, err = decode3MF(data, l)
 	}
 	if err != nil {
 		return nil, err

@@ -31,6 +31,7 @@ func TestFormatNames(t *testing.T) {
 		{OBJ, "obj", ".obj", "model/obj", "OBJ", OBJ, OBJ},
 		{GLB, "glb", ".glb", "model/gltf-binary", "out/model.v2.glb", GLB, GLB},
 		{PLY, "ply", ".ply", "application/octet-stream", ".Ply", PLY, PLY},
+		{ThreeMF, "3mf", ".3mf", "model/3mf", "print.3MF", ThreeMF, ThreeMF},
 	}
 	var want []Format
 	for _, c := range cases {
@@ -93,7 +94,7 @@ func (c *ioCounter) Write(p []byte) (int, error) { c.n += int64(len(p)); return 
 // OBJ too (for its vn lines).
 func BenchmarkEncode1M(b *testing.B) {
 	m := bigSphere()
-	for _, f := range []Format{STL, STLASCII, OBJ, GLB, PLY} {
+	for _, f := range []Format{STL, STLASCII, OBJ, GLB, PLY, ThreeMF} {
 		b.Run(f.String(), func(b *testing.B) {
 			var c ioCounter
 			if err := Encode(&c, m, f); err != nil {
@@ -153,7 +154,7 @@ func ioReportCPU(b *testing.B, cpu0 time.Duration, size int64) {
 // BenchmarkDecode1M decodes the 1M-triangle sphere in each format.
 func BenchmarkDecode1M(b *testing.B) {
 	m := bigSphere()
-	for _, f := range []Format{STL, OBJ, GLB, PLY} {
+	for _, f := range []Format{STL, OBJ, GLB, PLY, ThreeMF} {
 		b.Run(f.String(), func(b *testing.B) {
 			var buf bytes.Buffer
 			if err := Encode(&buf, m, f); err != nil {

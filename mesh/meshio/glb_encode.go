@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"image"
+	"image/draw"
 	"image/png"
 	"io"
 	"math"
@@ -22,14 +24,18 @@ import (
 // multiplies the texture by it), TEXCOORD_0 (float VEC2), the indices (unsigned short when every
 // index fits below the 65535 restart value, else unsigned int), and the PNG texture.
 // qmuntal/gltf writes the JSON document and the GLB container.
-func encodeGLB(w io.Writer, m *mesh.Mesh) error {
+//
+// The vertices are split along creases of more than crease degrees (mesh.Mesh.CreaseNormals), so
+// that flat faces shade flat and sharp edges stay sharp.
+func encodeGLB(w io.Writer, m *mesh.Mesh, crease float64) error {
 	doc := &gltf.Document{
 		Asset:  gltf.Asset{Generator: "orfeas", Version: "2.0"},
 		Scenes: []*gltf.Scene{{}},
 		Scene:  gltf.Index(0),
 	}
 	if len(m.Faces) > 0 {
-		if err := glbBuild(doc, m); err != nil {
+		split, normals := m.CreaseNormals(crease)
+		if err := glbBuild(doc, split, normals); err != nil {
 			return err
 		}
 	}
@@ -45,7 +51,7 @@ func encodeGLB(w io.Writer, m *mesh.Mesh) error {
 	return err
 }
 
-func glbBuild(doc *gltf.Document, m *mesh.Mesh) error {
+func glbBuild(doc *gltf.Document, m *mesh.Mesh, normals [][3]float32) error {
 	nv, nf := len(m.Positions), len(m.Faces)
 	var texPNG []byte
 	textured := m.Texture != nil && m.UVs != nil
@@ -55,7 +61,7 @@ func glbBuild(doc *gltf.Document, m *mesh.Mesh) error {
 	colored := m.Colors != nil && !textured
 	if textured {
 		var b bytes.Buffer
-		if err := png.Encode(&b, m.Texture); err != nil {
+		if err := png.Encode(&b, glbPowerOfTwo(m.Texture)); err != nil {
 			return err
 		}
 		texPNG = b.Bytes()
@@ -81,15 +87,7 @@ func glbBuild(doc *gltf.Document, m *mesh.Mesh) error {
 	buf := make([]byte, size)
 	le := binary.LittleEndian
 
-	// The vertex normals are most of the work; they are computed and written into their part of
-	// buf on a second goroutine while this one fills the rest. The bytes do not depend on the
-	// scheduling, and the goroutine ends before glbBuild returns.
-	normalsDone := make(chan struct{})
-	go func() {
-		defer close(normalsDone)
-		glbWriteNormals(buf[12*nv:24*nv], m)
-	}()
-	defer func() { <-normalsDone }()
+	glbWriteNormals(buf[12*nv:24*nv], m, normals)
 
 	view := func(off, n int, target gltf.Target) int {
 		doc.BufferViews = append(doc.BufferViews, &gltf.BufferView{Buffer: 0, ByteOffset: off, ByteLength: n, Target: target})
@@ -174,11 +172,12 @@ func glbBuild(doc *gltf.Document, m *mesh.Mesh) error {
 	}
 	indices := len(doc.Accessors) - 1
 
-	<-normalsDone
 	pbr := &gltf.PBRMetallicRoughness{MetallicFactor: gltf.Float(0)}
 	if textured {
 		copy(buf[texOff:], texPNG)
 		doc.Images = []*gltf.Image{{MimeType: "image/png", BufferView: gltf.Index(view(texOff, len(texPNG), gltf.TargetNone))}}
+		// The texture was resampled to power-of-two sides (glbPowerOfTwo), so mipmaps are safe
+		// in every viewer (WebGL 1 among them) and the validator has no IMAGE_NPOT_DIMENSIONS.
 		doc.Samplers = []*gltf.Sampler{{MagFilter: gltf.MagLinear, MinFilter: gltf.MinLinearMipMapLinear, WrapS: gltf.WrapClampToEdge, WrapT: gltf.WrapClampToEdge}}
 		doc.Textures = []*gltf.Texture{{Sampler: gltf.Index(0), Source: gltf.Index(0)}}
 		pbr.BaseColorTexture = &gltf.TextureInfo{Index: 0}
@@ -196,12 +195,11 @@ func glbBuild(doc *gltf.Document, m *mesh.Mesh) error {
 	return nil
 }
 
-// glbWriteNormals writes the angle-weighted vertex normals (Mesh.VertexNormals), converted to
-// glTF axes, into dst (12 bytes a vertex). The validator wants unit length everywhere, so a vertex
-// without a usable normal takes the normal of the first non-degenerate face using it, or +Z;
-// such vertices are rare, so they are looked for only when there are any.
-func glbWriteNormals(dst []byte, m *mesh.Mesh) {
-	normals := m.VertexNormals(mesh.AngleWeighted)
+// glbWriteNormals writes normals (one per vertex of m, in mesh axes), converted to glTF axes,
+// into dst (12 bytes a vertex). The validator wants unit length everywhere, so a vertex without a
+// usable normal takes the normal of the first non-degenerate face using it, or +Z; such vertices
+// are rare, so they are looked for only when there are any.
+func glbWriteNormals(dst []byte, m *mesh.Mesh, normals [][3]float32) {
 	zeros := 0
 	for v, n := range normals {
 		if n == ([3]float32{}) {
@@ -238,4 +236,54 @@ func glbPutNormal(dst []byte, n [3]float32) {
 	le.PutUint32(d[0:], math.Float32bits(n[0]))
 	le.PutUint32(d[4:], math.Float32bits(n[2]))
 	le.PutUint32(d[8:], math.Float32bits(-n[1]))
+}
+
+// glbMaxTextureSide is the largest side glbPowerOfTwo resamples to.
+const glbMaxTextureSide = 8192
+
+// glbPowerOfTwo returns img resampled (bilinearly, between texel centres, clamped at the edges)
+// to the nearest power-of-two sides at or above its own (at most glbMaxTextureSide), or img itself
+// when its sides are powers of two already. The UVs address the image in [0, 1], so they stay
+// valid; a side that is a power of two already is copied exactly.
+func glbPowerOfTwo(img image.Image) image.Image {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	pw, ph := glbNextPow2(w), glbNextPow2(h)
+	if pw == w && ph == h || w == 0 || h == 0 {
+		return img
+	}
+	src := image.NewNRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(src, src.Rect, img, b.Min, draw.Src)
+	out := image.NewNRGBA(image.Rect(0, 0, pw, ph))
+	for y := range ph {
+		fy := min(max((float64(y)+0.5)*float64(h)/float64(ph)-0.5, 0), float64(h-1))
+		y0 := int(fy)
+		y1, ay := min(y0+1, h-1), fy-float64(y0)
+		for x := range pw {
+			fx := min(max((float64(x)+0.5)*float64(w)/float64(pw)-0.5, 0), float64(w-1))
+			x0 := int(fx)
+			x1, ax := min(x0+1, w-1), fx-float64(x0)
+			o := out.PixOffset(x, y)
+			p00, p10, p01, p11 := src.PixOffset(x0, y0), src.PixOffset(x1, y0), src.PixOffset(x0, y1), src.PixOffset(x1, y1)
+			for k := range 4 {
+				top := float64(src.Pix[p00+k])*(1-ax) + float64(src.Pix[p10+k])*ax
+				bot := float64(src.Pix[p01+k])*(1-ax) + float64(src.Pix[p11+k])*ax
+				out.Pix[o+k] = uint8(math.Round(top*(1-ay) + bot*ay))
+			}
+		}
+	}
+	return out
+}
+
+// glbNextPow2 returns the smallest power of two at or above n, at most glbMaxTextureSide (or n
+// itself when n is larger still).
+func glbNextPow2(n int) int {
+	p := 1
+	for p < n && p < glbMaxTextureSide {
+		p <<= 1
+	}
+	if p < n {
+		return n
+	}
+	return p
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"image"
+	"image/color"
 	"math"
 	"testing"
 
@@ -12,10 +14,11 @@ import (
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
-// TestGLBNormalFallbacks checks the NORMAL accessor where the blend gives nothing: an unused
-// vertex and those used only by a degenerate face get +Z, and a vertex of a two-sided triangle,
-// whose face normals cancel, gets the normal of the first non-degenerate face using it.
-// Every other vertex gets its VertexNormals value, and all are unit length.
+// TestGLBNormalFallbacks checks the NORMAL accessor where the crease normals give nothing: an
+// unused vertex and those used only by a degenerate face get +Z. A two-sided triangle, whose
+// sides face opposite ways, is split along its 180° creases into two sides with their own
+// normals, where one normal per position would cancel. Every other vertex gets its
+// CreaseNormals value, and all are unit length.
 func TestGLBNormalFallbacks(t *testing.T) {
 	m := &mesh.Mesh{
 		Positions: [][3]float32{
@@ -26,25 +29,22 @@ func TestGLBNormalFallbacks(t *testing.T) {
 		},
 		Faces: [][3]uint32{{4, 5, 6}, {0, 1, 2}, {0, 2, 1}, {7, 8, 9}},
 	}
-	want := m.VertexNormals(mesh.AngleWeighted)
-	// Vertex 0 is the first corner of both sides, so its two terms are computed alike and cancel
-	// exactly; those of vertices 1 and 2 are not (one angle is π minus the other two) and may
-	// leave a residue, which then is their normal.
-	if want[0] != ([3]float32{}) {
-		t.Fatalf("two-sided triangle: VertexNormals gives vertex 0 %v, want zero", want[0])
+	split, want := m.CreaseNormals(0)
+	if len(split.Positions) != 13 {
+		t.Fatalf("split into %d vertices, want 13 (the two-sided triangle's 3 doubled)", len(split.Positions))
 	}
-	for _, v := range []int{0, 1, 2} {
-		if want[v] == ([3]float32{}) {
-			want[v] = [3]float32{0, -1, 0} // face 1, the first non-degenerate one using it
+	for v, n := range want {
+		if n == ([3]float32{}) {
+			want[v] = [3]float32{0, 0, 1}
 		}
 	}
-	for _, v := range []int{3, 4, 5, 6} {
-		want[v] = [3]float32{0, 0, 1}
-	}
-	if want[7] != [3]float32{1, 0, 0} {
-		t.Fatalf("ordinary triangle: VertexNormals %v", want[7])
+	if want[0] != ([3]float32{0, -1, 0}) {
+		t.Fatalf("two-sided triangle, first side: %v, want -Y", want[0])
 	}
 	got := glbTestNormals(t, ioEncode(t, m, GLB))
+	if len(got) != len(want) {
+		t.Fatalf("%d normals, want %d", len(got), len(want))
+	}
 	for i := range want {
 		q := got[i]
 		if g := [3]float32{q[0], -q[2], q[1]}; g != want[i] { // glbToGLTF's rotation, undone
@@ -79,4 +79,31 @@ func glbTestNormals(t *testing.T, data []byte) [][3]float32 {
 		t.Fatal("not GLB")
 	}
 	return out
+}
+
+// TestGLBPowerOfTwo: a texture is resampled to the next power-of-two sides, a power-of-two one
+// is left alone, and a flat colour stays exactly that colour.
+func TestGLBPowerOfTwo(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 5, 3))
+	for i := range img.Pix {
+		img.Pix[i] = []uint8{10, 200, 30, 255}[i%4]
+	}
+	got := glbPowerOfTwo(img)
+	if got.Bounds() != image.Rect(0, 0, 8, 4) {
+		t.Fatalf("bounds %v, want 8×4", got.Bounds())
+	}
+	for y := range 4 {
+		for x := range 8 {
+			if c := got.(*image.NRGBA).NRGBAAt(x, y); c != (color.NRGBA{10, 200, 30, 255}) {
+				t.Fatalf("(%d,%d) = %v", x, y, c)
+			}
+		}
+	}
+	pot := image.NewNRGBA(image.Rect(0, 0, 16, 2))
+	if glbPowerOfTwo(pot) != image.Image(pot) {
+		t.Error("a power-of-two texture was copied")
+	}
+	if n := glbNextPow2(1 << 20); n != 1<<20 {
+		t.Errorf("glbNextPow2 above the cap = %d", n)
+	}
 }

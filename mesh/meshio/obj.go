@@ -23,18 +23,27 @@ var objColorText = func() (t [256][]byte) {
 	return t
 }()
 
+// OBJTextureSuffix ends the name of the texture file EncodeOBJ's material library refers to.
+const OBJTextureSuffix = "_texture.png"
+
 // objMaterial is the name of the one material EncodeOBJ writes.
 const objMaterial = "orfeas_texture"
 
 // encodeOBJ writes v (with r g b when the mesh has colours), vt (with v flipped: OBJ's texture
-// origin is the bottom-left corner, the mesh's the top-left), vn (angle-weighted vertex normals)
-// and f v/vt/vn. When mtl is not empty, the file refers to that material library and to
-// objMaterial.
-func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string) error {
-	// The vertex normals are computed on a second goroutine while the v and vt lines are
-	// formatted; the output does not depend on the scheduling.
-	normalsCh := make(chan [][3]float32, 1)
-	go func() { normalsCh <- m.VertexNormals(mesh.AngleWeighted) }()
+// origin is the bottom-left corner, the mesh's the top-left), vn (crease-aware normals: split
+// along creases of more than crease degrees, mesh.Mesh.Crease) and f v/vt/vn. OBJ indexes normals
+// apart from positions, so the positions stay shared (a closed mesh reads back closed) while a
+// corner on a crease takes its own normal. When mtl is not empty, the file refers to that
+// material library and to objMaterial, and leaves the vertex colours out: the texture carries the
+// colour.
+func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string, crease float64) error {
+	cr := m.Crease(crease)
+	colours := m.Colors
+	if mtl != "" {
+		// Viewers multiply the texture by vertex colours, which sample the same image, and would
+		// darken it twice (as glTF does: see encodeGLB).
+		colours = nil
+	}
 	fw := newFmtWriter(w)
 	fw.b = append(fw.b, "# orfeas: units mm, Z up\n"...)
 	if mtl != "" {
@@ -51,8 +60,8 @@ func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string) error {
 		fl(p[0])
 		fl(p[1])
 		fl(p[2])
-		if m.Colors != nil {
-			c := m.Colors[i]
+		if colours != nil {
+			c := colours[i]
 			for k := range 3 {
 				fw.b = append(fw.b, ' ')
 				fw.b = append(fw.b, objColorText[c[k]]...)
@@ -68,7 +77,12 @@ func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string) error {
 		fw.b = append(fw.b, '\n')
 		fw.flushIfFull()
 	}
-	for _, n := range <-normalsCh {
+	for _, n := range cr.Normals {
+		if n == ([3]float32{}) {
+			// A vertex no face uses, or one only degenerate faces use: a unit normal anyway,
+			// for readers that normalise.
+			n = [3]float32{0, 0, 1}
+		}
 		fw.b = append(fw.b, "vn"...)
 		fl(n[0])
 		fl(n[1])
@@ -83,7 +97,7 @@ func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string) error {
 	if m.UVs != nil {
 		sep = []byte("/")
 	}
-	for _, f := range m.Faces {
+	for i, f := range m.Faces {
 		fw.b = append(fw.b, 'f')
 		for k := range 3 {
 			v := uint64(f[k]) + 1
@@ -94,7 +108,7 @@ func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string) error {
 				fw.b = strconv.AppendUint(fw.b, v, 10)
 				fw.b = append(fw.b, '/')
 			}
-			fw.b = strconv.AppendUint(fw.b, v, 10)
+			fw.b = strconv.AppendUint(fw.b, uint64(cr.Faces[i][k])+1, 10)
 		}
 		fw.b = append(fw.b, '\n')
 		if len(fw.b) >= fmtChunk {
@@ -108,15 +122,22 @@ func encodeOBJ(w io.Writer, m *mesh.Mesh, mtl string) error {
 
 // EncodeOBJ writes m as an OBJ to obj and, when m has a texture and UVs, its material library to
 // mtl and its texture, as PNG, to texture, in that order: texture first, the OBJ last. The OBJ
-// refers to the library as name+".mtl" and the library to the texture as name+".png", so the
-// three belong side by side in files of those names (name.obj, name.mtl, name.png), as MeshLab
-// and Blender expect; name must be a plain file name without extension or separators. Without a
-// texture, only obj is written (the bytes Encode writes for OBJ) and mtl and texture may be nil.
+// refers to the library as name+".mtl" and the library to the texture as name+"_texture.png"
+// (OBJTextureSuffix: not name.png, which is often the image the model was made from), so the
+// three belong side by side in files of those names (name.obj, name.mtl, name_texture.png), as MeshLab
+// and Blender expect; name must be a plain file name without extension or separators. With a
+// texture, the OBJ carries no vertex colours (the texture does), so that viewers do not multiply
+// the two. Without a texture, only obj is written (the bytes Encode writes for OBJ) and mtl and texture may be nil.
 //
 // It validates m first (the error wraps mesh.ErrInvalid). Writing the files, and making sure a
 // reader never sees half of them, is the caller's: write each to a temporary file and rename the
 // OBJ into place last.
 func EncodeOBJ(obj, mtl, texture io.Writer, m *mesh.Mesh, name string) error {
+	return EncodeOptions{}.EncodeOBJ(obj, mtl, texture, m, name)
+}
+
+// EncodeOBJ is the package's EncodeOBJ with o's crease angle and up axis.
+func (o EncodeOptions) EncodeOBJ(obj, mtl, texture io.Writer, m *mesh.Mesh, name string) error {
 	if m == nil {
 		return fmt.Errorf("meshio: EncodeOBJ: %w: nil mesh", mesh.ErrInvalid)
 	}
@@ -126,12 +147,15 @@ func EncodeOBJ(obj, mtl, texture io.Writer, m *mesh.Mesh, name string) error {
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("meshio: EncodeOBJ: %w", err)
 	}
+	if o.Up == UpY {
+		m = upY(m)
+	}
 	lib := ""
 	if m.Texture != nil && m.UVs != nil {
 		if mtl == nil || texture == nil {
 			return fmt.Errorf("meshio: EncodeOBJ: the mesh is textured and needs mtl and texture writers")
 		}
-		pngName := name + ".png"
+		pngName := name + OBJTextureSuffix
 		if err := (&png.Encoder{}).Encode(texture, m.Texture); err != nil {
 			return fmt.Errorf("meshio: EncodeOBJ: %s: %w", pngName, err)
 		}
@@ -140,7 +164,7 @@ func EncodeOBJ(obj, mtl, texture io.Writer, m *mesh.Mesh, name string) error {
 			return fmt.Errorf("meshio: EncodeOBJ: %s: %w", lib, err)
 		}
 	}
-	if err := encodeOBJ(obj, m, lib); err != nil {
+	if err := encodeOBJ(obj, m, lib, o.CreaseAngle); err != nil {
 		return fmt.Errorf("meshio: EncodeOBJ: %s.obj: %w", name, err)
 	}
 	return nil

@@ -1,8 +1,11 @@
 package modes
 
 import (
-	"github.com/orfeas3d/orfeas/internal/par"
+	"image"
 	"math"
+
+	"github.com/orfeas3d/orfeas/internal/par"
+	"github.com/orfeas3d/orfeas/internal/raster"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/mesh"
@@ -13,20 +16,34 @@ const colourBlock = 4096
 
 // ColourByProjection gives every vertex of m the image colour straight below or above it (front
 // by projection, back mirrored) and a planar UV (u right, v down over the whole image), for meshes
-// in the backends' placement (X = [0, W·PixelSize], Y = [0, H·PixelSize]). It uses up to workers
-// goroutines; each vertex's values depend on it alone, so the result does not depend on workers.
+// in the backends' placement (X = [0, W·PixelSize], Y = [0, H·PixelSize]), and sets m.Texture to
+// the colour plane the UVs map.
+//
+// For the silhouette modes (extrude, inflate) the colour comes from the subject only: the plane is
+// first filled outward from the subject (raster.FillOutward), so that the rim, the walls and the bottom,
+// whose vertices project onto the outline or just beyond it, carry the subject's edge colour
+// rather than the background's (or black, where the background is transparent). A relief keeps
+// the whole image, background included, since it is all printed.
+//
+// It uses up to workers goroutines; each vertex's values depend on it alone, so the result does
+// not depend on workers.
 func ColourByProjection(m *mesh.Mesh, in *backends.Input, workers int) {
+	colour := in.Color
+	if (in.Mode == backends.Extrude || in.Mode == backends.Inflate) && in.Mask != nil {
+		colour = raster.FillOutward(in.Color, in.Mask, in.Width, in.Height)
+	}
 	m.Colors = make([][4]uint8, len(m.Positions))
 	m.UVs = make([][2]float32, len(m.Positions))
 	par.For((len(m.Positions)+colourBlock-1)/colourBlock, workers, func(b int) {
 		for i := b * colourBlock; i < min((b+1)*colourBlock, len(m.Positions)); i++ {
-			colourVertex(m, in, i)
+			colourVertex(m, in, colour, i)
 		}
 	})
+	m.Texture = ColourImage(colour, in.Width, in.Height)
 }
 
-// colourVertex colours vertex i of m (see ColourByProjection).
-func colourVertex(m *mesh.Mesh, in *backends.Input, i int) {
+// colourVertex colours vertex i of m from the plane colour (see ColourByProjection).
+func colourVertex(m *mesh.Mesh, in *backends.Input, colour []float32, i int) {
 	w, h := in.Width, in.Height
 	p := m.Positions[i]
 	x := float64(p[0]) / in.PixelSize
@@ -35,8 +52,22 @@ func colourVertex(m *mesh.Mesh, in *backends.Input, i int) {
 	row := min(max(int(y), 0), h-1)
 	c := [4]uint8{0, 0, 0, 255}
 	for k := range 3 {
-		c[k] = uint8(math.Round(float64(min(max(in.Color[3*(row*w+col)+k], 0), 1)) * 255))
+		c[k] = colourByte(colour[3*(row*w+col)+k])
 	}
 	m.Colors[i] = c
 	m.UVs[i] = [2]float32{float32(min(max(x/float64(w), 0), 1)), float32(min(max(y/float64(h), 0), 1))}
+}
+
+func colourByte(v float32) uint8 { return uint8(math.Round(float64(min(max(v, 0), 1)) * 255)) }
+
+// ColourImage turns a colour plane (sRGB 0–1, three values per pixel, w × h) into an opaque image.
+func ColourImage(c []float32, w, h int) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := range w * h {
+		for k := range 3 {
+			img.Pix[4*i+k] = colourByte(c[3*i+k])
+		}
+		img.Pix[4*i+3] = 255
+	}
+	return img
 }

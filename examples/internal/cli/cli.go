@@ -181,7 +181,7 @@ type usageWrap struct {
 func (e *usageWrap) Unwrap() []error { return []error{&e.UsageError, e.err} }
 
 // FormatNames lists the mesh formats that -format takes, from meshio's registry:
-// "stl, stl-ascii, obj, glb, ply".
+// "stl, stl-ascii, obj, glb, ply, 3mf".
 func FormatNames() string {
 	var names []string
 	for _, f := range meshio.Formats() {
@@ -191,7 +191,7 @@ func FormatNames() string {
 }
 
 // FormatExts lists the file extensions that name a mesh format, once each:
-// ".stl, .obj, .glb, .ply".
+// ".stl, .obj, .glb, .ply, .3mf".
 func FormatExts() string {
 	var exts []string
 	for _, f := range meshio.Formats() {

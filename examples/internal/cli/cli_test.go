@@ -154,10 +154,10 @@ func TestRoundPrintsShortDecimals(t *testing.T) {
 // TestFormatLists checks that the flag help lists come from meshio's registry as the programs
 // print them.
 func TestFormatLists(t *testing.T) {
-	if got, want := FormatNames(), "stl, stl-ascii, obj, glb, ply"; got != want {
+	if got, want := FormatNames(), "stl, stl-ascii, obj, glb, ply, 3mf"; got != want {
 		t.Errorf("FormatNames() = %q, want %q", got, want)
 	}
-	if got, want := FormatExts(), ".stl, .obj, .glb, .ply"; got != want {
+	if got, want := FormatExts(), ".stl, .obj, .glb, .ply, .3mf"; got != want {
 		t.Errorf("FormatExts() = %q, want %q", got, want)
 	}
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
-// downloadExt returns the extension of a download name: only model.stl, model.obj, model.glb
-// and model.ply are served.
+// downloadExt returns the extension of a download name: only model.EXT for the extensions of
+// meshio's registry (stl, obj, glb, ply, 3mf) are served.
 func downloadExt(name string) (string, bool) {
 	ext, ok := strings.CutPrefix(name, "model.")
 	if !ok || !slices.Contains(modelFormats, ext) {
@@ -26,7 +26,7 @@ func downloadExt(name string) (string, bool) {
 func (s *Service) handleDownload(w http.ResponseWriter, r *http.Request) {
 	ext, ok := downloadExt(r.PathValue("name"))
 	if !ok {
-		writeError(w, http.StatusBadRequest, "unknown file: want model.stl, model.obj, model.glb or model.ply")
+		writeError(w, http.StatusBadRequest, "unknown file: want model."+strings.Join(modelFormats, ", model.")+" or "+objZipFile)
 		return
 	}
 	e := s.entryFor(w, r)

@@ -28,6 +28,8 @@ func (s *Service) routes() http.Handler {
 	mux.HandleFunc("GET /api/job-events/{job_id}", s.handleEvents)
 	mux.HandleFunc("DELETE /api/jobs/{job_id}", s.handleCancel)
 	mux.HandleFunc("GET /api/download/{job_id}/{name}", s.handleDownload)
+	mux.HandleFunc("GET /api/download/{job_id}/model.obj.zip", s.handleOBJZip)
+	mux.HandleFunc("GET /api/preview-model/{job_id}", s.handleModelPreview)
 	mux.HandleFunc("GET /api/preview/{job_id}", s.handlePreview)
 	mux.HandleFunc("POST /api/batch-generate", s.handleBatch)
 	mux.HandleFunc("POST /api/stl/analyze", s.handleAnalyze)

@@ -97,6 +97,9 @@ func (s *Service) acquireMesh(ctx context.Context) (func(), error) {
 	case s.meshSem <- struct{}{}:
 		return func() { <-s.meshSem }, nil
 	case <-ctx.Done():
+		if context.Cause(ctx) == errDeadline { // the deadline can end the wait for a slot too
+			return nil, s.ctxError(ctx)
+		}
 		return nil, errorf(http.StatusServiceUnavailable, "request cancelled while waiting for a worker")
 	}
 }

@@ -54,6 +54,9 @@ func (s *Service) run(ctx context.Context, id string, p genParams, progress func
 	if err != nil {
 		return generated{}, fmt.Errorf("encode report: %w", err)
 	}
+	if err := writeExtras(ctx, dir, res.Mesh, p.format); err != nil {
+		return generated{}, fmt.Errorf("write preview: %w", err)
+	}
 	tmp, err := s.fs.Create(dir)
 	if err != nil {
 		s.storage.note(err)

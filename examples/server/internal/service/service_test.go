@@ -199,7 +199,7 @@ func TestGenerateValidation(t *testing.T) {
 func TestGenerateFormats(t *testing.T) {
 	s, ts := testService(t, nil)
 	id := uploadImage(t, ts.URL, testPNG(t, 48, 40))
-	for i, f := range []string{"stl", "obj", "glb", "ply"} {
+	for i, f := range []string{"stl", "obj", "glb", "ply", "3mf"} {
 		q := any(1)
 		if i%2 == 1 {
 			q = "draft"
@@ -231,7 +231,7 @@ func TestGenerateFormats(t *testing.T) {
 			t.Errorf("%s model not closed: %+v", f, topo)
 		}
 	}
-	want := map[string]string{"stl": "model/stl", "obj": "model/obj", "glb": "model/gltf-binary", "ply": "application/octet-stream"}
+	want := map[string]string{"stl": "model/stl", "obj": "model/obj", "glb": "model/gltf-binary", "ply": "application/octet-stream", "3mf": "model/3mf"}
 	for f, ct := range want {
 		resp, _ := do(t, "HEAD", ts.URL+"/api/download/"+id+"/model."+f, "", nil)
 		if resp.Header.Get("Content-Type") != ct {
@@ -239,7 +239,7 @@ func TestGenerateFormats(t *testing.T) {
 		}
 	}
 	names := dirNames(t, filepath.Join(s.root, id))
-	if !slices.Equal(names, []string{"manifest.json", "model.glb", "model.obj", "model.ply", "model.stl", "upload.png"}) {
+	if !slices.Equal(names, []string{"manifest.json", "model-preview.png", "model.3mf", "model.glb", "model.obj", "model.obj.zip", "model.ply", "model.stl", "upload.png"}) {
 		t.Errorf("job folder: %v", names)
 	}
 }
@@ -631,7 +631,7 @@ func TestMeshRoutes(t *testing.T) {
 		{"simplify", []filePart{{"file", "x.stl", encodeMesh(t, cube, meshio.STL)}}, map[string]string{"target_faces": "100"}, 400},
 		{"simplify", []filePart{{"file", "x.stl", encodeMesh(t, cube, meshio.STL)}}, map[string]string{"target_reduction": "1.5"}, 400},
 		{"simplify", []filePart{{"file", "x.stl", encodeMesh(t, cube, meshio.STL)}}, map[string]string{"target_reduction": "0.5", "target_faces": "6"}, 400},
-		{"repair", []filePart{{"file", "x.stl", encodeMesh(t, cube, meshio.STL)}}, map[string]string{"format": "3mf"}, 400},
+		{"repair", []filePart{{"file", "x.stl", encodeMesh(t, cube, meshio.STL)}}, map[string]string{"format": "amf"}, 400},
 	} {
 		ct, body := multipartBody(t, c.fields, c.parts...)
 		resp, out := do(t, "POST", ts.URL+"/api/stl/"+c.route, ct, body)

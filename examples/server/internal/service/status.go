@@ -26,10 +26,12 @@ type jobStatus struct {
 	Mode        string            `json:"mode,omitempty"`
 	Filename    string            `json:"filename,omitempty"`
 	PreviewURL  string            `json:"preview_url,omitempty"`
-	ImageInfo   *imageInfo        `json:"image_info,omitempty"`
-	Seconds     float64           `json:"seconds,omitempty"`
-	Created     time.Time         `json:"created"`
-	Updated     time.Time         `json:"updated"`
+	// ModelPreviewURL is a shaded PNG of the model, once there is one.
+	ModelPreviewURL string     `json:"model_preview_url,omitempty"`
+	ImageInfo       *imageInfo `json:"image_info,omitempty"`
+	Seconds         float64    `json:"seconds,omitempty"`
+	Created         time.Time  `json:"created"`
+	Updated         time.Time  `json:"updated"`
 }
 
 // statusOf describes e; called with e.mu held. snap, when not nil, is the registry's record of
@@ -53,6 +55,10 @@ func statusOf(e *entry, snap *jobs.Snapshot[generated]) jobStatus {
 		for _, ext := range m.Models {
 			st.Downloads[ext] = downloadURL(m.ID, ext)
 		}
+		if m.Kind == kindImage && slices.Contains(m.Models, "obj") {
+			st.Downloads["obj.zip"] = "/api/download/" + m.ID + "/" + objZipFile
+		}
+		st.ModelPreviewURL = modelPreviewURL(m.ID)
 	}
 	if m.State == stateCompleted && slices.Contains(m.Models, m.Format) {
 		u := downloadURL(m.ID, m.Format)
