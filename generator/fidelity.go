@@ -48,6 +48,12 @@ type Fidelity struct {
 	// BedContact is the share of the top-view footprint where the model's underside lies on its
 	// lowest plane, the print bed.
 	BedContact float64 `json:"bed_contact"`
+	// StrokesWidenedTo is, where the foreground had strokes narrower than Request.MinStrokeWidth
+	// (extrude, inflate), the width in mm they were widened to, and StrokesWidened the share of
+	// the widened foreground that widening added; SilhouetteIoU is then measured against the
+	// widened outline, the shape that was meant to print. Zero: nothing was widened.
+	StrokesWidenedTo float64 `json:"strokes_widened_to_mm,omitempty"`
+	StrokesWidened   float64 `json:"strokes_widened_share,omitempty"`
 	// Spikes is the share of the top surface that deviates from its own 3×3 median by more than a
 	// quarter of the surface's height range: needles and pits.
 	Spikes float64 `json:"spikes"`

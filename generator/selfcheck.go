@@ -17,6 +17,15 @@ func (g *Generator) selfCheck(ctx context.Context, rep *Report, pl *plan, p *pre
 	if err != nil {
 		return fmt.Errorf("generator: fidelity check: %w", err)
 	}
+	if p.widenedTo > 0 {
+		fg := 0
+		for _, v := range p.mask {
+			if v >= 0.5 {
+				fg++
+			}
+		}
+		f.StrokesWidenedTo, f.StrokesWidened = p.widenedTo, float64(p.widenedPixels)/float64(max(fg, 1))
+	}
 	rep.Fidelity, rep.Pieces = f, f.Pieces
 	rep.Warnings = warnings(f, pl.mode, fi.expectOne)
 	rep.QualityNote = qualityNote(pl, p, len(m.Faces))
