@@ -27,7 +27,7 @@ const thinCoverage = 0.25
 // to at least that width, leaving wider parts as they are: the pixels (of coverage at least
 // thinCoverage, so antialiased hairlines count) that lie beyond the morphological opening by a
 // disc of diameter width (the thin strokes; beyond its corners' and rim's shortfall) are dilated
-// by that disc and added to the foreground at full coverage. It returns the new mask (mask itself when nothing is thin)
+// by that disc and added to the foreground, antialiased. It returns the new mask (mask itself when nothing is thin)
 // and how many pixels it added. Distances are exact Euclidean (Felzenszwalb and Huttenlocher's
 // transform), computed row- then column-wise in parallel, so the result does not depend on
 // GOMAXPROCS.
@@ -80,12 +80,15 @@ func thickenStrokes(ctx context.Context, mask []float32, w, h int, width float64
 	}
 	out := append([]float32(nil), mask...)
 	added := 0
+	// The widened strokes are antialiased: coverage falls from 1 to 0 over the pixel around
+	// distance r, so their traced outline is smooth rather than a pixel staircase.
 	for i := range out {
-		if d[i] <= r2 && out[i] < 1 {
-			if out[i] < 0.5 {
+		c := float32(min(max(r+0.5-math.Sqrt(d[i]), 0), 1))
+		if c > out[i] {
+			if out[i] < 0.5 && c >= 0.5 {
 				added++
 			}
-			out[i] = 1
+			out[i] = c
 		}
 	}
 	return out, added, nil

@@ -87,17 +87,16 @@ func TestThickenStrokes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r2 := 2.5 * 2.5
 	for y := range h {
 		for x := range w {
-			// The line widens to every pixel within 2.5 px of it; the block stays as it is.
-			want := mask[y*w+x]
+			// The line widens to every pixel within 2.5 px of it, antialiased over the pixel
+			// around that distance; the block stays as it is, corners too.
+			d := math.Inf(1)
 			for yy := 5; yy < 25; yy++ {
-				if dx, dy := float64(x-30), float64(y-yy); dx*dx+dy*dy <= r2 {
-					want = 1
-				}
+				d = min(d, math.Hypot(float64(x-30), float64(y-yy)))
 			}
-			if out[y*w+x] != want {
+			want := max(mask[y*w+x], float32(min(max(3-d, 0), 1)))
+			if math.Abs(float64(out[y*w+x]-want)) > 1e-6 {
 				t.Fatalf("(%d, %d) = %v, want %v", x, y, out[y*w+x], want)
 			}
 		}
