@@ -29,6 +29,9 @@ var (
 	ErrUnsupportedMode = errors.New("backends: unsupported mode")
 	// ErrInvalidInput is wrapped by Input.Validate for every problem it finds.
 	ErrInvalidInput = errors.New("backends: invalid input")
+	// ErrNoForeground is wrapped by a silhouette mode (extrude, inflate) whose mask has nothing
+	// left to build once the backend has traced or voxelised it; it wraps ErrInvalidInput too.
+	ErrNoForeground = fmt.Errorf("%w: the mask has no foreground", ErrInvalidInput)
 	// ErrClosed is wrapped by Reconstruct after Close. Every backend uses this one sentinel, so a
 	// caller checks errors.Is(err, backends.ErrClosed) whichever backend it holds.
 	ErrClosed = errors.New("backends: backend closed")

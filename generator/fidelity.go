@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/internal/par"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -48,6 +50,12 @@ type Fidelity struct {
 	// BedContact is the share of the top-view footprint where the model's underside lies on its
 	// lowest plane, the print bed.
 	BedContact float64 `json:"bed_contact"`
+	// StrokesWidenedTo is, where the foreground had strokes narrower than Request.MinStrokeWidth
+	// (extrude, inflate), the width in mm they were widened to, and StrokesWidened the share of
+	// the widened foreground that widening added; SilhouetteIoU is then measured against the
+	// widened outline, the shape that was meant to print. Zero: nothing was widened.
+	StrokesWidenedTo float64 `json:"strokes_widened_to_mm,omitempty"`
+	StrokesWidened   float64 `json:"strokes_widened_share,omitempty"`
 	// Spikes is the share of the top surface that deviates from its own 3×3 median by more than a
 	// quarter of the surface's height range: needles and pits.
 	Spikes float64 `json:"spikes"`
@@ -110,9 +118,9 @@ type topView struct {
 }
 
 // viewFor returns the top view of pl's final mesh on p's grid, given how place moved the
-// backend's mesh (a, from the backend's bounds min), and false for a cylinder lithophane, which
+// backend's mesh (a), and false for a cylinder lithophane, which
 // has no top view.
-func viewFor(pl *plan, p *prepared, a mesh.Affine, bmin [3]float32) (topView, bool) {
+func viewFor(pl *plan, p *prepared, a mesh.Affine) (topView, bool) {
 	v := topView{w: p.w, h: p.h}
 	switch {
 	case pl.fullFrame():
@@ -128,7 +136,6 @@ func viewFor(pl *plan, p *prepared, a mesh.Affine, bmin [3]float32) (topView, bo
 		sx, sy := float64(e[0]-o[0]), float64(e[1]-o[1])
 		v.ax, v.bx = float64(o[0])+0.5*px*sx, px*sx
 		v.ay, v.by = float64(o[1])+(float64(p.h)-0.5)*px*sy, px*sy
-		_ = bmin
 		return v, true
 	}
 	return v, false
@@ -140,7 +147,13 @@ type topRaster struct {
 	top, bottom []float32
 }
 
-// rasterise projects m's faces onto v, checking ctx every few thousand faces.
+// rasterBand is the number of grid rows one worker of rasterise fills at a time.
+const rasterBand = 32
+
+// rasterise projects m's faces onto v: the faces are binned by the bands of rasterBand rows
+// their bounding boxes cross, then each band is filled by one worker, so that every pixel is
+// written by one goroutine and, the top being a maximum and the bottom a minimum, the result
+// does not depend on the order or the number of workers. ctx is checked between bands.
 func rasterise(ctx context.Context, m *mesh.Mesh, v topView) (topRaster, error) {
 	n := v.w * v.h
 	r := topRaster{top: make([]float32, n), bottom: make([]float32, n)}
@@ -148,54 +161,102 @@ func rasterise(ctx context.Context, m *mesh.Mesh, v topView) (topRaster, error) 
 	for i := range n {
 		r.top[i], r.bottom[i] = nan, nan
 	}
-	for fi, f := range m.Faces {
-		if fi%8192 == 0 {
-			if err := ctx.Err(); err != nil {
-				return r, err
-			}
-		}
-		var gx, gy, gz [3]float64
-		for k := range 3 {
-			p := m.Positions[f[k]]
-			gx[k] = (float64(p[0]) - v.ax) / v.bx
-			gy[k] = (v.ay - float64(p[1])) / v.by
-			gz[k] = float64(p[2])
-		}
-		// Area in grid coordinates; j runs downwards, so an upward (CCW from above) face has a
-		// negative signed area here.
-		area := (gx[1]-gx[0])*(gy[2]-gy[0]) - (gx[2]-gx[0])*(gy[1]-gy[0])
-		if math.Abs(area) < 1e-12 {
-			continue
-		}
-		up := area < 0
-		i0 := max(0, int(math.Ceil(min(gx[0], gx[1], gx[2])-1e-9)))
-		i1 := min(v.w-1, int(math.Floor(max(gx[0], gx[1], gx[2])+1e-9)))
-		j0 := max(0, int(math.Ceil(min(gy[0], gy[1], gy[2])-1e-9)))
-		j1 := min(v.h-1, int(math.Floor(max(gy[0], gy[1], gy[2])+1e-9)))
-		for j := j0; j <= j1; j++ {
-			y := float64(j)
-			for i := i0; i <= i1; i++ {
-				x := float64(i)
-				w0 := ((gx[1]-x)*(gy[2]-y) - (gx[2]-x)*(gy[1]-y)) / area
-				w1 := ((gx[2]-x)*(gy[0]-y) - (gx[0]-x)*(gy[2]-y)) / area
-				w2 := 1 - w0 - w1
-				const eps = -1e-7
-				if w0 < eps || w1 < eps || w2 < eps {
-					continue
-				}
-				z := float32(w0*gz[0] + w1*gz[1] + w2*gz[2])
-				k := j*v.w + i
-				if up {
-					if !(r.top[k] >= z) {
-						r.top[k] = z
-					}
-				} else if !(r.bottom[k] <= z) {
-					r.bottom[k] = z
-				}
+	// Grid coordinates of every vertex, once.
+	g := make([][3]float64, len(m.Positions))
+	for i, p := range m.Positions {
+		g[i] = [3]float64{(float64(p[0]) - v.ax) / v.bx, (v.ay - float64(p[1])) / v.by, float64(p[2])}
+	}
+	nb := (v.h + rasterBand - 1) / rasterBand
+	count := make([]int32, nb+1)
+	span := func(f [3]uint32) (int, int, bool) {
+		y0 := min(g[f[0]][1], g[f[1]][1], g[f[2]][1])
+		y1 := max(g[f[0]][1], g[f[1]][1], g[f[2]][1])
+		j0 := max(0, int(math.Ceil(y0-1e-6)))
+		j1 := min(v.h-1, int(math.Floor(y1+1e-6)))
+		return j0 / rasterBand, j1 / rasterBand, j0 <= j1
+	}
+	for _, f := range m.Faces {
+		if b0, b1, ok := span(f); ok {
+			for b := b0; b <= b1; b++ {
+				count[b+1]++
 			}
 		}
 	}
-	return r, nil
+	for b := range nb {
+		count[b+1] += count[b]
+	}
+	bins := make([]int32, count[nb])
+	fill := slices.Clone(count[:nb])
+	for fi, f := range m.Faces {
+		if b0, b1, ok := span(f); ok {
+			for b := b0; b <= b1; b++ {
+				bins[fill[b]] = int32(fi)
+				fill[b]++
+			}
+		}
+	}
+	par.For(nb, runtime.GOMAXPROCS(0), func(b int) {
+		if ctx.Err() != nil {
+			return
+		}
+		lo, hi := b*rasterBand, min((b+1)*rasterBand, v.h)-1
+		for _, fi := range bins[count[b]:count[b+1]] {
+			f := m.Faces[fi]
+			rasterFace(&r, v.w, g[f[0]], g[f[1]], g[f[2]], lo, hi)
+		}
+	})
+	return r, ctx.Err()
+}
+
+// rasterFace fills the pixel centres of rows lo..hi that the triangle a, b, c (grid x, y and z)
+// covers into r: into top where it faces up, bottom where it faces down.
+func rasterFace(r *topRaster, w int, a, b, c [3]float64, lo, hi int) {
+	ax, ay, bx, by, cx, cy := a[0], a[1], b[0], b[1], c[0], c[1]
+	// Area in grid coordinates; j runs downwards, so an upward (CCW from above) face has a
+	// negative signed area here.
+	area := (bx-ax)*(cy-ay) - (cx-ax)*(by-ay)
+	if math.Abs(area) < 1e-12 {
+		return
+	}
+	up := area < 0
+	i0 := max(0, int(math.Ceil(min(ax, bx, cx)-1e-9)))
+	i1 := min(w-1, int(math.Floor(max(ax, bx, cx)+1e-9)))
+	j0 := max(lo, int(math.Ceil(min(ay, by, cy)-1e-9)))
+	j1 := min(hi, int(math.Floor(max(ay, by, cy)+1e-9)))
+	if i0 > i1 || j0 > j1 {
+		return
+	}
+	// The barycentric weights are affine in x and y: w0 = e0 + dx0·x + dy0·y, and so on.
+	inv := 1 / area
+	dx0, dy0 := (by-cy)*inv, (cx-bx)*inv
+	e0 := (bx*cy - cx*by) * inv
+	dx1, dy1 := (cy-ay)*inv, (ax-cx)*inv
+	e1 := (cx*ay - ax*cy) * inv
+	za, zb, zc := a[2], b[2], c[2]
+	const eps = -1e-7
+	top, bottom := r.top, r.bottom
+	for j := j0; j <= j1; j++ {
+		y := float64(j)
+		row := j * w
+		for i := i0; i <= i1; i++ {
+			x := float64(i)
+			w0 := e0 + dx0*x + dy0*y
+			w1 := e1 + dx1*x + dy1*y
+			w2 := 1 - w0 - w1
+			if w0 < eps || w1 < eps || w2 < eps {
+				continue
+			}
+			z := float32(w0*za + w1*zb + w2*zc)
+			k := row + i
+			if up {
+				if !(top[k] >= z) {
+					top[k] = z
+				}
+			} else if !(bottom[k] <= z) {
+				bottom[k] = z
+			}
+		}
+	}
 }
 
 // fidelityInput is what the self-check compares the mesh with.
@@ -357,22 +418,25 @@ func shells(m *mesh.Mesh, zmin, eps float64) (pieces, floating int) {
 			}
 		}
 	}
-	low := make(map[int32]float32)
+	low := make([]float32, len(m.Positions))
+	for i := range low {
+		low[i] = float32(math.Inf(1))
+	}
 	for i, p := range m.Positions {
-		if !used[i] {
-			continue
-		}
-		r := find(int32(i))
-		if z, ok := low[r]; !ok || p[2] < z {
-			low[r] = p[2]
+		if used[i] {
+			r := find(int32(i))
+			low[r] = min(low[r], p[2])
 		}
 	}
-	for _, z := range low {
-		if float64(z) > zmin+eps {
-			floating++
+	for i, z := range low {
+		if used[i] && parent[i] == int32(i) {
+			pieces++
+			if float64(z) > zmin+eps {
+				floating++
+			}
 		}
 	}
-	return len(low), floating
+	return pieces, floating
 }
 
 // maskParts returns the 8-connected components of mask ≥ 0.5 and the 4-connected background
@@ -387,45 +451,80 @@ func maskParts(mask []float32, w, h int) (parts, holes int) {
 	return parts, holes
 }
 
-// components labels the pixels whose fg equals want (8-connected when diag) and returns how many
-// components there are and how many of them do not touch the border.
+// components counts the components of the pixels whose fg equals want (8-connected when diag,
+// else 4-connected) and how many of them do not touch the border. It works on runs of equal
+// pixels along the rows, joined by union-find where they touch the runs of the row above, so
+// its cost follows the number of runs rather than of pixels.
 func components(fg []bool, w, h int, want, diag bool) (n, inner int) {
-	seen := make([]bool, len(fg))
-	stack := []int{}
-	for s := range fg {
-		if fg[s] != want || seen[s] {
-			continue
+	type run struct{ x0, x1 int } // [x0, x1)
+	var runs []run
+	var parent []int32
+	find := func(x int32) int32 {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
 		}
-		n++
-		border := false
-		seen[s] = true
-		stack = append(stack[:0], s)
-		for len(stack) > 0 {
-			k := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			x, y := k%w, k/w
-			if x == 0 || y == 0 || x == w-1 || y == h-1 {
-				border = true
+		return x
+	}
+	union := func(a, b int32) {
+		if a, b = find(a), find(b); a != b {
+			parent[max(a, b)] = min(a, b)
+		}
+	}
+	reach := 0
+	if diag {
+		reach = 1
+	}
+	prev0, prev1 := 0, 0 // the previous row's runs: runs[prev0:prev1]
+	rowStart := make([]int, h+1)
+	for y := range h {
+		row := fg[y*w : (y+1)*w]
+		cur0 := len(runs)
+		for x := 0; x < w; {
+			if row[x] != want {
+				x++
+				continue
 			}
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					if (dx == 0 && dy == 0) || (!diag && dx != 0 && dy != 0) {
-						continue
-					}
-					xx, yy := x+dx, y+dy
-					if xx < 0 || yy < 0 || xx >= w || yy >= h {
-						continue
-					}
-					q := yy*w + xx
-					if fg[q] == want && !seen[q] {
-						seen[q] = true
-						stack = append(stack, q)
-					}
+			x0 := x
+			for x < w && row[x] == want {
+				x++
+			}
+			id := int32(len(runs))
+			runs = append(runs, run{x0, x})
+			parent = append(parent, id)
+			// Runs of the row above that overlap [x0−reach, x+reach).
+			for k := prev0; k < prev1; k++ {
+				q := runs[k]
+				if q.x1+reach > x0 && q.x0 < x+reach {
+					union(id, int32(k))
 				}
 			}
 		}
-		if !border {
-			inner++
+		prev0, prev1 = cur0, len(runs)
+		rowStart[y+1] = len(runs)
+	}
+	border := make([]bool, len(runs))
+	for y := range h {
+		for k := rowStart[y]; k < rowStart[y+1]; k++ {
+			q := runs[k]
+			if y == 0 || y == h-1 || q.x0 == 0 || q.x1 == w {
+				border[k] = true
+			}
+		}
+	}
+	rootBorder := make([]bool, len(runs))
+	for k := range runs {
+		r := find(int32(k))
+		if border[k] {
+			rootBorder[r] = true
+		}
+	}
+	for k := range runs {
+		if find(int32(k)) == int32(k) {
+			n++
+			if !rootBorder[k] {
+				inner++
+			}
 		}
 	}
 	return n, inner
@@ -439,9 +538,11 @@ func spikes(top []float32, w, h int, depth float64) float64 {
 		return 0
 	}
 	lim := float32(depth / 4)
-	var nb [9]float32
-	n, bad := 0, 0
-	for y := range h {
+	// Rows in parallel, counted per row and summed in order.
+	rows := make([][2]int32, h)
+	par.For(h, runtime.GOMAXPROCS(0), func(y int) {
+		var nb [9]float32
+		n, bad := 0, 0
 		for x := range w {
 			z := top[y*w+x]
 			if z != z {
@@ -472,6 +573,12 @@ func spikes(top []float32, w, h int, depth float64) float64 {
 				bad++
 			}
 		}
+		rows[y] = [2]int32{int32(n), int32(bad)}
+	})
+	n, bad := 0, 0
+	for _, r := range rows {
+		n += int(r[0])
+		bad += int(r[1])
 	}
 	if n == 0 {
 		return 0

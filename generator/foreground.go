@@ -248,6 +248,15 @@ func prepareForeground(ctx context.Context, img, depth image.Image, pl *plan, fr
 			p = c
 		}
 	}
+	if silhouette(mode) && pl.minStroke > 0 && p.mask != nil && p.pixelSize > 0 {
+		m, added, err := thickenStrokes(ctx, p.mask, p.w, p.h, pl.minStroke/p.pixelSize)
+		if err != nil {
+			return nil, err
+		}
+		if added > 0 {
+			p.mask, p.widenedTo, p.widenedPixels = m, max(pl.minStroke, minStrokePixels*p.pixelSize), added
+		}
+	}
 	pl.resolve(mode, reason, p)
 	return p, nil
 }

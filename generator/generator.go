@@ -323,6 +323,9 @@ func (g *Generator) build(ctx context.Context, tr *tracker, pl *plan, img, depth
 	// Reconstruct.
 	tr.enterQuiet(stageReconstruct)
 	m, brep, err := g.backend.Reconstruct(ctx, in, tr.backend)
+	if err != nil && errors.Is(err, backends.ErrNoForeground) {
+		return nil, &NoSubjectError{Mode: pl.mode, Reason: "nothing of the foreground is left to build once its outline is traced (" + oneLine(err).Error() + ")"}
+	}
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 			return nil, fmt.Errorf("generator: %s backend: %w (%w)", g.backend.Name(), cerr, err)

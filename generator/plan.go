@@ -29,6 +29,7 @@ type plan struct {
 	params     modeParams        // every mode's parameters, Request.Depth applied to each one's depth
 	depth      float64           // Request.Depth: an inflated solid's extent along Z (zero: as built)
 	smoothing  float64           // Request.Smoothing
+	minStroke  float64           // Request.MinStrokeWidth, its default applied (≤ 0: none)
 	faceBudget int               // Request.FaceBudget, or the level's
 
 	// tolerance is in mm: Request.Tolerance, or, from resolve on, toleranceFraction of the
@@ -104,6 +105,7 @@ func newPlan(r *Request) *plan {
 		params:            r.params(),
 		depth:             r.Depth,
 		smoothing:         r.Smoothing,
+		minStroke:         orDefault(r.MinStrokeWidth, DefaultMinStrokeWidth),
 		faceBudget:        settings.FaceBudget,
 		tolerance:         r.Tolerance,
 		toleranceFraction: settings.ToleranceFraction,

@@ -26,7 +26,7 @@ func TestNewPlan(t *testing.T) {
 			quality:    Standard,
 			prep:       prepOptions{resolution: 512, wantColor: true, maskTolerance: DefaultMaskTolerance},
 			foreground: ForegroundOptions{MinIslandRatio: 0.005, MaxHoleRatio: 0.0005, Margin: 0.03},
-			requested:  Auto, faceBudget: 200_000, toleranceFraction: 0.02,
+			requested:  Auto, minStroke: DefaultMinStrokeWidth, faceBudget: 200_000, toleranceFraction: 0.02,
 		}},
 		{"lithophane at draft with overrides", Request{
 			Decoded: img, Mode: Lithophane, Quality: Draft, Width: 80, Height: 60, Depth: 4,
@@ -43,7 +43,7 @@ func TestNewPlan(t *testing.T) {
 				extrude:    backends.ExtrudeParams{Height: 4},
 				inflate:    backends.InflateParams{FlatBack: true},
 			},
-			depth: 4, faceBudget: 1000, tolerance: 0.3, toleranceFraction: 0.04,
+			depth: 4, minStroke: DefaultMinStrokeWidth, faceBudget: 1000, tolerance: 0.3, toleranceFraction: 0.04,
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

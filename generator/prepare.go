@@ -51,7 +51,9 @@ type prepared struct {
 	srcW, srcH             int
 	maskSource             MaskSource
 	stretched              bool
-	cropped                bool // the foreground's crop of the image (see cropForeground)
+	cropped                bool    // the foreground's crop of the image (see cropForeground)
+	widenedTo              float64 // strokes widened to this width in mm (see thickenStrokes); 0: none
+	widenedPixels          int     // the foreground pixels that widening added
 }
 
 // gridSize resolves the model's size in mm and the working size in px for a srcW×srcH image.

@@ -200,6 +200,14 @@ type Request struct {
 	// none).
 	Smoothing float64
 
+	// MinStrokeWidth is the narrowest part of an extruded or inflated silhouette, in mm at the
+	// model's size: strokes of the foreground narrower than it (hairline line art) are widened
+	// to it before the mesh is built, so that they print, while wider parts keep their outline
+	// (default DefaultMinStrokeWidth, 0.8 mm; negative: strokes as drawn). The report says how
+	// much was widened (Fidelity.StrokesWidenedTo), and the silhouette figure is then measured
+	// against the widened outline.
+	MinStrokeWidth float64
+
 	// MaskTolerance is how far, as a fraction of the largest sRGB distance (0..1), a pixel's
 	// colour may be from the border's colour and still count as background, for images without
 	// transparency (default DefaultMaskTolerance, 0.1).
@@ -285,6 +293,9 @@ func (r *Request) Validate() error {
 	}
 	if math.IsNaN(r.Tolerance) || math.IsInf(r.Tolerance, 0) || r.Tolerance < 0 {
 		bad("tolerance %v mm must be positive (or zero for the quality's)", r.Tolerance)
+	}
+	if math.IsNaN(r.MinStrokeWidth) || r.MinStrokeWidth > 20 {
+		bad("minimum stroke width %v mm must be at most 20 (negative: none)", r.MinStrokeWidth)
 	}
 	if math.IsNaN(r.Smoothing) || r.Smoothing > 64 {
 		bad("smoothing radius %v px must be at most 64 (negative: none)", r.Smoothing)

@@ -147,7 +147,6 @@ func (g *Generator) finish(ctx context.Context, tr *tracker, pl *plan, p *prepar
 	rep.MaxError, rep.BudgetReached = brep.MaxError, brep.BudgetReached
 	// Place first, so that simplification works in the final coordinates, where its guarantee
 	// (no face it makes is degenerate) is the one that counts.
-	bmin := m.Bounds().Min
 	var placed mesh.Affine
 	rep.Bounds, placed = place(m, pl, in)
 	if budget > 0 && len(m.Faces) > budget {
@@ -173,7 +172,7 @@ func (g *Generator) finish(ctx context.Context, tr *tracker, pl *plan, p *prepar
 			t.BoundaryEdges, t.NonManifoldEdges, t.DegenerateFaces, t.DuplicateFaces)
 	}
 	rep.Topology, rep.Faces, rep.Vertices, rep.Volume = t, t.Faces, t.Vertices, t.Volume
-	if err := g.selfCheck(ctx, &rep, pl, p, m, t, placed, bmin); err != nil {
+	if err := g.selfCheck(ctx, &rep, pl, p, m, t, placed); err != nil {
 		return nil, err
 	}
 	attachTexture(m, in)

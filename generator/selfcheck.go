@@ -9,13 +9,22 @@ import (
 )
 
 // selfCheck fills rep's fidelity figures and warnings for the final mesh m, of topology t, built
-// from the working image p and placed by a (from the backend's bounds' corner bmin).
-func (g *Generator) selfCheck(ctx context.Context, rep *Report, pl *plan, p *prepared, m *mesh.Mesh, t mesh.Topology, a mesh.Affine, bmin [3]float32) error {
+// from the working image p and placed by a.
+func (g *Generator) selfCheck(ctx context.Context, rep *Report, pl *plan, p *prepared, m *mesh.Mesh, t mesh.Topology, a mesh.Affine) error {
 	fi := fidelitySource(pl, p)
-	v, ok := viewFor(pl, p, a, bmin)
+	v, ok := viewFor(pl, p, a)
 	f, err := checkFidelity(ctx, m, t, fi, v, ok)
 	if err != nil {
 		return fmt.Errorf("generator: fidelity check: %w", err)
+	}
+	if p.widenedTo > 0 {
+		fg := 0
+		for _, v := range p.mask {
+			if v >= 0.5 {
+				fg++
+			}
+		}
+		f.StrokesWidenedTo, f.StrokesWidened = p.widenedTo, float64(p.widenedPixels)/float64(max(fg, 1))
 	}
 	rep.Fidelity, rep.Pieces = f, f.Pieces
 	rep.Warnings = warnings(f, pl.mode, fi.expectOne)

@@ -57,7 +57,7 @@ func extrude(ctx context.Context, in *backends.Input, progress backends.Progress
 	}
 	shapes := contour.Nest(kept)
 	if len(shapes) == 0 {
-		return nil, fmt.Errorf("%w: the mask has no foreground to extrude", backends.ErrInvalidInput)
+		return nil, fmt.Errorf("%w to extrude", backends.ErrNoForeground)
 	}
 	shapes = contour.SimplifyShapes(shapes, extrudeTolerance(in)/px)
 	// Points on the line through their neighbours would make flat cap triangles.

@@ -26,8 +26,8 @@ import (
 // the mesh fits the budget without a costly simplification (see InflateFit).
 
 // ErrNoForeground is returned when an inflate mask has no foreground. It wraps
-// backends.ErrInvalidInput.
-var ErrNoForeground = fmt.Errorf("%w: the mask has no foreground to inflate", backends.ErrInvalidInput)
+// backends.ErrNoForeground (and so backends.ErrInvalidInput).
+var ErrNoForeground = fmt.Errorf("%w to inflate", backends.ErrNoForeground)
 
 // InflateFacesPerPixel estimates the marching-cubes faces an inflated shape makes per foreground
 // pixel of the grid: two per pixel on each side, times the slope of rounded sides.

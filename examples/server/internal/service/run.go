@@ -110,7 +110,7 @@ func (s *Service) record(e *entry, p genParams, snap jobs.Snapshot[generated]) {
 	m := &e.m
 	if snap.Key != e.key { // the generation's first change: Submit accepted it
 		e.key = snap.Key
-		m.Error = ""
+		m.Error, m.ErrorCode = "", ""
 		m.Format, m.Quality, m.Mode = p.ext, string(p.quality), string(p.mode)
 		m.Report, m.Seconds = nil, 0
 	}
@@ -129,7 +129,7 @@ func (s *Service) record(e *entry, p genParams, snap jobs.Snapshot[generated]) {
 			break
 		}
 		prev := *m
-		m.State, m.Error, m.Seconds, m.Updated = stateCompleted, "", took.Seconds(), now
+		m.State, m.Error, m.ErrorCode, m.Seconds, m.Updated = stateCompleted, "", "", took.Seconds(), now
 		m.Models = append([]string(nil), m.Models...)
 		m.addModel(p.ext)
 		m.Report = snap.Result.report
@@ -150,12 +150,12 @@ func (s *Service) record(e *entry, p genParams, snap jobs.Snapshot[generated]) {
 		s.failed(e, snap.Err, took)
 	case jobs.Canceled:
 		if errors.Is(snap.Err, jobs.ErrClosed) {
-			m.State, m.Error = stateFailed, errInterrupted
+			m.State, m.Error, m.ErrorCode = stateFailed, errInterrupted, ""
 			if ran {
 				m.Seconds = took.Seconds()
 			}
 		} else {
-			m.State, m.Error = stateCanceled, "canceled by request"
+			m.State, m.Error, m.ErrorCode = stateCanceled, "canceled by request", ""
 		}
 	}
 	m.Updated = now
@@ -168,7 +168,20 @@ func (s *Service) record(e *entry, p genParams, snap jobs.Snapshot[generated]) {
 // failed marks e's generation failed with err's message for the user; called with e.mu held.
 func (s *Service) failed(e *entry, err error, took time.Duration) {
 	e.m.State, e.m.Error, e.m.Seconds = stateFailed, genErrorMessage(err, s.closing.Load()), took.Seconds()
+	e.m.ErrorCode = errorCode(err)
 	s.log.Warn("generation failed", "job_id", e.m.ID, "error", err)
+}
+
+// errorCodeNoSubject is a failed job's error_code when the image has no usable subject for the
+// mode (generator.ErrNoSubject): the client's image, not the server, is the cause.
+const errorCodeNoSubject = "no_subject"
+
+// errorCode is the machine-readable code of a failed job's error, "" when it has none.
+func errorCode(err error) string {
+	if errors.Is(err, generator.ErrNoSubject) {
+		return errorCodeNoSubject
+	}
+	return ""
 }
 
 // generateError is an error of generator.Generate, whose message is meant for the user.

@@ -17,6 +17,7 @@ type jobStatus struct {
 	Progress    int               `json:"progress"`
 	Stage       string            `json:"stage"`
 	Error       *string           `json:"error"`
+	ErrorCode   string            `json:"error_code,omitempty"`
 	DownloadURL *string           `json:"download_url"`
 	Downloads   map[string]string `json:"downloads,omitempty"`
 	Report      json.RawMessage   `json:"report"`
@@ -48,7 +49,7 @@ func statusOf(e *entry, snap *jobs.Snapshot[generated]) jobStatus {
 	}
 	if m.Error != "" {
 		msg := m.Error
-		st.Error = &msg
+		st.Error, st.ErrorCode = &msg, m.ErrorCode
 	}
 	if len(m.Models) > 0 {
 		st.Downloads = make(map[string]string, len(m.Models))

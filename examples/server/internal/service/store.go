@@ -97,6 +97,8 @@ type manifest struct {
 
 	State string `json:"status"`
 	Error string `json:"error,omitempty"`
+	// ErrorCode names Error's kind for clients that branch on it (see errorCode); "" for none.
+	ErrorCode string `json:"error_code,omitempty"`
 
 	// The latest generation's (or mesh operation's) parameters.
 	Format  string `json:"format,omitempty"`  // extension of the latest model
@@ -245,7 +247,7 @@ func loadJobs(fs fileStore, root string, now time.Time) (loaded, error) {
 		}
 		m.Models = kept
 		if inFlight(m.State) {
-			m.State, m.Error, m.Updated = stateFailed, errInterrupted, now
+			m.State, m.Error, m.ErrorCode, m.Updated = stateFailed, errInterrupted, "", now
 			out.interrupted++
 			dirty = true
 		}

@@ -1,0 +1,175 @@
+package generator
+
+import (
+	"context"
+	"math"
+	"runtime"
+	"testing"
+
+	"github.com/orfeas3d/orfeas/mesh"
+)
+
+// The self-check's rasteriser and component counts were made parallel and run-based for speed
+// (issue 14's timing target); these tests hold them to the first, plain versions, kept here
+// as references, at several GOMAXPROCS.
+
+// rasteriseReference is the first, serial rasteriser: it projects m's faces onto v, checking ctx every few thousand faces.
+func rasteriseReference(ctx context.Context, m *mesh.Mesh, v topView) (topRaster, error) {
+	n := v.w * v.h
+	r := topRaster{top: make([]float32, n), bottom: make([]float32, n)}
+	nan := float32(math.NaN())
+	for i := range n {
+		r.top[i], r.bottom[i] = nan, nan
+	}
+	for fi, f := range m.Faces {
+		if fi%8192 == 0 {
+			if err := ctx.Err(); err != nil {
+				return r, err
+			}
+		}
+		var gx, gy, gz [3]float64
+		for k := range 3 {
+			p := m.Positions[f[k]]
+			gx[k] = (float64(p[0]) - v.ax) / v.bx
+			gy[k] = (v.ay - float64(p[1])) / v.by
+			gz[k] = float64(p[2])
+		}
+		// Area in grid coordinates; j runs downwards, so an upward (CCW from above) face has a
+		// negative signed area here.
+		area := (gx[1]-gx[0])*(gy[2]-gy[0]) - (gx[2]-gx[0])*(gy[1]-gy[0])
+		if math.Abs(area) < 1e-12 {
+			continue
+		}
+		up := area < 0
+		i0 := max(0, int(math.Ceil(min(gx[0], gx[1], gx[2])-1e-9)))
+		i1 := min(v.w-1, int(math.Floor(max(gx[0], gx[1], gx[2])+1e-9)))
+		j0 := max(0, int(math.Ceil(min(gy[0], gy[1], gy[2])-1e-9)))
+		j1 := min(v.h-1, int(math.Floor(max(gy[0], gy[1], gy[2])+1e-9)))
+		for j := j0; j <= j1; j++ {
+			y := float64(j)
+			for i := i0; i <= i1; i++ {
+				x := float64(i)
+				w0 := ((gx[1]-x)*(gy[2]-y) - (gx[2]-x)*(gy[1]-y)) / area
+				w1 := ((gx[2]-x)*(gy[0]-y) - (gx[0]-x)*(gy[2]-y)) / area
+				w2 := 1 - w0 - w1
+				const eps = -1e-7
+				if w0 < eps || w1 < eps || w2 < eps {
+					continue
+				}
+				z := float32(w0*gz[0] + w1*gz[1] + w2*gz[2])
+				k := j*v.w + i
+				if up {
+					if !(r.top[k] >= z) {
+						r.top[k] = z
+					}
+				} else if !(r.bottom[k] <= z) {
+					r.bottom[k] = z
+				}
+			}
+		}
+	}
+	return r, nil
+}
+
+// componentsReference is the first, flood-fill version of components: it labels the pixels whose fg equals want (8-connected when diag) and returns how many
+// components there are and how many of them do not touch the border.
+func componentsReference(fg []bool, w, h int, want, diag bool) (n, inner int) {
+	seen := make([]bool, len(fg))
+	stack := []int{}
+	for s := range fg {
+		if fg[s] != want || seen[s] {
+			continue
+		}
+		n++
+		border := false
+		seen[s] = true
+		stack = append(stack[:0], s)
+		for len(stack) > 0 {
+			k := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			x, y := k%w, k/w
+			if x == 0 || y == 0 || x == w-1 || y == h-1 {
+				border = true
+			}
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					if (dx == 0 && dy == 0) || (!diag && dx != 0 && dy != 0) {
+						continue
+					}
+					xx, yy := x+dx, y+dy
+					if xx < 0 || yy < 0 || xx >= w || yy >= h {
+						continue
+					}
+					q := yy*w + xx
+					if fg[q] == want && !seen[q] {
+						seen[q] = true
+						stack = append(stack, q)
+					}
+				}
+			}
+		}
+		if !border {
+			inner++
+		}
+	}
+	return n, inner
+}
+
+func TestRasteriseMatchesReference(t *testing.T) {
+	for _, name := range []string{"horse.png", "bison.png"} {
+		for _, m := range []Mode{Extrude, Inflate} {
+			res, err := cpuGenerator(t).Generate(context.Background(), Request{Image: readSample(t, name), Mode: m, Quality: Draft})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, h := res.Report.Image.WorkingWidth, res.Report.Image.WorkingHeight
+			b := res.Mesh.Bounds()
+			v := topView{w: w, h: h, ax: float64(b.Min[0]), bx: float64(b.Size()[0]) / float64(w-1), ay: float64(b.Max[1]), by: float64(b.Size()[1]) / float64(h-1)}
+			want, _ := rasteriseReference(context.Background(), res.Mesh, v)
+			for _, procs := range []int{1, 2, 5} {
+				old := runtime.GOMAXPROCS(procs)
+				got, _ := rasterise(context.Background(), res.Mesh, v)
+				runtime.GOMAXPROCS(old)
+				diff := 0
+				for k := range want.top {
+					if !sameZ(got.top[k], want.top[k]) || !sameZ(got.bottom[k], want.bottom[k]) {
+						diff++
+					}
+				}
+				// The incremental barycentric weights may flip a pixel centre exactly on an
+				// edge; anything beyond that is a bug.
+				if diff > len(want.top)/2000 {
+					t.Errorf("%s %s GOMAXPROCS %d: %d of %d pixels differ from the reference", name, m, procs, diff, len(want.top))
+				}
+			}
+		}
+	}
+}
+
+func sameZ(a, b float32) bool {
+	if a != a || b != b {
+		return a != a && b != b
+	}
+	return math.Abs(float64(a-b)) <= 1e-4*max(1, math.Abs(float64(b)))
+}
+
+func TestComponentsMatchReference(t *testing.T) {
+	for _, name := range []string{"horse.png", "bison.png", "armadillo.png"} {
+		img := loadImage(t, name)
+		p, err := prepare(context.Background(), img, nil, prepOptions{resolution: 256, maskTolerance: 0.1}, nil)
+		if err != nil || p.mask == nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		fg := make([]bool, len(p.mask))
+		for i, v := range p.mask {
+			fg[i] = v >= 0.5
+		}
+		for _, c := range [][2]bool{{true, true}, {false, false}, {true, false}, {false, true}} {
+			n, in := components(fg, p.w, p.h, c[0], c[1])
+			rn, rin := componentsReference(fg, p.w, p.h, c[0], c[1])
+			if n != rn || in != rin {
+				t.Errorf("%s want=%v diag=%v: %d components (%d inner), reference %d (%d)", name, c[0], c[1], n, in, rn, rin)
+			}
+		}
+	}
+}
