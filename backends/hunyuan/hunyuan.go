@@ -218,7 +218,7 @@ func (b *Backend) params(budget int) (Params, tier) {
 // package doc). in.Mode must be backends.Inflate, the mode a full 3D model stands in for (the
 // generator picks it for this backend); others fail with backends.ErrUnsupportedMode. The
 // Report's MaxError is the solidified mesh's Hausdorff distance to the server's (0 when repair
-// alone closed it) and Tolerance the voxel size.
+// alone closed it), Tolerance the voxel size, and Printable what making it printable took.
 func (b *Backend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	if err := backends.Check(ctx, Name, b.closed.Load(), in); err != nil {
 		return nil, backends.Report{}, err
@@ -309,6 +309,7 @@ func (b *Backend) printable(ctx context.Context, data []byte, t tier, budget int
 		projectColors(m, colorIn)
 	}
 	pose(m, width)
+	facesAfter := len(m.Faces)
 	if budget > 0 && len(m.Faces) > budget && !b.opt.LeaveBudget {
 		s, _, err := mesh.Simplify(ctx, m, mesh.SimplifyOptions{TargetFaces: budget})
 		if err != nil {
@@ -329,10 +330,9 @@ func (b *Backend) printable(ctx context.Context, data []byte, t tier, budget int
 		return nil, backends.Report{}, fmt.Errorf("%w: the printable mesh is not closed (%d degenerate faces, %d boundary edges)", ErrInvalidModel, top.DegenerateFaces, top.BoundaryEdges)
 	}
 	progress.Report("printable", 1)
-	var rep backends.Report
+	rep := backends.Report{Printable: backends.NewPrintable(prep, facesAfter)}
 	if s := prep.Solidify; s != nil {
 		rep.MaxError, rep.Tolerance = s.Hausdorff, s.Voxel
-
 	}
 	return m, rep, nil
 }

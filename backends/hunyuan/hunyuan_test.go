@@ -97,11 +97,18 @@ func TestReconstructDefective(t *testing.T) {
 					if top := m.Topology(); !top.Closed() || len(m.Faces) != 12 {
 						t.Fatalf("a clean box was rebuilt: %d faces", len(m.Faces))
 					}
+					if p := rep.Printable; p == nil || !p.Repaired || p.Solidified || p.HausdorffMM != 0 {
+						t.Errorf("clean box: printable %+v, want repaired only", p)
+					}
 					return
 				}
 				checkPrintable(t, m, 20000, subjectWidth(in))
 				if !(rep.MaxError > 0) || !(rep.Tolerance > 0) {
 					t.Errorf("no Hausdorff figure in the report: %+v", rep)
+				}
+				if p := rep.Printable; p == nil || !p.Solidified || p.HausdorffMM != rep.MaxError || p.VoxelMM != rep.Tolerance ||
+					p.FacesBefore == 0 || p.FloatersRemoved == 0 {
+					t.Errorf("printable %+v: want solidified, its Hausdorff and voxel, the floater removed", p)
 				}
 				f.mu.Lock()
 				p := f.last
