@@ -77,6 +77,8 @@ const Name = "hunyuan"
 // Defaults for the zero Options.
 const (
 	DefaultTimeout          = 10 * time.Minute
+	DefaultHeaderTimeout    = 5 * time.Minute
+	QuickHeaderTimeout      = 30 * time.Second
 	DefaultPollInterval     = time.Second
 	DefaultRetries          = 3
 	DefaultRetryDelay       = 500 * time.Millisecond
@@ -94,6 +96,13 @@ type Options struct {
 	Async bool
 	// Timeout bounds one whole reconstruction, retries and polling included (default 10 min).
 	Timeout time.Duration
+	// HeaderTimeout bounds the wait for each answer's headers (default 5 min; negative: no bound
+	// but Timeout). api_server sends /generate's headers only with the model, so in sync mode it
+	// bounds the server's own generation (Hunyuan3D-2 takes about 17 s for shape on an A100, about
+	// a minute with texture): a server that accepted the request and hangs fails with ErrTimeout
+	// then, not at Timeout. /send and /status, which answer at once, get at most
+	// QuickHeaderTimeout (30 s) of it. A header timeout is not retried.
+	HeaderTimeout time.Duration
 	// PollInterval is the first wait between two /status calls; it grows to 4 times this
 	// (default 1 s).
 	PollInterval time.Duration
@@ -141,6 +150,7 @@ func New(opt Options) (*Backend, error) {
 	}
 	opt.Timeout = cmp.Or(opt.Timeout, DefaultTimeout)
 	opt.PollInterval = cmp.Or(opt.PollInterval, DefaultPollInterval)
+	opt.HeaderTimeout = cmp.Or(opt.HeaderTimeout, DefaultHeaderTimeout)
 	if opt.Retries == 0 {
 		opt.Retries = DefaultRetries
 	}
