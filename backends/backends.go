@@ -103,6 +103,10 @@ type Report struct {
 	BudgetReached bool
 	// Faces and Vertices count the mesh.
 	Faces, Vertices int
+	// Printable, from a backend that makes a mesh it did not build printable (hunyuan's server
+	// models), says what that took: repair, solidify, the Hausdorff distance to the source; nil
+	// for the backends that build closed meshes themselves.
+	Printable *Printable
 }
 
 // Counted returns the Report of a mesh built from in's grid that nothing measured: the grid and

@@ -80,6 +80,12 @@ type Report struct {
 	// stopped the backend before its error came within Tolerance.
 	MaxError      float64 `json:"max_error_mm"`
 	BudgetReached bool    `json:"budget_reached,omitempty"`
+	// Printable, for a backend that makes a mesh it did not build printable (the "hunyuan"
+	// backend's server models), says what that took: repaired, solidified, the voxel size, the
+	// Hausdorff distances to the source (both ways), floaters removed, faces before and after. Its
+	// lengths are in the final mesh's mm (the backend's times the placement's largest scale: a
+	// bound where the scale is not uniform). Nil for the other backends.
+	Printable *backends.Printable `json:"printable,omitempty"`
 
 	// Fidelity is the self-check: how well the mesh stands for the image, computed from the
 	// prepared image and the final mesh alone (see Fidelity). Pieces repeats Fidelity.Pieces.
@@ -149,6 +155,7 @@ func (g *Generator) finish(ctx context.Context, tr *tracker, pl *plan, p *prepar
 	// (no face it makes is degenerate) is the one that counts.
 	var placed mesh.Affine
 	rep.Bounds, placed = place(m, pl, in)
+	rep.Printable = brep.Printable.Scaled(max(placed[0][0], placed[1][1], placed[2][2]))
 	if budget > 0 && len(m.Faces) > budget {
 		tr.enter("simplify", bandBackend)
 		s, srep, err := simplifyToBudget(ctx, m, budget)

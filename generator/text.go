@@ -76,7 +76,8 @@ func (g *Generator) GenerateText(ctx context.Context, prompt string, req Request
 		Mode: Inflate, ModeReason: "text to 3D on the server", Backend: hb.Name(),
 		Quality: cmp.Or(req.Quality, Standard), FaceBudget: budget, Tolerance: brep.Tolerance,
 		MaxError: brep.MaxError, BudgetReached: brep.BudgetReached, Simplify: srep, OverBudget: len(m.Faces) > budget,
-		Topology: t, Faces: t.Faces, Vertices: t.Vertices, Volume: t.Volume, Bounds: m.Bounds(),
+		Printable: brep.Printable,
+		Topology:  t, Faces: t.Faces, Vertices: t.Vertices, Volume: t.Volume, Bounds: m.Bounds(),
 	}
 	s := rep.Bounds.Size()
 	rep.Size = [3]float64{float64(s[0]), float64(s[1]), float64(s[2])}

@@ -16,6 +16,7 @@ import (
 	"github.com/orfeas3d/orfeas/backends/hunyuan"
 	"github.com/orfeas3d/orfeas/generator"
 	"github.com/orfeas3d/orfeas/internal/meshtest"
+	"github.com/orfeas3d/orfeas/mesh"
 	"github.com/orfeas3d/orfeas/mesh/meshio"
 	"github.com/orfeas3d/orfeas/textimage"
 )
@@ -23,8 +24,13 @@ import (
 // fakeHunyuan serves a defective 4k-face GLB (Y-up metres, a hole, a fin, duplicates,
 // degenerate faces, a floater) at /generate, as Hunyuan3D-2's api_server does.
 func fakeHunyuan(t testing.TB) *httptest.Server {
+	return fakeHunyuanModel(t, meshtest.Defective(500, 40, 64))
+}
+
+// fakeHunyuanModel serves model at /generate.
+func fakeHunyuanModel(t testing.TB, model *mesh.Mesh) *httptest.Server {
 	var glb bytes.Buffer
-	if err := meshio.Encode(&glb, meshtest.Defective(500, 40, 64), meshio.GLB); err != nil {
+	if err := meshio.Encode(&glb, model, meshio.GLB); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -76,6 +82,59 @@ func TestHunyuanBackend(t *testing.T) {
 	}
 	if tr := tres.Report; !tr.Topology.Closed() || math.Abs(tr.Size[0]-80) > 0.01 || tr.Faces > 50000 {
 		t.Errorf("text to 3D: %+v", tr)
+	}
+}
+
+// TestHunyuanPrintableReport checks that what the backend did to the server's model reaches the
+// generator's report and its JSON: a defective model solidified, with finite Hausdorff figures in
+// the final mm; a clean one repaired only.
+func TestHunyuanPrintableReport(t *testing.T) {
+	img, err := os.ReadFile("../testdata/images/astronaut.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		model *mesh.Mesh
+		solid bool
+	}{
+		{"defective", meshtest.Defective(500, 40, 64), true},
+		{"clean", meshtest.Cuboid([3]float32{-300, -200, -400}, [3]float32{300, 200, 400}), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g, err := generator.New(generator.Config{Backend: "hunyuan", Hunyuan: hunyuan.Options{URL: fakeHunyuanModel(t, c.model).URL}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer g.Close()
+			res, err := g.Generate(context.Background(), generator.Request{Image: img, Quality: generator.Draft, Width: 60})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := res.Report.Printable
+			if p == nil || !p.Repaired || p.Solidified != c.solid || p.FacesBefore == 0 || p.FacesAfter == 0 {
+				t.Fatalf("printable %+v, want repaired, solidified %v, faces counted", p, c.solid)
+			}
+			finite := func(v float64) bool { return v > 0 && !math.IsInf(v, 0) && v < 60 }
+			if c.solid {
+				if !finite(p.HausdorffMM) || !finite(p.SourceToResultMM) || !finite(p.ResultToSourceMM) || !finite(p.VoxelMM) ||
+					p.HausdorffMM != max(p.SourceToResultMM, p.ResultToSourceMM) || p.FloatersRemoved == 0 {
+					t.Errorf("solidified figures %+v: want finite Hausdorff both ways, a voxel size, the floater removed", p)
+				}
+				if res.Report.MaxError < p.HausdorffMM {
+					t.Errorf("MaxError %v below the Hausdorff distance %v", res.Report.MaxError, p.HausdorffMM)
+				}
+			} else if p.HausdorffMM != 0 || p.VoxelMM != 0 || p.FacesBefore != 12 || p.FacesAfter != 12 {
+				t.Errorf("clean model %+v: want repair only, nothing moved", p)
+			}
+			var j struct {
+				Printable map[string]any `json:"printable"`
+			}
+			data, _ := json.Marshal(res.Report)
+			if err := json.Unmarshal(data, &j); err != nil || j.Printable["solidified"] != c.solid || j.Printable["hausdorff_mm"] == nil {
+				t.Errorf("report JSON printable %v (%v)", j.Printable, err)
+			}
+		})
 	}
 }
 

@@ -128,9 +128,9 @@ func (b *Backend) once(ctx context.Context, method, path string, body []byte) ([
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := b.client.Do(req)
+	resp, err := b.do(ctx, req, b.headerTimeout(path))
 	if err != nil {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || errors.Is(err, ErrTimeout) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%w: %s %s: %v", ErrUnreachable, method, path, err)
@@ -156,6 +156,60 @@ func (b *Backend) once(ctx context.Context, method, path string, body []byte) ([
 		return nil, fmt.Errorf("%w: %s %s: more than %d bytes", ErrTooLarge, method, path, max)
 	}
 	return data, nil
+}
+
+// headerTimeout is the bound on the wait for path's answer headers (0: none).
+func (b *Backend) headerTimeout(path string) time.Duration {
+	d := b.opt.HeaderTimeout
+	if d < 0 {
+		return 0
+	}
+	if path != "/generate" {
+		d = min(d, QuickHeaderTimeout)
+	}
+	return d
+}
+
+// errHeaderTimeout cancels a request whose headers did not come within its bound.
+var errHeaderTimeout = errors.New("hunyuan: no response headers in time")
+
+// do sends req (made with ctx) and waits at most d (0: no bound) for its answer's headers; the
+// body is read under ctx alone. The bound is a per-request timer, not the transport's
+// ResponseHeaderTimeout, so that it holds for an Options.Client too. A passed bound wraps
+// ErrTimeout and context.DeadlineExceeded.
+func (b *Backend) do(ctx context.Context, req *http.Request, d time.Duration) (*http.Response, error) {
+	if d <= 0 {
+		return b.client.Do(req)
+	}
+	rctx, cancel := context.WithCancelCause(ctx)
+	t := time.AfterFunc(d, func() { cancel(errHeaderTimeout) })
+	resp, err := b.client.Do(req.WithContext(rctx))
+	if !t.Stop() && err == nil {
+		// The timer fired as the headers came: the body's reads would fail; count it as late.
+		resp.Body.Close()
+		err = errHeaderTimeout
+	}
+	if err != nil {
+		cancel(nil)
+		if errors.Is(context.Cause(rctx), errHeaderTimeout) && ctx.Err() == nil {
+			return nil, fmt.Errorf("%w: %s %s: no response headers within %v: %w", ErrTimeout, req.Method, req.URL.Path, d, context.DeadlineExceeded)
+		}
+		return nil, err
+	}
+	resp.Body = &cancelBody{resp.Body, cancel}
+	return resp, nil
+}
+
+// cancelBody releases its request's context when closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelCauseFunc
+}
+
+func (c *cancelBody) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel(nil)
+	return err
 }
 
 // serverError reads api_server's {"text", "error_code"} body, or keeps the body's start.

@@ -12,7 +12,8 @@ var (
 	// cut short) after the retries. It also wraps backends.ErrUnavailable.
 	ErrUnreachable = fmt.Errorf("hunyuan: server unreachable: %w", backends.ErrUnavailable)
 	// ErrTimeout is wrapped when Options.Timeout (or a send/status job's deadline) passes before
-	// the model arrives. The error wraps context.DeadlineExceeded too.
+	// the model arrives, or Options.HeaderTimeout before an answer's headers. The error wraps
+	// context.DeadlineExceeded too.
 	ErrTimeout = errors.New("hunyuan: timed out")
 	// ErrInvalidModel is wrapped when the server's answer is not a usable model: not a GLB, a
 	// GLB the decoder rejects, no faces, or a mesh that cannot be made into a solid.

@@ -32,12 +32,18 @@
 // meshes the working image as their texture, which would not fit a server's UVs). A model
 // without colours is coloured from the working image, projected from the front (along +Y).
 //
-// Pose: the model keeps the server's up axis (Hunyuan3D-2 builds objects upright, the image
-// being the front view), so it rests on its lowest point: the lowest vertex on Z = 0. It is
-// scaled uniformly so that its width along X is the subject's width in the Input (the mask's
-// bounding box times the pixel size; the whole image without a mask), and its bounding box's
-// corner is put at X = Y = 0, as the backend contract places every mesh; the generator then sizes
-// it to the request as it does an inflated solid.
+// Pose: by default (RestLowest) the model keeps the server's up axis (Hunyuan3D-2 builds objects
+// upright, the image being the front view), so it rests on its lowest point: the lowest vertex
+// on Z = 0. With Options.Rest = RestStableFace it is turned onto the largest face of its convex
+// hull under which its centre of mass falls (the face it would settle on, flat on Z = 0), for a
+// model that stands badly upright; a mesh with no such face (flat) keeps the default. Either way
+// it is then scaled uniformly so that its width along X is the subject's width in the Input (the
+// mask's bounding box times the pixel size; the whole image without a mask), and its bounding
+// box's corner is put at X = Y = 0. The corner, not the centre, goes to the origin because that
+// is the backend contract's placement (package backends), which every mode of every backend
+// shares and the generator's sizing, the 3MF build plate and the studio's preview all assume; a
+// caller who wants it centred translates by half the Report's size. The generator then sizes it
+// to the request as it does an inflated solid.
 //
 // # Failures
 //
@@ -77,6 +83,8 @@ const Name = "hunyuan"
 // Defaults for the zero Options.
 const (
 	DefaultTimeout          = 10 * time.Minute
+	DefaultHeaderTimeout    = 5 * time.Minute
+	QuickHeaderTimeout      = 30 * time.Second
 	DefaultPollInterval     = time.Second
 	DefaultRetries          = 3
 	DefaultRetryDelay       = 500 * time.Millisecond
@@ -94,6 +102,13 @@ type Options struct {
 	Async bool
 	// Timeout bounds one whole reconstruction, retries and polling included (default 10 min).
 	Timeout time.Duration
+	// HeaderTimeout bounds the wait for each answer's headers (default 5 min; negative: no bound
+	// but Timeout). api_server sends /generate's headers only with the model, so in sync mode it
+	// bounds the server's own generation (Hunyuan3D-2 takes about 17 s for shape on an A100, about
+	// a minute with texture): a server that accepted the request and hangs fails with ErrTimeout
+	// then, not at Timeout. /send and /status, which answer at once, get at most
+	// QuickHeaderTimeout (30 s) of it. A header timeout is not retried.
+	HeaderTimeout time.Duration
 	// PollInterval is the first wait between two /status calls; it grows to 4 times this
 	// (default 1 s).
 	PollInterval time.Duration
@@ -114,6 +129,8 @@ type Options struct {
 	OctreeResolution   int
 	Steps              int
 	SolidifyResolution int
+	// Rest is how the model is stood on the bed: RestLowest (the default) or RestStableFace.
+	Rest Rest
 	// LeaveBudget leaves the face budget to the caller: the model is not simplified here. The
 	// generator sets it, because its finishing simplifies after placing the mesh at its final
 	// size, where simplification's guarantee (no degenerate face) is the one that counts; a
@@ -123,6 +140,17 @@ type Options struct {
 	// overall timeout, since Timeout bounds the call).
 	Client *http.Client
 }
+
+// Rest is how a model is stood on the bed (see the package doc's Pose).
+type Rest int
+
+const (
+	// RestLowest keeps the server's up axis: the model stands on its lowest point.
+	RestLowest Rest = iota
+	// RestStableFace turns the model onto the largest face of its convex hull under which its
+	// centre of mass falls, flat on Z = 0.
+	RestStableFace
+)
 
 // Backend is a client of one Hunyuan3D-2 server. It is safe for concurrent use.
 type Backend struct {
@@ -141,6 +169,7 @@ func New(opt Options) (*Backend, error) {
 	}
 	opt.Timeout = cmp.Or(opt.Timeout, DefaultTimeout)
 	opt.PollInterval = cmp.Or(opt.PollInterval, DefaultPollInterval)
+	opt.HeaderTimeout = cmp.Or(opt.HeaderTimeout, DefaultHeaderTimeout)
 	if opt.Retries == 0 {
 		opt.Retries = DefaultRetries
 	}
@@ -218,7 +247,7 @@ func (b *Backend) params(budget int) (Params, tier) {
 // package doc). in.Mode must be backends.Inflate, the mode a full 3D model stands in for (the
 // generator picks it for this backend); others fail with backends.ErrUnsupportedMode. The
 // Report's MaxError is the solidified mesh's Hausdorff distance to the server's (0 when repair
-// alone closed it) and Tolerance the voxel size.
+// alone closed it), Tolerance the voxel size, and Printable what making it printable took.
 func (b *Backend) Reconstruct(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error) {
 	if err := backends.Check(ctx, Name, b.closed.Load(), in); err != nil {
 		return nil, backends.Report{}, err
@@ -308,7 +337,15 @@ func (b *Backend) printable(ctx context.Context, data []byte, t tier, budget int
 	if m.Colors == nil && colorIn != nil {
 		projectColors(m, colorIn)
 	}
-	pose(m, width)
+	if b.opt.Rest == RestStableFace {
+		if r, ok := stableRotation(ctx, m); ok {
+			m.Transform(r)
+		} else if err := ctx.Err(); err != nil {
+			return nil, backends.Report{}, b.ctxErr(ctx, err)
+		}
+	}
+	rescale := pose(m, width)
+	facesAfter := len(m.Faces)
 	if budget > 0 && len(m.Faces) > budget && !b.opt.LeaveBudget {
 		s, _, err := mesh.Simplify(ctx, m, mesh.SimplifyOptions{TargetFaces: budget})
 		if err != nil {
@@ -329,10 +366,10 @@ func (b *Backend) printable(ctx context.Context, data []byte, t tier, budget int
 		return nil, backends.Report{}, fmt.Errorf("%w: the printable mesh is not closed (%d degenerate faces, %d boundary edges)", ErrInvalidModel, top.DegenerateFaces, top.BoundaryEdges)
 	}
 	progress.Report("printable", 1)
-	var rep backends.Report
-	if s := prep.Solidify; s != nil {
-		rep.MaxError, rep.Tolerance = s.Hausdorff, s.Voxel
-
+	// The figures were measured before the last pose, which may turn and rescale the mesh.
+	rep := backends.Report{Printable: backends.NewPrintable(prep, facesAfter).Scaled(rescale)}
+	if s := rep.Printable; s.Solidified {
+		rep.MaxError, rep.Tolerance = s.HausdorffMM, s.VoxelMM
 	}
 	return m, rep, nil
 }
@@ -386,8 +423,8 @@ func subjectRect(in *backends.Input) image.Rectangle {
 func subjectWidth(in *backends.Input) float64 { return float64(subjectRect(in).Dx()) * in.PixelSize }
 
 // pose scales m uniformly to width mm along X, puts its lowest point on Z = 0 and its bounding
-// box's corner at X = Y = 0.
-func pose(m *mesh.Mesh, width float64) {
+// box's corner at X = Y = 0, and returns the scale.
+func pose(m *mesh.Mesh, width float64) float64 {
 	b := m.Bounds()
 	w := float64(b.Max[0] - b.Min[0])
 	s := 1.0
@@ -395,6 +432,7 @@ func pose(m *mesh.Mesh, width float64) {
 		s = width / w
 	}
 	m.Transform(mesh.Translate(-float64(b.Min[0]), -float64(b.Min[1]), -float64(b.Min[2])).Then(mesh.Scale(s, s, s)))
+	return s
 }
 
 // projectColors colours m from the working image seen from the front: the image's X is the

@@ -97,11 +97,18 @@ func TestReconstructDefective(t *testing.T) {
 					if top := m.Topology(); !top.Closed() || len(m.Faces) != 12 {
 						t.Fatalf("a clean box was rebuilt: %d faces", len(m.Faces))
 					}
+					if p := rep.Printable; p == nil || !p.Repaired || p.Solidified || p.HausdorffMM != 0 {
+						t.Errorf("clean box: printable %+v, want repaired only", p)
+					}
 					return
 				}
 				checkPrintable(t, m, 20000, subjectWidth(in))
 				if !(rep.MaxError > 0) || !(rep.Tolerance > 0) {
 					t.Errorf("no Hausdorff figure in the report: %+v", rep)
+				}
+				if p := rep.Printable; p == nil || !p.Solidified || p.HausdorffMM != rep.MaxError || p.VoxelMM != rep.Tolerance ||
+					p.FacesBefore == 0 || p.FloatersRemoved == 0 {
+					t.Errorf("printable %+v: want solidified, its Hausdorff and voxel, the floater removed", p)
 				}
 				f.mu.Lock()
 				p := f.last
@@ -190,6 +197,35 @@ func TestReconstructFailures(t *testing.T) {
 				t.Errorf("took %v", d)
 			}
 		})
+	}
+}
+
+// TestHeaderTimeout checks that a server that takes the request and sends no headers ("slow":
+// 10 s) fails with ErrTimeout within Options.HeaderTimeout, well before Options.Timeout, in sync
+// mode (/generate) and async (/send), without a retry.
+func TestHeaderTimeout(t *testing.T) {
+	if b, _ := New(Options{URL: "http://127.0.0.1:1"}); b.opt.HeaderTimeout != DefaultHeaderTimeout || b.headerTimeout("/status/x") != QuickHeaderTimeout {
+		t.Errorf("defaults: %v, %v", b.opt.HeaderTimeout, b.headerTimeout("/status/x"))
+	}
+	f := newFake(t)
+	for _, async := range []bool{false, true} {
+		o := quick(f.url("slow"), async)
+		o.Timeout = time.Minute
+		o.HeaderTimeout = 300 * time.Millisecond
+		b, _ := New(o)
+		f.calls.Store(0)
+		start := time.Now()
+		_, _, err := b.Reconstruct(context.Background(), testInput(5000), nil)
+		d := time.Since(start)
+		if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("async %v: %v, want ErrTimeout", async, err)
+		}
+		if d < o.HeaderTimeout || d > o.HeaderTimeout+3*time.Second { // generous: a loaded machine
+			t.Errorf("async %v: took %v, want about %v", async, d, o.HeaderTimeout)
+		}
+		if n := f.calls.Load(); n != 1 {
+			t.Errorf("async %v: %d calls, want 1 (a header timeout is not retried)", async, n)
+		}
 	}
 }
 

@@ -29,12 +29,22 @@
 // captioned with its name, in name order, for a look at the whole run at once. -up, -obj-single
 // and -crease are img2mesh's: a textured OBJ comes with NAME.mtl and NAME_texture.png.
 //
+// -prompts FILE adds one model per prompt, one prompt a line (blank lines and lines starting with
+// "#" are ignored; at most 1 MiB): each is made into an image by the -txt2img-url provider, or
+// into a model by the -backend hunyuan server's own text path (generator.GenerateText), and
+// written to -out as <slug>.<extension>, the slug being the prompt in lower case with every run of
+// other characters than letters and digits made one "-" (at most 64 bytes). Its row and -json
+// object name it by the slug, with the prompt as the input. -in may then be left out.
+//
+//	go run ./examples/batch -prompts prompts.txt -out models -txt2img-url http://sd-box:7860
+//
 // Exit status: 0 when every image was converted or skipped, 1 when any failed or the run was
 // interrupted, 2 for a usage error.
 package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -53,6 +63,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
 
@@ -76,6 +88,7 @@ func main() {
 // options are the parsed command line.
 type options struct {
 	in, out, backend, sheet   string
+	prompts                   string
 	enc                       meshio.EncodeOptions
 	objSingle                 bool
 	format                    meshio.Format
@@ -96,6 +109,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	reqFlags := cli.AddRequestFlags(fs)
 	o.remote = cli.AddRemoteFlags(fs)
 	fs.StringVar(&o.in, "in", "", "`folder` of images to convert")
+	fs.StringVar(&o.prompts, "prompts", "", "text `file` of prompts, one a line, each made into a model named by its slug (needs -txt2img-url or -backend hunyuan)")
 	fs.StringVar(&o.out, "out", "", "`folder` to write the models to (created when missing)")
 	format := fs.String("format", "stl", "output format: "+cli.FormatNames())
 	fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "convert up to `n` images at once")
@@ -111,13 +125,18 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	if fs.NArg() > 0 {
 		return nil, cli.Usagef("unexpected argument %q: give the folders with -in and -out", fs.Arg(0))
 	}
-	if o.in == "" || o.out == "" {
-		return nil, cli.Usagef("both -in and -out are required")
+	if (o.in == "" && o.prompts == "") || o.out == "" {
+		return nil, cli.Usagef("-out is required, and -in or -prompts (or both)")
 	}
-	if fi, err := os.Stat(o.in); err != nil {
-		return nil, cli.Usagef("-in: %v", err)
-	} else if !fi.IsDir() {
-		return nil, cli.Usagef("-in %s is not a folder", o.in)
+	if o.in != "" {
+		if fi, err := os.Stat(o.in); err != nil {
+			return nil, cli.Usagef("-in: %v", err)
+		} else if !fi.IsDir() {
+			return nil, cli.Usagef("-in %s is not a folder", o.in)
+		}
+	}
+	if o.prompts != "" && o.remote.Txt2ImgURL == "" && !strings.EqualFold(strings.TrimSpace(o.backend), generator.BackendHunyuan) {
+		return nil, cli.Usagef("-prompts needs a text-to-image provider (-txt2img-url) or -backend hunyuan")
 	}
 	if fi, err := os.Stat(o.out); err == nil && !fi.IsDir() {
 		return nil, cli.Usagef("-out %s is not a folder", o.out)
@@ -152,8 +171,9 @@ const (
 
 // item is one file of the input folder.
 type item struct {
-	rel     string // path relative to -in, as listed
-	in, out string
+	rel     string // path relative to -in, as listed; a prompt's slug
+	in, out string // in: the file, or the prompt
+	prompt  string // set for a -prompts line
 	status  status
 	note    string // the error, or why the file was skipped
 	report  *generator.Report
@@ -169,6 +189,111 @@ type item struct {
 // scan lists the files under o.in in name order and decides what to do with each: items whose
 // status is still pending are to be converted.
 func scan(o *options) ([]*item, error) {
+	items, err := walk(o)
+	if err != nil {
+		return nil, err
+	}
+	if o.prompts != "" {
+		ps, err := readPrompts(o.prompts)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			items = append(items, &item{rel: slug(p), in: p, prompt: p})
+		}
+	}
+	slices.SortStableFunc(items, func(a, b *item) int { return strings.Compare(a.rel, b.rel) })
+
+	// Outputs: two images with the same name but another extension (or two prompts with one
+	// slug) would overwrite each other.
+	byOut := map[string][]*item{}
+	for _, it := range items {
+		if it.status != statusPending {
+			continue
+		}
+		name := it.rel
+		if it.prompt == "" {
+			name = strings.TrimSuffix(it.rel, filepath.Ext(it.rel))
+		}
+		it.out = filepath.Join(o.out, name+o.format.Ext())
+		byOut[it.out] = append(byOut[it.out], it)
+	}
+	for _, it := range items {
+		if it.status != statusPending {
+			continue
+		}
+		if same := byOut[it.out]; len(same) > 1 {
+			names := make([]string, len(same))
+			for i, s := range same {
+				names[i] = s.rel
+				if s.prompt != "" {
+					names[i] = fmt.Sprintf("prompt %q", s.prompt)
+				}
+			}
+			it.status, it.note = statusFailed, fmt.Sprintf("%s would all be written to %s: rename all but one", strings.Join(names, ", "), it.out)
+			continue
+		}
+		if _, err := os.Lstat(it.out); err == nil && !o.force {
+			it.status, it.note = statusSkipped, "output exists"
+		}
+	}
+	return items, nil
+}
+
+// maxPromptsFile bounds a -prompts file.
+const maxPromptsFile = 1 << 20
+
+// readPrompts returns the prompts in the file at path: its lines, trimmed, without blank lines
+// and "#" comments.
+func readPrompts(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxPromptsFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxPromptsFile {
+		return nil, fmt.Errorf("-prompts %s: more than %d bytes", path, maxPromptsFile)
+	}
+	var ps []string
+	for line := range strings.Lines(string(data)) {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			ps = append(ps, line)
+		}
+	}
+	return ps, nil
+}
+
+// slug names a prompt's output: lower case letters and digits, every other run one "-", at most
+// 64 bytes; "prompt" when nothing is left.
+func slug(prompt string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(prompt) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			if b.Len()+utf8.RuneLen(r) > 64 {
+				break
+			}
+			b.WriteRune(r)
+		} else {
+			dash = true
+		}
+	}
+	return cmp.Or(strings.TrimSuffix(b.String(), "-"), "prompt")
+}
+
+// walk lists the files under o.in (none without -in) and marks those not to convert.
+func walk(o *options) ([]*item, error) {
+	if o.in == "" {
+		return nil, nil
+	}
 	outAbs, _ := filepath.Abs(o.out)
 	var items []*item
 	err := filepath.WalkDir(o.in, func(path string, d fs.DirEntry, err error) error {
@@ -208,37 +333,7 @@ func scan(o *options) ([]*item, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(items, func(a, b *item) int { return strings.Compare(a.rel, b.rel) })
-
-	// Outputs: two images with the same name but another extension would overwrite each other.
-	byOut := map[string][]*item{}
-	for _, it := range items {
-		if it.status != statusPending {
-			continue
-		}
-		it.out = filepath.Join(o.out, strings.TrimSuffix(it.rel, filepath.Ext(it.rel))+o.format.Ext())
-		byOut[it.out] = append(byOut[it.out], it)
-	}
-	for _, it := range items {
-		if it.status != statusPending {
-			continue
-		}
-		if same := byOut[it.out]; len(same) > 1 {
-			names := make([]string, len(same))
-			for i, s := range same {
-				names[i] = s.rel
-			}
-			it.status, it.note = statusFailed, fmt.Sprintf("%s would all be written to %s: rename all but one", strings.Join(names, ", "), it.out)
-			continue
-		}
-		if _, err := os.Lstat(it.out); err == nil && !o.force {
-			it.status, it.note = statusSkipped, "output exists"
-		}
-	}
-	return items, nil
+	return items, err
 }
 
 // rel returns path relative to root.
@@ -350,15 +445,21 @@ func convert(ctx context.Context, g *generator.Generator, o *options, it *item, 
 		defer convertHook()()
 	}
 	err := func() error {
-		f, err := os.Open(it.in)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
 		req := o.req
-		req.Reader = f
 		req.Progress = func(stage string, fraction float64) { p.update(it, stage, fraction) }
-		res, err := g.Generate(ctx, req)
+		var res *generator.Result
+		var err error
+		if it.prompt != "" {
+			res, err = g.GenerateText(ctx, it.prompt, req)
+		} else {
+			f, ferr := os.Open(it.in)
+			if ferr != nil {
+				return ferr
+			}
+			defer f.Close()
+			req.Reader = f
+			res, err = g.Generate(ctx, req)
+		}
 		if err != nil {
 			return err
 		}
@@ -434,7 +535,14 @@ func (p *progress) begin(items []*item, backend string) {
 	if p.o.quiet {
 		return
 	}
-	fmt.Fprintf(p.stderr, "batch: %d files in %s: %d to convert on %s, %d jobs at once", len(items), p.o.in, p.total, backend, min(p.o.jobs, max(p.total, 1)))
+	where := p.o.in
+	switch {
+	case p.o.in == "":
+		where = p.o.prompts
+	case p.o.prompts != "":
+		where += " and " + p.o.prompts
+	}
+	fmt.Fprintf(p.stderr, "batch: %d files in %s: %d to convert on %s, %d jobs at once", len(items), where, p.total, backend, min(p.o.jobs, max(p.total, 1)))
 	if exist > 0 {
 		fmt.Fprintf(p.stderr, "; %d skipped, their output exists (-force replaces it)", exist)
 	}
@@ -563,6 +671,7 @@ type fileJSON struct {
 	File   string `json:"file"`
 	Status status `json:"status"`
 	Input  string `json:"input"`
+	Prompt string `json:"prompt,omitempty"`
 	Output string `json:"output,omitempty"`
 	Error  string `json:"error,omitempty"`
 	Reason string `json:"reason,omitempty"`
@@ -574,7 +683,7 @@ func (p *progress) emit(it *item) {
 	if p.enc == nil {
 		return
 	}
-	j := fileJSON{File: filepath.ToSlash(it.rel), Status: it.status, Input: it.in}
+	j := fileJSON{File: filepath.ToSlash(it.rel), Status: it.status, Input: it.in, Prompt: it.prompt}
 	switch it.status {
 	case statusOK:
 		r := cli.NewResult(it.in, it.out, it.report, it.seconds)

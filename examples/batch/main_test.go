@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -11,6 +12,8 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -330,8 +333,8 @@ func TestUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "both -in and -out are required"},
-		{[]string{"-in", dir}, "both -in and -out are required"},
+		{nil, "-out is required, and -in or -prompts"},
+		{[]string{"-in", dir}, "-out is required, and -in or -prompts"},
 		{[]string{"-in", filepath.Join(dir, "nope"), "-out", out}, "-in: "},
 		{[]string{"-in", file, "-out", out}, "is not a folder"},
 		{[]string{"-in", dir, "-out", file}, "is not a folder"},
@@ -521,5 +524,111 @@ func TestContactSheetAnd3MF(t *testing.T) {
 	// Two tiles side by side: the sheet is wider than two tiles and one tile (plus caption) high.
 	if b := img.Bounds(); b.Dx() < 2*sheetTile || b.Dy() < sheetTile || b.Dy() > 2*sheetTile {
 		t.Errorf("sheet %v for 2 tiles of %d", b, sheetTile)
+	}
+}
+
+// fakeTxt2Img answers POST /sdapi/v1/txt2img (AUTOMATIC1111) with a PNG drawn from the prompt's
+// length, and records the prompts it was asked for.
+func fakeTxt2Img(t *testing.T) (url string, prompts func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Prompt string `json:"prompt"`
+		}
+		if r.URL.Path != "/sdapi/v1/txt2img" || json.NewDecoder(r.Body).Decode(&req) != nil {
+			http.Error(w, "no", http.StatusNotFound)
+			return
+		}
+		mu.Lock()
+		seen = append(seen, req.Prompt)
+		mu.Unlock()
+		img := image.NewGray(image.Rect(0, 0, 64, 48))
+		for y := range 48 {
+			for x := range 64 {
+				img.SetGray(x, y, color.Gray{uint8((x*len(req.Prompt) + y*7) & 0xff)})
+			}
+		}
+		var b bytes.Buffer
+		png.Encode(&b, img)
+		json.NewEncoder(w).Encode(map[string][]string{"images": {base64.StdEncoding.EncodeToString(b.Bytes())}})
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Sorted(slices.Values(seen))
+	}
+}
+
+// TestPrompts checks -prompts: each line a model named by its slug, made through the text-to-image
+// provider, alongside -in's images in the table and the -json objects; comments and blank lines
+// skipped, two prompts with one slug refused as two images with one name are.
+func TestPrompts(t *testing.T) {
+	url, prompts := fakeTxt2Img(t)
+	in, out := folder(t)
+	file := filepath.Join(t.TempDir(), "prompts.txt")
+	os.WriteFile(file, []byte("# a comment\nA Ceramic Fox!\n\n  a red vase  \nsame name\nSame  Name\n"), 0o644)
+
+	code, stdout, stderr := runBatch(context.Background(), "-in", in, "-prompts", file, "-out", out, "-txt2img-url", url, "-quality", "draft", "-j", "2", "-json")
+	if code != 1 { // broken.png and the clashing slugs fail
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, name := range []string{"a-ceramic-fox.stl", "a-red-vase.stl", "a.stl"} {
+		closedSTL(t, filepath.Join(out, name))
+	}
+	if _, err := os.Stat(filepath.Join(out, "same-name.stl")); err == nil {
+		t.Error("same-name.stl written though two prompts share its slug")
+	}
+	if got, want := prompts(), []string{"A Ceramic Fox!", "a red vase"}; !slices.Equal(got, want) {
+		t.Errorf("provider asked for %q, want %q", got, want)
+	}
+	objs := map[string]map[string]any{}
+	for line := range strings.Lines(stdout) {
+		var o map[string]any
+		if err := json.Unmarshal([]byte(line), &o); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		if f, ok := o["file"].(string); ok {
+			objs[f] = o
+		}
+	}
+	fox := objs["a-ceramic-fox"]
+	if fox["status"] != "ok" || fox["prompt"] != "A Ceramic Fox!" || fox["output"] != filepath.Join(out, "a-ceramic-fox.stl") || fox["closed"] != true {
+		t.Errorf("fox object %v", fox)
+	}
+	if o := objs["same-name"]; o["status"] != "failed" || !strings.Contains(o["error"].(string), `prompt "Same  Name"`) {
+		t.Errorf("clashing slugs: %v", o)
+	}
+
+	// The table: prompts in name order among the files; -in may be left out.
+	out2 := filepath.Join(t.TempDir(), "m")
+	code, stdout, stderr = runBatch(context.Background(), "-prompts", file, "-out", out2, "-txt2img-url", url, "-quality", "draft", "-force")
+	if code != 1 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if r := row(t, stdout, "a-red-vase"); r[1] != "ok" || r[4] != "yes" {
+		t.Errorf("row %v", r)
+	}
+	if !strings.Contains(stdout, "4 files: 2 converted, 2 failed") {
+		t.Errorf("summary:\n%s", stdout)
+	}
+	// Without a provider, a usage error.
+	if code, _, stderr := runBatch(context.Background(), "-prompts", file, "-out", out2); code != 2 || !strings.Contains(stderr, "-txt2img-url") {
+		t.Errorf("no provider: exit %d, %s", code, stderr)
+	}
+}
+
+func TestSlug(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"A Ceramic Fox!", "a-ceramic-fox"},
+		{"  ..  ", "prompt"},
+		{"Café -- au lait", "café-au-lait"},
+		{strings.Repeat("ab ", 40), strings.Repeat("ab-", 22)[:64]}, // cut at 64 bytes
+	} {
+		if got := slug(c.in); got != c.want || len(got) > 64 {
+			t.Errorf("slug(%q) = %q, want %q", c.in, got, c.want)
+		}
 	}
 }

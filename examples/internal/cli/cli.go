@@ -231,6 +231,9 @@ type Result struct {
 	Fidelity    generator.Fidelity `json:"fidelity"`
 	Warnings    []string           `json:"warnings,omitempty"`
 	QualityNote string             `json:"quality_note,omitempty"`
+	// Printable says what making a mesh printable took (a hunyuan model, a mesh input): repair,
+	// solidify, the Hausdorff distances to the source; absent for the other backends.
+	Printable *backends.Printable `json:"printable,omitempty"`
 }
 
 // NewResult returns the JSON form of a generation's report, rounded to keep float32 noise out.
@@ -241,8 +244,20 @@ func NewResult(input, output string, r *generator.Report, seconds float64) Resul
 		SizeMM:    [3]float64{Round(r.Size[0], 1e-4), Round(r.Size[1], 1e-4), Round(r.Size[2], 1e-4)},
 		VolumeMM3: Round(r.Volume, 1e-3), MaxErrorMM: Round(r.MaxError, 1e-6), Seconds: Round(seconds, 1e-3),
 		ModeReason: r.ModeReason, Pieces: r.Pieces, Fidelity: RoundFidelity(r.Fidelity),
-		Warnings: WarningText(r), QualityNote: r.QualityNote,
+		Warnings: WarningText(r), QualityNote: r.QualityNote, Printable: roundPrintable(r.Printable),
 	}
+}
+
+// roundPrintable rounds p's lengths to 1e-6 mm (nil stays nil).
+func roundPrintable(p *backends.Printable) *backends.Printable {
+	if p == nil {
+		return nil
+	}
+	q := *p
+	for _, v := range []*float64{&q.VoxelMM, &q.HausdorffMM, &q.SourceToResultMM, &q.ResultToSourceMM} {
+		*v = Round(*v, 1e-6)
+	}
+	return &q
 }
 
 // RoundFidelity rounds f's figures to 1e-4, to keep float noise out of the JSON.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/generator"
 )
 
@@ -159,5 +161,22 @@ func TestFormatLists(t *testing.T) {
 	}
 	if got, want := FormatExts(), ".stl, .obj, .glb, .ply, .3mf"; got != want {
 		t.Errorf("FormatExts() = %q, want %q", got, want)
+	}
+}
+
+// TestResultPrintable checks that -json carries what making the mesh printable took, rounded,
+// and leaves it out for a backend that reports none.
+func TestResultPrintable(t *testing.T) {
+	r := &generator.Report{Printable: &backends.Printable{Repaired: true, Solidified: true, HausdorffMM: 0.12345678901, VoxelMM: 0.5}}
+	data, err := json.Marshal(NewResult("in.png", "out.stl", r, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(data); !strings.Contains(s, `"printable":{"repaired":true,"solidified":true,"voxel_mm":0.5,"hausdorff_mm":0.123457`) {
+		t.Errorf("JSON %s: no rounded printable figures", s)
+	}
+	data, _ = json.Marshal(NewResult("in.png", "out.stl", &generator.Report{}, 1))
+	if strings.Contains(string(data), "printable") {
+		t.Errorf("JSON %s: printable figures for a backend that reported none", data)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/hunyuan"
 	"github.com/orfeas3d/orfeas/generator"
 	"github.com/orfeas3d/orfeas/mesh"
@@ -128,7 +129,8 @@ func Printable(ctx context.Context, in, out string, inf, f meshio.Format, req ge
 		return nil, err
 	}
 	t := p.Topology()
-	r := generator.Report{Backend: "repair", FaceBudget: budget, Topology: t, Faces: t.Faces, Vertices: t.Vertices, Volume: t.Volume, Bounds: p.Bounds()}
+	r := generator.Report{Backend: "repair", FaceBudget: budget, Topology: t, Faces: t.Faces, Vertices: t.Vertices, Volume: t.Volume, Bounds: p.Bounds(),
+		Printable: backends.NewPrintable(rep, len(p.Faces))}
 	if rep.Solidified {
 		r.Backend, r.MaxError, r.Tolerance = "solidify", rep.Solidify.Hausdorff, rep.Solidify.Voxel
 	}
