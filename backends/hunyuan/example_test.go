@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/hunyuan"
@@ -63,4 +64,45 @@ func ExampleErrUnreachable() {
 	_, _, err := b.ReconstructText(context.Background(), "a vase", 0, 0, nil)
 	fmt.Println(errors.Is(err, hunyuan.ErrUnreachable), errors.Is(err, backends.ErrUnavailable))
 	// Output: true true
+}
+
+// A server that never sends its answer's headers: HeaderTimeout bounds the wait, and the error is
+// the typed ErrTimeout (not retried), long before the whole call's Timeout.
+func ExampleOptions_headerTimeout() {
+	stall := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-stall:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(stall)
+	b, _ := hunyuan.New(hunyuan.Options{URL: srv.URL, HeaderTimeout: 200 * time.Millisecond})
+	defer b.Close()
+	_, _, err := b.ReconstructText(context.Background(), "a vase", 0, 0, nil)
+	fmt.Println(errors.Is(err, hunyuan.ErrTimeout))
+	// Output: true
+}
+
+// RestStableFace stands the model on the largest face of its convex hull that holds it up, rather
+// than on its lowest point; the report says what making it printable took.
+func ExampleRestStableFace() {
+	srv := fakeServer()
+	defer srv.Close()
+	b, _ := hunyuan.New(hunyuan.Options{URL: srv.URL, Rest: hunyuan.RestStableFace})
+	defer b.Close()
+	m, rep, err := b.ReconstructText(context.Background(), "a small crate", 60, 5000, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	low := 0
+	for _, p := range m.Positions {
+		if p[2] < 1e-3 {
+			low++
+		}
+	}
+	fmt.Printf("closed %v, %d corners on the bed, repaired %v\n", m.Topology().Closed(), low, rep.Printable != nil && rep.Printable.Repaired)
+	// Output: closed true, 4 corners on the bed, repaired true
 }
