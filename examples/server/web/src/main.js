@@ -53,7 +53,8 @@ function reason(res) {
       if (/not writable/.test(why)) return `The server cannot store anything right now: its disk is read-only (${why}).`;
       return `The server is not taking work right now (${why}). Try again shortly.`;
     case 507:
-      return `The server's disk is full: nothing can be stored until space is freed (${why}).`;
+      // The server's own words say the same; repeat them only when they add something.
+      return 'The server\'s disk is full: nothing can be stored until space is freed.' + (/full/.test(why) ? ' Try again later.' : ` (${why})`);
   }
   return sentence(why);
 }
