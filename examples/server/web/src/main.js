@@ -6,7 +6,7 @@ import './style.css';
 import { Viewer } from './viewer.js';
 
 const $ = (id) => document.getElementById(id);
-const FORMATS = ['stl', 'obj', 'glb', 'ply'];
+const FORMATS = ['stl', 'obj', 'glb', 'ply', '3mf'];
 const TERMINAL = new Set(['completed', 'failed', 'canceled']);
 const HISTORY_KEY = 'orfeas.studio.history';
 
@@ -28,8 +28,8 @@ function say(text, kind = '') {
   m.className = kind;
 }
 
-// reason turns a failed response into words: the server's own reason, with what 409, 413 and
-// 429 mean for the person at the page.
+// reason turns a failed response into words: the server's own reason, with what 409, 413, 429,
+// 502–504 and 507 mean for the person at the page.
 function reason(res) {
   const d = res.data || {};
   let why = d.error || `the server answered ${res.status} ${res.statusText || ''}`.trim();
@@ -38,16 +38,28 @@ function reason(res) {
     case 409:
       return 'This image is already being generated (a double click, or another tab): following that generation.';
     case 413:
+      if (/decod/.test(why)) return `This image is too large for the server to open (${why}). Try a smaller image.`;
       return `Too large for this server: ${why}.`;
     case 429: {
       const after = res.headers.get('Retry-After');
       return `The server is busy (${why}). Please wait ${after ? after + ' s' : 'a moment'} and try again.`;
     }
+    case 502:
+      return `The image service behind the server failed (${why}). Try again, or upload an image instead.`;
+    case 504:
+      return `The image service behind the server did not answer in time (${why}). Try again, or upload an image instead.`;
     case 503:
+      if (/deadline/.test(why)) return `The server stopped this request: it took longer than the server's time limit (${why}). Try a lower quality or a smaller file.`;
+      if (/not writable/.test(why)) return `The server cannot store anything right now: its disk is read-only (${why}).`;
       return `The server is not taking work right now (${why}). Try again shortly.`;
+    case 507:
+      // The server's own words say the same; repeat them only when they add something.
+      return 'The server\'s disk is full: nothing can be stored until space is freed.' + (/full/.test(why) ? ' Try again later.' : ` (${why})`);
   }
-  return why.charAt(0).toUpperCase() + why.slice(1) + (why.endsWith('.') ? '' : '.');
+  return sentence(why);
 }
+
+function sentence(s) { return s.charAt(0).toUpperCase() + s.slice(1) + (s.endsWith('.') ? '' : '.'); }
 
 async function api(method, url, body) {
   const init = { method, headers: {} };
@@ -73,7 +85,9 @@ async function checkServer() {
   const h = await api('GET', '/api/health');
   if (!h.ok) { $('server').textContent = 'server: ' + reason(h); return; }
   const d = h.data;
-  $('server').textContent = `server ${d.version} · ${d.backend} backend · ${d.active_jobs} running, ${d.queued_jobs} queued`;
+  $('server').textContent = `server ${d.version} · ${d.backend} backend · ${d.active_jobs} running, ${d.queued_jobs} queued` +
+    (d.status === 'degraded' ? ` · cannot store anything: ${d.reason}` : '') +
+    (d.remote && !d.remote.reachable ? ` · its 3D service does not answer` : '');
   // Text to image is offered only where the server says a provider is configured.
   const t = d.text_to_image === true;
   $('prompt-form').hidden = !t;
@@ -228,6 +242,7 @@ async function run() {
 async function settle(st) {
   if (st.status === 'canceled' || st.status === 'failed') {
     if (st.status === 'canceled') say('Canceled: no model was made.');
+    else if (/deadline/.test(st.error || '')) say(`The generation took longer than the server's time limit (${st.error}). Try a lower quality.`, 'error');
     else say(`The generation failed: ${st.error || 'no reason given'}.`, 'error');
     setProgress(0, st.status);
     if (!st.downloads) $('report').innerHTML = `<p class="muted">No model: the generation ${st.status === 'canceled' ? 'was canceled' : 'failed'}.</p>`;
@@ -235,7 +250,7 @@ async function settle(st) {
     return false;
   }
   setProgress(100, 'done');
-  remember({ job_id: st.job_id, filename: st.filename, when: Date.now(), status: st.status, mode: st.report && st.report.mode });
+  remember({ job_id: st.job_id, filename: st.filename, when: Date.now(), status: st.status, mode: st.report && st.report.mode, picture: st.model_preview_url });
   await showResult(st);
   return true;
 }
@@ -243,8 +258,15 @@ async function settle(st) {
 async function showResult(st) {
   renderDownloads(st);
   let analysis = null;
-  if (st.downloads && st.downloads.glb) {
-    const r = await fetch(st.downloads.glb);
+  // The server's picture of the model stands in the viewer until the GLB is shown (or instead
+  // of it, for a job without one).
+  const glb = st.downloads && st.downloads.glb;
+  if (st.model_preview_url && (!state.sizes || !glb)) {
+    $('viewer-empty').replaceChildren(el('img', { src: st.model_preview_url, alt: 'the server\'s picture of the model', class: 'model-picture' }));
+    $('viewer-empty').hidden = false;
+  }
+  if (glb) {
+    const r = await fetch(glb);
     if (!r.ok) { say(`The preview model could not be fetched (${r.status}).`, 'error'); return; }
     const buf = await r.arrayBuffer();
     try {
@@ -290,32 +312,48 @@ async function cancel() {
 
 const KNOWN = new Set(['mode', 'mode_reason', 'backend', 'backend_fallback', 'quality', 'size_mm', 'volume_mm3', 'faces',
   'vertices', 'topology', 'warnings', 'fidelity', 'max_error_mm', 'total_ns', 'timings', 'bounds', 'image', 'face_budget',
-  'tolerance_mm', 'simplify', 'over_budget']);
+  'tolerance_mm', 'simplify', 'over_budget', 'pieces', 'quality_note']);
+
+const pct = (v) => `${Math.round(v * 100)} %`;
+// FIDELITY says the self-check's figures in words: [label, text(value, all figures)]. Figures
+// that say nothing on their own (blank, which a warning reports) are left to the JSON below.
+const FIDELITY = {
+  silhouette_iou: ['Outline', (v) => `matches the image's subject ${pct(v)} (IoU ${v.toFixed(2)})`],
+  height_correlation: ['Surface', (v, f) => `follows the image's ${f.height_source || 'heights'} (rank correlation ${v.toFixed(2)}; 1 is exact)`],
+  floating_pieces: ['Floating pieces', (v) => (v ? `${v} do not touch the print bed` : 'none: every piece rests on the bed')],
+  tunnels: ['Holes through it', (v, f) => `${v} (the image has ${f.subject_holes ?? '?'})`],
+  thickness_ratio: ['Thickness', (v) => `${pct(v)} of its width`],
+  bed_contact: ['On the print bed', (v) => `${pct(v)} of its footprint`],
+  spikes: ['Spikes', (v) => (v ? `${(v * 100).toFixed(1)} % of the surface is needles or pits` : 'none')],
+};
+const FIDELITY_SKIP = new Set(['height_source', 'blank', 'pieces', 'subject_parts', 'subject_holes']);
 
 function renderReport(rep, pa) {
   const box = $('report');
   box.replaceChildren();
   if (!rep) { box.innerHTML = '<p class="muted">No report.</p>'; return; }
-  const warnings = [].concat(rep.warnings || []).map((w) => (typeof w === 'string' ? w : w.message || JSON.stringify(w)));
+  const warnings = [].concat(rep.warnings || []).map((w) => sentence(typeof w === 'string' ? w : w.message || JSON.stringify(w)));
   if (rep.over_budget) warnings.push('The mesh has more faces than the quality level allows: it could not be simplified further and stay closed.');
   if (pa && !pa.fits) warnings.push(`It does not fit the ${pa.profile.build_volume_mm.join(' × ')} mm build volume: scale it to ${(pa.scale_to_fit * 100).toFixed(0)} %.`);
   if (warnings.length) {
-    const ul = el('ul', { class: 'warnings', 'aria-label': 'warnings' });
+    const ul = el('ul', { class: 'warnings', 'aria-labelledby': 'warnings-head' });
     for (const w of warnings) ul.append(el('li', {}, w));
-    box.append(ul);
+    box.append(el('p', { id: 'warnings-head', class: 'warnings-head' }, 'Check before printing:'), ul);
   }
   const dl = el('dl', { id: 'report-list' });
   const row = (k, v) => { if (v !== undefined && v !== null && v !== '') dl.append(el('dt', {}, k), el('dd', {}, String(v))); };
-  row('Mode', rep.mode_reason ? `${rep.mode}: ${rep.mode_reason}` : rep.mode);
-  row('Quality', rep.quality);
+  row('Mode', rep.mode_reason ? `${rep.mode} (${rep.mode_reason})` : rep.mode);
+  row('Quality', rep.quality_note ? `${rep.quality} (${rep.quality_note})` : rep.quality);
   row('Backend', rep.backend_fallback ? `${rep.backend} (${rep.backend_fallback})` : rep.backend);
   if (rep.size_mm) row('Size', `${mm3(rep.size_mm)} (W × D × H)`);
   if (rep.volume_mm3 !== undefined) row('Volume', `${(rep.volume_mm3 / 1000).toFixed(2)} cm³`);
   row('Faces', rep.faces?.toLocaleString('en'));
   row('Vertices', rep.vertices?.toLocaleString('en'));
+  const f = rep.fidelity && typeof rep.fidelity === 'object' ? rep.fidelity : null;
+  const pieces = rep.pieces ?? rep.topology?.components;
+  if (pieces !== undefined) row('Pieces', f && f.subject_parts ? `${pieces} (the image's subject has ${f.subject_parts})` : pieces);
   if (rep.topology) {
     const t = rep.topology;
-    row('Pieces', t.components);
     row('Closed', t.boundary_edges === 0 && t.non_manifold_edges === 0 ? 'yes: watertight, 2-manifold' : `no: ${t.boundary_edges} open edges`);
   }
   if (rep.max_error_mm) row('Surface error', `at most ${rep.max_error_mm.toFixed(3)} mm`);
@@ -324,8 +362,11 @@ function renderReport(rep, pa) {
     row('Overhangs', `${pa.overhang_area_mm2.toFixed(0)} mm² over ${pa.profile.overhang_angle_deg}° (${pa.overhang_faces} faces): ${pa.overhang_area_mm2 > 0 ? 'needs supports' : 'prints without supports'}`);
     row('Material', `${pa.mass_g.toFixed(1)} g of ${pa.profile.density_g_cm3} g/cm³ filament (solid)`);
   }
-  if (rep.fidelity && typeof rep.fidelity === 'object') {
-    for (const [k, v] of Object.entries(rep.fidelity)) row(`Fidelity: ${words(k)}`, fmt(v));
+  if (f) {
+    for (const [k, v] of Object.entries(f)) {
+      if (FIDELITY[k] && typeof v === 'number') row(FIDELITY[k][0], FIDELITY[k][1](v, f));
+      else if (!FIDELITY_SKIP.has(k) && !FIDELITY[k]) row(words(k), fmt(v));
+    }
   }
   for (const [k, v] of Object.entries(rep)) {
     if (!KNOWN.has(k) && (typeof v !== 'object' || v === null)) row(words(k), fmt(v));
@@ -355,13 +396,15 @@ function renderDownloads(st) {
     const url = st.downloads && st.downloads[f];
     if (url) {
       box.append(el('a', { href: url, download: `${base(st.filename)}.${f}`, class: 'button', 'data-format': f }, `Download ${f.toUpperCase()}`));
+      const zip = f === 'obj' && st.downloads['obj.zip'];
+      if (zip) box.append(el('a', { href: zip, download: `${base(st.filename)}.obj.zip`, class: 'button', 'data-format': 'obj.zip', title: 'model.obj, model.mtl and the texture' }, 'Download OBJ + texture (zip)'));
     } else {
       const b = el('button', { type: 'button', 'data-format': f }, `Make ${f.toUpperCase()}`);
       b.addEventListener('click', async () => {
         const s = await generate(f);
         if (s && (await settle(s))) {
           say(`${f.toUpperCase()} ready.`, 'ok');
-          box.querySelector(`a[href$=".${f}"]`)?.click();
+          $('downloads').querySelector(`a[data-format="${f}"]`)?.click();
         }
       });
       box.append(b);
@@ -392,7 +435,13 @@ function renderHistory() {
     const b = el('button', { type: 'button', 'data-job': h.job_id }, 'Open');
     b.addEventListener('click', () => reopen(h.job_id));
     const when = new Date(h.when).toLocaleString();
-    ol.append(el('li', {}, `${h.filename || h.job_id} · ${h.status || 'uploaded'}${h.mode ? ' · ' + h.mode : ''} · ${when} `, b));
+    const li = el('li', {}, `${h.filename || h.job_id} · ${h.status || 'uploaded'}${h.mode ? ' · ' + h.mode : ''} · ${when} `, b);
+    if (h.picture) {
+      const img = el('img', { src: h.picture, alt: '', class: 'thumb', loading: 'lazy' });
+      img.addEventListener('error', () => img.remove()); // the job is gone from the server
+      li.prepend(img);
+    }
+    ol.append(li);
   }
   if (!list.length) ol.append(el('li', { class: 'muted' }, 'None yet in this browser.'));
   $('clear-history').hidden = !list.length;

@@ -3,6 +3,7 @@
 //   STUDIO_URL       a server that generates at full speed
 //   STUDIO_SLOW_URL  a server whose generations wait (ORFEAS_TEST_GENERATE_DELAY), to cancel
 //   STUDIO_IMAGE     a sample image; STUDIO_BAD a file that is not an image
+//   STUDIO_WARN_IMAGE an image whose extrusion draws a fidelity warning (a hole the image lacks)
 //   STUDIO_OUT       where screenshots, downloads and result.json go (the Go test then decodes
 //                    every download and checks it against the report)
 //   CHROMIUM         the browser (default /usr/bin/chromium)
@@ -19,7 +20,8 @@ const SLOW = process.env.STUDIO_SLOW_URL;
 const OUT = process.env.STUDIO_OUT || 'screenshots';
 const IMAGE = process.env.STUDIO_IMAGE;
 const BAD = process.env.STUDIO_BAD;
-if (!BASE || !SLOW || !IMAGE || !BAD) throw new Error('run through go test ./examples/server -run TestStudioBrowser');
+const WARN_IMAGE = process.env.STUDIO_WARN_IMAGE;
+if (!BASE || !SLOW || !IMAGE || !BAD || !WARN_IMAGE) throw new Error('run through go test ./examples/server -run TestStudioBrowser');
 mkdirSync(join(OUT, 'downloads'), { recursive: true });
 
 let browser, context, page;
@@ -170,19 +172,72 @@ test('upload, generate with a live progress bar, see the model, read the report'
   await page.click('#reset');
 });
 
-test('every format downloads', async () => {
-  for (const f of ['stl', 'obj', 'glb', 'ply']) {
+const DOWNLOADS = ['stl', 'obj', 'glb', 'ply', '3mf', 'obj.zip'];
+
+test('every format downloads, 3MF and the OBJ zip too', async () => {
+  // obj.zip has no Make button: its link appears beside the OBJ's once the OBJ is made.
+  for (const f of DOWNLOADS) {
     const ready = page.locator(`#downloads a[data-format="${f}"]`);
     const dl = page.waitForEvent('download', { timeout: 120000 });
     if (await ready.count()) await ready.click();
     else await page.click(`#downloads button[data-format="${f}"]`);
     const d = await dl;
     await d.saveAs(join(OUT, 'downloads', `model.${f}`));
-    assert.match(d.suggestedFilename(), new RegExp(`\\.${f}$`));
+    assert.match(d.suggestedFilename(), new RegExp(`\\.${f.replace('.', '\\.')}$`));
   }
-  await page.waitForSelector('#downloads a[data-format="ply"]');
-  assert.equal(await page.locator('#downloads a.button').count(), 4);
+  await page.waitForSelector('#downloads a[data-format="3mf"]');
+  assert.deepEqual(await page.locator('#downloads a.button').allTextContents(),
+    ['Download STL', 'Download OBJ', 'Download OBJ + texture (zip)', 'Download GLB', 'Download PLY', 'Download 3MF']);
   await shot('07-desktop-downloads');
+});
+
+test('the fidelity warnings of a report are listed in words', async () => {
+  await page.setInputFiles('#file', WARN_IMAGE);
+  await page.waitForFunction(() => document.querySelector('#image-info').textContent.includes('armadillo'));
+  await page.selectOption('#mode', 'extrude');
+  await page.selectOption('#quality', 'draft');
+  await page.selectOption('#format', 'glb');
+  await page.click('#generate');
+  await page.waitForFunction(() => /^Done/.test(document.querySelector('#message').textContent), null, { timeout: 120000 });
+  await page.waitForFunction(() => document.querySelector('#report-list')?.textContent.includes('Build volume'));
+  const jobId = await page.evaluate(() => JSON.parse(localStorage.getItem('orfeas.studio.history'))[0].job_id);
+  const st = await (await fetch(`${BASE}/api/job-status/${jobId}`)).json();
+  assert.ok(st.report.warnings?.length, `the armadillo's extrusion has warnings: ${JSON.stringify(st.report.warnings)}`);
+  assert.equal(await page.textContent('#warnings-head'), 'Check before printing:');
+  const items = await page.locator('#report ul.warnings li').allTextContents();
+  for (const w of st.report.warnings) {
+    assert.ok(items.some((i) => i.toLowerCase().startsWith(w.message.toLowerCase())), `warning ${JSON.stringify(w.message)} listed: ${JSON.stringify(items)}`);
+  }
+  assert.match(items.join(' '), /holes through it/);
+  const rows = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#report-list dt')].map((d) => [d.textContent, d.nextElementSibling.textContent])));
+  assert.equal(rows['Mode'], `extrude (${st.report.mode_reason})`, 'mode and why');
+  assert.equal(rows['Pieces'], `${st.report.pieces} (the image's subject has ${st.report.fidelity.subject_parts})`);
+  assert.equal(rows['Holes through it'], `${st.report.fidelity.tunnels} (the image has ${st.report.fidelity.subject_holes})`);
+  assert.match(rows['On the print bed'], /^\d+ % of its footprint$/);
+  assert.match(rows['Outline'], /^matches the image's subject \d+ % \(IoU [01]\.\d\d\)$/);
+  assert.ok(!Object.keys(rows).some((k) => /_|^Fidelity/.test(k)), `every row label in words: ${Object.keys(rows)}`);
+  await shot('07b-desktop-warnings');
+  await shot('07c-desktop-warnings-report', page.locator('#report'));
+});
+
+test('the new error statuses are said in words: disk full, decode budget, deadline', async () => {
+  const fake = (status, error) => (route) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify({ error, status: 'error' }) });
+  await page.route('**/api/upload-image', fake(507, "the server's data folder is full: nothing can be stored until space is freed"));
+  await page.setInputFiles('#file', IMAGE);
+  await page.waitForFunction(() => document.querySelector('#message').className === 'error');
+  assert.equal(await message(), "The server's disk is full: nothing can be stored until space is freed. Try again later.");
+  await shot('07d-desktop-disk-full');
+  await page.unroute('**/api/upload-image');
+  await page.route('**/api/upload-image', fake(413, 'decoding this 9000×9000 image needs about 324 MB, more than the server allows (256 MB)'));
+  await page.setInputFiles('#file', IMAGE);
+  await page.waitForFunction(() => /too large for the server to open/.test(document.querySelector('#message').textContent));
+  assert.match(await message(), /^This image is too large for the server to open \(decoding this 9000×9000 image needs about 324 MB.*\)\. Try a smaller image\.$/);
+  await page.unroute('**/api/upload-image');
+  await page.route('**/api/generate-3d', fake(503, "the operation exceeded the server's deadline of 5m0s: the request was stopped"));
+  await page.click('#generate');
+  await page.waitForFunction(() => /time limit/.test(document.querySelector('#message').textContent));
+  assert.match(await message(), /^The server stopped this request: it took longer than the server's time limit \(.*deadline of 5m0s.*\)\. Try a lower quality/);
+  await page.unroute('**/api/generate-3d');
 });
 
 test('409: a generation already running (another tab) is explained and followed; a double click sends one request; cancel', async () => {
@@ -223,6 +278,13 @@ test('reload, reopen the job from the history', async () => {
   await page.reload();
   const item = page.locator(`#history button[data-job="${result.job_id}"]`);
   await item.waitFor();
+  // Each finished job in the history shows the server's picture of its model.
+  const thumb = page.locator(`#history li:has(button[data-job="${result.job_id}"]) img.thumb`);
+  assert.equal(await thumb.getAttribute('src'), `/api/preview-model/${result.job_id}`);
+  await page.waitForFunction((id) => {
+    const img = document.querySelector(`#history li:has(button[data-job="${id}"]) img.thumb`);
+    return img && img.complete && img.naturalWidth === 512;
+  }, result.job_id);
   await shot('10-desktop-history');
   await item.click();
   await page.waitForFunction(() => document.querySelector('#dims').textContent.startsWith('Model:'));
@@ -230,7 +292,7 @@ test('reload, reopen the job from the history', async () => {
   assert.match(await page.textContent('#message'), /Reopened/);
   const dims = (await page.textContent('#dims')).match(/Model: (.*) mm/)[1];
   assert.equal(dims, result.size_mm.map((v) => v.toFixed(1)).join(' × '));
-  assert.equal(await page.locator('#downloads a.button').count(), 4, 'every format made before is offered again');
+  assert.equal(await page.locator('#downloads a.button').count(), DOWNLOADS.length, 'every format made before is offered again');
   const stats = await canvasStats(page);
   assert.ok(stats.differ > 0.08, 'the reopened model renders');
   await shot('11-desktop-reopened');
