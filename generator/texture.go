@@ -21,7 +21,8 @@ func attachTexture(m *mesh.Mesh, in *backends.Input) {
 }
 
 // colourFilledHoles recolours the pixels that mask cleaning turned from background into
-// subject (holes under the size threshold, such as the notch between a horse's ears), which would
+// subject (holes under the size threshold, such as the notch between a horse's ears, and the
+// margins that widening hairline strokes adds: thickenStrokes), which would
 // otherwise carry the background's colour into the model: they take the colour pushed outward
 // from the subject as it was before the cleaning (raster.FillOutward). Other pixels keep theirs.
 func colourFilledHoles(p *prepared, cleaned []float32) {
@@ -30,7 +31,9 @@ func colourFilledHoles(p *prepared, cleaned []float32) {
 	}
 	var filled []float32
 	for i, a := range cleaned {
-		if a >= 0.5 && p.mask[i] < 0.5 {
+		// A pixel that becomes subject core keeps its own colour in the later fill
+		// (modes.ColourByProjection), so it must carry the subject's colour now.
+		if a >= raster.FillCore && p.mask[i] < raster.FillCore {
 			if filled == nil {
 				filled = raster.FillOutward(p.color, p.mask, p.w, p.h)
 			}
