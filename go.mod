@@ -8,8 +8,10 @@ require (
 	github.com/hashicorp/go-multierror v1.1.1
 	github.com/hschendel/stl v1.0.4
 	github.com/qmuntal/gltf v0.29.0
+	github.com/yalue/onnxruntime_go v1.27.0
 	golang.org/x/image v0.48.0
 	golang.org/x/sync v0.25.0
+	google.golang.org/protobuf v1.36.12
 )
 
 require (
