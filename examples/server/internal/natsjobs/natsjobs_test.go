@@ -341,3 +341,43 @@ func TestRedelivery(t *testing.T) {
 		t.Fatalf("completed %d times, want 1", n)
 	}
 }
+
+// TestPoisonJob: a job that every worker dies on fails after MaxDeliver deliveries, with the
+// reason, and is not delivered again.
+func TestPoisonJob(t *testing.T) {
+	nc := startServer(t)
+	c := open(t, nc, Config{AckWait: 300 * time.Millisecond, MaxDeliver: 2})
+	if _, err := c.Submit(t.Context(), "poison", nil); err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{}, 1)
+	dies := func(ctx context.Context, _ Record, _ func(string, float64)) (Result, error) {
+		started <- struct{}{}
+		<-ctx.Done()
+		return Result{}, ctx.Err()
+	}
+	for range 2 {
+		stop := work(t, c, "dies", dies)
+		select {
+		case <-started:
+		case <-time.After(10 * time.Second):
+			t.Fatal("not delivered")
+		}
+		stop()
+	}
+	var ran atomic.Int32
+	work(t, c, "last", func(context.Context, Record, func(string, float64)) (Result, error) {
+		ran.Add(1)
+		return Result{Name: "model.stl"}, nil
+	})
+	rec, _ := waitState(t, c, "poison")
+	if rec.State != StateFailed || rec.Error == "" {
+		t.Fatalf("poison job: %+v, want failed with a reason", rec)
+	}
+	if n := ran.Load(); n != 0 {
+		t.Fatalf("ran %d times after MaxDeliver, want 0", n)
+	}
+	if st, err := c.Stats(t.Context()); err != nil || st.Queued+st.Running != 0 {
+		t.Fatalf("stats: %+v, %v; want the message gone", st, err)
+	}
+}
