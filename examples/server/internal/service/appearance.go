@@ -8,7 +8,6 @@ import (
 	"image/png"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -95,7 +94,7 @@ func (s *Service) handleOBJZip(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	id, has, updated := e.m.ID, slices.Contains(e.m.Models, "obj"), e.m.Updated
 	e.mu.Unlock()
-	f, err := os.Open(filepath.Join(s.jobDir(id), objZipFile))
+	f, err := s.blobs.Open(r.Context(), id, objZipFile)
 	if !has || err != nil {
 		writeError(w, http.StatusNotFound, "no obj.zip for this job: generate it as obj")
 		return
@@ -128,13 +127,12 @@ func (s *Service) handleModelPreview(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "this job has no model yet")
 		return
 	}
-	dir := s.jobDir(id)
 	h := w.Header()
 	h.Set("Content-Type", "image/png")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("ETag", `"p`+strconv.FormatInt(updated.UnixNano(), 36)+`"`)
-	if f, err := os.Open(filepath.Join(dir, modelPreviewFile)); err == nil {
+	if f, err := s.blobs.Open(r.Context(), id, modelPreviewFile); err == nil {
 		defer f.Close()
 		http.ServeContent(w, r, "", time.Time{}, f)
 		return
@@ -143,7 +141,7 @@ func (s *Service) handleModelPreview(w http.ResponseWriter, r *http.Request) {
 		if !slices.Contains(models, ext) {
 			continue
 		}
-		f, err := os.Open(filepath.Join(dir, modelFile(ext)))
+		f, err := s.blobs.Open(r.Context(), id, modelFile(ext))
 		if err != nil {
 			continue
 		}

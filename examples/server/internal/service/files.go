@@ -3,8 +3,6 @@ package service
 import (
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,7 +40,7 @@ func (s *Service) handleDownload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no %s model for this job", ext))
 		return
 	}
-	f, err := os.Open(filepath.Join(s.jobDir(id), modelFile(ext)))
+	f, err := s.blobs.Open(r.Context(), id, modelFile(ext))
 	if err != nil {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no %s model for this job", ext))
 		return
@@ -73,19 +71,14 @@ func (s *Service) handlePreview(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "this job has no image")
 		return
 	}
-	f, err := os.Open(filepath.Join(s.jobDir(id), uploadFile))
+	f, err := s.blobs.Open(r.Context(), id, uploadFile)
 	if err != nil {
 		writeError(w, http.StatusNotFound, "this job has no image")
 		return
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	h := w.Header()
 	h.Set("Content-Type", "image/png")
 	h.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(w, r, "", fi.ModTime(), f)
+	http.ServeContent(w, r, "", f.ModTime(), f)
 }

@@ -1,7 +1,6 @@
 package service
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -109,9 +108,7 @@ func (s *Service) submit(e *entry, p genParams) error {
 	case kind != kindImage:
 		return errorf(http.StatusBadRequest, "job %q holds a mesh, not an image to generate from", id)
 	}
-	_, err := s.reg.Submit(id, generationKey(id), func(ctx context.Context, progress func(string, float64)) (generated, error) {
-		return s.run(ctx, id, p, progress)
-	}, jobs.WithHook(func(snap jobs.Snapshot[generated]) { s.record(e, p, snap) }))
+	err := s.reg.Submit(id, p, func(snap jobs.Snapshot[generated]) { s.record(e, p, snap) })
 	switch {
 	case errors.Is(err, jobs.ErrJobConflict):
 		return errorf(http.StatusConflict, "generation already in progress")

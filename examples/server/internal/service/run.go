@@ -37,7 +37,7 @@ func (s *Service) run(ctx context.Context, id string, p genParams, progress func
 		}
 	}
 	dir := s.jobDir(id)
-	img, err := os.ReadFile(filepath.Join(dir, uploadFile))
+	img, err := s.readBlob(ctx, id, uploadFile)
 	if err != nil {
 		return generated{}, fmt.Errorf("read upload: %w", err)
 	}

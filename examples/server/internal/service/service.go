@@ -132,8 +132,9 @@ type Service struct {
 	log       *slog.Logger
 	root      string // DataDir/jobs
 	gen       *generator.Generator
-	reg       *jobs.Registry[generated] // the state machine of every generation
-	cancelMu  sync.Mutex                // serialises cancel requests
+	reg       generations // the state machine of every generation (localGenerations by default)
+	blobs     blobs       // the stored files routes serve (dirBlobs by default)
+	cancelMu  sync.Mutex  // serialises cancel requests
 	limiter   *rateLimiter
 	metrics   *metrics
 	meshSem   chan struct{}       // bounds concurrent mesh operations
@@ -265,11 +266,15 @@ func New(cfg Config) (*Service, error) {
 		s.log.Warn("job folder skipped", "error", err)
 	}
 	s.log.Info("jobs loaded", "jobs", len(ld.jobs), "interrupted", ld.interrupted, "removed_incomplete", ld.removed, "skipped", len(ld.skipped))
-	s.reg = jobs.New[generated](jobs.Options{
-		Workers:   cfg.Workers,
-		QueueSize: cfg.QueueSize,
-		Retain:    time.Minute, // terminal states live on in the manifests
-	})
+	s.reg = localGenerations{
+		reg: jobs.New[generated](jobs.Options{
+			Workers:   cfg.Workers,
+			QueueSize: cfg.QueueSize,
+			Retain:    time.Minute, // terminal states live on in the manifests
+		}),
+		run: s.run,
+	}
+	s.blobs = dirBlobs{root: root}
 	s.handler = s.routes()
 	go s.janitor()
 	return s, nil
