@@ -34,8 +34,25 @@ func encodeGLB(w io.Writer, m *mesh.Mesh, crease float64) error {
 		Scene:  gltf.Index(0),
 	}
 	if len(m.Faces) > 0 {
+		// The texture's PNG (deflate, most of a small mesh's encoding time) does not depend on
+		// the geometry: it is compressed while the crease normals are found.
+		var texPNG []byte
+		var texErr error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if m.Texture != nil && m.UVs != nil {
+				var b bytes.Buffer
+				texErr = png.Encode(&b, glbPowerOfTwo(m.Texture))
+				texPNG = b.Bytes()
+			}
+		}()
 		split, normals := m.CreaseNormals(crease)
-		if err := glbBuild(doc, split, normals); err != nil {
+		<-done
+		if texErr != nil {
+			return texErr
+		}
+		if err := glbBuild(doc, split, normals, texPNG); err != nil {
 			return err
 		}
 	}
@@ -51,21 +68,14 @@ func encodeGLB(w io.Writer, m *mesh.Mesh, crease float64) error {
 	return err
 }
 
-func glbBuild(doc *gltf.Document, m *mesh.Mesh, normals [][3]float32) error {
+// glbBuild fills doc with m, its normals and texPNG, the PNG of m's texture (nil when m has none).
+func glbBuild(doc *gltf.Document, m *mesh.Mesh, normals [][3]float32, texPNG []byte) error {
 	nv, nf := len(m.Positions), len(m.Faces)
-	var texPNG []byte
 	textured := m.Texture != nil && m.UVs != nil
 	// glTF multiplies the base-colour texture by COLOR_0, so a textured mesh's vertex colours
 	// (which sample the same image) would darken it twice: the texture alone carries the colour,
 	// and the vertex colours stay for OBJ and PLY.
 	colored := m.Colors != nil && !textured
-	if textured {
-		var b bytes.Buffer
-		if err := png.Encode(&b, glbPowerOfTwo(m.Texture)); err != nil {
-			return err
-		}
-		texPNG = b.Bytes()
-	}
 	idxSize := 4
 	if nv <= math.MaxUint16 {
 		idxSize = 2
