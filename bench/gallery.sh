@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Renders a gallery: every sample image × mode, built at one quality level (default standard)
 # and drawn by the CLI's -preview (mesh/render: a shaded 3/4 view from the front right and above,
-# Z up, 512 × 512), plus one contact sheet of them all (examples/batch -contact-sheet, one sheet
-# per mode, stacked with ImageMagick's convert when it is there; else the sheets stay apart).
+# Z up, 512 × 512), plus one contact sheet of them all, OUT_DIR/contact.png (examples/batch
+# -contact-sheet, one sheet per mode, stacked by bench/gallery/stack).
 #
 #   bash bench/gallery.sh [OUT_DIR [QUALITY [IMAGES...]]]
 #
@@ -18,7 +18,8 @@ if [ ${#images[@]} -eq 0 ]; then images=("$root"/testdata/images/*.png); fi
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd "$root" && go build -o "$tmp/img2mesh" ./examples/img2mesh && go build -o "$tmp/batch" ./examples/batch)
+(cd "$root" && go build -o "$tmp/img2mesh" ./examples/img2mesh && go build -o "$tmp/batch" ./examples/batch &&
+	go build -o "$tmp/stack" ./bench/gallery/stack)
 modes=(auto relief lithophane extrude inflate)
 for img in "${images[@]}"; do
 	base=$(basename "${img%.*}")
@@ -39,9 +40,5 @@ for mode in "${modes[@]}"; do
 		-contact-sheet "$tmp/sheet.$mode.png" >/dev/null 2>&1 || true
 	[ -f "$tmp/sheet.$mode.png" ] && sheets+=("$tmp/sheet.$mode.png")
 done
-if command -v convert >/dev/null; then
-	convert "${sheets[@]}" -append -strip -colors 256 PNG8:"$out/contact.png"
-else
-	cp "${sheets[@]}" "$out/"
-fi
+"$tmp/stack" -o "$out/contact.png" "${sheets[@]}"
 ls "$out"/*.png | wc -l
