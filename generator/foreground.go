@@ -254,6 +254,9 @@ func prepareForeground(ctx context.Context, img, depth image.Image, pl *plan, fr
 			return nil, err
 		}
 		if added > 0 {
+			// The widening covers background pixels (a thin white gap in the horse's tail): they
+			// take the subject's colour, as the holes mask cleaning fills do.
+			colourWidened(p, m)
 			p.mask, p.widenedTo, p.widenedPixels = m, max(pl.minStroke, minStrokePixels*p.pixelSize), added
 		}
 	}

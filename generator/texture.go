@@ -39,6 +39,24 @@ func colourFilledHoles(p *prepared, cleaned []float32) {
 	}
 }
 
+// colourWidened recolours the pixels that stroke widening (thickenStrokes) raised from
+// background, however little (the widening is antialiased, and a rim vertex samples its
+// outline), with the colour pushed outward from the subject as it was before (raster.FillOutward).
+func colourWidened(p *prepared, widened []float32) {
+	if p.color == nil || p.mask == nil {
+		return
+	}
+	var filled []float32
+	for i, a := range widened {
+		if a > p.mask[i] && p.mask[i] < 0.5 {
+			if filled == nil {
+				filled = raster.FillOutward(p.color, p.mask, p.w, p.h)
+			}
+			copy(p.color[3*i:3*i+3], filled[3*i:3*i+3])
+		}
+	}
+}
+
 // colorImage turns a working colour plane (sRGB, three values per pixel) into an opaque image.
 func colorImage(c []float32, w, h int) *image.NRGBA {
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
