@@ -10,6 +10,7 @@ import (
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/imagecheck"
+	"github.com/orfeas3d/orfeas/internal/raster"
 )
 
 // plan is a valid Request resolved once, with its quality level's settings: Generate builds it
@@ -155,7 +156,9 @@ func (pl *plan) input(ctx context.Context, p *prepared) (*backends.Input, error)
 		in.Color = nil // a lithophane is one plain material, lit from behind
 	}
 	if pl.mode == backends.Relief && p.mask != nil {
-		in.Luminance = unmixEdges(in.Luminance, p.mask, p.w, p.h)
+		// The band: the guided filter's radius, the outline ramp's (modes.ReliefHeights), and one.
+		band := smoothingRadius(pl.smoothing, p.w, p.h) + int(math.Ceil(2/p.pixelSize)) + 1
+		in.Luminance = unmixEdges(in.Luminance, p.mask, p.w, p.h, band)
 		in.Relief.UseMask = true
 		if in.Relief.SubjectLift == 0 {
 			in.Relief.SubjectLift = DefaultSubjectLift
@@ -183,31 +186,86 @@ func (pl *plan) fullFrame() bool {
 		(pl.mode == backends.Lithophane && pl.params.lithophane.Defaults().Shape == backends.Flat)
 }
 
-// unmixEdges returns lum with the subject's edge pixels (mask in [0.5, 0.99)), whose luminance
-// mixes in the background's, replaced by the mean of the fully covered pixels around them (3×3),
-// where there are any: otherwise the antialiased outline would stand as a crest of brighter,
-// higher teeth around a raised subject.
-func unmixEdges(lum, mask []float32, w, h int) []float32 {
-	out := append([]float32(nil), lum...)
+// unmixEdges returns lum with every pixel within band pixels of the subject but outside its core (mask below
+// raster.FillCore: the background and the antialiased edge, whose luminance mixes in the
+// background's) given the luminance of the subject pixels nearest to it (raster.FillOutward).
+// The relief's heights read only the subject's pixels, but the edge-preserving smoothing that
+// follows reads across the outline: with the background left as it is, a white background would
+// brighten the subject's rim into a crest of higher teeth around a raised subject.
+//
+// A mask that is not antialiased (a background found by colour is 0 or 1) does not mark the
+// edge, though the luminance there is mixed all the same: a subject pixel with a background
+// pixel among its 8 neighbours counts as edge too.
+func unmixEdges(lum, mask []float32, w, h, band int) []float32 {
+	rgb := make([]float32, 3*len(lum))
+	for i, v := range lum {
+		rgb[3*i], rgb[3*i+1], rgb[3*i+2] = v, v, v
+	}
+	core := append([]float32(nil), mask...)
 	for y := range h {
 		for x := range w {
 			k := y*w + x
-			if m := mask[k]; m < 0.5 || m >= 0.99 {
+			if mask[k] < raster.FillCore {
 				continue
 			}
-			var s float32
-			n := 0
+		near:
 			for yy := max(y-1, 0); yy <= min(y+1, h-1); yy++ {
 				for xx := max(x-1, 0); xx <= min(x+1, w-1); xx++ {
-					if mask[yy*w+xx] >= 0.99 {
-						s += lum[yy*w+xx]
-						n++
+					if mask[yy*w+xx] < 0.5 {
+						core[k] = 0.5
+						break near
 					}
 				}
 			}
-			if n > 0 {
-				out[k] = s / float32(n)
+		}
+	}
+	rgb = raster.FillOutward(rgb, core, w, h)
+	// Only a band around the subject, as wide as the smoothing and the relief's outline ramp
+	// reach, needs the subject's values; the far background keeps its own.
+	near := dilate(mask, w, h, band)
+	out := append([]float32(nil), lum...)
+	for i := range out {
+		if near[i] {
+			out[i] = rgb[3*i]
+		}
+	}
+	return out
+}
+
+// dilate returns the pixels within Chebyshev distance r of a pixel whose mask is at least 0.5.
+func dilate(mask []float32, w, h, r int) []bool {
+	row := make([]bool, w*h)
+	for y := range h {
+		last := -1 << 30 // the column of the last subject pixel seen, scanning right
+		for x := range w {
+			if mask[y*w+x] >= 0.5 {
+				last = x
 			}
+			row[y*w+x] = x-last <= r
+		}
+		last = 1 << 30
+		for x := w - 1; x >= 0; x-- {
+			if mask[y*w+x] >= 0.5 {
+				last = x
+			}
+			row[y*w+x] = row[y*w+x] || last-x <= r
+		}
+	}
+	out := make([]bool, w*h)
+	for x := range w {
+		last := -1 << 30
+		for y := range h {
+			if row[y*w+x] {
+				last = y
+			}
+			out[y*w+x] = y-last <= r
+		}
+		last = 1 << 30
+		for y := h - 1; y >= 0; y-- {
+			if row[y*w+x] {
+				last = y
+			}
+			out[y*w+x] = out[y*w+x] || last-y <= r
 		}
 	}
 	return out

@@ -1,6 +1,11 @@
 package mesh
 
-import "slices"
+import (
+	"runtime"
+	"slices"
+
+	"github.com/orfeas3d/orfeas/internal/par"
+)
 
 // DegenerateRatio is the threshold below which a triangle counts as degenerate: its doubled area
 // |(b−a)×(c−a)| is at most DegenerateRatio times the square of its longest edge, i.e. its height is
@@ -64,15 +69,13 @@ func (m *Mesh) Topology() Topology {
 	t := Topology{Faces: nf, Genus: -1, Volume: m.Volume()}
 	t.Outward = t.Volume > 0
 
+	t.DegenerateFaces = countDegenerate(m)
 	used := make([]bool, nv)
 	vset := newDSU(nv)
-	for i, f := range m.Faces {
+	for _, f := range m.Faces {
 		used[f[0]], used[f[1]], used[f[2]] = true, true, true
 		vset.union(f[0], f[1])
 		vset.union(f[1], f[2])
-		if f[0] == f[1] || f[1] == f[2] || f[0] == f[2] || isDegenerate(m, i) {
-			t.DegenerateFaces++
-		}
 	}
 	for v := range nv {
 		if used[v] {
@@ -155,6 +158,32 @@ func (m *Mesh) Topology() Topology {
 		t.Genus = (2*t.Components - t.EulerCharacteristic - t.BoundaryLoops) / 2
 	}
 	return t
+}
+
+// degenerateChunk is the number of faces one goroutine of countDegenerate checks at a time.
+const degenerateChunk = 1 << 15
+
+// countDegenerate counts the faces that repeat an index or are flat (see isDegenerate), on up to
+// GOMAXPROCS goroutines: the check is independent per face and reads positions at random, so it
+// is the costliest pass of Topology on a large mesh. A count does not depend on the split.
+func countDegenerate(m *Mesh) int {
+	nf := len(m.Faces)
+	chunks := (nf + degenerateChunk - 1) / degenerateChunk
+	counts := make([]int, chunks)
+	par.For(chunks, runtime.GOMAXPROCS(0), func(c int) {
+		n := 0
+		for i := c * degenerateChunk; i < min(nf, (c+1)*degenerateChunk); i++ {
+			if f := m.Faces[i]; f[0] == f[1] || f[1] == f[2] || f[0] == f[2] || isDegenerate(m, i) {
+				n++
+			}
+		}
+		counts[c] = n
+	})
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	return total
 }
 
 // isDegenerate reports whether face i is flat within float32 rounding (see DegenerateRatio).

@@ -10,10 +10,12 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"runtime"
 
 	"github.com/qmuntal/gltf"
 
 	"github.com/orfeas3d/orfeas/internal/ctxio"
+	"github.com/orfeas3d/orfeas/internal/par"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -34,8 +36,25 @@ func encodeGLB(w io.Writer, m *mesh.Mesh, crease float64) error {
 		Scene:  gltf.Index(0),
 	}
 	if len(m.Faces) > 0 {
+		// The texture's PNG (deflate, most of a small mesh's encoding time) does not depend on
+		// the geometry: it is compressed while the crease normals are found.
+		var texPNG []byte
+		var texErr error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if m.Texture != nil && m.UVs != nil {
+				var b bytes.Buffer
+				texErr = png.Encode(&b, glbPowerOfTwo(m.Texture))
+				texPNG = b.Bytes()
+			}
+		}()
 		split, normals := m.CreaseNormals(crease)
-		if err := glbBuild(doc, split, normals); err != nil {
+		<-done
+		if texErr != nil {
+			return texErr
+		}
+		if err := glbBuild(doc, split, normals, texPNG); err != nil {
 			return err
 		}
 	}
@@ -51,21 +70,14 @@ func encodeGLB(w io.Writer, m *mesh.Mesh, crease float64) error {
 	return err
 }
 
-func glbBuild(doc *gltf.Document, m *mesh.Mesh, normals [][3]float32) error {
+// glbBuild fills doc with m, its normals and texPNG, the PNG of m's texture (nil when m has none).
+func glbBuild(doc *gltf.Document, m *mesh.Mesh, normals [][3]float32, texPNG []byte) error {
 	nv, nf := len(m.Positions), len(m.Faces)
-	var texPNG []byte
 	textured := m.Texture != nil && m.UVs != nil
 	// glTF multiplies the base-colour texture by COLOR_0, so a textured mesh's vertex colours
 	// (which sample the same image) would darken it twice: the texture alone carries the colour,
 	// and the vertex colours stay for OBJ and PLY.
 	colored := m.Colors != nil && !textured
-	if textured {
-		var b bytes.Buffer
-		if err := png.Encode(&b, glbPowerOfTwo(m.Texture)); err != nil {
-			return err
-		}
-		texPNG = b.Bytes()
-	}
 	idxSize := 4
 	if nv <= math.MaxUint16 {
 		idxSize = 2
@@ -255,23 +267,32 @@ func glbPowerOfTwo(img image.Image) image.Image {
 	src := image.NewNRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(src, src.Rect, img, b.Min, draw.Src)
 	out := image.NewNRGBA(image.Rect(0, 0, pw, ph))
-	for y := range ph {
-		fy := min(max((float64(y)+0.5)*float64(h)/float64(ph)-0.5, 0), float64(h-1))
-		y0 := int(fy)
-		y1, ay := min(y0+1, h-1), fy-float64(y0)
-		for x := range pw {
-			fx := min(max((float64(x)+0.5)*float64(w)/float64(pw)-0.5, 0), float64(w-1))
-			x0 := int(fx)
-			x1, ax := min(x0+1, w-1), fx-float64(x0)
-			o := out.PixOffset(x, y)
-			p00, p10, p01, p11 := src.PixOffset(x0, y0), src.PixOffset(x1, y0), src.PixOffset(x0, y1), src.PixOffset(x1, y1)
-			for k := range 4 {
-				top := float64(src.Pix[p00+k])*(1-ax) + float64(src.Pix[p10+k])*ax
-				bot := float64(src.Pix[p01+k])*(1-ax) + float64(src.Pix[p11+k])*ax
-				out.Pix[o+k] = uint8(math.Round(top*(1-ay) + bot*ay))
+	// The columns' sources and weights are the same on every row: found once. Rows are
+	// independent, so bands of them run in parallel; every pixel's arithmetic is the same.
+	x0s, x1s, axs := make([]int, pw), make([]int, pw), make([]float64, pw)
+	for x := range pw {
+		fx := min(max((float64(x)+0.5)*float64(w)/float64(pw)-0.5, 0), float64(w-1))
+		x0s[x] = int(fx)
+		x1s[x], axs[x] = min(x0s[x]+1, w-1), fx-float64(x0s[x])
+	}
+	const band = 64
+	par.For((ph+band-1)/band, runtime.GOMAXPROCS(0), func(bi int) {
+		for y := bi * band; y < min(ph, (bi+1)*band); y++ {
+			fy := min(max((float64(y)+0.5)*float64(h)/float64(ph)-0.5, 0), float64(h-1))
+			y0 := int(fy)
+			y1, ay := min(y0+1, h-1), fy-float64(y0)
+			for x := range pw {
+				x0, x1, ax := x0s[x], x1s[x], axs[x]
+				o := out.PixOffset(x, y)
+				p00, p10, p01, p11 := src.PixOffset(x0, y0), src.PixOffset(x1, y0), src.PixOffset(x0, y1), src.PixOffset(x1, y1)
+				for k := range 4 {
+					top := float64(src.Pix[p00+k])*(1-ax) + float64(src.Pix[p10+k])*ax
+					bot := float64(src.Pix[p01+k])*(1-ax) + float64(src.Pix[p11+k])*ax
+					out.Pix[o+k] = uint8(math.Round(top*(1-ay) + bot*ay))
+				}
 			}
 		}
-	}
+	})
 	return out
 }
 

@@ -14,6 +14,14 @@ import (
 // scaled: z = Base + Depth·(lift + (1 − lift)·h), lift being SubjectLift where a mask is used
 // (else 0). Background pixels (Mask < 0.5 with UseMask) stay at Base; pixels
 // within FrameWidth mm of the edge are at Base + FrameHeight.
+//
+// With a lift, the raised subject does not end in a one-pixel cliff on the pixel staircase,
+// which the triangulation would shade as a comb of wall teeth: background pixels beside the
+// subject rise onto it, to the height their own value gives (f, which the generator fills
+// outward from the subject; clamped to the subject's range) scaled by twice the mask's coverage
+// blurred (its antialiased value, box-blurred twice) and capped at 1, so the step becomes a ramp
+// about rampMM/2 wide outside the outline, following it to below a pixel. The subject's own
+// pixels keep their heights.
 func ReliefHeights(in *backends.Input, p backends.ReliefParams, f []float64) heightfield.Grid {
 	w, h := in.Width, in.Height
 	fg := func(i int) bool { return !p.UseMask || in.Mask == nil || in.Mask[i] >= 0.5 }
@@ -35,6 +43,10 @@ func ReliefHeights(in *backends.Input, p backends.ReliefParams, f []float64) hei
 		scale = 1 / (hi - lo)
 	}
 	wmm, hmm := float64(w)*in.PixelSize, float64(h)*in.PixelSize
+	var cover []float32
+	if lift > 0 {
+		cover = maskCoverage(in.Mask, w, h, max(1, int(math.Round(rampMM/4/in.PixelSize))))
+	}
 	z := make([]float32, w*h)
 	for j := range h {
 		for i := range w {
@@ -43,7 +55,7 @@ func ReliefHeights(in *backends.Input, p backends.ReliefParams, f []float64) hei
 			switch {
 			case inFrame(i, j, w, h, wmm, hmm, p.FrameWidth):
 				v = p.Base + p.FrameHeight
-			case fg(k):
+			case fg(k) || cover != nil && cover[k] > 0:
 				t := flat
 				if scale != 0 {
 					t = min(max((f[k]-lo)*scale, 0), 1)
@@ -52,11 +64,50 @@ func ReliefHeights(in *backends.Input, p backends.ReliefParams, f []float64) hei
 					t = math.Pow(t, p.Gamma)
 				}
 				v = p.Base + p.Depth*(lift+(1-lift)*t)
+				if !fg(k) {
+					v = p.Base + (v-p.Base)*float64(min(1, 2*cover[k]))
+				}
 			}
 			z[k] = float32(v)
 		}
 	}
 	return heightfield.Grid{W: w, H: h, Z: z}
+}
+
+// rampMM is the width in mm of the ramp a lifted relief subject rises on at its outline: steep
+// enough to keep the outline sharp in print, wide enough that a triangulation of it shades
+// evenly rather than as a comb of teeth.
+const rampMM = 1.0
+
+// maskCoverage returns the mask clamped to [0, 1] and box-blurred twice over (2r+1)² (edges
+// clamped): the subject's coverage as a ramp about 4r pixels wide along its outline.
+func maskCoverage(mask []float32, w, h, r int) []float32 {
+	a := make([]float32, w*h)
+	for i, v := range mask {
+		a[i] = min(max(v, 0), 1)
+	}
+	b := make([]float32, w*h)
+	for range 2 {
+		for j := range h {
+			for i := range w {
+				var s float32
+				for d := -r; d <= r; d++ {
+					s += a[j*w+min(max(i+d, 0), w-1)]
+				}
+				b[j*w+i] = s / float32(2*r+1)
+			}
+		}
+		for j := range h {
+			for i := range w {
+				var s float32
+				for d := -r; d <= r; d++ {
+					s += b[min(max(j+d, 0), h-1)*w+i]
+				}
+				a[j*w+i] = s / float32(2*r+1)
+			}
+		}
+	}
+	return a
 }
 
 // CheckReliefFrame refuses a frame that would sink below the relief's bottom.
