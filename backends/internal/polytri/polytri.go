@@ -160,12 +160,13 @@ func clip(pts []Point, loop []int) [][3]int {
 		prev[i], next[i] = (i+n-1)%n, (i+1)%n
 	}
 	tris := make([][3]int, 0, n-2)
+	slack := roundingSlack(pts, loop)
 	remaining := n
 	cur := 0
 	stall := 0
 	for remaining > 3 {
 		p, c, q := prev[cur], cur, next[cur]
-		if isEar(pts, loop, prev, next, p, c, q, remaining) || stall > remaining {
+		if isEar(pts, loop, prev, next, p, c, q, remaining, slack) || stall > remaining {
 			// When no ear can be found in a full pass the input is not simple; cut the
 			// flattest convex corner (or any corner) so the loop still shrinks.
 			if stall > remaining {
@@ -193,9 +194,9 @@ func clip(pts []Point, loop []int) [][3]int {
 	return tris
 }
 
-func isEar(pts []Point, loop, prev, next []int, p, c, q, remaining int) bool {
+func isEar(pts []Point, loop, prev, next []int, p, c, q, remaining int, slack float64) bool {
 	a, b, d := pts[loop[p]], pts[loop[c]], pts[loop[q]]
-	if !wellShaped(a, b, d) {
+	if !wellShaped(a, b, d, slack) {
 		return false
 	}
 	// No other point of the loop may lie in the triangle (points at its corners are the
@@ -218,11 +219,29 @@ func isEar(pts []Point, loop, prev, next []int, p, c, q, remaining int) bool {
 // threshold package mesh uses to call a face degenerate, so an ear clipped here never is one.
 const FlatRatio = 1e-6
 
+// RoundingRatio bounds, as a fraction of the largest coordinate magnitude of the polygon, how far
+// rounding the points to float32 (as package mesh stores them) may move a triangle's corner off
+// its line: 2⁻²⁴ per coordinate, times a margin of about 16. A thin ear far from the origin (an
+// outline running along the image border, 500 pixels out) can pass FlatRatio in float64 and still
+// be flat once its corners are rounded; its height must also clear this.
+const RoundingRatio = 1e-6
+
+// roundingSlack is the height, in the polygon's units, that float32 rounding of the loop's points
+// may take off a triangle: RoundingRatio times their largest coordinate magnitude.
+func roundingSlack(pts []Point, loop []int) float64 {
+	m := 0.0
+	for _, i := range loop {
+		m = max(m, math.Abs(pts[i][0]), math.Abs(pts[i][1]))
+	}
+	return RoundingRatio * m
+}
+
 // wellShaped reports whether the counter-clockwise triangle abc turns left by more than
-// FlatRatio allows.
-func wellShaped(a, b, c Point) bool {
+// FlatRatio allows and its height over its longest side exceeds slack (see roundingSlack).
+func wellShaped(a, b, c Point, slack float64) bool {
 	l := max(dist2(a, b), dist2(b, c), dist2(c, a))
-	return cross(a, b, c) > FlatRatio*l
+	cr := cross(a, b, c)
+	return cr > FlatRatio*l && cr*cr > slack*slack*l
 }
 
 // fallbackEar picks the corner with the largest signed turn, preferring convex ones.
