@@ -279,3 +279,44 @@ func bisonNoBlack(t *testing.T, data []byte) []byte {
 	}
 	return out.Bytes()
 }
+
+// TestReliefTransparentNotBlack: a relief keeps the whole frame, so bison.png's transparent
+// pixels (RGB 0) are part of its surface; they take the subject's colours, never black. The
+// bison's own black outline is recoloured first (bisonNoBlack), so black can only come from
+// transparency. (Before the fill, the transparent right-edge strip was a black band.)
+func TestReliefTransparentNotBlack(t *testing.T) {
+	g := cpuGenerator(t)
+	data := bisonNoBlack(t, readSample(t, "bison.png"))
+	res, err := g.Generate(context.Background(), Request{Image: data, Mode: Relief, Quality: Draft})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Mesh
+	if len(m.Colors) == 0 && m.Texture == nil {
+		t.Fatal("the relief carries no colour")
+	}
+	black := 0
+	for _, c := range m.Colors {
+		if c[0] < 4 && c[1] < 4 && c[2] < 4 {
+			black++
+		}
+	}
+	if black != 0 {
+		t.Errorf("%d of %d vertex colours are the transparent pixels' black", black, len(m.Colors))
+	}
+	if img := m.Texture; img != nil {
+		b := img.Bounds()
+		n := 0
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				r, g, bl, _ := img.At(x, y).RGBA()
+				if r>>8 < 4 && g>>8 < 4 && bl>>8 < 4 {
+					n++
+				}
+			}
+		}
+		if n != 0 {
+			t.Errorf("%d texels of the relief's texture are black", n)
+		}
+	}
+}

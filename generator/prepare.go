@@ -4,6 +4,8 @@ import (
 	"context"
 	"image"
 	"math"
+
+	"github.com/orfeas3d/orfeas/internal/raster"
 )
 
 // MaskSource says where the foreground mask came from.
@@ -189,6 +191,12 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 					p.color[3*i+c] = clamp01(planes[6+c][i])
 				}
 			}
+		}
+		if hasAlpha {
+			// A transparent pixel's RGB means nothing (often 0: black), whatever the mask turns
+			// out to be: every mode that shows colour, reliefs included, gives it the colour of
+			// the nearest opaque pixels instead (bison.png's transparent right edge).
+			p.color = raster.FillOutward(p.color, alpha, p.w, p.h)
 		}
 	}
 
