@@ -46,6 +46,9 @@ func (c *Cluster) Work(ctx context.Context, worker string, run RunFunc) error {
 	if err != nil {
 		return fmt.Errorf("natsjobs: consumer: %w", err)
 	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { c.announce(ctx, worker) })
 	for ctx.Err() == nil {
 		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(fetchWait))
 		if err != nil {
@@ -94,6 +97,9 @@ func (c *Cluster) handle(ctx context.Context, worker string, msg jetstream.Msg, 
 		}
 		r.State, r.Worker, r.Deliveries, r.Started = StateProcessing, worker, int(meta.NumDelivered), time.Now().UTC()
 		r.Stage, r.Fraction = "", 0
+		if meta.NumDelivered > 1 {
+			c.redelivered.Add(1)
+		}
 		return nil
 	})
 	switch {
@@ -138,7 +144,10 @@ func (c *Cluster) handle(ctx context.Context, worker string, msg jetstream.Msg, 
 	close(stop)
 	wg.Wait()
 	if ctx.Err() != nil {
-		return // this worker is stopping: no ack, the queue redelivers the job elsewhere
+		// This worker is stopping: hand the job back now, for another worker, rather than
+		// after AckWait (a worker that dies cannot, and the queue redelivers after AckWait).
+		_ = msg.Nak()
+		return
 	}
 	if context.Cause(jobCtx) == errCanceledByRequest {
 		runErr = errCanceledByRequest
@@ -224,6 +233,10 @@ func (c *Cluster) finish(ctx context.Context, msg jetstream.Msg, m message, res 
 			r.State, r.Error = StateCanceled, "canceled by request"
 		default:
 			r.State, r.Error = StateFailed, runErr.Error()
+			var coded CodedError
+			if errors.As(runErr, &coded) {
+				r.ErrorCode = coded.ErrorCode()
+			}
 		}
 		return nil
 	})
@@ -232,3 +245,39 @@ func (c *Cluster) finish(ctx context.Context, msg jetstream.Msg, m message, res 
 	}
 	_ = msg.DoubleAck(ctx)
 }
+
+// announce keeps worker's key in the worker bucket until ctx ends, then removes it.
+func (c *Cluster) announce(ctx context.Context, worker string) {
+	key := workerKey(worker)
+	t := time.NewTicker(announceEvery)
+	defer t.Stop()
+	for {
+		_, _ = c.workers.Put(ctx, key, []byte(time.Now().UTC().Format(time.RFC3339)))
+		select {
+		case <-ctx.Done():
+			dctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_ = c.workers.Delete(dctx, key)
+			cancel()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// workerKey is worker's name with what a KV key cannot hold replaced by '_'.
+func workerKey(worker string) string {
+	b := []byte(worker)
+	for i, ch := range b {
+		if !('a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9' || ch == '-' || ch == '_' || ch == '=') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 {
+		return "_"
+	}
+	return string(b)
+}
+
+// Redelivered counts the generations this Cluster's workers took on a second or later
+// delivery (a worker died or stopped while running them).
+func (c *Cluster) Redelivered() int64 { return c.redelivered.Load() }
