@@ -81,6 +81,9 @@ type Record struct {
 	Report json.RawMessage `json:"report,omitempty"`
 	// Cancel is set by Cancel while the job is processing; the worker running it then stops.
 	Cancel bool `json:"cancel,omitempty"`
+	// Seq is the queue message's stream sequence, once known: a cancel of a queued job
+	// removes it, so that it no longer takes room in the queue.
+	Seq uint64 `json:"seq,omitempty"`
 	// Worker names the worker that ran (or runs) it; Deliveries counts the deliveries so far.
 	Worker     string    `json:"worker,omitempty"`
 	Deliveries int       `json:"deliveries,omitempty"`
@@ -96,8 +99,14 @@ func (r *Record) InFlight() bool { return r.State == StateQueued || r.State == S
 type Config struct {
 	// Prefix names the bucket, stream and object store (default "ORFEAS").
 	Prefix string
-	// QueueSize bounds the generations queued and running (default 128).
+	// QueueSize bounds the generations waiting for a worker, as the local service's does
+	// (default 128); beyond it Submit returns ErrQueueFull.
 	QueueSize int
+	// MaxRunning bounds the generations delivered to workers at once, across the cluster
+	// (default 1024). The queue stream holds at most QueueSize+MaxRunning messages, a hard
+	// bound behind the check of QueueSize that front ends racing each other could pass
+	// together.
+	MaxRunning int
 	// AckWait is how long a delivered generation may go without a heartbeat before it is
 	// redelivered (default 30 s); workers heartbeat every AckWait/3.
 	AckWait time.Duration
@@ -119,6 +128,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AckWait <= 0 {
 		c.AckWait = 30 * time.Second
+	}
+	if c.MaxRunning <= 0 {
+		c.MaxRunning = 1024
 	}
 	if c.MaxDeliver <= 0 {
 		c.MaxDeliver = 5
@@ -183,7 +195,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Cluster, error) {
 		Name:       cfg.Prefix + "_queue",
 		Subjects:   []string{c.subject},
 		Retention:  jetstream.WorkQueuePolicy,
-		MaxMsgs:    int64(cfg.QueueSize),
+		MaxMsgs:    int64(cfg.QueueSize + cfg.MaxRunning),
 		Discard:    jetstream.DiscardNew,
 		Duplicates: 2 * time.Minute,
 		Storage:    cfg.Storage,
@@ -199,7 +211,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Cluster, error) {
 		// Unlimited here: Work fails a generation past MaxDeliver itself, with the reason,
 		// and removes its message, where the server would leave it in the stream.
 		MaxDeliver:    -1,
-		MaxAckPending: cfg.QueueSize,
+		MaxAckPending: cfg.MaxRunning,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("natsjobs: consumer: %w", err)
@@ -227,6 +239,9 @@ func (c *Cluster) Submit(ctx context.Context, id string, params []byte) (Record,
 	case old.InFlight():
 		return Record{}, ErrConflict
 	}
+	if st, err := c.Stats(ctx); err == nil && st.Queued >= c.cfg.QueueSize {
+		return Record{}, ErrQueueFull
+	}
 	rec := Record{ID: id, Gen: old.Gen + 1, State: StateQueued, Params: params, Created: now, Updated: now}
 	data, err := json.Marshal(&rec)
 	if err != nil {
@@ -244,7 +259,7 @@ func (c *Cluster) Submit(ctx context.Context, id string, params []byte) (Record,
 		return Record{}, fmt.Errorf("natsjobs: record %s: %w", id, err)
 	}
 	msg, _ := json.Marshal(message{ID: id, Gen: rec.Gen})
-	_, err = c.js.Publish(ctx, c.subject, msg, jetstream.WithMsgID(fmt.Sprintf("%s#%d", id, rec.Gen)))
+	ack, err := c.js.Publish(ctx, c.subject, msg, jetstream.WithMsgID(fmt.Sprintf("%s#%d", id, rec.Gen)))
 	if err != nil {
 		// Not queued: put the record back as it was, so the job can be submitted again.
 		if old.ID != "" {
@@ -259,6 +274,14 @@ func (c *Cluster) Submit(ctx context.Context, id string, params []byte) (Record,
 		}
 		return Record{}, fmt.Errorf("natsjobs: queue %s: %w", id, err)
 	}
+	// Best effort: without it, a cancel while queued leaves the message for a worker to skip.
+	_, _ = c.update(ctx, id, func(r *Record) error {
+		if r.Gen != rec.Gen {
+			return errSkip
+		}
+		r.Seq = ack.Sequence
+		return nil
+	})
 	return rec, nil
 }
 
@@ -322,10 +345,13 @@ var errSkip = errors.New("natsjobs: no change")
 // pulls it skips it), a processing one is flagged, and the worker running it cancels its
 // context and records canceled. ErrNotInFlight when there is nothing to cancel.
 func (c *Cluster) Cancel(ctx context.Context, id string) (Record, error) {
+	dequeue := false
 	r, err := c.update(ctx, id, func(r *Record) error {
+		dequeue = false
 		switch r.State {
 		case StateQueued:
 			r.State, r.Error = StateCanceled, "canceled by request"
+			dequeue = r.Seq != 0
 		case StateProcessing:
 			if r.Cancel {
 				return errSkip
@@ -338,6 +364,9 @@ func (c *Cluster) Cancel(ctx context.Context, id string) (Record, error) {
 	})
 	if errors.Is(err, errSkip) {
 		return r, nil
+	}
+	if err == nil && dequeue {
+		_ = c.stream.DeleteMsg(ctx, r.Seq) // a worker may hold it already: it skips it then
 	}
 	return r, err
 }

@@ -42,14 +42,30 @@ const fetchWait = time.Second
 // worker after AckWait, as it does for a worker that died. Work returns nil when ctx ended,
 // else the error that stopped it.
 func (c *Cluster) Work(ctx context.Context, worker string, run RunFunc) error {
+	return c.WorkDrain(ctx, nil, worker, run)
+}
+
+// WorkDrain is Work that also stops pulling when drain closes, and returns once the generation
+// it runs then has finished (or ctx ended); a nil drain never closes.
+func (c *Cluster) WorkDrain(ctx context.Context, drain <-chan struct{}, worker string, run RunFunc) error {
+	draining := func() bool {
+		select {
+		case <-drain:
+			return true
+		default:
+			return false
+		}
+	}
 	cons, err := c.stream.Consumer(ctx, "workers")
 	if err != nil {
 		return fmt.Errorf("natsjobs: consumer: %w", err)
 	}
+	actx, stopAnnounce := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wg.Go(func() { c.announce(ctx, worker) })
-	for ctx.Err() == nil {
+	defer stopAnnounce()
+	wg.Go(func() { c.announce(actx, worker) })
+	for ctx.Err() == nil && !draining() {
 		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(fetchWait))
 		if err != nil {
 			if ctx.Err() != nil {
@@ -88,7 +104,9 @@ func (c *Cluster) handle(ctx context.Context, worker string, msg jetstream.Msg, 
 			r.Error = fmt.Sprintf("no worker finished it in %d deliveries", c.cfg.MaxDeliver)
 			return nil
 		})
-		_ = msg.Term()
+		// Acked, not termed: the ack is confirmed, so the message has left the queue when
+		// this returns (a term is not).
+		_ = msg.DoubleAck(ctx)
 		return
 	}
 	rec, err := c.update(ctx, m.ID, func(r *Record) error {

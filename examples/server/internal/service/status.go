@@ -100,6 +100,7 @@ func (s *Service) entryFor(w http.ResponseWriter, r *http.Request) *entry {
 
 // currentStatus describes e now.
 func (s *Service) currentStatus(e *entry) jobStatus {
+	s.refresh(e)
 	e.mu.Lock()
 	id, live := e.m.ID, inFlight(e.m.State)
 	e.mu.Unlock()
