@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
@@ -139,4 +141,95 @@ func jobIDs(t *testing.T, s *Service) []string {
 		t.Fatal(err)
 	}
 	return ids
+}
+
+// TestNATSSeveralFrontEnds runs two front ends and two workers on one embedded nats-server: a
+// batch on one front end is followed and downloaded on the other, a generation in flight is a
+// conflict on both, and a cancel on the other front end stops the worker running it.
+func TestNATSSeveralFrontEnds(t *testing.T) {
+	ns := startNATS(t)
+	slow := func(c *Config) { c.Workers = 1; c.GenerateDelay = 300 * time.Millisecond }
+	natsService(t, ns, RoleWorker, slow)
+	natsService(t, ns, RoleWorker, slow)
+	var bases []string
+	for range 2 {
+		ts := httptest.NewServer(natsService(t, ns, RoleFront, nil).Handler())
+		t.Cleanup(ts.Close)
+		bases = append(bases, ts.URL)
+	}
+	one, two := bases[0], bases[1]
+
+	var files []filePart
+	for i := range 4 {
+		files = append(files, filePart{"files[]", fmt.Sprintf("%d.png", i), testPNG(t, 40+i, 40)})
+	}
+	ct, body := multipartBody(t, map[string]string{"quality": "1", "format": "stl"}, files...)
+	resp, out := do(t, "POST", one+"/api/batch-generate", ct, body)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("batch: %d %s", resp.StatusCode, out)
+	}
+	var ids []string
+	for _, id := range decode(t, out)["job_ids"].([]any) {
+		ids = append(ids, id.(string))
+	}
+	if len(ids) != 4 {
+		t.Fatalf("batch accepted %v", ids)
+	}
+	for _, id := range ids {
+		if st := waitState(t, two, id); st["status"] != stateCompleted || st["download_url"] != "/api/download/"+id+"/model.stl" {
+			t.Fatalf("%s on the other front end: %v", id, st)
+		}
+		if resp, data := do(t, "GET", two+"/api/download/"+id+"/model.stl", "", nil); resp.StatusCode != 200 || len(data) < 84 {
+			t.Errorf("download %s: %d, %d bytes", id, resp.StatusCode, len(data))
+		}
+	}
+
+	id := uploadImage(t, two, testPNG(t, 40, 40))
+	generate(t, one, id, "stl", 1)
+	for _, base := range bases {
+		if resp, out := postJSON(t, base+"/api/generate-3d", fmt.Sprintf(`{"job_id":%q}`, id)); resp.StatusCode != http.StatusConflict {
+			t.Errorf("generate in flight on %s: %d %s, want 409", base, resp.StatusCode, out)
+		}
+	}
+	waitFor(t, two, id, stateProcessing)
+	resp, out = do(t, "DELETE", two+"/api/jobs/"+id, "", nil)
+	if m := decode(t, out); resp.StatusCode != 200 || m["status"] != stateCanceled || m["canceled"] != true {
+		t.Fatalf("cancel on the other front end: %d %s", resp.StatusCode, out)
+	}
+	if st := status(t, one, id); st["status"] != stateCanceled || st["error"] != "canceled by request" {
+		t.Errorf("after the cancel, on the submitting front end: %v", st)
+	}
+	// Ended, so it can be generated again, from either.
+	generate(t, two, id, "obj", 1)
+	if st := waitState(t, one, id); st["status"] != stateCompleted || st["format"] != "obj" {
+		t.Errorf("re-generation: %v", st)
+	}
+}
+
+// TestNATSPoisonJob: a generation whose workers all stop mid-way (as ones that crash on it
+// would) fails after MaxDeliver deliveries with the reason, and is not run again.
+func TestNATSPoisonJob(t *testing.T) {
+	ns := startNATS(t)
+	poison := func(c *Config) { c.Workers, c.MaxDeliver, c.GenerateDelay = 1, 1, time.Hour }
+	front := natsService(t, ns, RoleFront, poison)
+	ts := httptest.NewServer(front.Handler())
+	t.Cleanup(ts.Close)
+	id := uploadImage(t, ts.URL, testPNG(t, 40, 40))
+	generate(t, ts.URL, id, "stl", 1)
+	w := natsService(t, ns, RoleWorker, poison)
+	waitFor(t, ts.URL, id, stateProcessing)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := w.Shutdown(ctx); err == nil {
+		t.Error("a worker stopped mid-generation returned nil")
+	}
+	natsService(t, ns, RoleWorker, poison)
+	st := waitState(t, ts.URL, id)
+	if st["status"] != stateFailed || st["error"] != "no worker finished it in 1 deliveries" {
+		t.Fatalf("poison job: %v", st)
+	}
+	rec, err := front.cl.c.Get(t.Context(), id)
+	if err != nil || rec.Deliveries != 1 || rec.State != stateFailed {
+		t.Errorf("record: %+v %v; want failed after 1 delivery", rec, err)
+	}
 }
