@@ -65,10 +65,23 @@ func (c *Cluster) WorkDrain(ctx context.Context, drain <-chan struct{}, worker s
 	defer wg.Wait()
 	defer stopAnnounce()
 	wg.Go(func() { c.announce(actx, worker) })
+	// A pull waiting for a message ends at once when drain closes, so that a stopping worker
+	// does not wait out fetchWait; the generation it runs goes on with ctx.
+	pullCtx, stopPull := context.WithCancel(ctx)
+	defer stopPull()
+	wg.Go(func() {
+		select {
+		case <-drain:
+			stopPull()
+		case <-pullCtx.Done():
+		}
+	})
 	for ctx.Err() == nil && !draining() {
-		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(fetchWait))
+		fctx, cancel := context.WithTimeout(pullCtx, fetchWait)
+		batch, err := cons.Fetch(1, jetstream.FetchContext(fctx))
 		if err != nil {
-			if ctx.Err() != nil {
+			cancel()
+			if ctx.Err() != nil || draining() {
 				break
 			}
 			// The server is unreachable for now (a restart): try again after a pause.
@@ -81,6 +94,7 @@ func (c *Cluster) WorkDrain(ctx context.Context, drain <-chan struct{}, worker s
 		for msg := range batch.Messages() {
 			c.handle(ctx, worker, msg, run)
 		}
+		cancel()
 	}
 	return nil
 }
