@@ -11,7 +11,7 @@ set -euo pipefail
 rounds=${1:-3}
 echo "== $(nproc) CPUs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== 200 jobs, 20 clients: local single-machine server vs 2 front ends + 3 workers ($rounds rounds)"
-ORFEAS_E2E_CLUSTER=1 ORFEAS_E2E_ROUNDS=$rounds go test -count=1 -timeout 60m -run '^TestNATSLoad$' -v ./examples/server/ |
+ORFEAS_E2E_CLUSTER=1 ORFEAS_E2E_COMPARE=1 ORFEAS_E2E_ROUNDS=$rounds go test -count=1 -timeout 60m -run '^TestNATSLoad$' -v ./examples/server/ |
   grep -E 'e2e_nats_test.go|^(ok|FAIL|---)'
 echo "== 200 jobs, 20 clients, one front end: 1, 2, 4 workers ($rounds rounds)"
 ORFEAS_E2E_SCALING=1 ORFEAS_E2E_ROUNDS=$rounds go test -count=1 -timeout 60m -run '^TestNATSScaling$' -v ./examples/server/ |
