@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -570,4 +571,16 @@ func (s *Service) writeClusterMetrics(w io.Writer) {
 	fmt.Fprintf(w, "# HELP orfeas_cluster_redelivering Generations in flight on a second or later delivery.\n# TYPE orfeas_cluster_redelivering gauge\norfeas_cluster_redelivering %d\n", st.Redelivering)
 	fmt.Fprintf(w, "# HELP orfeas_cluster_workers Worker loops announced on the cluster.\n# TYPE orfeas_cluster_workers gauge\norfeas_cluster_workers %d\n", st.Workers)
 	fmt.Fprintf(w, "# HELP orfeas_worker_redeliveries_total Generations this process's workers took on a redelivery.\n# TYPE orfeas_worker_redeliveries_total counter\norfeas_worker_redeliveries_total %d\n", s.cl.c.Redelivered())
+}
+
+// workerRoutes is the handler of a server with the worker role: its health and metrics; every
+// other route is a front end's, and answers 404 saying so.
+func workerRoutes(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/health" || r.URL.Path == "/metrics" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		writeError(w, http.StatusNotFound, "this server is a worker (-role worker): send requests to a front end")
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -231,5 +232,23 @@ func TestNATSPoisonJob(t *testing.T) {
 	rec, err := front.cl.c.Get(t.Context(), id)
 	if err != nil || rec.Deliveries != 1 || rec.State != stateFailed {
 		t.Errorf("record: %+v %v; want failed after 1 delivery", rec, err)
+	}
+}
+
+// TestNATSWorkerRoutes: a worker serves its health and metrics, and refuses the front end's
+// routes.
+func TestNATSWorkerRoutes(t *testing.T) {
+	ns := startNATS(t)
+	ts := httptest.NewServer(natsService(t, ns, RoleWorker, nil).Handler())
+	t.Cleanup(ts.Close)
+	if resp, out := do(t, "GET", ts.URL+"/api/health", "", nil); resp.StatusCode != 200 || decode(t, out)["status"] != "healthy" {
+		t.Errorf("worker health: %d %s", resp.StatusCode, out)
+	}
+	if resp, out := do(t, "GET", ts.URL+"/metrics", "", nil); resp.StatusCode != 200 || !strings.Contains(string(out), "orfeas_cluster_workers ") {
+		t.Errorf("worker metrics: %d", resp.StatusCode)
+	}
+	ct, body := multipartBody(t, nil, filePart{"image", "a.png", testPNG(t, 40, 40)})
+	if resp, out := do(t, "POST", ts.URL+"/api/upload-image", ct, body); resp.StatusCode != 404 || !strings.Contains(string(out), "worker") {
+		t.Errorf("upload on a worker: %d %s, want 404", resp.StatusCode, out)
 	}
 }

@@ -311,6 +311,9 @@ func New(cfg Config) (*Service, error) {
 		s.reg, s.blobs = g, natsBlobs{s.cl.c}
 	}
 	s.handler = s.routes()
+	if s.cl != nil && !s.cl.front() {
+		s.handler = workerRoutes(s.handler)
+	}
 	go s.janitor()
 	return s, nil
 }
