@@ -65,6 +65,10 @@ func (s *Service) handleGenerate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e := s.lookup(req.JobID)
+	if e == nil && s.clusterDown() {
+		s.fail(w, r, errorf(http.StatusServiceUnavailable, errClusterDown))
+		return
+	}
 	if e == nil {
 		s.fail(w, r, errorf(http.StatusNotFound, "job %q not found", req.JobID))
 		return

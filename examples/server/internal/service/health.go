@@ -59,6 +59,9 @@ func (s *Service) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if p, reason := s.storage.get(); p != "" {
 		h.Status, h.Reason = "degraded", reason
 	}
+	if s.clusterDown() {
+		h.Status, h.Reason = "degraded", errClusterDown
+	}
 	if s.closing.Load() {
 		h.Status, code = "shutting_down", http.StatusServiceUnavailable
 	}

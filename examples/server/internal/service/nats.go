@@ -200,6 +200,9 @@ func (s *Service) refresh(e *entry) {
 
 // natsEntries reads every job of the cluster.
 func (s *Service) natsEntries() []*entry {
+	if s.clusterDown() {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), natsTimeout)
 	defer cancel()
 	ids, err := s.cl.c.EntryIDs(ctx)
@@ -230,6 +233,9 @@ func (s *Service) persistNATS(e *entry) error {
 // newNATSJob is newJob on NATS: fill writes the job's files into a scratch folder, from which
 // they go to the object store, under a fresh job ID whose entry is created first.
 func (s *Service) newNATSJob(m manifest, fill func(dir string) error) (*entry, error) {
+	if s.clusterDown() {
+		return nil, errorf(http.StatusServiceUnavailable, errClusterDown)
+	}
 	dir, err := os.MkdirTemp(s.root, tempPrefix+"new")
 	if err != nil {
 		s.storage.note(err)
@@ -441,6 +447,9 @@ func (g *natsGenerations) Subscribe(id string) (<-chan jobs.Event[generated], fu
 }
 
 func (g *natsGenerations) Stats() jobs.Stats {
+	if g.s.clusterDown() {
+		return jobs.Stats{}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	st, err := g.c.Stats(ctx)
@@ -560,6 +569,14 @@ func (m memBlob) ModTime() time.Time { return m.mod }
 // generation counters and durations (orfeas_generations_total, …) are those of the generations
 // this process's workers ran: a front end's are zero.
 func (s *Service) writeClusterMetrics(w io.Writer) {
+	up := 1
+	if s.clusterDown() {
+		up = 0
+	}
+	fmt.Fprintf(w, "# HELP orfeas_cluster_connected 1 while the NATS connection is up.\n# TYPE orfeas_cluster_connected gauge\norfeas_cluster_connected %d\n", up)
+	if up == 0 {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	st, err := s.cl.c.Stats(ctx)
@@ -584,3 +601,9 @@ func workerRoutes(h http.Handler) http.Handler {
 		writeError(w, http.StatusNotFound, "this server is a worker (-role worker): send requests to a front end")
 	})
 }
+
+// errClusterDown is the answer while the NATS connection is down (it reconnects on its own).
+const errClusterDown = "the job store (NATS) is unreachable: retry shortly"
+
+// clusterDown reports whether the service is on NATS and its connection is down.
+func (s *Service) clusterDown() bool { return s.cl != nil && !s.cl.nc.IsConnected() }

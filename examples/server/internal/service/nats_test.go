@@ -252,3 +252,34 @@ func TestNATSWorkerRoutes(t *testing.T) {
 		t.Errorf("upload on a worker: %d %s, want 404", resp.StatusCode, out)
 	}
 }
+
+// TestNATSUnreachable: while NATS is down, a front end says so (503 on job routes, health
+// degraded with the reason) rather than answering 404 for jobs it cannot read.
+func TestNATSUnreachable(t *testing.T) {
+	ns := startNATS(t)
+	front := natsService(t, ns, RoleFront, nil)
+	ts := httptest.NewServer(front.Handler())
+	t.Cleanup(ts.Close)
+	id := uploadImage(t, ts.URL, testPNG(t, 40, 40))
+	ns.Shutdown()
+	deadline := time.Now().Add(10 * time.Second)
+	for !front.clusterDown() {
+		if time.Now().After(deadline) {
+			t.Fatal("the front end never noticed NATS going away")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if resp, out := do(t, "GET", ts.URL+"/api/job-status/"+id, "", nil); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("status while NATS is down: %d %s, want 503", resp.StatusCode, out)
+	}
+	if resp, out := postJSON(t, ts.URL+"/api/generate-3d", fmt.Sprintf(`{"job_id":%q}`, id)); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("generate while NATS is down: %d %s, want 503", resp.StatusCode, out)
+	}
+	if resp, out := do(t, "GET", ts.URL+"/api/health", "", nil); resp.StatusCode != 200 || decode(t, out)["status"] != "degraded" || !strings.Contains(string(out), "NATS") {
+		t.Errorf("health while NATS is down: %d %s", resp.StatusCode, out)
+	}
+	ct, body := multipartBody(t, nil, filePart{"image", "a.png", testPNG(t, 40, 40)})
+	if resp, out := do(t, "POST", ts.URL+"/api/upload-image", ct, body); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("upload while NATS is down: %d %s, want 503", resp.StatusCode, out)
+	}
+}

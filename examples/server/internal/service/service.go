@@ -373,6 +373,9 @@ func (s *Service) snapshotEntries() []*entry {
 // lookup returns the entry of a job ID already checked with validID, or nil.
 func (s *Service) lookup(id string) *entry {
 	if s.cl != nil {
+		if s.clusterDown() {
+			return nil // at once: a request to a connection that is down waits for it
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), natsTimeout)
 		defer cancel()
 		return s.natsEntry(ctx, id)

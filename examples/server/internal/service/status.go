@@ -92,6 +92,10 @@ func (s *Service) entryFor(w http.ResponseWriter, r *http.Request) *entry {
 	}
 	e := s.lookup(id)
 	if e == nil {
+		if s.clusterDown() {
+			writeError(w, http.StatusServiceUnavailable, errClusterDown)
+			return nil
+		}
 		writeError(w, http.StatusNotFound, "job not found")
 		return nil
 	}
