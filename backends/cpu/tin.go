@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -97,6 +98,23 @@ func newTin(g grid, x0, y0, x1, y1 int32, side [][2]int32, tol float64, workers 
 	}
 	t.flush()
 	return t
+}
+
+// clone returns a deep copy of t (sharing only the read-only grid), for speculate to go back to.
+func (t *tin) clone() *tin {
+	c := &tin{
+		g: t.g, tol: t.tol,
+		px: slices.Clone(t.px), py: slices.Clone(t.py),
+		verts: slices.Clone(t.verts), opp: slices.Clone(t.opp),
+		err: slices.Clone(t.err), cand: slices.Clone(t.cand),
+		alive: slices.Clone(t.alive), hpos: slices.Clone(t.hpos),
+		free: slices.Clone(t.free), pending: slices.Clone(t.pending), inPend: slices.Clone(t.inPend),
+		heap: slices.Clone(t.heap), live: t.live, border: t.border,
+		x0: t.x0, y0: t.y0, x1: t.x1, y1: t.y1, removed: slices.Clone(t.removed),
+		workers: t.workers,
+	}
+	c.progress.Store(t.progress.Load())
+	return c
 }
 
 // insertOnHull inserts a point lying strictly inside a hull edge.
