@@ -501,6 +501,23 @@ func (t *tin) scanTri(a, b, c int32, limit float64) (float64, int32) {
 	return max(best, 0), int32(bestAt)
 }
 
+// planeError is the vertical distance between vertex v's sample and the plane through the
+// samples of triangle (a, b, c), positively oriented.
+func (t *tin) planeError(a, b, c, v int32) float64 {
+	w := t.g.W
+	ax, ay := int64(t.px[a]), int64(t.py[a])
+	bx, by := int64(t.px[b]), int64(t.py[b])
+	cx, cy := int64(t.px[c]), int64(t.py[c])
+	vx, vy := int64(t.px[v]), int64(t.py[v])
+	za := float64(t.g.Z[int(ay)*w+int(ax)])
+	zb := float64(t.g.Z[int(by)*w+int(bx)])
+	zc := float64(t.g.Z[int(cy)*w+int(cx)])
+	area := float64((bx-ax)*(cy-ay) - (by-ay)*(cx-ax))
+	gx := ((zb-za)*float64(cy-ay) - (zc-za)*float64(by-ay)) / area
+	gy := ((zc-za)*float64(bx-ax) - (zb-za)*float64(cx-ax)) / area
+	return math.Abs(za + gx*float64(vx-ax) + gy*float64(vy-ay) - float64(t.g.Z[int(vy)*w+int(vx)]))
+}
+
 // maxError returns the largest error of any live triangle.
 func (t *tin) maxError() float64 {
 	var m float64
