@@ -327,6 +327,8 @@ func generate(args []string) error {
 	hmmFlags := fs.Bool("hmm", false, "the relief row's size, depth, base and tolerance")
 	n := fs.Int("n", 1, "runs")
 	prof := fs.String("cpuprofile", "", "write a CPU profile")
+	glb := fs.Bool("glb", false, "encode GLB (to -o) instead of STL")
+	verbose := fs.Bool("v", false, "print each stage's start, in ms since the run's start")
 	_ = fs.Parse(args)
 	data, err := os.ReadFile(*in)
 	if err != nil {
@@ -356,7 +358,21 @@ func generate(args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	format := meshio.STL
+	if *glb {
+		format = meshio.GLB
+	}
 	for range *n {
+		t0 := time.Now()
+		last := ""
+		if *verbose {
+			req.Progress = func(s string, _ float64) {
+				if s != last {
+					fmt.Fprintf(os.Stderr, "%7.1f ms %s\n", time.Since(t0).Seconds()*1e3, s)
+					last = s
+				}
+			}
+		}
 		res, err := g.Generate(context.Background(), req)
 		if err != nil {
 			return err
@@ -366,7 +382,10 @@ func generate(args []string) error {
 			return err
 		}
 		bw := bufio.NewWriterSize(f, 1<<20)
-		if err := res.Encode(bw, meshio.STL); err != nil {
+		if *verbose {
+			fmt.Fprintf(os.Stderr, "%7.1f ms encode\n", time.Since(t0).Seconds()*1e3)
+		}
+		if err := res.Encode(bw, format); err != nil {
 			f.Close()
 			return err
 		}
@@ -376,6 +395,9 @@ func generate(args []string) error {
 		}
 		if err := f.Close(); err != nil {
 			return err
+		}
+		if *verbose {
+			fmt.Fprintf(os.Stderr, "%7.1f ms done\n", time.Since(t0).Seconds()*1e3)
 		}
 	}
 	return nil
