@@ -78,8 +78,11 @@ type tin struct {
 // (grid coordinates, each strictly between two corners) and scans every triangle.
 func newTin(g grid, x0, y0, x1, y1 int32, side [][2]int32, tol float64, workers int) *tin {
 	t := &tin{g: g, tol: tol, workers: max(workers, 1), x0: x0, y0: y0, x1: x1, y1: y1}
-	// A triangulation with every sample a vertex has about 2·w·h triangles.
-	est := min(2*int(x1-x0+1)*int(y1-y0+1), 1<<16)
+	// A triangulation with every sample a vertex has about 2·w·h triangles, but a tile within a
+	// useful tolerance keeps a few per cent of them: start small and let append double. (Room
+	// for all 2·w·h, up to 2^16, cost 1.5 MB a tile: 384 MB of heap for the 256 tiles of a
+	// 4096² relief, which also put off every garbage collection until the heap was twice that.)
+	est := min(2*int(x1-x0+1)*int(y1-y0+1), 1<<12)
 	t.verts = make([]int32, 0, 3*est)
 	t.opp = make([]int32, 0, 3*est)
 	p0 := t.addPoint(x0, y0)
