@@ -104,6 +104,9 @@ func inflateAt(ctx context.Context, in *backends.Input, k int, progress backends
 	if err != nil {
 		return nil, err
 	}
+	if p.FlatBack {
+		modes.FlattenBack(m, g.Origin[0], g.Origin[1], modes.FlatBackTile*px, workers)
+	}
 	progress.Report("surface", 1)
 	return m, nil
 }
