@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Issue 20, inflate: times Generate + GLB encoding of one image in inflate mode at ultra, between
 # a base commit and the working tree, interleaved (base, head, base, head, ...), one process per
-# run so that each peak RSS is its own, and prints per case the medians of the rounds: time (ms),
-# peak RSS (MiB), faces, and the ratios head/base. Cases: coffee.png as it is (600 × 400 px), and
+# run so that each peak RSS is its own, and prints per case the medians of the rounds: wall time
+# (ms), CPU time (user + system, ms: steadier than wall time where other work shares the
+# machine), peak RSS (MiB), faces, and the ratios head/base. Cases: coffee.png as it is (600 × 400 px), and
 # resized (Catmull-Rom) to 512, 1024, 2048 and 4096 px on the longest side, at GOMAXPROCS=2
 # and 1.
 #
@@ -34,12 +35,12 @@ python3 - "$tmp/out" <<'PY'
 import sys, statistics
 rows = {}
 for line in open(sys.argv[1]):
-    who, p, s, ms, rss, faces = line.split()
-    rows.setdefault((int(p), int(s)), {}).setdefault(who, []).append((float(ms), float(rss), int(faces)))
-print(f"{'GOMAXPROCS size':16} {'base ms':>9} {'head ms':>9} {'ratio':>6} {'base MiB':>9} {'head MiB':>9} {'ratio':>6} {'base faces':>11} {'head faces':>11}")
+    who, p, s, ms, cpu, rss, faces = line.split()
+    rows.setdefault((int(p), int(s)), {}).setdefault(who, []).append((float(ms), float(cpu), float(rss), int(faces)))
+print(f"{'procs size':13} {'base ms':>8} {'head ms':>8} {'ratio':>6} {'base cpu':>9} {'head cpu':>9} {'ratio':>6} {'base MiB':>9} {'head MiB':>9} {'ratio':>6} {'base faces':>11} {'head faces':>11}")
 for k in sorted(rows, key=lambda k: (-k[0], k[1])):
     med = lambda who, i: statistics.median(v[i] for v in rows[k][who])
-    bt, ht, bm, hm = med('base', 0), med('head', 0), med('base', 1), med('head', 1)
+    bt, ht, bc, hc, bm, hm = med('base', 0), med('head', 0), med('base', 1), med('head', 1), med('base', 2), med('head', 2)
     size = 'as is' if k[1] == 0 else f'{k[1]} px'
-    print(f"{k[0]:<2} {size:13} {bt:9.1f} {ht:9.1f} {ht / bt:6.2f} {bm:9.0f} {hm:9.0f} {hm / bm:6.2f} {rows[k]['base'][0][2]:11d} {rows[k]['head'][0][2]:11d}")
+    print(f"{k[0]:<2} {size:10} {bt:8.1f} {ht:8.1f} {ht / bt:6.2f} {bc:9.1f} {hc:9.1f} {hc / bc:6.2f} {bm:9.0f} {hm:9.0f} {hm / bm:6.2f} {rows[k]['base'][0][3]:11d} {rows[k]['head'][0][3]:11d}")
 PY

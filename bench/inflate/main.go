@@ -1,6 +1,8 @@
 // Command inflate times one Generate (and its GLB encoding) per run on one image, optionally
-// resized so that its longest side is -size px, and prints "label median_ms peak_rss_MiB faces".
-// The peak is the process's maximum resident set (getrusage), so run one case per process.
+// resized so that its longest side is -size px, and prints "median_ms cpu_ms peak_rss_MiB faces":
+// the median wall time of the runs, the process's CPU time (user + system, decoding included) per
+// run, and its maximum resident set (getrusage), so run one case per process. CPU time is the
+// steadier figure on a machine that other work shares.
 // It uses only the generator's public API, so that bench/inflate.sh can build it at an older
 // commit and compare the two interleaved.
 package main
@@ -102,5 +104,6 @@ func main() {
 	slices.Sort(ts)
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	fmt.Printf("%.1f %.0f %d\n", ts[len(ts)/2], float64(ru.Maxrss)/1024, faces)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	fmt.Printf("%.1f %.1f %.0f %d\n", ts[len(ts)/2], float64(cpu.Microseconds())/1000/float64(*n), float64(ru.Maxrss)/1024, faces)
 }
