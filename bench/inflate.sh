@@ -8,6 +8,10 @@
 # and 1.
 #
 #   bash bench/inflate.sh [BASE_COMMIT [ROUNDS [IMAGE]]]      (default: main, 5, testdata coffee.png)
+#
+# SIZES (default "0 512 1024 2048 4096"; 0 is the image as it is), PROCS (default "2 1"), MODE
+# (default inflate) and QUALITY (default ultra) choose other cases, e.g. issue 14's standard rows:
+#   SIZES=0 PROCS=2 QUALITY=standard bash bench/inflate.sh b916e19 7 testdata/images/bison.png
 set -euo pipefail
 base=${1:-main}
 rounds=${2:-5}
@@ -15,6 +19,8 @@ root=$(git rev-parse --show-toplevel)
 image=${3:-$root/testdata/images/coffee.png}
 sizes=${SIZES:-0 512 1024 2048 4096}
 procs=${PROCS:-2 1}
+mode=${MODE:-inflate}
+quality=${QUALITY:-ultra}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git -C "$root" archive "$base" | tar -x -C "$tmp"
@@ -26,7 +32,7 @@ for r in $(seq "$rounds"); do
 	for p in $procs; do
 		for s in $sizes; do
 			for who in base head; do
-				echo "$who $p $s $(GOMAXPROCS=$p "$tmp/$who.bin" -n 1 -size "$s" -image "$image")" >>"$tmp/out"
+				echo "$who $p $s $(GOMAXPROCS=$p "$tmp/$who.bin" -n 1 -size "$s" -image "$image" -mode "$mode" -quality "$quality")" >>"$tmp/out"
 			done
 		done
 	done
