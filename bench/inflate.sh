@@ -28,11 +28,14 @@ mkdir -p "$tmp/bench/inflate"
 cp "$root/bench/inflate/main.go" "$tmp/bench/inflate/"
 (cd "$tmp" && go build -o "$tmp/base.bin" ./bench/inflate)
 (cd "$root" && go build -o "$tmp/head.bin" ./bench/inflate)
+for s in $sizes; do
+	"$tmp/head.bin" -size "$s" -image "$image" -write "$tmp/in-$s.png"
+done
 for r in $(seq "$rounds"); do
 	for p in $procs; do
 		for s in $sizes; do
 			for who in base head; do
-				echo "$who $p $s $(GOMAXPROCS=$p "$tmp/$who.bin" -n 1 -size "$s" -image "$image" -mode "$mode" -quality "$quality")" >>"$tmp/out"
+				echo "$who $p $s $(GOMAXPROCS=$p "$tmp/$who.bin" -n 1 -image "$tmp/in-$s.png" -mode "$mode" -quality "$quality")" >>"$tmp/out"
 			done
 		done
 	done

@@ -1,7 +1,8 @@
 // Command inflate times one Generate (and its GLB encoding) per run on one image, optionally
 // resized so that its longest side is -size px, and prints "median_ms cpu_ms peak_rss_MiB faces":
-// the median wall time of the runs, the process's CPU time (user + system, decoding included) per
-// run, and its maximum resident set (getrusage), so run one case per process. CPU time is the
+// the median wall time of the runs, the process's CPU time (user + system) per run, and its
+// maximum resident set (getrusage), so run one case per process, on an image written beforehand
+// with -write (resizing in the same process would count in its peak). CPU time is the
 // steadier figure on a machine that other work shares.
 // It uses only the generator's public API, so that bench/inflate.sh can build it at an older
 // commit and compare the two interleaved.
@@ -33,6 +34,7 @@ func main() {
 	size := flag.Int("size", 0, "resize so the longest side is this many px (0: as it is)")
 	quality := flag.String("quality", "ultra", "quality level")
 	mode := flag.String("mode", "inflate", "mode")
+	write := flag.String("write", "", "write the (resized) image as PNG to this path and exit")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile")
 	memprofile := flag.String("memprofile", "", "write an allocation profile after the runs")
 	flag.Parse()
@@ -66,6 +68,12 @@ func main() {
 		}
 		data = buf.Bytes()
 	}
+	if *write != "" {
+		if err := os.WriteFile(*write, data, 0o644); err != nil {
+			fail(err)
+		}
+		return
+	}
 	g, err := generator.New(generator.Config{Backend: "cpu"})
 	if err != nil {
 		fail(err)
@@ -79,6 +87,8 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
+	var ru0 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	var ts []float64
 	faces := 0
 	for range *n {
@@ -104,6 +114,6 @@ func main() {
 	slices.Sort(ts)
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
 	fmt.Printf("%.1f %.1f %.0f %d\n", ts[len(ts)/2], float64(cpu.Microseconds())/1000/float64(*n), float64(ru.Maxrss)/1024, faces)
 }
