@@ -13,7 +13,9 @@ import (
 
 // inflate grows a rounded solid from the foreground's silhouette, as backends/internal/modes describes:
 // the height profile of the silhouette's signed distance, an implicit volume meshed by marching
-// cubes on the image reduced k times, k chosen from the face budget (modes.InflateFit). The stages
+// cubes on the image reduced k times, k chosen from the face budget (modes.InflateFit), the field
+// made a few planes at a time (isosurfaceChunked) and a flat back re-triangulated from its
+// boundary (modes.FlattenBack). The stages
 // and formulas the CUDA backend shares come from backends/internal/modes; the distance transform, the local
 // thickness, the voxel field and marching cubes run here on the CPU.
 func inflate(ctx context.Context, in *backends.Input, progress backends.Progress, workers int) (*mesh.Mesh, error) {
