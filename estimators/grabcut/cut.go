@@ -3,6 +3,7 @@ package grabcut
 import (
 	"context"
 	"math"
+	"slices"
 )
 
 // The iterated graph cut of C. Rother, V. Kolmogorov and A. Blake, "GrabCut: interactive
@@ -98,7 +99,13 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 		}
 	}
 
+	prior := centrePrior(w, h, o)
+	if o.Prior&PriorDistinct != 0 {
+		distinctInit(px, res.fg, res.fixed, o.Components)
+	}
 	comp := make([]uint8, n)
+	argFg := make([]uint8, n)
+	argBg := make([]uint8, n)
 	var fgIdx, bgIdx []int32
 	var fgM, bgM gmm
 	dfg := make([]float32, n)
@@ -122,13 +129,12 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 			splitInit(px, append([]int32(nil), fgIdx...), comp, o.Components)
 			splitInit(px, append([]int32(nil), bgIdx...), comp, o.Components)
 		} else {
+			// The components the last data-term pass found most likely.
 			for _, i := range fgIdx {
-				_, k := fgM.logLik(px[3*i : 3*i+3])
-				comp[i] = uint8(k)
+				comp[i] = argFg[i]
 			}
 			for _, i := range bgIdx {
-				_, k := bgM.logLik(px[3*i : 3*i+3])
-				comp[i] = uint8(k)
+				comp[i] = argBg[i]
 			}
 		}
 		fgM = fit(px, fgIdx, comp, o.Components)
@@ -147,12 +153,16 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 				p := g.node(x, y)
 				if res.fixed[i] {
 					g.tr[p] = -1e30
+					_, k := bgM.logLik(px[3*i : 3*i+3])
+					argBg[i] = uint8(k)
 					continue
 				}
-				lf, _ := fgM.logLik(px[3*i : 3*i+3])
-				lb, _ := bgM.logLik(px[3*i : 3*i+3])
+				lf, kf := fgM.logLik(px[3*i : 3*i+3])
+				lb, kb := bgM.logLik(px[3*i : 3*i+3])
+				argFg[i], argBg[i] = uint8(kf), uint8(kb)
 				dfg[i], dbg[i] = float32(-lf), float32(-lb)
-				g.tr[p] = dbg[i] - dfg[i]
+				lf -= float64(prior[i])
+				g.tr[p] = float32(lf - lb)
 				konst += math.Min(-lf, -lb)
 				if res.fg[i] {
 					e0 += -lf
@@ -196,7 +206,8 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 				res.fg[i] = f
 			}
 		}
-		if changed == 0 {
+		// Stop when (nearly) nothing moves: a thousandth of the pixels.
+		if changed <= n/1000 {
 			break
 		}
 	}
@@ -209,4 +220,58 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 		res.post[i] = float32(1 / (1 + math.Exp(math.Max(-50, math.Min(50, float64(dfg[i]-dbg[i]))))))
 	}
 	return res, nil
+}
+
+// centrePrior is the extra cost, in nats, of labelling each pixel subject: with PriorCentre,
+// CentreWeight × r², r the distance from the centre over the distance to a corner.
+func centrePrior(w, h int, o Options) []float32 {
+	p := make([]float32, w*h)
+	if o.Prior&PriorCentre == 0 {
+		return p
+	}
+	cx, cy := float64(w)/2, float64(h)/2
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			dx, dy := (float64(x)+0.5-cx)/cx, (float64(y)+0.5-cy)/cy
+			p[y*w+x] = float32(o.CentreWeight * (dx*dx + dy*dy) / 2)
+		}
+	}
+	return p
+}
+
+// distinctInit starts the subject as only the unknown pixels whose colour the band's mixture
+// explains worse than it explains 95 % of the band itself; the rest of the inside starts as
+// background. If that leaves nothing, the whole inside stays subject.
+func distinctInit(px []float32, fg, fixed []bool, k int) {
+	var band []int32
+	for i, f := range fixed {
+		if f {
+			band = append(band, int32(i))
+		}
+	}
+	comp := make([]uint8, len(fg))
+	splitInit(px, append([]int32(nil), band...), comp, k)
+	m := fit(px, band, comp, k)
+	costs := make([]float64, len(band))
+	for j, i := range band {
+		l, _ := m.logLik(px[3*i : 3*i+3])
+		costs[j] = -l
+	}
+	slices.Sort(costs)
+	tau := costs[len(costs)*95/100]
+	any := false
+	next := make([]bool, len(fg))
+	for i := range fg {
+		if fixed[i] {
+			continue
+		}
+		l, _ := m.logLik(px[3*i : 3*i+3])
+		if -l > tau {
+			next[i] = true
+			any = true
+		}
+	}
+	if any {
+		copy(fg, next)
+	}
 }

@@ -2,9 +2,14 @@ package grabcut
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"image"
 	"math"
 )
+
+// ErrTooLarge is returned for an image with more than Options.MaxPixels pixels.
+var ErrTooLarge = errors.New("grabcut: image too large")
 
 // Options tune a [Segmenter]. The zero value gives the documented defaults.
 type Options struct {
@@ -27,6 +32,15 @@ type Options struct {
 	// MaxHoleRatio: enclosed background regions smaller than this fraction of the subject's
 	// area are filled; larger ones are kept as real holes (default 0.005).
 	MaxHoleRatio float64
+	// Prior chooses how the first labelling is made beyond the border band (default
+	// PriorBorder: everything inside the band starts as subject).
+	Prior Prior
+	// CentreWeight is PriorCentre's cost, in nats, of subject at the image's corners
+	// (default 2).
+	CentreWeight float64
+	// MaxPixels bounds the input's pixel count (default 1<<28, about 268 megapixels); a
+	// larger image is refused with ErrTooLarge rather than read.
+	MaxPixels int64
 	// Hard makes the mask 0 or 255 only; by default the outline is soft (anti-aliased).
 	Hard bool
 }
@@ -51,6 +65,12 @@ func (o Options) withDefaults() Options {
 	if !(o.Gamma > 0) {
 		o.Gamma = 50
 	}
+	if o.MaxPixels <= 0 {
+		o.MaxPixels = 1 << 28
+	}
+	if !(o.CentreWeight > 0) {
+		o.CentreWeight = 2
+	}
 	if !(o.KeepRatio > 0) {
 		o.KeepRatio = 0.1
 	}
@@ -59,6 +79,19 @@ func (o Options) withDefaults() Options {
 	}
 	return o
 }
+
+// Prior is a set of optional priors on where the subject is, besides the border band.
+type Prior int
+
+const (
+	// PriorBorder: only the border band is known; everything inside it starts as subject.
+	PriorBorder Prior = 0
+	// PriorDistinct starts the subject as the inside pixels whose colours the band's colour
+	// model explains poorly, the rest of the inside as background.
+	PriorDistinct Prior = 1
+	// PriorCentre adds a cost to subject that grows with the distance from the centre.
+	PriorCentre Prior = 2
+)
 
 // Segmenter finds the subject of a photo with GrabCut. It holds only its options: one value is
 // safe for concurrent use, and each call allocates its own working memory.
@@ -100,7 +133,8 @@ type Result struct {
 }
 
 // Segment returns the subject mask at img's size and bounds: 255 subject, 0 background (soft
-// edges allowed). It returns ctx.Err() if ctx ends first.
+// edges allowed). It returns ctx.Err() if ctx ends first, and ErrTooLarge (wrapped) for an
+// image over Options.MaxPixels; nothing else.
 func (s *Segmenter) Segment(ctx context.Context, img image.Image) (*image.Alpha, error) {
 	r, err := s.SegmentDetail(ctx, img)
 	if err != nil {
@@ -120,6 +154,9 @@ func (s *Segmenter) SegmentDetail(ctx context.Context, img image.Image) (Result,
 		return Result{Mask: image.NewAlpha(b)}, nil
 	}
 	o := s.opts
+	if int64(W)*int64(H) > o.MaxPixels {
+		return Result{}, fmt.Errorf("%w: %d×%d", ErrTooLarge, W, H)
+	}
 	w, h := workSize(W, H, o.MaxSide)
 	read := newRowReader(img)
 	px, err := shrink(ctx, read, W, H, w, h)
@@ -130,7 +167,7 @@ func (s *Segmenter) SegmentDetail(ctx context.Context, img image.Image) (Result,
 	if err != nil {
 		return Result{}, err
 	}
-	pieces := clean(cr.fg, w, h, o.KeepRatio, o.MaxHoleRatio)
+	pieces := clean(cr.fg, ringOf(cr.fixed, w, h), w, h, o.KeepRatio, o.MaxHoleRatio)
 	mask, err := upsample(ctx, cr.fg, px, w, h, read, b, o.Hard)
 	if err != nil {
 		return Result{}, err
@@ -159,29 +196,12 @@ func measure(r *Result, cr cutResult, w, h int, o Options) {
 	if area > 0 && nb > 0 {
 		r.Separation = max(0, sf/float64(area)+sb/float64(nb)-1)
 	}
-	// The ring of unknown pixels next to the band.
 	ring, on := 0, 0
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			i := y*w + x
-			if cr.fixed[i] {
-				continue
-			}
-			edge := false
-			for dy := -1; dy <= 1 && !edge; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					xx, yy := x+dx, y+dy
-					if xx >= 0 && xx < w && yy >= 0 && yy < h && cr.fixed[yy*w+xx] {
-						edge = true
-						break
-					}
-				}
-			}
-			if edge {
-				ring++
-				if cr.fg[i] {
-					on++
-				}
+	for i, in := range ringOf(cr.fixed, w, h) {
+		if in {
+			ring++
+			if cr.fg[i] {
+				on++
 			}
 		}
 	}
@@ -206,4 +226,26 @@ func fractionFactor(f float64) float64 {
 		return (0.9 - f) / 0.3
 	}
 	return 1
+}
+
+// ringOf marks the pixels outside the band next to it (8-connected).
+func ringOf(fixed []bool, w, h int) []bool {
+	ring := make([]bool, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if fixed[y*w+x] {
+				continue
+			}
+			for dy := -1; dy <= 1 && !ring[y*w+x]; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					xx, yy := x+dx, y+dy
+					if xx >= 0 && xx < w && yy >= 0 && yy < h && fixed[yy*w+xx] {
+						ring[y*w+x] = true
+						break
+					}
+				}
+			}
+		}
+	}
+	return ring
 }

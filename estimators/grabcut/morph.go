@@ -6,6 +6,11 @@ package grabcut
 // of subject smaller than Options.KeepRatio of the largest piece is dropped; pieces at least that
 // large are kept, since clip art and photographed objects are often in several parts.
 //
+// Pieces that reach the border band (touch the ring just inside it) are most often background
+// that goes on past the frame (a tower, a table edge) which the border's colour model did not
+// capture; when some piece that does not reach the band is kept, those that do are dropped.
+// A subject cropped by the frame is still found when it is the only large piece.
+//
 // Holes: a background region the border band does not reach is either a speck the cut left
 // inside the subject, or a real hole (the middle of a ring, the gap between a horse's legs)
 // where the background shows through. GrabCut put it on the background side because its colour
@@ -56,19 +61,34 @@ func components(m []bool, w, h int, want, diag bool) ([]int32, []int) {
 	return lab, sizes
 }
 
-// clean drops small pieces and fills small holes in place; it returns the number of pieces
-// kept.
-func clean(fg []bool, w, h int, keepRatio, holeRatio float64) int {
+// clean drops small pieces and fills small holes in place; ring marks the pixels next to
+// the border band. It returns the number of pieces kept.
+func clean(fg, ring []bool, w, h int, keepRatio, holeRatio float64) int {
 	lab, sizes := components(fg, w, h, true, true)
+	touches := make([]bool, len(sizes))
+	for i, l := range lab {
+		if l >= 0 && ring[i] {
+			touches[l] = true
+		}
+	}
 	largest := 0
 	for _, s := range sizes {
 		largest = max(largest, s)
 	}
 	keep := make([]bool, len(sizes))
-	pieces, area := 0, 0
+	inside := false
 	for i, s := range sizes {
 		if float64(s) >= keepRatio*float64(largest) {
 			keep[i] = true
+			inside = inside || !touches[i]
+		}
+	}
+	pieces, area := 0, 0
+	for i, s := range sizes {
+		if keep[i] && inside && touches[i] {
+			keep[i] = false
+		}
+		if keep[i] {
 			pieces++
 			area += s
 		}
