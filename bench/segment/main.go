@@ -67,12 +67,16 @@ func main() {
 		out      = flag.String("out", "", "folder for the contact sheets (none when empty)")
 		isnet    = flag.String("isnet", "", "an IS-Net ONNX model to score on the same set (needs ONNX Runtime)")
 		maxSide  = flag.Int("maxside", 0, "grabcut.Options.MaxSide (0: default)")
+		centre   = flag.Float64("centre", 0, "grabcut.Options.CentreWeight (0: default)")
+		gamma    = flag.Float64("gamma", 0, "grabcut.Options.Gamma (0: default)")
+		iters    = flag.Int("iterations", 0, "grabcut.Options.Iterations (0: default)")
 		prior    = flag.Int("prior", 0, "grabcut.Options.Prior (0 border, 1 distinct, 2 centre, 3 both)")
 		sizes    = flag.Bool("time", true, "time GrabCut at 512², 1024², 4096²")
 	)
 	flag.Parse()
 	ctx := context.Background()
-	if err := run(ctx, *testdata, *skimage, *clipart, *n, *per, *seed, *out, *isnet, grabcut.Options{MaxSide: *maxSide, Prior: grabcut.Prior(*prior)}, *sizes); err != nil {
+	if err := run(ctx, *testdata, *skimage, *clipart, *n, *per, *seed, *out, *isnet, grabcut.Options{MaxSide: *maxSide, Prior: grabcut.Prior(*prior),
+		CentreWeight: *centre, Gamma: *gamma, Iterations: *iters}, *sizes); err != nil {
 		fmt.Fprintln(os.Stderr, "segment:", err)
 		os.Exit(1)
 	}
@@ -126,7 +130,7 @@ func run(ctx context.Context, testdata, skimage, clipart string, n, per int, see
 	for i := range cases {
 		conf[i] = scores[0][i].detail
 	}
-	fmt.Printf("| case | %s | confidence | rim | separation | fraction |\n| --- |%s --- | --- | --- | --- |\n",
+	fmt.Printf("| case | %s | confidence | rim | separation | fraction | energy drop | edge contrast | fill | pieces |\n| --- |%s --- | --- | --- | --- | --- | --- | --- | --- |\n",
 		strings.Join(names(segs), " IoU | ")+" IoU", strings.Repeat(" --- |", len(segs)))
 	for i, c := range cases {
 		fmt.Printf("| %s |", c.Name)
@@ -134,7 +138,8 @@ func run(ctx context.Context, testdata, skimage, clipart string, n, per int, see
 			fmt.Printf(" %.3f |", scores[j][i].iou)
 		}
 		r := conf[i]
-		fmt.Printf(" %.2f | %.2f | %.2f | %.2f |\n", r.Confidence, r.Rim, r.Separation, r.Fraction)
+		fmt.Printf(" %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %d |\n", r.Confidence, r.Rim, r.Separation, r.Fraction,
+			r.EnergyDrop, r.EdgeContrast, r.Fill, r.Pieces)
 	}
 	fmt.Println()
 	for j, s := range segs {
@@ -156,7 +161,7 @@ func run(ctx context.Context, testdata, skimage, clipart string, n, per int, see
 	fmt.Printf("grabcut confidence on composites: mean %.2f, median %.2f, min %.2f; %d of %d ≥ 0.5\n\n",
 		mean, med, lo, count(cv, 0.5), len(cv))
 
-	fmt.Println("| whole photo | confidence | rim | separation | fraction | energy drop |\n| --- | --- | --- | --- | --- | --- |")
+	fmt.Println("| whole photo | confidence | rim | separation | fraction | energy drop | edge contrast | fill | pieces |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	var scenes []composite.Named
 	var sceneMasks []*image.Alpha
 	for _, name := range sceneNames {
@@ -168,7 +173,8 @@ func run(ctx context.Context, testdata, skimage, clipart string, n, per int, see
 		if err != nil {
 			return err
 		}
-		fmt.Printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f |\n", name, r.Confidence, r.Rim, r.Separation, r.Fraction, r.EnergyDrop)
+		fmt.Printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %d |\n", name, r.Confidence, r.Rim, r.Separation,
+			r.Fraction, r.EnergyDrop, r.EdgeContrast, r.Fill, r.Pieces)
 		scenes = append(scenes, composite.Named{Name: fmt.Sprintf("%s %.2f", name, r.Confidence), Image: m})
 		sceneMasks = append(sceneMasks, r.Mask)
 	}

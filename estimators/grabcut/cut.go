@@ -25,17 +25,19 @@ const maxK = 8
 
 // cutResult is what the cut leaves for the post-processing and the confidence.
 type cutResult struct {
+	px         []float32 // the working copy's colours
 	fg         []bool    // subject at the working size
 	fixed      []bool    // the border band
 	post       []float32 // p(subject | colour) with equal priors, per pixel
 	energy0    float64   // energy of the first round's labelling (all unknown = subject)
 	energy     float64   // energy of the last cut
 	iterations int
+	meanDiff2  float64 // ⟨‖z_m − z_n‖²⟩ over 8-neighbour pairs
 }
 
 func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, error) {
 	n := w * h
-	res := cutResult{fg: make([]bool, n), fixed: make([]bool, n), post: make([]float32, n)}
+	res := cutResult{px: px, fg: make([]bool, n), fixed: make([]bool, n), post: make([]float32, n)}
 	bx := max(1, int(math.Ceil(o.Border*float64(w))))
 	by := max(1, int(math.Ceil(o.Border*float64(h))))
 	unknown := 0
@@ -75,6 +77,9 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 		}
 	}
 	beta := 0.0
+	if pairs > 0 {
+		res.meanDiff2 = sum / float64(pairs)
+	}
 	if sum > 0 {
 		beta = float64(pairs) / (2 * sum)
 	}
