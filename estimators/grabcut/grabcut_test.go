@@ -59,6 +59,9 @@ func TestDisc(t *testing.T) {
 		{"native 200×150", 200, 150, Options{}},
 		{"shrunk 900×700", 900, 700, Options{}},
 		{"shrunk hard", 900, 700, Options{Hard: true, MaxSide: 200}},
+		// 25 image pixels a working pixel: the outline comes from the upsampling's colour
+		// weights, not from the cut's grid (checked below against copying the grid: 0.96).
+		{"shrunk 25×", 1600, 1200, Options{MaxSide: 64}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			img, in := disc(c.w, c.h, float64(c.w)*0.45, float64(c.h)*0.55, float64(c.h)*0.3, 1)
@@ -70,6 +73,32 @@ func TestDisc(t *testing.T) {
 			t.Logf("IoU %.4f, %+v", got, r)
 			if got < 0.97 {
 				t.Errorf("IoU %.4f < 0.97", got)
+			}
+			// The same labels copied cell by cell (each cell's value read at its centre).
+			w, h := r.WorkSize.X, r.WorkSize.Y
+			if w == c.w {
+				return
+			}
+			grid := func(x, y int) bool {
+				i, j := x*w/c.w, y*h/c.h
+				return r.Mask.AlphaAt((2*i+1)*c.w/(2*w), (2*j+1)*c.h/(2*h)).A >= 128
+			}
+			inter, union := 0, 0
+			for y := 0; y < c.h; y++ {
+				for x := 0; x < c.w; x++ {
+					a, b := grid(x, y), in(x, y)
+					if a && b {
+						inter++
+					}
+					if a || b {
+						union++
+					}
+				}
+			}
+			copied := float64(inter) / float64(union)
+			t.Logf("grid copied: IoU %.4f", copied)
+			if got <= copied {
+				t.Errorf("upsampled IoU %.4f not above the copied grid's %.4f", got, copied)
 			}
 		})
 	}
