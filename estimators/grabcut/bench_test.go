@@ -5,6 +5,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	_ "image/png"
@@ -32,5 +33,22 @@ func BenchmarkSegmentCoffee(b *testing.B) {
 		if _, err := s.Segment(context.Background(), img); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkSegmentSize reports the time per input size (issue 16's 512², 1024², 4096²) on a
+// disc on a noisy background, at the default options.
+func BenchmarkSegmentSize(b *testing.B) {
+	for _, n := range []int{512, 1024, 4096} {
+		img, _ := disc(n, n, float64(n)*0.45, float64(n)*0.55, float64(n)*0.3, 1)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			s := New(Options{})
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.Segment(context.Background(), img); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -29,7 +29,8 @@ type Options struct {
 	// background bits on photo backgrounds: mean IoU 0.74 against 0.80 on the composite set).
 	Gamma float64
 	// KeepRatio: subject pieces smaller than this fraction of the largest are dropped
-	// (default 0.1).
+	// (default 0.02: pac-man's dots stay; 0.1 scored 0.799/0.755 against 0.806/0.763 on the
+	// two composite seeds).
 	KeepRatio float64
 	// MaxHoleRatio: enclosed background regions smaller than this fraction of the subject's
 	// area are filled; larger ones are kept as real holes (default 0.005).
@@ -74,7 +75,7 @@ func (o Options) withDefaults() Options {
 		o.CentreWeight = 2
 	}
 	if !(o.KeepRatio > 0) {
-		o.KeepRatio = 0.1
+		o.KeepRatio = 0.02
 	}
 	if !(o.MaxHoleRatio > 0) {
 		o.MaxHoleRatio = 0.005
