@@ -48,10 +48,10 @@ func TestCompositeIoU(t *testing.T) {
 		{Name: "brick", Image: load(t, "brick.png")},
 		{Name: "coffee", Image: load(t, "coffee.png")},
 	}
-	// Measured at the defaults (MaxSide 256, Gamma 250), minus about 0.03. Horse on coffee
+	// Measured at the defaults (MaxSide 256, Gamma 250, KeepRatio 0.02), minus about 0.03. Horse on coffee
 	// is low on purpose: the cup is an object too, and GrabCut takes cup and horse together.
 	floors := map[string]float64{
-		"armadillo on chelsea": 0.84, "armadillo on rocket": 0.72, "armadillo on brick": 0.60,
+		"armadillo on chelsea": 0.84, "armadillo on rocket": 0.75, "armadillo on brick": 0.60,
 		"armadillo on coffee": 0.87, "bison on rocket": 0.94, "bison on brick": 0.94,
 		"bison on coffee": 0.81, "bison on chelsea": 0.91, "horse on brick": 0.91,
 		"horse on coffee": 0.10, "horse on chelsea": 0.91, "horse on rocket": 0.90,
@@ -76,7 +76,7 @@ func TestCompositeIoU(t *testing.T) {
 		sum += iou
 	}
 	if mean := sum / float64(len(cases)); mean < 0.80 {
-		t.Errorf("mean IoU %.3f under 0.80 (measured 0.82)", mean)
+		t.Errorf("mean IoU %.3f under 0.80 (measured 0.824)", mean)
 	}
 }
 

@@ -12,12 +12,20 @@
 //
 //	seg := grabcut.New(grabcut.Options{})
 //	r, err := seg.SegmentDetail(ctx, img)
-//	if err != nil { return err }         // only ctx.Err()
+//	if err != nil { return err }         // ctx.Err(), or ErrTooLarge past Options.MaxPixels
 //	if r.Confidence < 0.5 { /* a scene: make a relief of the whole image */ }
 //	mask := r.Mask                       // 255 subject, 0 background, img's bounds
 //
 // What it assumes: the subject does not touch the image's border (a band of Options.Border of
 // each side is taken as definite background), and its colours differ from the background's.
-// Holes that show the background (a ring's middle) are kept; small enclosed specks are filled.
-// The max-flow is Boykov and Kolmogorov's (TPAMI 2004), written for the 8-connected grid.
+// After the cut, specks are dropped, and pieces that run into the border band are dropped when
+// a piece that does not is found (a tower or table edge going on past the frame). Holes that
+// show the background (a ring's middle) are kept; small enclosed specks are filled. Where the
+// photo has an object of its own (the cup under a pasted horse), it is found with the subject.
+//
+// The max-flow is Boykov and Kolmogorov's (TPAMI 2004), written for the 8-connected grid. One
+// call is single-threaded and allocates its own memory (about 13 MB at the default MaxSide,
+// plus the mask); run several at once for throughput. Its cost is nearly independent of the
+// input's size past MaxSide: reading the pixels once and writing the mask are the only full-size
+// passes (bench/RESULTS.md, issue 16, has the figures).
 package grabcut

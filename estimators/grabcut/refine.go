@@ -4,6 +4,7 @@ import (
 	"context"
 	"image"
 	"math"
+	"sync"
 )
 
 // The working-size labels are brought to the image's size by joint bilateral upsampling
@@ -18,6 +19,16 @@ const (
 	jbuSpatial = 1.0  // σ of the spatial weight, in working pixels
 	jbuRange   = 14.0 // σ of the colour weight, in 0–255 RGB units
 )
+
+// rangeTable holds the colour weight exp(−d²/2σ²) for every integer squared RGB distance d²
+// (0 … 3·255²).
+var rangeTable = sync.OnceValue(func() []float32 {
+	t := make([]float32, 3*255*255+1)
+	for d2 := range t {
+		t[d2] = float32(math.Exp(-float64(d2) / (2 * jbuRange * jbuRange)))
+	}
+	return t
+})
 
 func upsample(ctx context.Context, fg []bool, px []float32, w, h int, read rowReader, bounds image.Rectangle, hard bool) (*image.Alpha, error) {
 	W, H := bounds.Dx(), bounds.Dy()
@@ -57,12 +68,22 @@ func upsample(ctx context.Context, fg []bool, px []float32, w, h int, read rowRe
 			rowMixed[j] = rowMixed[j] || mixed[j*w+i]
 		}
 	}
-	colU := make([]float64, W)
+	// The spatial weight is separable: per column, the weights of the window's four columns
+	// i0−1 … i0+2; per row, of its four rows.
 	colCell := make([]int, W)
-	for x := range colU {
-		colU[x] = (float64(x)+0.5)*float64(w)/float64(W) - 0.5
+	colI0 := make([]int, W)
+	colW := make([]float64, 4*W)
+	for x := range colCell {
+		u := (float64(x)+0.5)*float64(w)/float64(W) - 0.5
 		colCell[x] = int(int64(x) * int64(w) / int64(W))
+		colI0[x] = min(w-1, max(0, int(math.Floor(u))))
+		for k := range 4 {
+			du := u - float64(colI0[x]-1+k)
+			colW[4*x+k] = math.Exp(-du * du / (2 * jbuSpatial * jbuSpatial))
+		}
 	}
+	rangeW := rangeTable()
+	var rowW [4]float64
 	buf := make([]uint8, 3*W)
 	for y := 0; y < H; y++ {
 		if y&31 == 0 {
@@ -74,35 +95,38 @@ func upsample(ctx context.Context, fg []bool, px []float32, w, h int, read rowRe
 		cellY := int(int64(y) * int64(h) / int64(H))
 		j0 := min(h-1, max(0, int(math.Floor(v))))
 		row := out.Pix[y*out.Stride : y*out.Stride+W]
+		for k := range 4 {
+			dv := v - float64(j0-1+k)
+			rowW[k] = math.Exp(-dv * dv / (2 * jbuSpatial * jbuSpatial))
+		}
+		labels := fg[cellY*w : cellY*w+w]
 		if !rowMixed[j0] {
 			for x := 0; x < W; x++ {
-				if fg[cellY*w+colCell[x]] {
+				if labels[colCell[x]] {
 					row[x] = 255
 				}
 			}
 			continue
 		}
 		read(y, buf)
+		mixedRow := mixed[j0*w : j0*w+w]
 		for x := 0; x < W; x++ {
-			u := colU[x]
-			i0 := min(w-1, max(0, int(math.Floor(u))))
-			if !mixed[j0*w+i0] {
-				if fg[cellY*w+colCell[x]] {
+			i0 := colI0[x]
+			if !mixedRow[i0] {
+				if labels[colCell[x]] {
 					row[x] = 255
 				}
 				continue
 			}
-			c0, c1, c2 := float64(buf[3*x]), float64(buf[3*x+1]), float64(buf[3*x+2])
+			c0, c1, c2 := float32(buf[3*x]), float32(buf[3*x+1]), float32(buf[3*x+2])
 			num, den := 0.0, 0.0
 			for jj := max(0, j0-1); jj <= min(h-1, j0+2); jj++ {
-				dv := v - float64(jj)
+				wy := rowW[jj-j0+1]
 				for ii := max(0, i0-1); ii <= min(w-1, i0+2); ii++ {
-					du := u - float64(ii)
-					ws := math.Exp(-(du*du + dv*dv) / (2 * jbuSpatial * jbuSpatial))
 					q := px[3*(jj*w+ii):]
-					d0, d1, d2 := c0-float64(q[0]), c1-float64(q[1]), c2-float64(q[2])
-					wr := math.Exp(-(d0*d0+d1*d1+d2*d2)/(2*jbuRange*jbuRange)) + 1e-6
-					wt := ws * wr
+					d0, d1, d2 := c0-q[0], c1-q[1], c2-q[2]
+					wr := float64(rangeW[int(d0*d0+d1*d1+d2*d2+0.5)]) + 1e-6
+					wt := wy * colW[4*x+ii-i0+1] * wr
 					den += wt
 					if fg[jj*w+ii] {
 						num += wt
