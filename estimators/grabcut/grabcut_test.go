@@ -51,6 +51,7 @@ func iou(m *image.Alpha, truth func(x, y int) bool) float64 {
 }
 
 func TestDisc(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		w, h int

@@ -15,6 +15,7 @@ import (
 )
 
 func TestDeterministic(t *testing.T) {
+	t.Parallel()
 	img, _ := disc(500, 380, 230, 200, 110, 3)
 	s := New(Options{})
 	a, err := s.Segment(context.Background(), img)
@@ -79,7 +80,8 @@ func (c *countdown) Err() error {
 }
 
 func TestCancel(t *testing.T) {
-	img, _ := disc(1600, 1200, 700, 600, 400, 5)
+	t.Parallel()
+	img, _ := disc(800, 600, 350, 300, 200, 5)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := New(Options{}).Segment(ctx, img); !errors.Is(err, context.Canceled) {
@@ -87,7 +89,7 @@ func TestCancel(t *testing.T) {
 	}
 	// Count the checks of a whole run, then cancel at spread-out ones of them: the run must
 	// end with context.Canceled every time.
-	s := New(Options{MaxSide: 200})
+	s := New(Options{MaxSide: 128})
 	all := &countdown{Context: context.Background()}
 	all.n.Store(1 << 40)
 	if _, err := s.Segment(all, img); err != nil {
@@ -95,9 +97,9 @@ func TestCancel(t *testing.T) {
 	}
 	checks := int64(1<<40) - all.n.Load()
 	if checks < 20 {
-		t.Fatalf("only %d context checks in a 1600×1200 run", checks)
+		t.Fatalf("only %d context checks in an 800×600 run", checks)
 	}
-	for k := int64(0); k < checks; k += max(1, checks/25) {
+	for k := int64(0); k < checks; k += max(1, checks/12) {
 		c := &countdown{Context: context.Background()}
 		c.n.Store(k)
 		if _, err := s.Segment(c, img); !errors.Is(err, context.Canceled) {
@@ -115,6 +117,7 @@ func TestTooLarge(t *testing.T) {
 
 // Degenerate images give a mask of the image's bounds, without a panic.
 func TestDegenerate(t *testing.T) {
+	t.Parallel()
 	noisy := func(r image.Rectangle) *image.RGBA {
 		m := image.NewRGBA(r)
 		rng := rand.New(rand.NewPCG(9, 9))
@@ -185,6 +188,7 @@ func TestDegenerate(t *testing.T) {
 // A ring keeps its middle (background showing through); a disc with a speck of background
 // colour inside is filled.
 func TestHoles(t *testing.T) {
+	t.Parallel()
 	const w, h = 240, 200
 	img, _ := disc(w, h, 120, 100, 70, 4)
 	rng := rand.New(rand.NewPCG(4, 4))
@@ -231,6 +235,7 @@ func TestHoles(t *testing.T) {
 // Two discs of similar size are both kept; the confidence is high for objects on a background
 // and low for a texture.
 func TestPiecesAndConfidence(t *testing.T) {
+	t.Parallel()
 	img, _ := disc(320, 200, 90, 100, 50, 6)
 	two, _ := disc(320, 200, 230, 100, 45, 6)
 	for y := 0; y < 200; y++ {
