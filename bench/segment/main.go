@@ -5,7 +5,12 @@
 // size, and writes contact sheets (image | truth | mask) to look at.
 //
 //	go run ./bench/segment -out /tmp/seg            # GrabCut only
-//	go run ./bench/segment -out /tmp/seg -isnet isnet.onnx   # and IS-Net (needs ONNX Runtime)
+//	ORFEAS_ONNXRUNTIME_LIB=.tools/onnxruntime/libonnxruntime.so.1 \
+//	  go run ./bench/segment -out /tmp/seg -isnet isnet-small.onnx   # and IS-Net
+//
+// Any other segmenter is scored by passing it to Score: anything with the method
+// Segment(ctx, image.Image) (*image.Alpha, error). GrabCut's own figures (confidence and what it
+// is made of) are reported for every case; bench/RESULTS.md (issue 16) has the measurements.
 //
 // Subjects: testdata's armadillo (alpha), bison and horse (their white background flood-filled
 // away), skimage's logo, and -n clip-art PNGs from openclipart-png picked by a fixed rule (see
