@@ -1,0 +1,54 @@
+package grabcut
+
+import (
+	"context"
+	"image"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	_ "image/png"
+)
+
+func loadTestImage(tb testing.TB, name string) image.Image {
+	tb.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "images", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	m, _, err := image.Decode(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+// BenchmarkSegmentCoffee times one default segmentation of coffee.png (600×400).
+func BenchmarkSegmentCoffee(b *testing.B) {
+	img := loadTestImage(b, "coffee.png")
+	s := New(Options{})
+	for b.Loop() {
+		if _, err := s.Segment(context.Background(), img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSegmentSize reports the time per input size (issue 16's 512², 1024², 4096²) on a
+// disc on a noisy background, at the default options.
+func BenchmarkSegmentSize(b *testing.B) {
+	for _, n := range []int{512, 1024, 4096} {
+		img, _ := disc(n, n, float64(n)*0.45, float64(n)*0.55, float64(n)*0.3, 1)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			s := New(Options{})
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.Segment(context.Background(), img); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

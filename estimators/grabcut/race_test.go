@@ -1,0 +1,6 @@
+//go:build race
+
+package grabcut_test
+
+// raceBuild: the tests run under the race detector, which slows the max-flow tenfold.
+const raceBuild = true
