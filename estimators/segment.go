@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"path/filepath"
 )
 
 // OutputScale says how a segmentation model's output maps to a matte in 0..1.
@@ -118,3 +119,6 @@ func scaleMatte(raw []float32, o OutputScale) []float32 {
 	}
 	return m
 }
+
+// Name returns the model file's base name, as reports show it.
+func (s *Segmenter) Name() string { return filepath.Base(s.model.name) }

@@ -41,7 +41,8 @@ type prepOptions struct {
 	resolution    int     // longest working side in px
 	width, height float64 // requested size in mm; zero for the default
 	wantColor     bool
-	maskTolerance float64 // 0..1, fraction of the largest sRGB distance
+	maskTolerance float64      // 0..1, fraction of the largest sRGB distance
+	subject       *subjectMask // a photo's segmented subject at the image's bounds; nil: none
 }
 
 // prepared is the working image: planes at the working resolution and the sizes they stand for.
@@ -53,9 +54,12 @@ type prepared struct {
 	srcW, srcH             int
 	maskSource             MaskSource
 	stretched              bool
-	cropped                bool    // the foreground's crop of the image (see cropForeground)
-	widenedTo              float64 // strokes widened to this width in mm (see thickenStrokes); 0: none
-	widenedPixels          int     // the foreground pixels that widening added
+	cropped                bool             // the foreground's crop of the image (see cropForeground)
+	widenedTo              float64          // strokes widened to this width in mm (see thickenStrokes); 0: none
+	widenedPixels          int              // the foreground pixels that widening added
+	subject                *subjectMask     // the segmented subject the mask came from; nil: none
+	depthSource            DepthSource      // DepthModel when dpth is an estimated depth's bas-relief
+	basRelief              *BasReliefReport // that compression's report
 }
 
 // gridSize resolves the model's size in mm and the working size in px for a srcW×srcH image.
@@ -110,6 +114,7 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 	px := newPixelReader(img)
 	tol := opt.maskTolerance
 	bg, plain := borderBackground(px, sw, sh, tol)
+	plain = plain && opt.subject == nil
 	var near []uint8 // at source resolution: 1 where the colour is within tol of bg
 	if plain {
 		near = make([]uint8, sw*sh)
@@ -201,6 +206,11 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 	}
 
 	switch {
+	case opt.subject != nil:
+		if err := applySubject(ctx, p, opt.subject); err != nil {
+			return nil, err
+		}
+		colourSubject(p)
 	case plain:
 		if err := floodBackground(ctx, near, sw, sh); err != nil {
 			return nil, err
@@ -448,4 +458,22 @@ func floodBackground(ctx context.Context, state []uint8, w, h int) error {
 		}
 	}
 	return nil
+}
+
+// applySubject makes the segmented subject s p's mask.
+func applySubject(ctx context.Context, p *prepared, s *subjectMask) error {
+	m, err := alphaPlane(ctx, s.alpha, p.w, p.h)
+	if err != nil {
+		return err
+	}
+	p.mask, p.maskSource, p.subject = m, s.source, s
+	return nil
+}
+
+// colourSubject gives the pixels outside a segmented subject's core the colour of the subject
+// nearest them, so that a photo's background does not tint the object's rim.
+func colourSubject(p *prepared) {
+	if p.color != nil && p.mask != nil {
+		p.color = raster.FillOutward(p.color, p.mask, p.w, p.h)
+	}
 }
