@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-
 )
 
 // photoDisc is a synthetic photo: a textured background with no plain border (noise over the
@@ -337,4 +336,3 @@ func TestGeneratorDoesNotImportEstimators(t *testing.T) {
 		}
 	}
 }
-
