@@ -1,0 +1,331 @@
+package grabcut
+
+import "context"
+
+// The minimum cut is found with the augmenting-path algorithm of Y. Boykov and V. Kolmogorov,
+// "An experimental comparison of min-cut/max-flow algorithms for energy minimization in vision",
+// IEEE TPAMI 26(9), 2004. Two search trees grow from the source and the sink over edges with
+// residual capacity; where they touch, the path through them is augmented; nodes cut off from
+// their tree by a saturated edge (orphans) look for a new parent in the same tree or become
+// free. The trees are kept between augmentations, which is what makes it fast on the short,
+// many-path grids of vision problems.
+//
+// The graph here is an 8-connected pixel grid with one pixel of padding on every side: padding
+// nodes have no capacity in or out, so they never join a tree and no neighbour needs a bounds
+// check. Edge capacities live in rc[8*p+d] (p → p+off[d]); the reverse of direction d is 7-d.
+// A node's terminal capacities are folded into one number tr[p] (> 0: from the source, < 0: to
+// the sink), the common part min(source, sink) being a constant of the energy.
+
+const (
+	free   = 0
+	source = 1
+	sink   = 2
+
+	noParent = -1
+	terminal = 8
+	orphan   = 9
+)
+
+// grid is one max-flow problem on a padded w×h pixel grid.
+type grid struct {
+	w, h   int // unpadded size
+	stride int // w + 2
+	off    [8]int
+	rc     []float32
+	tr     []float32
+	tree   []uint8
+	parent []int8
+	ts     []int32
+	dist   []int32
+	inq    []bool
+	active []int32
+	head   int
+	orph   []int32
+	time   int32
+	flow   float64
+}
+
+func newGrid(w, h int) *grid {
+	g := &grid{w: w, h: h, stride: w + 2}
+	n := (w + 2) * (h + 2)
+	s := g.stride
+	g.off = [8]int{-s - 1, -s, -s + 1, -1, 1, s - 1, s, s + 1}
+	g.rc = make([]float32, 8*n)
+	g.tr = make([]float32, n)
+	g.tree = make([]uint8, n)
+	g.parent = make([]int8, n)
+	g.ts = make([]int32, n)
+	g.dist = make([]int32, n)
+	g.inq = make([]bool, n)
+	return g
+}
+
+// node is the padded index of pixel (x, y).
+func (g *grid) node(x, y int) int { return (y+1)*g.stride + x + 1 }
+
+// reset clears the trees and flow (capacities are set by the caller).
+func (g *grid) reset() {
+	clear(g.tree)
+	clear(g.ts)
+	clear(g.dist)
+	clear(g.inq)
+	for i := range g.parent {
+		g.parent[i] = noParent
+	}
+	g.active = g.active[:0]
+	g.head = 0
+	g.orph = g.orph[:0]
+	g.time = 0
+	g.flow = 0
+}
+
+func (g *grid) push(p int) {
+	if !g.inq[p] {
+		g.inq[p] = true
+		g.active = append(g.active, int32(p))
+	}
+}
+
+func (g *grid) setOrphan(p int) {
+	g.parent[p] = orphan
+	g.orph = append(g.orph, int32(p))
+}
+
+// maxflow runs the algorithm to completion; afterwards inSource tells each node's side.
+func (g *grid) maxflow(ctx context.Context) error {
+	g.reset()
+	for y := 0; y < g.h; y++ {
+		for x := 0; x < g.w; x++ {
+			p := g.node(x, y)
+			switch {
+			case g.tr[p] > 0:
+				g.tree[p], g.parent[p], g.dist[p] = source, terminal, 1
+				g.push(p)
+			case g.tr[p] < 0:
+				g.tree[p], g.parent[p], g.dist[p] = sink, terminal, 1
+				g.push(p)
+			}
+		}
+	}
+	steps := 0
+	for {
+		steps++
+		if steps&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		// The front active node (freed nodes are dropped as they surface).
+		p := -1
+		for g.head < len(g.active) {
+			c := int(g.active[g.head])
+			if g.tree[c] != free {
+				p = c
+				break
+			}
+			g.inq[c] = false
+			g.head++
+		}
+		if p < 0 {
+			return nil
+		}
+		if g.head > 4096 && g.head > len(g.active)/2 {
+			g.active = g.active[:copy(g.active, g.active[g.head:])]
+			g.head = 0
+		}
+		t := g.tree[p]
+		found := false
+		var ps, pt, dd int
+		for d := 0; d < 8; d++ {
+			q := p + g.off[d]
+			var c float32
+			if t == source {
+				c = g.rc[8*p+d]
+			} else {
+				c = g.rc[8*q+7-d]
+			}
+			if c <= 0 {
+				continue
+			}
+			switch tq := g.tree[q]; {
+			case tq == free:
+				g.tree[q] = t
+				g.parent[q] = int8(7 - d)
+				g.ts[q] = g.ts[p]
+				g.dist[q] = g.dist[p] + 1
+				g.push(q)
+			case tq != t:
+				found = true
+				if t == source {
+					ps, pt, dd = p, q, d
+				} else {
+					ps, pt, dd = q, p, 7-d
+				}
+			case g.ts[q] <= g.ts[p] && g.dist[q] > g.dist[p]:
+				// A shorter way to the terminal through p: take it (keeps trees shallow).
+				g.parent[q] = int8(7 - d)
+				g.ts[q] = g.ts[p]
+				g.dist[q] = g.dist[p] + 1
+			}
+			if found {
+				break
+			}
+		}
+		if !found {
+			g.inq[p] = false
+			g.head++
+			continue
+		}
+		g.time++
+		g.augment(ps, pt, dd)
+		if err := g.adopt(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// augment pushes the bottleneck flow along source → … → ps → pt → … → sink.
+func (g *grid) augment(ps, pt, dd int) {
+	b := g.rc[8*ps+dd]
+	for x := ps; ; {
+		pd := int(g.parent[x])
+		if pd == terminal {
+			b = min(b, g.tr[x])
+			break
+		}
+		y := x + g.off[pd]
+		b = min(b, g.rc[8*y+7-pd])
+		x = y
+	}
+	for x := pt; ; {
+		pd := int(g.parent[x])
+		if pd == terminal {
+			b = min(b, -g.tr[x])
+			break
+		}
+		b = min(b, g.rc[8*x+pd])
+		x += g.off[pd]
+	}
+	g.rc[8*ps+dd] -= b
+	g.rc[8*pt+7-dd] += b
+	for x := ps; ; {
+		pd := int(g.parent[x])
+		if pd == terminal {
+			g.tr[x] -= b
+			if g.tr[x] <= 0 {
+				g.setOrphan(x)
+			}
+			break
+		}
+		y := x + g.off[pd]
+		g.rc[8*y+7-pd] -= b
+		g.rc[8*x+pd] += b
+		if g.rc[8*y+7-pd] <= 0 {
+			g.setOrphan(x)
+		}
+		x = y
+	}
+	for x := pt; ; {
+		pd := int(g.parent[x])
+		if pd == terminal {
+			g.tr[x] += b
+			if g.tr[x] >= 0 {
+				g.setOrphan(x)
+			}
+			break
+		}
+		y := x + g.off[pd]
+		g.rc[8*x+pd] -= b
+		g.rc[8*y+7-pd] += b
+		if g.rc[8*x+pd] <= 0 {
+			g.setOrphan(x)
+		}
+		x = y
+	}
+	g.flow += float64(b)
+}
+
+// adopt finds every orphan a new parent in its tree, or frees it.
+func (g *grid) adopt(ctx context.Context) error {
+	for i := 0; i < len(g.orph); i++ {
+		if i&4095 == 4095 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		p := int(g.orph[i])
+		t := g.tree[p]
+		best, bestDist := -1, int32(1<<30)
+		for d := 0; d < 8; d++ {
+			q := p + g.off[d]
+			if g.tree[q] != t || !g.open(t, p, q, d) {
+				continue
+			}
+			// Walk up from q to a terminal (valid) or an orphan (not), using the marks of
+			// walks made since the last augmentation.
+			j, n, ok := q, int32(0), false
+			for {
+				if g.ts[j] == g.time {
+					n += g.dist[j]
+					ok = true
+					break
+				}
+				n++
+				pj := int(g.parent[j])
+				if pj == terminal {
+					g.ts[j], g.dist[j] = g.time, 1
+					ok = true
+					break
+				}
+				if pj == orphan || pj == noParent {
+					break
+				}
+				j += g.off[pj]
+			}
+			if !ok {
+				continue
+			}
+			if n < bestDist {
+				best, bestDist = d, n
+			}
+			for j, m := q, n; g.ts[j] != g.time; j += g.off[g.parent[j]] {
+				g.ts[j], g.dist[j] = g.time, m
+				m--
+			}
+		}
+		if best >= 0 {
+			g.parent[p] = int8(best)
+			g.ts[p] = g.time
+			g.dist[p] = bestDist + 1
+			continue
+		}
+		for d := 0; d < 8; d++ {
+			q := p + g.off[d]
+			if g.tree[q] != t {
+				continue
+			}
+			if g.open(t, p, q, d) {
+				g.push(q)
+			}
+			if int(g.parent[q]) == 7-d {
+				g.setOrphan(q)
+			}
+		}
+		g.tree[p] = free
+		g.parent[p] = noParent
+	}
+	g.orph = g.orph[:0]
+	return nil
+}
+
+// open reports whether q could be p's parent in tree t: the edge on the way from the terminal
+// (q → p in the source tree, p → q in the sink tree) has residual capacity.
+func (g *grid) open(t uint8, p, q, d int) bool {
+	if t == source {
+		return g.rc[8*q+7-d] > 0
+	}
+	return g.rc[8*p+d] > 0
+}
+
+// inSource reports whether node p ends on the source side of the minimum cut.
+func (g *grid) inSource(p int) bool { return g.tree[p] == source }
