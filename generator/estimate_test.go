@@ -250,7 +250,8 @@ func TestPhotoReliefFromDepth(t *testing.T) {
 	}
 	defer g.Close()
 	for _, mode := range []Mode{Auto, Relief} {
-		res, err := g.Generate(context.Background(), Request{Decoded: img, Quality: Draft, Mode: mode})
+		// Without segmentation: GrabCut finds the disc, and auto would build it instead.
+		res, err := g.Generate(context.Background(), Request{Decoded: img, Quality: Draft, Mode: mode, NoSegmentation: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -269,12 +270,12 @@ func TestPhotoReliefFromDepth(t *testing.T) {
 		}
 	}
 	// Inflate is not changed by depth; NoDepthEstimation leaves the relief on brightness.
-	res, err := g.Generate(context.Background(), Request{Decoded: img, Quality: Draft, NoDepthEstimation: true})
+	res, err := g.Generate(context.Background(), Request{Decoded: img, Quality: Draft, NoSegmentation: true, NoDepthEstimation: true})
 	if err != nil || res.Report.Image.DepthSource != DepthNone {
 		t.Fatalf("NoDepthEstimation: err %v, depth source %q", err, res.Report.Image.DepthSource)
 	}
 	dep.err = errors.New("model broke")
-	res, err = g.Generate(context.Background(), Request{Decoded: img, Quality: Draft})
+	res, err = g.Generate(context.Background(), Request{Decoded: img, Quality: Draft, Mode: Relief})
 	if err != nil || res.Report.Image.DepthSource != DepthNone || !strings.Contains(res.Report.ModeReason, "model broke") {
 		t.Fatalf("failing estimator: err %v, reason %q", err, res.Report.ModeReason)
 	}
