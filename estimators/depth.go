@@ -134,5 +134,8 @@ func (d *DepthEstimator) EstimateDepth(ctx context.Context, img image.Image) (*i
 	return g, nil
 }
 
-// Name returns the model file's base name, as reports show it.
-func (d *DepthEstimator) Name() string { return filepath.Base(d.model.name) }
+// Name returns the model file's base name and the execution provider its session runs on, as
+// reports show it: "isnet-small.onnx (cpu)".
+func (d *DepthEstimator) Name() string {
+	return filepath.Base(d.model.name) + " (" + d.model.ep.name + ")"
+}

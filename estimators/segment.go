@@ -120,5 +120,8 @@ func scaleMatte(raw []float32, o OutputScale) []float32 {
 	return m
 }
 
-// Name returns the model file's base name, as reports show it.
-func (s *Segmenter) Name() string { return filepath.Base(s.model.name) }
+// Name returns the model file's base name and the execution provider its session runs on, as
+// reports show it: "isnet-small.onnx (cpu)".
+func (s *Segmenter) Name() string {
+	return filepath.Base(s.model.name) + " (" + s.model.ep.name + ")"
+}
