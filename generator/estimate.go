@@ -185,15 +185,26 @@ func segmentPhoto(ctx context.Context, pl *plan, img image.Image) (*subjectMask,
 	return e.subject, nil
 }
 
-// rejectSubject drops a subject whose cleaned coverage says it is no object of the photo, and
-// says why.
-func rejectSubject(pl *plan, s *subjectMask, coverage float64) bool {
-	if coverage >= minPhotoSubject && coverage <= autoMaxCoverage {
+// rejectSubject drops a subject, cleaned into p's mask, that is no object of the photo, and says
+// why: one whose coverage is outside minPhotoSubject–autoMaxCoverage, or, from the classical
+// segmenter, one in several pieces (GrabCut splitting a person at a white collar, say, which
+// inflated would float a head beside a body); a model's several pieces are taken as several
+// objects.
+func rejectSubject(pl *plan, p *prepared, s *subjectMask, coverage float64) bool {
+	switch {
+	case coverage < minPhotoSubject || coverage > autoMaxCoverage:
+		pl.est.segNote = fmt.Sprintf("%s covers %.1f %% of the photo, outside %.0f–%.0f %%: no separate object",
+			s.describe(), 100*coverage, 100*minPhotoSubject, 100*autoMaxCoverage)
+	case s.source == MaskGrabCut:
+		n, _ := maskParts(p.mask, p.w, p.h)
+		if n <= 1 {
+			return false
+		}
+		pl.est.segNote = fmt.Sprintf("%s found the subject in %d pieces: no one clear object", s.describe(), n)
+	default:
 		return false
 	}
 	pl.est.subject = nil
-	pl.est.segNote = fmt.Sprintf("%s covers %.1f %% of the photo, outside %.0f–%.0f %%: no separate object",
-		s.describe(), 100*coverage, 100*minPhotoSubject, 100*autoMaxCoverage)
 	return true
 }
 

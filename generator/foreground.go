@@ -250,7 +250,7 @@ func prepareForeground(ctx context.Context, img, depth image.Image, pl *plan, fr
 	}
 	coverage := cleanMask(p, pl.foreground)
 	if p.subject != nil {
-		if rejectSubject(pl, p.subject, coverage) {
+		if rejectSubject(pl, p, p.subject, coverage) {
 			p.mask, p.maskSource, p.subject, p.color, coverage = nil, MaskNone, nil, colour, 1
 		} else {
 			colourSubject(p)
@@ -277,8 +277,8 @@ func prepareForeground(ctx context.Context, img, depth image.Image, pl *plan, fr
 	if pl.fallback {
 		reason = "auto: fallback to " + string(mode)
 	}
-	if pl.requested == Auto && p.maskSource == MaskNone && pl.est != nil && pl.est.segDone {
-		reason += " (" + pl.est.segNote + ")"
+	if pl.requested == Auto && mode == backends.Relief && p.maskSource == MaskNone && pl.est != nil && pl.est.segDone && !pl.fallback {
+		reason = "auto: a photo with no separate object (" + pl.est.segNote + "), built as a relief"
 	}
 	if mode == backends.Relief && p.maskSource == MaskNone && p.dpth == nil {
 		note, err := estimateDepth(ctx, pl, img, p)

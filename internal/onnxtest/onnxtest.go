@@ -5,7 +5,10 @@
 package onnxtest
 
 import (
+	"image"
+	"image/color"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -197,4 +200,26 @@ func RedSubjectModel(size int64) []byte {
 	// (R' − B')·k + b with R' = (R − 128)/256: k(R − B)/256 + b, so b = −145k/256.
 	const k = 40
 	return PixelModel([3]float32{k, 0, -k}, -145*k/256.0, true, false, size, size)
+}
+
+// RedDiscPhoto is a synthetic photo for the model tests: a red disc on a bluish background
+// textured over the whole grey range (no plain border), which onnxtest.RedSubjectModel
+// segments. It returns the image and the disc's matte.
+func RedDiscPhoto(w, h int, r float64) (*image.NRGBA, *image.Alpha) {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	truth := image.NewAlpha(img.Bounds())
+	rng := rand.New(rand.NewPCG(3, 4))
+	for y := range h {
+		for x := range w {
+			if math.Hypot(float64(x)-float64(w)/2+0.5, float64(y)-float64(h)/2+0.5) < r {
+				v := uint8(rng.IntN(40))
+				img.SetNRGBA(x, y, color.NRGBA{200 + v, 60 + v, 40, 255})
+				truth.SetAlpha(x, y, color.Alpha{A: 255})
+			} else {
+				v := uint8(rng.IntN(256))
+				img.SetNRGBA(x, y, color.NRGBA{v, v, uint8(255 - int(v)/2), 255})
+			}
+		}
+	}
+	return img, truth
 }

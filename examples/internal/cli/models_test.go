@@ -4,12 +4,8 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"image"
-	"image/color"
 	"io"
 	"io/fs"
-	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -73,28 +69,6 @@ func TestModelFlagsErrors(t *testing.T) {
 	}
 }
 
-// RedDiscPhoto is a synthetic photo for the model tests: a red disc on a bluish background
-// textured over the whole grey range (no plain border), which onnxtest.RedSubjectModel
-// segments. It returns the image and the disc's matte.
-func RedDiscPhoto(w, h int, r float64) (*image.NRGBA, *image.Alpha) {
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	truth := image.NewAlpha(img.Bounds())
-	rng := rand.New(rand.NewPCG(3, 4))
-	for y := range h {
-		for x := range w {
-			if math.Hypot(float64(x)-float64(w)/2+0.5, float64(y)-float64(h)/2+0.5) < r {
-				v := uint8(rng.IntN(40))
-				img.SetNRGBA(x, y, color.NRGBA{200 + v, 60 + v, 40, 255})
-				truth.SetAlpha(x, y, color.Alpha{A: 255})
-			} else {
-				v := uint8(rng.IntN(256))
-				img.SetNRGBA(x, y, color.NRGBA{v, v, uint8(255 - int(v)/2), 255})
-			}
-		}
-	}
-	return img, truth
-}
-
 // The flags reach the generator: a photo segmented by the tiny model is built as the object,
 // and the report names the model.
 func TestModelFlagsReachGenerator(t *testing.T) {
@@ -124,7 +98,7 @@ func TestModelFlagsReachGenerator(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	img, _ := RedDiscPhoto(160, 120, 35)
+	img, _ := onnxtest.RedDiscPhoto(160, 120, 35)
 	res, err := g.Generate(context.Background(), generator.Request{Decoded: img, Quality: generator.Draft})
 	if err != nil {
 		t.Fatal(err)
