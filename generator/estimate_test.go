@@ -337,3 +337,56 @@ func TestGeneratorDoesNotImportEstimators(t *testing.T) {
 		}
 	}
 }
+
+// woodDisc is photoDisc on a textured background of one hue (a wooden table): within the mask
+// tolerance of its mean, so its border passes for a plain colour, but noisy.
+func woodDisc(w, h int, r float64) (*image.NRGBA, *image.Alpha) {
+	img, truth := photoDisc(w, h, r)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range truth.Pix {
+		if truth.Pix[i] == 0 {
+			v := uint8(rng.IntN(24))
+			img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2] = 150+v, 100+v, 60+v/2
+		}
+	}
+	return img, truth
+}
+
+// A photo whose table passes for a plain border: the segmenter's subject replaces the colour
+// fill; a rejected subject leaves the fill's mask as it was without a segmenter.
+func TestTexturedBorderSegmented(t *testing.T) {
+	img, truth := woodDisc(200, 150, 40)
+	plain := cpuGenerator(t)
+	base, err := plain.Generate(context.Background(), Request{Decoded: img, Quality: Draft, NoSegmentation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base.Report.Image.MaskSource != MaskBorder {
+		t.Fatalf("without segmentation the mask is %q, want the border's (the test's premise)", base.Report.Image.MaskSource)
+	}
+	g, err := New(Config{Backend: BackendCPU, Segmenter: &fakeSegmenter{matte: truth, conf: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	res, err := g.Generate(context.Background(), Request{Decoded: img, Quality: Draft})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Report.Image.MaskSource != MaskModel || res.Report.Mode != Inflate {
+		t.Fatalf("with a segmenter: mask %q, mode %s", res.Report.Image.MaskSource, res.Report.Mode)
+	}
+	g2, err := New(Config{Backend: BackendCPU, Segmenter: &fakeSegmenter{matte: truth, conf: 0.1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g2.Close()
+	res, err = g2.Generate(context.Background(), Request{Decoded: img, Quality: Draft})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Report.Image.MaskSource != MaskBorder || res.Report.Faces != base.Report.Faces || res.Report.Volume != base.Report.Volume {
+		t.Fatalf("rejected subject: mask %q, %d faces %v mm³; want the border's result, %d faces %v mm³",
+			res.Report.Image.MaskSource, res.Report.Faces, res.Report.Volume, base.Report.Faces, base.Report.Volume)
+	}
+}

@@ -232,13 +232,18 @@ func prepareForeground(ctx context.Context, img, depth image.Image, pl *plan, fr
 	if err != nil {
 		return nil, err
 	}
-	if p.maskSource == MaskNone && p.dpth == nil && pl.wantsSubject() {
-		// A photo: its subject, if the segmenter finds one.
+	var border []float32 // a textured border's mask, while a segmented subject is tried instead
+	if (p.maskSource == MaskNone || texturedBorder(p)) && p.dpth == nil && pl.wantsSubject() {
+		// A photo (or one whose textured table or wall passed for a plain border): its subject,
+		// if the segmenter finds one; else the border's mask, if any, stands.
 		s, err := segmentPhoto(ctx, pl, img)
 		if err != nil {
 			return nil, err
 		}
 		if s != nil {
+			if p.maskSource == MaskBorder {
+				border = p.mask
+			}
 			if err := applySubject(ctx, p, s); err != nil {
 				return nil, err
 			}
@@ -252,6 +257,9 @@ func prepareForeground(ctx context.Context, img, depth image.Image, pl *plan, fr
 	if p.subject != nil {
 		if rejectSubject(pl, p, p.subject, coverage) {
 			p.mask, p.maskSource, p.subject, p.color, coverage = nil, MaskNone, nil, colour, 1
+			if border != nil {
+				p.mask, p.maskSource, coverage = border, MaskBorder, cleanMask(p, pl.foreground)
+			}
 		} else {
 			colourSubject(p)
 		}
@@ -388,4 +396,15 @@ func cropForeground(ctx context.Context, img image.Image, p *prepared, pl *plan)
 	cleanMask(c, pl.foreground)
 	c.cropped = true
 	return c, nil
+}
+
+// photoBorderNoise is the border noise (see borderBackground) above which a "plain" border is a
+// photo's textured surface rather than a drawn background: 5/255 RMS, above JPEG's noise on a
+// white logo background.
+const photoBorderNoise = 5.0 / 255
+
+// texturedBorder reports whether p's border mask came from an opaque photo's textured surface
+// (a table, a wall) of one hue, where a segmenter knows the subject better than a colour fill.
+func texturedBorder(p *prepared) bool {
+	return p.maskSource == MaskBorder && p.borderNoise > photoBorderNoise && !p.hasAlpha
 }

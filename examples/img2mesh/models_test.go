@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -68,4 +69,57 @@ func TestModelFlagErrors(t *testing.T) {
 			t.Errorf("%v: an output was written", tc.args)
 		}
 	}
+}
+
+// The IS-Net model end to end through the CLI: a horse silhouette pasted on the wooden table
+// of coffee.png becomes a closed inflated horse, its subject from the model. Runs where the
+// model is present (ORFEAS_ISNET_MODEL or scripts/fetch-isnet.sh).
+func TestISNetCLI(t *testing.T) {
+	lib := onnxtest.Library(t, "../..")
+	model := onnxtest.ISNetModel(t, "../..")
+	decode := func(name string) image.Image {
+		f, err := os.Open(samples + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		img, err := png.Decode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	horse := decode("horse.png")
+	wood := decode("coffee.png").(interface {
+		SubImage(image.Rectangle) image.Image
+	}).SubImage(image.Rect(480, 0, 600, 400))
+	img, _ := onnxtest.Composite(horse, func(x, y int) float64 {
+		r, _, _, _ := horse.At(x, y).RGBA()
+		return 1 - float64(r)/65535
+	}, wood, 480, 360, 0.6, 0.5, 0.55)
+	dir := t.TempDir()
+	photo := filepath.Join(dir, "horse-on-wood.png")
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	os.WriteFile(photo, buf.Bytes(), 0o644)
+	out := filepath.Join(dir, "horse.stl")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-json", "-quality", "draft", "-segment-model", model, "-onnxruntime", lib, "-o", out, photo}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var r struct {
+		Fidelity struct {
+			SilhouetteIoU float64 `json:"silhouette_iou"`
+		} `json:"fidelity"`
+	}
+	var m map[string]any
+	json.Unmarshal(stdout.Bytes(), &m)
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if m["mode"] != "inflate" || m["mask_source"] != "model" || m["closed"] != true || r.Fidelity.SilhouetteIoU < 0.9 {
+		t.Fatalf("result %v", m)
+	}
+	t.Logf("%s: %v pieces, silhouette IoU %.3f", m["segmenter"], m["pieces"], r.Fidelity.SilhouetteIoU)
 }

@@ -18,6 +18,25 @@ import (
 	"github.com/orfeas3d/orfeas/internal/checktools"
 )
 
+// ISNetEnv names the environment variable that gives the IS-Net model's path for the
+// end-to-end tests.
+const ISNetEnv = "ORFEAS_ISNET_MODEL"
+
+// ISNetModel returns the IS-Net model for a test: $ORFEAS_ISNET_MODEL, else
+// .tools/models/isnet-small.onnx under root (scripts/fetch-isnet.sh), skipping the test (failing
+// under ORFEAS_REQUIRE_TOOLS=1) when there is none.
+func ISNetModel(tb testing.TB, root string) string {
+	tb.Helper()
+	if p := os.Getenv(ISNetEnv); p != "" {
+		return p
+	}
+	p, _ := filepath.Abs(filepath.Join(root, ".tools/models/isnet-small.onnx"))
+	if _, err := os.Stat(p); err != nil {
+		checktools.Missing(tb, "IS-Net model: set %s or run scripts/fetch-isnet.sh", ISNetEnv)
+	}
+	return p
+}
+
 // Library returns the ONNX Runtime library for a test: $ORFEAS_ONNXRUNTIME_LIB, else the one
 // scripts/fetch-onnxruntime.sh puts in .tools/onnxruntime/ under root (the repository's root,
 // relative to the test's package). Without one the test skips, and fails under
@@ -222,4 +241,68 @@ func RedDiscPhoto(w, h int, r float64) (*image.NRGBA, *image.Alpha) {
 		}
 	}
 	return img, truth
+}
+
+// Composite pastes obj, whose subject matte is alpha (0..1 at obj's pixel (x, y) from its
+// bounds' corner), onto bg stretched to W×H, scaled to fit within share of the smaller side and
+// centred at (cx, cy) as fractions of the size, blending by the matte (bilinear sampling). It
+// returns the composite and its true subject matte (255 where the scaled matte is at least
+// 0.5): a photo whose ground truth is known, for segmentation IoU. The background should hold
+// no object of its own (a texture: wood, grass, a wall), or a salient-object segmenter is
+// right to find it.
+func Composite(obj image.Image, alpha func(x, y int) float64, bg image.Image, W, H int, share, cx, cy float64) (*image.NRGBA, *image.Alpha) {
+	bb, ob := bg.Bounds(), obj.Bounds()
+	s := share * float64(min(W, H)) / float64(max(ob.Dx(), ob.Dy()))
+	ow, oh := float64(ob.Dx())*s, float64(ob.Dy())*s
+	x0, y0 := cx*float64(W)-ow/2, cy*float64(H)-oh/2
+	out := image.NewNRGBA(image.Rect(0, 0, W, H))
+	truth := image.NewAlpha(out.Bounds())
+	sample := func(u, v float64) (r, g, b, a float64) {
+		// Bilinear over obj's pixel centres, clamped at its edges.
+		u, v = u-0.5, v-0.5
+		ix, iy := math.Floor(u), math.Floor(v)
+		fx, fy := u-ix, v-iy
+		for _, c := range [4][3]float64{{0, 0, (1 - fx) * (1 - fy)}, {1, 0, fx * (1 - fy)}, {0, 1, (1 - fx) * fy}, {1, 1, fx * fy}} {
+			x := min(max(int(ix)+int(c[0]), 0), ob.Dx()-1)
+			y := min(max(int(iy)+int(c[1]), 0), ob.Dy()-1)
+			cr, cg, cb, _ := obj.At(ob.Min.X+x, ob.Min.Y+y).RGBA()
+			al := alpha(x, y)
+			r, g, b, a = r+c[2]*float64(cr)/65535, g+c[2]*float64(cg)/65535, b+c[2]*float64(cb)/65535, a+c[2]*al
+		}
+		return
+	}
+	for y := range H {
+		for x := range W {
+			br, bgc, bbl, _ := bg.At(bb.Min.X+x*bb.Dx()/W, bb.Min.Y+y*bb.Dy()/H).RGBA()
+			c := [3]float64{float64(br) / 65535, float64(bgc) / 65535, float64(bbl) / 65535}
+			u, v := (float64(x)+0.5-x0)/s, (float64(y)+0.5-y0)/s
+			if u >= 0 && v >= 0 && u < float64(ob.Dx()) && v < float64(ob.Dy()) {
+				r, g, b, a := sample(u, v)
+				c = [3]float64{a*r + (1-a)*c[0], a*g + (1-a)*c[1], a*b + (1-a)*c[2]}
+				if a >= 0.5 {
+					truth.Pix[y*truth.Stride+x] = 255
+				}
+			}
+			out.SetNRGBA(x, y, color.NRGBA{uint8(math.Round(255 * c[0])), uint8(math.Round(255 * c[1])), uint8(math.Round(255 * c[2])), 255})
+		}
+	}
+	return out, truth
+}
+
+// IoU is the intersection over union of two mattes of the same bounds, each thresholded at 128.
+func IoU(a, b *image.Alpha) float64 {
+	inter, union := 0, 0
+	for i := range a.Pix {
+		p, q := a.Pix[i] >= 128, b.Pix[i] >= 128
+		if p && q {
+			inter++
+		}
+		if p || q {
+			union++
+		}
+	}
+	if union == 0 {
+		return 1
+	}
+	return float64(inter) / float64(union)
 }
