@@ -284,5 +284,8 @@ func estimateDepth(ctx context.Context, pl *plan, img image.Image, p *prepared) 
 		return "", fmt.Errorf("generator: bas-relief: %w", err)
 	}
 	p.dpth, p.depthSource, p.basRelief = h, DepthModel, &rep
+	// The depth says what stands out: a textured border's colour mask would raise the subject on
+	// a cliff that the compression has just taken away.
+	p.mask, p.maskSource = nil, MaskNone
 	return fmt.Sprintf("; heights from the depth %s estimated, bas-relief compressed", e.depthName), nil
 }

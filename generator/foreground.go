@@ -288,7 +288,7 @@ func prepareForeground(ctx context.Context, img, depth image.Image, pl *plan, fr
 	if pl.requested == Auto && mode == backends.Relief && p.maskSource == MaskNone && pl.est != nil && pl.est.segDone && !pl.fallback {
 		reason = "auto: a photo with no separate object (" + pl.est.segNote + "), built as a relief"
 	}
-	if mode == backends.Relief && p.maskSource == MaskNone && p.dpth == nil {
+	if mode == backends.Relief && (p.maskSource == MaskNone || texturedBorder(p)) && p.dpth == nil {
 		note, err := estimateDepth(ctx, pl, img, p)
 		if err != nil {
 			return nil, err
