@@ -151,3 +151,52 @@ func ExampleBasRelief() {
 	fmt.Printf("nose %.2f, wall below 0.1: %v, silhouettes dropped: %v\n", heights[32*w+32], heights[0] < 0.1, rep.Discontinuities > 0)
 	// Output: nose 1.00, wall below 0.1: true, silhouettes dropped: true
 }
+
+// BenchmarkBasRelief reports the compression's time (and the solver's iterations) at each
+// quality level's working size, on the dome-and-floor scene of the depth tests.
+func BenchmarkBasRelief(b *testing.B) {
+	for _, q := range Qualities {
+		s, _ := q.Settings()
+		w, h := s.Resolution, s.Resolution*3/4
+		d := make([]float32, w*h)
+		for y := range h {
+			for x := range w {
+				d[y*w+x] = float32(domeDepth(x, y, w, h))
+			}
+		}
+		b.Run(string(q), func(b *testing.B) {
+			var rep BasReliefReport
+			for b.Loop() {
+				var err error
+				if _, rep, err = BasRelief(context.Background(), d, w, h, BasReliefOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(rep.Iterations), "iterations")
+		})
+	}
+}
+
+// bilinear keeps constants and linear ramps, and the corners' values.
+func TestBilinear(t *testing.T) {
+	w, h := 5, 4
+	src := make([]float32, w*h)
+	for y := range h {
+		for x := range w {
+			src[y*w+x] = float32(2*x + 3*y)
+		}
+	}
+	out := bilinear(src, w, h, 17, 9)
+	for y := range 9 {
+		for x := range 17 {
+			fx := min(max((float64(x)+0.5)*5/17-0.5, 0), 4)
+			fy := min(max((float64(y)+0.5)*4/9-0.5, 0), 3)
+			if want := 2*fx + 3*fy; math.Abs(float64(out[y*17+x])-want) > 1e-4 {
+				t.Fatalf("(%d, %d) = %v, want %v", x, y, out[y*17+x], want)
+			}
+		}
+	}
+	if got := bilinear([]float32{7, 7}, 1, 2, 3, 5); got[0] != 7 || got[14] != 7 {
+		t.Fatalf("one column: %v", got)
+	}
+}

@@ -275,17 +275,57 @@ func estimateDepth(ctx context.Context, pl *plan, img image.Image, p *prepared) 
 		}
 		e.depthMap = d
 	}
-	d, err := gray16Plane(ctx, e.depthMap, p.w, p.h)
+	// Depth models see the photo at about 518 px: the compression runs at most at
+	// maxBasReliefSide, and its heights are interpolated up to the working grid.
+	sw, sh := p.w, p.h
+	if s := float64(maxBasReliefSide) / float64(max(p.w, p.h)); s < 1 {
+		sw, sh = max(2, int(math.Round(float64(p.w)*s))), max(2, int(math.Round(float64(p.h)*s)))
+	}
+	d, err := gray16Plane(ctx, e.depthMap, sw, sh)
 	if err != nil {
 		return "", err
 	}
-	h, rep, err := BasRelief(ctx, d, p.w, p.h, e.basRelief)
+	h, rep, err := BasRelief(ctx, d, sw, sh, e.basRelief)
 	if err != nil {
 		return "", fmt.Errorf("generator: bas-relief: %w", err)
+	}
+	if sw != p.w || sh != p.h {
+		h = bilinear(h, sw, sh, p.w, p.h)
 	}
 	p.dpth, p.depthSource, p.basRelief = h, DepthModel, &rep
 	// The depth says what stands out: a textured border's colour mask would raise the subject on
 	// a cliff that the compression has just taken away.
 	p.mask, p.maskSource = nil, MaskNone
 	return fmt.Sprintf("; heights from the depth %s estimated, bas-relief compressed", e.depthName), nil
+}
+
+// maxBasReliefSide is the longest side the bas-relief compression of an estimated depth runs
+// at: above the depth models' own resolution (518 px for Depth Anything V2), where a finer grid
+// adds solver time but no depth detail.
+const maxBasReliefSide = 640
+
+// bilinear resizes a w×h plane to dw×dh by bilinear interpolation between pixel centres.
+func bilinear(src []float32, w, h, dw, dh int) []float32 {
+	out := make([]float32, dw*dh)
+	for y := range dh {
+		fy := min(max((float64(y)+0.5)*float64(h)/float64(dh)-0.5, 0), float64(h-1))
+		y0 := min(int(fy), h-2)
+		ty := float32(fy - float64(y0))
+		if h == 1 {
+			y0, ty = 0, 0
+		}
+		for x := range dw {
+			fx := min(max((float64(x)+0.5)*float64(w)/float64(dw)-0.5, 0), float64(w-1))
+			x0 := min(int(fx), w-2)
+			tx := float32(fx - float64(x0))
+			if w == 1 {
+				x0, tx = 0, 0
+			}
+			at := func(xx, yy int) float32 { return src[min(yy, h-1)*w+min(xx, w-1)] }
+			top := at(x0, y0)*(1-tx) + at(x0+1, y0)*tx
+			bot := at(x0, y0+1)*(1-tx) + at(x0+1, y0+1)*tx
+			out[y*dw+x] = top*(1-ty) + bot*ty
+		}
+	}
+	return out
 }

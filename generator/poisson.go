@@ -32,6 +32,13 @@ const (
 	mgCoarsest = 3
 )
 
+// mgOvercorrect scales the coarse correction: a piecewise-constant prolongation's correction
+// falls short on smooth errors, so it is scaled up ("over-correction", as aggregation multigrid
+// does); one factor on every cycle keeps the preconditioner symmetric. On the dome scene of the
+// tests it takes the iterations from 33 (256 px) and 48 (512 px) unscaled to 7 and 8; 2 gave
+// 4, but sits at the edge where the preconditioner stops being positive definite.
+const mgOvercorrect = 1.8
+
 func newMGLevels(w, h int) []*mgLevel {
 	l := &mgLevel{w: w, h: h, wx: make([]float32, w*h), wy: make([]float32, w*h)}
 	for y := range h {
@@ -157,7 +164,7 @@ func vcycle(levels []*mgLevel, i int) {
 	vcycle(levels, i+1)
 	for y := range l.h {
 		for x := range l.w {
-			l.e[y*l.w+x] += c.e[(y/2)*c.w+x/2]
+			l.e[y*l.w+x] += mgOvercorrect * c.e[(y/2)*c.w+x/2]
 		}
 	}
 	for range mgSweeps {
