@@ -371,9 +371,11 @@ func reliefFigure(ctx context.Context, out string) error {
 			return err
 		}
 		r := res.Report
-		fmt.Printf("relief from %s: %d faces, closed %v, %.1f × %.1f × %.1f mm; %s; bas-relief %+v\n",
+		fmt.Printf("relief from %s: %d faces, closed %v, %.1f × %.1f × %.1f mm; %s; bas-relief %+v; "+
+			"top heights vs the true depth inside the face: Pearson %.3f\n",
 			map[bool]string{true: "depth", false: "brightness"}[r.Image.DepthSource == generator.DepthModel],
-			r.Faces, r.Topology.Closed(), r.Size[0], r.Size[1], r.Size[2], r.ModeReason, r.Image.BasRelief)
+			r.Faces, r.Topology.Closed(), r.Size[0], r.Size[1], r.Size[2], r.ModeReason, r.Image.BasRelief,
+			faceCorrelation(res.Mesh, r.Size[0], r.Size[1]))
 		// Clay, not the photo's colours: the photo's shading painted on would hide the geometry.
 		clay := *res.Mesh
 		clay.Colors, clay.UVs, clay.Texture = nil, nil, nil
@@ -420,4 +422,20 @@ func peakRSS() string {
 		}
 	}
 	return errors.New("no VmHWM").Error()
+}
+
+// faceCorrelation is the Pearson correlation between the top vertices' heights and the face's
+// true depth at their place, over the vertices inside the head's outline (the top: z above
+// the base's 2 mm).
+func faceCorrelation(m *mesh.Mesh, wmm, hmm float64) float64 {
+	var sa, sb, saa, sbb, sab, n float64
+	for _, p := range m.Positions {
+		u, v := 2*float64(p[0])/wmm-1, 1-2*float64(p[1])/hmm // Y runs up the image
+		if hx, hy := u/0.62, (v+0.02)/0.82; hx*hx+hy*hy >= 0.9 || p[2] <= 2.01 {
+			continue
+		}
+		a, b := float64(p[2]), face(u, v)
+		sa, sb, saa, sbb, sab, n = sa+a, sb+b, saa+a*a, sbb+b*b, sab+a*b, n+1
+	}
+	return (sab - sa*sb/n) / math.Sqrt((saa-sa*sa/n)*(sbb-sb*sb/n))
 }
