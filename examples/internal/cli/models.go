@@ -69,6 +69,7 @@ type ModelError struct {
 	Err        error
 }
 
+// Error names the flag, the path and the cause.
 func (e *ModelError) Error() string {
 	if e.Path == "" {
 		return fmt.Sprintf("-%s: %v", e.Flag, e.Err)
