@@ -3,6 +3,7 @@ package mesh
 import (
 	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/orfeas3d/orfeas/internal/par"
 )
@@ -66,25 +67,40 @@ func (t Topology) Closed() bool {
 // The mesh must be valid (see Validate).
 func (m *Mesh) Topology() Topology {
 	nv, nf := len(m.Positions), len(m.Faces)
-	t := Topology{Faces: nf, Genus: -1, Volume: m.Volume()}
-	t.Outward = t.Volume > 0
-
-	t.DegenerateFaces = countDegenerate(m)
-	used := make([]bool, nv)
-	vset := newDSU(nv)
-	for _, f := range m.Faces {
-		used[f[0]], used[f[1]], used[f[2]] = true, true, true
-		vset.union(f[0], f[1])
-		vset.union(f[1], f[2])
-	}
-	for v := range nv {
-		if used[v] {
-			t.Vertices++
-			if vset.find(uint32(v)) == uint32(v) {
-				t.Components++
-			}
+	t := Topology{Faces: nf, Genus: -1}
+	// Three independent parts, each writing only its own fields: the volume and the degenerate
+	// faces, the vertex components, and (on this goroutine) everything the edge table gives. The
+	// volume is the same serial sum as Mesh.Volume, so every figure is the same on every
+	// GOMAXPROCS.
+	var wg sync.WaitGroup
+	spawn := func(f func()) {
+		if nf < topologyParallelFaces || runtime.GOMAXPROCS(0) == 1 {
+			f()
+		} else {
+			wg.Go(f)
 		}
 	}
+	spawn(func() {
+		t.Volume = m.Volume()
+		t.DegenerateFaces = countDegenerate(m)
+	})
+	spawn(func() {
+		used := make([]bool, nv)
+		vset := newDSU(nv)
+		for _, f := range m.Faces {
+			used[f[0]], used[f[1]], used[f[2]] = true, true, true
+			vset.union(f[0], f[1])
+			vset.union(f[1], f[2])
+		}
+		for v := range nv {
+			if used[v] {
+				t.Vertices++
+				if vset.find(uint32(v)) == uint32(v) {
+					t.Components++
+				}
+			}
+		}
+	})
 
 	et := newEdgeTable(m)
 	t.Edges = et.edges()
@@ -150,6 +166,8 @@ func (m *Mesh) Topology() Topology {
 			t.BoundaryLoops++
 		}
 	}
+	wg.Wait()
+	t.Outward = t.Volume > 0
 	t.EulerCharacteristic = t.Vertices - t.Edges + t.Faces
 	t.Watertight = t.BoundaryEdges == 0 && t.NonManifoldEdges == 0
 	t.Manifold = t.NonManifoldEdges == 0 && t.NonManifoldVertices == 0
@@ -159,6 +177,10 @@ func (m *Mesh) Topology() Topology {
 	}
 	return t
 }
+
+// topologyParallelFaces is the face count from which Topology runs its independent parts on
+// goroutines of their own.
+const topologyParallelFaces = 1 << 14
 
 // degenerateChunk is the number of faces one goroutine of countDegenerate checks at a time.
 const degenerateChunk = 1 << 15

@@ -380,3 +380,43 @@ func TestTinyImages(t *testing.T) {
 		}
 	}
 }
+
+// TestSpeculationChangesNothing checks that runBudget's speculative first try (the tolerance
+// alone on all tiles at once) gives the very mesh of the epochs and greedy finish, both where the
+// tolerance fits in the budget (the speculation is kept) and where the budget binds (it is thrown
+// away), on every GOMAXPROCS.
+func TestSpeculationChangesNothing(t *testing.T) {
+	withTiles(t, 40) // 3×3 tiles
+	in := cameraInput(t, 96)
+	in.Tolerance = 0.05
+	open, _, err := New(Options{}).Reconstruct(context.Background(), in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, budget := range []int{len(open.Faces) + 40, len(open.Faces) * 2, len(open.Faces) - 50, 3000} {
+		in.FaceBudget = budget
+		var ref *mesh.Mesh
+		for _, spec := range []bool{false, true} {
+			for _, procs := range []int{1, 2, 4} {
+				speculation = spec
+				prev := runtime.GOMAXPROCS(procs)
+				m, rep, err := New(Options{}).Reconstruct(context.Background(), in, nil)
+				runtime.GOMAXPROCS(prev)
+				speculation = true
+				if err != nil {
+					t.Fatal(err)
+				}
+				if budget == 2*len(open.Faces) && (rep.BudgetReached || len(m.Faces) != len(open.Faces)) {
+					t.Errorf("budget %d: %d faces, budget reached %v; without a budget %d faces", budget, len(m.Faces), rep.BudgetReached, len(open.Faces))
+				}
+				if ref == nil {
+					ref = m
+					continue
+				}
+				if !slices.Equal(m.Positions, ref.Positions) || !slices.Equal(m.Faces, ref.Faces) {
+					t.Fatalf("budget %d: speculation %v at GOMAXPROCS=%d changed the mesh (%d faces, %d without)", budget, spec, procs, len(m.Faces), len(ref.Faces))
+				}
+			}
+		}
+	}
+}

@@ -92,13 +92,20 @@ func (d *decimator) tryRemove(t *tin, v int32, inc []int32) {
 	// Every new triangle must keep its samples within the tolerance. The one under the removed
 	// vertex is the likeliest to fail, so it goes first.
 	d.ne, d.nc = d.ne[:0], d.nc[:0]
-	first := 0
+	first, under := 0, false
 	for j, tr := range d.nt {
 		d.ne, d.nc = append(d.ne, 0), append(d.nc, 0)
 		x, y := t.px[v], t.py[v]
 		if t.orient(tr[0], tr[1], x, y) >= 0 && t.orient(tr[1], tr[2], x, y) >= 0 && t.orient(tr[2], tr[0], x, y) >= 0 {
-			first = j
+			first, under = j, true
 		}
+	}
+	// The removed vertex's own sample, against the plane of the triangle now over it: most
+	// removals fail there, and one sample is cheaper than the rows the scan reads before reaching
+	// it. The margin keeps the decision the scan's: an error this far above the tolerance is
+	// above it in the scan's arithmetic too.
+	if tr := d.nt[first]; under && t.planeError(tr[0], tr[1], tr[2], v) > t.tol*(1+1e-9)+1e-12 {
+		return
 	}
 	for k := range d.nt {
 		j := (first + k) % len(d.nt)

@@ -13,7 +13,9 @@ import (
 
 // inflate grows a rounded solid from the foreground's silhouette, as backends/internal/modes describes:
 // the height profile of the silhouette's signed distance, an implicit volume meshed by marching
-// cubes on the image reduced k times, k chosen from the face budget (modes.InflateFit). The stages
+// cubes on the image reduced k times, k chosen from the face budget (modes.InflateFit), the field
+// made a few planes at a time (isosurfaceChunked) and a flat back re-triangulated from its
+// boundary (modes.FlattenBack). The stages
 // and formulas the CUDA backend shares come from backends/internal/modes; the distance transform, the local
 // thickness, the voxel field and marching cubes run here on the CPU.
 func inflate(ctx context.Context, in *backends.Input, progress backends.Progress, workers int) (*mesh.Mesh, error) {
@@ -79,32 +81,33 @@ func inflateAt(ctx context.Context, in *backends.Input, k int, progress backends
 	if err != nil {
 		return nil, err
 	}
-	nx, ny, nz := g.NX, g.NY, g.NZ
-	g.Values = make([]float32, nx*ny*nz)
+	nx, ny := g.NX, g.NY
 	outside := modes.InflateOutside(px)
-	for l := range nz {
-		if l%16 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		z := float32(g.Origin[2] + float64(l)*px)
-		plane := g.Values[l*nx*ny : (l+1)*nx*ny]
-		for j := range ny {
-			for i := range nx {
-				v := outside
-				if i > 0 && j > 0 && i <= w && j <= h {
-					c := (h-j)*w + (i - 1)
-					v = modes.InflateValue(z, H[c], sd[c], px, p.FlatBack)
-				}
-				plane[j*nx+i] = v
-			}
-		}
-	}
 	progress.Report("surface", 0)
-	m, err := mesh.Isosurface(ctx, g, 0)
+	// The field is a function of the coarse pixel and z, so it is made plane by plane as marching
+	// cubes reaches it, never as a whole grid (at ultra that would be hundreds of MB to zero and
+	// fill).
+	m, err := isosurfaceChunked(ctx, g, workers, func(l int, plane []float32) {
+		z := float32(g.Origin[2] + float64(l)*px)
+		for i := range nx {
+			plane[i] = outside
+			plane[(ny-1)*nx+i] = outside
+		}
+		for j := 1; j < ny-1; j++ {
+			row := plane[j*nx : (j+1)*nx]
+			row[0], row[nx-1] = outside, outside
+			c := (h - j) * w // coarse row of lattice row j
+			hs, ss := H[c:c+w], sd[c:c+w]
+			for i := range w {
+				row[i+1] = modes.InflateValue(z, hs[i], ss[i], px, p.FlatBack)
+			}
+		}
+	})
 	if err != nil {
 		return nil, err
+	}
+	if p.FlatBack {
+		modes.FlattenBack(m, g.Origin[0], g.Origin[1], modes.FlatBackTile*px, workers)
 	}
 	progress.Report("surface", 1)
 	return m, nil

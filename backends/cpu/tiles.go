@@ -25,6 +25,10 @@ import (
 // the tolerance was met; under a binding face budget the greedy order is kept as it is.
 var decimation = true
 
+// speculation enables runBudget's first try, the tolerance alone on all tiles at once (see
+// speculate); tests turn it off to compare with the epochs' result.
+var speculation = true
+
 // tileSide is the target side of a tile in samples. It is a variable so that tests can tile
 // small grids.
 var tileSide = 256
@@ -181,6 +185,16 @@ func triangulate(ctx context.Context, g grid, lim tinLimits, workers int, progre
 // finishes one insertion at a time, always in the tile with the worst error, until the budget or
 // the tolerance is reached. Every decision depends only on the tiles' state, never on timing.
 func runBudget(ctx context.Context, tiles []*tin, lim tinLimits, workers int, report func(), cost *int, totalCost func() int) error {
+	if speculation && len(tiles) > 1 {
+		fits, err := speculate(ctx, tiles, lim, workers, report)
+		if err != nil {
+			return err
+		}
+		if fits {
+			*cost = totalCost()
+			return nil
+		}
+	}
 	tau := 0.0
 	for _, t := range tiles {
 		tau = max(tau, t.topError())
@@ -224,6 +238,60 @@ func runBudget(ctx context.Context, tiles []*tin, lim tinLimits, workers int, re
 	err := refine(ctx, worst, costNow, lim.budget, 4096, tick)
 	*cost = totalCost()
 	return err
+}
+
+// speculate refines every tile to the tolerance at once, in parallel with no epochs, as if there
+// were no budget, stopping all of them as soon as their summed cost could pass the budget. When
+// the tolerance alone fits, with room for one more step (the sum of the tiles' final costs plus
+// heightfield.ClosingGrowth is within the budget), it reports true, and the tiles are exactly
+// what runBudget's epochs and greedy finish would have made: a tile's state depends only on how
+// many of its own worst-first steps it has taken, the epochs' thresholds and caps only pause it,
+// and the finish would never have stopped on the budget, the cost never falling as it grows.
+// Otherwise it puts every tile back as it was and reports false, and runBudget proceeds as
+// before; the work lost is at most what a budget's worth of faces costs on all cores. Whether
+// it fits is decided on the final costs alone, never on the interleaving.
+func speculate(ctx context.Context, tiles []*tin, lim tinLimits, workers int, report func()) (bool, error) {
+	saved := make([]*tin, len(tiles))
+	var total atomic.Int64
+	total.Add(int64(heightfield.ClosingFaces(0)))
+	for i, t := range tiles {
+		saved[i] = t.clone()
+		total.Add(int64(t.cost()))
+	}
+	var over atomic.Bool
+	budget := int64(lim.budget)
+	err := forTiles(ctx, len(tiles), workers, func(i int) error {
+		t := tiles[i]
+		for step := 1; len(t.heap) > 0 && t.heap[0].err > lim.tol; step++ {
+			if over.Load() || total.Load()+heightfield.ClosingGrowth > budget {
+				over.Store(true)
+				break
+			}
+			if step%64 == 0 {
+				if err := ctx.Err(); err != nil {
+					return fmt.Errorf("cpu: triangulating: %w", err)
+				}
+				t.progress.Store(math.Float64bits(t.topError()))
+			}
+			c := t.cost()
+			t.step()
+			total.Add(int64(t.cost() - c))
+		}
+		t.progress.Store(math.Float64bits(t.topError()))
+		return nil
+	}, report)
+	if err != nil {
+		return false, err
+	}
+	final := int64(heightfield.ClosingFaces(0))
+	for _, t := range tiles {
+		final += int64(t.cost())
+	}
+	if !over.Load() && final+heightfield.ClosingGrowth <= budget {
+		return true, nil
+	}
+	copy(tiles, saved)
+	return false, nil
 }
 
 // forTiles calls fn for every tile index on up to workers goroutines and returns the first error

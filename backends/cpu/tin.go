@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -77,8 +78,11 @@ type tin struct {
 // (grid coordinates, each strictly between two corners) and scans every triangle.
 func newTin(g grid, x0, y0, x1, y1 int32, side [][2]int32, tol float64, workers int) *tin {
 	t := &tin{g: g, tol: tol, workers: max(workers, 1), x0: x0, y0: y0, x1: x1, y1: y1}
-	// A triangulation with every sample a vertex has about 2·w·h triangles.
-	est := min(2*int(x1-x0+1)*int(y1-y0+1), 1<<16)
+	// A triangulation with every sample a vertex has about 2·w·h triangles, but a tile within a
+	// useful tolerance keeps a few per cent of them: start small and let append double. (Room
+	// for all 2·w·h, up to 2^16, cost 1.5 MB a tile: 384 MB of heap for the 256 tiles of a
+	// 4096² relief, which also put off every garbage collection until the heap was twice that.)
+	est := min(2*int(x1-x0+1)*int(y1-y0+1), 1<<12)
 	t.verts = make([]int32, 0, 3*est)
 	t.opp = make([]int32, 0, 3*est)
 	p0 := t.addPoint(x0, y0)
@@ -97,6 +101,23 @@ func newTin(g grid, x0, y0, x1, y1 int32, side [][2]int32, tol float64, workers 
 	}
 	t.flush()
 	return t
+}
+
+// clone returns a deep copy of t (sharing only the read-only grid), for speculate to go back to.
+func (t *tin) clone() *tin {
+	c := &tin{
+		g: t.g, tol: t.tol,
+		px: slices.Clone(t.px), py: slices.Clone(t.py),
+		verts: slices.Clone(t.verts), opp: slices.Clone(t.opp),
+		err: slices.Clone(t.err), cand: slices.Clone(t.cand),
+		alive: slices.Clone(t.alive), hpos: slices.Clone(t.hpos),
+		free: slices.Clone(t.free), pending: slices.Clone(t.pending), inPend: slices.Clone(t.inPend),
+		heap: slices.Clone(t.heap), live: t.live, border: t.border,
+		x0: t.x0, y0: t.y0, x1: t.x1, y1: t.y1, removed: slices.Clone(t.removed),
+		workers: t.workers,
+	}
+	c.progress.Store(t.progress.Load())
+	return c
 }
 
 // insertOnHull inserts a point lying strictly inside a hull edge.
@@ -481,6 +502,23 @@ func (t *tin) scanTri(a, b, c int32, limit float64) (float64, int32) {
 		}
 	}
 	return max(best, 0), int32(bestAt)
+}
+
+// planeError is the vertical distance between vertex v's sample and the plane through the
+// samples of triangle (a, b, c), positively oriented.
+func (t *tin) planeError(a, b, c, v int32) float64 {
+	w := t.g.W
+	ax, ay := int64(t.px[a]), int64(t.py[a])
+	bx, by := int64(t.px[b]), int64(t.py[b])
+	cx, cy := int64(t.px[c]), int64(t.py[c])
+	vx, vy := int64(t.px[v]), int64(t.py[v])
+	za := float64(t.g.Z[int(ay)*w+int(ax)])
+	zb := float64(t.g.Z[int(by)*w+int(bx)])
+	zc := float64(t.g.Z[int(cy)*w+int(cx)])
+	area := float64((bx-ax)*(cy-ay) - (by-ay)*(cx-ax))
+	gx := ((zb-za)*float64(cy-ay) - (zc-za)*float64(by-ay)) / area
+	gy := ((zc-za)*float64(bx-ax) - (zb-za)*float64(cx-ax)) / area
+	return math.Abs(za + gx*float64(vx-ax) + gy*float64(vy-ay) - float64(t.g.Z[int(vy)*w+int(vx)]))
 }
 
 // maxError returns the largest error of any live triangle.

@@ -53,7 +53,8 @@ func inflate(ctx context.Context, in *backends.Input, progress backends.Progress
 }
 
 // inflateAt runs the device stages of inflate on the image reduced k times, returning the mesh
-// as marching cubes makes it.
+// as marching cubes makes it, its flat back triangulated afresh on the host as the CPU backend's
+// (modes.FlattenBack).
 func inflateAt(ctx context.Context, s gpu.Stream, in *backends.Input, k int, progress backends.Progress, workers int) (*mesh.Mesh, error) {
 	p := in.Inflate.Defaults()
 	w, h, px := modes.InflateSize(in, k)
@@ -129,6 +130,9 @@ func inflateAt(ctx context.Context, s gpu.Stream, in *backends.Input, k int, pro
 	m, err := isosurface(ctx, s, vals, g, 0)
 	if err != nil {
 		return nil, err
+	}
+	if p.FlatBack {
+		modes.FlattenBack(m, mg.Origin[0], mg.Origin[1], modes.FlatBackTile*px, workers)
 	}
 	progress.Report("surface", 1)
 	return m, nil

@@ -98,7 +98,13 @@ func (s *syncBuffer) String() string {
 // startServer runs the server on 127.0.0.1:0 over dataDir and waits for the address it prints.
 func startServer(t *testing.T, dataDir string, env ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(serverBinary(t), "-addr", "127.0.0.1:0", "-data", dataDir, "-rate-limit", "0", "-backend", "cpu", "-log-level", "warn")
+	return startServerArgs(t, dataDir, nil, env...)
+}
+
+// startServerArgs is startServer with more flags.
+func startServerArgs(t *testing.T, dataDir string, args []string, env ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(serverBinary(t), append([]string{"-addr", "127.0.0.1:0", "-data", dataDir, "-rate-limit", "0", "-backend", "cpu", "-log-level", "warn"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

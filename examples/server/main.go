@@ -92,6 +92,9 @@ var flags = []envFlag{
 	{"log-format", "ORFEAS_LOG_FORMAT", "text", "log format on stderr: text or json"},
 	{"log-level", "ORFEAS_LOG_LEVEL", "info", "log level: debug, info, warn, error (health checks log at debug)"},
 	{"version", "ORFEAS_VERSION", "", "version reported by /api/health (default: from the build)"},
+	{"nats", "ORFEAS_NATS", "", "NATS JetStream `URL` (nats-server >= 2.10): jobs, queue and files shared by every server on it (none: local)"},
+	{"role", "ORFEAS_ROLE", "all", "with -nats: front (HTTP routes), worker (runs generations) or all"},
+	{"nats-ack-wait", "ORFEAS_NATS_ACK_WAIT", "30s", "with -nats: how long a generation may miss its worker's heartbeats before another worker gets it"},
 }
 
 // testDelayEnv is for tests only (see service.Config.GenerateDelay): a duration each generation
@@ -212,6 +215,10 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*settin
 		errs = append(errs, fmt.Errorf("-decode-memory: %q, want a positive number of bytes", get("decode-memory")))
 	}
 	c.Version = get("version")
+	c.NATS, c.Role, c.AckWait = get("nats"), get("role"), dur("nats-ack-wait")
+	if r := c.Role; r != service.RoleFront && r != service.RoleWorker && r != service.RoleAll {
+		errs = append(errs, fmt.Errorf("-role: %q, want front, worker or all", r))
+	}
 	if v := getenv(testDelayEnv); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -287,7 +294,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	}
 	srv := newHTTPServer(s, svc.Handler(), slog.NewLogLogger(h, slog.LevelWarn))
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
-	log.Info("listening", "addr", ln.Addr().String(), "backend", svc.Backend(), "data", s.cfg.DataDir)
+	log.Info("listening", "addr", ln.Addr().String(), "backend", svc.Backend(), "data", s.cfg.DataDir, "nats", s.cfg.NATS, "role", s.cfg.Role)
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

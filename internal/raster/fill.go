@@ -18,14 +18,23 @@ func FillOutward(colour, mask []float32, w, h int) []float32 {
 	if len(colour) != 3*n || len(mask) != n || n == 0 {
 		return colour
 	}
-	out := append([]float32(nil), colour...)
-	filled := make([]bool, n)
+	// The work runs on a copy padded with one pixel on every side, whose state never lets it be
+	// queued or read, so the neighbour loops need no bounds tests and no divisions.
+	W := w + 2
+	state := make([]uint8, W*(h+2))
+	for i := range state {
+		state[i] = fillPad
+	}
 	var ring []int32
 	for _, core := range []float32{FillCore, 0.5} {
-		for i, a := range mask {
-			if a >= core {
-				filled[i] = true
-				ring = append(ring, int32(i))
+		for y := range h {
+			for x, a := range mask[y*w : (y+1)*w] {
+				P := (y+1)*W + x + 1
+				state[P] = fillOpen
+				if a >= core {
+					state[P] = fillDone
+					ring = append(ring, int32(P))
+				}
 			}
 		}
 		if len(ring) > 0 {
@@ -35,52 +44,56 @@ func FillOutward(colour, mask []float32, w, h int) []float32 {
 	if len(ring) == 0 {
 		return colour
 	}
-	queued := append([]bool(nil), filled...)
+	out := make([]float32, 3*len(state))
+	for y := range h {
+		copy(out[3*((y+1)*W+1):], colour[3*y*w:3*(y+1)*w])
+	}
+	// Neighbours in the order the sums take them (row above, own row, row below; left to right),
+	// so that every mean is the same float32 arithmetic whatever the layout.
+	nb := [8]int32{int32(-W - 1), int32(-W), int32(-W + 1), -1, 1, int32(W - 1), int32(W), int32(W + 1)}
 	var next []int32
 	for len(ring) > 0 {
 		next = next[:0]
 		for _, p := range ring {
-			x, y := int(p)%w, int(p)/w
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					nx, ny := x+dx, y+dy
-					if nx < 0 || ny < 0 || nx >= w || ny >= h {
-						continue
-					}
-					q := ny*w + nx
-					if !queued[q] {
-						queued[q] = true
-						next = append(next, int32(q))
-					}
+			for _, d := range nb {
+				if q := p + d; state[q] == fillOpen {
+					state[q] = fillQueued
+					next = append(next, q)
 				}
 			}
 		}
 		// The new ring takes its colours from the rings before it only, so the order in which
 		// its pixels are visited does not matter.
 		for _, q := range next {
-			x, y := int(q)%w, int(q)/w
-			var s [3]float32
-			var cnt float32
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					nx, ny := x+dx, y+dy
-					if nx < 0 || ny < 0 || nx >= w || ny >= h || !filled[ny*w+nx] {
-						continue
-					}
-					o := 3 * (ny*w + nx)
-					s[0] += out[o]
-					s[1] += out[o+1]
-					s[2] += out[o+2]
+			var s0, s1, s2, cnt float32
+			for _, d := range nb {
+				if r := q + d; state[r] == fillDone {
+					o := 3 * r
+					s0 += out[o]
+					s1 += out[o+1]
+					s2 += out[o+2]
 					cnt++
 				}
 			}
-			o := 3 * int(q)
-			out[o], out[o+1], out[o+2] = s[0]/cnt, s[1]/cnt, s[2]/cnt
+			o := 3 * q
+			out[o], out[o+1], out[o+2] = s0/cnt, s1/cnt, s2/cnt
 		}
 		for _, q := range next {
-			filled[q] = true
+			state[q] = fillDone
 		}
 		ring, next = next, ring
 	}
-	return out
+	res := make([]float32, 3*n)
+	for y := range h {
+		copy(res[3*y*w:3*(y+1)*w], out[3*((y+1)*W+1):])
+	}
+	return res
 }
+
+// The states of FillOutward's padded pixels.
+const (
+	fillOpen   uint8 = iota // not reached yet
+	fillQueued              // in the ring being filled
+	fillDone                // has its colour: subject, or an earlier ring
+	fillPad                 // outside the plane
+)

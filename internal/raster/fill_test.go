@@ -1,6 +1,10 @@
 package raster
 
-import "testing"
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
 
 // TestFillOutward: a red subject (with an anti-aliased, white-mixed edge) on white: every pixel
 // outside the core turns red, the core keeps its colour, and the input is not modified.
@@ -41,5 +45,143 @@ func TestFillOutward(t *testing.T) {
 	thin[10] = 0.6
 	if got := FillOutward(orig, thin, w, h); got[0] != orig[30] {
 		t.Errorf("thin subject: %v, want %v", got[0], orig[30])
+	}
+}
+
+// fillOutwardReference is FillOutward as first written, bounds tests and all: the definition
+// the faster one must reproduce bit for bit.
+func fillOutwardReference(colour, mask []float32, w, h int) []float32 {
+	n := w * h
+	if len(colour) != 3*n || len(mask) != n || n == 0 {
+		return colour
+	}
+	out := append([]float32(nil), colour...)
+	filled := make([]bool, n)
+	var ring []int32
+	for _, core := range []float32{FillCore, 0.5} {
+		for i, a := range mask {
+			if a >= core {
+				filled[i] = true
+				ring = append(ring, int32(i))
+			}
+		}
+		if len(ring) > 0 {
+			break
+		}
+	}
+	if len(ring) == 0 {
+		return colour
+	}
+	queued := append([]bool(nil), filled...)
+	var next []int32
+	for len(ring) > 0 {
+		next = next[:0]
+		for _, p := range ring {
+			x, y := int(p)%w, int(p)/w
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					nx, ny := x+dx, y+dy
+					if nx < 0 || ny < 0 || nx >= w || ny >= h {
+						continue
+					}
+					if q := ny*w + nx; !queued[q] {
+						queued[q] = true
+						next = append(next, int32(q))
+					}
+				}
+			}
+		}
+		for _, q := range next {
+			x, y := int(q)%w, int(q)/w
+			var s [3]float32
+			var cnt float32
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					nx, ny := x+dx, y+dy
+					if nx < 0 || ny < 0 || nx >= w || ny >= h || !filled[ny*w+nx] {
+						continue
+					}
+					o := 3 * (ny*w + nx)
+					s[0] += out[o]
+					s[1] += out[o+1]
+					s[2] += out[o+2]
+					cnt++
+				}
+			}
+			o := 3 * int(q)
+			out[o], out[o+1], out[o+2] = s[0]/cnt, s[1]/cnt, s[2]/cnt
+		}
+		for _, q := range next {
+			filled[q] = true
+		}
+		ring, next = next, ring
+	}
+	return out
+}
+
+// TestFillOutwardMatchesReference compares FillOutward with its reference on random planes and
+// masks (blobs, specks, a thin line only, nothing), bit for bit.
+func TestFillOutwardMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := range 40 {
+		w, h := 1+rng.IntN(70), 1+rng.IntN(50)
+		col := make([]float32, 3*w*h)
+		for i := range col {
+			col[i] = rng.Float32()
+		}
+		mask := make([]float32, w*h)
+		cx, cy, r := rng.Float64()*float64(w), rng.Float64()*float64(h), rng.Float64()*20
+		for i := range mask {
+			x, y := float64(i%w), float64(i/w)
+			switch trial % 4 {
+			case 0, 1: // a blob with an anti-aliased rim, and specks
+				d := math.Hypot(x-cx, y-cy)
+				mask[i] = float32(min(max(r-d, 0), 1))
+				if rng.IntN(50) == 0 {
+					mask[i] = 1
+				}
+			case 2: // faint only: the 0.5 fallback
+				if rng.IntN(9) == 0 {
+					mask[i] = 0.6
+				}
+			}
+		}
+		got, want := FillOutward(col, mask, w, h), fillOutwardReference(col, mask, w, h)
+		if len(got) != len(want) {
+			t.Fatalf("trial %d (%d×%d): %d values, want %d", trial, w, h, len(got), len(want))
+		}
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("trial %d (%d×%d): value %d is %v, reference %v", trial, w, h, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+func BenchmarkFillOutward512(b *testing.B) {
+	const w, h = 512, 512
+	col := make([]float32, 3*w*h)
+	mask := make([]float32, w*h)
+	for i := range mask {
+		x, y := float64(i%w)-256, float64(i/w)-256
+		mask[i] = float32(min(max(120-math.Hypot(x, y), 0), 1))
+		col[3*i] = float32(x)
+	}
+	for b.Loop() {
+		FillOutward(col, mask, w, h)
+	}
+}
+
+func BenchmarkFillOutwardReference512(b *testing.B) {
+	const w, h = 512, 512
+	col := make([]float32, 3*w*h)
+	mask := make([]float32, w*h)
+	for i := range mask {
+		x, y := float64(i%w)-256, float64(i/w)-256
+		mask[i] = float32(min(max(120-math.Hypot(x, y), 0), 1))
+		col[3*i] = float32(x)
+	}
+	for b.Loop() {
+		fillOutwardReference(col, mask, w, h)
 	}
 }

@@ -82,45 +82,74 @@ func CleanMask(mask []float32, w, h int, minIslandRatio float64, maxHolePixels i
 
 // label numbers the connected regions of pixels where fg == want (8-connected when diag is set,
 // else 4-connected) and returns each pixel's label (-1 for other pixels) and each label's size.
-// It uses an explicit stack, so it cannot overflow on large regions.
+// Labels follow the raster order of each region's first pixel. It works on runs: each row's runs
+// of wanted pixels are joined (union–find) to the runs of the row above that touch them, then
+// numbered in raster order — no recursion, no per-pixel neighbour tests.
 func label(fg []bool, w, h int, want, diag bool) ([]int32, []int) {
 	labels := make([]int32, w*h)
 	for i := range labels {
 		labels[i] = -1
 	}
-	var sizes []int
-	var stack []int
-	for start := range fg {
-		if fg[start] != want || labels[start] >= 0 {
-			continue
+	type run struct{ y, x0, x1 int32 } // pixels [x0, x1) of row y
+	var runs []run
+	var parent []int32
+	find := func(i int32) int32 {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
 		}
-		l := int32(len(sizes))
-		size := 0
-		labels[start] = l
-		stack = append(stack[:0], start)
-		for len(stack) > 0 {
-			i := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			size++
-			x, y := i%w, i/w
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					if (dx == 0 && dy == 0) || (!diag && dx != 0 && dy != 0) {
-						continue
-					}
-					xx, yy := x+dx, y+dy
-					if xx < 0 || yy < 0 || xx >= w || yy >= h {
-						continue
-					}
-					j := yy*w + xx
-					if fg[j] == want && labels[j] < 0 {
-						labels[j] = l
-						stack = append(stack, j)
+		return i
+	}
+	reach := int32(0) // how far past a run's ends a run of the next row may start and still touch
+	if diag {
+		reach = 1
+	}
+	prev := 0 // first run of the row above
+	for y := range h {
+		row := fg[y*w : (y+1)*w]
+		cur := len(runs)
+		for x := 0; x < w; {
+			if row[x] != want {
+				x++
+				continue
+			}
+			x0 := x
+			for x < w && row[x] == want {
+				x++
+			}
+			r := int32(len(runs))
+			runs = append(runs, run{int32(y), int32(x0), int32(x)})
+			parent = append(parent, r)
+			for k := prev; k < cur; k++ {
+				a := runs[k]
+				if a.x1+reach > int32(x0) && int32(x)+reach > a.x0 {
+					ra, rb := find(int32(k)), find(r)
+					if ra != rb {
+						parent[max(ra, rb)] = min(ra, rb) // the root is a region's first run
 					}
 				}
 			}
 		}
-		sizes = append(sizes, size)
+		prev = cur
+	}
+	// The runs in raster order, their roots first met in the order of the regions' first pixels.
+	id := make([]int32, len(runs))
+	for i := range id {
+		id[i] = -1
+	}
+	var sizes []int
+	for i, r := range runs {
+		root := find(int32(i))
+		if id[root] < 0 {
+			id[root] = int32(len(sizes))
+			sizes = append(sizes, 0)
+		}
+		l := id[root]
+		sizes[l] += int(r.x1 - r.x0)
+		ls := labels[int(r.y)*w+int(r.x0) : int(r.y)*w+int(r.x1)]
+		for k := range ls {
+			ls[k] = l
+		}
 	}
 	return labels, sizes
 }

@@ -1,6 +1,11 @@
 package raster
 
-import "testing"
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
 
 func TestCleanMask(t *testing.T) {
 	// A 20×20 square with a 2×2 hole and a large 6×6 hole, plus a 1-pixel speck far away.
@@ -32,5 +37,87 @@ func TestCleanMask(t *testing.T) {
 	x0, y0, x1, y1, ok := Bounds(out, w, h)
 	if !ok || x0 != 5 || y0 != 5 || x1 != 25 || y1 != 25 {
 		t.Errorf("bounds %d,%d..%d,%d", x0, y0, x1, y1)
+	}
+}
+
+// labelReference is label as first written, a flood fill from each region's first pixel: the
+// definition the run-based one must reproduce exactly.
+func labelReference(fg []bool, w, h int, want, diag bool) ([]int32, []int) {
+	labels := make([]int32, w*h)
+	for i := range labels {
+		labels[i] = -1
+	}
+	var sizes []int
+	var stack []int
+	for start := range fg {
+		if fg[start] != want || labels[start] >= 0 {
+			continue
+		}
+		l := int32(len(sizes))
+		size := 0
+		labels[start] = l
+		stack = append(stack[:0], start)
+		for len(stack) > 0 {
+			i := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			size++
+			x, y := i%w, i/w
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					if (dx == 0 && dy == 0) || (!diag && dx != 0 && dy != 0) {
+						continue
+					}
+					xx, yy := x+dx, y+dy
+					if xx < 0 || yy < 0 || xx >= w || yy >= h {
+						continue
+					}
+					j := yy*w + xx
+					if fg[j] == want && labels[j] < 0 {
+						labels[j] = l
+						stack = append(stack, j)
+					}
+				}
+			}
+		}
+		sizes = append(sizes, size)
+	}
+	return labels, sizes
+}
+
+// TestLabelMatchesReference compares label with its flood-fill reference on random masks of
+// several densities (specks, mazes, solid), both connectivities and both values.
+func TestLabelMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 60 {
+		w, h := 1+rng.IntN(60), 1+rng.IntN(40)
+		p := []float64{0.05, 0.45, 0.6, 0.95}[trial%4]
+		fg := make([]bool, w*h)
+		for i := range fg {
+			fg[i] = rng.Float64() < p
+		}
+		for _, want := range []bool{true, false} {
+			for _, diag := range []bool{true, false} {
+				gl, gs := label(fg, w, h, want, diag)
+				rl, rs := labelReference(fg, w, h, want, diag)
+				if !slices.Equal(gl, rl) || !slices.Equal(gs, rs) {
+					t.Fatalf("trial %d (%d×%d, p %.2f, want %v, diag %v): labels differ from the reference", trial, w, h, p, want, diag)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkCleanMask512(b *testing.B) {
+	const w, h = 512, 512
+	rng := rand.New(rand.NewPCG(5, 6))
+	mask := make([]float32, w*h)
+	for i := range mask {
+		x, y := float64(i%w)-256, float64(i/w)-256
+		if math.Hypot(x, y) < 200 && rng.IntN(40) != 0 || rng.IntN(500) == 0 {
+			mask[i] = 1
+		}
+	}
+	for b.Loop() {
+		CleanMask(mask, w, h, 0.01, 64)
 	}
 }

@@ -23,7 +23,9 @@ import (
 //     fat and narrow parts thin, as in Teddy (Igarashi et al. 1999).
 //
 // The voxel grid is the image reduced by an integer factor k chosen from the face budget, so that
-// the mesh fits the budget without a costly simplification (see InflateFit).
+// the mesh fits the budget without a costly simplification (see InflateFit). With a flat back,
+// the back's voxel faces are then replaced by a triangulation of its boundary (FlattenBack), the
+// same surface in a fraction of the faces.
 
 // ErrNoForeground is returned when an inflate mask has no foreground. It wraps
 // backends.ErrNoForeground (and so backends.ErrInvalidInput).

@@ -199,18 +199,33 @@ func isEar(pts []Point, loop, prev, next []int, p, c, q, remaining int, slack fl
 	if !wellShaped(a, b, d, slack) {
 		return false
 	}
-	// No other point of the loop may lie in the triangle (points at its corners are the
-	// duplicates a bridge creates and do not count).
+	// No other point of the loop may lie in the triangle, nor within rounding (slack) of it: a
+	// point that float32 rounding may put on the ear's edge is as good as on it, and clipping the
+	// ear past it would leave a sliver of no height (points at its corners are the duplicates a
+	// bridge creates and do not count).
 	for i, k := next[q], 0; i != p && k < remaining; i, k = next[i], k+1 {
 		x := pts[loop[i]]
 		if x == a || x == b || x == d {
 			continue
 		}
-		if inTriangle(x, a, b, d) {
+		if nearTriangle(x, a, b, d, slack) {
 			return false
 		}
 	}
 	return true
+}
+
+// nearTriangle reports whether p is inside the counter-clockwise triangle abc, on its boundary,
+// or outside it by at most slack across one of its edges' lines.
+func nearTriangle(p, a, b, c Point, slack float64) bool {
+	if slack == 0 {
+		return inTriangle(p, a, b, c)
+	}
+	in := func(u, v Point) bool {
+		cr := cross(u, v, p) // ≥ 0 on the inner side; |cr| is the distance times |uv|
+		return cr >= 0 || cr*cr <= slack*slack*dist2(u, v)
+	}
+	return in(a, b) && in(b, c) && in(c, a)
 }
 
 // FlatRatio is the threshold below which a triangle counts as flat and is not clipped as an

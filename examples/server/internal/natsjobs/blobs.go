@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -45,4 +46,22 @@ func (c *Cluster) OpenBlob(ctx context.Context, name string) (*Blob, error) {
 		return nil, fmt.Errorf("natsjobs: get %s: %w", name, err)
 	}
 	return &Blob{ReadCloser: res, Size: int64(info.Size), ModTime: info.ModTime, Digest: info.Digest}, nil
+}
+
+// BlobNames lists the file names of job id's blobs, in no particular order.
+func (c *Cluster) BlobNames(ctx context.Context, id string) ([]string, error) {
+	objs, err := c.obj.List(ctx)
+	if errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("natsjobs: list blobs: %w", err)
+	}
+	var names []string
+	for _, o := range objs {
+		if name, ok := strings.CutPrefix(o.Name, id+"/"); ok {
+			names = append(names, name)
+		}
+	}
+	return names, nil
 }

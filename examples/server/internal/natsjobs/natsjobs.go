@@ -15,7 +15,16 @@
 //     InProgress heartbeats while they run: a worker that dies stops heartbeating and the job is
 //     redelivered to another after AckWait (at-least-once; a worker skips a generation its
 //     Record already shows ended, so a job completes once).
-//   - Object store PREFIX_blobs: uploads and models, named "<job id>/<file name>".
+//   - Object store PREFIX_blobs: uploads and models, named "<job id>/<file name>". A worker
+//     stores a generation's model under a fixed name before it records the job completed, so a
+//     redelivered generation replaces the object rather than adding one: one model per job.
+//   - KV bucket PREFIX_entries: one document per job that the submitter keeps beside the
+//     record (the service's manifest: the upload's description, the models of earlier
+//     generations), opaque to this package, so that any front end can answer for any job.
+//   - KV bucket PREFIX_workers: one key per running worker, refreshed every few seconds and
+//     expiring when it stops, for the worker count.
+//
+// It works with nats-server 2.10 and later; 2.9 lacks nothing it uses but is not tested.
 package natsjobs
 
 import (
@@ -23,6 +32,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -61,12 +72,18 @@ type Record struct {
 	Stage    string          `json:"stage,omitempty"`
 	Fraction float64         `json:"fraction,omitempty"`
 	Error    string          `json:"error,omitempty"`
+	// ErrorCode is the machine-readable kind of Error, when the run's error had one (see
+	// CodedError).
+	ErrorCode string `json:"error_code,omitempty"`
 	// Blob is the object name of the result (Worker's Result.Name), once completed.
 	Blob string `json:"blob,omitempty"`
 	// Report is the worker's report of the result, opaque to this package.
 	Report json.RawMessage `json:"report,omitempty"`
 	// Cancel is set by Cancel while the job is processing; the worker running it then stops.
 	Cancel bool `json:"cancel,omitempty"`
+	// Seq is the queue message's stream sequence, once known: a cancel of a queued job
+	// removes it, so that it no longer takes room in the queue.
+	Seq uint64 `json:"seq,omitempty"`
 	// Worker names the worker that ran (or runs) it; Deliveries counts the deliveries so far.
 	Worker     string    `json:"worker,omitempty"`
 	Deliveries int       `json:"deliveries,omitempty"`
@@ -82,8 +99,14 @@ func (r *Record) InFlight() bool { return r.State == StateQueued || r.State == S
 type Config struct {
 	// Prefix names the bucket, stream and object store (default "ORFEAS").
 	Prefix string
-	// QueueSize bounds the generations queued and running (default 128).
+	// QueueSize bounds the generations waiting for a worker, as the local service's does
+	// (default 128); beyond it Submit returns ErrQueueFull.
 	QueueSize int
+	// MaxRunning bounds the generations delivered to workers at once, across the cluster
+	// (default 1024). The queue stream holds at most QueueSize+MaxRunning messages, a hard
+	// bound behind the check of QueueSize that front ends racing each other could pass
+	// together.
+	MaxRunning int
 	// AckWait is how long a delivered generation may go without a heartbeat before it is
 	// redelivered (default 30 s); workers heartbeat every AckWait/3.
 	AckWait time.Duration
@@ -106,6 +129,9 @@ func (c Config) withDefaults() Config {
 	if c.AckWait <= 0 {
 		c.AckWait = 30 * time.Second
 	}
+	if c.MaxRunning <= 0 {
+		c.MaxRunning = 1024
+	}
 	if c.MaxDeliver <= 0 {
 		c.MaxDeliver = 5
 	}
@@ -122,9 +148,13 @@ type Cluster struct {
 	cfg     Config
 	js      jetstream.JetStream
 	kv      jetstream.KeyValue
+	docs    jetstream.KeyValue
+	workers jetstream.KeyValue
 	obj     jetstream.ObjectStore
 	stream  jetstream.Stream
 	subject string
+	// redelivered counts the deliveries after the first that this Cluster's workers took.
+	redelivered atomic.Int64
 }
 
 // Open creates (or updates) the bucket, stream, consumer and object store on nc's JetStream and
@@ -142,6 +172,19 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsjobs: job bucket: %w", err)
 	}
+	c.docs, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: cfg.Prefix + "_entries", History: 1, Storage: cfg.Storage, Replicas: cfg.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("natsjobs: entry bucket: %w", err)
+	}
+	c.workers, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: cfg.Prefix + "_workers", History: 1, TTL: 3 * announceEvery,
+		Storage: jetstream.MemoryStorage, Replicas: cfg.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("natsjobs: worker bucket: %w", err)
+	}
 	c.obj, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket: cfg.Prefix + "_blobs", Storage: cfg.Storage, Replicas: cfg.Replicas,
 	})
@@ -152,7 +195,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Cluster, error) {
 		Name:       cfg.Prefix + "_queue",
 		Subjects:   []string{c.subject},
 		Retention:  jetstream.WorkQueuePolicy,
-		MaxMsgs:    int64(cfg.QueueSize),
+		MaxMsgs:    int64(cfg.QueueSize + cfg.MaxRunning),
 		Discard:    jetstream.DiscardNew,
 		Duplicates: 2 * time.Minute,
 		Storage:    cfg.Storage,
@@ -168,7 +211,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Cluster, error) {
 		// Unlimited here: Work fails a generation past MaxDeliver itself, with the reason,
 		// and removes its message, where the server would leave it in the stream.
 		MaxDeliver:    -1,
-		MaxAckPending: cfg.QueueSize,
+		MaxAckPending: cfg.MaxRunning,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("natsjobs: consumer: %w", err)
@@ -196,6 +239,9 @@ func (c *Cluster) Submit(ctx context.Context, id string, params []byte) (Record,
 	case old.InFlight():
 		return Record{}, ErrConflict
 	}
+	if st, err := c.Stats(ctx); err == nil && st.Queued >= c.cfg.QueueSize {
+		return Record{}, ErrQueueFull
+	}
 	rec := Record{ID: id, Gen: old.Gen + 1, State: StateQueued, Params: params, Created: now, Updated: now}
 	data, err := json.Marshal(&rec)
 	if err != nil {
@@ -213,7 +259,7 @@ func (c *Cluster) Submit(ctx context.Context, id string, params []byte) (Record,
 		return Record{}, fmt.Errorf("natsjobs: record %s: %w", id, err)
 	}
 	msg, _ := json.Marshal(message{ID: id, Gen: rec.Gen})
-	_, err = c.js.Publish(ctx, c.subject, msg, jetstream.WithMsgID(fmt.Sprintf("%s#%d", id, rec.Gen)))
+	ack, err := c.js.Publish(ctx, c.subject, msg, jetstream.WithMsgID(fmt.Sprintf("%s#%d", id, rec.Gen)))
 	if err != nil {
 		// Not queued: put the record back as it was, so the job can be submitted again.
 		if old.ID != "" {
@@ -228,6 +274,14 @@ func (c *Cluster) Submit(ctx context.Context, id string, params []byte) (Record,
 		}
 		return Record{}, fmt.Errorf("natsjobs: queue %s: %w", id, err)
 	}
+	// Best effort: without it, a cancel while queued leaves the message for a worker to skip.
+	_, _ = c.update(ctx, id, func(r *Record) error {
+		if r.Gen != rec.Gen {
+			return errSkip
+		}
+		r.Seq = ack.Sequence
+		return nil
+	})
 	return rec, nil
 }
 
@@ -291,10 +345,13 @@ var errSkip = errors.New("natsjobs: no change")
 // pulls it skips it), a processing one is flagged, and the worker running it cancels its
 // context and records canceled. ErrNotInFlight when there is nothing to cancel.
 func (c *Cluster) Cancel(ctx context.Context, id string) (Record, error) {
+	dequeue := false
 	r, err := c.update(ctx, id, func(r *Record) error {
+		dequeue = false
 		switch r.State {
 		case StateQueued:
 			r.State, r.Error = StateCanceled, "canceled by request"
+			dequeue = r.Seq != 0
 		case StateProcessing:
 			if r.Cancel {
 				return errSkip
@@ -307,6 +364,9 @@ func (c *Cluster) Cancel(ctx context.Context, id string) (Record, error) {
 	})
 	if errors.Is(err, errSkip) {
 		return r, nil
+	}
+	if err == nil && dequeue {
+		_ = c.stream.DeleteMsg(ctx, r.Seq) // a worker may hold it already: it skips it then
 	}
 	return r, err
 }
@@ -355,6 +415,11 @@ func (c *Cluster) Watch(ctx context.Context, id string) (<-chan Record, error) {
 // message stays until acked), and those delivered but not acked (running).
 type Stats struct {
 	Queued, Running int
+	// Redelivering counts the generations now delivered more than once (a worker died or
+	// stopped while running them), as the consumer reports it.
+	Redelivering int
+	// Workers counts the worker loops that announced themselves in the last few seconds.
+	Workers int
 }
 
 // Stats reads the queue's counts.
@@ -372,9 +437,97 @@ func (c *Cluster) Stats(ctx context.Context) (Stats, error) {
 		return Stats{}, fmt.Errorf("natsjobs: %w", err)
 	}
 	running := ci.NumAckPending
-	return Stats{Queued: max(int(info.State.Msgs)-running, 0), Running: running}, nil
+	st := Stats{Queued: max(int(info.State.Msgs)-running, 0), Running: running, Redelivering: ci.NumRedelivered}
+	keys, err := c.workers.ListKeys(ctx)
+	if err != nil {
+		return Stats{}, fmt.Errorf("natsjobs: %w", err)
+	}
+	for range keys.Keys() {
+		st.Workers++
+	}
+	return st, nil
 }
 
 // errCodeStoreFailed is JetStream's error code for a message the stream refused to store: with
 // DiscardNew and MaxMsgs, a full queue.
 const errCodeStoreFailed jetstream.ErrorCode = 10077
+
+// CodedError is an error of a RunFunc that carries a machine-readable code; Work records it as
+// the record's ErrorCode.
+type CodedError interface {
+	error
+	ErrorCode() string
+}
+
+// PutEntry stores the submitter's document of job id (see the package doc). create makes it fail
+// with ErrConflict when one exists already (a fresh job ID that another front end took).
+func (c *Cluster) PutEntry(ctx context.Context, id string, doc []byte, create bool) error {
+	var err error
+	if create {
+		_, err = c.docs.Create(ctx, id, doc)
+	} else {
+		_, err = c.docs.Put(ctx, id, doc)
+	}
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		return fmt.Errorf("%w: entry %s exists", ErrConflict, id)
+	}
+	if err != nil {
+		return fmt.Errorf("natsjobs: entry %s: %w", id, err)
+	}
+	return nil
+}
+
+// Entry returns the document of job id, or ErrNotFound.
+func (c *Cluster) Entry(ctx context.Context, id string) ([]byte, error) {
+	e, err := c.docs.Get(ctx, id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, fmt.Errorf("%w: entry %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("natsjobs: entry %s: %w", id, err)
+	}
+	return e.Value(), nil
+}
+
+// EntryIDs lists the IDs of every job with a document.
+func (c *Cluster) EntryIDs(ctx context.Context) ([]string, error) {
+	keys, err := c.docs.ListKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("natsjobs: entries: %w", err)
+	}
+	var ids []string
+	for k := range keys.Keys() {
+		ids = append(ids, k)
+	}
+	return ids, nil
+}
+
+// DeleteJob removes everything kept for job id: its record, its document and its blobs. A
+// generation of it still in the queue is skipped by the worker that pulls it.
+func (c *Cluster) DeleteJob(ctx context.Context, id string) error {
+	objs, err := c.obj.List(ctx)
+	if err != nil && !errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return fmt.Errorf("natsjobs: delete %s: %w", id, err)
+	}
+	var errs []error
+	for _, o := range objs {
+		if strings.HasPrefix(o.Name, id+"/") {
+			if err := c.obj.Delete(ctx, o.Name); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	for _, kv := range []jetstream.KeyValue{c.kv, c.docs} {
+		if err := kv.Purge(ctx, id); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("natsjobs: delete %s: %w", id, err)
+	}
+	return nil
+}
+
+// announceEvery is how often a worker loop refreshes its key in the worker bucket; the key
+// expires after three missed refreshes.
+const announceEvery = 2 * time.Second

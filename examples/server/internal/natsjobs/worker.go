@@ -42,14 +42,46 @@ const fetchWait = time.Second
 // worker after AckWait, as it does for a worker that died. Work returns nil when ctx ended,
 // else the error that stopped it.
 func (c *Cluster) Work(ctx context.Context, worker string, run RunFunc) error {
+	return c.WorkDrain(ctx, nil, worker, run)
+}
+
+// WorkDrain is Work that also stops pulling when drain closes, and returns once the generation
+// it runs then has finished (or ctx ended); a nil drain never closes.
+func (c *Cluster) WorkDrain(ctx context.Context, drain <-chan struct{}, worker string, run RunFunc) error {
+	draining := func() bool {
+		select {
+		case <-drain:
+			return true
+		default:
+			return false
+		}
+	}
 	cons, err := c.stream.Consumer(ctx, "workers")
 	if err != nil {
 		return fmt.Errorf("natsjobs: consumer: %w", err)
 	}
-	for ctx.Err() == nil {
-		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(fetchWait))
+	actx, stopAnnounce := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer stopAnnounce()
+	wg.Go(func() { c.announce(actx, worker) })
+	// A pull waiting for a message ends at once when drain closes, so that a stopping worker
+	// does not wait out fetchWait; the generation it runs goes on with ctx.
+	pullCtx, stopPull := context.WithCancel(ctx)
+	defer stopPull()
+	wg.Go(func() {
+		select {
+		case <-drain:
+			stopPull()
+		case <-pullCtx.Done():
+		}
+	})
+	for ctx.Err() == nil && !draining() {
+		fctx, cancel := context.WithTimeout(pullCtx, fetchWait)
+		batch, err := cons.Fetch(1, jetstream.FetchContext(fctx))
 		if err != nil {
-			if ctx.Err() != nil {
+			cancel()
+			if ctx.Err() != nil || draining() {
 				break
 			}
 			// The server is unreachable for now (a restart): try again after a pause.
@@ -62,6 +94,7 @@ func (c *Cluster) Work(ctx context.Context, worker string, run RunFunc) error {
 		for msg := range batch.Messages() {
 			c.handle(ctx, worker, msg, run)
 		}
+		cancel()
 	}
 	return nil
 }
@@ -85,7 +118,9 @@ func (c *Cluster) handle(ctx context.Context, worker string, msg jetstream.Msg, 
 			r.Error = fmt.Sprintf("no worker finished it in %d deliveries", c.cfg.MaxDeliver)
 			return nil
 		})
-		_ = msg.Term()
+		// Acked, not termed: the ack is confirmed, so the message has left the queue when
+		// this returns (a term is not).
+		_ = msg.DoubleAck(ctx)
 		return
 	}
 	rec, err := c.update(ctx, m.ID, func(r *Record) error {
@@ -94,6 +129,9 @@ func (c *Cluster) handle(ctx context.Context, worker string, msg jetstream.Msg, 
 		}
 		r.State, r.Worker, r.Deliveries, r.Started = StateProcessing, worker, int(meta.NumDelivered), time.Now().UTC()
 		r.Stage, r.Fraction = "", 0
+		if meta.NumDelivered > 1 {
+			c.redelivered.Add(1)
+		}
 		return nil
 	})
 	switch {
@@ -138,7 +176,10 @@ func (c *Cluster) handle(ctx context.Context, worker string, msg jetstream.Msg, 
 	close(stop)
 	wg.Wait()
 	if ctx.Err() != nil {
-		return // this worker is stopping: no ack, the queue redelivers the job elsewhere
+		// This worker is stopping: hand the job back now, for another worker, rather than
+		// after AckWait (a worker that dies cannot, and the queue redelivers after AckWait).
+		_ = msg.Nak()
+		return
 	}
 	if context.Cause(jobCtx) == errCanceledByRequest {
 		runErr = errCanceledByRequest
@@ -224,6 +265,10 @@ func (c *Cluster) finish(ctx context.Context, msg jetstream.Msg, m message, res 
 			r.State, r.Error = StateCanceled, "canceled by request"
 		default:
 			r.State, r.Error = StateFailed, runErr.Error()
+			var coded CodedError
+			if errors.As(runErr, &coded) {
+				r.ErrorCode = coded.ErrorCode()
+			}
 		}
 		return nil
 	})
@@ -232,3 +277,39 @@ func (c *Cluster) finish(ctx context.Context, msg jetstream.Msg, m message, res 
 	}
 	_ = msg.DoubleAck(ctx)
 }
+
+// announce keeps worker's key in the worker bucket until ctx ends, then removes it.
+func (c *Cluster) announce(ctx context.Context, worker string) {
+	key := workerKey(worker)
+	t := time.NewTicker(announceEvery)
+	defer t.Stop()
+	for {
+		_, _ = c.workers.Put(ctx, key, []byte(time.Now().UTC().Format(time.RFC3339)))
+		select {
+		case <-ctx.Done():
+			dctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_ = c.workers.Delete(dctx, key)
+			cancel()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// workerKey is worker's name with what a KV key cannot hold replaced by '_'.
+func workerKey(worker string) string {
+	b := []byte(worker)
+	for i, ch := range b {
+		if !('a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9' || ch == '-' || ch == '_' || ch == '=') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 {
+		return "_"
+	}
+	return string(b)
+}
+
+// Redelivered counts the generations this Cluster's workers took on a second or later
+// delivery (a worker died or stopped while running them).
+func (c *Cluster) Redelivered() int64 { return c.redelivered.Load() }

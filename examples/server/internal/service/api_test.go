@@ -69,56 +69,60 @@ func TestUploadImageModes(t *testing.T) {
 
 // TestGenerateDefaults posts a job_id alone: format stl, quality 7, mode auto.
 func TestGenerateDefaults(t *testing.T) {
-	_, ts := testService(t, func(c *Config) { c.GenerateDelay = time.Hour }) // only the request is under test
-	id := uploadImage(t, ts.URL, testPNG(t, 40, 40))
-	resp, out := postJSON(t, ts.URL+"/api/generate-3d", fmt.Sprintf(`{"job_id":%q}`, id))
-	if resp.StatusCode != 202 {
-		t.Fatalf("generate: %d %s", resp.StatusCode, out)
-	}
-	g := decode(t, out)
-	if g["job_id"] != id || g["status"] != "queued" || g["format"] != "stl" || g["quality"] != 7.0 || g["mode"] != "auto" || g["quality_level"] != "high" {
-		t.Errorf("defaults: %s", out)
-	}
-	st := status(t, ts.URL, id)
-	if st["format"] != "stl" || st["mode"] != "auto" || st["quality"] != "high" {
-		t.Errorf("status after a default generate: %v", st)
-	}
-	if resp, out := do(t, "DELETE", ts.URL+"/api/jobs/"+id, "", nil); resp.StatusCode != 200 {
-		t.Errorf("cancel: %d %s", resp.StatusCode, out)
-	}
+	forModes(t, func(t *testing.T, start startFunc) {
+		_, ts := start(t, func(c *Config) { c.GenerateDelay = time.Hour }) // only the request is under test
+		id := uploadImage(t, ts.URL, testPNG(t, 40, 40))
+		resp, out := postJSON(t, ts.URL+"/api/generate-3d", fmt.Sprintf(`{"job_id":%q}`, id))
+		if resp.StatusCode != 202 {
+			t.Fatalf("generate: %d %s", resp.StatusCode, out)
+		}
+		g := decode(t, out)
+		if g["job_id"] != id || g["status"] != "queued" || g["format"] != "stl" || g["quality"] != 7.0 || g["mode"] != "auto" || g["quality_level"] != "high" {
+			t.Errorf("defaults: %s", out)
+		}
+		st := status(t, ts.URL, id)
+		if st["format"] != "stl" || st["mode"] != "auto" || st["quality"] != "high" {
+			t.Errorf("status after a default generate: %v", st)
+		}
+		if resp, out := do(t, "DELETE", ts.URL+"/api/jobs/"+id, "", nil); resp.StatusCode != 200 {
+			t.Errorf("cancel: %d %s", resp.StatusCode, out)
+		}
+	})
 }
 
 // TestRegenerateServesLatest generates the same format twice with different widths: the
 // download is the latest model, and the completed status has stage "done".
 func TestRegenerateServesLatest(t *testing.T) {
-	_, ts := testService(t, nil)
-	id := uploadImage(t, ts.URL, testPNG(t, 40, 32))
-	var prev []byte
-	for _, width := range []float64{30, 60} {
-		resp, out := postJSON(t, ts.URL+"/api/generate-3d", fmt.Sprintf(`{"job_id":%q,"format":"stl","quality":1,"mode":"relief","dimensions":{"width":%g}}`, id, width))
-		if resp.StatusCode != 202 {
-			t.Fatalf("generate width %g: %d %s", width, resp.StatusCode, out)
+	forModes(t, func(t *testing.T, start startFunc) {
+		_, ts := start(t, nil)
+		id := uploadImage(t, ts.URL, testPNG(t, 40, 32))
+		var prev []byte
+		for _, width := range []float64{30, 60} {
+			resp, out := postJSON(t, ts.URL+"/api/generate-3d", fmt.Sprintf(`{"job_id":%q,"format":"stl","quality":1,"mode":"relief","dimensions":{"width":%g}}`, id, width))
+			if resp.StatusCode != 202 {
+				t.Fatalf("generate width %g: %d %s", width, resp.StatusCode, out)
+			}
+			st := waitState(t, ts.URL, id)
+			if st["status"] != "completed" || st["stage"] != "done" || st["progress"] != 100.0 {
+				t.Fatalf("status: %v", st)
+			}
+			resp, data := do(t, "GET", ts.URL+"/api/download/"+id+"/model.stl", "", nil)
+			if resp.StatusCode != 200 {
+				t.Fatalf("download: %d %s", resp.StatusCode, data)
+			}
+			m, err := meshio.Decode(bytes.NewReader(data), meshio.STL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := m.Bounds().Size()[0]; math.Abs(float64(got)-width) > 0.01*width {
+				t.Errorf("download after the width %g generation is %g mm wide", width, got)
+			}
+			if bytes.Equal(data, prev) {
+				t.Errorf("width %g: the previous model was served", width)
+			}
+			prev = data
 		}
-		st := waitState(t, ts.URL, id)
-		if st["status"] != "completed" || st["stage"] != "done" || st["progress"] != 100.0 {
-			t.Fatalf("status: %v", st)
-		}
-		resp, data := do(t, "GET", ts.URL+"/api/download/"+id+"/model.stl", "", nil)
-		if resp.StatusCode != 200 {
-			t.Fatalf("download: %d %s", resp.StatusCode, data)
-		}
-		m, err := meshio.Decode(bytes.NewReader(data), meshio.STL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := m.Bounds().Size()[0]; math.Abs(float64(got)-width) > 0.01*width {
-			t.Errorf("download after the width %g generation is %g mm wide", width, got)
-		}
-		if bytes.Equal(data, prev) {
-			t.Errorf("width %g: the previous model was served", width)
-		}
-		prev = data
-	}
+	})
 }
 
 // TestAnalyzeDetectsByContent sends OBJ bytes named .stl: the format comes from the content.

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -107,6 +108,12 @@ func (s *Service) remove(e *entry) {
 	e.removed = true
 	id := e.m.ID
 	e.mu.Unlock()
+	if s.cl != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), natsTimeout)
+		defer cancel()
+		_ = s.cl.c.DeleteJob(ctx, id)
+		return
+	}
 	s.mu.Lock()
 	delete(s.entries, id)
 	s.mu.Unlock()

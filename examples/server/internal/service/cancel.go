@@ -19,6 +19,7 @@ func (s *Service) handleCancel(w http.ResponseWriter, r *http.Request) {
 	e.mu.Unlock()
 	if live {
 		_ = s.reg.Cancel(id) // ends the registry job and cancels the generation's context
+		s.refresh(e)
 	}
 	e.mu.Lock()
 	canceled := live && e.key == key && e.m.State == stateCanceled

@@ -65,6 +65,10 @@ func (s *Service) handleGenerate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e := s.lookup(req.JobID)
+	if e == nil && s.clusterDown() {
+		s.fail(w, r, errorf(http.StatusServiceUnavailable, errClusterDown))
+		return
+	}
 	if e == nil {
 		s.fail(w, r, errorf(http.StatusNotFound, "job %q not found", req.JobID))
 		return
@@ -107,6 +111,16 @@ func (s *Service) submit(e *entry, p genParams) error {
 		return errorf(http.StatusNotFound, "job %q not found", id)
 	case kind != kindImage:
 		return errorf(http.StatusBadRequest, "job %q holds a mesh, not an image to generate from", id)
+	}
+	if s.cl != nil {
+		// The manifest as this front end reads it now (the previous generation's model
+		// included) is what the new generation's record is overlaid on.
+		e.mu.Lock()
+		err := s.persist(e)
+		e.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("submit generation: %w", err)
+		}
 	}
 	err := s.reg.Submit(id, p, func(snap jobs.Snapshot[generated]) { s.record(e, p, snap) })
 	switch {

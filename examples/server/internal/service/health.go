@@ -59,6 +59,9 @@ func (s *Service) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if p, reason := s.storage.get(); p != "" {
 		h.Status, h.Reason = "degraded", reason
 	}
+	if s.clusterDown() {
+		h.Status, h.Reason = "degraded", errClusterDown
+	}
 	if s.closing.Load() {
 		h.Status, code = "shutting_down", http.StatusServiceUnavailable
 	}
@@ -83,6 +86,9 @@ func (s *Service) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	s.storage.mu.Unlock()
 	fmt.Fprintf(w, "# HELP orfeas_storage_degraded 1 while the data folder is full or read-only.\n# TYPE orfeas_storage_degraded gauge\norfeas_storage_degraded %d\n", degraded)
 	fmt.Fprintf(w, "# HELP orfeas_storage_write_errors_total Writes that failed because the data folder was full or read-only.\n# TYPE orfeas_storage_write_errors_total counter\norfeas_storage_write_errors_total %d\n", errs)
+	if s.cl != nil {
+		s.writeClusterMetrics(w)
+	}
 	fmt.Fprintf(w, "# HELP orfeas_decode_memory_reserved_bytes Decode memory the running image decodes hold.\n# TYPE orfeas_decode_memory_reserved_bytes gauge\norfeas_decode_memory_reserved_bytes %d\n", s.decodeReserved.Load())
 }
 

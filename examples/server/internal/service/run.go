@@ -25,6 +25,11 @@ type generated struct {
 // to a temporary file. It changes no state: the registry does, and record commits the model
 // when the job succeeds.
 func (s *Service) run(ctx context.Context, id string, p genParams, progress func(string, float64)) (generated, error) {
+	return s.runIn(ctx, s.jobDir(id), id, p, progress)
+}
+
+// runIn is run with the model and its extras written in dir (a worker's scratch folder on NATS).
+func (s *Service) runIn(ctx context.Context, dir, id string, p genParams, progress func(string, float64)) (generated, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, s.cfg.OperationTimeout, errDeadline)
 	defer cancel()
 	if d := s.cfg.GenerateDelay; d > 0 {
@@ -36,7 +41,6 @@ func (s *Service) run(ctx context.Context, id string, p genParams, progress func
 			return generated{}, s.ended(ctx)
 		}
 	}
-	dir := s.jobDir(id)
 	img, err := s.readBlob(ctx, id, uploadFile)
 	if err != nil {
 		return generated{}, fmt.Errorf("read upload: %w", err)

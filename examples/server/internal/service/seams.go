@@ -22,9 +22,11 @@ import (
 // health and metrics count, Shutdown closes.
 type generations interface {
 	// Submit queues a generation of job id with p. hook receives every state change of that
-	// generation, in order, before anyone else can observe it (it writes the manifest). The
-	// errors are the jobs package's: ErrJobConflict (a generation of id is queued or running
-	// anywhere: 409), ErrQueueFull (429), ErrClosed (503).
+	// generation, in order, before anyone else can observe it (it writes the manifest); the
+	// NATS implementation does not call it, its state being the generation's record, which
+	// every read overlays on the manifest (nats.go). The errors are the jobs package's:
+	// ErrJobConflict (a generation of id is queued or running anywhere: 409), ErrQueueFull
+	// (429), ErrClosed (503).
 	Submit(id string, p genParams, hook func(jobs.Snapshot[generated])) error
 	// Cancel ends the generation of id in flight, cancelling its context; its hook records
 	// the canceled state before Cancel returns. jobs.ErrNotFound when none is in flight.

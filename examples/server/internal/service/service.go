@@ -27,6 +27,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/orfeas3d/orfeas/backends/hunyuan"
@@ -118,6 +120,23 @@ type Config struct {
 	// Version is reported by /api/health (default: the module version from the build info).
 	Version string
 
+	// NATS is the URL of a NATS JetStream system (nats-server 2.10 or later): with it, the jobs,
+	// their generations and files live there, shared by every server on it, and DataDir is
+	// only scratch space (see nats.go). Empty: everything is local (the default).
+	NATS string
+	// NATSConn, when set, is the connection to use instead of dialling NATS (an embedding
+	// program's own, or an in-process server's); it stays the caller's to close.
+	NATSConn *nats.Conn
+	// Role is this server's part on NATS: RoleFront (the HTTP routes, submitting generations),
+	// RoleWorker (running them) or RoleAll (both, the default).
+	Role string
+	// AckWait is how long a generation on NATS may go without its worker's heartbeat before it
+	// is redelivered to another (default 30 s).
+	AckWait time.Duration
+	// MaxDeliver is how many deliveries a generation on NATS gets before it fails as a job that
+	// no worker survives (default 5).
+	MaxDeliver int
+
 	// GenerateDelay is for tests only: each generation waits this long (honouring cancellation)
 	// after entering the processing state and before it starts, so a test can observe or
 	// interrupt a job mid-generation. Leave it zero in production.
@@ -125,6 +144,8 @@ type Config struct {
 
 	// fs is what job files are written through (tests inject failures); nil means the disk.
 	fs fileStore
+	// natsStorage is where NATS keeps the cluster state (tests use memory; default file).
+	natsStorage jetstream.StorageType
 	// probeEvery is how often a degraded data folder is tried again (default 5 s).
 	probeEvery time.Duration
 }
@@ -146,6 +167,7 @@ type Service struct {
 	decodeReserved atomic.Int64
 	fs             fileStore
 	storage        storageState // the data folder's health
+	cl             *natsMode    // the NATS connection, nil in local mode
 	handler        http.Handler
 	mux            *http.ServeMux
 
@@ -279,7 +301,23 @@ func New(cfg Config) (*Service, error) {
 		run: s.run,
 	}
 	s.blobs = dirBlobs{root: root}
+	if cfg.NATS != "" || cfg.NATSConn != nil {
+		if s.cl, err = openNATS(&s.cfg); err != nil {
+			_ = s.reg.Close(context.Background())
+			_ = gen.Close()
+			return nil, err
+		}
+		_ = s.reg.Close(context.Background()) // the local registry is not used on NATS
+		g := &natsGenerations{s: s, c: s.cl.c, drain: make(chan struct{})}
+		if s.cl.worker() {
+			g.startWorkers(cfg.Workers)
+		}
+		s.reg, s.blobs = g, natsBlobs{s.cl.c}
+	}
 	s.handler = s.routes()
+	if s.cl != nil && !s.cl.front() {
+		s.handler = workerRoutes(s.handler)
+	}
 	go s.janitor()
 	return s, nil
 }
@@ -311,6 +349,9 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		err := s.reg.Close(ctx)
 		close(s.stopJanitor)
 		<-s.janitorDone
+		if s.cl != nil {
+			s.cl.close()
+		}
 		if cerr := s.gen.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("service: close generator: %w", cerr)
 		}
@@ -321,6 +362,9 @@ func (s *Service) Shutdown(ctx context.Context) error {
 
 // snapshotEntries returns the entries, in no particular order.
 func (s *Service) snapshotEntries() []*entry {
+	if s.cl != nil {
+		return s.natsEntries()
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]*entry, 0, len(s.entries))
@@ -332,6 +376,14 @@ func (s *Service) snapshotEntries() []*entry {
 
 // lookup returns the entry of a job ID already checked with validID, or nil.
 func (s *Service) lookup(id string) *entry {
+	if s.cl != nil {
+		if s.clusterDown() {
+			return nil // at once: a request to a connection that is down waits for it
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), natsTimeout)
+		defer cancel()
+		return s.natsEntry(ctx, id)
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.entries[id]
@@ -345,7 +397,12 @@ func (s *Service) jobDir(id string) string { return filepath.Join(s.root, id) }
 // manifest is written again once the folder takes writes, and a restart before that sees the
 // previous manifest.
 func (s *Service) persist(e *entry) error {
-	err := writeManifestTo(s.fs, s.jobDir(e.m.ID), &e.m)
+	var err error
+	if s.cl != nil {
+		err = s.persistNATS(e)
+	} else {
+		err = writeManifestTo(s.fs, s.jobDir(e.m.ID), &e.m)
+	}
 	if err != nil {
 		e.dirty = true
 		s.storage.note(err)
@@ -359,6 +416,9 @@ func (s *Service) persist(e *entry) error {
 // newJob creates a job folder with a fresh ID, lets fill write its files into it, then writes
 // the manifest and registers the job. On failure the folder is removed.
 func (s *Service) newJob(m manifest, fill func(dir string) error) (*entry, error) {
+	if s.cl != nil {
+		return s.newNATSJob(m, fill)
+	}
 	var id, dir string
 	for {
 		id = jobs.NewID()
@@ -423,6 +483,12 @@ func (s *Service) expire(now time.Time) {
 		return
 	}
 	cutoff := now.Add(-s.cfg.Retention)
+	if s.cl != nil {
+		if s.cl.front() {
+			s.expireNATS(cutoff)
+		}
+		return
+	}
 	var gone []string
 	s.mu.Lock()
 	for id, e := range s.entries {

@@ -92,6 +92,10 @@ func (s *Service) entryFor(w http.ResponseWriter, r *http.Request) *entry {
 	}
 	e := s.lookup(id)
 	if e == nil {
+		if s.clusterDown() {
+			writeError(w, http.StatusServiceUnavailable, errClusterDown)
+			return nil
+		}
 		writeError(w, http.StatusNotFound, "job not found")
 		return nil
 	}
@@ -100,6 +104,7 @@ func (s *Service) entryFor(w http.ResponseWriter, r *http.Request) *entry {
 
 // currentStatus describes e now.
 func (s *Service) currentStatus(e *entry) jobStatus {
+	s.refresh(e)
 	e.mu.Lock()
 	id, live := e.m.ID, inFlight(e.m.State)
 	e.mu.Unlock()

@@ -111,6 +111,8 @@ type manifest struct {
 	Report json.RawMessage `json:"report,omitempty"`
 	// Seconds is how long the latest generation ran.
 	Seconds float64 `json:"seconds,omitempty"`
+	// Gen numbers, on NATS, the generation this manifest describes (its record's); 0 locally.
+	Gen int `json:"gen,omitempty"`
 }
 
 const manifestVersion = 1

@@ -1,0 +1,117 @@
+package cpu
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/orfeas3d/orfeas/internal/par"
+	"github.com/orfeas3d/orfeas/mesh"
+)
+
+// isoChunkSamples is about how many samples one chunk of isosurfaceChunked holds at a time
+// (16 MiB of float32): enough layers that the per-call set-up of mesh.Isosurface is small next
+// to its work, few enough that the field of a 2048-px ultra inflation never exists whole.
+const isoChunkSamples = 1 << 22
+
+// isosurfaceChunked extracts the level-0 surface of the field that fill defines on the lattice
+// of g (g.Values unused), as mesh.Isosurface(ctx, g filled whole, 0) would, without ever
+// holding the whole field: the z layers are taken in chunks of a few planes, each chunk's planes
+// filled in parallel (fill(l, plane) writes plane l, x fastest, and is called concurrently for
+// different l), meshed by mesh.Isosurface, and the chunks' meshes joined on their shared plane.
+//
+// The join is exact: mesh.Isosurface numbers the vertices of a chunk's top plane last and those
+// of the next chunk's bottom plane first, both in the same order (plane by plane, row by row: the
+// crossed x edges of a row, then its crossed y edges), computed from the same samples, so the
+// next chunk's copies are dropped and its faces pointed at the first chunk's. The result has the
+// vertices and faces of the dense call, in the same order; a vertex's z may differ from the dense
+// call's in the last bit of float32, since its chunk's origin is another sum of the same voxels.
+func isosurfaceChunked(ctx context.Context, g *mesh.Grid, workers int, fill func(l int, plane []float32)) (*mesh.Mesh, error) {
+	return isosurfaceChunks(ctx, g, workers, isoChunkSamples, fill)
+}
+
+// isosurfaceChunks is isosurfaceChunked with chunks of about samples samples (at least one cell
+// layer each).
+func isosurfaceChunks(ctx context.Context, g *mesh.Grid, workers, samples int, fill func(l int, plane []float32)) (*mesh.Mesh, error) {
+	nx, ny, nz := g.NX, g.NY, g.NZ
+	plane := nx * ny
+	layers := max(1, min(nz-1, samples/plane-1)) // cell layers per chunk
+	buf := make([]float32, (layers+1)*plane)
+	var parts []*mesh.Mesh
+	var shares []int
+	var keep []float32 // the previous chunk's top plane, the next one's bottom
+	for z0 := 0; z0 < nz-1; z0 += layers {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		z1 := min(z0+layers, nz-1)
+		c := &mesh.Grid{NX: nx, NY: ny, NZ: z1 - z0 + 1, Voxel: g.Voxel,
+			Origin: [3]float64{g.Origin[0], g.Origin[1], g.Origin[2] + g.Voxel*float64(z0)}}
+		c.Values = buf[:c.NZ*plane]
+		first := 0
+		if keep != nil {
+			copy(c.Values[:plane], keep)
+			first = 1
+		}
+		par.For(c.NZ-first, workers, func(i int) {
+			l := first + i
+			fill(z0+l, c.Values[l*plane:(l+1)*plane])
+		})
+		m, err := mesh.Isosurface(ctx, c, 0)
+		if err != nil {
+			return nil, err
+		}
+		shared := 0
+		if keep != nil {
+			shared = planeCrossings(keep, nx, ny)
+		}
+		parts, shares = append(parts, m), append(shares, shared)
+		keep = append(keep[:0], c.Values[(c.NZ-1)*plane:]...)
+	}
+	return joinChunks(parts, shares)
+}
+
+// planeCrossings counts the crossed x and y edges of one plane of samples (inside: v < 0, as
+// mesh.Isosurface classifies them at level 0): the vertices mesh.Isosurface makes in that plane.
+func planeCrossings(p []float32, nx, ny int) int {
+	n := 0
+	for j := range ny {
+		row := p[j*nx : (j+1)*nx]
+		for i := 0; i+1 < nx; i++ {
+			if (row[i] < 0) != (row[i+1] < 0) {
+				n++
+			}
+		}
+		if j+1 < ny {
+			up := p[(j+1)*nx : (j+2)*nx]
+			for i := range row {
+				if (row[i] < 0) != (up[i] < 0) {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+// joinChunks joins the chunks' meshes in order, where the first shares[c] vertices of chunk c
+// are copies of the last shares[c] vertices of chunk c−1, into one mesh allocated once.
+func joinChunks(parts []*mesh.Mesh, shares []int) (*mesh.Mesh, error) {
+	nv, nf := 0, 0
+	for c, m := range parts {
+		if shares[c] > len(m.Positions) || shares[c] > nv {
+			return nil, fmt.Errorf("cpu: inflate chunks disagree on %d shared vertices", shares[c])
+		}
+		nv += len(m.Positions) - shares[c]
+		nf += len(m.Faces)
+	}
+	out := &mesh.Mesh{Positions: make([][3]float32, 0, nv), Faces: make([][3]uint32, 0, nf)}
+	for c, m := range parts {
+		base := uint32(len(out.Positions) - shares[c]) // where the chunk's vertex 0 lands
+		out.Positions = append(out.Positions, m.Positions[shares[c]:]...)
+		for _, f := range m.Faces {
+			out.Faces = append(out.Faces, [3]uint32{f[0] + base, f[1] + base, f[2] + base})
+		}
+		parts[c] = nil
+	}
+	return out, nil
+}
