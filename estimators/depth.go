@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"path/filepath"
 )
 
 // DepthOptions configures a [DepthEstimator]. The zero value fits Depth Anything V2 (ViT-S/B/L,
@@ -112,4 +113,29 @@ func (d *DepthEstimator) Estimate(ctx context.Context, img image.Image) (*DepthM
 		v[i] = x
 	}
 	return &DepthMap{Width: b.Dx(), Height: b.Dy(), Values: v}, nil
+}
+
+// EstimateDepth returns img's relative depth as a 16-bit map at its bounds, 65535 nearest: the
+// form generator.DepthEstimator takes.
+func (d *DepthEstimator) EstimateDepth(ctx context.Context, img image.Image) (*image.Gray16, error) {
+	m, err := d.Estimate(ctx, img)
+	if err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	g := image.NewGray16(b)
+	for y := 0; y < m.Height; y++ {
+		for x := 0; x < m.Width; x++ {
+			v := uint16(math.Round(float64(min(max(m.Values[y*m.Width+x], 0), 1)) * 65535))
+			i := y*g.Stride + 2*x
+			g.Pix[i], g.Pix[i+1] = uint8(v>>8), uint8(v)
+		}
+	}
+	return g, nil
+}
+
+// Name returns the model file's base name and the execution provider its session runs on, as
+// reports show it: "isnet-small.onnx (cpu)".
+func (d *DepthEstimator) Name() string {
+	return filepath.Base(d.model.name) + " (" + d.model.ep.name + ")"
 }

@@ -27,6 +27,16 @@
 // of 14 for DINOv2 backbones, and give 1×H×W relative inverse depth, as Depth Anything V2 (Yang
 // et al. 2024) and MiDaS v3 (Ranftl et al. 2020) do.
 //
+// Execution providers: sessions run on the CPU unless [RuntimeOptions.Provider] asks for CUDA
+// ("cuda", or "auto"); CUDA needs ONNX Runtime's GPU build (libonnxruntime_providers_cuda.so
+// beside the library) and the CUDA and cuDNN libraries (on the loader's path, or preloaded from
+// [RuntimeOptions.CUDALibraryDir]). Where it does not load, the session runs on the CPU and
+// [Model.ProviderNote] says why; [Model.Provider] and the estimators' Name say which ran.
+//
+// The generator takes a [Segmenter] as its generator.Segmenter and a [DepthEstimator] as its
+// generator.DepthEstimator (through [DepthEstimator.EstimateDepth]) without importing this
+// package, so programs that do not use ONNX Runtime do not link it.
+//
 // Concurrency: a [Runtime] bounds the runs of all its models with one semaphore
 // ([RuntimeOptions.MaxRuns]), because one 1024² segmentation run peaks at about 1.5 GB.
 // Cancellation reaches a running inference: the binding exposes ONNX Runtime's run-options

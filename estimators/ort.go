@@ -5,6 +5,8 @@ package estimators
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -48,39 +50,72 @@ type ortSession struct {
 	output string
 }
 
-func newSession(name string, data []byte, opts RuntimeOptions) (Info, session, error) {
+func newSession(name string, data []byte, opts RuntimeOptions) (Info, session, provider, error) {
 	ins, outs, err := ort.GetInputOutputInfoWithONNXData(data)
 	if err != nil {
-		return Info{}, nil, &ModelError{Model: name, Reason: "ONNX Runtime cannot read it: " + err.Error()}
+		return Info{}, nil, provider{}, &ModelError{Model: name, Reason: "ONNX Runtime cannot read it: " + err.Error()}
 	}
 	if len(ins) != 1 || len(outs) == 0 {
-		return Info{}, nil, &ModelError{Model: name, Reason: fmt.Sprintf("want one input and at least one output, have %d and %d", len(ins), len(outs))}
+		return Info{}, nil, provider{}, &ModelError{Model: name, Reason: fmt.Sprintf("want one input and at least one output, have %d and %d", len(ins), len(outs))}
 	}
 	in, out := ins[0], outs[0]
 	if in.OrtValueType != ort.ONNXTypeTensor || in.DataType != ort.TensorElementDataTypeFloat ||
 		out.OrtValueType != ort.ONNXTypeTensor || out.DataType != ort.TensorElementDataTypeFloat {
-		return Info{}, nil, &ModelError{Model: name, Reason: fmt.Sprintf("want float32 tensors, have input %v and output %v", &in, &out)}
+		return Info{}, nil, provider{}, &ModelError{Model: name, Reason: fmt.Sprintf("want float32 tensors, have input %v and output %v", &in, &out)}
 	}
+	info := Info{Input: in.Name, Output: out.Name,
+		InputShape: append([]int64(nil), in.Dimensions...), OutputShape: append([]int64(nil), out.Dimensions...)}
+	ep := provider{name: ProviderCPU}
+	if opts.Provider == ProviderCUDA || opts.Provider == ProviderAuto {
+		// ONNX Runtime looks for the provider beside its own library; say so plainly where it is
+		// missing (npm's onnxruntime-node ships a CPU-only library) rather than pass on its log.
+		pl := filepath.Join(filepath.Dir(opts.Library), "libonnxruntime_providers_cuda.so")
+		if _, err := os.Stat(pl); err != nil {
+			ep.note = "CUDA execution provider unavailable, running on the CPU: no " + pl +
+				" beside the ONNX Runtime library (a GPU build of ONNX Runtime has it; npm's onnxruntime-node is CPU-only)"
+		} else if s, err := createSession(data, in.Name, out.Name, opts, true); err == nil {
+			return info, &ortSession{s: s, output: out.Name}, provider{name: ProviderCUDA}, nil
+		} else {
+			ep.note = "CUDA execution provider unavailable, running on the CPU: " + err.Error()
+		}
+	}
+	s, err := createSession(data, in.Name, out.Name, opts, false)
+	if err != nil {
+		return Info{}, nil, provider{}, &ModelError{Model: name, Reason: "session: " + err.Error()}
+	}
+	return info, &ortSession{s: s, output: out.Name}, ep, nil
+}
+
+// createSession makes a session for the model, on the CUDA execution provider when cuda is set
+// (an error when it does not load, which the caller turns into a CPU session).
+func createSession(data []byte, in, out string, opts RuntimeOptions, cuda bool) (*ort.DynamicAdvancedSession, error) {
 	so, err := ort.NewSessionOptions()
 	if err != nil {
-		return Info{}, nil, err
+		return nil, err
 	}
 	defer so.Destroy()
 	if opts.Threads > 0 {
 		if err := so.SetIntraOpNumThreads(opts.Threads); err != nil {
-			return Info{}, nil, err
+			return nil, err
 		}
 	}
 	if err := so.SetInterOpNumThreads(1); err != nil {
-		return Info{}, nil, err
+		return nil, err
 	}
-	s, err := ort.NewDynamicAdvancedSessionWithONNXData(data, []string{in.Name}, []string{out.Name}, so)
-	if err != nil {
-		return Info{}, nil, &ModelError{Model: name, Reason: "session: " + err.Error()}
+	if cuda {
+		if err := preloadCUDA(opts.CUDALibraryDir); err != nil {
+			return nil, err
+		}
+		co, err := ort.NewCUDAProviderOptions()
+		if err != nil {
+			return nil, err
+		}
+		defer co.Destroy()
+		if err := so.AppendExecutionProviderCUDA(co); err != nil {
+			return nil, err
+		}
 	}
-	info := Info{Input: in.Name, Output: out.Name,
-		InputShape: append([]int64(nil), in.Dimensions...), OutputShape: append([]int64(nil), out.Dimensions...)}
-	return info, &ortSession{s: s, output: out.Name}, nil
+	return ort.NewDynamicAdvancedSessionWithONNXData(data, []string{in}, []string{out}, so)
 }
 
 func (s *ortSession) run(ctx context.Context, in Tensor) (Tensor, error) {

@@ -8,9 +8,11 @@ func initEnvironment(lib string) error {
 
 func ortVersion() string { return "" }
 
-func newSession(name string, data []byte, opts RuntimeOptions) (Info, session, error) {
-	return Info{}, nil, initEnvironment("")
+func newSession(name string, data []byte, opts RuntimeOptions) (Info, session, provider, error) {
+	return Info{}, nil, provider{}, initEnvironment("")
 }
 
 // haveCgo says whether this build can load ONNX Runtime.
 const haveCgo = false
+
+func preloadCUDA(dir string) error { return initEnvironment("") }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/semaphore"
@@ -23,7 +24,25 @@ type RuntimeOptions struct {
 	// MaxRuns bounds the runs in flight across all of this runtime's models; more wait their
 	// turn (or for their context). 0: 1.
 	MaxRuns int
+	// Provider is the execution provider sessions ask for: ProviderCPU ("" or "cpu"),
+	// ProviderCUDA ("cuda"), or ProviderAuto ("auto", CUDA where it loads, else CPU). A session
+	// for which CUDA does not load runs on the CPU; [Model.Provider] says which ran and
+	// [Model.ProviderNote] why.
+	Provider string
+	// CUDALibraryDir, for the CUDA provider, is a folder whose CUDA and cuDNN libraries
+	// (libcudart, libcublas, libcublasLt, libcufft, libcurand, libcudnn*) are loaded before the
+	// provider, for machines where they are not on the loader's path. ONNX Runtime itself
+	// loads libonnxruntime_providers_shared.so and libonnxruntime_providers_cuda.so from the
+	// folder of Library, as in Microsoft's GPU release archives. Empty: the loader's path.
+	CUDALibraryDir string
 }
+
+// Execution providers for RuntimeOptions.Provider.
+const (
+	ProviderCPU  = "cpu"
+	ProviderCUDA = "cuda"
+	ProviderAuto = "auto"
+)
 
 // Tensor is a dense float32 tensor in row-major order (NCHW for images).
 type Tensor struct {
@@ -58,6 +77,7 @@ type Model struct {
 	name string
 	info Info
 	sess session
+	ep   provider
 
 	mu     sync.RWMutex
 	closed bool
@@ -81,6 +101,13 @@ func OpenRuntime(opts RuntimeOptions) (*Runtime, error) {
 	}
 	if opts.Threads < 0 {
 		return nil, fmt.Errorf("estimators: Threads %d is negative", opts.Threads)
+	}
+	switch opts.Provider = strings.ToLower(strings.TrimSpace(opts.Provider)); opts.Provider {
+	case "":
+		opts.Provider = ProviderCPU
+	case ProviderCPU, ProviderCUDA, ProviderAuto:
+	default:
+		return nil, fmt.Errorf("estimators: unknown execution provider %q (want cpu, cuda or auto)", opts.Provider)
 	}
 	if opts.Library == "" {
 		return nil, &UnavailableError{Reason: "no library path: set " + LibraryEnv +
@@ -117,11 +144,11 @@ func (r *Runtime) load(name string, data []byte) (*Model, error) {
 	if r.closed {
 		return nil, ErrClosed
 	}
-	info, sess, err := newSession(name, data, r.opts)
+	info, sess, ep, err := newSession(name, data, r.opts)
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{rt: r, name: name, info: info, sess: sess}
+	m := &Model{rt: r, name: name, info: info, sess: sess, ep: ep}
 	r.models[m] = struct{}{}
 	return m, nil
 }
@@ -145,6 +172,18 @@ func (r *Runtime) Close() error {
 
 // Info returns the model's first input and output as the model declares them.
 func (m *Model) Info() Info { return m.info }
+
+// provider is the execution provider a session got, and why not the one asked for.
+type provider struct {
+	name, note string
+}
+
+// Provider returns the execution provider the model's session runs on: "cpu" or "cuda".
+func (m *Model) Provider() string { return m.ep.name }
+
+// ProviderNote says why the model runs on the CPU when RuntimeOptions.Provider asked for CUDA
+// (the provider library or the CUDA libraries did not load, no device); empty otherwise.
+func (m *Model) ProviderNote() string { return m.ep.note }
 
 // Name returns the model's path ("<bytes>" when loaded from memory).
 func (m *Model) Name() string { return m.name }

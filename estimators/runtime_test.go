@@ -234,3 +234,49 @@ func BenchmarkTinyModelRun(b *testing.B) {
 		}
 	}
 }
+
+// Asking for CUDA where it cannot load (npm's CPU build of ONNX Runtime has no CUDA provider;
+// there is no GPU here) gives a CPU session and says why; it never fails the load or crashes.
+func TestCUDAFallsBackToCPU(t *testing.T) {
+	for _, tc := range []struct{ provider, dir string }{
+		{ProviderCUDA, ""}, {ProviderAuto, ""}, {ProviderCUDA, t.TempDir()},
+	} {
+		rt := testRuntime(t, RuntimeOptions{Provider: tc.provider, CUDALibraryDir: tc.dir})
+		m, err := rt.LoadModelBytes(pixelModel([3]float32{1, 0, 0}, 0, false, false, 2, 2))
+		if err != nil {
+			t.Fatalf("%+v: %v", tc, err)
+		}
+		if m.Provider() == ProviderCUDA {
+			t.Logf("%+v: CUDA loaded", tc) // a machine with a GPU build and a GPU
+			continue
+		}
+		if m.Provider() != ProviderCPU || m.ProviderNote() == "" {
+			t.Fatalf("%+v: provider %q, note %q; want cpu with a reason", tc, m.Provider(), m.ProviderNote())
+		}
+		t.Logf("%+v: %s", tc, m.ProviderNote())
+		out, err := m.Run(context.Background(), pixelInput(2, 2))
+		if err != nil || len(out.Data) != 4 {
+			t.Fatalf("%+v: run on the fallback: %v", tc, err)
+		}
+	}
+	if _, err := OpenRuntime(RuntimeOptions{Library: "x", Provider: "tpu"}); err == nil || errors.Is(err, ErrUnavailable) {
+		t.Fatalf("unknown provider: err = %v", err)
+	}
+}
+
+// The CUDA library folder: a missing one, one without CUDA libraries and one whose "library" is
+// not one are errors, not crashes.
+func TestPreloadCUDA(t *testing.T) {
+	testLibrary(t) // skips without cgo
+	bogus := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bogus, "libcudart.so.12"), []byte("not an ELF file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, dir := range map[string]string{"missing": filepath.Join(t.TempDir(), "nope"), "empty": t.TempDir(), "bogus": bogus} {
+		if err := preloadCUDA(dir); err == nil {
+			t.Errorf("%s: no error", name)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"path/filepath"
 )
 
 // OutputScale says how a segmentation model's output maps to a matte in 0..1.
@@ -117,4 +118,10 @@ func scaleMatte(raw []float32, o OutputScale) []float32 {
 		}
 	}
 	return m
+}
+
+// Name returns the model file's base name and the execution provider its session runs on, as
+// reports show it: "isnet-small.onnx (cpu)".
+func (s *Segmenter) Name() string {
+	return filepath.Base(s.model.name) + " (" + s.model.ep.name + ")"
 }

@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/draw"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/orfeas3d/orfeas/backends"
@@ -128,7 +129,7 @@ func chooseMode(m Mode, p *prepared, coverage float64) (mode backends.Mode, reas
 	}
 	pct := 100 * coverage
 	if coverage > autoMaxCoverage || coverage < autoMinCoverage {
-		return backends.Relief, fmt.Sprintf("auto: the foreground (from %s) covers %.1f %% of the image, outside %.1f–%.0f %%: a picture, not a subject", p.maskSource, pct, 100*autoMinCoverage, 100*autoMaxCoverage), false
+		return backends.Relief, fmt.Sprintf("auto: the foreground (from %s) covers %.1f %% of the image, outside %.1f–%.0f %%: a picture, not a subject", p.maskOrigin(), pct, 100*autoMinCoverage, 100*autoMaxCoverage), false
 	}
 	s := measureShape(p, coverage)
 	switch {
@@ -137,7 +138,19 @@ func chooseMode(m Mode, p *prepared, coverage float64) (mode backends.Mode, reas
 	case s.parts > manyParts:
 		return backends.Extrude, fmt.Sprintf("auto: a subject in %d parts, extruded on a base plate as one piece", s.parts), true
 	}
+	if p.subject != nil {
+		return backends.Inflate, fmt.Sprintf("auto: an object in a photo (found by %s, %.1f %% of the image, strokes %.0f px wide), inflated", p.maskOrigin(), pct, s.strokeWidth), false
+	}
 	return backends.Inflate, fmt.Sprintf("auto: a solid subject (from %s, %.1f %% of the image, strokes %.0f px wide): clip art or an icon, inflated", p.maskSource, pct, s.strokeWidth), false
+}
+
+// maskOrigin names where p's mask came from, for the report's reasons: the mask source, or the
+// segmenter that found a photo's subject.
+func (p *prepared) maskOrigin() string {
+	if p.subject != nil {
+		return p.subject.describe()
+	}
+	return string(p.maskSource)
 }
 
 // fallbackMode returns the mode Auto tries when pl's mode came out blank (or, for an inflated
@@ -219,9 +232,40 @@ func prepareForeground(ctx context.Context, img, depth image.Image, pl *plan, fr
 	if err != nil {
 		return nil, err
 	}
+	var border []float32 // a textured border's mask, while a segmented subject is tried instead
+	if (p.maskSource == MaskNone || texturedBorder(p)) && p.dpth == nil && pl.wantsSubject() {
+		// A photo (or one whose textured table or wall passed for a plain border): its subject,
+		// if the segmenter finds one; else the border's mask, if any, stands.
+		s, err := segmentPhoto(ctx, pl, img)
+		if err != nil {
+			return nil, err
+		}
+		if s != nil {
+			if p.maskSource == MaskBorder {
+				border = p.mask
+			}
+			if err := applySubject(ctx, p, s); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var colour []float32
+	if p.subject != nil {
+		colour = slices.Clone(p.color) // mask cleaning colours filled holes: kept for a rejected subject
+	}
 	coverage := cleanMask(p, pl.foreground)
+	if p.subject != nil {
+		if rejectSubject(pl, p, p.subject, coverage) {
+			p.mask, p.maskSource, p.subject, p.color, coverage = nil, MaskNone, nil, colour, 1
+			if border != nil {
+				p.mask, p.maskSource, coverage = border, MaskBorder, cleanMask(p, pl.foreground)
+			}
+		} else {
+			colourSubject(p)
+		}
+	}
 	tiled := false
-	if pl.requested == Auto && p.dpth == nil {
+	if pl.requested == Auto && p.dpth == nil && p.subject == nil {
 		if t, tc, cc, err := untile(ctx, img, p, pl, coverage); err != nil {
 			return nil, err
 		} else if t != nil {
@@ -240,6 +284,16 @@ func prepareForeground(ctx context.Context, img, depth image.Image, pl *plan, fr
 	}
 	if pl.fallback {
 		reason = "auto: fallback to " + string(mode)
+	}
+	if pl.requested == Auto && mode == backends.Relief && p.maskSource == MaskNone && pl.est != nil && pl.est.segDone && !pl.fallback {
+		reason = "auto: a photo with no separate object (" + pl.est.segNote + "), built as a relief"
+	}
+	if mode == backends.Relief && (p.maskSource == MaskNone || texturedBorder(p)) && p.dpth == nil {
+		note, err := estimateDepth(ctx, pl, img, p)
+		if err != nil {
+			return nil, err
+		}
+		reason += note
 	}
 	if silhouette(mode) {
 		if c, err := cropForeground(ctx, img, p, pl); err != nil {
@@ -327,7 +381,11 @@ func cropForeground(ctx context.Context, img image.Image, p *prepared, pl *plan)
 	if !ok {
 		return nil, nil
 	}
-	c, err := prepare(ctx, subImage(img, r), nil, pl.prep, nil)
+	opt := pl.prep
+	if p.subject != nil {
+		opt.subject = p.subject.crop(r)
+	}
+	c, err := prepare(ctx, subImage(img, r), nil, opt, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -338,4 +396,15 @@ func cropForeground(ctx context.Context, img image.Image, p *prepared, pl *plan)
 	cleanMask(c, pl.foreground)
 	c.cropped = true
 	return c, nil
+}
+
+// photoBorderNoise is the border noise (see borderBackground) above which a "plain" border is a
+// photo's textured surface rather than a drawn background: 5/255 RMS, above JPEG's noise on a
+// white logo background.
+const photoBorderNoise = 5.0 / 255
+
+// texturedBorder reports whether p's border mask came from an opaque photo's textured surface
+// (a table, a wall) of one hue, where a segmenter knows the subject better than a colour fill.
+func texturedBorder(p *prepared) bool {
+	return p.maskSource == MaskBorder && p.borderNoise > photoBorderNoise && !p.hasAlpha
 }

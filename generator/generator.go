@@ -133,6 +133,15 @@ type Config struct {
 	Hunyuan hunyuan.Options
 	// TextImage, when not nil, turns GenerateText's prompts into images (see text.go).
 	TextImage TextToImage
+	// Segmenter, when not nil, finds the subject of photos (opaque images whose border has no
+	// plain colour) for Auto, Extrude and Inflate, instead of the built-in classical segmenter;
+	// see estimators.NewSegmenter for an IS-Net model. Auto then builds the object, not the
+	// frame (Report.Image.MaskSource is MaskModel).
+	Segmenter Segmenter
+	// Depth, when not nil, estimates the depth of photos built as reliefs (Relief, or Auto's
+	// relief of a photo with no separate object): the heights come from that depth, bas-relief
+	// compressed (BasRelief), instead of brightness; see estimators.NewDepthEstimator.
+	Depth DepthEstimator
 }
 
 // Generator turns images into meshes with one backend. It is safe for concurrent use; Close it
@@ -143,6 +152,9 @@ type Generator struct {
 	full3D   bool // the backend builds whole objects: Auto means Inflate (see text.go)
 	text     TextToImage
 	fallback string // why "auto" did not pick the GPU
+
+	segmenter Segmenter      // Config.Segmenter
+	depth     DepthEstimator // Config.Depth
 
 	mu     sync.RWMutex
 	closed bool
@@ -156,6 +168,7 @@ func New(cfg Config) (*Generator, error) {
 	}
 	_, g.full3D = g.backend.(*hunyuan.Backend)
 	g.text = cfg.TextImage
+	g.segmenter, g.depth = cfg.Segmenter, cfg.Depth
 	return g, nil
 }
 
@@ -249,6 +262,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 		return nil, fmt.Errorf("generator: %w", err)
 	}
 	pl := newPlan(&req)
+	pl.est = g.newEstimates(&req)
 	if g.full3D && pl.requested == Auto {
 		pl.requested = Inflate // a whole object is sized and placed as an inflated solid is
 	}
@@ -294,8 +308,9 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 		tried = append(tried, fmt.Sprintf("%s: %s", pl.mode, why))
 		r := req
 		r.Mode = next
+		est := pl.est
 		pl = newPlan(&r)
-		pl.fallback = true
+		pl.est, pl.fallback = est, true
 	}
 }
 
@@ -351,6 +366,21 @@ func (g *Generator) build(ctx context.Context, tr *tracker, pl *plan, img, depth
 		Format: string(info.Format), Width: p.srcW, Height: p.srcH, Orientation: info.Orientation,
 		WorkingWidth: p.w, WorkingHeight: p.h, PixelSize: p.pixelSize,
 		MaskSource: p.maskSource, Stretched: p.stretched, DepthMap: depthImg != nil, Cropped: p.cropped,
+		DepthSource: p.depthSource, BasRelief: p.basRelief,
+	}
+	if depthImg != nil {
+		res.Report.Image.DepthSource = DepthGiven
+	}
+	if p.depthSource == DepthModel {
+		res.Report.Image.DepthEstimator = pl.est.depthName
+	}
+	if s := p.subject; s != nil {
+		res.Report.Image.Segmenter = s.name
+		if s.confidence >= 0 {
+			res.Report.Image.SegmentConfidence = s.confidence
+		}
+	} else if pl.est != nil && pl.est.segDone {
+		res.Report.Image.SegmentNote = pl.est.segNote
 	}
 	return res, nil
 }

@@ -40,6 +40,8 @@ type plan struct {
 
 	fallback bool // Auto's first choice came out blank: this plan is the fallback
 
+	est *estimates // the Config's segmenter and depth estimator, and what they found; nil: none
+
 	// Set once by resolve.
 	mode              backends.Mode // what the backend builds: the requested mode or Auto's choice
 	reason            string        // why: Report.ModeReason

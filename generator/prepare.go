@@ -41,7 +41,8 @@ type prepOptions struct {
 	resolution    int     // longest working side in px
 	width, height float64 // requested size in mm; zero for the default
 	wantColor     bool
-	maskTolerance float64 // 0..1, fraction of the largest sRGB distance
+	maskTolerance float64      // 0..1, fraction of the largest sRGB distance
+	subject       *subjectMask // a photo's segmented subject at the image's bounds; nil: none
 }
 
 // prepared is the working image: planes at the working resolution and the sizes they stand for.
@@ -53,9 +54,14 @@ type prepared struct {
 	srcW, srcH             int
 	maskSource             MaskSource
 	stretched              bool
-	cropped                bool    // the foreground's crop of the image (see cropForeground)
-	widenedTo              float64 // strokes widened to this width in mm (see thickenStrokes); 0: none
-	widenedPixels          int     // the foreground pixels that widening added
+	cropped                bool             // the foreground's crop of the image (see cropForeground)
+	widenedTo              float64          // strokes widened to this width in mm (see thickenStrokes); 0: none
+	widenedPixels          int              // the foreground pixels that widening added
+	subject                *subjectMask     // the segmented subject the mask came from; nil: none
+	borderNoise            float64          // RMS distance of the border's background pixels from its colour
+	hasAlpha               bool             // some pixel is not fully opaque
+	depthSource            DepthSource      // DepthModel when dpth is an estimated depth's bas-relief
+	basRelief              *BasReliefReport // that compression's report
 }
 
 // gridSize resolves the model's size in mm and the working size in px for a srcW×srcH image.
@@ -109,7 +115,9 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 
 	px := newPixelReader(img)
 	tol := opt.maskTolerance
-	bg, plain := borderBackground(px, sw, sh, tol)
+	bg, plain, noise := borderBackground(px, sw, sh, tol)
+	plain = plain && opt.subject == nil
+	p.borderNoise = noise
 	var near []uint8 // at source resolution: 1 where the colour is within tol of bg
 	if plain {
 		near = make([]uint8, sw*sh)
@@ -167,6 +175,7 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 	for _, t := range translucent {
 		hasAlpha = hasAlpha || t
 	}
+	p.hasAlpha = hasAlpha
 	for i, a := range alpha {
 		switch {
 		case hasAlpha:
@@ -201,6 +210,11 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 	}
 
 	switch {
+	case opt.subject != nil:
+		if err := applySubject(ctx, p, opt.subject); err != nil {
+			return nil, err
+		}
+		colourSubject(p)
 	case plain:
 		if err := floodBackground(ctx, near, sw, sh); err != nil {
 			return nil, err
@@ -280,8 +294,10 @@ func clamp01(v float32) float32 { return min(max(v, 0), 1) }
 // borderBackground finds the background colour on the image's border and whether the border
 // is plain (see plainBorderShare). Opaque border pixels are binned by their top 4 bits per
 // channel, and the fullest bin's mean is the candidate colour; distances are Euclidean in sRGB
-// divided by √3, so tol is a fraction of the largest.
-func borderBackground(px *pixelReader, w, h int, tol float64) (bg [3]float32, plain bool) {
+// divided by √3, so tol is a fraction of the largest. noise is the RMS of that distance over the
+// border pixels within tol of the colour: near 0 for a drawn background, larger for a photo's
+// table or wall that happens to be of one hue.
+func borderBackground(px *pixelReader, w, h int, tol float64) (bg [3]float32, plain bool, noise float64) {
 	var border [][4]float32
 	row := make([]float32, 4*w)
 	for _, y := range []int{0, h - 1} {
@@ -327,14 +343,19 @@ func borderBackground(px *pixelReader, w, h int, tol float64) (bg [3]float32, pl
 	}
 	tol2 := float32(3 * tol * tol)
 	colour := 0
+	sq := 0.0
 	for _, c := range border {
 		dr, dg, db := c[0]-bg[0], c[1]-bg[1], c[2]-bg[2]
-		if c[3] >= transparentAlpha && dr*dr+dg*dg+db*db <= tol2 {
+		if d2 := dr*dr + dg*dg + db*db; c[3] >= transparentAlpha && d2 <= tol2 {
 			colour++
+			sq += float64(d2) / 3
 		}
 	}
+	if colour > 0 {
+		noise = math.Sqrt(sq / float64(colour))
+	}
 	n := float64(len(border))
-	return bg, float64(colour) >= colourBorderShare*n && float64(colour+transparent) >= plainBorderShare*n
+	return bg, float64(colour) >= colourBorderShare*n && float64(colour+transparent) >= plainBorderShare*n, noise
 }
 
 // enclosedBackgroundShare is the least share of the image a region of the background's colour,
@@ -448,4 +469,22 @@ func floodBackground(ctx context.Context, state []uint8, w, h int) error {
 		}
 	}
 	return nil
+}
+
+// applySubject makes the segmented subject s p's mask.
+func applySubject(ctx context.Context, p *prepared, s *subjectMask) error {
+	m, err := alphaPlane(ctx, s.alpha, p.w, p.h)
+	if err != nil {
+		return err
+	}
+	p.mask, p.maskSource, p.subject = m, s.source, s
+	return nil
+}
+
+// colourSubject gives the pixels outside a segmented subject's core the colour of the subject
+// nearest them, so that a photo's background does not tint the object's rim.
+func colourSubject(p *prepared) {
+	if p.color != nil && p.mask != nil {
+		p.color = raster.FillOutward(p.color, p.mask, p.w, p.h)
+	}
 }

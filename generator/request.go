@@ -215,6 +215,15 @@ type Request struct {
 	// Foreground controls how the foreground mask is cleaned and how silhouette modes crop to it.
 	Foreground ForegroundOptions
 
+	// NoSegmentation keeps Generate from looking for a photo's subject with Config.Segmenter
+	// (or the built-in segmenter): a photo is then one picture, as without a segmenter.
+	NoSegmentation bool
+	// NoDepthEstimation keeps Generate from estimating a photo's depth with Config.Depth: a
+	// relief then follows brightness.
+	NoDepthEstimation bool
+	// BasRelief tunes the compression of an estimated depth into relief heights.
+	BasRelief BasReliefOptions
+
 	// FaceBudget, when positive, replaces the quality level's face budget.
 	FaceBudget int
 	// Tolerance, when positive, replaces the quality level's tolerance, in mm.

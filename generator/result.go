@@ -119,6 +119,18 @@ type ImageReport struct {
 	Stretched bool `json:"stretched,omitempty"`
 	// DepthMap is true when a depth map was used.
 	DepthMap bool `json:"depth_map,omitempty"`
+	// Segmenter names what found a photo's subject when MaskSource is MaskModel or MaskGrabCut,
+	// and SegmentConfidence is its confidence (0..1) where it gives one. SegmentNote, when a
+	// photo was segmented but no subject kept, says why (a scene, a subject too small, an error).
+	Segmenter         string  `json:"segmenter,omitempty"`
+	SegmentConfidence float64 `json:"segment_confidence,omitempty"`
+	SegmentNote       string  `json:"segment_note,omitempty"`
+	// DepthSource says where a relief's heights came from when not from brightness: a given
+	// depth map, or the depth DepthEstimator (Config.Depth's name) estimated, bas-relief
+	// compressed as BasRelief reports.
+	DepthSource    DepthSource      `json:"depth_source,omitempty"`
+	DepthEstimator string           `json:"depth_estimator,omitempty"`
+	BasRelief      *BasReliefReport `json:"bas_relief,omitempty"`
 	// Cropped is true when a silhouette mode (extrude, inflate) worked on the foreground's
 	// bounding box (plus ForegroundOptions.Margin) instead of the whole image; the working size
 	// and pixel size are then the crop's.

@@ -96,6 +96,7 @@ type options struct {
 	force, quiet, json, recur bool
 	req                       generator.Request
 	remote                    *cli.RemoteFlags
+	models                    *cli.ModelFlags
 }
 
 // imageExts are the extensions taken for images without looking inside.
@@ -108,6 +109,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		"Converts every image in a folder into a closed, printable 3D mesh.", stderr, &o.backend)
 	reqFlags := cli.AddRequestFlags(fs)
 	o.remote = cli.AddRemoteFlags(fs)
+	o.models = cli.AddModelFlags(fs)
 	fs.StringVar(&o.in, "in", "", "`folder` of images to convert")
 	fs.StringVar(&o.prompts, "prompts", "", "text `file` of prompts, one a line, each made into a model named by its slug (needs -txt2img-url or -backend hunyuan)")
 	fs.StringVar(&o.out, "out", "", "`folder` to write the models to (created when missing)")
@@ -372,7 +374,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "batch: %v\n", err)
 		return cli.ExitFailed
 	}
-	g, err := cli.OpenGeneratorWith(o.backend, o.remote)
+	models, err := o.models.Open() // once: every file shares the sessions
+	if err != nil {
+		fmt.Fprintf(stderr, "batch: %v\n", err)
+		return cli.ExitUsage
+	}
+	defer models.Close()
+	if !o.quiet {
+		for _, n := range models.Notes {
+			fmt.Fprintf(stderr, "batch: %s\n", n)
+		}
+	}
+	g, err := cli.OpenGeneratorModels(o.backend, o.remote, models)
 	if err != nil {
 		fmt.Fprintf(stderr, "batch: %v\n", err)
 		return cli.FailStatus(err)

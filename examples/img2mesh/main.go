@@ -21,8 +21,14 @@
 //
 // or {"input":…,"error":…} for an input that failed.
 //
+// Photos: -segment-model PATH finds the subject with an IS-Net-style ONNX model (else the built-in
+// GrabCut), so auto builds the object; -depth-model PATH builds photo reliefs from a Depth
+// Anything V2 / MiDaS-style model's depth, bas-relief compressed. Both run on ONNX Runtime
+// (-onnxruntime PATH or $ORFEAS_ONNXRUNTIME_LIB; -onnx-provider cuda for the GPU).
+//
 // Exit status: 0 when every input succeeded, 1 when any failed (the others are still written),
-// 2 for a usage error (a bad flag or option value, no inputs).
+// 2 for a usage error (a bad flag or option value, no inputs, a model or runtime that cannot
+// load).
 package main
 
 import (
@@ -58,6 +64,7 @@ type options struct {
 	prompt                                  string
 	quiet, json                             bool
 	remote                                  *cli.RemoteFlags
+	models                                  *cli.ModelFlags
 	req                                     generator.Request
 	enc                                     meshio.EncodeOptions
 	objSingle                               bool
@@ -72,6 +79,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		"Turns images into closed, printable 3D meshes.", stderr, &o.backend)
 	reqFlags := cli.AddRequestFlags(fs)
 	o.remote = cli.AddRemoteFlags(fs)
+	o.models = cli.AddModelFlags(fs)
 	fs.StringVar(&o.prompt, "prompt", "", "build from this `text` instead of an image: through -txt2img-url, else the hunyuan server's own text path")
 	fs.StringVar(&o.out, "o", "", "output `path`; with several inputs, a folder (default: the input's name with the format's extension)")
 	fs.StringVar(&o.format, "format", "", "output format: "+cli.FormatNames()+" (default from the output's extension, else glb)")
@@ -172,7 +180,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "img2mesh: %v\n", err)
 		return exitUsage
 	}
-	g, err := cli.OpenGeneratorWith(o.backend, o.remote)
+	models, err := o.models.Open()
+	if err != nil {
+		fmt.Fprintf(stderr, "img2mesh: %v\n", err)
+		return exitUsage
+	}
+	defer models.Close()
+	if !o.quiet {
+		for _, n := range models.Notes {
+			fmt.Fprintf(stderr, "img2mesh: %s\n", n)
+		}
+	}
+	g, err := cli.OpenGeneratorModels(o.backend, o.remote, models)
 	if err != nil {
 		fmt.Fprintf(stderr, "img2mesh: %v\n", err)
 		return cli.FailStatus(err)
@@ -220,6 +239,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%s -> %s: %s on %s, %d faces, closed %s, %.1f × %.1f × %.1f mm, %.0f mm³, %.2f s\n",
 				in, paths[i], r.Mode, r.Backend, r.Faces, cli.YesNo(closed), r.Size[0], r.Size[1], r.Size[2], r.Volume, secs)
 			fmt.Fprintf(stdout, "  %s; %d piece(s)\n", r.ModeReason, r.Pieces)
+			if s := cli.SourcesText(&r); s != "" {
+				fmt.Fprintf(stdout, "  %s\n", s)
+			}
 			for _, w := range cli.WarningText(&r) {
 				fmt.Fprintf(stdout, "  warning: %s\n", w)
 			}

@@ -69,9 +69,11 @@ func TestJSONAndFailures(t *testing.T) {
 				t.Errorf("object %d has no %q: %v", i, k, m)
 			}
 		}
-		// Auto inflates the horse (plain background) and makes a relief of the photo.
-		wantMode := map[int]string{0: "inflate", 2: "relief"}[i]
-		if m["closed"] != true || m["mode"] != wantMode || m["backend"] != "cpu" {
+		// Auto inflates the horse (plain background) and the cup the built-in GrabCut finds in
+		// the photo.
+		wantMode := map[int]string{0: "inflate", 2: "inflate"}[i]
+		wantMask := map[int]string{0: "border", 2: "grabcut"}[i]
+		if m["closed"] != true || m["mode"] != wantMode || m["backend"] != "cpu" || m["mask_source"] != wantMask {
 			t.Errorf("object %d: %v", i, m)
 		}
 		size := m["size_mm"].([]any)

@@ -49,6 +49,7 @@ type settings struct {
 	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
 	cors                                                      string
 	cfg                                                       service.Config
+	models                                                    cli.ModelFlags
 }
 
 // envFlag is one setting: its flag name, environment variable and default.
@@ -66,6 +67,10 @@ var flags = []envFlag{
 	{"txt2img-api", "ORFEAS_TXT2IMG_API", "a1111", "text-to-image API: a1111 or openai"},
 	{"txt2img-model", "ORFEAS_TXT2IMG_MODEL", "", "openai: the model to ask for"},
 	{"txt2img-key-env", "ORFEAS_TXT2IMG_KEY_ENV", "OPENAI_API_KEY", "openai: the environment variable holding the bearer key"},
+	{"segment-model", "ORFEAS_SEGMENT_MODEL", "", "subject segmentation ONNX model `path` for photos (IS-Net style; default: the built-in GrabCut)"},
+	{"depth-model", "ORFEAS_DEPTH_MODEL", "", "depth ONNX model `path` for photo reliefs (Depth Anything V2 / MiDaS style)"},
+	{"onnxruntime", "ORFEAS_ONNXRUNTIME_LIB", "", "ONNX Runtime library `path` for the models"},
+	{"onnx-provider", "ORFEAS_ONNX_PROVIDER", "cpu", "ONNX execution provider: cpu, cuda or auto"},
 	{"workers", "ORFEAS_WORKERS", "0", "generations run at once (0: GOMAXPROCS)"},
 	{"queue", "ORFEAS_QUEUE", strconv.Itoa(service.DefaultQueueSize), "generations that may wait for a worker; beyond, 429"},
 	{"retention", "ORFEAS_RETENTION", "24h", "how long a job's files are kept after its last change (negative: forever)"},
@@ -172,6 +177,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*settin
 	} else {
 		c.Hunyuan, c.TextImage = gc.Hunyuan, gc.TextImage
 	}
+	s.models = cli.ModelFlags{SegmentModel: get("segment-model"), DepthModel: get("depth-model"),
+		Runtime: get("onnxruntime"), Provider: get("onnx-provider")}
 	c.Workers = intv("workers")
 	c.QueueSize = intv("queue")
 	c.Retention = dur("retention")
@@ -264,6 +271,16 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	log := slog.New(h)
 	s.cfg.Logger = log
 
+	models, err := s.models.Open() // the sessions every generation shares
+	if err != nil {
+		fmt.Fprintf(stderr, "server: %v\n", err)
+		return 2
+	}
+	defer models.Close()
+	for _, n := range models.Notes {
+		log.Info("model", "loaded", n)
+	}
+	s.cfg.Segmenter, s.cfg.Depth = models.Segmenter, models.Depth
 	svc, err := service.New(s.cfg)
 	if err != nil {
 		log.Error("start", "error", err)

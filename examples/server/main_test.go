@@ -115,3 +115,22 @@ func TestServerTimeouts(t *testing.T) {
 		t.Errorf("zero and negative timeouts: %v", err)
 	}
 }
+
+// The model flags reach the settings from flags or the environment; a missing model stops the
+// server at startup with exit status 2, naming the flag.
+func TestModelFlags(t *testing.T) {
+	env := map[string]string{"ORFEAS_DEPTH_MODEL": "/models/depth.onnx", "ORFEAS_ONNXRUNTIME_LIB": "/lib/ort.so"}
+	s, err := parse([]string{"-segment-model", "/models/isnet.onnx", "-onnx-provider", "auto"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := s.models; m.SegmentModel != "/models/isnet.onnx" || m.DepthModel != "/models/depth.onnx" || m.Runtime != "/lib/ort.so" || m.Provider != "auto" {
+		t.Errorf("models %+v", m)
+	}
+	var stderr strings.Builder
+	dir := t.TempDir()
+	code := run([]string{"-data", dir, "-addr", "127.0.0.1:0", "-segment-model", dir + "/nope.onnx"}, func(string) string { return "" }, io.Discard, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "-segment-model") {
+		t.Errorf("exit %d, stderr %q; want 2 naming -segment-model", code, stderr.String())
+	}
+}

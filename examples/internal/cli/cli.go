@@ -231,6 +231,16 @@ type Result struct {
 	Fidelity    generator.Fidelity `json:"fidelity"`
 	Warnings    []string           `json:"warnings,omitempty"`
 	QualityNote string             `json:"quality_note,omitempty"`
+	// MaskSource says where the subject's mask came from (alpha, border, model, grabcut, none),
+	// Segmenter which model or method found a photo's subject and SegmentConfidence how sure
+	// it was; SegmentNote why a photo's segmentation was not used. DepthSource says where a
+	// relief's heights came from when not from brightness ("depth map", "model").
+	MaskSource        string  `json:"mask_source,omitempty"`
+	Segmenter         string  `json:"segmenter,omitempty"`
+	SegmentConfidence float64 `json:"segment_confidence,omitempty"`
+	SegmentNote       string  `json:"segment_note,omitempty"`
+	DepthSource       string  `json:"depth_source,omitempty"`
+	DepthEstimator    string  `json:"depth_estimator,omitempty"`
 	// Printable says what making a mesh printable took (a hunyuan model, a mesh input): repair,
 	// solidify, the Hausdorff distances to the source; absent for the other backends.
 	Printable *backends.Printable `json:"printable,omitempty"`
@@ -245,7 +255,30 @@ func NewResult(input, output string, r *generator.Report, seconds float64) Resul
 		VolumeMM3: Round(r.Volume, 1e-3), MaxErrorMM: Round(r.MaxError, 1e-6), Seconds: Round(seconds, 1e-3),
 		ModeReason: r.ModeReason, Pieces: r.Pieces, Fidelity: RoundFidelity(r.Fidelity),
 		Warnings: WarningText(r), QualityNote: r.QualityNote, Printable: roundPrintable(r.Printable),
+		MaskSource: string(r.Image.MaskSource), Segmenter: r.Image.Segmenter,
+		SegmentConfidence: Round(r.Image.SegmentConfidence, 1e-4), SegmentNote: r.Image.SegmentNote,
+		DepthSource: string(r.Image.DepthSource), DepthEstimator: r.Image.DepthEstimator,
 	}
+}
+
+// SourcesText says, for a summary line, where a photo's subject and depth came from: "subject
+// by isnet-small.onnx (cpu); heights from depth by depth.onnx (cpu)"; empty for images that
+// needed neither.
+func SourcesText(r *generator.Report) string {
+	var parts []string
+	im := r.Image
+	switch {
+	case im.Segmenter != "" && im.SegmentConfidence > 0:
+		parts = append(parts, fmt.Sprintf("subject by %s (confidence %.2f)", im.Segmenter, im.SegmentConfidence))
+	case im.Segmenter != "":
+		parts = append(parts, "subject by "+im.Segmenter)
+	case im.SegmentNote != "":
+		parts = append(parts, "no subject: "+im.SegmentNote)
+	}
+	if im.DepthSource == generator.DepthModel {
+		parts = append(parts, "heights from depth by "+im.DepthEstimator)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // roundPrintable rounds p's lengths to 1e-6 mm (nil stays nil).

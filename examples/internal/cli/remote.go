@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -83,18 +81,7 @@ func (r *RemoteFlags) Config(backend string) (generator.Config, error) {
 // OpenGeneratorWith opens the generator for backend with the remote flags r (nil: none), as
 // OpenGenerator does: a configuration problem is a *UsageError that keeps its cause.
 func OpenGeneratorWith(backend string, r *RemoteFlags) (*generator.Generator, error) {
-	cfg, err := r.Config(backend)
-	if err != nil {
-		return nil, err
-	}
-	g, err := generator.New(cfg)
-	if err != nil {
-		if errors.Is(err, generator.ErrInvalidConfig) {
-			return nil, &usageWrap{UsageError{fmt.Sprintf("-backend %s: %v", backend, err)}, err}
-		}
-		return nil, fmt.Errorf("-backend %s: %w", backend, err)
-	}
-	return g, nil
+	return OpenGeneratorModels(backend, r, nil)
 }
 
 // Printable reads the mesh file in (format inf), makes it printable (mesh.MakePrintable: repair,

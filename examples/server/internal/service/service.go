@@ -69,6 +69,9 @@ type Config struct {
 	// TextImage, when set, is the provider /api/text-to-image uses; without one that route
 	// answers 501.
 	TextImage textimage.Provider
+	// Segmenter and Depth, when set, are the generator's photo estimators (generator.Config).
+	Segmenter generator.Segmenter
+	Depth     generator.DepthEstimator
 	// Workers is how many generations run at once (default: GOMAXPROCS).
 	Workers int
 	// QueueSize is how many generations may wait for a worker; beyond it generate-3d answers 429
@@ -250,7 +253,8 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}
-	gen, err := generator.New(generator.Config{Backend: cfg.Backend, Hunyuan: cfg.Hunyuan, TextImage: cfg.TextImage})
+	gen, err := generator.New(generator.Config{Backend: cfg.Backend, Hunyuan: cfg.Hunyuan, TextImage: cfg.TextImage,
+		Segmenter: cfg.Segmenter, Depth: cfg.Depth})
 	if err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}

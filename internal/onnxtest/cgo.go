@@ -1,0 +1,5 @@
+//go:build cgo
+
+package onnxtest
+
+const haveCgo = true
