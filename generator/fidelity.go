@@ -270,16 +270,15 @@ type fidelityInput struct {
 	expectOne bool    // the mode makes one piece whatever the foreground (relief, lithophane, plate)
 }
 
-// checkFidelity computes the self-check's figures for the final mesh m of in, whose topology
-// is t, seen through v (ok false: no top view).
-func checkFidelity(ctx context.Context, m *mesh.Mesh, t mesh.Topology, in fidelityInput, v topView, ok bool) (Fidelity, error) {
+// checkFidelity computes the self-check's figures for the final mesh m of in, seen through v (ok
+// false: no top view), all but Tunnels, the topology's genus (see selfCheck).
+func checkFidelity(ctx context.Context, m *mesh.Mesh, in fidelityInput, v topView, ok bool) (Fidelity, error) {
 	var f Fidelity
 	b := m.Bounds()
 	s := b.Size()
 	if planar := math.Min(float64(s[0]), float64(s[1])); planar > 0 {
 		f.ThicknessRatio = float64(s[2]) / planar
 	}
-	f.Tunnels = t.Genus
 	f.Pieces, f.Floating = shells(m, float64(b.Min[2]), 1e-3*math.Max(float64(s[2]), 1))
 	f.SubjectParts, f.SubjectHoles = 1, 0
 	if in.mask != nil {
