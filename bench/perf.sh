@@ -127,6 +127,15 @@ if want e2e; then
 	done
 	awk '{ printf "%s %s %s 0\n", $1, $2, $3 }' "$work/e2e" >"$work/times"
 	table '.' "base-$(nproc)core"
+	echo "-- the same photo with the mode given (Mode: Relief, no auto segmentation), → GLB: perf generate -glb -times, 6 runs in one process, the first (warm-up) dropped"
+	: >"$work/times"
+	for r in $(seq "$rounds"); do
+		for v in base head; do
+			"$work/perf.$v" generate -in testdata/images/astronaut.png -glb -o "$work/r.glb" -n 6 -times | awk -v v="$v" '/^RUN/ && ++k > 1 { print "relief-" v, $2, $3, 0 }' >>"$work/times"
+			GOMAXPROCS=1 "$work/perf.$v" generate -in testdata/images/astronaut.png -glb -o "$work/r.glb" -n 6 -times | awk -v v="$v" '/^RUN/ && ++k > 1 { print "relief-" v "-1core", $2, $3, 0 }' >>"$work/times"
+		done
+	done
+	table '.' relief-base
 fi
 
 if want simplify; then

@@ -6,7 +6,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sort"
+	"sync"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/internal/par"
@@ -270,16 +270,15 @@ type fidelityInput struct {
 	expectOne bool    // the mode makes one piece whatever the foreground (relief, lithophane, plate)
 }
 
-// checkFidelity computes the self-check's figures for the final mesh m of in, whose topology
-// is t, seen through v (ok false: no top view).
-func checkFidelity(ctx context.Context, m *mesh.Mesh, t mesh.Topology, in fidelityInput, v topView, ok bool) (Fidelity, error) {
+// checkFidelity computes the self-check's figures for the final mesh m of in, seen through v (ok
+// false: no top view), all but Tunnels, the topology's genus (see selfCheck).
+func checkFidelity(ctx context.Context, m *mesh.Mesh, in fidelityInput, v topView, ok bool) (Fidelity, error) {
 	var f Fidelity
 	b := m.Bounds()
 	s := b.Size()
 	if planar := math.Min(float64(s[0]), float64(s[1])); planar > 0 {
 		f.ThicknessRatio = float64(s[2]) / planar
 	}
-	f.Tunnels = t.Genus
 	f.Pieces, f.Floating = shells(m, float64(b.Min[2]), 1e-3*math.Max(float64(s[2]), 1))
 	f.SubjectParts, f.SubjectHoles = 1, 0
 	if in.mask != nil {
@@ -533,52 +532,73 @@ func components(fg []bool, w, h int, want, diag bool) (n, inner int) {
 // spikes returns the share of covered pixels of top (NaN: not covered) that are needles or pits:
 // strictly above (below) every other pixel of their 3×3 neighbourhood, all of their 5×5 one covered, and
 // farther than depth/4 from its median.
+//
+// A strict extreme is rare on a surface, so each pixel is first tested against the largest and
+// smallest of its eight neighbours, one pass over three rows; only a strict extreme pays for the
+// 5×5 coverage test and the median (a sort of nine). The tests are the same predicates in another
+// order, so the figure is the same bit for bit (TestSpikesMatchesReference).
 func spikes(top []float32, w, h int, depth float64) float64 {
 	if depth <= 0 {
 		return 0
 	}
 	lim := float32(depth / 4)
-	// Rows in parallel, counted per row and summed in order.
-	rows := make([][2]int32, h)
-	par.For(h, runtime.GOMAXPROCS(0), func(y int) {
-		var nb [9]float32
+	// Bands of rows in parallel, counted per band and summed in order.
+	const band = 16
+	nb := (h + band - 1) / band
+	bands := make([][2]int, nb)
+	par.For(nb, runtime.GOMAXPROCS(0), func(b int) {
 		n, bad := 0, 0
-		for x := range w {
-			z := top[y*w+x]
-			if z != z {
-				continue
-			}
-			k := 0
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					xx, yy := x+dx, y+dy
-					if xx < 0 || yy < 0 || xx >= w || yy >= h {
-						continue
-					}
-					if v := top[yy*w+xx]; v == v {
-						nb[k] = v
-						k++
+		for y := b * band; y < min((b+1)*band, h); y++ {
+			row := top[y*w : (y+1)*w]
+			if y == 0 || y == h-1 || w < 3 {
+				// A border row has no full 3×3 neighbourhood: only its covered pixels count.
+				for _, z := range row {
+					if z == z {
+						n++
 					}
 				}
+				continue
 			}
-			n++
-			if k < 9 || !coveredAround(top, w, h, x, y, 2) {
-				continue // near the outline the surface may drop: no spike
+			up, down := top[(y-1)*w:y*w], top[(y+1)*w:(y+2)*w]
+			if z := row[0]; z == z {
+				n++
 			}
-			s := nb[:k]
-			slices.Sort(s)
-			// A needle or a pit is a strict extreme of its neighbourhood (a thin ridge, such as a
-			// stroke, has neighbours along it as high) far from the neighbourhood's median.
-			if d := z - s[k/2]; (d > lim && z > s[k-2]) || (d < -lim && z < s[1]) {
-				bad++
+			if z := row[w-1]; z == z {
+				n++
+			}
+			for x := 1; x < w-1; x++ {
+				z := row[x]
+				if z != z {
+					continue
+				}
+				n++
+				// The eight neighbours' extremes; a NaN among them (a pixel not covered) makes
+				// both NaN and both comparisons false, as a neighbourhood of fewer than 9 was.
+				a, c := row[x-1], row[x+1]
+				hi := max(up[x-1], up[x], up[x+1], a, c, down[x-1], down[x], down[x+1])
+				lo := min(up[x-1], up[x], up[x+1], a, c, down[x-1], down[x], down[x+1])
+				if !(z > hi) && !(z < lo) {
+					continue // not a strict extreme (or a neighbour is not covered)
+				}
+				if !coveredAround(top, w, h, x, y, 2) {
+					continue // near the outline the surface may drop: no spike
+				}
+				nb := [9]float32{up[x-1], up[x], up[x+1], a, z, c, down[x-1], down[x], down[x+1]}
+				s := nb[:]
+				slices.Sort(s)
+				// A needle or a pit is a strict extreme of its neighbourhood (a thin ridge, such as a
+				// stroke, has neighbours along it as high) far from the neighbourhood's median.
+				if d := z - s[4]; (d > lim && z > hi) || (d < -lim && z < lo) {
+					bad++
+				}
 			}
 		}
-		rows[y] = [2]int32{int32(n), int32(bad)}
+		bands[b] = [2]int{n, bad}
 	})
 	n, bad := 0, 0
-	for _, r := range rows {
-		n += int(r[0])
-		bad += int(r[1])
+	for _, r := range bands {
+		n += r[0]
+		bad += r[1]
 	}
 	if n == 0 {
 		return 0
@@ -616,8 +636,10 @@ func blurred(p []float32, w, h int, sigma float64) []float32 {
 		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
 		sum += k[i]
 	}
+	// Rows in parallel, each pass's pixel computed as in a serial loop.
+	workers := runtime.GOMAXPROCS(0)
 	tmp := make([]float64, len(f))
-	for y := range h {
+	par.For(h, workers, func(y int) {
 		for x := range w {
 			var s float64
 			for i, kv := range k {
@@ -625,9 +647,9 @@ func blurred(p []float32, w, h int, sigma float64) []float32 {
 			}
 			tmp[y*w+x] = s / sum
 		}
-	}
+	})
 	out := make([]float32, len(p))
-	for y := range h {
+	par.For(h, workers, func(y int) {
 		for x := range w {
 			var s float64
 			for i, kv := range k {
@@ -635,7 +657,7 @@ func blurred(p []float32, w, h int, sigma float64) []float32 {
 			}
 			out[y*w+x] = float32(s / sum)
 		}
-	}
+	})
 	return out
 }
 
@@ -663,8 +685,11 @@ func rankCorrelation(a, b []float32) float64 {
 	if len(idx) < 3 {
 		return 0
 	}
-	ra := ranks(idx, a)
-	rb := ranks(idx, b)
+	var ra, rb []float64
+	var wg sync.WaitGroup
+	wg.Go(func() { ra = ranks(idx, a) })
+	rb = ranks(idx, b)
+	wg.Wait()
 	var ma, mb float64
 	for i := range ra {
 		ma += ra[i]
@@ -685,26 +710,66 @@ func rankCorrelation(a, b []float32) float64 {
 	return sab / math.Sqrt(saa*sbb)
 }
 
-// ranks returns the ranks of v at idx, ties sharing their mean rank.
+// ranks returns the ranks of v at idx (no NaN among them), ties sharing their mean rank.
+//
+// The values are ordered by a least-significant-digit radix sort (Knuth, The Art of Computer
+// Programming vol. 3, §5.2.5) of their IEEE 754 bits mapped to unsigned integers in the same
+// order, the position riding in the low half of each 64-bit key: four counting passes of a byte,
+// a pass skipped where every key shares that byte. Equal values are contiguous in any correct
+// order and each tie's rank is its mean position, so the ranks are those of any comparison sort,
+// bit for bit (TestRanksMatchReference).
 func ranks(idx []int, v []float32) []float64 {
-	order := make([]int, len(idx))
-	for i := range order {
-		order[i] = i
+	n := len(idx)
+	if n == 0 {
+		return nil
 	}
-	sort.SliceStable(order, func(x, y int) bool { return v[idx[order[x]]] < v[idx[order[y]]] })
-	r := make([]float64, len(idx))
-	for i := 0; i < len(order); {
+	keys := make([]uint64, n)
+	for i, k := range idx {
+		keys[i] = uint64(orderedBits(v[k]))<<32 | uint64(i)
+	}
+	tmp := make([]uint64, n)
+	for shift := 32; shift < 64; shift += 8 {
+		var count [257]int
+		for _, k := range keys {
+			count[int(byte(k>>shift))+1]++
+		}
+		if count[int(byte(keys[0]>>shift))+1] == n {
+			continue // every key has this byte: the pass would change nothing
+		}
+		for d := range 256 {
+			count[d+1] += count[d]
+		}
+		for _, k := range keys {
+			d := byte(k >> shift)
+			tmp[count[d]] = k
+			count[d]++
+		}
+		keys, tmp = tmp, keys
+	}
+	r := make([]float64, n)
+	val := func(i int) float32 { return v[idx[uint32(keys[i])]] }
+	for i := 0; i < n; {
 		j := i
-		for j+1 < len(order) && v[idx[order[j+1]]] == v[idx[order[i]]] {
+		for j+1 < n && val(j+1) == val(i) { // −0 and +0, adjacent in the order, are a tie
 			j++
 		}
 		mean := float64(i+j) / 2
 		for k := i; k <= j; k++ {
-			r[order[k]] = mean
+			r[uint32(keys[k])] = mean
 		}
 		i = j + 1
 	}
 	return r
+}
+
+// orderedBits maps f to an unsigned integer that orders as f does (−0 just below +0): the sign
+// bit set for a positive value, every bit flipped for a negative one.
+func orderedBits(f float32) uint32 {
+	b := math.Float32bits(f)
+	if b>>31 != 0 {
+		return ^b
+	}
+	return b | 1<<31
 }
 
 // stddev returns the standard deviation of p.

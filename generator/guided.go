@@ -3,6 +3,9 @@ package generator
 import (
 	"context"
 	"math"
+	"runtime"
+
+	"github.com/orfeas3d/orfeas/internal/par"
 )
 
 // The relief and lithophane heights come from brightness, where a photo's texture (grass, fabric,
@@ -42,7 +45,9 @@ func smoothingRadius(s float64, w, h int) int {
 }
 
 // guidedFilter returns the w×h plane p filtered by the self-guided filter of radius r (see the
-// file's comment); r ≤ 0 returns p itself. It checks ctx once per box pass.
+// file's comment); r ≤ 0 returns p itself. It checks ctx once per box pass. The passes run on all
+// cores, every pixel's sum taken in the same order as a serial pass, so the output does not depend
+// on GOMAXPROCS (TestGuidedFilterMatchesSerial).
 func guidedFilter(ctx context.Context, p []float32, w, h, r int) ([]float32, error) {
 	if r <= 0 || p == nil {
 		return p, nil
@@ -54,12 +59,12 @@ func guidedFilter(ctx context.Context, p []float32, w, h, r int) ([]float32, err
 		I[i] = float64(v)
 		II[i] = float64(v) * float64(v)
 	}
-	mean, err := boxMean(ctx, I, w, h, r)
-	if err != nil {
+	tmp := make([]float64, n)
+	mean, sq := make([]float64, n), make([]float64, n)
+	if err := boxMean(ctx, I, w, h, r, tmp, mean); err != nil {
 		return nil, err
 	}
-	sq, err := boxMean(ctx, II, w, h, r)
-	if err != nil {
+	if err := boxMean(ctx, II, w, h, r, tmp, sq); err != nil {
 		return nil, err
 	}
 	a, b := II, I // reuse
@@ -68,12 +73,11 @@ func guidedFilter(ctx context.Context, p []float32, w, h, r int) ([]float32, err
 		ak := v / (v + guidedEpsilon)
 		a[i], b[i] = ak, (1-ak)*mean[i]
 	}
-	ma, err := boxMean(ctx, a, w, h, r)
-	if err != nil {
+	ma, mb := mean, sq // reuse
+	if err := boxMean(ctx, a, w, h, r, tmp, ma); err != nil {
 		return nil, err
 	}
-	mb, err := boxMean(ctx, b, w, h, r)
-	if err != nil {
+	if err := boxMean(ctx, b, w, h, r, tmp, mb); err != nil {
 		return nil, err
 	}
 	out := make([]float32, n)
@@ -83,15 +87,19 @@ func guidedFilter(ctx context.Context, p []float32, w, h, r int) ([]float32, err
 	return out, nil
 }
 
-// boxMean returns the mean of f over the (2r+1)² window around each pixel, clipped to the
-// image (the mean of the pixels it covers), by running sums along rows then columns.
-func boxMean(ctx context.Context, f []float64, w, h, r int) ([]float64, error) {
+// boxColumns is the width of the column strips boxMean's vertical pass hands to one worker.
+const boxColumns = 64
+
+// boxMean writes to out the mean of f over the (2r+1)² window around each pixel, clipped to the
+// image (the mean of the pixels it covers), by running sums along rows (rows in parallel) into
+// tmp, then down columns (strips of columns in parallel). f, tmp and out are w×h and distinct.
+func boxMean(ctx context.Context, f []float64, w, h, r int, tmp, out []float64) error {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	tmp := make([]float64, len(f))
-	for y := range h {
-		row := f[y*w : (y+1)*w]
+	workers := runtime.GOMAXPROCS(0)
+	par.For(h, workers, func(y int) {
+		row, dst := f[y*w:(y+1)*w], tmp[y*w:(y+1)*w]
 		var s float64
 		for x := range min(r, w) {
 			s += row[x]
@@ -103,34 +111,38 @@ func boxMean(ctx context.Context, f []float64, w, h, r int) ([]float64, error) {
 			if x-r-1 >= 0 {
 				s -= row[x-r-1]
 			}
-			tmp[y*w+x] = s / float64(min(x+r, w-1)-max(x-r, 0)+1)
+			dst[x] = s / float64(min(x+r, w-1)-max(x-r, 0)+1)
 		}
-	}
+	})
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	out := make([]float64, len(f))
-	col := make([]float64, w)
-	for y := range min(r, h) {
-		for x := range w {
-			col[x] += tmp[y*w+x]
-		}
-	}
-	for y := range h {
-		if y+r < h {
-			for x, v := range tmp[(y+r)*w : (y+r+1)*w] {
+	par.For((w+boxColumns-1)/boxColumns, workers, func(c int) {
+		x0, x1 := c*boxColumns, min((c+1)*boxColumns, w)
+		var buf [boxColumns]float64
+		col := buf[:x1-x0]
+		for y := range min(r, h) {
+			for x, v := range tmp[y*w+x0 : y*w+x1] {
 				col[x] += v
 			}
 		}
-		if y-r-1 >= 0 {
-			for x, v := range tmp[(y-r-1)*w : (y-r)*w] {
-				col[x] -= v
+		for y := range h {
+			if y+r < h {
+				for x, v := range tmp[(y+r)*w+x0 : (y+r)*w+x1] {
+					col[x] += v
+				}
+			}
+			if y-r-1 >= 0 {
+				for x, v := range tmp[(y-r-1)*w+x0 : (y-r-1)*w+x1] {
+					col[x] -= v
+				}
+			}
+			cnt := float64(min(y+r, h-1) - max(y-r, 0) + 1)
+			dst := out[y*w+x0 : y*w+x1]
+			for x := range dst {
+				dst[x] = col[x] / cnt
 			}
 		}
-		cnt := float64(min(y+r, h-1) - max(y-r, 0) + 1)
-		for x := range w {
-			out[y*w+x] = col[x] / cnt
-		}
-	}
-	return out, nil
+	})
+	return nil
 }

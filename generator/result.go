@@ -183,7 +183,17 @@ func (g *Generator) finish(ctx context.Context, tr *tracker, pl *plan, p *prepar
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("generator: %w", err)
 	}
-	t := m.Topology()
+	// The topology and the self-check's measures are independent reads of m: they run side by
+	// side (the self-check's top view on all cores, the topology's serial sums beside it), and
+	// the topology's verdict is read first, as before.
+	var t mesh.Topology
+	topo := make(chan struct{})
+	go func() {
+		defer close(topo)
+		t = m.Topology()
+	}()
+	f, one, ferr := g.measureFidelity(ctx, pl, p, m, placed)
+	<-topo
 	if !t.Closed() || !t.Outward {
 		return nil, fmt.Errorf("%w: %s backend, %s mode: watertight %v, manifold %v, oriented %v, outward %v, "+
 			"%d boundary edges, %d non-manifold edges, %d degenerate faces, %d duplicate faces",
@@ -191,9 +201,10 @@ func (g *Generator) finish(ctx context.Context, tr *tracker, pl *plan, p *prepar
 			t.BoundaryEdges, t.NonManifoldEdges, t.DegenerateFaces, t.DuplicateFaces)
 	}
 	rep.Topology, rep.Faces, rep.Vertices, rep.Volume = t, t.Faces, t.Vertices, t.Volume
-	if err := g.selfCheck(ctx, &rep, pl, p, m, t, placed); err != nil {
-		return nil, err
+	if ferr != nil {
+		return nil, ferr
 	}
+	g.selfCheck(&rep, pl, p, m, t, f, one)
 	attachTexture(m, in)
 	s := rep.Bounds.Size()
 	rep.Size = [3]float64{float64(s[0]), float64(s[1]), float64(s[2])}

@@ -8,15 +8,23 @@ import (
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
-// selfCheck fills rep's fidelity figures and warnings for the final mesh m, of topology t, built
-// from the working image p and placed by a.
-func (g *Generator) selfCheck(ctx context.Context, rep *Report, pl *plan, p *prepared, m *mesh.Mesh, t mesh.Topology, a mesh.Affine) error {
+// measureFidelity takes the self-check's measures of the final mesh m, built from the working
+// image p and placed by a: everything but the topology's (see selfCheck). expectOne is whether
+// pl's mode makes one piece whatever the foreground.
+func (g *Generator) measureFidelity(ctx context.Context, pl *plan, p *prepared, m *mesh.Mesh, a mesh.Affine) (f Fidelity, expectOne bool, err error) {
 	fi := fidelitySource(pl, p)
 	v, ok := viewFor(pl, p, a)
-	f, err := checkFidelity(ctx, m, t, fi, v, ok)
+	f, err = checkFidelity(ctx, m, fi, v, ok)
 	if err != nil {
-		return fmt.Errorf("generator: fidelity check: %w", err)
+		return f, fi.expectOne, fmt.Errorf("generator: fidelity check: %w", err)
 	}
+	return f, fi.expectOne, nil
+}
+
+// selfCheck fills rep's fidelity figures and warnings for the final mesh m, of topology t, built
+// from the working image p, from f and expectOne, what measureFidelity measured.
+func (g *Generator) selfCheck(rep *Report, pl *plan, p *prepared, m *mesh.Mesh, t mesh.Topology, f Fidelity, expectOne bool) {
+	f.Tunnels = t.Genus
 	if p.widenedTo > 0 {
 		fg := 0
 		for _, v := range p.mask {
@@ -27,9 +35,8 @@ func (g *Generator) selfCheck(ctx context.Context, rep *Report, pl *plan, p *pre
 		f.StrokesWidenedTo, f.StrokesWidened = p.widenedTo, float64(p.widenedPixels)/float64(max(fg, 1))
 	}
 	rep.Fidelity, rep.Pieces = f, f.Pieces
-	rep.Warnings = warnings(f, pl.mode, fi.expectOne)
+	rep.Warnings = warnings(f, pl.mode, expectOne)
 	rep.QualityNote = qualityNote(pl, p, len(m.Faces))
-	return nil
 }
 
 // fidelitySource returns what the self-check compares pl's mesh with: the foreground, and the

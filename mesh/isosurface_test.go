@@ -525,6 +525,53 @@ func BenchmarkIsosurface256(b *testing.B) {
 	b.ReportMetric(float64(len(m.Faces)), "faces")
 }
 
+// BenchmarkIsosurfaceFieldRead256 is the floor under BenchmarkIsosurface256: one pass over the
+// same 256³ field that only counts the samples below the level, split over GOMAXPROCS goroutines
+// by z planes — the least any extraction must do, since every sample's sign can matter. Its
+// Mvoxel/s and Mvoxel/CPU-s bound what Isosurface can reach on the machine it runs on.
+func BenchmarkIsosurfaceFieldRead256(b *testing.B) {
+	g := isoRippledSphere(256)
+	plane := g.NX * g.NY
+	workers := runtime.GOMAXPROCS(0)
+	counts := make([]int, workers)
+	b.ResetTimer()
+	cpu := cputime.Process()
+	for b.Loop() {
+		var next atomic.Int64
+		done := make(chan struct{}, workers)
+		for w := range workers {
+			go func() {
+				n := 0
+				for {
+					k := int(next.Add(1) - 1)
+					if k >= g.NZ {
+						break
+					}
+					for _, v := range g.Values[k*plane : (k+1)*plane] {
+						n += int(math.Float32bits(v) >> 31)
+					}
+				}
+				counts[w] = n
+				done <- struct{}{}
+			}()
+		}
+		for range workers {
+			<-done
+		}
+	}
+	cpu = cputime.Process() - cpu
+	voxels := float64(len(g.Values)) * float64(b.N)
+	b.ReportMetric(voxels/b.Elapsed().Seconds()/1e6, "Mvoxel/s")
+	if cpu > 0 {
+		b.ReportMetric(voxels/cpu.Seconds()/1e6, "Mvoxel/CPU-s")
+	}
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	b.ReportMetric(float64(total), "inside")
+}
+
 // TestIsosurfaceBenchmarkField checks the guarantee on the benchmark field itself (smaller grid
 // under -short or -race).
 func TestIsosurfaceBenchmarkField(t *testing.T) {

@@ -5,11 +5,13 @@
 //	perf upscale -in camera.png -n 1024 -o cam1024.png
 //	perf relief -in cam1024.png -o out.stl -z 51.2 -e 0.01 -b 0.4 [-cpuprofile f]
 //	perf error -in cam1024.png -stl out.stl
-//	perf generate -in image.png -quality high -o out.stl [-n 5] [-cpuprofile f]
+//	perf generate -in image.png -quality high -o out.stl [-n 5] [-glb] [-times] [-cpuprofile f]
 //
 // generate runs the generator's relief on an image n times in one process, the way img2mesh
 // -mode relief -quality Q -format stl does (with -width 1024 -depth 51.2 -base 20.48 -tolerance
-// 0.512 when -hmm is set: the relief row's settings), for a profile of the whole pipeline.
+// 0.512 when -hmm is set: the relief row's settings), for a profile of the whole pipeline. With
+// -times it prints "RUN wall_s cpu_s" for each run, Generate and Encode together, the CPU time
+// being the whole process's over the run (bench/perf.sh e2e uses it for the explicit relief row).
 //
 // upscale writes the image's luminance resampled to n×n, bilinear with the corners aligned, as a
 // 16-bit grey PNG: the deterministic input of every size.
@@ -43,6 +45,7 @@ import (
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/generator"
+	"github.com/orfeas3d/orfeas/internal/cputime"
 	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
@@ -329,6 +332,7 @@ func generate(args []string) error {
 	prof := fs.String("cpuprofile", "", "write a CPU profile")
 	glb := fs.Bool("glb", false, "encode GLB (to -o) instead of STL")
 	verbose := fs.Bool("v", false, "print each stage's start, in ms since the run's start")
+	times := fs.Bool("times", false, "print each run's wall and CPU seconds")
 	_ = fs.Parse(args)
 	data, err := os.ReadFile(*in)
 	if err != nil {
@@ -363,7 +367,7 @@ func generate(args []string) error {
 		format = meshio.GLB
 	}
 	for range *n {
-		t0 := time.Now()
+		t0, c0 := time.Now(), cputime.Process()
 		last := ""
 		if *verbose {
 			req.Progress = func(s string, _ float64) {
@@ -398,6 +402,9 @@ func generate(args []string) error {
 		}
 		if *verbose {
 			fmt.Fprintf(os.Stderr, "%7.1f ms done\n", time.Since(t0).Seconds()*1e3)
+		}
+		if *times {
+			fmt.Printf("RUN %.4f %.4f\n", time.Since(t0).Seconds(), (cputime.Process() - c0).Seconds())
 		}
 	}
 	return nil
