@@ -122,8 +122,9 @@ func triangulate(ctx context.Context, g grid, lim tinLimits, workers int, progre
 	}
 
 	// Progress: the worst remaining error against the first one, on a log scale, or the share of
-	// the budget used, whichever is further along.
-	var e0 float64
+	// the budget used, whichever is further along; never below what was reported before (a
+	// speculative pass that does not fit puts the tiles back, and their error with them).
+	var e0, reported float64
 	var cost int
 	report := func() {
 		if progress == nil {
@@ -140,7 +141,8 @@ func triangulate(ctx context.Context, g grid, lim tinLimits, workers int, progre
 		if lim.budget > 0 {
 			f = max(f, float64(cost)/float64(lim.budget))
 		}
-		progress.Report("triangulate", min(max(f, 0), 0.99))
+		reported = max(reported, min(max(f, 0), 0.99))
+		progress.Report("triangulate", reported)
 	}
 	progress.Report("triangulate", 0)
 	if err := forTiles(ctx, ntiles, workers, build, nil); err != nil {
