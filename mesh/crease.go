@@ -86,23 +86,35 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 		parts = normalParts
 	}
 	normalEachPart(parts, nf, func(_, lo, hi int) { // each face on its own: any split gives the same
-		for i := lo; i < hi; i++ {
-			f := m.Faces[i]
-			p0, p1, p2 := m.Positions[f[0]], m.Positions[f[1]], m.Positions[f[2]]
-			u, w := sub64(p1, p0), sub64(p2, p0)
-			c := cross64(u, w)
-			l := norm64(c)
-			if !(l > 0) || math.IsInf(l, 0) {
-				continue // degenerate: no normal, no weight
+		// Blocks of normalBlock faces in two passes (the geometry; then the square roots,
+		// divisions and arctangents), as in accumulateNormals, so that one face's long chain of
+		// dependent operations overlaps its neighbours'. Each value is the same expression as
+		// when a face is done at once, so the result is too.
+		var cs [normalBlock][3]float64
+		var ls, x0s, x1s [normalBlock]float64
+		for b := lo; b < hi; b += normalBlock {
+			blk := m.Faces[b:min(b+normalBlock, hi)]
+			for j, f := range blk {
+				p0, p1, p2 := m.Positions[f[0]], m.Positions[f[1]], m.Positions[f[2]]
+				u, w := sub64(p1, p0), sub64(p2, p0)
+				c := cross64(u, w)
+				cs[j], ls[j] = c, norm64(c)
+				// Every corner's edges span the same parallelogram, so |e1×e2| = l at each and
+				// only the dot products differ (as in accumulateNormals); the angles sum to π.
+				x0s[j], x1s[j] = dot64(u, w), -dot64(u, sub64(p2, p1))
 			}
-			fn[i] = [3]float64{c[0] / l, c[1] / l, c[2] / l}
-			// Every corner's edges span the same parallelogram, so |e1×e2| = l at each and only
-			// the dot products differ (as in accumulateNormals); the angles sum to π.
-			il := 1 / l
-			a0 := normalCornerAngle(dot64(u, w), l, il)
-			e := sub64(p2, p1)
-			a1 := normalCornerAngle(-dot64(u, e), l, il)
-			ang[i] = [3]float64{a0, a1, max(0, math.Pi-a0-a1)}
+			for j := range blk {
+				l := ls[j]
+				if !(l > 0) || math.IsInf(l, 0) {
+					continue // degenerate: no normal, no weight
+				}
+				c, i := cs[j], b+j
+				fn[i] = [3]float64{c[0] / l, c[1] / l, c[2] / l}
+				il := 1 / l
+				a0 := normalCornerAngle(x0s[j], l, il)
+				a1 := normalCornerAngle(x1s[j], l, il)
+				ang[i] = [3]float64{a0, a1, max(0, math.Pi-a0-a1)}
+			}
 		}
 	})
 

@@ -116,7 +116,9 @@ func glbPowerOfTwoPerPixel(img image.Image) *image.NRGBA {
 	w, h := b.Dx(), b.Dy()
 	pw, ph := glbNextPow2(w), glbNextPow2(h)
 	out := image.NewNRGBA(image.Rect(0, 0, pw, ph))
-	at := func(x, y int) color.NRGBA { return color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA) }
+	at := func(x, y int) color.NRGBA {
+		return color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
+	}
 	ch := func(c color.NRGBA, k int) float64 { return float64([4]uint8{c.R, c.G, c.B, c.A}[k]) }
 	for y := range ph {
 		fy := min(max((float64(y)+0.5)*float64(h)/float64(ph)-0.5, 0), float64(h-1))
