@@ -151,6 +151,9 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 			type split struct{ n [3]float64 }
 			var splits []split
 			var local [][3]float32
+			var within [64]uint64 // per corner: the corners whose faces it sums (see below)
+			var sums [64][3]float64
+			var summed [64]bool
 			for v := nv * r / runs; v < nv*(r+1)/runs; v++ {
 				corners := ring[start[v]:start[v+1]]
 				if len(corners) == 0 {
@@ -197,21 +200,64 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 					continue
 				}
 				splits = splits[:0]
-				for j, c := range corners {
-					own := fn[c/3]
-					var s [3]float64
-					for _, d := range corners {
-						g := fn[d/3]
-						if g[0]*own[0]+g[1]*own[1]+g[2]*own[2] >= cosCrease {
-							w := ang[d/3][d%3]
-							s[0] += g[0] * w
-							s[1] += g[1] * w
-							s[2] += g[2] * w
+				// With at most 64 corners, which faces each corner sums is a bit set: the
+				// within-the-crease test is symmetric (the same products in the same order), so
+				// each pair is tested once, and corners with the same set have the same sum (the
+				// same terms in the same order), found once.
+				few := len(corners) <= len(within)
+				if few {
+					clear(within[:len(corners)])
+					for j, c := range corners {
+						own := fn[c/3]
+						for i := j; i < len(corners); i++ {
+							g := fn[corners[i]/3]
+							if g[0]*own[0]+g[1]*own[1]+g[2]*own[2] >= cosCrease {
+								within[j] |= 1 << i
+								within[i] |= 1 << j
+							}
 						}
 					}
-					n := own
-					if l := norm64(s); l > 0 && !math.IsInf(l, 0) {
-						n = [3]float64{s[0] / l, s[1] / l, s[2] / l}
+				}
+				for j, c := range corners {
+					own := fn[c/3]
+					var n [3]float64
+					reused := false
+					if few {
+						for i := range j {
+							if within[i] == within[j] && summed[i] {
+								n, reused = sums[i], true
+								break
+							}
+						}
+					}
+					if !reused {
+						var s [3]float64
+						for i, d := range corners {
+							g := fn[d/3]
+							in := false
+							if few {
+								in = within[j]&(1<<i) != 0
+							} else {
+								in = g[0]*own[0]+g[1]*own[1]+g[2]*own[2] >= cosCrease
+							}
+							if in {
+								w := ang[d/3][d%3]
+								s[0] += g[0] * w
+								s[1] += g[1] * w
+								s[2] += g[2] * w
+							}
+						}
+						n = own
+						if l := norm64(s); l > 0 && !math.IsInf(l, 0) {
+							n = [3]float64{s[0] / l, s[1] / l, s[2] / l}
+							if few {
+								sums[j], summed[j] = n, true
+							}
+						} else if few {
+							summed[j] = false // n is this corner's own face normal: not shared
+						}
+					} else if few {
+						summed[j] = false
 					}
 					idx := -1
 					if own == ([3]float64{}) && len(splits) > 0 {
