@@ -66,6 +66,10 @@ type Creased struct {
 	Faces [][3]uint32
 }
 
+// creaseFace is what Crease keeps of a face: its unit normal (zero when degenerate) and the
+// angles at its three corners.
+type creaseFace struct{ n, a [3]float64 }
+
 // Crease computes what CreaseNormals does without copying the vertex attributes: the normals,
 // which original vertex each split vertex copies, and the faces over the split vertices.
 func (m *Mesh) Crease(creaseDeg float64) Creased {
@@ -79,8 +83,9 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 	nv, nf := len(m.Positions), len(m.Faces)
 
 	// Unit face normals and the corner angles that weigh them.
-	fn := make([][3]float64, nf)
-	ang := make([][3]float64, nf)
+	// Each face's unit normal and corner angles side by side: the vertex pass below reads both
+	// for the faces around a vertex, scattered over the mesh, so one cache line serves both.
+	geo := make([]creaseFace, nf)
 	parts := 1
 	if nf >= normalPartMinFaces {
 		parts = normalParts
@@ -109,11 +114,11 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 					continue // degenerate: no normal, no weight
 				}
 				c, i := cs[j], b+j
-				fn[i] = [3]float64{c[0] / l, c[1] / l, c[2] / l}
+				geo[i].n = [3]float64{c[0] / l, c[1] / l, c[2] / l}
 				il := 1 / l
 				a0 := normalCornerAngle(x0s[j], l, il)
 				a1 := normalCornerAngle(x1s[j], l, il)
-				ang[i] = [3]float64{a0, a1, max(0, math.Pi-a0-a1)}
+				geo[i].a = [3]float64{a0, a1, max(0, math.Pi-a0-a1)}
 			}
 		}
 	})
@@ -167,14 +172,14 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 				// at a fraction of its cost.
 				var mean [3]float64
 				for _, c := range corners {
-					g := fn[c/3]
+					g := geo[c/3].n
 					mean[0], mean[1], mean[2] = mean[0]+g[0], mean[1]+g[1], mean[2]+g[2]
 				}
 				smooth := false
 				if l := norm64(mean); l > 0 {
 					smooth = true
 					for _, c := range corners {
-						if dot64(fn[c/3], mean) < cosHalf*l {
+						if dot64(geo[c/3].n, mean) < cosHalf*l {
 							smooth = false
 							break
 						}
@@ -183,12 +188,12 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 				if smooth {
 					var s [3]float64
 					for _, d := range corners {
-						g, w := fn[d/3], ang[d/3][d%3]
+						g, w := geo[d/3].n, geo[d/3].a[d%3]
 						s[0] += g[0] * w
 						s[1] += g[1] * w
 						s[2] += g[2] * w
 					}
-					n := fn[corners[0]/3]
+					n := geo[corners[0]/3].n
 					if l := norm64(s); l > 0 && !math.IsInf(l, 0) {
 						n = [3]float64{s[0] / l, s[1] / l, s[2] / l}
 					}
@@ -208,9 +213,9 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 				if few {
 					clear(within[:len(corners)])
 					for j, c := range corners {
-						own := fn[c/3]
+						own := geo[c/3].n
 						for i := j; i < len(corners); i++ {
-							g := fn[corners[i]/3]
+							g := geo[corners[i]/3].n
 							if g[0]*own[0]+g[1]*own[1]+g[2]*own[2] >= cosCrease {
 								within[j] |= 1 << i
 								within[i] |= 1 << j
@@ -219,7 +224,7 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 					}
 				}
 				for j, c := range corners {
-					own := fn[c/3]
+					own := geo[c/3].n
 					var n [3]float64
 					reused := false
 					if few {
@@ -233,7 +238,7 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 					if !reused {
 						var s [3]float64
 						for i, d := range corners {
-							g := fn[d/3]
+							g := geo[d/3].n
 							in := false
 							if few {
 								in = within[j]&(1<<i) != 0
@@ -241,7 +246,7 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 								in = g[0]*own[0]+g[1]*own[1]+g[2]*own[2] >= cosCrease
 							}
 							if in {
-								w := ang[d/3][d%3]
+								w := geo[d/3].a[d%3]
 								s[0] += g[0] * w
 								s[1] += g[1] * w
 								s[2] += g[2] * w
