@@ -139,6 +139,16 @@ func newEDT1(n int) *edt1 {
 // run replaces f by its distance transform: out[q] = min over p of (q−p)² + f[p].
 func (e *edt1) run(f []float64) {
 	n := len(f)
+	sites := true
+	for _, v := range f {
+		if math.Float64bits(v) != 0 { // +0 only: the envelope's output is never −0
+			sites = false
+			break
+		}
+	}
+	if sites {
+		return // every sample a site: every distance is 0, as the envelope would give
+	}
 	k := -1
 	for q := range n {
 		if math.IsInf(f[q], 1) {

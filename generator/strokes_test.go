@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -103,5 +104,41 @@ func TestThickenStrokes(t *testing.T) {
 	}
 	if added == 0 {
 		t.Error("nothing added")
+	}
+}
+
+// TestEDT1MatchesBruteForce: the one-dimensional distance transform equals min over p of
+// (q−p)² + f[p], bit for bit, on random lines of sites, infinities and offsets, lines of sites
+// only (its shortcut) and lines of no site.
+func TestEDT1MatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for trial := range 300 {
+		n := 1 + rng.IntN(40)
+		f := make([]float64, n)
+		for i := range f {
+			switch {
+			case trial%5 == 0: // sites only
+			case trial%5 == 1:
+				f[i] = math.Inf(1)
+			case rng.IntN(3) == 0:
+				f[i] = math.Inf(1)
+			case rng.IntN(2) == 0:
+				f[i] = float64(rng.IntN(30))
+			}
+		}
+		want := make([]float64, n)
+		for q := range n {
+			want[q] = math.Inf(1)
+			for p := range n {
+				want[q] = min(want[q], float64((q-p)*(q-p))+f[p])
+			}
+		}
+		got := append([]float64(nil), f...)
+		newEDT1(n).run(got)
+		for q := range n {
+			if math.Float64bits(got[q]) != math.Float64bits(want[q]) {
+				t.Fatalf("trial %d, line %v: at %d got %v, want %v", trial, f, q, got[q], want[q])
+			}
+		}
 	}
 }

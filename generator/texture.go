@@ -2,7 +2,6 @@ package generator
 
 import (
 	"image"
-	"math"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/internal/raster"
@@ -47,7 +46,8 @@ func colorImage(c []float32, w, h int) *image.NRGBA {
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	for i := range w * h {
 		for k := range 3 {
-			img.Pix[4*i+k] = uint8(math.Round(float64(clamp01(c[3*i+k])) * 255))
+			// + ½ and truncation: math.Round's byte, exactly (see modes.colourByte).
+			img.Pix[4*i+k] = uint8(float64(clamp01(c[3*i+k]))*255 + 0.5)
 		}
 		img.Pix[4*i+3] = 255
 	}

@@ -66,6 +66,10 @@ type Creased struct {
 	Faces [][3]uint32
 }
 
+// creaseFace is what Crease keeps of a face: its unit normal (zero when degenerate) and the
+// angles at its three corners.
+type creaseFace struct{ n, a [3]float64 }
+
 // Crease computes what CreaseNormals does without copying the vertex attributes: the normals,
 // which original vertex each split vertex copies, and the faces over the split vertices.
 func (m *Mesh) Crease(creaseDeg float64) Creased {
@@ -79,30 +83,43 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 	nv, nf := len(m.Positions), len(m.Faces)
 
 	// Unit face normals and the corner angles that weigh them.
-	fn := make([][3]float64, nf)
-	ang := make([][3]float64, nf)
+	// Each face's unit normal and corner angles side by side: the vertex pass below reads both
+	// for the faces around a vertex, scattered over the mesh, so one cache line serves both.
+	geo := make([]creaseFace, nf)
 	parts := 1
 	if nf >= normalPartMinFaces {
 		parts = normalParts
 	}
 	normalEachPart(parts, nf, func(_, lo, hi int) { // each face on its own: any split gives the same
-		for i := lo; i < hi; i++ {
-			f := m.Faces[i]
-			p0, p1, p2 := m.Positions[f[0]], m.Positions[f[1]], m.Positions[f[2]]
-			u, w := sub64(p1, p0), sub64(p2, p0)
-			c := cross64(u, w)
-			l := norm64(c)
-			if !(l > 0) || math.IsInf(l, 0) {
-				continue // degenerate: no normal, no weight
+		// Blocks of normalBlock faces in two passes (the geometry; then the square roots,
+		// divisions and arctangents), as in accumulateNormals, so that one face's long chain of
+		// dependent operations overlaps its neighbours'. Each value is the same expression as
+		// when a face is done at once, so the result is too.
+		var cs [normalBlock][3]float64
+		var ls, x0s, x1s [normalBlock]float64
+		for b := lo; b < hi; b += normalBlock {
+			blk := m.Faces[b:min(b+normalBlock, hi)]
+			for j, f := range blk {
+				p0, p1, p2 := m.Positions[f[0]], m.Positions[f[1]], m.Positions[f[2]]
+				u, w := sub64(p1, p0), sub64(p2, p0)
+				c := cross64(u, w)
+				cs[j], ls[j] = c, norm64(c)
+				// Every corner's edges span the same parallelogram, so |e1×e2| = l at each and
+				// only the dot products differ (as in accumulateNormals); the angles sum to π.
+				x0s[j], x1s[j] = dot64(u, w), -dot64(u, sub64(p2, p1))
 			}
-			fn[i] = [3]float64{c[0] / l, c[1] / l, c[2] / l}
-			// Every corner's edges span the same parallelogram, so |e1×e2| = l at each and only
-			// the dot products differ (as in accumulateNormals); the angles sum to π.
-			il := 1 / l
-			a0 := normalCornerAngle(dot64(u, w), l, il)
-			e := sub64(p2, p1)
-			a1 := normalCornerAngle(-dot64(u, e), l, il)
-			ang[i] = [3]float64{a0, a1, max(0, math.Pi-a0-a1)}
+			for j := range blk {
+				l := ls[j]
+				if !(l > 0) || math.IsInf(l, 0) {
+					continue // degenerate: no normal, no weight
+				}
+				c, i := cs[j], b+j
+				geo[i].n = [3]float64{c[0] / l, c[1] / l, c[2] / l}
+				il := 1 / l
+				a0 := normalCornerAngle(x0s[j], l, il)
+				a1 := normalCornerAngle(x1s[j], l, il)
+				geo[i].a = [3]float64{a0, a1, max(0, math.Pi-a0-a1)}
+			}
 		}
 	})
 
@@ -139,6 +156,9 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 			type split struct{ n [3]float64 }
 			var splits []split
 			var local [][3]float32
+			var within [64]uint64 // per corner: the corners whose faces it sums (see below)
+			var sums [64][3]float64
+			var summed [64]bool
 			for v := nv * r / runs; v < nv*(r+1)/runs; v++ {
 				corners := ring[start[v]:start[v+1]]
 				if len(corners) == 0 {
@@ -152,14 +172,14 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 				// at a fraction of its cost.
 				var mean [3]float64
 				for _, c := range corners {
-					g := fn[c/3]
+					g := geo[c/3].n
 					mean[0], mean[1], mean[2] = mean[0]+g[0], mean[1]+g[1], mean[2]+g[2]
 				}
 				smooth := false
 				if l := norm64(mean); l > 0 {
 					smooth = true
 					for _, c := range corners {
-						if dot64(fn[c/3], mean) < cosHalf*l {
+						if dot64(geo[c/3].n, mean) < cosHalf*l {
 							smooth = false
 							break
 						}
@@ -168,12 +188,12 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 				if smooth {
 					var s [3]float64
 					for _, d := range corners {
-						g, w := fn[d/3], ang[d/3][d%3]
+						g, w := geo[d/3].n, geo[d/3].a[d%3]
 						s[0] += g[0] * w
 						s[1] += g[1] * w
 						s[2] += g[2] * w
 					}
-					n := fn[corners[0]/3]
+					n := geo[corners[0]/3].n
 					if l := norm64(s); l > 0 && !math.IsInf(l, 0) {
 						n = [3]float64{s[0] / l, s[1] / l, s[2] / l}
 					}
@@ -185,21 +205,64 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 					continue
 				}
 				splits = splits[:0]
-				for j, c := range corners {
-					own := fn[c/3]
-					var s [3]float64
-					for _, d := range corners {
-						g := fn[d/3]
-						if g[0]*own[0]+g[1]*own[1]+g[2]*own[2] >= cosCrease {
-							w := ang[d/3][d%3]
-							s[0] += g[0] * w
-							s[1] += g[1] * w
-							s[2] += g[2] * w
+				// With at most 64 corners, which faces each corner sums is a bit set: the
+				// within-the-crease test is symmetric (the same products in the same order), so
+				// each pair is tested once, and corners with the same set have the same sum (the
+				// same terms in the same order), found once.
+				few := len(corners) <= len(within)
+				if few {
+					clear(within[:len(corners)])
+					for j, c := range corners {
+						own := geo[c/3].n
+						for i := j; i < len(corners); i++ {
+							g := geo[corners[i]/3].n
+							if g[0]*own[0]+g[1]*own[1]+g[2]*own[2] >= cosCrease {
+								within[j] |= 1 << i
+								within[i] |= 1 << j
+							}
 						}
 					}
-					n := own
-					if l := norm64(s); l > 0 && !math.IsInf(l, 0) {
-						n = [3]float64{s[0] / l, s[1] / l, s[2] / l}
+				}
+				for j, c := range corners {
+					own := geo[c/3].n
+					var n [3]float64
+					reused := false
+					if few {
+						for i := range j {
+							if within[i] == within[j] && summed[i] {
+								n, reused = sums[i], true
+								break
+							}
+						}
+					}
+					if !reused {
+						var s [3]float64
+						for i, d := range corners {
+							g := geo[d/3].n
+							in := false
+							if few {
+								in = within[j]&(1<<i) != 0
+							} else {
+								in = g[0]*own[0]+g[1]*own[1]+g[2]*own[2] >= cosCrease
+							}
+							if in {
+								w := geo[d/3].a[d%3]
+								s[0] += g[0] * w
+								s[1] += g[1] * w
+								s[2] += g[2] * w
+							}
+						}
+						n = own
+						if l := norm64(s); l > 0 && !math.IsInf(l, 0) {
+							n = [3]float64{s[0] / l, s[1] / l, s[2] / l}
+							if few {
+								sums[j], summed[j] = n, true
+							}
+						} else if few {
+							summed[j] = false // n is this corner's own face normal: not shared
+						}
+					} else if few {
+						summed[j] = false
 					}
 					idx := -1
 					if own == ([3]float64{}) && len(splits) > 0 {

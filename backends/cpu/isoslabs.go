@@ -94,8 +94,14 @@ func planeCrossings(p []float32, nx, ny int) int {
 }
 
 // joinChunks joins the chunks' meshes in order, where the first shares[c] vertices of chunk c
-// are copies of the last shares[c] vertices of chunk c−1, into one mesh allocated once.
+// are copies of the last shares[c] vertices of chunk c−1, into one mesh allocated once. A single
+// chunk (a field small enough to be filled whole, as at standard quality) is the mesh itself.
 func joinChunks(parts []*mesh.Mesh, shares []int) (*mesh.Mesh, error) {
+	if len(parts) == 1 && shares[0] == 0 {
+		m := parts[0]
+		parts[0] = nil
+		return m, nil
+	}
 	nv, nf := 0, 0
 	for c, m := range parts {
 		if shares[c] > len(m.Positions) || shares[c] > nv {

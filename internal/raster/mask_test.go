@@ -121,3 +121,74 @@ func BenchmarkCleanMask512(b *testing.B) {
 		CleanMask(mask, w, h, 0.01, 64)
 	}
 }
+
+// TestHolesMatchesReference compares Holes with the per-pixel flood fill it replaced in
+// backends/internal/modes (kept here as holesReference) on random masks of several densities.
+func TestHolesMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	found := 0
+	for trial := range 80 {
+		w, h := 1+rng.IntN(70), 1+rng.IntN(50)
+		p := []float64{0.3, 0.55, 0.7, 0.9}[trial%4]
+		mask := make([]float32, w*h)
+		for i := range mask {
+			if rng.Float64() < p {
+				mask[i] = 0.5 + 0.5*rng.Float32()
+			} else {
+				mask[i] = 0.49 * rng.Float32()
+			}
+		}
+		got, want := Holes(mask, w, h), holesReference(mask, w, h)
+		if !slices.Equal(got, want) {
+			t.Fatalf("trial %d (%d×%d, p %.2f): holes differ from the reference", trial, w, h, p)
+		}
+		found += int(slices.Max(want))
+	}
+	if found < 50 {
+		t.Fatalf("only %d holes in all trials: the masks do not test much", found)
+	}
+}
+
+// holesReference labels (1, 2, …) the 4-connected background regions (mask < 0.5) of a w×h mask that do
+// not reach the border, 0 elsewhere.
+func holesReference(mask []float32, w, h int) []int32 {
+	lab := make([]int32, w*h)
+	seen := make([]bool, w*h)
+	var stack, region []int
+	next := int32(0)
+	for s := range mask {
+		if mask[s] >= 0.5 || seen[s] {
+			continue
+		}
+		border := false
+		region = region[:0]
+		seen[s] = true
+		stack = append(stack[:0], s)
+		for len(stack) > 0 {
+			p := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			region = append(region, p)
+			x, y := p%w, p/w
+			if x == 0 || y == 0 || x == w-1 || y == h-1 {
+				border = true
+			}
+			for _, q := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
+				if q[0] < 0 || q[1] < 0 || q[0] >= w || q[1] >= h {
+					continue
+				}
+				n := q[1]*w + q[0]
+				if mask[n] < 0.5 && !seen[n] {
+					seen[n] = true
+					stack = append(stack, n)
+				}
+			}
+		}
+		if !border {
+			next++
+			for _, p := range region {
+				lab[p] = next
+			}
+		}
+	}
+	return lab
+}

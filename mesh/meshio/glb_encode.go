@@ -263,8 +263,11 @@ func glbPowerOfTwo(img image.Image) image.Image {
 	if pw == w && ph == h || w == 0 || h == 0 {
 		return img
 	}
-	src := image.NewNRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(src, src.Rect, img, b.Min, draw.Src)
+	src, ok := img.(*image.NRGBA)
+	if !ok {
+		src = image.NewNRGBA(image.Rect(0, 0, w, h))
+		draw.Draw(src, src.Rect, img, b.Min, draw.Src)
+	}
 	out := image.NewNRGBA(image.Rect(0, 0, pw, ph))
 	// The columns' sources and weights are the same on every row: found once. Rows are
 	// independent, so bands of them run in parallel; every pixel's arithmetic is the same.
@@ -276,19 +279,42 @@ func glbPowerOfTwo(img image.Image) image.Image {
 	}
 	const band = 64
 	par.For((ph+band-1)/band, runtime.GOMAXPROCS(0), func(bi int) {
+		// A source row's horizontal blend is the same for every output row that reads it, so
+		// each band keeps the blends of the two source rows it last read (as float64, the very
+		// values the per-pixel formula makes) and the output row only blends those vertically.
+		rows := [2][]float64{make([]float64, 4*pw), make([]float64, 4*pw)}
+		have := [2]int{-1, -1}
+		blend := func(sy int) []float64 {
+			for j := range 2 {
+				if have[j] == sy {
+					return rows[j]
+				}
+			}
+			// Rows are read in increasing order and y1 ≤ y0 + 1, so the slot of the lower row
+			// (or an empty one) is free: blending y1 never evicts the y0 just blended.
+			j := 0
+			if have[0] >= 0 && (have[1] < 0 || have[1] < have[0]) {
+				j = 1
+			}
+			r, line := rows[j], src.Pix[src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y+sy):]
+			for x := range pw {
+				a, b, ax := 4*x0s[x], 4*x1s[x], axs[x]
+				for k := range 4 {
+					r[4*x+k] = float64(line[a+k])*(1-ax) + float64(line[b+k])*ax
+				}
+			}
+			have[j] = sy
+			return r
+		}
 		for y := bi * band; y < min(ph, (bi+1)*band); y++ {
 			fy := min(max((float64(y)+0.5)*float64(h)/float64(ph)-0.5, 0), float64(h-1))
 			y0 := int(fy)
 			y1, ay := min(y0+1, h-1), fy-float64(y0)
-			for x := range pw {
-				x0, x1, ax := x0s[x], x1s[x], axs[x]
-				o := out.PixOffset(x, y)
-				p00, p10, p01, p11 := src.PixOffset(x0, y0), src.PixOffset(x1, y0), src.PixOffset(x0, y1), src.PixOffset(x1, y1)
-				for k := range 4 {
-					top := float64(src.Pix[p00+k])*(1-ax) + float64(src.Pix[p10+k])*ax
-					bot := float64(src.Pix[p01+k])*(1-ax) + float64(src.Pix[p11+k])*ax
-					out.Pix[o+k] = uint8(math.Round(top*(1-ay) + bot*ay))
-				}
+			top := blend(y0)
+			bot := blend(y1)
+			line := out.Pix[y*out.Stride : y*out.Stride+4*pw]
+			for i := range line {
+				line[i] = uint8(math.Round(top[i]*(1-ay) + bot[i]*ay))
 			}
 		}
 	})

@@ -107,3 +107,66 @@ func TestGLBPowerOfTwo(t *testing.T) {
 		t.Errorf("glbNextPow2 above the cap = %d", n)
 	}
 }
+
+// glbPowerOfTwoPerPixel is the resampling glbPowerOfTwo makes, written pixel by pixel (both
+// horizontal blends of every output pixel computed on the spot): the reference its cached
+// row blends must match byte for byte.
+func glbPowerOfTwoPerPixel(img image.Image) *image.NRGBA {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	pw, ph := glbNextPow2(w), glbNextPow2(h)
+	out := image.NewNRGBA(image.Rect(0, 0, pw, ph))
+	at := func(x, y int) color.NRGBA {
+		return color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
+	}
+	ch := func(c color.NRGBA, k int) float64 { return float64([4]uint8{c.R, c.G, c.B, c.A}[k]) }
+	for y := range ph {
+		fy := min(max((float64(y)+0.5)*float64(h)/float64(ph)-0.5, 0), float64(h-1))
+		y0 := int(fy)
+		y1, ay := min(y0+1, h-1), fy-float64(y0)
+		for x := range pw {
+			fx := min(max((float64(x)+0.5)*float64(w)/float64(pw)-0.5, 0), float64(w-1))
+			x0 := int(fx)
+			x1, ax := min(x0+1, w-1), fx-float64(x0)
+			c00, c10, c01, c11 := at(x0, y0), at(x1, y0), at(x0, y1), at(x1, y1)
+			for k := range 4 {
+				top := ch(c00, k)*(1-ax) + ch(c10, k)*ax
+				bot := ch(c01, k)*(1-ax) + ch(c11, k)*ax
+				out.Pix[out.PixOffset(x, y)+k] = uint8(math.Round(top*(1-ay) + bot*ay))
+			}
+		}
+	}
+	return out
+}
+
+// TestGLBPowerOfTwoMatchesPerPixel: on random textures that grow, shrink (above the side cap is
+// not reached here, so both grow) and are sub-images or another image type, the resampled
+// texture is byte-identical to the per-pixel reference.
+func TestGLBPowerOfTwoMatchesPerPixel(t *testing.T) {
+	seed := uint32(7)
+	rnd := func() uint8 { seed = seed*1664525 + 1013904223; return uint8(seed >> 24) }
+	for _, c := range []struct{ w, h int }{{5, 3}, {200, 130}, {400, 328}, {1, 70}, {129, 1}, {300, 65}} {
+		full := image.NewNRGBA(image.Rect(0, 0, c.w+3, c.h+2))
+		for i := range full.Pix {
+			full.Pix[i] = rnd()
+		}
+		for i := 3; i < len(full.Pix); i += 4 {
+			full.Pix[i] = 255 - full.Pix[i]%3 // mostly opaque, as textures are
+		}
+		sub := full.SubImage(image.Rect(2, 1, 2+c.w, 1+c.h)).(*image.NRGBA)
+		rgba := image.NewRGBA(image.Rect(0, 0, c.w, c.h))
+		for i := range rgba.Pix {
+			rgba.Pix[i] = rnd()
+		}
+		for i := 3; i < len(rgba.Pix); i += 4 {
+			rgba.Pix[i] = 255
+		}
+		for name, img := range map[string]image.Image{"sub-image": sub, "rgba": rgba} {
+			got, ok := glbPowerOfTwo(img).(*image.NRGBA)
+			want := glbPowerOfTwoPerPixel(img)
+			if !ok || got.Rect != want.Rect || !bytes.Equal(got.Pix, want.Pix) {
+				t.Errorf("%d×%d %s: resampled texture differs from the per-pixel reference", c.w, c.h, name)
+			}
+		}
+	}
+}

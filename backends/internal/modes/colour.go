@@ -2,7 +2,6 @@ package modes
 
 import (
 	"image"
-	"math"
 
 	"github.com/orfeas3d/orfeas/internal/par"
 	"github.com/orfeas3d/orfeas/internal/raster"
@@ -58,7 +57,12 @@ func colourVertex(m *mesh.Mesh, in *backends.Input, colour []float32, i int) {
 	m.UVs[i] = [2]float32{float32(min(max(x/float64(w), 0), 1)), float32(min(max(y/float64(h), 0), 1))}
 }
 
-func colourByte(v float32) uint8 { return uint8(math.Round(float64(min(max(v, 0), 1)) * 255)) }
+// colourByte rounds a channel value (0–1, clamped) to 0–255, half away from zero as math.Round
+// does. It adds ½ and truncates instead of calling math.Round, which gives the same byte: a
+// float32 times 255 needs at most 32 significant bits, so the product and the sum with ½ are
+// exact in float64, and truncating a non-negative x + ½ is rounding x half up
+// (TestColourByteIsRound checks the values at and around every rounding boundary).
+func colourByte(v float32) uint8 { return uint8(float64(min(max(v, 0), 1))*255 + 0.5) }
 
 // ColourImage turns a colour plane (sRGB 0–1, three values per pixel, w × h) into an opaque image.
 func ColourImage(c []float32, w, h int) *image.NRGBA {

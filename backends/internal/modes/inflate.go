@@ -280,45 +280,5 @@ func FillFalseHoles(coarse []float32, W, H int, fine []float32, w, h, k int) {
 }
 
 // holes labels (1, 2, …) the 4-connected background regions (mask < 0.5) of a w×h mask that do
-// not reach the border, 0 elsewhere.
-func holes(mask []float32, w, h int) []int32 {
-	lab := make([]int32, w*h)
-	seen := make([]bool, w*h)
-	var stack, region []int
-	next := int32(0)
-	for s := range mask {
-		if mask[s] >= 0.5 || seen[s] {
-			continue
-		}
-		border := false
-		region = region[:0]
-		seen[s] = true
-		stack = append(stack[:0], s)
-		for len(stack) > 0 {
-			p := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			region = append(region, p)
-			x, y := p%w, p/w
-			if x == 0 || y == 0 || x == w-1 || y == h-1 {
-				border = true
-			}
-			for _, q := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
-				if q[0] < 0 || q[1] < 0 || q[0] >= w || q[1] >= h {
-					continue
-				}
-				n := q[1]*w + q[0]
-				if mask[n] < 0.5 && !seen[n] {
-					seen[n] = true
-					stack = append(stack, n)
-				}
-			}
-		}
-		if !border {
-			next++
-			for _, p := range region {
-				lab[p] = next
-			}
-		}
-	}
-	return lab
-}
+// not reach the border, in the raster order of their first pixels, 0 elsewhere (raster.Holes).
+func holes(mask []float32, w, h int) []int32 { return raster.Holes(mask, w, h) }

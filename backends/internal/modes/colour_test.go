@@ -1,0 +1,34 @@
+package modes
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestColourByteIsRound: colourByte gives math.Round's byte for every float32 within 64 ulps of
+// each rounding boundary (k + ½)/255, at 0 and 1, beyond them, and on a million random values.
+func TestColourByteIsRound(t *testing.T) {
+	ref := func(v float32) uint8 { return uint8(math.Round(float64(min(max(v, 0), 1)) * 255)) }
+	check := func(v float32) {
+		if got, want := colourByte(v), ref(v); got != want {
+			t.Fatalf("colourByte(%v) = %d, math.Round gives %d", v, got, want)
+		}
+	}
+	for k := -1; k <= 256; k++ {
+		c := float32((float64(k) + 0.5) / 255)
+		lo, hi := c, c
+		for range 64 {
+			check(lo)
+			check(hi)
+			lo, hi = math.Nextafter32(lo, -1), math.Nextafter32(hi, 2)
+		}
+	}
+	for _, v := range []float32{0, 1, -0.0, -3, 7, float32(math.Inf(1)), float32(math.Inf(-1)), math.SmallestNonzeroFloat32} {
+		check(v)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 1_000_000 {
+		check(rng.Float32())
+	}
+}
