@@ -52,3 +52,16 @@ func BenchmarkSegmentSize(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSegmentAstronaut times one default segmentation of astronaut.png (512², the photo
+// the generator's auto mode spends most on: three cut rounds).
+func BenchmarkSegmentAstronaut(b *testing.B) {
+	img := loadTestImage(b, "astronaut.png")
+	s := New(Options{})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Segment(context.Background(), img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
