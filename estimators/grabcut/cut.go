@@ -3,7 +3,11 @@ package grabcut
 import (
 	"context"
 	"math"
+	"runtime"
 	"slices"
+	"sync/atomic"
+
+	"github.com/orfeas3d/orfeas/internal/par"
 )
 
 // The iterated graph cut of C. Rother, V. Kolmogorov and A. Blake, "GrabCut: interactive
@@ -117,6 +121,8 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 	capTr := make([]float32, len(g.tr)) // each node's folded terminal capacity this round
 	cf := make([]float64, n)            // data costs of subject and background this round
 	cb := make([]float64, n)
+	rowE := make([]float64, h)
+	workers := runtime.GOMAXPROCS(0)
 	dbg := make([]float32, n)
 	for it := 0; it < o.Iterations; it++ {
 		if err := ctx.Err(); err != nil {
@@ -157,20 +163,21 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 		if it == 0 {
 			copy(g.rc, base)
 		}
-		e0 := 0.0
-		for y := 0; y < h; y++ {
-			if y&15 == 0 {
-				if err := ctx.Err(); err != nil {
-					return res, err
-				}
+		// The data term, rows in parallel: each row writes only its own pixels, and the
+		// first labelling's energy is summed per row, then over rows in order.
+		var stop atomic.Bool
+		par.For(h, workers, func(y int) {
+			if y&15 == 0 && ctx.Err() != nil {
+				stop.Store(true)
+				return
 			}
+			e := 0.0
 			for x := 0; x < w; x++ {
 				i := y*w + x
 				p := g.node(x, y)
 				if res.fixed[i] {
 					g.tr[p], capTr[p] = -1e30, -1e30
-					_, k := bgM.logLik(px[3*i : 3*i+3])
-					argBg[i] = uint8(k)
+					argBg[i] = uint8(bgM.argMax(px[3*i : 3*i+3]))
 					continue
 				}
 				lf, kf := fgM.logLik(px[3*i : 3*i+3])
@@ -187,11 +194,19 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 				capTr[p] = c
 				cf[i], cb[i] = -lf, -lb
 				if res.fg[i] {
-					e0 += -lf
+					e += -lf
 				} else {
-					e0 += -lb
+					e += -lb
 				}
 			}
+			rowE[y] = e
+		})
+		if stop.Load() {
+			return res, ctx.Err()
+		}
+		e0 := 0.0
+		for _, e := range rowE {
+			e0 += e
 		}
 		if it == 0 {
 			// The first labelling: unknown all subject, so the only smoothness cost is
@@ -233,14 +248,16 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 			break
 		}
 	}
-	for i := 0; i < n; i++ {
-		if res.fixed[i] {
-			lf, _ := fgM.logLik(px[3*i : 3*i+3])
-			lb, _ := bgM.logLik(px[3*i : 3*i+3])
-			dfg[i], dbg[i] = float32(-lf), float32(-lb)
+	par.For(h, workers, func(y int) {
+		for i := y * w; i < (y+1)*w; i++ {
+			if res.fixed[i] {
+				lf, _ := fgM.logLik(px[3*i : 3*i+3])
+				lb, _ := bgM.logLik(px[3*i : 3*i+3])
+				dfg[i], dbg[i] = float32(-lf), float32(-lb)
+			}
+			res.post[i] = float32(1 / (1 + math.Exp(math.Max(-50, math.Min(50, float64(dfg[i]-dbg[i]))))))
 		}
-		res.post[i] = float32(1 / (1 + math.Exp(math.Max(-50, math.Min(50, float64(dfg[i]-dbg[i]))))))
-	}
+	})
 	return res, nil
 }
 
