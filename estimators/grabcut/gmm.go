@@ -96,12 +96,16 @@ func (g *gaussian) logDensity(c []float32) float64 {
 	return g.logNorm - 0.5*q
 }
 
-// expUnderflow: math.Exp returns exactly 0 below about −745.13.
-const expUnderflow = -746
+// negligible: a term exp(d) with d under it is below 2⁻⁵⁶, so adding it to a sum that holds
+// the largest term's 1 cannot change that sum's float64 value (up to 8 such terms, added in any
+// order before the 1, stay under half its ulp); such terms are left out. The one case where
+// this is not exact to the bit is a moderate term's rounding nudged by a negligible one added
+// before it: at most one float64 ulp of the sum, far under the float32 the cut keeps.
+const negligible = -40
 
 // logLik returns the mixture's log density at c and its most likely component, by
-// log-sum-exp about the largest term. The largest term's exp(0) is 1 and terms under
-// expUnderflow are 0, so neither calls math.Exp: the sum is the same number.
+// log-sum-exp about the largest term. The largest term's exp(0) is 1 and negligible terms are
+// left out, so neither calls math.Exp; a sum of 1 alone needs no math.Log.
 func (m *gmm) logLik(c []float32) (float64, int) {
 	if len(m.comp) == 0 {
 		return -1e4, 0
@@ -114,14 +118,18 @@ func (m *gmm) logLik(c []float32) (float64, int) {
 			best, arg = ld[k], k
 		}
 	}
-	s := 0.0
+	s, more := 0.0, false
 	for k := range m.comp {
 		switch d := ld[k] - best; {
 		case k == arg:
 			s += 1
-		case d >= expUnderflow:
+		case d >= negligible:
 			s += math.Exp(d)
+			more = true
 		}
+	}
+	if !more {
+		return best, arg
 	}
 	return best + math.Log(s), arg
 }
