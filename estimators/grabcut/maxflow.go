@@ -58,6 +58,9 @@ func newGrid(w, h int) *grid {
 	g.ts = make([]int32, n)
 	g.dist = make([]int32, n)
 	g.inq = make([]bool, n)
+	// The queues' usual peaks on photos, so that they seldom grow.
+	g.active = make([]int32, 0, 2*n)
+	g.orph = make([]int32, 0, n/2)
 	return g
 }
 
