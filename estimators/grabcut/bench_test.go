@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	_ "image/png"
 )
@@ -44,11 +45,34 @@ func BenchmarkSegmentSize(b *testing.B) {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			s := New(Options{})
 			b.ReportAllocs()
+			c0 := processCPU()
 			for b.Loop() {
 				if _, err := s.Segment(context.Background(), img); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, c0)
 		})
 	}
+}
+
+// BenchmarkSegmentAstronaut times one default segmentation of astronaut.png (512², the photo
+// the generator's auto mode spends most on: three cut rounds).
+func BenchmarkSegmentAstronaut(b *testing.B) {
+	img := loadTestImage(b, "astronaut.png")
+	s := New(Options{})
+	b.ReportAllocs()
+	c0 := processCPU()
+	for b.Loop() {
+		if _, err := s.Segment(context.Background(), img); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, c0)
+}
+
+// reportCPU adds the process CPU time per call since c0 (all goroutines: the figure that
+// parallel parts do not hide) as cpu-ms/op.
+func reportCPU(b *testing.B, c0 time.Duration) {
+	b.ReportMetric(float64(processCPU()-c0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 }

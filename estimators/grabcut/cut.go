@@ -3,7 +3,11 @@ package grabcut
 import (
 	"context"
 	"math"
+	"runtime"
 	"slices"
+	"sync/atomic"
+
+	"github.com/orfeas3d/orfeas/internal/par"
 )
 
 // The iterated graph cut of C. Rother, V. Kolmogorov and A. Blake, "GrabCut: interactive
@@ -114,6 +118,11 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 	var fgIdx, bgIdx []int32
 	var fgM, bgM gmm
 	dfg := make([]float32, n)
+	capTr := make([]float32, len(g.tr)) // each node's folded terminal capacity this round
+	cf := make([]float64, n)            // data costs of subject and background this round
+	cb := make([]float64, n)
+	rowE := make([]float64, h)
+	workers := runtime.GOMAXPROCS(0)
 	dbg := make([]float32, n)
 	for it := 0; it < o.Iterations; it++ {
 		if err := ctx.Err(); err != nil {
@@ -145,21 +154,30 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 		fgM = fit(px, fgIdx, comp, o.Components)
 		bgM = fit(px, bgIdx, comp, o.Components)
 
-		copy(g.rc, base)
-		konst, e0 := 0.0, 0.0
-		for y := 0; y < h; y++ {
-			if y&15 == 0 {
-				if err := ctx.Err(); err != nil {
-					return res, err
-				}
+		// Rounds after the first keep the last round's flow (P. Kohli and P. Torr, "Efficiently
+		// solving dynamic Markov random fields using graph cuts", ICCV 2005): the smoothness
+		// capacities do not change, so their residuals stay, and each node's folded terminal
+		// residual moves by the change of its terminal capacity. The flow so kept is a valid
+		// flow of the new graph, and the maximum flow from it ends with the same residual
+		// reachability, the same cut.
+		if it == 0 {
+			copy(g.rc, base)
+		}
+		// The data term, rows in parallel: each row writes only its own pixels, and the
+		// first labelling's energy is summed per row, then over rows in order.
+		var stop atomic.Bool
+		par.For(h, workers, func(y int) {
+			if y&15 == 0 && ctx.Err() != nil {
+				stop.Store(true)
+				return
 			}
+			e := 0.0
 			for x := 0; x < w; x++ {
 				i := y*w + x
 				p := g.node(x, y)
 				if res.fixed[i] {
-					g.tr[p] = -1e30
-					_, k := bgM.logLik(px[3*i : 3*i+3])
-					argBg[i] = uint8(k)
+					g.tr[p], capTr[p] = -1e30, -1e30
+					argBg[i] = uint8(bgM.argMax(px[3*i : 3*i+3]))
 					continue
 				}
 				lf, kf := fgM.logLik(px[3*i : 3*i+3])
@@ -167,14 +185,28 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 				argFg[i], argBg[i] = uint8(kf), uint8(kb)
 				dfg[i], dbg[i] = float32(-lf), float32(-lb)
 				lf -= float64(prior[i])
-				g.tr[p] = float32(lf - lb)
-				konst += math.Min(-lf, -lb)
-				if res.fg[i] {
-					e0 += -lf
+				c := float32(lf - lb)
+				if it == 0 {
+					g.tr[p] = c
 				} else {
-					e0 += -lb
+					g.tr[p] += c - capTr[p]
+				}
+				capTr[p] = c
+				cf[i], cb[i] = -lf, -lb
+				if res.fg[i] {
+					e += -lf
+				} else {
+					e += -lb
 				}
 			}
+			rowE[y] = e
+		})
+		if stop.Load() {
+			return res, ctx.Err()
+		}
+		e0 := 0.0
+		for _, e := range rowE {
+			e0 += e
 		}
 		if it == 0 {
 			// The first labelling: unknown all subject, so the only smoothness cost is
@@ -198,7 +230,6 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 		if err := g.maxflow(ctx); err != nil {
 			return res, err
 		}
-		res.energy = konst + g.flow
 		res.iterations = it + 1
 		changed := 0
 		for y := 0; y < h; y++ {
@@ -211,20 +242,51 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 				res.fg[i] = f
 			}
 		}
+		res.energy = cutEnergy(res.fg, res.fixed, cf, cb, base, g, dirs)
 		// Stop when (nearly) nothing moves: a thousandth of the pixels.
 		if changed <= n/1000 {
 			break
 		}
 	}
-	for i := 0; i < n; i++ {
-		if res.fixed[i] {
-			lf, _ := fgM.logLik(px[3*i : 3*i+3])
-			lb, _ := bgM.logLik(px[3*i : 3*i+3])
-			dfg[i], dbg[i] = float32(-lf), float32(-lb)
+	par.For(h, workers, func(y int) {
+		for i := y * w; i < (y+1)*w; i++ {
+			if res.fixed[i] {
+				lf, _ := fgM.logLik(px[3*i : 3*i+3])
+				lb, _ := bgM.logLik(px[3*i : 3*i+3])
+				dfg[i], dbg[i] = float32(-lf), float32(-lb)
+			}
+			res.post[i] = float32(1 / (1 + math.Exp(math.Max(-50, math.Min(50, float64(dfg[i]-dbg[i]))))))
 		}
-		res.post[i] = float32(1 / (1 + math.Exp(math.Max(-50, math.Min(50, float64(dfg[i]-dbg[i]))))))
-	}
+	})
 	return res, nil
+}
+
+// cutEnergy is the energy of labelling fg: the data costs cf (subject) and cb (background) of
+// the unknown pixels plus the smoothness capacities from subject to background pixels.
+func cutEnergy(fg, fixed []bool, cf, cb []float64, base []float32, g *grid, dirs [8][2]int) float64 {
+	w, h := g.w, g.h
+	e := 0.0
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			if fixed[i] {
+				continue
+			}
+			if !fg[i] {
+				e += cb[i]
+				continue
+			}
+			e += cf[i]
+			p := g.node(x, y)
+			for d := 0; d < 8; d++ {
+				xx, yy := x+dirs[d][0], y+dirs[d][1]
+				if xx >= 0 && xx < w && yy >= 0 && yy < h && !fg[yy*w+xx] {
+					e += float64(base[8*p+d])
+				}
+			}
+		}
+	}
+	return e
 }
 
 // centrePrior is the extra cost, in nats, of labelling each pixel subject: with PriorCentre,

@@ -14,8 +14,8 @@ const varianceFloor = 2.0
 
 type gaussian struct {
 	mean    [3]float64
-	inv     [3][3]float64 // inverse covariance
-	logNorm float64       // log(weight) − ½ log det Σ − 3/2 log 2π
+	inv2    [6]float64 // inverse covariance: 00, 2·01, 2·02, 11, 2·12, 22
+	logNorm float64    // log(weight) − ½ log det Σ − 3/2 log 2π
 }
 
 type gmm struct {
@@ -78,24 +78,38 @@ func gaussianOf(s *stats, total float64) gaussian {
 	inv[2][2] = (c[0][0]*c[1][1] - c[0][1]*c[1][0]) / det
 	return gaussian{
 		mean:    m,
-		inv:     inv,
+		inv2:    [6]float64{inv[0][0], 2 * inv[0][1], 2 * inv[0][2], inv[1][1], 2 * inv[1][2], inv[2][2]},
 		logNorm: math.Log(s.n/total) - 0.5*math.Log(det) - 1.5*math.Log(2*math.Pi),
 	}
 }
 
-// logDensity returns component g's weighted log density at colour c.
+// logDensity returns component g's weighted log density at colour c. inv2 holds the inverse
+// covariance with its off-diagonal entries doubled (exactly: a power of two), so the quadratic
+// form needs six products.
 func (g *gaussian) logDensity(c []float32) float64 {
 	d0 := float64(c[0]) - g.mean[0]
 	d1 := float64(c[1]) - g.mean[1]
 	d2 := float64(c[2]) - g.mean[2]
-	q := d0*(g.inv[0][0]*d0+2*g.inv[0][1]*d1+2*g.inv[0][2]*d2) +
-		d1*(g.inv[1][1]*d1+2*g.inv[1][2]*d2) +
-		d2*g.inv[2][2]*d2
+	q := d0*(g.inv2[0]*d0+g.inv2[1]*d1+g.inv2[2]*d2) +
+		d1*(g.inv2[3]*d1+g.inv2[4]*d2) +
+		d2*g.inv2[5]*d2
 	return g.logNorm - 0.5*q
 }
 
-// logLik returns the mixture's log density at c and its most likely component.
+// negligible: a term exp(d) with d under it is below 2⁻⁵⁶, so adding it to a sum that holds
+// the largest term's 1 cannot change that sum's float64 value (up to 8 such terms, added in any
+// order before the 1, stay under half its ulp); such terms are left out. The one case where
+// this is not exact to the bit is a moderate term's rounding nudged by a negligible one added
+// before it: at most one float64 ulp of the sum, far under the float32 the cut keeps.
+const negligible = -40
+
+// logLik returns the mixture's log density at c and its most likely component, by
+// log-sum-exp about the largest term. The largest term's exp(0) is 1 and negligible terms are
+// left out, so neither calls math.Exp; a sum of 1 alone needs no math.Log.
 func (m *gmm) logLik(c []float32) (float64, int) {
+	if len(m.comp) == 0 {
+		return -1e4, 0
+	}
 	best, arg := math.Inf(-1), 0
 	var ld [maxK]float64
 	for k := range m.comp {
@@ -104,14 +118,31 @@ func (m *gmm) logLik(c []float32) (float64, int) {
 			best, arg = ld[k], k
 		}
 	}
-	if len(m.comp) == 0 {
-		return -1e4, 0
-	}
-	s := 0.0
+	s, more := 0.0, false
 	for k := range m.comp {
-		s += math.Exp(ld[k] - best)
+		switch d := ld[k] - best; {
+		case k == arg:
+			s += 1
+		case d >= negligible:
+			s += math.Exp(d)
+			more = true
+		}
+	}
+	if !more {
+		return best, arg
 	}
 	return best + math.Log(s), arg
+}
+
+// argMax returns the mixture's most likely component at c (what logLik returns second).
+func (m *gmm) argMax(c []float32) int {
+	best, arg := math.Inf(-1), 0
+	for k := range m.comp {
+		if l := m.comp[k].logDensity(c); l > best {
+			best, arg = l, k
+		}
+	}
+	return arg
 }
 
 // fit builds a mixture from the colours px[3i:3i+3] of the pixels idx, each in cluster

@@ -101,7 +101,9 @@ const (
 )
 
 // Segmenter finds the subject of a photo with GrabCut. It holds only its options: one value is
-// safe for concurrent use, and each call allocates its own working memory.
+// safe for concurrent use, and each call allocates its own working memory. A call spreads its
+// row loops over up to GOMAXPROCS goroutines, all ended when it returns, which read the image
+// concurrently (as the standard library's images allow); the mask does not depend on how many.
 type Segmenter struct {
 	opts Options
 }
@@ -187,18 +189,19 @@ func (s *Segmenter) SegmentDetail(ctx context.Context, img image.Image) (Result,
 	if err != nil {
 		return Result{}, err
 	}
-	pieces := clean(cr.fg, ringOf(cr.fixed, w, h), w, h, o.KeepRatio, o.MaxHoleRatio)
+	ring := ringOf(cr.fixed, w, h)
+	pieces := clean(cr.fg, ring, w, h, o.KeepRatio, o.MaxHoleRatio)
 	mask, err := upsample(ctx, cr.fg, px, w, h, read, b, o.Hard)
 	if err != nil {
 		return Result{}, err
 	}
 	res := Result{Mask: mask, Pieces: pieces, Iterations: cr.iterations, WorkSize: image.Pt(w, h)}
-	measure(&res, cr, w, h, o)
+	measure(&res, cr, ring, w, h)
 	return res, nil
 }
 
 // measure fills in the figures behind the confidence.
-func measure(r *Result, cr cutResult, w, h int, o Options) {
+func measure(r *Result, cr cutResult, ringMask []bool, w, h int) {
 	n := w * h
 	area := 0
 	var sf, sb float64
@@ -217,7 +220,7 @@ func measure(r *Result, cr cutResult, w, h int, o Options) {
 		r.Separation = max(0, sf/float64(area)+sb/float64(nb)-1)
 	}
 	ring, on := 0, 0
-	for i, in := range ringOf(cr.fixed, w, h) {
+	for i, in := range ringMask {
 		if in {
 			ring++
 			if cr.fg[i] {

@@ -4,6 +4,10 @@ import (
 	"context"
 	"image"
 	"image/color"
+	"runtime"
+	"sync/atomic"
+
+	"github.com/orfeas3d/orfeas/internal/par"
 )
 
 // rowReader fills buf (3 bytes a pixel) with row y of img, colours as color.RGBA would give
@@ -74,7 +78,9 @@ func workSize(w, h, maxSide int) (int, int) {
 }
 
 // shrink returns img box-averaged to ww×wh (each source pixel counted in the one working
-// pixel its top-left corner falls in), as float RGB, 3 values a pixel.
+// pixel its top-left corner falls in), as float RGB, 3 values a pixel. Bands of working rows
+// are summed in parallel, each working pixel by one goroutine in the same order as a serial
+// pass, so the sums do not depend on GOMAXPROCS.
 func shrink(ctx context.Context, read rowReader, w, h, ww, wh int) ([]float32, error) {
 	sum := make([]float32, 3*ww*wh)
 	cnt := make([]float32, ww*wh)
@@ -82,24 +88,33 @@ func shrink(ctx context.Context, read rowReader, w, h, ww, wh int) ([]float32, e
 	for x := range colOf {
 		colOf[x] = int(int64(x) * int64(ww) / int64(w))
 	}
-	buf := make([]uint8, 3*w)
-	for y := 0; y < h; y++ {
-		if y&63 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+	// firstRow(r) is the first source row whose working row is r.
+	firstRow := func(r int) int { return int((int64(r)*int64(h) + int64(wh) - 1) / int64(wh)) }
+	bands := min(wh, 4*runtime.GOMAXPROCS(0))
+	var stop atomic.Bool
+	par.For(bands, bands, func(band int) {
+		buf := make([]uint8, 3*w)
+		for r := band * wh / bands; r < (band+1)*wh/bands; r++ {
+			if ctx.Err() != nil {
+				stop.Store(true)
+				return
+			}
+			s := sum[3*r*ww:]
+			c := cnt[r*ww:]
+			for y := firstRow(r); y < firstRow(r+1); y++ {
+				read(y, buf)
+				for x := 0; x < w; x++ {
+					j := colOf[x]
+					s[3*j] += float32(buf[3*x])
+					s[3*j+1] += float32(buf[3*x+1])
+					s[3*j+2] += float32(buf[3*x+2])
+					c[j]++
+				}
 			}
 		}
-		read(y, buf)
-		r := int(int64(y) * int64(wh) / int64(h))
-		s := sum[3*r*ww:]
-		c := cnt[r*ww:]
-		for x := 0; x < w; x++ {
-			j := colOf[x]
-			s[3*j] += float32(buf[3*x])
-			s[3*j+1] += float32(buf[3*x+1])
-			s[3*j+2] += float32(buf[3*x+2])
-			c[j]++
-		}
+	})
+	if stop.Load() {
+		return nil, ctx.Err()
 	}
 	for i, n := range cnt {
 		if n > 0 {

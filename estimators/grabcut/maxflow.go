@@ -41,6 +41,7 @@ type grid struct {
 	active []int32
 	head   int
 	orph   []int32
+	path   []pathEdge
 	time   int32
 	flow   float64
 }
@@ -57,6 +58,9 @@ func newGrid(w, h int) *grid {
 	g.ts = make([]int32, n)
 	g.dist = make([]int32, n)
 	g.inq = make([]bool, n)
+	// The queues' usual peaks on photos, so that they seldom grow.
+	g.active = make([]int32, 0, 2*n)
+	g.orph = make([]int32, 0, n/2)
 	return g
 }
 
@@ -184,66 +188,77 @@ func (g *grid) maxflow(ctx context.Context) error {
 	}
 }
 
-// augment pushes the bottleneck flow along source → … → ps → pt → … → sink.
+// augment pushes the bottleneck flow along source → … → ps → pt → … → sink. The first walk
+// records the path's edges (as the index in rc of each edge's forward capacity, and of its
+// reverse), so the second walk updates them without chasing parents again.
 func (g *grid) augment(ps, pt, dd int) {
 	b := g.rc[8*ps+dd]
-	for x := ps; ; {
+	path := g.path[:0]
+	x := ps
+	for {
 		pd := int(g.parent[x])
 		if pd == terminal {
-			b = min(b, g.tr[x])
 			break
 		}
 		y := x + g.off[pd]
-		b = min(b, g.rc[8*y+7-pd])
+		path = append(path, pathEdge{fwd: int32(8*y + 7 - pd), rev: int32(8*x + pd), child: int32(x)})
+		if c := g.rc[8*y+7-pd]; c < b {
+			b = c
+		}
 		x = y
 	}
-	for x := pt; ; {
+	sRoot := x
+	if c := g.tr[x]; c < b {
+		b = c
+	}
+	nS := len(path)
+	for x = pt; ; {
 		pd := int(g.parent[x])
 		if pd == terminal {
-			b = min(b, -g.tr[x])
 			break
 		}
-		b = min(b, g.rc[8*x+pd])
+		path = append(path, pathEdge{fwd: int32(8*x + pd), rev: int32(8*(x+g.off[pd]) + 7 - pd), child: int32(x)})
+		if c := g.rc[8*x+pd]; c < b {
+			b = c
+		}
 		x += g.off[pd]
+	}
+	tRoot := x
+	if c := -g.tr[x]; c < b {
+		b = c
 	}
 	g.rc[8*ps+dd] -= b
 	g.rc[8*pt+7-dd] += b
-	for x := ps; ; {
-		pd := int(g.parent[x])
-		if pd == terminal {
-			g.tr[x] -= b
-			if g.tr[x] <= 0 {
-				g.setOrphan(x)
-			}
-			break
+	// Orphans in the order the two walks from the cut edge meet them.
+	for _, e := range path[:nS] {
+		g.rc[e.fwd] -= b
+		g.rc[e.rev] += b
+		if g.rc[e.fwd] <= 0 {
+			g.setOrphan(int(e.child))
 		}
-		y := x + g.off[pd]
-		g.rc[8*y+7-pd] -= b
-		g.rc[8*x+pd] += b
-		if g.rc[8*y+7-pd] <= 0 {
-			g.setOrphan(x)
-		}
-		x = y
 	}
-	for x := pt; ; {
-		pd := int(g.parent[x])
-		if pd == terminal {
-			g.tr[x] += b
-			if g.tr[x] >= 0 {
-				g.setOrphan(x)
-			}
-			break
+	g.tr[sRoot] -= b
+	if g.tr[sRoot] <= 0 {
+		g.setOrphan(sRoot)
+	}
+	for _, e := range path[nS:] {
+		g.rc[e.fwd] -= b
+		g.rc[e.rev] += b
+		if g.rc[e.fwd] <= 0 {
+			g.setOrphan(int(e.child))
 		}
-		y := x + g.off[pd]
-		g.rc[8*x+pd] -= b
-		g.rc[8*y+7-pd] += b
-		if g.rc[8*x+pd] <= 0 {
-			g.setOrphan(x)
-		}
-		x = y
+	}
+	g.tr[tRoot] += b
+	if g.tr[tRoot] >= 0 {
+		g.setOrphan(tRoot)
 	}
 	g.flow += float64(b)
+	g.path = path
 }
+
+// pathEdge is one edge of an augmenting path: rc[fwd] is its capacity along the path, rc[rev]
+// the reverse's, child the node below it in its tree.
+type pathEdge struct{ fwd, rev, child int32 }
 
 // adopt finds every orphan a new parent in its tree, or frees it.
 func (g *grid) adopt(ctx context.Context) error {

@@ -4,7 +4,11 @@ import (
 	"context"
 	"image"
 	"math"
+	"runtime"
 	"sync"
+	"sync/atomic"
+
+	"github.com/orfeas3d/orfeas/internal/par"
 )
 
 // The working-size labels are brought to the image's size by joint bilateral upsampling
@@ -83,65 +87,72 @@ func upsample(ctx context.Context, fg []bool, px []float32, w, h int, read rowRe
 		}
 	}
 	rangeW := rangeTable()
-	var rowW [4]float64
-	buf := make([]uint8, 3*W)
-	for y := 0; y < H; y++ {
-		if y&31 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+	// Bands of output rows in parallel: each writes only its own rows.
+	bands := min(H, 4*runtime.GOMAXPROCS(0))
+	var stop atomic.Bool
+	par.For(bands, bands, func(band int) {
+		var rowW [4]float64
+		buf := make([]uint8, 3*W)
+		for y := band * H / bands; y < (band+1)*H/bands; y++ {
+			if y&31 == 0 && ctx.Err() != nil {
+				stop.Store(true)
+				return
 			}
-		}
-		v := (float64(y)+0.5)*float64(h)/float64(H) - 0.5
-		cellY := int(int64(y) * int64(h) / int64(H))
-		j0 := min(h-1, max(0, int(math.Floor(v))))
-		row := out.Pix[y*out.Stride : y*out.Stride+W]
-		for k := range 4 {
-			dv := v - float64(j0-1+k)
-			rowW[k] = math.Exp(-dv * dv / (2 * jbuSpatial * jbuSpatial))
-		}
-		labels := fg[cellY*w : cellY*w+w]
-		if !rowMixed[j0] {
-			for x := 0; x < W; x++ {
-				if labels[colCell[x]] {
-					row[x] = 255
-				}
+			v := (float64(y)+0.5)*float64(h)/float64(H) - 0.5
+			cellY := int(int64(y) * int64(h) / int64(H))
+			j0 := min(h-1, max(0, int(math.Floor(v))))
+			row := out.Pix[y*out.Stride : y*out.Stride+W]
+			for k := range 4 {
+				dv := v - float64(j0-1+k)
+				rowW[k] = math.Exp(-dv * dv / (2 * jbuSpatial * jbuSpatial))
 			}
-			continue
-		}
-		read(y, buf)
-		mixedRow := mixed[j0*w : j0*w+w]
-		for x := 0; x < W; x++ {
-			i0 := colI0[x]
-			if !mixedRow[i0] {
-				if labels[colCell[x]] {
-					row[x] = 255
-				}
-				continue
-			}
-			c0, c1, c2 := float32(buf[3*x]), float32(buf[3*x+1]), float32(buf[3*x+2])
-			num, den := 0.0, 0.0
-			for jj := max(0, j0-1); jj <= min(h-1, j0+2); jj++ {
-				wy := rowW[jj-j0+1]
-				for ii := max(0, i0-1); ii <= min(w-1, i0+2); ii++ {
-					q := px[3*(jj*w+ii):]
-					d0, d1, d2 := c0-q[0], c1-q[1], c2-q[2]
-					wr := float64(rangeW[int(d0*d0+d1*d1+d2*d2+0.5)]) + 1e-6
-					wt := wy * colW[4*x+ii-i0+1] * wr
-					den += wt
-					if fg[jj*w+ii] {
-						num += wt
+			labels := fg[cellY*w : cellY*w+w]
+			if !rowMixed[j0] {
+				for x := 0; x < W; x++ {
+					if labels[colCell[x]] {
+						row[x] = 255
 					}
 				}
-			}
-			a := num / den
-			if hard {
-				if a >= 0.5 {
-					row[x] = 255
-				}
 				continue
 			}
-			row[x] = uint8(math.Round(255 * a))
+			read(y, buf)
+			mixedRow := mixed[j0*w : j0*w+w]
+			for x := 0; x < W; x++ {
+				i0 := colI0[x]
+				if !mixedRow[i0] {
+					if labels[colCell[x]] {
+						row[x] = 255
+					}
+					continue
+				}
+				c0, c1, c2 := float32(buf[3*x]), float32(buf[3*x+1]), float32(buf[3*x+2])
+				num, den := 0.0, 0.0
+				for jj := max(0, j0-1); jj <= min(h-1, j0+2); jj++ {
+					wy := rowW[jj-j0+1]
+					for ii := max(0, i0-1); ii <= min(w-1, i0+2); ii++ {
+						q := px[3*(jj*w+ii):]
+						d0, d1, d2 := c0-q[0], c1-q[1], c2-q[2]
+						wr := float64(rangeW[int(d0*d0+d1*d1+d2*d2+0.5)]) + 1e-6
+						wt := wy * colW[4*x+ii-i0+1] * wr
+						den += wt
+						if fg[jj*w+ii] {
+							num += wt
+						}
+					}
+				}
+				a := num / den
+				if hard {
+					if a >= 0.5 {
+						row[x] = 255
+					}
+					continue
+				}
+				row[x] = uint8(math.Round(255 * a))
+			}
 		}
+	})
+	if stop.Load() {
+		return nil, ctx.Err()
 	}
 	return out, nil
 }
