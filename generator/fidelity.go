@@ -10,6 +10,7 @@ import (
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/internal/par"
+	"github.com/orfeas3d/orfeas/internal/raster"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -445,88 +446,9 @@ func maskParts(mask []float32, w, h int) (parts, holes int) {
 	for i, v := range mask {
 		fg[i] = v >= 0.5
 	}
-	parts, _ = components(fg, w, h, true, true)
-	_, holes = components(fg, w, h, false, false)
+	parts, _ = raster.Components(fg, w, h, true, true)
+	_, holes = raster.Components(fg, w, h, false, false)
 	return parts, holes
-}
-
-// components counts the components of the pixels whose fg equals want (8-connected when diag,
-// else 4-connected) and how many of them do not touch the border. It works on runs of equal
-// pixels along the rows, joined by union-find where they touch the runs of the row above, so
-// its cost follows the number of runs rather than of pixels.
-func components(fg []bool, w, h int, want, diag bool) (n, inner int) {
-	type run struct{ x0, x1 int } // [x0, x1)
-	var runs []run
-	var parent []int32
-	find := func(x int32) int32 {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
-	union := func(a, b int32) {
-		if a, b = find(a), find(b); a != b {
-			parent[max(a, b)] = min(a, b)
-		}
-	}
-	reach := 0
-	if diag {
-		reach = 1
-	}
-	prev0, prev1 := 0, 0 // the previous row's runs: runs[prev0:prev1]
-	rowStart := make([]int, h+1)
-	for y := range h {
-		row := fg[y*w : (y+1)*w]
-		cur0 := len(runs)
-		for x := 0; x < w; {
-			if row[x] != want {
-				x++
-				continue
-			}
-			x0 := x
-			for x < w && row[x] == want {
-				x++
-			}
-			id := int32(len(runs))
-			runs = append(runs, run{x0, x})
-			parent = append(parent, id)
-			// Runs of the row above that overlap [x0−reach, x+reach).
-			for k := prev0; k < prev1; k++ {
-				q := runs[k]
-				if q.x1+reach > x0 && q.x0 < x+reach {
-					union(id, int32(k))
-				}
-			}
-		}
-		prev0, prev1 = cur0, len(runs)
-		rowStart[y+1] = len(runs)
-	}
-	border := make([]bool, len(runs))
-	for y := range h {
-		for k := rowStart[y]; k < rowStart[y+1]; k++ {
-			q := runs[k]
-			if y == 0 || y == h-1 || q.x0 == 0 || q.x1 == w {
-				border[k] = true
-			}
-		}
-	}
-	rootBorder := make([]bool, len(runs))
-	for k := range runs {
-		r := find(int32(k))
-		if border[k] {
-			rootBorder[r] = true
-		}
-	}
-	for k := range runs {
-		if find(int32(k)) == int32(k) {
-			n++
-			if !rootBorder[k] {
-				inner++
-			}
-		}
-	}
-	return n, inner
 }
 
 // spikes returns the share of covered pixels of top (NaN: not covered) that are needles or pits:

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/orfeas3d/orfeas/internal/raster"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -165,7 +166,7 @@ func TestComponentsMatchReference(t *testing.T) {
 			fg[i] = v >= 0.5
 		}
 		for _, c := range [][2]bool{{true, true}, {false, false}, {true, false}, {false, true}} {
-			n, in := components(fg, p.w, p.h, c[0], c[1])
+			n, in := raster.Components(fg, p.w, p.h, c[0], c[1])
 			rn, rin := componentsReference(fg, p.w, p.h, c[0], c[1])
 			if n != rn || in != rin {
 				t.Errorf("%s want=%v diag=%v: %d components (%d inner), reference %d (%d)", name, c[0], c[1], n, in, rn, rin)

@@ -82,15 +82,65 @@ func CleanMask(mask []float32, w, h int, minIslandRatio float64, maxHolePixels i
 
 // label numbers the connected regions of pixels where fg == want (8-connected when diag is set,
 // else 4-connected) and returns each pixel's label (-1 for other pixels) and each label's size.
-// Labels follow the raster order of each region's first pixel. It works on runs: each row's runs
-// of wanted pixels are joined (union–find) to the runs of the row above that touch them, then
-// numbered in raster order — no recursion, no per-pixel neighbour tests.
+// Labels follow the raster order of each region's first pixel (see joinRuns).
 func label(fg []bool, w, h int, want, diag bool) ([]int32, []int) {
 	labels := make([]int32, w*h)
 	for i := range labels {
 		labels[i] = -1
 	}
-	type run struct{ y, x0, x1 int32 } // pixels [x0, x1) of row y
+	runs, find := joinRuns(fg, w, h, want, diag)
+	// The runs in raster order, their roots first met in the order of the regions' first pixels.
+	id := make([]int32, len(runs))
+	for i := range id {
+		id[i] = -1
+	}
+	var sizes []int
+	for i, r := range runs {
+		root := find(int32(i))
+		if id[root] < 0 {
+			id[root] = int32(len(sizes))
+			sizes = append(sizes, 0)
+		}
+		l := id[root]
+		sizes[l] += int(r.x1 - r.x0)
+		ls := labels[int(r.y)*w+int(r.x0) : int(r.y)*w+int(r.x1)]
+		for k := range ls {
+			ls[k] = l
+		}
+	}
+	return labels, sizes
+}
+
+// Components counts the connected regions of pixels where fg == want (8-connected when diag is
+// set, else 4-connected) and how many of them do not touch the image's border. Like label it
+// works on runs, so its cost follows the number of runs rather than of pixels.
+func Components(fg []bool, w, h int, want, diag bool) (n, inner int) {
+	runs, find := joinRuns(fg, w, h, want, diag)
+	border := make([]bool, len(runs)) // by root: the region touches the border
+	for k, r := range runs {
+		if r.y == 0 || int(r.y) == h-1 || r.x0 == 0 || int(r.x1) == w {
+			border[find(int32(k))] = true
+		}
+	}
+	for k := range runs {
+		if find(int32(k)) == int32(k) {
+			n++
+			if !border[k] {
+				inner++
+			}
+		}
+	}
+	return n, inner
+}
+
+// run is the pixels [x0, x1) of row y.
+type run struct{ y, x0, x1 int32 }
+
+// joinRuns splits each row's pixels where fg == want into runs, in raster order, and joins
+// (union–find) each run to the runs of the row above that touch it: overlapping columns, or
+// columns one apart when diag is set. find returns a run's root, which is the first run of its
+// region in raster order. No recursion, no per-pixel neighbour tests.
+func joinRuns(fg []bool, w, h int, want, diag bool) ([]run, func(int32) int32) {
 	var runs []run
 	var parent []int32
 	find := func(i int32) int32 {
@@ -132,26 +182,7 @@ func label(fg []bool, w, h int, want, diag bool) ([]int32, []int) {
 		}
 		prev = cur
 	}
-	// The runs in raster order, their roots first met in the order of the regions' first pixels.
-	id := make([]int32, len(runs))
-	for i := range id {
-		id[i] = -1
-	}
-	var sizes []int
-	for i, r := range runs {
-		root := find(int32(i))
-		if id[root] < 0 {
-			id[root] = int32(len(sizes))
-			sizes = append(sizes, 0)
-		}
-		l := id[root]
-		sizes[l] += int(r.x1 - r.x0)
-		ls := labels[int(r.y)*w+int(r.x0) : int(r.y)*w+int(r.x1)]
-		for k := range ls {
-			ls[k] = l
-		}
-	}
-	return labels, sizes
+	return runs, find
 }
 
 // Bounds returns the smallest rectangle [x0, x1) × [y0, y1) holding every pixel with mask ≥ 0.5,
