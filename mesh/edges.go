@@ -1,6 +1,11 @@
 package mesh
 
-import "slices"
+import (
+	"runtime"
+	"slices"
+
+	"github.com/orfeas3d/orfeas/internal/par"
+)
 
 // halfEdge is one face's use of an undirected edge {lo, hi}: face f walks it from lo to hi when
 // fwd is true, else from hi to lo; k is the index (0..2) of the edge in the face, which runs from
@@ -54,33 +59,61 @@ func newEdgeTable(m *Mesh) *edgeTable {
 	}
 	// Within one lo bucket the entries are in face order; a stable sort by hi keeps that order.
 	// Buckets hold a vertex's few edges (about three on a closed mesh), where an insertion sort
-	// beats the library's.
-	for v := range nv {
-		b := he[count[v]:count[v+1]]
-		switch {
-		case len(b) <= 1:
-		case len(b) <= 24:
-			for i := 1; i < len(b); i++ {
-				x := b[i]
-				j := i
-				for ; j > 0 && b[j-1].hi > x.hi; j-- {
-					b[j] = b[j-1]
-				}
-				b[j] = x
-			}
-		default:
-			slices.SortStableFunc(b, func(x, y halfEdge) int { return int(x.hi) - int(y.hi) })
-		}
+	// beats the library's. Each bucket's group starts are found as it is sorted, on up to
+	// GOMAXPROCS goroutines over runs of vertices; the runs' starts, concatenated in order, are
+	// those of one pass over the whole table.
+	runs := 1
+	if total >= edgeParallelHalfEdges {
+		runs = min(runtime.GOMAXPROCS(0), edgeMaxRuns)
 	}
-	starts := make([]uint32, 0, total/2+2)
-	for i := range he {
-		if i == 0 || he[i].lo != he[i-1].lo || he[i].hi != he[i-1].hi {
-			starts = append(starts, uint32(i))
+	runStarts := make([][]uint32, runs)
+	par.For(runs, runs, func(r int) {
+		v0, v1 := nv*r/runs, nv*(r+1)/runs
+		starts := make([]uint32, 0, int(count[v1]-count[v0])/2+2)
+		for v := v0; v < v1; v++ {
+			b := he[count[v]:count[v+1]]
+			switch {
+			case len(b) <= 1:
+			case len(b) <= 24:
+				for i := 1; i < len(b); i++ {
+					x := b[i]
+					j := i
+					for ; j > 0 && b[j-1].hi > x.hi; j-- {
+						b[j] = b[j-1]
+					}
+					b[j] = x
+				}
+			default:
+				slices.SortStableFunc(b, func(x, y halfEdge) int { return int(x.hi) - int(y.hi) })
+			}
+			// Groups never span buckets (a bucket is one lo), so a group starts at the bucket's
+			// first entry and wherever hi changes within it.
+			for i := range b {
+				if i == 0 || b[i].hi != b[i-1].hi {
+					starts = append(starts, count[v]+uint32(i))
+				}
+			}
 		}
+		runStarts[r] = starts
+	})
+	n := 1
+	for _, s := range runStarts {
+		n += len(s)
+	}
+	starts := make([]uint32, 0, n)
+	for _, s := range runStarts {
+		starts = append(starts, s...)
 	}
 	starts = append(starts, uint32(total))
 	return &edgeTable{he: he, start: starts}
 }
+
+// edgeParallelHalfEdges is the half-edge count from which newEdgeTable sorts its buckets on
+// several goroutines; edgeMaxRuns bounds how many.
+const (
+	edgeParallelHalfEdges = 1 << 16
+	edgeMaxRuns           = 8
+)
 
 // edges returns the number of undirected edges.
 func (t *edgeTable) edges() int { return len(t.start) - 1 }
