@@ -28,6 +28,13 @@ import (
 	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
+// processCPU returns the user + system time the process has used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func main() {
 	n := flag.Int("n", 5, "runs")
 	path := flag.String("image", "testdata/images/coffee.png", "image")
@@ -37,6 +44,7 @@ func main() {
 	write := flag.String("write", "", "write the (resized) image as PNG to this path and exit")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile")
 	memprofile := flag.String("memprofile", "", "write an allocation profile after the runs")
+	stages := flag.Bool("stages", false, "print each run's stages with their wall times (ms) to stderr")
 	flag.Parse()
 	fail := func(err error) {
 		fmt.Fprintln(os.Stderr, err)
@@ -93,9 +101,31 @@ func main() {
 	faces := 0
 	for range *n {
 		start := time.Now()
-		res, err := g.Generate(context.Background(), generator.Request{Image: data, Mode: generator.Mode(*mode), Quality: q})
+		req := generator.Request{Image: data, Mode: generator.Mode(*mode), Quality: q}
+		last, lastCPU, stage := start, processCPU(), ""
+		// mark prints the stage that ends now: its wall and CPU time (ms).
+		mark := func(next string) {
+			now, cpu := time.Now(), processCPU()
+			fmt.Fprintf(os.Stderr, "%s %.0f/%.0f  ", stage, float64(now.Sub(last).Microseconds())/1000, float64((cpu-lastCPU).Microseconds())/1000)
+			last, lastCPU, stage = now, cpu, next
+		}
+		if *stages {
+			req.Progress = func(s string, _ float64) {
+				if s != stage {
+					mark(s)
+				}
+			}
+		}
+		res, err := g.Generate(context.Background(), req)
+		if *stages {
+			mark("encode")
+		}
 		if err == nil {
 			err = res.Encode(io.Discard, meshio.GLB)
+		}
+		if *stages {
+			mark("")
+			fmt.Fprintln(os.Stderr, "(stage wall/CPU ms)")
 		}
 		if err != nil {
 			fail(err)
