@@ -170,6 +170,45 @@ func Isosurface(ctx context.Context, g *Grid, level float32) (*Mesh, error) {
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
+	return isosurface(ctx, g, nil, level)
+}
+
+// A Field supplies the samples of a grid to IsosurfaceField without the grid storing them: the
+// signs of whole rows at once, which is all marching cubes reads of most samples, and the values
+// of the few samples at the ends of crossed edges. It must be safe for concurrent use.
+type Field interface {
+	// InsideRow sets mask to the samples of row j of plane k that lie below the level: bit i%64
+	// of mask[i/64] for sample (i, j, k), and every bit past the row's end clear. mask holds
+	// (NX+63)/64 words and arrives with arbitrary contents.
+	InsideRow(j, k int, mask []uint64)
+	// Value returns sample (i, j, k). It is below the level exactly where InsideRow says so, and
+	// never NaN.
+	Value(i, j, k int) float32
+}
+
+// IsosurfaceField is Isosurface on the field f over the lattice of g, whose Values are ignored
+// (leave them nil): the same mesh, vertex for vertex and face for face, as Isosurface on g filled
+// with f's values, without the samples ever being stored or read one by one. It suits a field
+// whose signs are known in closed form (an inflated height map's columns are inside over one
+// interval of z), where filling and classifying a dense grid would be most of the work. A field
+// that breaks Field's contract gets a mesh that may not be closed; the shape errors are
+// Isosurface's.
+func IsosurfaceField(ctx context.Context, g *Grid, f Field, level float32) (*Mesh, error) {
+	if g == nil {
+		return nil, fmt.Errorf("%w: nil grid", ErrInvalidGrid)
+	}
+	if _, err := isoCheckShape(g.NX, g.NY, g.NZ, g.Voxel, g.Origin); err != nil {
+		return nil, err
+	}
+	if f == nil {
+		return nil, fmt.Errorf("%w: nil field", ErrInvalidGrid)
+	}
+	return isosurface(ctx, g, f, level)
+}
+
+// isosurface is Isosurface and IsosurfaceField after their checks of g: the samples come from f,
+// or from g.Values when f is nil.
+func isosurface(ctx context.Context, g *Grid, f Field, level float32) (*Mesh, error) {
 	if math.IsNaN(float64(level)) || math.IsInf(float64(level), 0) {
 		return nil, fmt.Errorf("%w: level %v", ErrInvalidGrid, level)
 	}
@@ -192,6 +231,7 @@ func Isosurface(ctx context.Context, g *Grid, level float32) (*Mesh, error) {
 	for range workers {
 		wg.Go(func() {
 			w := newIsoWorker(g, level)
+			w.field = f
 			for {
 				s := int(next.Add(1) - 1)
 				if s >= nslab || stop.Load() {
@@ -283,6 +323,7 @@ func isoConcat(slabs []isoSlab) (*Mesh, error) {
 // isoWorker holds one goroutine's scratch memory, reused across slabs.
 type isoWorker struct {
 	g     *Grid
+	field Field // the samples' source; nil: g.Values
 	level float32
 	words int // bit-mask words per lattice row
 	// inside[p] is a bit mask of the samples below the level, one row of words per y, for the
@@ -351,6 +392,13 @@ func (w *isoWorker) run(ctx context.Context, s *isoSlab) error {
 func (w *isoWorker) classify(k, p int) error {
 	g := w.g
 	nx := g.NX
+	if w.field != nil {
+		mask := w.inside[p]
+		for j := range g.NY {
+			w.field.InsideRow(j, k, mask[j*w.words:(j+1)*w.words])
+		}
+		return nil
+	}
 	level := w.level
 	if level == 0 {
 		level = float32(math.Copysign(0, -1))
@@ -408,7 +456,21 @@ func (w *isoWorker) vertex(a, b, axis, i, j, k int, own bool) uint32 {
 		return n
 	}
 	g := w.g
-	v0, v1 := g.Values[a], g.Values[b]
+	var v0, v1 float32
+	if w.field != nil {
+		i1, j1, k1 := i, j, k
+		switch axis {
+		case 0:
+			i1++
+		case 1:
+			j1++
+		default:
+			k1++
+		}
+		v0, v1 = w.field.Value(i, j, k), w.field.Value(i1, j1, k1)
+	} else {
+		v0, v1 = g.Values[a], g.Values[b]
+	}
 	t := (float64(w.level) - float64(v0)) / (float64(v1) - float64(v0))
 	switch {
 	case t >= isoEps && t <= 1-isoEps:
