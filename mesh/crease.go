@@ -164,32 +164,33 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 				// their mean, all lie within the crease angle of each other, every corner sums all
 				// of them (in the same order), and v needs one vertex: the result of the loop below,
 				// at a fraction of its cost.
-				var mean [3]float64
+				// The angle-weighted sum the fast path returns is summed beside the mean, on
+				// scalars, in the same order as the helpers would (the same bits), so the corners'
+				// faces are visited twice rather than three times.
+				var mx, my, mz, sx, sy, sz float64
 				for _, c := range corners {
-					g := geo[c/3].n
-					mean[0], mean[1], mean[2] = mean[0]+g[0], mean[1]+g[1], mean[2]+g[2]
+					g := &geo[c/3]
+					nx, ny, nz, w := g.n[0], g.n[1], g.n[2], g.a[c%3]
+					mx, my, mz = mx+nx, my+ny, mz+nz
+					sx += nx * w
+					sy += ny * w
+					sz += nz * w
 				}
 				smooth := false
-				if l := norm64(mean); l > 0 {
+				if l := math.Sqrt(mx*mx + my*my + mz*mz); l > 0 {
 					smooth = true
 					for _, c := range corners {
-						if dot64(geo[c/3].n, mean) < cosHalf*l {
+						g := &geo[c/3].n
+						if g[0]*mx+g[1]*my+g[2]*mz < cosHalf*l {
 							smooth = false
 							break
 						}
 					}
 				}
 				if smooth {
-					var s [3]float64
-					for _, d := range corners {
-						g, w := geo[d/3].n, geo[d/3].a[d%3]
-						s[0] += g[0] * w
-						s[1] += g[1] * w
-						s[2] += g[2] * w
-					}
 					n := geo[corners[0]/3].n
-					if l := norm64(s); l > 0 && !math.IsInf(l, 0) {
-						n = [3]float64{s[0] / l, s[1] / l, s[2] / l}
+					if l := math.Sqrt(sx*sx + sy*sy + sz*sz); l > 0 && !math.IsInf(l, 0) {
+						n = [3]float64{sx / l, sy / l, sz / l}
 					}
 					local = append(local, [3]float32{float32(n[0]), float32(n[1]), float32(n[2])})
 					count[v] = 1
