@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/bits"
+	"runtime"
 
 	"github.com/orfeas3d/orfeas/internal/par"
 	"github.com/orfeas3d/orfeas/mesh"
@@ -176,14 +177,23 @@ func joinChunks(parts []*mesh.Mesh, shares []int) (*mesh.Mesh, error) {
 		nv += len(m.Positions) - shares[c]
 		nf += len(m.Faces)
 	}
-	out := &mesh.Mesh{Positions: make([][3]float32, 0, nv), Faces: make([][3]uint32, 0, nf)}
+	out := &mesh.Mesh{Positions: make([][3]float32, nv), Faces: make([][3]uint32, nf)}
+	// Where each chunk's kept vertices and its faces land: the chunks are then copied in
+	// parallel, each into its own range.
+	vo, fo := make([]int, len(parts)+1), make([]int, len(parts)+1)
 	for c, m := range parts {
-		base := uint32(len(out.Positions) - shares[c]) // where the chunk's vertex 0 lands
-		out.Positions = append(out.Positions, m.Positions[shares[c]:]...)
-		for _, f := range m.Faces {
-			out.Faces = append(out.Faces, [3]uint32{f[0] + base, f[1] + base, f[2] + base})
+		vo[c+1] = vo[c] + len(m.Positions) - shares[c]
+		fo[c+1] = fo[c] + len(m.Faces)
+	}
+	par.For(len(parts), runtime.GOMAXPROCS(0), func(c int) {
+		m := parts[c]
+		base := uint32(vo[c] - shares[c]) // where the chunk's vertex 0 lands
+		copy(out.Positions[vo[c]:vo[c+1]], m.Positions[shares[c]:])
+		dst := out.Faces[fo[c]:fo[c+1]]
+		for i, f := range m.Faces {
+			dst[i] = [3]uint32{f[0] + base, f[1] + base, f[2] + base}
 		}
 		parts[c] = nil
-	}
+	})
 	return out, nil
 }
