@@ -28,44 +28,60 @@ type edgeTable struct {
 // newEdgeTable builds the table. Faces with a repeated index contribute no half-edges for the
 // edges that collapse to a point.
 func newEdgeTable(m *Mesh) *edgeTable {
-	nv := len(m.Positions)
+	nv, nf := len(m.Positions), len(m.Faces)
+	runs := 1
+	if 3*nf >= edgeParallelHalfEdges {
+		runs = min(runtime.GOMAXPROCS(0), edgeMaxRuns)
+	}
+	// A counting sort of the half-edges on lo: each run of faces counts its own (runCounts[r]),
+	// then places them from where its share of each bucket starts, the runs' shares in run order,
+	// so the buckets hold their entries in face order whatever the split (one serial pass when
+	// runs is 1).
+	runCounts := make([][]uint32, runs)
+	par.For(runs, runs, func(r int) {
+		c := make([]uint32, nv)
+		for _, f := range m.Faces[nf*r/runs : nf*(r+1)/runs] {
+			for k := range 3 {
+				a, b := f[k], f[(k+1)%3]
+				if a != b {
+					c[min(a, b)]++
+				}
+			}
+		}
+		runCounts[r] = c
+	})
 	count := make([]uint32, nv+1)
-	total := 0
-	for _, f := range m.Faces {
-		for k := range 3 {
-			a, b := f[k], f[(k+1)%3]
-			if a == b {
-				continue
-			}
-			count[min(a, b)+1]++
-			total++
+	var total uint32
+	for v := range nv {
+		count[v] = total
+		for _, c := range runCounts {
+			n := c[v]
+			c[v] = total
+			total += n
 		}
 	}
-	for i := 1; i <= nv; i++ {
-		count[i] += count[i-1]
-	}
+	count[nv] = total
 	he := make([]halfEdge, total)
-	next := append([]uint32(nil), count[:nv]...)
-	for fi, f := range m.Faces {
-		for k := range 3 {
-			a, b := f[k], f[(k+1)%3]
-			if a == b {
-				continue
+	par.For(runs, runs, func(r int) {
+		next := runCounts[r]
+		f0 := nf * r / runs
+		for fi, f := range m.Faces[f0 : nf*(r+1)/runs] {
+			for k := range 3 {
+				a, b := f[k], f[(k+1)%3]
+				if a == b {
+					continue
+				}
+				lo, hi := min(a, b), max(a, b)
+				he[next[lo]] = halfEdge{lo: lo, hi: hi, face: uint32(f0 + fi), k: uint8(k), fwd: a == lo}
+				next[lo]++
 			}
-			lo, hi := min(a, b), max(a, b)
-			he[next[lo]] = halfEdge{lo: lo, hi: hi, face: uint32(fi), k: uint8(k), fwd: a == lo}
-			next[lo]++
 		}
-	}
+	})
 	// Within one lo bucket the entries are in face order; a stable sort by hi keeps that order.
 	// Buckets hold a vertex's few edges (about three on a closed mesh), where an insertion sort
 	// beats the library's. Each bucket's group starts are found as it is sorted, on up to
 	// GOMAXPROCS goroutines over runs of vertices; the runs' starts, concatenated in order, are
 	// those of one pass over the whole table.
-	runs := 1
-	if total >= edgeParallelHalfEdges {
-		runs = min(runtime.GOMAXPROCS(0), edgeMaxRuns)
-	}
 	runStarts := make([][]uint32, runs)
 	par.For(runs, runs, func(r int) {
 		v0, v1 := nv*r/runs, nv*(r+1)/runs
@@ -104,11 +120,11 @@ func newEdgeTable(m *Mesh) *edgeTable {
 	for _, s := range runStarts {
 		starts = append(starts, s...)
 	}
-	starts = append(starts, uint32(total))
+	starts = append(starts, total)
 	return &edgeTable{he: he, start: starts}
 }
 
-// edgeParallelHalfEdges is the half-edge count from which newEdgeTable sorts its buckets on
+// edgeParallelHalfEdges is the half-edge count (three a face) from which newEdgeTable works on
 // several goroutines; edgeMaxRuns bounds how many.
 const (
 	edgeParallelHalfEdges = 1 << 16
