@@ -181,6 +181,14 @@ type inflateField struct {
 	lo, hi       []int32       // per lattice column: inside on planes lo ≤ l < hi
 	rowLo, rowHi []int32       // per lattice row: the least lo and the greatest hi of its columns
 	words        []inflateWord // per lattice row, per 64 columns
+	z0           int           // the field's plane k is the solid's plane z0 + k (fromPlane)
+}
+
+// fromPlane implements planeOffsetter: the same field from plane z0 on, sharing the columns.
+func (f *inflateField) fromPlane(z0 int) mesh.Field {
+	g := *f
+	g.z0 += z0
+	return &g
 }
 
 // newInflateField builds the field on g's lattice for the w×h coarse heights H and signed
@@ -248,7 +256,7 @@ func newInflateField(g *mesh.Grid, w, h int, H, sd []float32, flatBack bool, wor
 // most words of a plane are one or the other, only those the surface crosses take the columns'
 // comparisons.
 func (f *inflateField) InsideRow(j, k int, mask []uint64) {
-	k32 := int32(k)
+	k32 := int32(f.z0 + k)
 	if k32 < f.rowLo[j] || k32 >= f.rowHi[j] {
 		clear(mask)
 		return
@@ -289,5 +297,5 @@ func (f *inflateField) Value(i, j, k int) float32 {
 		return f.outside
 	}
 	c := (f.h-j)*f.w + i - 1
-	return modes.InflateValue(f.z[k], f.H[c], f.sd[c], f.px, f.flatBack)
+	return modes.InflateValue(f.z[f.z0+k], f.H[c], f.sd[c], f.px, f.flatBack)
 }

@@ -126,6 +126,14 @@ func TestInflateFieldMatchesFill(t *testing.T) {
 				t.Fatalf("flat back %v, %d layers a chunk: the field's mesh differs from the fill's (%d/%d vertices, %d/%d faces)",
 					flatBack, layers, len(got.Positions), len(want.Positions), len(got.Faces), len(want.Faces))
 			}
+			// The same through planeOffset, for a field without fromPlane.
+			plain, err := isosurfaceFieldChunks(context.Background(), &shape, samples, struct{ mesh.Field }{f})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(plain.Positions, want.Positions) || !slices.Equal(plain.Faces, want.Faces) {
+				t.Fatalf("flat back %v, %d layers a chunk: through planeOffset the mesh differs", flatBack, layers)
+			}
 			if len(want.Faces) < 500 {
 				t.Fatalf("%d faces: too simple", len(want.Faces))
 			}

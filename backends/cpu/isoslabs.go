@@ -86,7 +86,11 @@ func isosurfaceFieldChunks(ctx context.Context, g *mesh.Grid, samples int, f mes
 		z1 := min(z0+layers, nz-1)
 		c := &mesh.Grid{NX: nx, NY: ny, NZ: z1 - z0 + 1, Voxel: g.Voxel,
 			Origin: [3]float64{g.Origin[0], g.Origin[1], g.Origin[2] + g.Voxel*float64(z0)}}
-		m, err := mesh.IsosurfaceField(ctx, c, planeOffset{f, z0}, 0)
+		var cf mesh.Field = planeOffset{f, z0}
+		if o, ok := f.(planeOffsetter); ok {
+			cf = o.fromPlane(z0)
+		}
+		m, err := mesh.IsosurfaceField(ctx, c, cf, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -97,6 +101,12 @@ func isosurfaceFieldChunks(ctx context.Context, g *mesh.Grid, samples int, f mes
 		parts, shares = append(parts, m), append(shares, shared)
 	}
 	return joinChunks(parts, shares)
+}
+
+// planeOffsetter is a mesh.Field that can give itself seen from plane z0 on (as planeOffset
+// does) without a second interface call per sample.
+type planeOffsetter interface {
+	fromPlane(z0 int) mesh.Field
 }
 
 // planeOffset is a mesh.Field seen from plane z0 on: its plane k is f's plane z0 + k.
