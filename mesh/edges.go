@@ -14,6 +14,26 @@ type halfEdge struct {
 	lo, hi, face uint32
 	k            uint8
 	fwd          bool
+	// repeats is set when face repeats an index (a collapsed edge elsewhere in it), where a
+	// vertex's corner cannot be told from k and fwd (see corners).
+	repeats bool
+}
+
+// corners returns the corners (3·face + 0..2) at which h's face uses h.lo and h.hi: from k and
+// fwd (edge k runs from corner k to corner k+1) without reading the face, except for a face
+// that repeats an index, where it is cornerOf's first corner using the vertex, as before.
+func (h halfEdge) corners(m *Mesh) (lo, hi uint32) {
+	if h.repeats {
+		return cornerOf(m, h.face, h.lo), cornerOf(m, h.face, h.hi)
+	}
+	a, b := uint32(h.k), uint32(h.k+1)
+	if b == 3 {
+		b = 0
+	}
+	if !h.fwd {
+		a, b = b, a
+	}
+	return 3*h.face + a, 3*h.face + b
 }
 
 // edgeTable groups the half-edges of a mesh by undirected edge: group i is
@@ -66,13 +86,14 @@ func newEdgeTable(m *Mesh) *edgeTable {
 		next := runCounts[r]
 		f0 := nf * r / runs
 		for fi, f := range m.Faces[f0 : nf*(r+1)/runs] {
+			repeats := f[0] == f[1] || f[1] == f[2] || f[0] == f[2]
 			for k := range 3 {
 				a, b := f[k], f[(k+1)%3]
 				if a == b {
 					continue
 				}
 				lo, hi := min(a, b), max(a, b)
-				he[next[lo]] = halfEdge{lo: lo, hi: hi, face: uint32(f0 + fi), k: uint8(k), fwd: a == lo}
+				he[next[lo]] = halfEdge{lo: lo, hi: hi, face: uint32(f0 + fi), k: uint8(k), fwd: a == lo, repeats: repeats}
 				next[lo]++
 			}
 		}

@@ -123,9 +123,10 @@ func (m *Mesh) Topology() Topology {
 				t.InconsistentEdges++
 			}
 			// The two faces are neighbours in the fans of both endpoints.
-			for _, v := range [2]uint32{g[0].lo, g[0].hi} {
-				corners.union(cornerOf(m, g[0].face, v), cornerOf(m, g[1].face, v))
-			}
+			lo0, hi0 := g[0].corners(m)
+			lo1, hi1 := g[1].corners(m)
+			corners.union(lo0, lo1)
+			corners.union(hi0, hi1)
 		}
 		// Duplicates: a face is counted in the group of its two smallest vertices, against the
 		// earlier faces of that group with the same largest vertex.

@@ -125,3 +125,29 @@ func TestEdgeTableSameOnEveryGOMAXPROCS(t *testing.T) {
 		}
 	}
 }
+
+// TestHalfEdgeCorners checks that a half-edge's corners, found from its k and fwd, are those
+// cornerOf finds by reading the face, on random faces over few vertices, many of them repeating
+// an index or duplicated.
+func TestHalfEdgeCorners(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	m := &Mesh{Positions: make([][3]float32, 9)}
+	for range 5000 {
+		m.Faces = append(m.Faces, [3]uint32{uint32(rng.IntN(9)), uint32(rng.IntN(9)), uint32(rng.IntN(9))})
+	}
+	et := newEdgeTable(m)
+	repeats := 0
+	for _, h := range et.he {
+		lo, hi := h.corners(m)
+		if lo != cornerOf(m, h.face, h.lo) || hi != cornerOf(m, h.face, h.hi) {
+			t.Fatalf("half-edge %+v of face %v: corners %d, %d; cornerOf %d, %d", h, m.Faces[h.face],
+				lo, hi, cornerOf(m, h.face, h.lo), cornerOf(m, h.face, h.hi))
+		}
+		if h.repeats {
+			repeats++
+		}
+	}
+	if repeats == 0 || repeats == len(et.he) {
+		t.Fatalf("%d of %d half-edges in faces repeating an index: not both kinds", repeats, len(et.he))
+	}
+}
