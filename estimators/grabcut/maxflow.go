@@ -44,6 +44,7 @@ type grid struct {
 	path   []pathEdge
 	time   int32
 	flow   float64
+	bands  [2]*grid // splitMaxflow's halves, kept between rounds
 }
 
 func newGrid(w, h int) *grid {
