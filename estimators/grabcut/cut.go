@@ -150,8 +150,15 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 			break
 		}
 		if it == 0 {
-			splitInit(px, append([]int32(nil), fgIdx...), comp, o.Components)
-			splitInit(px, append([]int32(nil), bgIdx...), comp, o.Components)
+			// The two sides' clusters and mixtures are independent (each writes only its own
+			// pixels' comp): both at once.
+			par.For(2, workers, func(k int) {
+				idx := fgIdx
+				if k == 1 {
+					idx = bgIdx
+				}
+				splitInit(px, append([]int32(nil), idx...), comp, o.Components)
+			})
 		} else {
 			// The components the last data-term pass found most likely.
 			for _, i := range fgIdx {
@@ -161,8 +168,13 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 				comp[i] = argBg[i]
 			}
 		}
-		fgM = fit(px, fgIdx, comp, o.Components)
-		bgM = fit(px, bgIdx, comp, o.Components)
+		par.For(2, workers, func(k int) {
+			if k == 0 {
+				fgM = fit(px, fgIdx, comp, o.Components)
+			} else {
+				bgM = fit(px, bgIdx, comp, o.Components)
+			}
+		})
 
 		// Rounds after the first keep the last round's flow (P. Kohli and P. Torr, "Efficiently
 		// solving dynamic Markov random fields using graph cuts", ICCV 2005): the smoothness
