@@ -26,10 +26,13 @@ const (
 	orphan   = 9
 )
 
-// grid is one max-flow problem on a padded w×h pixel grid.
+// grid is one max-flow problem on a padded w×h pixel grid, or on a view of one: the w×h
+// pixels from (x0, y0) of a larger grid whose arrays it shares, with queues of its own
+// (splitMaxflow's halves).
 type grid struct {
 	w, h   int // unpadded size
-	stride int // w + 2
+	x0, y0 int // a view's first pixel in the shared arrays
+	stride int // the shared arrays' row length (the whole grid's w + 2)
 	off    [8]int
 	rc     []float32
 	tr     []float32
@@ -59,23 +62,56 @@ func newGrid(w, h int) *grid {
 	g.ts = make([]int32, n)
 	g.dist = make([]int32, n)
 	g.inq = make([]bool, n)
-	// The queues' usual peaks on photos, so that they seldom grow.
-	g.active = make([]int32, 0, 2*n)
-	g.orph = make([]int32, 0, n/2)
+	for i := range g.parent {
+		g.parent[i] = noParent
+	}
+	g.queues(n)
 	return g
 }
 
-// node is the padded index of pixel (x, y).
-func (g *grid) node(x, y int) int { return (y+1)*g.stride + x + 1 }
+// queues allocates the queues at their usual peaks on photos for n nodes, so that they seldom
+// grow.
+func (g *grid) queues(n int) {
+	g.active = make([]int32, 0, 2*n)
+	g.orph = make([]int32, 0, n/2)
+}
 
-// reset clears the trees and flow (capacities are set by the caller).
+// view returns the w×h pixels from (x0, y0) of g (a view itself, or not) as a grid sharing its
+// arrays.
+func (g *grid) view(x0, y0, w, h int) *grid {
+	v := *g
+	v.x0, v.y0, v.w, v.h = g.x0+x0, g.y0+y0, w, h
+	v.bands = [2]*grid{}
+	v.queues(w * h)
+	v.path = nil
+	return &v
+}
+
+// node is the padded index of pixel (x, y).
+func (g *grid) node(x, y int) int { return (g.y0+y+1)*g.stride + g.x0 + x + 1 }
+
+// reset clears the trees and flow (capacities are set by the caller): of the whole arrays for
+// a whole grid, of its own pixels for a view (padding nodes are never touched).
 func (g *grid) reset() {
-	clear(g.tree)
-	clear(g.ts)
-	clear(g.dist)
-	clear(g.inq)
-	for i := range g.parent {
-		g.parent[i] = noParent
+	if g.w+2 == g.stride && g.h+2 == len(g.tr)/g.stride {
+		clear(g.tree)
+		clear(g.ts)
+		clear(g.dist)
+		clear(g.inq)
+		for i := range g.parent {
+			g.parent[i] = noParent
+		}
+	} else {
+		for y := range g.h {
+			p := g.node(0, y)
+			clear(g.tree[p : p+g.w])
+			clear(g.ts[p : p+g.w])
+			clear(g.dist[p : p+g.w])
+			clear(g.inq[p : p+g.w])
+			for i := p; i < p+g.w; i++ {
+				g.parent[i] = noParent
+			}
+		}
 	}
 	g.active = g.active[:0]
 	g.head = 0
@@ -274,7 +310,9 @@ func (g *grid) adopt(ctx context.Context) error {
 		best, bestDist := -1, int32(1<<30)
 		for d := 0; d < 8; d++ {
 			q := p + g.off[d]
-			if g.tree[q] != t || !g.open(t, p, q, d) {
+			// The capacity first: a view's neighbour across a seam (no capacity either way)
+			// belongs to the search on the other side, whose tree is not read.
+			if !g.open(t, p, q, d) || g.tree[q] != t {
 				continue
 			}
 			// Walk up from q to a terminal (valid) or an orphan (not), using the marks of
@@ -317,7 +355,9 @@ func (g *grid) adopt(ctx context.Context) error {
 		}
 		for d := 0; d < 8; d++ {
 			q := p + g.off[d]
-			if g.tree[q] != t {
+			// With no capacity either way, q is neither a parent to come (open) nor a child
+			// (a tree edge has capacity from the terminal's side): skipped unread, as above.
+			if !(g.rc[8*p+d] > 0 || g.rc[8*q+7-d] > 0) || g.tree[q] != t {
 				continue
 			}
 			if g.open(t, p, q, d) {

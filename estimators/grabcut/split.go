@@ -10,7 +10,8 @@ import (
 // The max-flow by halves, merged bottom-up, after J. Liu and J. Sun, "Parallel graph-cuts by
 // adaptive bottom-up merging", CVPR 2010. The grid is cut in two across its longer side, the
 // edges crossing the seam left out, and each half's maximum flow is found on its own (the same
-// way, in turn split while large enough), both at once when there are goroutines for it. The two
+// way, in turn split while large enough), both at once when there are goroutines for it, each
+// on its own pixels of the shared arrays (a view, with queues of its own). The two
 // halves' flows together are a flow of the whole grid (the seam's edges carry none), so the
 // seam's edges are put back and the whole grid's search runs on from that flow, as a later
 // GrabCut round runs on from the last round's. Every maximum flow leaves the same set of nodes
@@ -31,6 +32,8 @@ var (
 	downDirs  = [3]int{5, 6, 7}
 	leftDirs  = [3]int{0, 3, 5}
 	rightDirs = [3]int{2, 4, 7}
+	dx        = [8]int{-1, 0, 1, -1, 1, -1, 0, 1}
+	dy        = [8]int{-1, -1, -1, 0, 0, 1, 1, 1}
 )
 
 // splitMaxflow is maxflow, by halves when the grid is large enough.
@@ -46,69 +49,43 @@ func (g *grid) splitMaxflow(ctx context.Context) error {
 	}
 	if g.bands[0] == nil {
 		if cols {
-			g.bands[0], g.bands[1] = newGrid(mid, g.h), newGrid(g.w-mid, g.h)
+			g.bands[0], g.bands[1] = g.view(0, 0, mid, g.h), g.view(mid, 0, g.w-mid, g.h)
 		} else {
-			g.bands[0], g.bands[1] = newGrid(g.w, mid), newGrid(g.w, g.h-mid)
+			g.bands[0], g.bands[1] = g.view(0, 0, g.w, mid), g.view(0, mid, g.w, g.h-mid)
 		}
 	}
+	// The seam's edges, both ways, set aside: the halves' searches run on the shared arrays,
+	// each on its own pixels, and with no capacity across the seam neither reads the other's.
+	// Only edges between two of g's pixels: those leaving g are padding's or an outer seam's,
+	// already without capacity, and written by no one while the halves run.
+	var seam []int // indices in rc
+	add := func(x, y int, dirs [3]int) {
+		for _, d := range dirs {
+			if xx, yy := x+dx[d], y+dy[d]; xx >= 0 && xx < g.w && yy >= 0 && yy < g.h {
+				seam = append(seam, 8*g.node(x, y)+d)
+			}
+		}
+	}
+	if cols {
+		for y := range g.h {
+			add(mid-1, y, rightDirs)
+			add(mid, y, leftDirs)
+		}
+	} else {
+		for x := range g.w {
+			add(x, mid-1, downDirs)
+			add(x, mid, upDirs)
+		}
+	}
+	saved := make([]float32, len(seam))
+	for i, e := range seam {
+		saved[i], g.rc[e] = g.rc[e], 0
+	}
 	var errs [2]error
-	par.For(2, runtime.GOMAXPROCS(0), func(k int) {
-		hv := g.bands[k]
-		x0, y0 := 0, 0
-		if k == 1 {
-			if cols {
-				x0 = mid
-			} else {
-				y0 = mid
-			}
-		}
-		// the band's rows in, the seam's edges left out
-		for y := range hv.h {
-			p, q := g.node(x0, y0+y), hv.node(0, y)
-			copy(hv.tr[q:q+hv.w], g.tr[p:p+hv.w])
-			copy(hv.rc[8*q:8*(q+hv.w)], g.rc[8*p:8*(p+hv.w)])
-		}
-		seam := func(f func(q int, dirs [3]int)) {
-			switch {
-			case cols && k == 0:
-				for y := range hv.h {
-					f(hv.node(hv.w-1, y), rightDirs)
-				}
-			case cols:
-				for y := range hv.h {
-					f(hv.node(0, y), leftDirs)
-				}
-			case k == 0:
-				for x := range hv.w {
-					f(hv.node(x, hv.h-1), downDirs)
-				}
-			default:
-				for x := range hv.w {
-					f(hv.node(x, 0), upDirs)
-				}
-			}
-		}
-		seam(func(q int, dirs [3]int) {
-			for _, d := range dirs {
-				hv.rc[8*q+d] = 0
-			}
-		})
-		if errs[k] = hv.splitMaxflow(ctx); errs[k] != nil {
-			return
-		}
-		// The residuals back, all but the seam's edges, whose capacities are g's still.
-		seam(func(q int, dirs [3]int) {
-			for _, d := range dirs {
-				p := q + g.node(x0, y0) - hv.node(0, 0) + (q/hv.stride-1)*(g.stride-hv.stride)
-				hv.rc[8*q+d] = g.rc[8*p+d]
-			}
-		})
-		for y := range hv.h {
-			p, q := g.node(x0, y0+y), hv.node(0, y)
-			copy(g.tr[p:p+hv.w], hv.tr[q:q+hv.w])
-			copy(g.rc[8*p:8*(p+hv.w)], hv.rc[8*q:8*(q+hv.w)])
-		}
-	})
+	par.For(2, runtime.GOMAXPROCS(0), func(k int) { errs[k] = g.bands[k].splitMaxflow(ctx) })
+	for i, e := range seam {
+		g.rc[e] = saved[i]
+	}
 	for _, err := range errs {
 		if err != nil {
 			return err
