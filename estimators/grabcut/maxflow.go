@@ -148,6 +148,11 @@ func (g *grid) maxflow(ctx context.Context) error {
 			}
 		}
 	}
+	return g.run(ctx)
+}
+
+// run grows the trees from the active nodes and augments until no path is left.
+func (g *grid) run(ctx context.Context) error {
 	steps := 0
 	for {
 		steps++

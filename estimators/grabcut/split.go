@@ -91,10 +91,27 @@ func (g *grid) splitMaxflow(ctx context.Context) error {
 			return err
 		}
 	}
-	f := g.bands[0].flow + g.bands[1].flow
-	if err := g.maxflow(ctx); err != nil {
-		return err
+	// The merge keeps the halves' trees (they are valid trees of the whole, whose other edges
+	// did not change) and grows on from the nodes beside the seam, as the search does between
+	// augmentations; the halves' searches ended with no active node.
+	g.active, g.head, g.orph = g.active[:0], 0, g.orph[:0]
+	g.time = max(g.bands[0].time, g.bands[1].time)
+	g.flow = g.bands[0].flow + g.bands[1].flow
+	act := func(x, y int) {
+		if p := g.node(x, y); g.tree[p] != free {
+			g.push(p)
+		}
 	}
-	g.flow += f
-	return nil
+	if cols {
+		for y := range g.h {
+			act(mid-1, y)
+			act(mid, y)
+		}
+	} else {
+		for x := range g.w {
+			act(x, mid-1)
+			act(x, mid)
+		}
+	}
+	return g.run(ctx)
 }
