@@ -248,14 +248,9 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 			}
 			res.energy0 = e0
 		}
-		// The first round's flow from nothing by halves on the goroutines there are
-		// (split.go); later rounds, from the last round's flow, have too little left to gain
-		// from it (the astronaut's second round: 10 ms of CPU whole, 24 split).
-		mf := g.maxflow
-		if it == 0 {
-			mf = g.splitMaxflow
-		}
-		if err := mf(ctx); err != nil {
+		// By halves on the goroutines there are (split.go); the same cut as the whole
+		// grid's search.
+		if err := g.splitMaxflow(ctx); err != nil {
 			return res, err
 		}
 		res.iterations = it + 1

@@ -9,21 +9,23 @@ import (
 
 // The max-flow by halves, merged bottom-up, after J. Liu and J. Sun, "Parallel graph-cuts by
 // adaptive bottom-up merging", CVPR 2010. The grid is cut in two across its longer side, the
-// edges crossing the seam left out, and each half's maximum flow is found on its own (the same
-// way, in turn split while large enough), both at once when there are goroutines for it, each
-// on its own pixels of the shared arrays (a view, with queues of its own). The two
-// halves' flows together are a flow of the whole grid (the seam's edges carry none), so the
-// seam's edges are put back and the whole grid's search runs on from that flow, as a later
-// GrabCut round runs on from the last round's. Every maximum flow leaves the same set of nodes
-// reachable from the source, so the cut is the one the search on the whole grid from no flow
-// finds. The split depends only on the grid's size, never on how many goroutines run it, so
+// edges crossing the seam set aside (no capacity), and each half's maximum flow is found on its
+// own (the same way, in turn split while large enough), both at once when there are goroutines
+// for it, each on its own pixels of the shared arrays (a view, with queues of its own). The two
+// halves' flows together are a flow of the whole grid (the seam's edges carry none), and their
+// search trees are valid trees of it, so the seam's edges are put back and the search goes on
+// from the nodes beside the seam, with those trees, as it does between augmentations (rounds
+// after the first also start from the last round's flow, cut.go). Every maximum flow leaves the
+// same set of nodes reachable from the source, so the cut is the one the search on the whole
+// grid finds (TestSplitMaxflowMatchesWhole; the float sums differ in order, and no golden mask
+// moved). The split depends only on the grid's size, never on how many goroutines run it, so
 // neither do the float sums.
 
 // minSplitSide is the least side of a half: a grid is split in two across its longer side when
-// both halves have at least that many columns (rows). At 64 the astronaut's first cut, 256×256,
-// runs as eight 64×128 pieces merged in pairs: the same CPU as the whole grid's search (the
-// pieces' paths are shorter, the merges find the rest), its longest chain of pieces and merges a
-// quarter of it; 32 and 128 did no better.
+// both halves have at least that many columns (rows). At 64 the astronaut's 256×256 cut runs as
+// eight 64×128 pieces merged in pairs, with less CPU than the whole grid's search (the pieces'
+// paths are shorter, and fit in cache) and a longest chain of pieces and merges under a third
+// of it; 32 and 128 did no better.
 const minSplitSide = 64
 
 // Directions that leave a node through each side: up, down, left, right.
