@@ -102,8 +102,9 @@ const (
 
 // Segmenter finds the subject of a photo with GrabCut. It holds only its options: one value is
 // safe for concurrent use, and each call allocates its own working memory. A call spreads its
-// row loops over up to GOMAXPROCS goroutines, all ended when it returns, which read the image
-// concurrently (as the standard library's images allow); the mask does not depend on how many.
+// row loops, and the two halves of each max-flow (split.go), over up to GOMAXPROCS goroutines,
+// all ended when it returns, which read the image concurrently (as the standard library's
+// images allow); the mask does not depend on how many.
 type Segmenter struct {
 	opts Options
 }
