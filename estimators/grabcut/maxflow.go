@@ -38,6 +38,7 @@ type grid struct {
 	tr     []float32
 	tree   []uint8
 	parent []int8
+	up     []int32 // the parent node, beside parent's direction: the walks up a tree chase it
 	ts     []int32
 	dist   []int32
 	inq    []bool
@@ -59,6 +60,7 @@ func newGrid(w, h int) *grid {
 	g.tr = make([]float32, n)
 	g.tree = make([]uint8, n)
 	g.parent = make([]int8, n)
+	g.up = make([]int32, n)
 	g.ts = make([]int32, n)
 	g.dist = make([]int32, n)
 	g.inq = make([]bool, n)
@@ -196,7 +198,7 @@ func (g *grid) run(ctx context.Context) error {
 			switch tq := g.tree[q]; {
 			case tq == free:
 				g.tree[q] = t
-				g.parent[q] = int8(7 - d)
+				g.parent[q], g.up[q] = int8(7-d), int32(p)
 				g.ts[q] = g.ts[p]
 				g.dist[q] = g.dist[p] + 1
 				g.push(q)
@@ -209,7 +211,7 @@ func (g *grid) run(ctx context.Context) error {
 				}
 			case g.ts[q] <= g.ts[p] && g.dist[q] > g.dist[p]:
 				// A shorter way to the terminal through p: take it (keeps trees shallow).
-				g.parent[q] = int8(7 - d)
+				g.parent[q], g.up[q] = int8(7-d), int32(p)
 				g.ts[q] = g.ts[p]
 				g.dist[q] = g.dist[p] + 1
 			}
@@ -242,7 +244,7 @@ func (g *grid) augment(ps, pt, dd int) {
 		if pd == terminal {
 			break
 		}
-		y := x + g.off[pd]
+		y := int(g.up[x])
 		path = append(path, pathEdge{fwd: int32(8*y + 7 - pd), rev: int32(8*x + pd), child: int32(x)})
 		if c := g.rc[8*y+7-pd]; c < b {
 			b = c
@@ -259,11 +261,12 @@ func (g *grid) augment(ps, pt, dd int) {
 		if pd == terminal {
 			break
 		}
-		path = append(path, pathEdge{fwd: int32(8*x + pd), rev: int32(8*(x+g.off[pd]) + 7 - pd), child: int32(x)})
+		y := int(g.up[x])
+		path = append(path, pathEdge{fwd: int32(8*x + pd), rev: int32(8*y + 7 - pd), child: int32(x)})
 		if c := g.rc[8*x+pd]; c < b {
 			b = c
 		}
-		x += g.off[pd]
+		x = y
 	}
 	tRoot := x
 	if c := -g.tr[x]; c < b {
@@ -339,7 +342,7 @@ func (g *grid) adopt(ctx context.Context) error {
 				if pj == orphan || pj == noParent {
 					break
 				}
-				j += g.off[pj]
+				j = int(g.up[j])
 			}
 			if !ok {
 				continue
@@ -347,13 +350,13 @@ func (g *grid) adopt(ctx context.Context) error {
 			if n < bestDist {
 				best, bestDist = d, n
 			}
-			for j, m := q, n; g.ts[j] != g.time; j += g.off[g.parent[j]] {
+			for j, m := q, n; g.ts[j] != g.time; j = int(g.up[j]) {
 				g.ts[j], g.dist[j] = g.time, m
 				m--
 			}
 		}
 		if best >= 0 {
-			g.parent[p] = int8(best)
+			g.parent[p], g.up[p] = int8(best), int32(p+g.off[best])
 			g.ts[p] = g.time
 			g.dist[p] = bestDist + 1
 			continue
