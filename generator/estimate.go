@@ -17,7 +17,7 @@ type Segmenter interface {
 
 // ConfidentSegmenter is a Segmenter that also says how sure it is that the image is an object
 // on a background (1) rather than a scene (0). Generate uses its matte only when the confidence
-// reaches MinSegmentConfidence.
+// reaches MinSegmentConfidence; below it, SegmentConfidence may return no matte (nil).
 type ConfidentSegmenter interface {
 	Segmenter
 	SegmentConfidence(ctx context.Context, img image.Image) (*image.Alpha, float64, error)
@@ -173,12 +173,13 @@ func segmentPhoto(ctx context.Context, pl *plan, img image.Image) (*subjectMask,
 		e.segNote = fmt.Sprintf("segmentation by %s failed: %v", e.segName, err)
 		return nil, nil
 	}
-	if a == nil || a.Bounds() != img.Bounds() {
-		e.segNote = fmt.Sprintf("segmentation by %s gave no matte of the image's size", e.segName)
-		return nil, nil
-	}
+	// The confidence first: below MinSegmentConfidence a segmenter need not give a matte.
 	if conf >= 0 && (math.IsNaN(conf) || conf < MinSegmentConfidence) {
 		e.segNote = fmt.Sprintf("%s found no clear object (confidence %.2f, below %.2f): a scene", e.segName, conf, MinSegmentConfidence)
+		return nil, nil
+	}
+	if a == nil || a.Bounds() != img.Bounds() {
+		e.segNote = fmt.Sprintf("segmentation by %s gave no matte of the image's size", e.segName)
 		return nil, nil
 	}
 	e.subject = &subjectMask{alpha: a, source: e.segSource, name: e.segName, confidence: conf}

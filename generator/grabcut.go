@@ -17,8 +17,10 @@ func init() {
 // grabcutSegmenter gives grabcut.Segmenter the ConfidentSegmenter method.
 type grabcutSegmenter struct{ *grabcut.Segmenter }
 
+// SegmentConfidence gives no matte (nil) below MinSegmentConfidence, which Generate would drop:
+// GrabCut then skips bringing it back to the image's size.
 func (g grabcutSegmenter) SegmentConfidence(ctx context.Context, img image.Image) (*image.Alpha, float64, error) {
-	r, err := g.SegmentDetail(ctx, img)
+	r, err := g.SegmentDetailAbove(ctx, img, MinSegmentConfidence)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -30,11 +30,14 @@ func loadTestImage(tb testing.TB, name string) image.Image {
 func BenchmarkSegmentCoffee(b *testing.B) {
 	img := loadTestImage(b, "coffee.png")
 	s := New(Options{})
+	b.ReportAllocs()
+	c0 := processCPU()
 	for b.Loop() {
 		if _, err := s.Segment(context.Background(), img); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, c0)
 }
 
 // BenchmarkSegmentSize reports the time per input size (issue 16's 512², 1024², 4096²) on a

@@ -87,25 +87,35 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 	if sum > 0 {
 		beta = float64(pairs) / (2 * sum)
 	}
+	// Each row's edges to its right and lower neighbours, in parallel rows; an edge's weight
+	// is the same both ways (diff2 is symmetric to the bit), so it is also written as the
+	// neighbour's edge back. Each entry is written by one row only.
 	base := make([]float32, 8*(w+2)*(h+2))
-	for y := 0; y < h; y++ {
-		if err := ctx.Err(); err != nil {
-			return res, err
+	var stop atomic.Bool
+	par.For(h, runtime.GOMAXPROCS(0), func(y int) {
+		if y&15 == 0 && ctx.Err() != nil {
+			stop.Store(true)
+			return
 		}
 		for x := 0; x < w; x++ {
 			p := g.node(x, y)
-			for d := 0; d < 8; d++ {
+			for d := 4; d < 8; d++ {
 				xx, yy := x+dirs[d][0], y+dirs[d][1]
-				if xx < 0 || xx >= w || yy < 0 || yy >= h {
+				if xx < 0 || xx >= w || yy >= h {
 					continue
 				}
 				l := 1.0
-				if d == 0 || d == 2 || d == 5 || d == 7 {
+				if d == 5 || d == 7 {
 					l = math.Sqrt2
 				}
-				base[8*p+d] = float32(o.Gamma / l * math.Exp(-beta*diff2(y*w+x, yy*w+xx)))
+				c := float32(o.Gamma / l * math.Exp(-beta*diff2(y*w+x, yy*w+xx)))
+				base[8*p+d] = c
+				base[8*(p+g.off[d])+7-d] = c
 			}
 		}
+	})
+	if stop.Load() {
+		return res, ctx.Err()
 	}
 
 	prior := centrePrior(w, h, o)
@@ -140,8 +150,15 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 			break
 		}
 		if it == 0 {
-			splitInit(px, append([]int32(nil), fgIdx...), comp, o.Components)
-			splitInit(px, append([]int32(nil), bgIdx...), comp, o.Components)
+			// The two sides' clusters and mixtures are independent (each writes only its own
+			// pixels' comp): both at once.
+			par.For(2, workers, func(k int) {
+				idx := fgIdx
+				if k == 1 {
+					idx = bgIdx
+				}
+				splitInit(px, append([]int32(nil), idx...), comp, o.Components)
+			})
 		} else {
 			// The components the last data-term pass found most likely.
 			for _, i := range fgIdx {
@@ -151,8 +168,13 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 				comp[i] = argBg[i]
 			}
 		}
-		fgM = fit(px, fgIdx, comp, o.Components)
-		bgM = fit(px, bgIdx, comp, o.Components)
+		par.For(2, workers, func(k int) {
+			if k == 0 {
+				fgM = fit(px, fgIdx, comp, o.Components)
+			} else {
+				bgM = fit(px, bgIdx, comp, o.Components)
+			}
+		})
 
 		// Rounds after the first keep the last round's flow (P. Kohli and P. Torr, "Efficiently
 		// solving dynamic Markov random fields using graph cuts", ICCV 2005): the smoothness
@@ -165,7 +187,6 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 		}
 		// The data term, rows in parallel: each row writes only its own pixels, and the
 		// first labelling's energy is summed per row, then over rows in order.
-		var stop atomic.Bool
 		par.For(h, workers, func(y int) {
 			if y&15 == 0 && ctx.Err() != nil {
 				stop.Store(true)
@@ -227,7 +248,9 @@ func runCut(ctx context.Context, px []float32, w, h int, o Options) (cutResult, 
 			}
 			res.energy0 = e0
 		}
-		if err := g.maxflow(ctx); err != nil {
+		// By halves on the goroutines there are (split.go); the same cut as the whole
+		// grid's search.
+		if err := g.splitMaxflow(ctx); err != nil {
 			return res, err
 		}
 		res.iterations = it + 1

@@ -165,23 +165,35 @@ func fit(px []float32, idx []int32, label []uint8, k int) gmm {
 // splitInit clusters the pixels idx into at most k clusters by Orchard–Bouman splitting and
 // writes each pixel's cluster into label. idx is reordered.
 func splitInit(px []float32, idx []int32, label []uint8, k int) {
-	type cluster struct{ lo, hi int }
-	cl := []cluster{{0, len(idx)}}
+	// A cluster's mean and principal axis are found once: the clusters not split keep their
+	// pixels, in the same order, so recomputing them would give the same figures.
+	type cluster struct {
+		lo, hi int
+		done   bool
+		mean   [3]float64
+		vec    [3]float64
+		eig    float64
+	}
+	cl := []cluster{{lo: 0, hi: len(idx)}}
 	for len(cl) < k {
 		best, bestEig := -1, 1e-3
 		var bestVec, bestMean [3]float64
-		for ci, c := range cl {
+		for ci := range cl {
+			c := &cl[ci]
 			if c.hi-c.lo < 2 {
 				continue
 			}
-			var s stats
-			for _, i := range idx[c.lo:c.hi] {
-				s.add(px[3*i : 3*i+3])
+			if !c.done {
+				var s stats
+				for _, i := range idx[c.lo:c.hi] {
+					s.add(px[3*i : 3*i+3])
+				}
+				m, cov := s.meanCov()
+				c.vec, c.eig = principal(cov)
+				c.mean, c.done = m, true
 			}
-			m, cov := s.meanCov()
-			v, e := principal(cov)
-			if e > bestEig {
-				best, bestEig, bestVec, bestMean = ci, e, v, m
+			if c.eig > bestEig {
+				best, bestEig, bestVec, bestMean = ci, c.eig, c.vec, c.mean
 			}
 		}
 		if best < 0 {
@@ -204,8 +216,8 @@ func splitInit(px []float32, idx []int32, label []uint8, k int) {
 		if i == c.lo || i == c.hi {
 			break // cannot happen with a positive eigenvalue, but never loop
 		}
-		cl[best] = cluster{c.lo, i}
-		cl = append(cl, cluster{i, c.hi})
+		cl[best] = cluster{lo: c.lo, hi: i}
+		cl = append(cl, cluster{lo: i, hi: c.hi})
 	}
 	for ci, c := range cl {
 		for _, i := range idx[c.lo:c.hi] {

@@ -102,8 +102,9 @@ const (
 
 // Segmenter finds the subject of a photo with GrabCut. It holds only its options: one value is
 // safe for concurrent use, and each call allocates its own working memory. A call spreads its
-// row loops over up to GOMAXPROCS goroutines, all ended when it returns, which read the image
-// concurrently (as the standard library's images allow); the mask does not depend on how many.
+// row loops, and the two halves of each max-flow (split.go), over up to GOMAXPROCS goroutines,
+// all ended when it returns, which read the image concurrently (as the standard library's
+// images allow); the mask does not depend on how many.
 type Segmenter struct {
 	opts Options
 }
@@ -167,6 +168,18 @@ func (s *Segmenter) Segment(ctx context.Context, img image.Image) (*image.Alpha,
 
 // SegmentDetail is Segment plus how sure it is.
 func (s *Segmenter) SegmentDetail(ctx context.Context, img image.Image) (Result, error) {
+	return s.segment(ctx, img, math.Inf(-1))
+}
+
+// SegmentDetailAbove is SegmentDetail, except that a result whose Confidence is below min (or
+// NaN) comes without its Mask (nil): the mask is not brought back to the image's size, which a
+// caller that would drop it anyway need not wait for. Every other field is SegmentDetail's.
+func (s *Segmenter) SegmentDetailAbove(ctx context.Context, img image.Image, min float64) (Result, error) {
+	return s.segment(ctx, img, min)
+}
+
+// segment is SegmentDetailAbove.
+func (s *Segmenter) segment(ctx context.Context, img image.Image, min float64) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
@@ -191,12 +204,14 @@ func (s *Segmenter) SegmentDetail(ctx context.Context, img image.Image) (Result,
 	}
 	ring := ringOf(cr.fixed, w, h)
 	pieces := clean(cr.fg, ring, w, h, o.KeepRatio, o.MaxHoleRatio)
-	mask, err := upsample(ctx, cr.fg, px, w, h, read, b, o.Hard)
-	if err != nil {
+	res := Result{Pieces: pieces, Iterations: cr.iterations, WorkSize: image.Pt(w, h)}
+	measure(&res, cr, ring, w, h)
+	if !(res.Confidence >= min) {
+		return res, nil
+	}
+	if res.Mask, err = upsample(ctx, cr.fg, px, w, h, read, b, o.Hard); err != nil {
 		return Result{}, err
 	}
-	res := Result{Mask: mask, Pieces: pieces, Iterations: cr.iterations, WorkSize: image.Pt(w, h)}
-	measure(&res, cr, ring, w, h)
 	return res, nil
 }
 

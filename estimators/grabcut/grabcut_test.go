@@ -1,6 +1,7 @@
 package grabcut
 
 import (
+	"bytes"
 	"context"
 	"image"
 	"image/color"
@@ -102,5 +103,32 @@ func TestDisc(t *testing.T) {
 				t.Errorf("upsampled IoU %.4f not above the copied grid's %.4f", got, copied)
 			}
 		})
+	}
+}
+
+// SegmentDetailAbove gives SegmentDetail's result, without the mask below the threshold.
+func TestSegmentDetailAbove(t *testing.T) {
+	img, _ := disc(96, 80, 50, 40, 20, 3)
+	s := New(Options{})
+	want, err := s.SegmentDetail(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, min := range []float64{0, want.Confidence, want.Confidence + 1e-9, 2} {
+		got, err := s.SegmentDetailAbove(context.Background(), img, min)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (got.Mask != nil) != (want.Confidence >= min) {
+			t.Fatalf("min %v, confidence %v: mask given %v", min, want.Confidence, got.Mask != nil)
+		}
+		if got.Mask != nil && !bytes.Equal(got.Mask.Pix, want.Mask.Pix) {
+			t.Fatalf("min %v: another mask", min)
+		}
+		got.Mask, want.Mask = nil, nil
+		if got != want {
+			t.Fatalf("min %v: %+v, SegmentDetail %+v", min, got, want)
+		}
+		want, _ = s.SegmentDetail(context.Background(), img)
 	}
 }

@@ -26,15 +26,19 @@ const (
 	orphan   = 9
 )
 
-// grid is one max-flow problem on a padded w×h pixel grid.
+// grid is one max-flow problem on a padded w×h pixel grid, or on a view of one: the w×h
+// pixels from (x0, y0) of a larger grid whose arrays it shares, with queues of its own
+// (splitMaxflow's halves).
 type grid struct {
 	w, h   int // unpadded size
-	stride int // w + 2
+	x0, y0 int // a view's first pixel in the shared arrays
+	stride int // the shared arrays' row length (the whole grid's w + 2)
 	off    [8]int
 	rc     []float32
 	tr     []float32
 	tree   []uint8
 	parent []int8
+	up     []int32 // the parent node, beside parent's direction: the walks up a tree chase it
 	ts     []int32
 	dist   []int32
 	inq    []bool
@@ -44,6 +48,7 @@ type grid struct {
 	path   []pathEdge
 	time   int32
 	flow   float64
+	bands  [2]*grid // splitMaxflow's halves, kept between rounds
 }
 
 func newGrid(w, h int) *grid {
@@ -55,26 +60,60 @@ func newGrid(w, h int) *grid {
 	g.tr = make([]float32, n)
 	g.tree = make([]uint8, n)
 	g.parent = make([]int8, n)
+	g.up = make([]int32, n)
 	g.ts = make([]int32, n)
 	g.dist = make([]int32, n)
 	g.inq = make([]bool, n)
-	// The queues' usual peaks on photos, so that they seldom grow.
-	g.active = make([]int32, 0, 2*n)
-	g.orph = make([]int32, 0, n/2)
+	for i := range g.parent {
+		g.parent[i] = noParent
+	}
+	g.queues(n)
 	return g
 }
 
-// node is the padded index of pixel (x, y).
-func (g *grid) node(x, y int) int { return (y+1)*g.stride + x + 1 }
+// queues allocates the queues at their usual peaks on photos for n nodes, so that they seldom
+// grow.
+func (g *grid) queues(n int) {
+	g.active = make([]int32, 0, 2*n)
+	g.orph = make([]int32, 0, n/2)
+}
 
-// reset clears the trees and flow (capacities are set by the caller).
+// view returns the w×h pixels from (x0, y0) of g (a view itself, or not) as a grid sharing its
+// arrays.
+func (g *grid) view(x0, y0, w, h int) *grid {
+	v := *g
+	v.x0, v.y0, v.w, v.h = g.x0+x0, g.y0+y0, w, h
+	v.bands = [2]*grid{}
+	v.queues(w * h)
+	v.path = nil
+	return &v
+}
+
+// node is the padded index of pixel (x, y).
+func (g *grid) node(x, y int) int { return (g.y0+y+1)*g.stride + g.x0 + x + 1 }
+
+// reset clears the trees and flow (capacities are set by the caller): of the whole arrays for
+// a whole grid, of its own pixels for a view (padding nodes are never touched).
 func (g *grid) reset() {
-	clear(g.tree)
-	clear(g.ts)
-	clear(g.dist)
-	clear(g.inq)
-	for i := range g.parent {
-		g.parent[i] = noParent
+	if g.w+2 == g.stride && g.h+2 == len(g.tr)/g.stride {
+		clear(g.tree)
+		clear(g.ts)
+		clear(g.dist)
+		clear(g.inq)
+		for i := range g.parent {
+			g.parent[i] = noParent
+		}
+	} else {
+		for y := range g.h {
+			p := g.node(0, y)
+			clear(g.tree[p : p+g.w])
+			clear(g.ts[p : p+g.w])
+			clear(g.dist[p : p+g.w])
+			clear(g.inq[p : p+g.w])
+			for i := p; i < p+g.w; i++ {
+				g.parent[i] = noParent
+			}
+		}
 	}
 	g.active = g.active[:0]
 	g.head = 0
@@ -111,6 +150,11 @@ func (g *grid) maxflow(ctx context.Context) error {
 			}
 		}
 	}
+	return g.run(ctx)
+}
+
+// run grows the trees from the active nodes and augments until no path is left.
+func (g *grid) run(ctx context.Context) error {
 	steps := 0
 	for {
 		steps++
@@ -154,7 +198,7 @@ func (g *grid) maxflow(ctx context.Context) error {
 			switch tq := g.tree[q]; {
 			case tq == free:
 				g.tree[q] = t
-				g.parent[q] = int8(7 - d)
+				g.parent[q], g.up[q] = int8(7-d), int32(p)
 				g.ts[q] = g.ts[p]
 				g.dist[q] = g.dist[p] + 1
 				g.push(q)
@@ -167,7 +211,7 @@ func (g *grid) maxflow(ctx context.Context) error {
 				}
 			case g.ts[q] <= g.ts[p] && g.dist[q] > g.dist[p]:
 				// A shorter way to the terminal through p: take it (keeps trees shallow).
-				g.parent[q] = int8(7 - d)
+				g.parent[q], g.up[q] = int8(7-d), int32(p)
 				g.ts[q] = g.ts[p]
 				g.dist[q] = g.dist[p] + 1
 			}
@@ -200,7 +244,7 @@ func (g *grid) augment(ps, pt, dd int) {
 		if pd == terminal {
 			break
 		}
-		y := x + g.off[pd]
+		y := int(g.up[x])
 		path = append(path, pathEdge{fwd: int32(8*y + 7 - pd), rev: int32(8*x + pd), child: int32(x)})
 		if c := g.rc[8*y+7-pd]; c < b {
 			b = c
@@ -217,11 +261,12 @@ func (g *grid) augment(ps, pt, dd int) {
 		if pd == terminal {
 			break
 		}
-		path = append(path, pathEdge{fwd: int32(8*x + pd), rev: int32(8*(x+g.off[pd]) + 7 - pd), child: int32(x)})
+		y := int(g.up[x])
+		path = append(path, pathEdge{fwd: int32(8*x + pd), rev: int32(8*y + 7 - pd), child: int32(x)})
 		if c := g.rc[8*x+pd]; c < b {
 			b = c
 		}
-		x += g.off[pd]
+		x = y
 	}
 	tRoot := x
 	if c := -g.tr[x]; c < b {
@@ -273,7 +318,9 @@ func (g *grid) adopt(ctx context.Context) error {
 		best, bestDist := -1, int32(1<<30)
 		for d := 0; d < 8; d++ {
 			q := p + g.off[d]
-			if g.tree[q] != t || !g.open(t, p, q, d) {
+			// The capacity first: a view's neighbour across a seam (no capacity either way)
+			// belongs to the search on the other side, whose tree is not read.
+			if !g.open(t, p, q, d) || g.tree[q] != t {
 				continue
 			}
 			// Walk up from q to a terminal (valid) or an orphan (not), using the marks of
@@ -295,7 +342,7 @@ func (g *grid) adopt(ctx context.Context) error {
 				if pj == orphan || pj == noParent {
 					break
 				}
-				j += g.off[pj]
+				j = int(g.up[j])
 			}
 			if !ok {
 				continue
@@ -303,20 +350,22 @@ func (g *grid) adopt(ctx context.Context) error {
 			if n < bestDist {
 				best, bestDist = d, n
 			}
-			for j, m := q, n; g.ts[j] != g.time; j += g.off[g.parent[j]] {
+			for j, m := q, n; g.ts[j] != g.time; j = int(g.up[j]) {
 				g.ts[j], g.dist[j] = g.time, m
 				m--
 			}
 		}
 		if best >= 0 {
-			g.parent[p] = int8(best)
+			g.parent[p], g.up[p] = int8(best), int32(p+g.off[best])
 			g.ts[p] = g.time
 			g.dist[p] = bestDist + 1
 			continue
 		}
 		for d := 0; d < 8; d++ {
 			q := p + g.off[d]
-			if g.tree[q] != t {
+			// With no capacity either way, q is neither a parent to come (open) nor a child
+			// (a tree edge has capacity from the terminal's side): skipped unread, as above.
+			if !(g.rc[8*p+d] > 0 || g.rc[8*q+7-d] > 0) || g.tree[q] != t {
 				continue
 			}
 			if g.open(t, p, q, d) {

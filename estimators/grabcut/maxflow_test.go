@@ -71,3 +71,51 @@ func TestMaxflowMatchesBruteForce(t *testing.T) {
 		}
 	}
 }
+
+// The max-flow by halves (split.go) gives the whole grid's search's cut and flow, on grids
+// large enough to be split once and twice, with integer capacities (so that every float sum is
+// exact and the two must agree to the bit).
+func TestSplitMaxflowMatchesWhole(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	dirs := [8][2]int{{-1, -1}, {0, -1}, {1, -1}, {-1, 0}, {1, 0}, {-1, 1}, {0, 1}, {1, 1}}
+	for _, sz := range [][2]int{{130, 40}, {40, 131}, {200, 150}, {256, 256}} {
+		w, h := sz[0], sz[1]
+		whole, split := newGrid(w, h), newGrid(w, h)
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				p := whole.node(x, y)
+				// Smooth blobs of each sign, as a photo's data term gives.
+				v := 40*math.Sin(float64(x)/9)*math.Cos(float64(y)/7) + float64(r.IntN(41)-20)
+				whole.tr[p] = float32(math.Round(v))
+				for d := 0; d < 8; d++ {
+					xx, yy := x+dirs[d][0], y+dirs[d][1]
+					if xx < 0 || xx >= w || yy < 0 || yy >= h {
+						continue
+					}
+					whole.rc[8*p+d] = float32(r.IntN(30))
+				}
+			}
+		}
+		copy(split.tr, whole.tr)
+		copy(split.rc, whole.rc)
+		if err := whole.maxflow(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := split.splitMaxflow(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if split.bands[0] == nil && max(w, h) >= 2*minSplitSide {
+			t.Fatalf("%d×%d: not split", w, h)
+		}
+		if whole.flow != split.flow {
+			t.Errorf("%d×%d: flow %v whole, %v by halves", w, h, whole.flow, split.flow)
+		}
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				if p := whole.node(x, y); whole.inSource(p) != split.inSource(p) {
+					t.Fatalf("%d×%d: (%d, %d) on the source side %v whole, %v by halves", w, h, x, y, whole.inSource(p), split.inSource(p))
+				}
+			}
+		}
+	}
+}
