@@ -205,7 +205,7 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 			// A transparent pixel's RGB means nothing (often 0: black), whatever the mask turns
 			// out to be: every mode that shows colour, reliefs included, gives it the colour of
 			// the nearest opaque pixels instead (bison.png's transparent right edge).
-			p.color = raster.FillOutward(p.color, alpha, p.w, p.h)
+			raster.FillOutwardInPlace(p.color, alpha, p.w, p.h) // p.color is this call's own
 		}
 	}
 

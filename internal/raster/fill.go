@@ -22,6 +22,19 @@ const FillCore = 0.99
 // ring (a counting sort) and coloured ring after ring, each from its neighbours of smaller
 // distance, in the same order and with the same float32 arithmetic as the breadth-first form.
 func FillOutward(colour, mask []float32, w, h int) []float32 {
+	return fillOutward(colour, mask, w, h, false)
+}
+
+// FillOutwardInPlace is FillOutward working in colour itself, for a caller that has no more use
+// for the plane as it was; where FillOutward would return the plane as it is (no subject, or a
+// plane or mask of the wrong size), colour is left as it is.
+func FillOutwardInPlace(colour, mask []float32, w, h int) {
+	fillOutward(colour, mask, w, h, true)
+}
+
+// fillOutward is FillOutward, in colour itself when inPlace, which it then returns; it returns
+// colour itself as well when there is nothing to fill from.
+func fillOutward(colour, mask []float32, w, h int, inPlace bool) []float32 {
 	n := w * h
 	if len(colour) != 3*n || len(mask) != n || n == 0 {
 		return colour
@@ -61,8 +74,11 @@ func FillOutward(colour, mask []float32, w, h int) []float32 {
 	if open == n {
 		return colour
 	}
-	out := make([]float32, 3*n)
-	copy(out, colour)
+	out := colour
+	if !inPlace {
+		out = make([]float32, 3*n)
+		copy(out, colour)
+	}
 	if open == 0 {
 		return out
 	}

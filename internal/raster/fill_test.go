@@ -154,12 +154,17 @@ func TestFillOutwardMatchesReference(t *testing.T) {
 			}
 		}
 		got, want := FillOutward(col, mask, w, h), fillOutwardReference(col, mask, w, h)
+		inPlace := slices.Clone(col)
+		FillOutwardInPlace(inPlace, mask, w, h)
 		if len(got) != len(want) {
 			t.Fatalf("trial %d (%d×%d): %d values, want %d", trial, w, h, len(got), len(want))
 		}
 		for i := range got {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("trial %d (%d×%d): value %d is %v, reference %v", trial, w, h, i, got[i], want[i])
+			}
+			if math.Float32bits(inPlace[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("trial %d (%d×%d): in place, value %d is %v, reference %v", trial, w, h, i, inPlace[i], want[i])
 			}
 		}
 	}

@@ -25,12 +25,24 @@ const colourBlock = 4096
 // the whole image, background included, since it is all printed.
 //
 // It uses up to workers goroutines; each vertex's values depend on it alone, so the result does
-// not depend on workers.
+// not depend on workers. It is ColourFrom(m, in, ProjectionColour(in), workers).
 func ColourByProjection(m *mesh.Mesh, in *backends.Input, workers int) {
-	colour := in.Color
+	ColourFrom(m, in, ProjectionColour(in), workers)
+}
+
+// ProjectionColour returns the colour plane ColourByProjection projects for in: for the silhouette
+// modes, in.Color filled outward from the subject (a new plane); else in.Color itself. It reads
+// only in's planes, not the mesh, so a backend may compute it while it builds the mesh.
+func ProjectionColour(in *backends.Input) []float32 {
 	if (in.Mode == backends.Extrude || in.Mode == backends.Inflate) && in.Mask != nil {
-		colour = raster.FillOutward(in.Color, in.Mask, in.Width, in.Height)
+		return raster.FillOutward(in.Color, in.Mask, in.Width, in.Height)
 	}
+	return in.Color
+}
+
+// ColourFrom is ColourByProjection with its colour plane given: colour must be
+// ProjectionColour(in).
+func ColourFrom(m *mesh.Mesh, in *backends.Input, colour []float32, workers int) {
 	m.Colors = make([][4]uint8, len(m.Positions))
 	m.UVs = make([][2]float32, len(m.Positions))
 	par.For((len(m.Positions)+colourBlock-1)/colourBlock, workers, func(b int) {
