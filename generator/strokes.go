@@ -44,23 +44,23 @@ func thickenStrokes(ctx context.Context, mask []float32, w, h int, width float64
 	for i, m := range mask {
 		site[i] = m < 0.5
 	}
-	d := make([]float64, n)
-	if err := nearSites(ctx, site, w, h, r2, d); err != nil {
+	d, g := make([]int32, n), make([]int32, n)
+	if err := nearSites(ctx, site, w, h, r2, d, g); err != nil {
 		return nil, 0, err
 	}
-	for i := range d {
-		site[i] = d[i] > r2 // core
+	for i, v := range d {
+		site[i] = float64(v) > r2 // core
 	}
 	// Thin: foreground, or hairline, farther from the core than the opening reaches (r), with
 	// the opening's own shortfall at a wide shape's corners (up to r·√2 from the core) and its
 	// antialiased rim (a pixel) left alone, so that wide shapes keep their outline.
 	lim := (r*math.Sqrt2 + 1) * (r*math.Sqrt2 + 1)
-	if err := nearSites(ctx, site, w, h, lim, d); err != nil {
+	if err := nearSites(ctx, site, w, h, lim, d, g); err != nil {
 		return nil, 0, err
 	}
 	thin := 0
 	for i, m := range mask {
-		site[i] = m >= thinCoverage && d[i] > lim
+		site[i] = m >= thinCoverage && float64(d[i]) > lim
 		if site[i] {
 			thin++
 		}
@@ -68,8 +68,9 @@ func thickenStrokes(ctx context.Context, mask []float32, w, h int, width float64
 	if thin == 0 {
 		return mask, 0, nil
 	}
-	// Only distances below r+½ widen anything (see below); (r+1)² leaves a margin.
-	if err := nearSites(ctx, site, w, h, (r+1)*(r+1), d); err != nil {
+	// Only distances below r+½ widen anything (see below); (r+1)² leaves a margin, and a
+	// distance beyond it (nearBeyond) widens nothing either.
+	if err := nearSites(ctx, site, w, h, (r+1)*(r+1), d, g); err != nil {
 		return nil, 0, err
 	}
 	out := append([]float32(nil), mask...)
@@ -77,7 +78,7 @@ func thickenStrokes(ctx context.Context, mask []float32, w, h int, width float64
 	// The widened strokes are antialiased: coverage falls from 1 to 0 over the pixel around
 	// distance r, so their traced outline is smooth rather than a pixel staircase.
 	for i := range out {
-		c := float32(min(max(r+0.5-math.Sqrt(d[i]), 0), 1))
+		c := float32(min(max(r+0.5-math.Sqrt(float64(d[i])), 0), 1))
 		if c > out[i] {
 			if out[i] < 0.5 && c >= 0.5 {
 				added++
@@ -92,19 +93,26 @@ func thickenStrokes(ctx context.Context, mask []float32, w, h int, width float64
 // window of rows; beyond, its column pass is the exact transform's.
 const nearWindow = 16
 
+// nearBeyond is nearSites' distance for a pixel farther than its limit from every site.
+const nearBeyond = math.MaxInt32
+
+// nearFar is the row distance of nearSites' window for a pixel with no site within the window:
+// above every limit it serves, and safe to add the window's dy² to.
+const nearFar = 1 << 30
+
 // nearSites sets d[i] to the squared Euclidean distance in pixels from pixel i of the w×h grid to
-// the nearest site (site true) where that is at most limit, and to +Inf elsewhere: the exact
-// transform (distanceTransform) with the distances beyond limit cut off, which is all
+// the nearest site (site true) where that is at most limit, and to nearBeyond elsewhere: the
+// exact transform (distanceTransform) with the distances beyond limit cut off, which is all
 // thickenStrokes compares. The squared distance is the minimum over rows of dy² plus the
 // squared distance to the row's nearest site (the separable form of Felzenszwalb and
 // Huttenlocher, "Distance Transforms of Sampled Functions", Theory of Computing 8, 2012), and
 // only rows with dy² ≤ limit, and sites with dx² ≤ limit, can give a distance within limit: the
 // row distances are two scans, and for a small limit the minimum over rows is taken directly over
-// that window. Every value is an integer below 2⁵³, so the sums are exact and the result is the
-// exact transform's, bit for bit, wherever it is at most limit. Rows are split among workers in
-// bands, each pixel written by one, so the result does not depend on GOMAXPROCS.
-func nearSites(ctx context.Context, site []bool, w, h int, limit float64, d []float64) error {
-	inf := math.Inf(1)
+// that window, in integers; beyond nearWindow the exact column transform runs instead. Every
+// distance is an integer (the grid's sides are below 2¹⁵), so the result is the exact
+// transform's wherever that is at most limit. g is scratch of w·h values. Rows are split among
+// workers in bands, each pixel written by one, so the result does not depend on GOMAXPROCS.
+func nearSites(ctx context.Context, site []bool, w, h int, limit float64, d, g []int32) error {
 	R := max(int(math.Sqrt(max(limit, 0))), 0)
 	for float64((R+1)*(R+1)) <= limit {
 		R++
@@ -115,8 +123,7 @@ func nearSites(ctx context.Context, site []bool, w, h int, limit float64, d []fl
 	workers := runtime.GOMAXPROCS(0)
 	const band = 16
 	bands := (h + band - 1) / band
-	// Row pass: the squared distance to the row's nearest site, +Inf beyond R.
-	g := make([]float64, w*h)
+	// Row pass: the squared distance to the row's nearest site, nearFar beyond R.
 	par.For(bands, workers, func(b int) {
 		if ctx.Err() != nil {
 			return
@@ -128,7 +135,7 @@ func nearSites(ctx context.Context, site []bool, w, h int, limit float64, d []fl
 				if s {
 					last = x
 				}
-				gr[x] = float64(x - last)
+				gr[x] = int32(min(x-last, R+1))
 			}
 			last = 1 << 30
 			for x := w - 1; x >= 0; x-- {
@@ -136,9 +143,9 @@ func nearSites(ctx context.Context, site []bool, w, h int, limit float64, d []fl
 					last = x
 				}
 				if dx := min(int(gr[x]), last-x); dx <= R {
-					gr[x] = float64(dx * dx)
+					gr[x] = int32(dx * dx)
 				} else {
-					gr[x] = inf
+					gr[x] = nearFar
 				}
 			}
 		}
@@ -147,43 +154,53 @@ func nearSites(ctx context.Context, site []bool, w, h int, limit float64, d []fl
 		return err
 	}
 	if R > nearWindow {
-		copy(d, g)
-		if err := columnTransform(ctx, d, w, h); err != nil {
+		f := make([]float64, w*h)
+		for i, v := range g {
+			f[i] = float64(v)
+			if v == nearFar {
+				f[i] = math.Inf(1)
+			}
+		}
+		if err := columnTransform(ctx, f, w, h); err != nil {
 			return err
 		}
-	} else {
-		par.For(bands, workers, func(b int) {
-			if ctx.Err() != nil {
-				return
+		for i, v := range f {
+			d[i] = nearBeyond
+			if v <= limit && v < nearBeyond {
+				d[i] = int32(v)
 			}
-			for y := b * band; y < min((b+1)*band, h); y++ {
-				o := d[y*w : (y+1)*w : (y+1)*w]
-				copy(o, g[y*w:(y+1)*w])
-				for dy := 1; dy <= R; dy++ {
-					dd := float64(dy * dy)
-					if y >= dy {
-						for x, v := range g[(y-dy)*w : (y-dy+1)*w] {
-							o[x] = min(o[x], v+dd)
-						}
+		}
+		return nil
+	}
+	lim := int32(min(limit, nearFar-1)) // v ≤ limit ⇔ v ≤ lim for the integers v here
+	par.For(bands, workers, func(b int) {
+		if ctx.Err() != nil {
+			return
+		}
+		for y := b * band; y < min((b+1)*band, h); y++ {
+			o := d[y*w : (y+1)*w : (y+1)*w]
+			copy(o, g[y*w:(y+1)*w])
+			for dy := 1; dy <= R; dy++ {
+				dd := int32(dy * dy)
+				if y >= dy {
+					for x, v := range g[(y-dy)*w : (y-dy+1)*w] {
+						o[x] = min(o[x], v+dd)
 					}
-					if y+dy < h {
-						for x, v := range g[(y+dy)*w : (y+dy+1)*w] {
-							o[x] = min(o[x], v+dd)
-						}
+				}
+				if y+dy < h {
+					for x, v := range g[(y+dy)*w : (y+dy+1)*w] {
+						o[x] = min(o[x], v+dd)
 					}
 				}
 			}
-		})
-		if err := ctx.Err(); err != nil {
-			return err
+			for x, v := range o {
+				if v > lim {
+					o[x] = nearBeyond
+				}
+			}
 		}
-	}
-	for i, v := range d {
-		if v > limit {
-			d[i] = inf
-		}
-	}
-	return nil
+	})
+	return ctx.Err()
 }
 
 // columnTransform is the column pass of the exact transform (see nearSites): every column of the w×h grid d replaced by

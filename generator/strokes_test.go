@@ -271,16 +271,16 @@ func TestNearSitesMatchesTransform(t *testing.T) {
 			t.Fatal(err)
 		}
 		limit := []float64{0, 0.5, 2.56, 10.6, 300, 2000}[trial%6] + float64(rng.IntN(3))
-		got := make([]float64, w*h)
-		if err := nearSites(ctx, site, w, h, limit, got); err != nil {
+		got, g := make([]int32, w*h), make([]int32, w*h)
+		if err := nearSites(ctx, site, w, h, limit, got, g); err != nil {
 			t.Fatal(err)
 		}
 		for i := range got {
-			wv := want[i]
-			if wv > limit {
-				wv = math.Inf(1)
+			wv := int32(nearBeyond)
+			if want[i] <= limit {
+				wv = int32(want[i])
 			}
-			if math.Float64bits(got[i]) != math.Float64bits(wv) {
+			if got[i] != wv {
 				t.Fatalf("trial %d (%d×%d, limit %v): pixel %d is %v, want %v", trial, w, h, limit, i, got[i], wv)
 			}
 		}
