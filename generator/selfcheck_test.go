@@ -323,3 +323,34 @@ func TestRasterFaceMatchesBox(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRasterFace rasterises the faces of generated meshes (an extrusion's long cap slivers,
+// an inflated solid's small faces) with the span rasteriser and the bounding-box one, serially.
+func BenchmarkRasterFace(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		mode Mode
+	}{{"horse.png", Extrude}, {"bison.png", Inflate}} {
+		res, err := cpuGenerator(b).Generate(context.Background(), Request{Image: readSample(b, c.name), Mode: c.mode})
+		if err != nil {
+			b.Fatal(err)
+		}
+		w, h := res.Report.Image.WorkingWidth, res.Report.Image.WorkingHeight
+		bb := res.Mesh.Bounds()
+		v := topView{w: w, h: h, ax: float64(bb.Min[0]), bx: float64(bb.Size()[0]) / float64(w-1), ay: float64(bb.Max[1]), by: float64(bb.Size()[1]) / float64(h-1)}
+		g := make([][3]float64, len(res.Mesh.Positions))
+		for i, p := range res.Mesh.Positions {
+			g[i] = [3]float64{(float64(p[0]) - v.ax) / v.bx, (v.ay - float64(p[1])) / v.by, float64(p[2])}
+		}
+		r := topRaster{top: make([]float32, w*h), bottom: make([]float32, w*h)}
+		for name, fill := range map[string]func(*topRaster, int, [3]float64, [3]float64, [3]float64, int, int){"span": rasterFace, "box": rasterFaceBox} {
+			b.Run(c.name+"/"+string(c.mode)+"/"+name, func(b *testing.B) {
+				for b.Loop() {
+					for _, f := range res.Mesh.Faces {
+						fill(&r, w, g[f[0]], g[f[1]], g[f[2]], 0, h-1)
+					}
+				}
+			})
+		}
+	}
+}
