@@ -50,7 +50,7 @@ func ColourFrom(m *mesh.Mesh, in *backends.Input, colour []float32, workers int)
 			colourVertex(m, in, colour, i)
 		}
 	})
-	m.Texture = ColourImage(colour, in.Width, in.Height)
+	m.Texture = colourImage(colour, in.Width, in.Height, workers)
 }
 
 // colourVertex colours vertex i of m from the plane colour (see ColourByProjection).
@@ -77,13 +77,20 @@ func colourVertex(m *mesh.Mesh, in *backends.Input, colour []float32, i int) {
 func colourByte(v float32) uint8 { return uint8(float64(min(max(v, 0), 1))*255 + 0.5) }
 
 // ColourImage turns a colour plane (sRGB 0–1, three values per pixel, w × h) into an opaque image.
-func ColourImage(c []float32, w, h int) *image.NRGBA {
+func ColourImage(c []float32, w, h int) *image.NRGBA { return colourImage(c, w, h, 1) }
+
+// colourImage is ColourImage on up to workers goroutines, in bands of rows; each byte depends on
+// its own value alone.
+func colourImage(c []float32, w, h, workers int) *image.NRGBA {
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for i := range w * h {
-		for k := range 3 {
-			img.Pix[4*i+k] = colourByte(c[3*i+k])
+	rows := max(1, colourBlock/max(w, 1))
+	par.For((h+rows-1)/rows, workers, func(b int) {
+		for i := b * rows * w; i < min((b+1)*rows, h)*w; i++ {
+			for k := range 3 {
+				img.Pix[4*i+k] = colourByte(c[3*i+k])
+			}
+			img.Pix[4*i+3] = 255
 		}
-		img.Pix[4*i+3] = 255
-	}
+	})
 	return img
 }
