@@ -333,16 +333,26 @@ func checkFidelity(ctx context.Context, m *mesh.Mesh, in fidelityInput, v topVie
 	if planar := math.Min(float64(s[0]), float64(s[1])); planar > 0 {
 		f.ThicknessRatio = float64(s[2]) / planar
 	}
-	f.Pieces, f.Floating = shells(m, float64(b.Min[2]), 1e-3*math.Max(float64(s[2]), 1))
+	// The mask's parts and holes (serial, on the image) are counted beside the mesh's shells
+	// and top view; the call waits for them whatever happens.
 	f.SubjectParts, f.SubjectHoles = 1, 0
+	parts := make(chan struct{})
 	if in.mask != nil {
-		f.SubjectParts, f.SubjectHoles = maskParts(in.mask, in.w, in.h)
+		go func() {
+			defer close(parts)
+			f.SubjectParts, f.SubjectHoles = maskParts(in.mask, in.w, in.h)
+		}()
+	} else {
+		close(parts)
 	}
+	f.Pieces, f.Floating = shells(m, float64(b.Min[2]), 1e-3*math.Max(float64(s[2]), 1))
 	if !ok {
+		<-parts
 		f.BedContact = 1
 		return f, nil
 	}
 	r, err := rasterise(ctx, m, v)
+	<-parts
 	if err != nil {
 		return f, err
 	}
