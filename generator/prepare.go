@@ -234,7 +234,19 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 			// A transparent pixel's RGB means nothing (often 0: black), whatever the mask turns
 			// out to be: every mode that shows colour, reliefs included, gives it the colour of
 			// the nearest opaque pixels instead (bison.png's transparent right edge).
-			raster.FillOutwardInPlace(p.color, alpha, p.w, p.h) // p.color is this call's own
+			if plain {
+				// A border mask reads neither the colour nor alpha: the fill runs beside
+				// the flood fill and the mask's resampling, and prepare waits for it on
+				// every return.
+				filled := make(chan struct{})
+				go func() {
+					defer close(filled)
+					raster.FillOutwardInPlace(p.color, alpha, p.w, p.h)
+				}()
+				defer func() { <-filled }()
+			} else {
+				raster.FillOutwardInPlace(p.color, alpha, p.w, p.h) // p.color is this call's own
+			}
 		}
 	}
 
