@@ -209,8 +209,22 @@ func rasterise(ctx context.Context, m *mesh.Mesh, v topView) (topRaster, error) 
 	return r, ctx.Err()
 }
 
+// rasterSpanMin is the bounding box width, in pixels, from which rasterFace bounds each row's
+// span before testing its pixels; a narrower triangle's rows are tested whole, which costs less
+// than finding their spans.
+const rasterSpanMin = 8
+
 // rasterFace fills the pixel centres of rows lo..hi that the triangle a, b, c (grid x, y and z)
 // covers into r: into top where it faces up, bottom where it faces down.
+//
+// A pixel is covered when its three barycentric weights, evaluated as below, are all at least
+// −1e-7. The weights are affine in x along a row, so each row's covered pixels lie in one span,
+// which the row's edge functions bound (a scanline rasteriser: Pineda, "A Parallel Algorithm for
+// Polygon Rasterization", SIGGRAPH 1988): the span is widened by a tolerance far above the
+// weights' rounding error and by a pixel on each side, and only its pixels are tested, by the
+// same expressions as the whole bounding box's were, so the pixels filled and their heights are
+// the same, bit for bit (TestRasterFaceMatchesBox), and a long sliver no longer pays for its
+// box. Narrow triangles (rasterSpanMin) are tested over their whole box.
 func rasterFace(r *topRaster, w int, a, b, c [3]float64, lo, hi int) {
 	ax, ay, bx, by, cx, cy := a[0], a[1], b[0], b[1], c[0], c[1]
 	// Area in grid coordinates; j runs downwards, so an upward (CCW from above) face has a
@@ -235,11 +249,50 @@ func rasterFace(r *topRaster, w int, a, b, c [3]float64, lo, hi int) {
 	e1 := (cx*ay - ax*cy) * inv
 	za, zb, zc := a[2], b[2], c[2]
 	const eps = -1e-7
+	wide := i1-i0 >= rasterSpanMin
+	// tol bounds, with a wide margin, how far the evaluated weights may stray from the exact
+	// ones: a few units in the last place of their largest terms. slope holds the weights'
+	// slopes along a row, ia their reciprocals (0 for a flat one).
+	var tol float64
+	var slope, ia [3]float64
+	if wide {
+		X, Y := float64(i1)+1, float64(j1)+1
+		tol = 1e-9 * (1 + math.Abs(e0) + math.Abs(dx0)*X + math.Abs(dy0)*Y + math.Abs(e1) + math.Abs(dx1)*X + math.Abs(dy1)*Y)
+		slope = [3]float64{dx0, dx1, -dx0 - dx1}
+		for k, ak := range slope {
+			if ak != 0 {
+				ia[k] = 1 / ak
+			}
+		}
+	}
 	top, bottom := r.top, r.bottom
 	for j := j0; j <= j1; j++ {
 		y := float64(j)
+		s0, s1 := i0, i1
+		if wide {
+			// The span of x where every weight is at least eps − tol, in exact arithmetic
+			// close enough: w_k(x) = c_k + a_k·x.
+			xl, xr := float64(i0), float64(i1)
+			c0, c1 := e0+dy0*y, e1+dy1*y
+			empty := false
+			for k, ck := range [3]float64{c0, c1, 1 - c0 - c1} {
+				switch t := eps - tol - ck; {
+				case slope[k] > 0:
+					xl = max(xl, t*ia[k])
+				case slope[k] < 0:
+					xr = min(xr, t*ia[k])
+				case t > 0:
+					empty = true // constant along the row, and below
+				}
+			}
+			if empty || xl > xr+2 { // xr+2: the span is widened by a pixel on each side below
+				continue
+			}
+			s0 = max(i0, int(math.Ceil(max(xl, float64(i0)-1)))-1)
+			s1 = min(i1, int(math.Floor(min(xr, float64(i1)+1)))+1)
+		}
 		row := j * w
-		for i := i0; i <= i1; i++ {
+		for i := s0; i <= s1; i++ {
 			x := float64(i)
 			w0 := e0 + dx0*x + dy0*y
 			w1 := e1 + dx1*x + dy1*y
@@ -280,16 +333,26 @@ func checkFidelity(ctx context.Context, m *mesh.Mesh, in fidelityInput, v topVie
 	if planar := math.Min(float64(s[0]), float64(s[1])); planar > 0 {
 		f.ThicknessRatio = float64(s[2]) / planar
 	}
-	f.Pieces, f.Floating = shells(m, float64(b.Min[2]), 1e-3*math.Max(float64(s[2]), 1))
+	// The mask's parts and holes (serial, on the image) are counted beside the mesh's shells
+	// and top view; the call waits for them whatever happens.
 	f.SubjectParts, f.SubjectHoles = 1, 0
+	parts := make(chan struct{})
 	if in.mask != nil {
-		f.SubjectParts, f.SubjectHoles = maskParts(in.mask, in.w, in.h)
+		go func() {
+			defer close(parts)
+			f.SubjectParts, f.SubjectHoles = maskParts(in.mask, in.w, in.h)
+		}()
+	} else {
+		close(parts)
 	}
+	f.Pieces, f.Floating = shells(m, float64(b.Min[2]), 1e-3*math.Max(float64(s[2]), 1))
 	if !ok {
+		<-parts
 		f.BedContact = 1
 		return f, nil
 	}
 	r, err := rasterise(ctx, m, v)
+	<-parts
 	if err != nil {
 		return f, err
 	}

@@ -139,7 +139,7 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 			fraction(float64(rows) / total)
 		}
 	}
-	planes, err := resample(ctx, sw, sh, p.w, p.h, nch, func() rowFunc {
+	newRow := func() rowFunc {
 		rgba := make([]float32, 4*sw)
 		return func(y int, dst []float32, owner bool) {
 			px.row(y, rgba)
@@ -165,7 +165,34 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 				translucent[y] = !opaque
 			}
 		}
-	}, progress)
+	}
+	var planes [][]float32
+	var err error
+	if sw == p.w && sh == p.h && opt.wantColor && sameSizeRows {
+		// Same size: the colour is each pixel's own, computed as the loop below computes it
+		// from the planes (the same float32 operations on the same values), without the six
+		// planes of it.
+		n := sw * sh
+		planes = [][]float32{make([]float32, n), make([]float32, n), make([]float32, n)}
+		p.color = make([]float32, 3*n)
+		err = forRows(ctx, sw, sh, nch, newRow, func(y int, src []float32) {
+			for x := range sw {
+				i := y*sw + x
+				d := src[x*nch : x*nch+nch : x*nch+nch]
+				a := d[0]
+				planes[0][i], planes[1][i], planes[2][i] = a, d[1], d[2]
+				for c := range 3 {
+					if a > 1e-6 {
+						p.color[3*i+c] = clamp01(d[3+c] / a)
+					} else {
+						p.color[3*i+c] = clamp01(d[6+c])
+					}
+				}
+			}
+		}, progress)
+	} else {
+		planes, err = resample(ctx, sw, sh, p.w, p.h, nch, newRow, progress)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -191,13 +218,15 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 		}
 	}
 	if opt.wantColor {
-		p.color = make([]float32, 3*len(alpha))
-		for i, a := range alpha {
-			for c := range 3 {
-				if a > 1e-6 {
-					p.color[3*i+c] = clamp01(planes[3+c][i] / a)
-				} else {
-					p.color[3*i+c] = clamp01(planes[6+c][i])
+		if p.color == nil { // resampled: from the planes (else computed with the rows, above)
+			p.color = make([]float32, 3*len(alpha))
+			for i, a := range alpha {
+				for c := range 3 {
+					if a > 1e-6 {
+						p.color[3*i+c] = clamp01(planes[3+c][i] / a)
+					} else {
+						p.color[3*i+c] = clamp01(planes[6+c][i])
+					}
 				}
 			}
 		}
@@ -205,7 +234,19 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 			// A transparent pixel's RGB means nothing (often 0: black), whatever the mask turns
 			// out to be: every mode that shows colour, reliefs included, gives it the colour of
 			// the nearest opaque pixels instead (bison.png's transparent right edge).
-			p.color = raster.FillOutward(p.color, alpha, p.w, p.h)
+			if plain {
+				// A border mask reads neither the colour nor alpha: the fill runs beside
+				// the flood fill and the mask's resampling, and prepare waits for it on
+				// every return.
+				filled := make(chan struct{})
+				go func() {
+					defer close(filled)
+					raster.FillOutwardInPlace(p.color, alpha, p.w, p.h)
+				}()
+				defer func() { <-filled }()
+			} else {
+				raster.FillOutwardInPlace(p.color, alpha, p.w, p.h) // p.color is this call's own
+			}
 		}
 	}
 
@@ -290,6 +331,10 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 }
 
 func clamp01(v float32) float32 { return min(max(v, 0), 1) }
+
+// sameSizeRows lets prepare colour a same-size image straight from its rows (see prepare); the
+// tests turn it off to compare with the planes' way.
+var sameSizeRows = true
 
 // borderBackground finds the background colour on the image's border and whether the border
 // is plain (see plainBorderShare). Opaque border pixels are binned by their top 4 bits per

@@ -74,6 +74,14 @@ func resample(ctx context.Context, srcW, srcH, dstW, dstH, nch int, newRow func(
 				if err := gctx.Err(); err != nil {
 					return err
 				}
+				if identity && nch == 1 {
+					// Same size, one channel: the row is the plane's own.
+					read(y, out[0][y*dstW:(y+1)*dstW], true)
+					if done != nil {
+						done(rowsRead.Add(1))
+					}
+					continue
+				}
 				read(y, src, y >= ownLo && y < ownHi)
 				if identity {
 					// Same size: every weight is 1, so the row is copied.
@@ -125,4 +133,37 @@ func resample(ctx context.Context, srcW, srcH, dstW, dstH, nch int, newRow func(
 		return nil, err
 	}
 	return out, nil
+}
+
+// forRows reads every row of an nch-channel srcW×srcH raster once, through the rowFuncs that
+// newRow makes (one per worker, each row with owner true), and hands each row's values to sink
+// (interleaved, as the rowFunc wrote them): resample's same-size case for a caller that wants
+// the values rather than planes of them. Rows are split among workers in contiguous bands, each
+// row read and sunk by one; done is as resample's.
+func forRows(ctx context.Context, srcW, srcH, nch int, newRow func() rowFunc, sink func(y int, src []float32), done func(rows int64)) error {
+	workers := min(runtime.GOMAXPROCS(0), max(1, srcH/8))
+	var rowsRead atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	for k := range workers {
+		t0, t1 := k*srcH/workers, (k+1)*srcH/workers
+		if t0 == t1 {
+			continue
+		}
+		g.Go(func() error {
+			read := newRow()
+			src := make([]float32, srcW*nch)
+			for y := t0; y < t1; y++ {
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				read(y, src, true)
+				sink(y, src)
+				if done != nil {
+					done(rowsRead.Add(1))
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }

@@ -6,7 +6,10 @@ import (
 	"image/color"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+
+	"github.com/orfeas3d/orfeas/internal/par"
 )
 
 // hairlineStar is a star of 0.6 px strokes drawn antialiased on transparency, n px square:
@@ -141,4 +144,175 @@ func TestEDT1MatchesBruteForce(t *testing.T) {
 			}
 		}
 	}
+}
+
+// thickenStrokesReference is thickenStrokes as first written, on the whole exact transform
+// (distanceTransform): the definition the bounded one (nearSites) must reproduce bit for bit.
+func thickenStrokesReference(ctx context.Context, mask []float32, w, h int, width float64) ([]float32, int, error) {
+	r := max(width, minStrokePixels) / 2
+	r2 := r * r
+	n := w * h
+	d := make([]float64, n)
+	for i, m := range mask {
+		if m >= 0.5 {
+			d[i] = math.Inf(1)
+		}
+	}
+	if err := distanceTransform(ctx, d, w, h); err != nil {
+		return nil, 0, err
+	}
+	for i := range d {
+		if d[i] > r2 {
+			d[i] = 0
+		} else {
+			d[i] = math.Inf(1)
+		}
+	}
+	if err := distanceTransform(ctx, d, w, h); err != nil {
+		return nil, 0, err
+	}
+	thin := 0
+	lim := (r*math.Sqrt2 + 1) * (r*math.Sqrt2 + 1)
+	for i, m := range mask {
+		if m >= thinCoverage && d[i] > lim {
+			d[i] = 0
+			thin++
+		} else {
+			d[i] = math.Inf(1)
+		}
+	}
+	if thin == 0 {
+		return mask, 0, nil
+	}
+	if err := distanceTransform(ctx, d, w, h); err != nil {
+		return nil, 0, err
+	}
+	out := append([]float32(nil), mask...)
+	added := 0
+	for i := range out {
+		c := float32(min(max(r+0.5-math.Sqrt(d[i]), 0), 1))
+		if c > out[i] {
+			if out[i] < 0.5 && c >= 0.5 {
+				added++
+			}
+			out[i] = c
+		}
+	}
+	return out, added, nil
+}
+
+// TestThickenStrokesMatchesReference: thickenStrokes on bounded distances equals the reference on
+// the whole transform, bit for bit, on random strokes, blobs and specks, at stroke widths that
+// take the window of rows and the exact column pass (wider than nearWindow).
+func TestThickenStrokesMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	ctx := context.Background()
+	widened := 0
+	for trial := range 60 {
+		w, h := 1+rng.IntN(90), 1+rng.IntN(70)
+		mask := make([]float32, w*h)
+		for range rng.IntN(8) {
+			// a line of random width and coverage
+			x0, y0, x1, y1 := rng.Float64()*float64(w), rng.Float64()*float64(h), rng.Float64()*float64(w), rng.Float64()*float64(h)
+			lw := rng.Float64() * 6
+			for i := range mask {
+				px, py := float64(i%w), float64(i/w)
+				dx, dy := x1-x0, y1-y0
+				u := max(0, min(1, ((px-x0)*dx+(py-y0)*dy)/max(dx*dx+dy*dy, 1e-9)))
+				dist := math.Hypot(px-x0-u*dx, py-y0-u*dy)
+				mask[i] = max(mask[i], float32(min(max(lw/2+0.5-dist, 0), 1)))
+			}
+		}
+		for i := range mask {
+			if rng.IntN(60) == 0 {
+				mask[i] = rng.Float32()
+			}
+		}
+		width := []float64{0, 3.2, 5, 9, 30, 50}[trial%6] + rng.Float64()
+		got, gn, err := thickenStrokes(ctx, mask, w, h, width)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wn, _ := thickenStrokesReference(ctx, mask, w, h, width)
+		if gn != wn || len(got) != len(want) {
+			t.Fatalf("trial %d (%d×%d, width %.2f): %d added, reference %d", trial, w, h, width, gn, wn)
+		}
+		if wn > 0 {
+			widened++
+		}
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("trial %d (%d×%d, width %.2f): pixel %d is %v, reference %v", trial, w, h, width, i, got[i], want[i])
+			}
+		}
+	}
+	if widened < 20 {
+		t.Errorf("only %d of 60 trials widened anything: the test does not test", widened)
+	}
+}
+
+// TestNearSitesMatchesTransform: nearSites is the exact transform wherever that is within the
+// limit, and +Inf elsewhere, bit for bit, for limits in and beyond the window of rows.
+func TestNearSitesMatchesTransform(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	ctx := context.Background()
+	for trial := range 80 {
+		w, h := 1+rng.IntN(70), 1+rng.IntN(70)
+		site := make([]bool, w*h)
+		want := make([]float64, w*h)
+		share := 1 + rng.IntN(200)
+		for i := range site {
+			site[i] = rng.IntN(share) == 0
+			if !site[i] {
+				want[i] = math.Inf(1)
+			}
+		}
+		if err := distanceTransform(ctx, want, w, h); err != nil {
+			t.Fatal(err)
+		}
+		limit := []float64{0, 0.5, 2.56, 10.6, 300, 2000}[trial%6] + float64(rng.IntN(3))
+		got, g := make([]int32, w*h), make([]int32, w*h)
+		if err := nearSites(ctx, site, w, h, limit, got, g); err != nil {
+			t.Fatal(err)
+		}
+		for i := range got {
+			wv := int32(nearBeyond)
+			if want[i] <= limit {
+				wv = int32(want[i])
+			}
+			if got[i] != wv {
+				t.Fatalf("trial %d (%d×%d, limit %v): pixel %d is %v, want %v", trial, w, h, limit, i, got[i], wv)
+			}
+		}
+	}
+}
+
+// distanceTransform, the reference for nearSites, replaces the w×h grid d (0 at the sites, +Inf elsewhere) by every pixel's
+// squared Euclidean distance to the nearest site, in pixels².
+func distanceTransform(ctx context.Context, d []float64, w, h int) error {
+	workers := runtime.GOMAXPROCS(0)
+	const band = 16
+	pass := func(lines, length, stride, step int) error {
+		par.For((lines+band-1)/band, workers, func(b int) {
+			if ctx.Err() != nil {
+				return
+			}
+			f := make([]float64, length)
+			buf := newEDT1(length)
+			for l := b * band; l < min((b+1)*band, lines); l++ {
+				for k := range length {
+					f[k] = d[l*stride+k*step]
+				}
+				buf.run(f)
+				for k := range length {
+					d[l*stride+k*step] = f[k]
+				}
+			}
+		})
+		return ctx.Err()
+	}
+	if err := pass(h, w, w, 1); err != nil {
+		return err
+	}
+	return columnTransform(ctx, d, w, h)
 }

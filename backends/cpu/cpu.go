@@ -128,14 +128,12 @@ func (b *Backend) Reconstruct(ctx context.Context, in *backends.Input, progress 
 		if in.Mode == backends.Inflate {
 			m, err = inflate(ctx, in, progress, b.workers())
 		} else {
-			m, err = extrude(ctx, in, progress)
+			// Coloured from the subject only, as inflate is (the outline lies on its
+			// anti-aliased edge).
+			m, err = extrudeColoured(ctx, in, progress, b.workers())
 		}
 		if err != nil {
 			return nil, backends.Report{}, fmt.Errorf("cpu: %s: %w", in.Mode, err)
-		}
-		if in.Mode == backends.Extrude && in.Color != nil {
-			// From the subject only, as inflate is (the outline lies on its anti-aliased edge).
-			modes.ColourByProjection(m, in, b.workers())
 		}
 		r := backends.Counted(in, m)
 		if in.Mode == backends.Extrude {

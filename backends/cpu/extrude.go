@@ -92,6 +92,25 @@ func extrude(ctx context.Context, in *backends.Input, progress backends.Progress
 	return &b.m, nil
 }
 
+// extrudeColoured builds the extrusion (extrude) and, when in carries colour, colours it by
+// projection (modes.ColourByProjection). The colour plane's outward fill reads only in, so it
+// runs in a second goroutine while the outline is traced and capped; the call waits for it
+// whatever happens.
+func extrudeColoured(ctx context.Context, in *backends.Input, progress backends.Progress, workers int) (*mesh.Mesh, error) {
+	if in.Color == nil {
+		return extrude(ctx, in, progress)
+	}
+	filled := make(chan []float32, 1)
+	go func() { filled <- modes.ProjectionColour(in) }()
+	m, err := extrude(ctx, in, progress)
+	colour := <-filled
+	if err != nil {
+		return nil, err
+	}
+	modes.ColourFrom(m, in, colour, workers)
+	return m, nil
+}
+
 // extrudeTolerance is the distance in mm within which the outline is simplified: the input's
 // tolerance, held between 0.05 and 1 pixel (finer only keeps marching-squares noise; coarser
 // loses the shape). Every traced outline point lies within it of the extruded outline, so it is

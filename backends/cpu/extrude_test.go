@@ -1,12 +1,16 @@
 package cpu
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"image"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/internal/modes"
 )
 
 // ringMask draws anti-aliased annuli (r0 = 0 for a disc) on a w×w raster; each entry of rings is
@@ -131,5 +135,34 @@ func TestExtrudeEmptyMask(t *testing.T) {
 	in := extrudeInput(16, make([]float32, 256), backends.ExtrudeParams{})
 	if _, err := extrude(context.Background(), in, nil); !errors.Is(err, backends.ErrInvalidInput) {
 		t.Fatalf("empty mask: err = %v, want ErrInvalidInput", err)
+	}
+}
+
+// TestExtrudeColouredMatchesSerial: extrudeColoured, whose outward colour fill runs beside the
+// extrusion, colours the mesh exactly as extrude followed by modes.ColourByProjection does.
+func TestExtrudeColouredMatchesSerial(t *testing.T) {
+	const w = 48
+	mask := ringMask(w, [4]float64{24, 24, 6, 18})
+	in := extrudeInput(w, mask, backends.ExtrudeParams{})
+	in.Color = make([]float32, 3*w*w)
+	for i := range in.Color {
+		in.Color[i] = float32(i%97) / 96
+	}
+	got, err := extrudeColoured(context.Background(), in, nil, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := extrude(context.Background(), in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modes.ColourByProjection(want, in, 1)
+	if !slices.Equal(got.Positions, want.Positions) || !slices.Equal(got.Faces, want.Faces) ||
+		!slices.Equal(got.Colors, want.Colors) || !slices.Equal(got.UVs, want.UVs) ||
+		!bytes.Equal(got.Texture.(*image.NRGBA).Pix, want.Texture.(*image.NRGBA).Pix) {
+		t.Fatal("extrudeColoured differs from extrude then ColourByProjection")
+	}
+	if _, err := extrudeColoured(context.Background(), extrudeInput(w, make([]float32, w*w), backends.ExtrudeParams{}), nil, 2); err == nil {
+		t.Error("an empty mask extruded")
 	}
 }

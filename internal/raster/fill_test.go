@@ -1,8 +1,10 @@
 package raster
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -144,9 +146,16 @@ func TestFillOutwardMatchesReference(t *testing.T) {
 				if rng.IntN(9) == 0 {
 					mask[i] = 0.6
 				}
+			case 3: // nearly all subject, a few translucent pixels (the queue's rings)
+				mask[i] = 1
+				if trial%8 == 7 && rng.IntN(40) == 0 {
+					mask[i] = rng.Float32()
+				}
 			}
 		}
 		got, want := FillOutward(col, mask, w, h), fillOutwardReference(col, mask, w, h)
+		inPlace := slices.Clone(col)
+		FillOutwardInPlace(inPlace, mask, w, h)
 		if len(got) != len(want) {
 			t.Fatalf("trial %d (%d×%d): %d values, want %d", trial, w, h, len(got), len(want))
 		}
@@ -154,6 +163,67 @@ func TestFillOutwardMatchesReference(t *testing.T) {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("trial %d (%d×%d): value %d is %v, reference %v", trial, w, h, i, got[i], want[i])
 			}
+			if math.Float32bits(inPlace[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("trial %d (%d×%d): in place, value %d is %v, reference %v", trial, w, h, i, inPlace[i], want[i])
+			}
+		}
+	}
+}
+
+// TestFillRingsAgree: the chamfer scans and the queue find the same ring for every pixel, and list
+// the same pixels ring after ring (in their own orders within a ring).
+func TestFillRingsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 30 {
+		w, h := 1+rng.IntN(60), 1+rng.IntN(40)
+		W := w + 2
+		grid := func() ([]int32, int) {
+			r := rand.New(rand.NewPCG(uint64(trial), 9))
+			d := make([]int32, W*(h+2))
+			for i := range d {
+				d[i] = fillPad
+			}
+			open, share := 0, 1+r.IntN(60)
+			for y := 1; y <= h; y++ {
+				for x := 1; x <= w; x++ {
+					d[y*W+x] = 0
+					if r.IntN(share) != 0 {
+						d[y*W+x] = int32(w*h + 1)
+						open++
+					}
+				}
+			}
+			if open == w*h { // no subject: one pixel is
+				d[W+1] = 0
+				open--
+			}
+			return d, open
+		}
+		dc, open := grid()
+		dq, _ := grid()
+		oc, oq := ringsByChamfer(dc, w, h, open), ringsByQueue(dq, w, h, open)
+		if !slices.Equal(dc, dq) {
+			t.Fatalf("trial %d (%d×%d): the distances differ", trial, w, h)
+		}
+		if len(oc) != 2*open || len(oq) != 2*open {
+			t.Fatalf("trial %d: %d and %d entries, want %d", trial, len(oc), len(oq), 2*open)
+		}
+		ring := func(o []int32) [][2]int32 {
+			var r [][2]int32
+			for j := 0; j < len(o); j += 2 {
+				r = append(r, [2]int32{dc[o[j]], o[j]})
+				if want := (o[j]/int32(W)-1)*int32(w) + o[j]%int32(W) - 1; o[j+1] != want {
+					t.Fatalf("trial %d: plane index %d for padded %d, want %d", trial, o[j+1], o[j], want)
+				}
+				if j > 0 && dc[o[j]] < dc[o[j-2]] {
+					t.Fatalf("trial %d: rings out of order", trial)
+				}
+			}
+			slices.SortFunc(r, func(a, b [2]int32) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+			return r
+		}
+		if !slices.Equal(ring(oc), ring(oq)) {
+			t.Fatalf("trial %d: the rings hold different pixels", trial)
 		}
 	}
 }

@@ -124,19 +124,26 @@ func Trace(field []float32, w, h int, level float32) []Ring {
 	for i := range next {
 		next[i] = -1
 	}
+	// Which samples are above the level: the padding never is (outside ≤ level), so a cell's
+	// case is four lookups, and only the cells the outline crosses read the field again.
+	above := make([]uint8, W*H)
+	for j := 1; j <= h; j++ {
+		row, a := field[(h-j)*w:(h-j+1)*w], above[j*W+1:j*W+1+w]
+		for i, x := range row {
+			if x > level {
+				a[i] = 1
+			}
+		}
+	}
 	var starts []int32
 	for j := 0; j < H-1; j++ {
+		lo, hi := above[j*W:(j+1)*W], above[(j+1)*W:(j+2)*W]
 		for i := 0; i < W-1; i++ {
-			v := [4]float32{val(i, j), val(i+1, j), val(i+1, j+1), val(i, j+1)}
-			c := 0
-			for k, x := range v {
-				if x > level {
-					c |= 1 << k
-				}
-			}
+			c := int(lo[i] | lo[i+1]<<1 | hi[i+1]<<2 | hi[i]<<3)
 			if c == 0 || c == 15 {
 				continue
 			}
+			v := [4]float32{val(i, j), val(i+1, j), val(i+1, j+1), val(i, j+1)}
 			segs := segments[c]
 			if (c == 5 || c == 10) && (v[0]+v[1]+v[2]+v[3])/4 > level {
 				segs = saddleJoined[c]

@@ -155,3 +155,125 @@ func TestDropFlat(t *testing.T) {
 		t.Errorf("got %v", tri)
 	}
 }
+
+// traceReference is Trace as first written, every cell's four samples read and compared: the
+// definition the faster one must reproduce exactly.
+func traceReference(field []float32, w, h int, level float32) []Ring {
+	// The padded grid has a ring of outside samples around the raster; sample (i, j) of the
+	// padded grid is raster pixel (i−1, h−j) with y up.
+	W, H := w+2, h+2
+	outside := float32(0)
+	if level <= 0 {
+		outside = level - 1
+	}
+	val := func(i, j int) float32 {
+		if i <= 0 || j <= 0 || i > w || j > h {
+			return outside
+		}
+		return field[(h-j)*w+(i-1)]
+	}
+	// Edge ids: horizontal edge from sample (i, j) to (i+1, j) is 2(jW+i); vertical edge from
+	// (i, j) to (i, j+1) is 2(jW+i)+1.
+	next := make([]int32, 2*W*H)
+	for i := range next {
+		next[i] = -1
+	}
+	var starts []int32
+	for j := 0; j < H-1; j++ {
+		for i := 0; i < W-1; i++ {
+			v := [4]float32{val(i, j), val(i+1, j), val(i+1, j+1), val(i, j+1)}
+			c := 0
+			for k, x := range v {
+				if x > level {
+					c |= 1 << k
+				}
+			}
+			if c == 0 || c == 15 {
+				continue
+			}
+			segs := segments[c]
+			if (c == 5 || c == 10) && (v[0]+v[1]+v[2]+v[3])/4 > level {
+				segs = saddleJoined[c]
+			}
+			edge := [4]int32{
+				int32(2 * (j*W + i)),
+				int32(2*(j*W+i+1) + 1),
+				int32(2 * ((j+1)*W + i)),
+				int32(2*(j*W+i) + 1),
+			}
+			for _, s := range segs {
+				next[edge[s[0]]] = edge[s[1]]
+				starts = append(starts, edge[s[0]])
+			}
+		}
+	}
+	point := func(e int32) Point {
+		idx := int(e / 2)
+		i, j := idx%W, idx/W
+		a := val(i, j)
+		var b float32
+		di, dj := 1, 0
+		if e%2 == 1 {
+			di, dj = 0, 1
+		}
+		b = val(i+di, j+dj)
+		t := float64((level - a) / (b - a))
+		// Keep crossing points off the samples, so that two edges never give the same point.
+		t = min(max(t, 1e-3), 1-1e-3)
+		// Sample (i, j) sits at pixel centre x = i − 0.5, y = j − 0.5.
+		return Point{float64(i) - 0.5 + t*float64(di), float64(j) - 0.5 + t*float64(dj)}
+	}
+	var rings []Ring
+	for _, s := range starts {
+		if next[s] < 0 {
+			continue // already used
+		}
+		var r Ring
+		for e := s; next[e] >= 0; {
+			r = append(r, point(e))
+			n := next[e]
+			next[e] = -1
+			e = n
+		}
+		if len(r) >= 3 {
+			rings = append(rings, r)
+		}
+	}
+	return rings
+}
+
+// TestTraceMatchesReference: Trace gives the reference's rings, point for point, on random
+// fields (noise, blobs, saddles), at levels inside, at and outside their range.
+func TestTraceMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	for trial := range 200 {
+		w, h := 1+rng.IntN(40), 1+rng.IntN(40)
+		f := make([]float32, w*h)
+		for i := range f {
+			switch trial % 3 {
+			case 0:
+				f[i] = rng.Float32()
+			case 1:
+				f[i] = float32(rng.IntN(2))
+			default:
+				x, y := float64(i%w), float64(i/w)
+				f[i] = float32(math.Sin(x/3) * math.Cos(y/4))
+			}
+		}
+		level := []float32{0.5, 0, -0.5, 1, 0.25}[trial%5]
+		got, want := Trace(f, w, h, level), traceReference(f, w, h, level)
+		if len(got) != len(want) {
+			t.Fatalf("trial %d: %d rings, reference %d", trial, len(got), len(want))
+		}
+		for k := range got {
+			if len(got[k]) != len(want[k]) {
+				t.Fatalf("trial %d ring %d: %d points, reference %d", trial, k, len(got[k]), len(want[k]))
+			}
+			for q := range got[k] {
+				if got[k][q] != want[k][q] {
+					t.Fatalf("trial %d ring %d point %d: %v, reference %v", trial, k, q, got[k][q], want[k][q])
+				}
+			}
+		}
+	}
+}

@@ -25,12 +25,24 @@ const colourBlock = 4096
 // the whole image, background included, since it is all printed.
 //
 // It uses up to workers goroutines; each vertex's values depend on it alone, so the result does
-// not depend on workers.
+// not depend on workers. It is ColourFrom(m, in, ProjectionColour(in), workers).
 func ColourByProjection(m *mesh.Mesh, in *backends.Input, workers int) {
-	colour := in.Color
+	ColourFrom(m, in, ProjectionColour(in), workers)
+}
+
+// ProjectionColour returns the colour plane ColourByProjection projects for in: for the silhouette
+// modes, in.Color filled outward from the subject (a new plane); else in.Color itself. It reads
+// only in's planes, not the mesh, so a backend may compute it while it builds the mesh.
+func ProjectionColour(in *backends.Input) []float32 {
 	if (in.Mode == backends.Extrude || in.Mode == backends.Inflate) && in.Mask != nil {
-		colour = raster.FillOutward(in.Color, in.Mask, in.Width, in.Height)
+		return raster.FillOutward(in.Color, in.Mask, in.Width, in.Height)
 	}
+	return in.Color
+}
+
+// ColourFrom is ColourByProjection with its colour plane given: colour must be
+// ProjectionColour(in).
+func ColourFrom(m *mesh.Mesh, in *backends.Input, colour []float32, workers int) {
 	m.Colors = make([][4]uint8, len(m.Positions))
 	m.UVs = make([][2]float32, len(m.Positions))
 	par.For((len(m.Positions)+colourBlock-1)/colourBlock, workers, func(b int) {
@@ -38,7 +50,7 @@ func ColourByProjection(m *mesh.Mesh, in *backends.Input, workers int) {
 			colourVertex(m, in, colour, i)
 		}
 	})
-	m.Texture = ColourImage(colour, in.Width, in.Height)
+	m.Texture = colourImage(colour, in.Width, in.Height, workers)
 }
 
 // colourVertex colours vertex i of m from the plane colour (see ColourByProjection).
@@ -65,13 +77,20 @@ func colourVertex(m *mesh.Mesh, in *backends.Input, colour []float32, i int) {
 func colourByte(v float32) uint8 { return uint8(float64(min(max(v, 0), 1))*255 + 0.5) }
 
 // ColourImage turns a colour plane (sRGB 0–1, three values per pixel, w × h) into an opaque image.
-func ColourImage(c []float32, w, h int) *image.NRGBA {
+func ColourImage(c []float32, w, h int) *image.NRGBA { return colourImage(c, w, h, 1) }
+
+// colourImage is ColourImage on up to workers goroutines, in bands of rows; each byte depends on
+// its own value alone.
+func colourImage(c []float32, w, h, workers int) *image.NRGBA {
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for i := range w * h {
-		for k := range 3 {
-			img.Pix[4*i+k] = colourByte(c[3*i+k])
+	rows := max(1, colourBlock/max(w, 1))
+	par.For((h+rows-1)/rows, workers, func(b int) {
+		for i := b * rows * w; i < min((b+1)*rows, h)*w; i++ {
+			for k := range 3 {
+				img.Pix[4*i+k] = colourByte(c[3*i+k])
+			}
+			img.Pix[4*i+3] = 255
 		}
-		img.Pix[4*i+3] = 255
-	}
+	})
 	return img
 }
