@@ -11,8 +11,16 @@ import (
 )
 
 // reliefHeights computes the relief's top surface in mm at every pixel (modes.ReliefHeights) from
-// the prepared source, smoothed by a Gaussian of sigma Smooth px.
-func reliefHeights(ctx context.Context, in *backends.Input, p backends.ReliefParams) (grid, error) {
+// the prepared source, smoothed by a Gaussian of sigma Smooth px. Unsmoothed, the heights come
+// straight from the source plane (modes.ReliefHeightsUnsmoothed: the same bits, no float64 copy).
+func reliefHeights(ctx context.Context, in *backends.Input, p backends.ReliefParams, workers int) (grid, error) {
+	if !(p.Smooth > 0) {
+		g, err := modes.ReliefHeightsUnsmoothed(ctx, in, p, workers)
+		if err != nil {
+			return grid{}, fmt.Errorf("cpu: heights: %w", err)
+		}
+		return g, nil
+	}
 	f := modes.ReliefPrepare(modes.ReliefSource(in), p.Invert)
 	if err := modes.GaussianBlur(ctx, f, in.Width, in.Height, p.Smooth); err != nil {
 		return grid{}, fmt.Errorf("cpu: smoothing: %w", err)
@@ -27,7 +35,7 @@ func (b *Backend) relief(ctx context.Context, in *backends.Input, progress backe
 		return nil, backends.Report{}, err
 	}
 	progress.Report("height", 0)
-	g, err := reliefHeights(ctx, in, p)
+	g, err := reliefHeights(ctx, in, p, b.workers())
 	if err != nil {
 		return nil, backends.Report{}, err
 	}

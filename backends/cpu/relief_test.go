@@ -76,7 +76,7 @@ func TestReliefErrorBound(t *testing.T) {
 // triangle uses a removed vertex.
 func TestTinInvariants(t *testing.T) {
 	in := cameraInput(t, 120)
-	g, err := reliefHeights(context.Background(), in, in.Relief.Defaults())
+	g, err := reliefHeights(context.Background(), in, in.Relief.Defaults(), 4)
 	if err != nil {
 		t.Fatal(err)
 	}

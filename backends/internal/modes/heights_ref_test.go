@@ -1,0 +1,166 @@
+package modes
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/orfeas3d/orfeas/backends"
+)
+
+// reliefHeightsSerial is ReliefHeights as it was written before it ran in bands: one loop over
+// the pixels for the range, one for the heights. The reference the banded code must equal.
+func reliefHeightsSerial(in *backends.Input, p backends.ReliefParams, f []float64) []float32 {
+	w, h := in.Width, in.Height
+	fg := func(i int) bool { return !p.UseMask || in.Mask == nil || in.Mask[i] >= 0.5 }
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i, v := range f {
+		if fg(i) {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+	}
+	scale := 0.0
+	lift, flat := 0.0, 0.0
+	if p.UseMask && in.Mask != nil {
+		lift = p.SubjectLift
+		if lift > 0 {
+			flat = 1
+		}
+	}
+	if hi-lo > 1e-9 {
+		scale = 1 / (hi - lo)
+	}
+	wmm, hmm := float64(w)*in.PixelSize, float64(h)*in.PixelSize
+	var cover []float32
+	if lift > 0 {
+		cover = maskCoverage(in.Mask, w, h, max(1, int(math.Round(rampMM/4/in.PixelSize))))
+	}
+	z := make([]float32, w*h)
+	for j := range h {
+		for i := range w {
+			k := j*w + i
+			v := p.Base
+			switch {
+			case inFrame(i, j, w, h, wmm, hmm, p.FrameWidth):
+				v = p.Base + p.FrameHeight
+			case fg(k) || cover != nil && cover[k] > 0:
+				t := flat
+				if scale != 0 {
+					t = min(max((f[k]-lo)*scale, 0), 1)
+				}
+				if p.Gamma != 1 {
+					t = math.Pow(t, p.Gamma)
+				}
+				v = p.Base + p.Depth*(lift+(1-lift)*t)
+				if !fg(k) {
+					v = p.Base + (v-p.Base)*float64(min(1, 2*cover[k]))
+				}
+			}
+			z[k] = float32(v)
+		}
+	}
+	return z
+}
+
+// TestReliefHeightsMatchSerial holds ReliefHeights (in bands, on several goroutines) and
+// ReliefHeightsUnsmoothed (no float64 plane) to the serial definition bit for bit, over sources
+// with NaNs, out-of-range values and flat regions, with and without inversion, gamma, a mask
+// (lifted or not), a frame and a depth map, at several worker counts and sizes that do not
+// divide into whole bands.
+func TestReliefHeightsMatchSerial(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 20))
+	plane := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			switch rng.IntN(20) {
+			case 0:
+				v[i] = float32(math.NaN())
+			case 1:
+				v[i] = -0.5
+			case 2:
+				v[i] = 1.5
+			case 3:
+				v[i] = 0.25 // ties
+			default:
+				v[i] = rng.Float32()
+			}
+		}
+		return v
+	}
+	params := map[string]backends.ReliefParams{
+		"default": {},
+		"invert":  {Invert: true},
+		"gamma":   {Gamma: 1.7},
+		"mask":    {UseMask: true},
+		"lift":    {UseMask: true, SubjectLift: 0.3},
+		"frame":   {FrameWidth: 2, FrameHeight: 1.5},
+		"all":     {Invert: true, Gamma: 0.6, UseMask: true, SubjectLift: 0.2, FrameWidth: 1, FrameHeight: 2, Base: 1, Depth: 9},
+	}
+	for _, size := range [][2]int{{2, 2}, {37, 5}, {61, 97}, {128, 64}} {
+		w, h := size[0], size[1]
+		for name, p := range params {
+			for _, depth := range []bool{false, true} {
+				in := &backends.Input{Width: w, Height: h, PixelSize: 0.3, Luminance: plane(w * h), Mask: plane(w * h)}
+				if depth {
+					in.Depth = plane(w * h)
+				}
+				p := p.Defaults()
+				want := reliefHeightsSerial(in, p, ReliefPrepare(ReliefSource(in), p.Invert))
+				got := ReliefHeights(in, p, ReliefPrepare(ReliefSource(in), p.Invert)).Z
+				same(t, name, w, h, "ReliefHeights", got, want)
+				for _, workers := range []int{1, 2, 7} {
+					g, err := ReliefHeightsUnsmoothed(context.Background(), in, p, workers)
+					if err != nil {
+						t.Fatal(err)
+					}
+					same(t, name, w, h, "ReliefHeightsUnsmoothed", g.Z, want)
+				}
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	in := &backends.Input{Width: 64, Height: 64, PixelSize: 1, Luminance: plane(64 * 64)}
+	if _, err := ReliefHeightsUnsmoothed(ctx, in, backends.ReliefParams{}.Defaults(), 2); err != context.Canceled {
+		t.Errorf("cancelled: error %v, want context.Canceled", err)
+	}
+}
+
+func same(t *testing.T, name string, w, h int, fn string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s %d×%d: %s pixel %d = %v, want %v", name, w, h, fn, i, got[i], want[i])
+		}
+	}
+}
+
+func benchInput(n int) *backends.Input {
+	rng := rand.New(rand.NewPCG(1, 2))
+	in := &backends.Input{Width: n, Height: n, PixelSize: 1, Luminance: make([]float32, n*n)}
+	for i := range in.Luminance {
+		in.Luminance[i] = rng.Float32()
+	}
+	return in
+}
+
+func BenchmarkReliefHeights1024(b *testing.B) {
+	in := benchInput(1024)
+	p := backends.ReliefParams{}.Defaults()
+	b.Run("serial", func(b *testing.B) {
+		for b.Loop() {
+			reliefHeightsSerial(in, p, ReliefPrepare(ReliefSource(in), p.Invert))
+		}
+	})
+	b.Run("unsmoothed-1", func(b *testing.B) {
+		for b.Loop() {
+			ReliefHeightsUnsmoothed(context.Background(), in, p, 1)
+		}
+	})
+	b.Run("unsmoothed-2", func(b *testing.B) {
+		for b.Loop() {
+			ReliefHeightsUnsmoothed(context.Background(), in, p, 2)
+		}
+	})
+}
