@@ -39,6 +39,7 @@ import (
 	"image/png"
 	"math"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"time"
 
@@ -46,6 +47,7 @@ import (
 	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/generator"
 	"github.com/orfeas3d/orfeas/internal/cputime"
+	"github.com/orfeas3d/orfeas/internal/par"
 	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
@@ -73,7 +75,10 @@ func main() {
 	}
 }
 
-// heightmap decodes a PNG into values in [0, 1] (16-bit grey read exactly), auto-levelled.
+// heightmap decodes a PNG into values in [0, 1] (16-bit grey read exactly), auto-levelled. A
+// 16-bit grey image, hmm's input, is levelled in bands of rows on all cores: its range is the
+// range of its 16-bit values (v/65535 rounds monotonically), and every pixel is computed by the
+// same float32 operations as the serial loop for other images.
 func heightmap(path string) (w, h int, v []float32, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -87,18 +92,15 @@ func heightmap(path string) (w, h int, v []float32, err error) {
 	b := img.Bounds()
 	w, h = b.Dx(), b.Dy()
 	v = make([]float32, w*h)
+	if gi, ok := img.(*image.Gray16); ok {
+		levelGray16(gi, w, h, v)
+		return w, h, v, nil
+	}
 	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
-	gi, _ := img.(*image.Gray16)
 	for y := range h {
 		for x := range w {
-			var g uint32
-			if gi != nil { // 16-bit grey, as hmm reads it: the bytes directly
-				o := (y)*gi.Stride + 2*x
-				g = uint32(gi.Pix[o])<<8 | uint32(gi.Pix[o+1])
-			} else {
-				r, gg, bb, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-				g = (299*r + 587*gg + 114*bb) / 1000
-			}
+			r, gg, bb, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			g := (299*r + 587*gg + 114*bb) / 1000
 			s := float32(g) / 65535
 			v[y*w+x] = s
 			lo, hi = min(lo, s), max(hi, s)
@@ -110,6 +112,44 @@ func heightmap(path string) (w, h int, v []float32, err error) {
 		}
 	}
 	return w, h, v, nil
+}
+
+// levelGray16 writes the w×h 16-bit grey image gi into v auto-levelled: (g/65535 − lo)/(hi − lo)
+// in float32, lo and hi the smallest and largest g/65535, as hmm reads the bytes.
+func levelGray16(gi *image.Gray16, w, h int, v []float32) {
+	const band = 32
+	nb := (h + band - 1) / band
+	workers := runtime.GOMAXPROCS(0)
+	pix := func(y int) []byte { return gi.Pix[y*gi.Stride:][:2*w] }
+	ranges := make([][2]uint16, nb)
+	par.For(nb, workers, func(k int) {
+		lo, hi := uint16(math.MaxUint16), uint16(0)
+		for y := k * band; y < min(h, (k+1)*band); y++ {
+			p := pix(y)
+			for x := range w {
+				g := uint16(p[2*x])<<8 | uint16(p[2*x+1])
+				lo, hi = min(lo, g), max(hi, g)
+			}
+		}
+		ranges[k] = [2]uint16{lo, hi}
+	})
+	glo, ghi := uint16(math.MaxUint16), uint16(0)
+	for _, r := range ranges {
+		glo, ghi = min(glo, r[0]), max(ghi, r[1])
+	}
+	lo, hi := float32(glo)/65535, float32(ghi)/65535
+	par.For(nb, workers, func(k int) {
+		for y := k * band; y < min(h, (k+1)*band); y++ {
+			p, row := pix(y), v[y*w:(y+1)*w]
+			for x := range row {
+				s := float32(uint16(p[2*x])<<8|uint16(p[2*x+1])) / 65535
+				if hi > lo {
+					s = (s - lo) / (hi - lo)
+				}
+				row[x] = s
+			}
+		}
+	})
 }
 
 func relief(args []string) error {
@@ -141,6 +181,7 @@ func relief(args []string) error {
 			last = s
 		}
 	}
+	stage("decode", 0)
 	w, h, v, err := heightmap(*in)
 	if err != nil {
 		return err
@@ -161,12 +202,8 @@ func relief(args []string) error {
 		return err
 	}
 	stage("encode", 0)
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := meshio.Encode(bw, m, meshio.STL); err != nil {
-		f.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
+	// meshio writes STL in large chunks of its own: no bufio copy in between.
+	if err := meshio.Encode(f, m, meshio.STL); err != nil {
 		f.Close()
 		return err
 	}
