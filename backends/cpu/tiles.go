@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -104,6 +105,7 @@ func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progre
 		tileWorkers = workers
 	}
 	tiles := make([]*tin, ntiles)
+	est := make([]int, ntiles)
 	build := func(idx int) error {
 		i, j := idx%nx, idx/nx
 		x0, x1, y0, y1 := xs[i], xs[i+1], ys[j], ys[j+1]
@@ -129,6 +131,21 @@ func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progre
 			}
 		}
 		tiles[idx] = newTin(g, x0, y0, x1, y1, side, lim.tol, tileWorkers)
+		// The tile's sides simplified at the tolerance: how rough it is, roughly, and so how
+		// long it will take to refine.
+		est[idx] = len(side)
+		if j == 0 {
+			est[idx] += len(simplifyLine(g, x0, y0, 1, 0, x1-x0, seamTol))
+		}
+		if i+1 == nx {
+			est[idx] += len(simplifyLine(g, x1, y0, 0, 1, y1-y0, seamTol))
+		}
+		if j+1 == ny {
+			est[idx] += len(simplifyLine(g, x0, y1, 1, 0, x1-x0, seamTol))
+		}
+		if i == 0 {
+			est[idx] += len(simplifyLine(g, x0, y0, 0, 1, y1-y0, seamTol))
+		}
 		return ctx.Err()
 	}
 
@@ -156,9 +173,18 @@ func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progre
 		progress.Report("triangulate", reported)
 	}
 	progress.Report("triangulate", 0)
-	if err := forTiles(ctx, ntiles, workers, build, nil); err != nil {
+	if err := forTiles(ctx, ntiles, workers, nil, build, nil); err != nil {
 		return nil, nil, nil, fmt.Errorf("cpu: triangulating: %w", err)
 	}
+	// The refinement hands out the roughest tiles first (longest processing time first, R. L.
+	// Graham, "Bounds on multiprocessing timing anomalies", 1969), so that the last tiles to
+	// finish are short ones and no core waits long for the slowest: on a photograph the rough
+	// tiles are often the last rows. Only the schedule changes, never a tile's result.
+	order := make([]int, ntiles)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return est[b] - est[a] })
 	totalCost := func() int {
 		c := heightfield.ClosingFaces(0)
 		for _, t := range tiles {
@@ -176,7 +202,7 @@ func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progre
 		// With no budget every tile is refined to the tolerance, so the tolerance is met and each
 		// tile is decimated as soon as it is refined: one pass, and no core waits at a barrier for
 		// the slowest tile between the two.
-		err := forTiles(ctx, ntiles, workers, func(i int) error {
+		err := forTiles(ctx, ntiles, workers, order, func(i int) error {
 			if err := tiles[i].run(ctx, lim.tol, 0); err != nil || !decimation {
 				return err
 			}
@@ -186,7 +212,7 @@ func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progre
 			return nil, nil, nil, err
 		}
 	} else {
-		if err := runBudget(ctx, tiles, lim, workers, report, &cost, totalCost); err != nil {
+		if err := runBudget(ctx, tiles, order, lim, workers, report, &cost, totalCost); err != nil {
 			return nil, nil, nil, err
 		}
 		met := true
@@ -194,7 +220,7 @@ func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progre
 			met = met && t.topError() <= lim.tol
 		}
 		if met && decimation {
-			if err := forTiles(ctx, ntiles, workers, func(i int) error { return tiles[i].decimate(ctx) }, nil); err != nil {
+			if err := forTiles(ctx, ntiles, workers, order, func(i int) error { return tiles[i].decimate(ctx) }, nil); err != nil {
 				return nil, nil, nil, err
 			}
 		}
@@ -207,9 +233,9 @@ func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progre
 // threshold, all tiles in parallel, while the next epoch looks safely within budget; then it
 // finishes one insertion at a time, always in the tile with the worst error, until the budget or
 // the tolerance is reached. Every decision depends only on the tiles' state, never on timing.
-func runBudget(ctx context.Context, tiles []*tin, lim tinLimits, workers int, report func(), cost *int, totalCost func() int) error {
+func runBudget(ctx context.Context, tiles []*tin, order []int, lim tinLimits, workers int, report func(), cost *int, totalCost func() int) error {
 	if speculation && len(tiles) > 1 {
-		fits, err := speculate(ctx, tiles, lim, workers, report)
+		fits, err := speculate(ctx, tiles, order, lim, workers, report)
 		if err != nil {
 			return err
 		}
@@ -234,7 +260,7 @@ func runBudget(ctx context.Context, tiles []*tin, lim tinLimits, workers int, re
 		for i, t := range tiles {
 			caps[i] = t.cost() + share
 		}
-		err := forTiles(ctx, len(tiles), workers, func(i int) error { return tiles[i].run(ctx, next, caps[i]) }, report)
+		err := forTiles(ctx, len(tiles), workers, order, func(i int) error { return tiles[i].run(ctx, next, caps[i]) }, report)
 		if err != nil {
 			return err
 		}
@@ -273,7 +299,7 @@ func runBudget(ctx context.Context, tiles []*tin, lim tinLimits, workers int, re
 // Otherwise it puts every tile back as it was and reports false, and runBudget proceeds as
 // before; the work lost is at most what a budget's worth of faces costs on all cores. Whether
 // it fits is decided on the final costs alone, never on the interleaving.
-func speculate(ctx context.Context, tiles []*tin, lim tinLimits, workers int, report func()) (bool, error) {
+func speculate(ctx context.Context, tiles []*tin, order []int, lim tinLimits, workers int, report func()) (bool, error) {
 	saved := make([]*tin, len(tiles))
 	var total atomic.Int64
 	total.Add(int64(heightfield.ClosingFaces(0)))
@@ -283,7 +309,7 @@ func speculate(ctx context.Context, tiles []*tin, lim tinLimits, workers int, re
 	}
 	var over atomic.Bool
 	budget := int64(lim.budget)
-	err := forTiles(ctx, len(tiles), workers, func(i int) error {
+	err := forTiles(ctx, len(tiles), workers, order, func(i int) error {
 		t := tiles[i]
 		for step := 1; len(t.heap) > 0 && t.heap[0].err > lim.tol; step++ {
 			if over.Load() || total.Load()+heightfield.ClosingGrowth > budget {
@@ -318,9 +344,11 @@ func speculate(ctx context.Context, tiles []*tin, lim tinLimits, workers int, re
 }
 
 // forTiles calls fn for every tile index on up to workers goroutines and returns the first error
-// in index order. While it waits it calls poll, if not nil, every 20 ms from the caller's
-// goroutine. Every goroutine it starts has ended when it returns.
-func forTiles(ctx context.Context, n, workers int, fn func(int) error, poll func()) error {
+// in index order. It hands the indices out in the given order (nil: 0, 1, …), which changes
+// nothing but the schedule: each call works on its own tile. While it waits it calls poll, if not
+// nil, every 20 ms from the caller's goroutine. Every goroutine it starts has ended when it
+// returns.
+func forTiles(ctx context.Context, n, workers int, order []int, fn func(int) error, poll func()) error {
 	errs := make([]error, n)
 	if workers <= 1 || n == 1 {
 		for i := range n {
@@ -340,6 +368,9 @@ func forTiles(ctx context.Context, n, workers int, fn func(int) error, poll func
 				i := int(next.Add(1)) - 1
 				if i >= n {
 					return
+				}
+				if order != nil {
+					i = order[i]
 				}
 				if err := ctx.Err(); err != nil {
 					errs[i] = fmt.Errorf("cpu: triangulating: %w", err)

@@ -160,7 +160,7 @@ func relief(args []string) error {
 	e := fs.Float64("e", 0.01, "max error, a fraction of z")
 	base := fs.Float64("b", 0.4, "base height, a fraction of z")
 	prof := fs.String("cpuprofile", "", "write a CPU profile")
-	verbose := fs.Bool("v", false, "print each stage's start, in ms since the start")
+	verbose := fs.Bool("v", false, "print each stage's start (and end, where the backend reports it): ms since the start, and the process's CPU ms so far")
 	_ = fs.Parse(args)
 	if *prof != "" {
 		f, err := os.Create(*prof)
@@ -175,9 +175,13 @@ func relief(args []string) error {
 	}
 	t0 := time.Now()
 	last := ""
-	stage := func(s string, _ float64) {
-		if *verbose && s != last {
-			fmt.Fprintf(os.Stderr, "%7.1f ms %s\n", time.Since(t0).Seconds()*1e3, s)
+	stage := func(s string, f float64) {
+		if *verbose && (s != last || f == 1) {
+			end := ""
+			if f == 1 {
+				end = " done"
+			}
+			fmt.Fprintf(os.Stderr, "%7.1f ms %7.1f cpu-ms %s%s\n", time.Since(t0).Seconds()*1e3, cputime.Process().Seconds()*1e3, s, end)
 			last = s
 		}
 	}
