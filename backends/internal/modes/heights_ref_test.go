@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/orfeas3d/orfeas/backends"
@@ -163,4 +164,68 @@ func BenchmarkReliefHeights1024(b *testing.B) {
 			ReliefHeightsUnsmoothed(context.Background(), in, p, 2)
 		}
 	})
+}
+
+// gaussianBlurSerial is GaussianBlur as it was before it ran in bands: the reference.
+func gaussianBlurSerial[T float32 | float64](f []T, w, h int, sigma float64) {
+	if !(sigma > 0) {
+		return
+	}
+	k := gaussianKernel[T](sigma, w, h)
+	r := len(k) / 2
+	tmp := make([]T, w*h)
+	for y := range h {
+		src, dst := f[y*w:(y+1)*w], tmp[y*w:(y+1)*w]
+		for x := range w {
+			var s T
+			for i, kv := range k {
+				s += kv * src[min(max(x+i-r, 0), w-1)]
+			}
+			dst[x] = s
+		}
+	}
+	for y := range h {
+		dst := f[y*w : (y+1)*w]
+		clear(dst)
+		for i, kv := range k {
+			src := tmp[min(max(y+i-r, 0), h-1)*w:][:w]
+			for x, v := range src {
+				dst[x] += kv * v
+			}
+		}
+	}
+}
+
+// TestGaussianBlurMatchesSerial holds the banded blur to the serial one bit for bit, in float32
+// and float64, at several worker counts, sigmas and sizes that do not divide into whole bands.
+func TestGaussianBlurMatchesSerial(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, size := range [][2]int{{1, 1}, {13, 70}, {130, 129}} {
+		w, h := size[0], size[1]
+		for _, sigma := range []float64{0, 0.7, 3, 40} {
+			f64 := make([]float64, w*h)
+			f32 := make([]float32, w*h)
+			for i := range f64 {
+				f64[i] = rng.Float64()
+				f32[i] = float32(f64[i])
+			}
+			w64, w32 := slices.Clone(f64), slices.Clone(f32)
+			gaussianBlurSerial(w64, w, h, sigma)
+			gaussianBlurSerial(w32, w, h, sigma)
+			for _, workers := range []int{1, 2, 5} {
+				g64, g32 := slices.Clone(f64), slices.Clone(f32)
+				if err := gaussianBlur(context.Background(), g64, w, h, sigma, workers); err != nil {
+					t.Fatal(err)
+				}
+				if err := gaussianBlur(context.Background(), g32, w, h, sigma, workers); err != nil {
+					t.Fatal(err)
+				}
+				for i := range g64 {
+					if math.Float64bits(g64[i]) != math.Float64bits(w64[i]) || math.Float32bits(g32[i]) != math.Float32bits(w32[i]) {
+						t.Fatalf("%d×%d, sigma %g, %d workers: pixel %d = %v / %v, want %v / %v", w, h, sigma, workers, i, g64[i], g32[i], w64[i], w32[i])
+					}
+				}
+			}
+		}
+	}
 }
