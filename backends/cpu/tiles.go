@@ -212,14 +212,15 @@ func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progre
 			return nil, nil, nil, err
 		}
 	} else {
-		if err := runBudget(ctx, tiles, order, lim, workers, report, &cost, totalCost); err != nil {
+		decimated, err := runBudget(ctx, tiles, order, lim, workers, report, &cost, totalCost)
+		if err != nil {
 			return nil, nil, nil, err
 		}
 		met := true
 		for _, t := range tiles {
 			met = met && t.topError() <= lim.tol
 		}
-		if met && decimation {
+		if met && decimation && !decimated {
 			if err := forTiles(ctx, ntiles, workers, order, func(i int) error { return tiles[i].decimate(ctx) }, nil); err != nil {
 				return nil, nil, nil, err
 			}
@@ -232,16 +233,17 @@ func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progre
 // runBudget refines the tiles within the face budget. It works in epochs that halve the error
 // threshold, all tiles in parallel, while the next epoch looks safely within budget; then it
 // finishes one insertion at a time, always in the tile with the worst error, until the budget or
-// the tolerance is reached. Every decision depends only on the tiles' state, never on timing.
-func runBudget(ctx context.Context, tiles []*tin, order []int, lim tinLimits, workers int, report func(), cost *int, totalCost func() int) error {
+// the tolerance is reached. Every decision depends only on the tiles' state, never on timing. It
+// reports whether the tiles are already decimated (speculate's do when its try is kept).
+func runBudget(ctx context.Context, tiles []*tin, order []int, lim tinLimits, workers int, report func(), cost *int, totalCost func() int) (bool, error) {
 	if speculation && len(tiles) > 1 {
 		fits, err := speculate(ctx, tiles, order, lim, workers, report)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if fits {
 			*cost = totalCost()
-			return nil
+			return decimation, nil
 		}
 	}
 	tau := 0.0
@@ -262,7 +264,7 @@ func runBudget(ctx context.Context, tiles []*tin, order []int, lim tinLimits, wo
 		}
 		err := forTiles(ctx, len(tiles), workers, order, func(i int) error { return tiles[i].run(ctx, next, caps[i]) }, report)
 		if err != nil {
-			return err
+			return false, err
 		}
 		prev, tau = *cost, next
 	}
@@ -286,7 +288,7 @@ func runBudget(ctx context.Context, tiles []*tin, order []int, lim tinLimits, wo
 	}
 	err := refine(ctx, worst, costNow, lim.budget, 4096, tick)
 	*cost = totalCost()
-	return err
+	return false, err
 }
 
 // speculate refines every tile to the tolerance at once, in parallel with no epochs, as if there
@@ -298,7 +300,8 @@ func runBudget(ctx context.Context, tiles []*tin, order []int, lim tinLimits, wo
 // and the finish would never have stopped on the budget, the cost never falling as it grows.
 // Otherwise it puts every tile back as it was and reports false, and runBudget proceeds as
 // before; the work lost is at most what a budget's worth of faces costs on all cores. Whether
-// it fits is decided on the final costs alone, never on the interleaving.
+// it fits is decided on the final costs alone (taken before the tiles' decimation, which it
+// does as each tile finishes), never on the interleaving.
 func speculate(ctx context.Context, tiles []*tin, order []int, lim tinLimits, workers int, report func()) (bool, error) {
 	saved := make([]*tin, len(tiles))
 	var total atomic.Int64
@@ -309,6 +312,7 @@ func speculate(ctx context.Context, tiles []*tin, order []int, lim tinLimits, wo
 	}
 	var over atomic.Bool
 	budget := int64(lim.budget)
+	costs := make([]int, len(tiles)) // each tile's cost once refined, before any decimation
 	err := forTiles(ctx, len(tiles), workers, order, func(i int) error {
 		t := tiles[i]
 		for step := 1; len(t.heap) > 0 && t.heap[0].err > lim.tol; step++ {
@@ -327,14 +331,21 @@ func speculate(ctx context.Context, tiles []*tin, order []int, lim tinLimits, wo
 			total.Add(int64(t.cost() - c))
 		}
 		t.progress.Store(math.Float64bits(t.topError()))
+		costs[i] = t.cost()
+		// A tile refined to the tolerance while the try still fits is decimated at once, as the
+		// pass after runBudget would do it if the try is kept (every tile then meets the
+		// tolerance); if it is not kept, the tile goes back to its saved state anyway.
+		if decimation && !over.Load() && t.topError() <= lim.tol {
+			return t.decimate(ctx)
+		}
 		return nil
 	}, report)
 	if err != nil {
 		return false, err
 	}
 	final := int64(heightfield.ClosingFaces(0))
-	for _, t := range tiles {
-		final += int64(t.cost())
+	for _, c := range costs {
+		final += int64(c)
 	}
 	if !over.Load() && final+heightfield.ClosingGrowth <= budget {
 		return true, nil
