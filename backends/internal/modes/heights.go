@@ -138,7 +138,7 @@ func reliefHeights(ctx context.Context, in *backends.Input, p backends.ReliefPar
 	wmm, hmm := float64(w)*in.PixelSize, float64(h)*in.PixelSize
 	var cover []float32
 	if lift > 0 {
-		cover = maskCoverage(in.Mask, w, h, max(1, int(math.Round(rampMM/4/in.PixelSize))))
+		cover = maskCoverage(in.Mask, w, h, max(1, int(math.Round(rampMM/4/in.PixelSize))), workers)
 	}
 	z := make([]float32, w*h)
 	// Every pixel is foreground, none is framed, and no power is taken: the common case, the
@@ -193,15 +193,24 @@ func reliefHeights(ctx context.Context, in *backends.Input, p backends.ReliefPar
 const rampMM = 1.0
 
 // maskCoverage returns the mask clamped to [0, 1] and box-blurred twice over (2r+1)² (edges
-// clamped): the subject's coverage as a ramp about 4r pixels wide along its outline.
-func maskCoverage(mask []float32, w, h, r int) []float32 {
+// clamped): the subject's coverage as a ramp about 4r pixels wide along its outline. Each pass
+// runs in bands of rows on up to workers goroutines; every output is its own sum in the same
+// order, so the result does not depend on workers.
+func maskCoverage(mask []float32, w, h, r, workers int) []float32 {
 	a := make([]float32, w*h)
 	for i, v := range mask {
 		a[i] = min(max(v, 0), 1)
 	}
 	b := make([]float32, w*h)
+	rows := func(do func(j int)) {
+		par.For((h+heightBand-1)/heightBand, workers, func(k int) {
+			for j := k * heightBand; j < min(h, (k+1)*heightBand); j++ {
+				do(j)
+			}
+		})
+	}
 	for range 2 {
-		for j := range h {
+		rows(func(j int) {
 			for i := range w {
 				var s float32
 				for d := -r; d <= r; d++ {
@@ -209,8 +218,8 @@ func maskCoverage(mask []float32, w, h, r int) []float32 {
 				}
 				b[j*w+i] = s / float32(2*r+1)
 			}
-		}
-		for j := range h {
+		})
+		rows(func(j int) {
 			for i := range w {
 				var s float32
 				for d := -r; d <= r; d++ {
@@ -218,7 +227,7 @@ func maskCoverage(mask []float32, w, h, r int) []float32 {
 				}
 				a[j*w+i] = s / float32(2*r+1)
 			}
-		}
+		})
 	}
 	return a
 }
