@@ -505,19 +505,18 @@ func (t *tin) scanTri(a, b, c int32, limit float64) (float64, int32) {
 		} else {
 			xs = mx + downSlope*(fy-my)
 		}
-		var lo, hi float64
+		var il, ih int
 		if longRight {
-			lo, hi = math.Ceil(xs-eps), math.Floor(xl+eps)
+			il, ih = ceilInt(xs-eps), int(xl+eps)
 		} else {
-			lo, hi = math.Ceil(xl-eps), math.Floor(xs+eps)
+			il, ih = ceilInt(xl-eps), int(xs+eps)
 		}
-		if lo > hi {
+		if il > ih {
 			continue
 		}
-		il, ih := int(lo), int(hi)
 		start := int(y)*w + il
 		row := t.g.Z[start : start+ih-il+1]
-		zp := za + gx*(lo-float64(ax)) + gy*(fy-float64(ay))
+		zp := za + gx*(float64(il)-float64(ax)) + gy*(fy-float64(ay))
 		for i, h := range row {
 			d := math.Abs(zp - float64(h))
 			if d > best {
@@ -531,6 +530,18 @@ func (t *tin) scanTri(a, b, c int32, limit float64) (float64, int32) {
 		}
 	}
 	return max(best, 0), int32(bestAt)
+}
+
+// ceilInt is math.Ceil(x) as an int for x > −1, where scanTri's bounds lie (a row's bound is at
+// least 0 less its margin): int truncates towards zero, which is the ceiling there for x ≤ 0 and
+// one below it for a positive non-integer. The row bounds' floors are int(x) for the same reason
+// (x > 0). Both avoid math.Ceil's and math.Floor's calls, which amd64 does not inline.
+func ceilInt(x float64) int {
+	i := int(x)
+	if float64(i) < x {
+		i++
+	}
+	return i
 }
 
 // planeError is the vertical distance between vertex v's sample and the plane through the
