@@ -97,19 +97,21 @@ fi
 
 if want scaling; then
 	echo
-	echo "== relief scaling: camera.png enlarged to N², same flags; hmm and orfeas (perf relief), $(( (rounds + 1) / 2 )) rounds"
+	echo "== relief scaling: camera.png enlarged to N², same flags; hmm and orfeas (perf relief: base, head, head at GOMAXPROCS=1), $(( (rounds + 1) / 2 )) rounds"
 	hmm_build
 	: >"$work/times"
 	for n in ${SIZES:-512 1024 2048 4096}; do
 		"$work/perf.head" upscale -in testdata/images/camera.png -n "$n" -o "$work/s$n.png"
 		for r in $(seq $(( (rounds + 1) / 2 ))); do
 			timed "hmm-$n" "$work/hmm/hmm" "$work/s$n.png" "$work/hmm$n.stl" -z $(awk -v n="$n" 'BEGIN { print n * 0.05 }') -e 0.01 --level -b 0.4 -q
+			timed "orfeas-base-$n" "$work/perf.base" relief -in "$work/s$n.png" -o "$work/b$n.stl" -z $(awk -v n="$n" 'BEGIN { print n * 0.05 }')
 			timed "orfeas-$n" "$work/perf.head" relief -in "$work/s$n.png" -o "$work/o$n.stl" -z $(awk -v n="$n" 'BEGIN { print n * 0.05 }')
 			timed "orfeas-1core-$n" env GOMAXPROCS=1 "$work/perf.head" relief -in "$work/s$n.png" -o "$work/o$n.stl" -z $(awk -v n="$n" 'BEGIN { print n * 0.05 }')
 		done
-		table "^(hmm|orfeas|orfeas-1core)-$n " "hmm-$n"
+		table "^(hmm|orfeas|orfeas-base|orfeas-1core)-$n " "hmm-$n"
+		cmp -s "$work/o$n.stl" "$work/b$n.stl" && echo "   orfeas: identical STL at base and head"
 		echo "   faces: hmm $(( ($(stat -c %s "$work/hmm$n.stl") - 84) / 50 )), orfeas $(( ($(stat -c %s "$work/o$n.stl") - 84) / 50 )); input $(( n * n * 2 / 1048576 )) MB as 16-bit, decoded float32 $(( n * n * 4 / 1048576 )) MB, STL $(( $(stat -c %s "$work/o$n.stl") / 1048576 )) MB"
-		rm -f "$work/hmm$n.stl" "$work/o$n.stl" "$work/s$n.png"
+		rm -f "$work/hmm$n.stl" "$work/o$n.stl" "$work/b$n.stl" "$work/s$n.png"
 	done
 fi
 

@@ -115,8 +115,13 @@ func (b *Backend) Reconstruct(ctx context.Context, in *backends.Input, progress 
 	}
 	switch in.Mode {
 	case backends.Relief:
+		if in.Color == nil {
+			// in is not used after this call, so that b.relief can let go of it (and of planes
+			// only it holds) once the heights are computed.
+			return b.relief(ctx, in, progress)
+		}
 		m, r, err := b.relief(ctx, in, progress)
-		if err == nil && in.Color != nil {
+		if err == nil {
 			modes.ColourByProjection(m, in, b.workers())
 		}
 		return m, r, err

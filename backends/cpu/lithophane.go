@@ -23,7 +23,7 @@ func (b *Backend) lithophane(ctx context.Context, in *backends.Input, progress b
 	if p.Shape == backends.Cylinder {
 		return cylinder(ctx, in, g, p.Arc, progress)
 	}
-	return b.adaptiveSolid(ctx, in, g, modes.HeightfieldTolerance(in), progress)
+	return b.adaptiveSolid(ctx, solidOf(in), g, progress)
 }
 
 // cylinderFaces counts the faces of a cylinder mesh with nx columns and ny rows of outer samples.

@@ -3,8 +3,10 @@ package cpu
 import (
 	"context"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orfeas3d/orfeas/backends"
 )
@@ -76,7 +78,7 @@ func TestReliefErrorBound(t *testing.T) {
 // triangle uses a removed vertex.
 func TestTinInvariants(t *testing.T) {
 	in := cameraInput(t, 120)
-	g, err := reliefHeights(context.Background(), in, in.Relief.Defaults())
+	g, err := reliefHeights(context.Background(), in, in.Relief.Defaults(), 4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,5 +118,39 @@ func TestTinInvariants(t *testing.T) {
 	check("decimated")
 	if tn.live >= before || tn.maxError() > 0.02 {
 		t.Errorf("decimation: %d → %d triangles, max error %g", before, tn.live, tn.maxError())
+	}
+}
+
+// TestReliefLetsGoOfInput checks that a relief without colour holds neither its Input nor the
+// Input's planes once the heights are computed: a caller that keeps no reference of its own gets
+// the luminance plane collected while the grid is still being triangulated.
+func TestReliefLetsGoOfInput(t *testing.T) {
+	freed := make(chan struct{})
+	input := func() *backends.Input {
+		in := cameraInput(t, 300)
+		runtime.AddCleanup(&in.Luminance[0], func(ch chan struct{}) { close(ch) }, freed)
+		return in
+	}
+	seen := false
+	progress := backends.Progress(func(stage string, _ float64) {
+		if stage != "triangulate" || seen {
+			return
+		}
+		seen = true
+		for range 20 {
+			runtime.GC()
+			select {
+			case <-freed:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		t.Error("the luminance plane was still reachable during the triangulation")
+	})
+	if _, _, err := New(Options{}).Reconstruct(context.Background(), input(), progress); err != nil {
+		t.Fatal(err)
+	}
+	if !seen {
+		t.Fatal("no triangulate stage reported")
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
+	"github.com/orfeas3d/orfeas/internal/par"
 )
 
 // Large grids are triangulated in tiles, in parallel. The seams between tiles are simplified
@@ -43,8 +45,18 @@ type tinLimits struct {
 
 // triangulate builds the greedy triangulation of g within lim, in tiles where g is large.
 func triangulate(ctx context.Context, g grid, lim tinLimits, workers int, progress backends.Progress) (*surface, error) {
+	tiles, xs, ys, err := refineTiles(ctx, g, lim, workers, progress)
+	if err != nil {
+		return nil, err
+	}
+	return mergeTiles(g, tiles, xs, ys, max(workers, 1)), nil
+}
+
+// refineTiles refines (and, where the tolerance was met, decimates) the tiles of g within lim,
+// and returns them with the tiling's cuts.
+func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progress backends.Progress) ([]*tin, []int32, []int32, error) {
 	if g.W < 2 || g.H < 2 || g.W > maxGridSide || g.H > maxGridSide || len(g.Z) != g.W*g.H {
-		return nil, fmt.Errorf("%w: sample grid %d×%d is outside 2…%d per side", backends.ErrInvalidInput, g.W, g.H, maxGridSide)
+		return nil, nil, nil, fmt.Errorf("%w: sample grid %d×%d is outside 2…%d per side", backends.ErrInvalidInput, g.W, g.H, maxGridSide)
 	}
 	workers = max(workers, 1)
 	xs := tileCuts(g.W)
@@ -93,6 +105,7 @@ func triangulate(ctx context.Context, g grid, lim tinLimits, workers int, progre
 		tileWorkers = workers
 	}
 	tiles := make([]*tin, ntiles)
+	est := make([]int, ntiles)
 	build := func(idx int) error {
 		i, j := idx%nx, idx/nx
 		x0, x1, y0, y1 := xs[i], xs[i+1], ys[j], ys[j+1]
@@ -118,6 +131,21 @@ func triangulate(ctx context.Context, g grid, lim tinLimits, workers int, progre
 			}
 		}
 		tiles[idx] = newTin(g, x0, y0, x1, y1, side, lim.tol, tileWorkers)
+		// The tile's sides simplified at the tolerance: how rough it is, roughly, and so how
+		// long it will take to refine.
+		est[idx] = len(side)
+		if j == 0 {
+			est[idx] += len(simplifyLine(g, x0, y0, 1, 0, x1-x0, seamTol))
+		}
+		if i+1 == nx {
+			est[idx] += len(simplifyLine(g, x1, y0, 0, 1, y1-y0, seamTol))
+		}
+		if j+1 == ny {
+			est[idx] += len(simplifyLine(g, x0, y1, 1, 0, x1-x0, seamTol))
+		}
+		if i == 0 {
+			est[idx] += len(simplifyLine(g, x0, y0, 0, 1, y1-y0, seamTol))
+		}
 		return ctx.Err()
 	}
 
@@ -145,9 +173,18 @@ func triangulate(ctx context.Context, g grid, lim tinLimits, workers int, progre
 		progress.Report("triangulate", reported)
 	}
 	progress.Report("triangulate", 0)
-	if err := forTiles(ctx, ntiles, workers, build, nil); err != nil {
-		return nil, fmt.Errorf("cpu: triangulating: %w", err)
+	if err := forTiles(ctx, ntiles, workers, nil, build, nil); err != nil {
+		return nil, nil, nil, fmt.Errorf("cpu: triangulating: %w", err)
 	}
+	// The refinement hands out the roughest tiles first (longest processing time first, R. L.
+	// Graham, "Bounds on multiprocessing timing anomalies", 1969), so that the last tiles to
+	// finish are short ones and no core waits long for the slowest: on a photograph the rough
+	// tiles are often the last rows. Only the schedule changes, never a tile's result.
+	order := make([]int, ntiles)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return est[b] - est[a] })
 	totalCost := func() int {
 		c := heightfield.ClosingFaces(0)
 		for _, t := range tiles {
@@ -162,39 +199,51 @@ func triangulate(ctx context.Context, g grid, lim tinLimits, workers int, progre
 	cost = totalCost()
 
 	if lim.budget <= 0 {
-		err := forTiles(ctx, ntiles, workers, func(i int) error { return tiles[i].run(ctx, lim.tol, 0) }, report)
+		// With no budget every tile is refined to the tolerance, so the tolerance is met and each
+		// tile is decimated as soon as it is refined: one pass, and no core waits at a barrier for
+		// the slowest tile between the two.
+		err := forTiles(ctx, ntiles, workers, order, func(i int) error {
+			if err := tiles[i].run(ctx, lim.tol, 0); err != nil || !decimation {
+				return err
+			}
+			return tiles[i].decimate(ctx)
+		}, report)
 		if err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
-	} else if err := runBudget(ctx, tiles, lim, workers, report, &cost, totalCost); err != nil {
-		return nil, err
-	}
-	met := true
-	for _, t := range tiles {
-		met = met && t.topError() <= lim.tol
-	}
-	if met && decimation {
-		if err := forTiles(ctx, ntiles, workers, func(i int) error { return tiles[i].decimate(ctx) }, nil); err != nil {
-			return nil, err
+	} else {
+		decimated, err := runBudget(ctx, tiles, order, lim, workers, report, &cost, totalCost)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		met := true
+		for _, t := range tiles {
+			met = met && t.topError() <= lim.tol
+		}
+		if met && decimation && !decimated {
+			if err := forTiles(ctx, ntiles, workers, order, func(i int) error { return tiles[i].decimate(ctx) }, nil); err != nil {
+				return nil, nil, nil, err
+			}
 		}
 	}
 	progress.Report("triangulate", 1)
-	return mergeTiles(g, tiles, xs, ys), nil
+	return tiles, xs, ys, nil
 }
 
 // runBudget refines the tiles within the face budget. It works in epochs that halve the error
 // threshold, all tiles in parallel, while the next epoch looks safely within budget; then it
 // finishes one insertion at a time, always in the tile with the worst error, until the budget or
-// the tolerance is reached. Every decision depends only on the tiles' state, never on timing.
-func runBudget(ctx context.Context, tiles []*tin, lim tinLimits, workers int, report func(), cost *int, totalCost func() int) error {
+// the tolerance is reached. Every decision depends only on the tiles' state, never on timing. It
+// reports whether the tiles are already decimated (speculate's do when its try is kept).
+func runBudget(ctx context.Context, tiles []*tin, order []int, lim tinLimits, workers int, report func(), cost *int, totalCost func() int) (bool, error) {
 	if speculation && len(tiles) > 1 {
-		fits, err := speculate(ctx, tiles, lim, workers, report)
+		fits, err := speculate(ctx, tiles, order, lim, workers, report)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if fits {
 			*cost = totalCost()
-			return nil
+			return decimation, nil
 		}
 	}
 	tau := 0.0
@@ -213,9 +262,9 @@ func runBudget(ctx context.Context, tiles []*tin, lim tinLimits, workers int, re
 		for i, t := range tiles {
 			caps[i] = t.cost() + share
 		}
-		err := forTiles(ctx, len(tiles), workers, func(i int) error { return tiles[i].run(ctx, next, caps[i]) }, report)
+		err := forTiles(ctx, len(tiles), workers, order, func(i int) error { return tiles[i].run(ctx, next, caps[i]) }, report)
 		if err != nil {
-			return err
+			return false, err
 		}
 		prev, tau = *cost, next
 	}
@@ -239,7 +288,7 @@ func runBudget(ctx context.Context, tiles []*tin, lim tinLimits, workers int, re
 	}
 	err := refine(ctx, worst, costNow, lim.budget, 4096, tick)
 	*cost = totalCost()
-	return err
+	return false, err
 }
 
 // speculate refines every tile to the tolerance at once, in parallel with no epochs, as if there
@@ -251,8 +300,9 @@ func runBudget(ctx context.Context, tiles []*tin, lim tinLimits, workers int, re
 // and the finish would never have stopped on the budget, the cost never falling as it grows.
 // Otherwise it puts every tile back as it was and reports false, and runBudget proceeds as
 // before; the work lost is at most what a budget's worth of faces costs on all cores. Whether
-// it fits is decided on the final costs alone, never on the interleaving.
-func speculate(ctx context.Context, tiles []*tin, lim tinLimits, workers int, report func()) (bool, error) {
+// it fits is decided on the final costs alone (taken before the tiles' decimation, which it
+// does as each tile finishes), never on the interleaving.
+func speculate(ctx context.Context, tiles []*tin, order []int, lim tinLimits, workers int, report func()) (bool, error) {
 	saved := make([]*tin, len(tiles))
 	var total atomic.Int64
 	total.Add(int64(heightfield.ClosingFaces(0)))
@@ -262,7 +312,8 @@ func speculate(ctx context.Context, tiles []*tin, lim tinLimits, workers int, re
 	}
 	var over atomic.Bool
 	budget := int64(lim.budget)
-	err := forTiles(ctx, len(tiles), workers, func(i int) error {
+	costs := make([]int, len(tiles)) // each tile's cost once refined, before any decimation
+	err := forTiles(ctx, len(tiles), workers, order, func(i int) error {
 		t := tiles[i]
 		for step := 1; len(t.heap) > 0 && t.heap[0].err > lim.tol; step++ {
 			if over.Load() || total.Load()+heightfield.ClosingGrowth > budget {
@@ -280,14 +331,21 @@ func speculate(ctx context.Context, tiles []*tin, lim tinLimits, workers int, re
 			total.Add(int64(t.cost() - c))
 		}
 		t.progress.Store(math.Float64bits(t.topError()))
+		costs[i] = t.cost()
+		// A tile refined to the tolerance while the try still fits is decimated at once, as the
+		// pass after runBudget would do it if the try is kept (every tile then meets the
+		// tolerance); if it is not kept, the tile goes back to its saved state anyway.
+		if decimation && !over.Load() && t.topError() <= lim.tol {
+			return t.decimate(ctx)
+		}
 		return nil
 	}, report)
 	if err != nil {
 		return false, err
 	}
 	final := int64(heightfield.ClosingFaces(0))
-	for _, t := range tiles {
-		final += int64(t.cost())
+	for _, c := range costs {
+		final += int64(c)
 	}
 	if !over.Load() && final+heightfield.ClosingGrowth <= budget {
 		return true, nil
@@ -297,9 +355,11 @@ func speculate(ctx context.Context, tiles []*tin, lim tinLimits, workers int, re
 }
 
 // forTiles calls fn for every tile index on up to workers goroutines and returns the first error
-// in index order. While it waits it calls poll, if not nil, every 20 ms from the caller's
-// goroutine. Every goroutine it starts has ended when it returns.
-func forTiles(ctx context.Context, n, workers int, fn func(int) error, poll func()) error {
+// in index order. It hands the indices out in the given order (nil: 0, 1, …), which changes
+// nothing but the schedule: each call works on its own tile. While it waits it calls poll, if not
+// nil, every 20 ms from the caller's goroutine. Every goroutine it starts has ended when it
+// returns.
+func forTiles(ctx context.Context, n, workers int, order []int, fn func(int) error, poll func()) error {
 	errs := make([]error, n)
 	if workers <= 1 || n == 1 {
 		for i := range n {
@@ -319,6 +379,9 @@ func forTiles(ctx context.Context, n, workers int, fn func(int) error, poll func
 				i := int(next.Add(1)) - 1
 				if i >= n {
 					return
+				}
+				if order != nil {
+					i = order[i]
 				}
 				if err := ctx.Err(); err != nil {
 					errs[i] = fmt.Errorf("cpu: triangulating: %w", err)
@@ -395,47 +458,94 @@ func simplifyLine(g grid, x0, y0, dx, dy, n int32, tol float64) []int32 {
 	return out
 }
 
-// mergeTiles joins the tiles into one surface, sharing the vertices on the seams.
-func mergeTiles(g grid, tiles []*tin, xs, ys []int32) *surface {
-	s := &surface{Grid: g}
-	onSeam := func(x, y int32) bool {
-		for _, c := range xs[1 : len(xs)-1] {
-			if x == c {
-				return true
-			}
-		}
-		for _, c := range ys[1 : len(ys)-1] {
-			if y == c {
-				return true
-			}
-		}
-		return false
-	}
-	seam := map[int32]int32{}
-	for _, t := range tiles {
-		remap := make([]int32, len(t.px))
+// mergeTiles joins the tiles into one surface, sharing the vertices on the seams: the vertices of
+// tile 0 in order, then those of tile 1 that no earlier tile has, and so on (removed ones left
+// out), and the triangles tile by tile in slot order. A vertex belongs to the first tile, in
+// row-major order, whose rectangle holds it: a vertex of tile (i, j) on its left side (i > 0) or
+// its top (j > 0) is shared with an earlier tile, which has it too (seam vertices and corners are
+// on both sides of a seam, and no tile inserts another on one), so which tile a vertex takes its
+// index from follows from its coordinates alone. The tiles are therefore merged in parallel in
+// two passes on up to workers goroutines: each numbers its own vertices from its offset (the
+// counts of the tiles before it) and records those on its right and bottom seams, then each
+// renumbers its triangles, taking shared vertices from the seam records.
+func mergeTiles(g grid, tiles []*tin, xs, ys []int32, workers int) *surface {
+	nx, ny := len(xs)-1, len(ys)-1
+	owned := func(i, j int, x, y int32) bool { return !(i > 0 && x == xs[i]) && !(j > 0 && y == ys[j]) }
+	// The tiles' first vertex and triangle-corner indices in the merged surface.
+	vOff, tOff := make([]int, len(tiles)+1), make([]int, len(tiles)+1)
+	errs := make([]float64, len(tiles))
+	par.For(len(tiles), workers, func(idx int) {
+		t, i, j := tiles[idx], idx%nx, idx/nx
+		n := 0
 		for v := range t.px {
-			if t.removed != nil && t.removed[v] {
+			if (t.removed == nil || !t.removed[v]) && owned(i, j, t.px[v], t.py[v]) {
+				n++
+			}
+		}
+		vOff[idx+1], tOff[idx+1] = n, 3*t.live
+		errs[idx] = t.maxError()
+	})
+	s := &surface{Grid: g}
+	for k := range tiles {
+		vOff[k+1] += vOff[k]
+		tOff[k+1] += tOff[k]
+		s.MaxErr = max(s.MaxErr, errs[k])
+	}
+	s.PX, s.PY, s.Tris = make([]int32, vOff[len(tiles)]), make([]int32, vOff[len(tiles)]), make([]int32, tOff[len(tiles)])
+	// vseam[k][y] is the merged index of vertex (xs[k], y), hseam[j][x] that of (x, ys[j]), for
+	// the interior cuts, written by the vertex's owner.
+	vseam, hseam := make([][]int32, nx), make([][]int32, ny)
+	for k := 1; k < nx; k++ {
+		vseam[k] = make([]int32, g.H)
+	}
+	for j := 1; j < ny; j++ {
+		hseam[j] = make([]int32, g.W)
+	}
+	remaps := make([][]int32, len(tiles))
+	par.For(len(tiles), workers, func(idx int) {
+		t, i, j := tiles[idx], idx%nx, idx/nx
+		remap := make([]int32, len(t.px))
+		id := int32(vOff[idx])
+		for v := range t.px {
+			x, y := t.px[v], t.py[v]
+			switch {
+			case t.removed != nil && t.removed[v]:
 				remap[v] = -1
+			case owned(i, j, x, y):
+				remap[v] = id
+				s.PX[id], s.PY[id] = x, y
+				if i+1 < nx && x == xs[i+1] {
+					vseam[i+1][y] = id
+				}
+				if j+1 < ny && y == ys[j+1] {
+					hseam[j+1][x] = id
+				}
+				id++
+			}
+		}
+		remaps[idx] = remap
+	})
+	par.For(len(tiles), workers, func(idx int) {
+		t, i, j := tiles[idx], idx%nx, idx/nx
+		remap := remaps[idx]
+		for v := range t.px {
+			x, y := t.px[v], t.py[v]
+			if (t.removed != nil && t.removed[v]) || owned(i, j, x, y) {
 				continue
 			}
-			x, y := t.px[v], t.py[v]
-			key := y*int32(g.W) + x
-			if onSeam(x, y) {
-				if id, ok := seam[key]; ok {
-					remap[v] = id
-					continue
-				}
-				seam[key] = int32(len(s.PX))
+			if j > 0 && y == ys[j] {
+				remap[v] = hseam[j][x]
+			} else {
+				remap[v] = vseam[i][y]
 			}
-			remap[v] = int32(len(s.PX))
-			s.PX = append(s.PX, x)
-			s.PY = append(s.PY, y)
 		}
-		for _, v := range t.triangles() {
-			s.Tris = append(s.Tris, remap[v])
+		out := s.Tris[tOff[idx]:tOff[idx]]
+		for id, ok := range t.alive {
+			if ok {
+				e := 3 * id
+				out = append(out, remap[t.verts[e]], remap[t.verts[e+1]], remap[t.verts[e+2]])
+			}
 		}
-		s.MaxErr = max(s.MaxErr, t.maxError())
-	}
+	})
 	return s
 }

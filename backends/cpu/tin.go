@@ -82,9 +82,7 @@ func newTin(g grid, x0, y0, x1, y1 int32, side [][2]int32, tol float64, workers 
 	// useful tolerance keeps a few per cent of them: start small and let append double. (Room
 	// for all 2·w·h, up to 2^16, cost 1.5 MB a tile: 384 MB of heap for the 256 tiles of a
 	// 4096² relief, which also put off every garbage collection until the heap was twice that.)
-	est := min(2*int(x1-x0+1)*int(y1-y0+1), 1<<12)
-	t.verts = make([]int32, 0, 3*est)
-	t.opp = make([]int32, 0, 3*est)
+	t.growTris(min(2*int(x1-x0+1)*int(y1-y0+1), 1<<10))
 	p0 := t.addPoint(x0, y0)
 	p1 := t.addPoint(x1, y0)
 	p2 := t.addPoint(x1, y1)
@@ -185,7 +183,35 @@ func refine(ctx context.Context, next func() *tin, cost func() int, limit, every
 	}
 }
 
+// growTris makes room for n triangle slots in every per-triangle array. The arrays grow
+// together, and by doubling: append's own growth, by a quarter at these sizes, allocated about
+// five times the final arrays over a refinement (and copied as often), where doubling allocates
+// about twice.
+func (t *tin) growTris(n int) {
+	t.verts = growTo(t.verts, 3*n)
+	t.opp = growTo(t.opp, 3*n)
+	t.err = growTo(t.err, n)
+	t.cand = growTo(t.cand, n)
+	t.alive = growTo(t.alive, n)
+	t.hpos = growTo(t.hpos, n)
+	t.inPend = growTo(t.inPend, n)
+}
+
+// growTo returns s with room for at least n elements, reallocated to exactly n when it has less.
+func growTo[E any](s []E, n int) []E {
+	if cap(s) >= n {
+		return s
+	}
+	g := make([]E, len(s), n)
+	copy(g, s)
+	return g
+}
+
 func (t *tin) addPoint(x, y int32) int32 {
+	if len(t.px) == cap(t.px) {
+		n := max(2*cap(t.px), 512)
+		t.px, t.py = growTo(t.px, n), growTo(t.py, n)
+	}
 	t.px = append(t.px, x)
 	t.py = append(t.py, y)
 	return int32(len(t.px) - 1)
@@ -204,6 +230,9 @@ func (t *tin) addTri(a, b, c, ab, bc, ca int32) int32 {
 		t.alive[id] = true
 	} else {
 		id = int32(len(t.alive))
+		if len(t.alive) == cap(t.alive) {
+			t.growTris(max(2*cap(t.alive), 64))
+		}
 		t.verts = append(t.verts, a, b, c)
 		t.opp = append(t.opp, ab, bc, ca)
 		t.err = append(t.err, 0)
@@ -476,19 +505,18 @@ func (t *tin) scanTri(a, b, c int32, limit float64) (float64, int32) {
 		} else {
 			xs = mx + downSlope*(fy-my)
 		}
-		var lo, hi float64
+		var il, ih int
 		if longRight {
-			lo, hi = math.Ceil(xs-eps), math.Floor(xl+eps)
+			il, ih = ceilInt(xs-eps), int(xl+eps)
 		} else {
-			lo, hi = math.Ceil(xl-eps), math.Floor(xs+eps)
+			il, ih = ceilInt(xl-eps), int(xs+eps)
 		}
-		if lo > hi {
+		if il > ih {
 			continue
 		}
-		il, ih := int(lo), int(hi)
 		start := int(y)*w + il
 		row := t.g.Z[start : start+ih-il+1]
-		zp := za + gx*(lo-float64(ax)) + gy*(fy-float64(ay))
+		zp := za + gx*(float64(il)-float64(ax)) + gy*(fy-float64(ay))
 		for i, h := range row {
 			d := math.Abs(zp - float64(h))
 			if d > best {
@@ -502,6 +530,18 @@ func (t *tin) scanTri(a, b, c int32, limit float64) (float64, int32) {
 		}
 	}
 	return max(best, 0), int32(bestAt)
+}
+
+// ceilInt is math.Ceil(x) as an int for x > −1, where scanTri's bounds lie (a row's bound is at
+// least 0 less its margin): int truncates towards zero, which is the ceiling there for x ≤ 0 and
+// one below it for a positive non-integer. The row bounds' floors are int(x) for the same reason
+// (x > 0). Both avoid math.Ceil's and math.Floor's calls, which amd64 does not inline.
+func ceilInt(x float64) int {
+	i := int(x)
+	if float64(i) < x {
+		i++
+	}
+	return i
 }
 
 // planeError is the vertical distance between vertex v's sample and the plane through the
@@ -604,6 +644,9 @@ func (t *tin) heapDown(i int) bool {
 }
 
 func (t *tin) heapPush(id int32) {
+	if len(t.heap) == cap(t.heap) {
+		t.heap = growTo(t.heap, max(2*cap(t.heap), 256))
+	}
 	t.heap = append(t.heap, heapItem{t.err[id], id})
 	t.heapUp(len(t.heap) - 1)
 }

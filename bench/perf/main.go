@@ -39,6 +39,7 @@ import (
 	"image/png"
 	"math"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"time"
 
@@ -46,6 +47,7 @@ import (
 	"github.com/orfeas3d/orfeas/backends/cpu"
 	"github.com/orfeas3d/orfeas/generator"
 	"github.com/orfeas3d/orfeas/internal/cputime"
+	"github.com/orfeas3d/orfeas/internal/par"
 	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
@@ -73,7 +75,10 @@ func main() {
 	}
 }
 
-// heightmap decodes a PNG into values in [0, 1] (16-bit grey read exactly), auto-levelled.
+// heightmap decodes a PNG into values in [0, 1] (16-bit grey read exactly), auto-levelled. A
+// 16-bit grey image, hmm's input, is levelled in bands of rows on all cores: its range is the
+// range of its 16-bit values (v/65535 rounds monotonically), and every pixel is computed by the
+// same float32 operations as the serial loop for other images.
 func heightmap(path string) (w, h int, v []float32, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -87,18 +92,15 @@ func heightmap(path string) (w, h int, v []float32, err error) {
 	b := img.Bounds()
 	w, h = b.Dx(), b.Dy()
 	v = make([]float32, w*h)
+	if gi, ok := img.(*image.Gray16); ok {
+		levelGray16(gi, w, h, v)
+		return w, h, v, nil
+	}
 	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
-	gi, _ := img.(*image.Gray16)
 	for y := range h {
 		for x := range w {
-			var g uint32
-			if gi != nil { // 16-bit grey, as hmm reads it: the bytes directly
-				o := (y)*gi.Stride + 2*x
-				g = uint32(gi.Pix[o])<<8 | uint32(gi.Pix[o+1])
-			} else {
-				r, gg, bb, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-				g = (299*r + 587*gg + 114*bb) / 1000
-			}
+			r, gg, bb, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			g := (299*r + 587*gg + 114*bb) / 1000
 			s := float32(g) / 65535
 			v[y*w+x] = s
 			lo, hi = min(lo, s), max(hi, s)
@@ -112,6 +114,44 @@ func heightmap(path string) (w, h int, v []float32, err error) {
 	return w, h, v, nil
 }
 
+// levelGray16 writes the w×h 16-bit grey image gi into v auto-levelled: (g/65535 − lo)/(hi − lo)
+// in float32, lo and hi the smallest and largest g/65535, as hmm reads the bytes.
+func levelGray16(gi *image.Gray16, w, h int, v []float32) {
+	const band = 32
+	nb := (h + band - 1) / band
+	workers := runtime.GOMAXPROCS(0)
+	pix := func(y int) []byte { return gi.Pix[y*gi.Stride:][:2*w] }
+	ranges := make([][2]uint16, nb)
+	par.For(nb, workers, func(k int) {
+		lo, hi := uint16(math.MaxUint16), uint16(0)
+		for y := k * band; y < min(h, (k+1)*band); y++ {
+			p := pix(y)
+			for x := range w {
+				g := uint16(p[2*x])<<8 | uint16(p[2*x+1])
+				lo, hi = min(lo, g), max(hi, g)
+			}
+		}
+		ranges[k] = [2]uint16{lo, hi}
+	})
+	glo, ghi := uint16(math.MaxUint16), uint16(0)
+	for _, r := range ranges {
+		glo, ghi = min(glo, r[0]), max(ghi, r[1])
+	}
+	lo, hi := float32(glo)/65535, float32(ghi)/65535
+	par.For(nb, workers, func(k int) {
+		for y := k * band; y < min(h, (k+1)*band); y++ {
+			p, row := pix(y), v[y*w:(y+1)*w]
+			for x := range row {
+				s := float32(uint16(p[2*x])<<8|uint16(p[2*x+1])) / 65535
+				if hi > lo {
+					s = (s - lo) / (hi - lo)
+				}
+				row[x] = s
+			}
+		}
+	})
+}
+
 func relief(args []string) error {
 	fs := flag.NewFlagSet("relief", flag.ExitOnError)
 	in := fs.String("in", "", "grey PNG height map")
@@ -120,7 +160,7 @@ func relief(args []string) error {
 	e := fs.Float64("e", 0.01, "max error, a fraction of z")
 	base := fs.Float64("b", 0.4, "base height, a fraction of z")
 	prof := fs.String("cpuprofile", "", "write a CPU profile")
-	verbose := fs.Bool("v", false, "print each stage's start, in ms since the start")
+	verbose := fs.Bool("v", false, "print each stage's start (and end, where the backend reports it): ms since the start, and the process's CPU ms so far")
 	_ = fs.Parse(args)
 	if *prof != "" {
 		f, err := os.Create(*prof)
@@ -135,12 +175,17 @@ func relief(args []string) error {
 	}
 	t0 := time.Now()
 	last := ""
-	stage := func(s string, _ float64) {
-		if *verbose && s != last {
-			fmt.Fprintf(os.Stderr, "%7.1f ms %s\n", time.Since(t0).Seconds()*1e3, s)
+	stage := func(s string, f float64) {
+		if *verbose && (s != last || f == 1) {
+			end := ""
+			if f == 1 {
+				end = " done"
+			}
+			fmt.Fprintf(os.Stderr, "%7.1f ms %7.1f cpu-ms %s%s\n", time.Since(t0).Seconds()*1e3, cputime.Process().Seconds()*1e3, s, end)
 			last = s
 		}
 	}
+	stage("decode", 0)
 	w, h, v, err := heightmap(*in)
 	if err != nil {
 		return err
@@ -161,12 +206,8 @@ func relief(args []string) error {
 		return err
 	}
 	stage("encode", 0)
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := meshio.Encode(bw, m, meshio.STL); err != nil {
-		f.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
+	// meshio writes STL in large chunks of its own: no bufio copy in between.
+	if err := meshio.Encode(f, m, meshio.STL); err != nil {
 		f.Close()
 		return err
 	}

@@ -2,11 +2,16 @@ package meshio
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"io"
 	"math"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
+	"github.com/orfeas3d/orfeas/internal/ctxio"
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
@@ -33,14 +38,14 @@ func encodeSTLBinary(w io.Writer, m *mesh.Mesh) error {
 	if uint64(len(m.Faces)) > math.MaxUint32 {
 		return malformed(STL, "%d faces do not fit the 32-bit triangle count", len(m.Faces))
 	}
-	fw := newFmtWriter(w)
 	var head [stlHeaderSize]byte
 	copy(head[:80], stlHeader)
 	binary.LittleEndian.PutUint32(head[80:], uint32(len(m.Faces)))
+	if workers := min(runtime.GOMAXPROCS(0), stlMaxWorkers); workers > 1 && len(m.Faces) > 2*stlChunk {
+		return encodeSTLParallel(ctxio.NewWriter(context.Background(), w), head[:], m, workers)
+	}
+	fw := newFmtWriter(w)
 	fw.b = append(fw.b, head[:]...)
-	le := binary.LittleEndian
-	pos := m.Positions
-	var nrm [stlBlock][3]float32
 	for faces := m.Faces; len(faces) > 0; {
 		blk := faces[:min(stlBlock, len(faces))]
 		faces = faces[len(blk):]
@@ -49,29 +54,105 @@ func encodeSTLBinary(w io.Writer, m *mesh.Mesh) error {
 				return fw.w.Err()
 			}
 		}
-		stlFaceNormals(&nrm, pos, blk)
-		for j, f := range blk {
-			off := len(fw.b)
-			fw.b = fw.b[:off+stlFacetSize]
-			rec := (*[stlFacetSize]byte)(fw.b[off:])
-			n := &nrm[j]
-			le.PutUint32(rec[0:], math.Float32bits(n[0]))
-			le.PutUint32(rec[4:], math.Float32bits(n[1]))
-			le.PutUint32(rec[8:], math.Float32bits(n[2]))
-			for k := range 3 {
-				p := &pos[f[k]]
-				le.PutUint32(rec[12+12*k:], math.Float32bits(p[0]))
-				le.PutUint32(rec[16+12*k:], math.Float32bits(p[1]))
-				le.PutUint32(rec[20+12*k:], math.Float32bits(p[2]))
-			}
-			rec[48], rec[49] = 0, 0
-		}
+		fw.b = appendSTLFacets(fw.b, m.Positions, blk)
 	}
 	return fw.flush()
 }
 
-// stlBlock is how many facets encodeSTLBinary does at a time; it flushes the buffer (of a little
-// more than fmtChunk) when the next block would not fit.
+// stlChunk is how many facets (800 KiB of them) encodeSTLParallel gives one goroutine at a time,
+// and stlMaxWorkers the most goroutines it uses: encoding is a few times faster than writing, so
+// more would only hold more chunks in memory.
+const (
+	stlChunk      = 1 << 14
+	stlMaxWorkers = 4
+)
+
+// encodeSTLParallel writes the header and then the facets of m, encoded in chunks of stlChunk
+// faces on workers goroutines while the caller writes the finished chunks in order: the same
+// bytes as the serial loop (each chunk is appendSTLFacets of its faces), with the encoding beside
+// the writes. At most workers+1 chunk buffers exist at a time. After a failed write no chunk is
+// written and no new one started; every goroutine has ended when it returns.
+func encodeSTLParallel(cw *ctxio.Writer, head []byte, m *mesh.Mesh, workers int) error {
+	n := (len(m.Faces) + stlChunk - 1) / stlChunk
+	ready := make([]chan []byte, n)
+	for k := range ready {
+		ready[k] = make(chan []byte, 1)
+	}
+	free := make(chan []byte, workers+1)
+	for range workers + 1 {
+		free <- nil // allocated by the first chunk that takes it
+	}
+	stop := make(chan struct{})
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				var buf []byte
+				select {
+				case <-stop:
+					return
+				case buf = <-free:
+				}
+				// Taking a buffer before a chunk number means the chunk the writer waits for
+				// always has one.
+				k := int(next.Add(1) - 1)
+				if k >= n {
+					return
+				}
+				if buf == nil {
+					buf = make([]byte, 0, stlChunk*stlFacetSize)
+				}
+				faces := m.Faces[k*stlChunk : min((k+1)*stlChunk, len(m.Faces))]
+				for len(faces) > 0 {
+					blk := faces[:min(stlBlock, len(faces))]
+					faces = faces[len(blk):]
+					buf = appendSTLFacets(buf, m.Positions, blk)
+				}
+				ready[k] <- buf
+			}
+		})
+	}
+	cw.Write(head)
+	for k := range n {
+		if cw.Err() != nil {
+			break
+		}
+		buf := <-ready[k]
+		cw.Write(buf)
+		free <- buf[:0]
+	}
+	close(stop)
+	wg.Wait()
+	return cw.Err()
+}
+
+// appendSTLFacets appends the 50-byte binary STL records of faces (at most stlBlock of them) to b.
+func appendSTLFacets(b []byte, pos [][3]float32, faces [][3]uint32) []byte {
+	le := binary.LittleEndian
+	var nrm [stlBlock][3]float32
+	stlFaceNormals(&nrm, pos, faces)
+	for j, f := range faces {
+		off := len(b)
+		b = b[:off+stlFacetSize]
+		rec := (*[stlFacetSize]byte)(b[off:])
+		n := &nrm[j]
+		le.PutUint32(rec[0:], math.Float32bits(n[0]))
+		le.PutUint32(rec[4:], math.Float32bits(n[1]))
+		le.PutUint32(rec[8:], math.Float32bits(n[2]))
+		for k := range 3 {
+			p := &pos[f[k]]
+			le.PutUint32(rec[12+12*k:], math.Float32bits(p[0]))
+			le.PutUint32(rec[16+12*k:], math.Float32bits(p[1]))
+			le.PutUint32(rec[20+12*k:], math.Float32bits(p[2]))
+		}
+		rec[48], rec[49] = 0, 0
+	}
+	return b
+}
+
+// stlBlock is how many facets appendSTLFacets does at a time; the serial writer flushes its
+// buffer (of a little more than fmtChunk) when the next block would not fit.
 const stlBlock = 64
 
 // stlFaceNormals sets nrm[j] to FaceNormal of faces[j], computed with the same arithmetic on

@@ -1,11 +1,15 @@
 package modes
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"runtime"
+	"sync/atomic"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
+	"github.com/orfeas3d/orfeas/internal/par"
 )
 
 // ReliefHeights computes a relief's top surface in mm at every pixel from f, the source prepared
@@ -23,17 +27,106 @@ import (
 // about rampMM/2 wide outside the outline, following it to below a pixel. The subject's own
 // pixels keep their heights.
 func ReliefHeights(in *backends.Input, p backends.ReliefParams, f []float64) heightfield.Grid {
+	g, _ := reliefHeights(context.Background(), in, p, f, nil, runtime.GOMAXPROCS(0))
+	return g
+}
+
+// ReliefHeightsUnsmoothed returns ReliefHeights(in, p, ReliefPrepare(ReliefSource(in),
+// p.Invert)), bit for bit, without that float64 copy of the plane (8 bytes a pixel): for a relief
+// that is not smoothed (p.Smooth 0), whose field is the prepared source itself, each row is
+// prepared where it is used. Bands of rows run on up to workers goroutines; ctx is checked once a
+// band, and its error returned unwrapped.
+func ReliefHeightsUnsmoothed(ctx context.Context, in *backends.Input, p backends.ReliefParams, workers int) (heightfield.Grid, error) {
+	return reliefHeights(ctx, in, p, nil, ReliefSource(in), workers)
+}
+
+// heightBand is how many rows reliefHeights gives a goroutine at a time.
+const heightBand = 32
+
+// reliefHeights is ReliefHeights over the field f, or, when f is nil, over ReliefPrepare(src,
+// p.Invert), each row of which it prepares into a scratch row where it needs it. Each pixel's
+// height is computed from its own field value by the same operations whatever the banding, and
+// the field's foreground range is a min and a max (the order does not matter), so the grid does
+// not depend on workers.
+func reliefHeights(ctx context.Context, in *backends.Input, p backends.ReliefParams, f []float64, src []float32, workers int) (heightfield.Grid, error) {
 	w, h := in.Width, in.Height
-	fg := func(i int) bool { return !p.UseMask || in.Mask == nil || in.Mask[i] >= 0.5 }
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for i, v := range f {
-		if fg(i) {
-			lo, hi = min(lo, v), max(hi, v)
+	masked := p.UseMask && in.Mask != nil
+	fieldRow := func(j int, row []float64) []float64 {
+		if f != nil {
+			return f[j*w : (j+1)*w]
 		}
+		for i, v := range src[j*w : (j+1)*w] {
+			c := Clamp01(v)
+			if p.Invert {
+				c = 1 - c
+			}
+			row[i] = c
+		}
+		return row
+	}
+	nb := (h + heightBand - 1) / heightBand
+	var failed atomic.Bool
+	bands := func(do func(j0, j1 int, row []float64)) error {
+		par.For(nb, workers, func(b int) {
+			if failed.Load() || ctx.Err() != nil {
+				failed.Store(true)
+				return
+			}
+			var row []float64
+			if f == nil {
+				row = make([]float64, w)
+			}
+			do(b*heightBand, min(h, (b+1)*heightBand), row)
+		})
+		if failed.Load() {
+			return ctx.Err()
+		}
+		return nil
+	}
+	type span struct{ lo, hi float64 }
+	spans := make([]span, nb)
+	err := bands(func(j0, j1 int, row []float64) {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for j := j0; j < j1; j++ {
+			fr := fieldRow(j, row)
+			if !masked {
+				// Four running ranges, for speed: a min and a max come out the same in any order.
+				var l, u [4]float64
+				for k := range 4 {
+					l[k], u[k] = lo, hi
+				}
+				i := 0
+				for ; i+4 <= len(fr); i += 4 {
+					q := fr[i : i+4 : i+4]
+					l[0], u[0] = min(l[0], q[0]), max(u[0], q[0])
+					l[1], u[1] = min(l[1], q[1]), max(u[1], q[1])
+					l[2], u[2] = min(l[2], q[2]), max(u[2], q[2])
+					l[3], u[3] = min(l[3], q[3]), max(u[3], q[3])
+				}
+				for ; i < len(fr); i++ {
+					l[0], u[0] = min(l[0], fr[i]), max(u[0], fr[i])
+				}
+				lo, hi = min(l[0], l[1], l[2], l[3]), max(u[0], u[1], u[2], u[3])
+				continue
+			}
+			for i, v := range fr {
+				if in.Mask[j*w+i] >= 0.5 {
+					lo, hi = min(lo, v), max(hi, v)
+				}
+			}
+		}
+		spans[j0/heightBand] = span{lo, hi}
+	})
+	if err != nil {
+		return heightfield.Grid{}, err
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range spans {
+		lo, hi = min(lo, s.lo), max(hi, s.hi)
 	}
 	scale := 0.0
 	lift, flat := 0.0, 0.0
-	if p.UseMask && in.Mask != nil {
+	if masked {
 		lift = p.SubjectLift
 		if lift > 0 {
 			flat = 1 // a flat subject stands at the full depth
@@ -45,33 +138,53 @@ func ReliefHeights(in *backends.Input, p backends.ReliefParams, f []float64) hei
 	wmm, hmm := float64(w)*in.PixelSize, float64(h)*in.PixelSize
 	var cover []float32
 	if lift > 0 {
-		cover = maskCoverage(in.Mask, w, h, max(1, int(math.Round(rampMM/4/in.PixelSize))))
+		cover = maskCoverage(in.Mask, w, h, max(1, int(math.Round(rampMM/4/in.PixelSize))), workers)
 	}
 	z := make([]float32, w*h)
-	for j := range h {
-		for i := range w {
-			k := j*w + i
-			v := p.Base
-			switch {
-			case inFrame(i, j, w, h, wmm, hmm, p.FrameWidth):
-				v = p.Base + p.FrameHeight
-			case fg(k) || cover != nil && cover[k] > 0:
-				t := flat
-				if scale != 0 {
-					t = min(max((f[k]-lo)*scale, 0), 1)
+	// Every pixel is foreground, none is framed, and no power is taken: the common case, the
+	// general one's arithmetic without its tests.
+	plain := !masked && !(p.FrameWidth > 0) && p.Gamma == 1
+	err = bands(func(j0, j1 int, row []float64) {
+		for j := j0; j < j1; j++ {
+			fr, zr := fieldRow(j, row), z[j*w:(j+1)*w]
+			if plain {
+				for i, fv := range fr {
+					t := flat
+					if scale != 0 {
+						t = min(max((fv-lo)*scale, 0), 1)
+					}
+					zr[i] = float32(p.Base + p.Depth*(lift+(1-lift)*t))
 				}
-				if p.Gamma != 1 {
-					t = math.Pow(t, p.Gamma)
-				}
-				v = p.Base + p.Depth*(lift+(1-lift)*t)
-				if !fg(k) {
-					v = p.Base + (v-p.Base)*float64(min(1, 2*cover[k]))
-				}
+				continue
 			}
-			z[k] = float32(v)
+			for i, fv := range fr {
+				k := j*w + i
+				fg := !masked || in.Mask[k] >= 0.5
+				v := p.Base
+				switch {
+				case inFrame(i, j, w, h, wmm, hmm, p.FrameWidth):
+					v = p.Base + p.FrameHeight
+				case fg || cover != nil && cover[k] > 0:
+					t := flat
+					if scale != 0 {
+						t = min(max((fv-lo)*scale, 0), 1)
+					}
+					if p.Gamma != 1 {
+						t = math.Pow(t, p.Gamma)
+					}
+					v = p.Base + p.Depth*(lift+(1-lift)*t)
+					if !fg {
+						v = p.Base + (v-p.Base)*float64(min(1, 2*cover[k]))
+					}
+				}
+				zr[i] = float32(v)
+			}
 		}
+	})
+	if err != nil {
+		return heightfield.Grid{}, err
 	}
-	return heightfield.Grid{W: w, H: h, Z: z}
+	return heightfield.Grid{W: w, H: h, Z: z}, nil
 }
 
 // rampMM is the width in mm of the ramp a lifted relief subject rises on at its outline: steep
@@ -80,15 +193,24 @@ func ReliefHeights(in *backends.Input, p backends.ReliefParams, f []float64) hei
 const rampMM = 1.0
 
 // maskCoverage returns the mask clamped to [0, 1] and box-blurred twice over (2r+1)² (edges
-// clamped): the subject's coverage as a ramp about 4r pixels wide along its outline.
-func maskCoverage(mask []float32, w, h, r int) []float32 {
+// clamped): the subject's coverage as a ramp about 4r pixels wide along its outline. Each pass
+// runs in bands of rows on up to workers goroutines; every output is its own sum in the same
+// order, so the result does not depend on workers.
+func maskCoverage(mask []float32, w, h, r, workers int) []float32 {
 	a := make([]float32, w*h)
 	for i, v := range mask {
 		a[i] = min(max(v, 0), 1)
 	}
 	b := make([]float32, w*h)
+	rows := func(do func(j int)) {
+		par.For((h+heightBand-1)/heightBand, workers, func(k int) {
+			for j := k * heightBand; j < min(h, (k+1)*heightBand); j++ {
+				do(j)
+			}
+		})
+	}
 	for range 2 {
-		for j := range h {
+		rows(func(j int) {
 			for i := range w {
 				var s float32
 				for d := -r; d <= r; d++ {
@@ -96,8 +218,8 @@ func maskCoverage(mask []float32, w, h, r int) []float32 {
 				}
 				b[j*w+i] = s / float32(2*r+1)
 			}
-		}
-		for j := range h {
+		})
+		rows(func(j int) {
 			for i := range w {
 				var s float32
 				for d := -r; d <= r; d++ {
@@ -105,7 +227,7 @@ func maskCoverage(mask []float32, w, h, r int) []float32 {
 				}
 				a[j*w+i] = s / float32(2*r+1)
 			}
-		}
+		})
 	}
 	return a
 }

@@ -3,8 +3,11 @@ package modes
 import (
 	"context"
 	"math"
+	"runtime"
+	"sync/atomic"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/internal/par"
 )
 
 // ReliefSource returns the plane a relief's heights come from: the depth map when in has one,
@@ -70,21 +73,41 @@ func gaussianKernel[T float32 | float64](sigma float64, w, h int) []T {
 // GaussianBlur blurs the w×h plane f in place with GaussianKernel(sigma, w, h) in f's precision,
 // rows then columns, extending the edges by clamping; sigma ≤ 0 (or NaN) leaves f as it is. Each
 // output is summed in the kernel's order, from −r to r, as kernels/blur.cu does for the float64
-// relief field; the extrusion smooths its float32 coverage mask with the same code. It checks
-// ctx once every 64 rows and returns its error unwrapped.
+// relief field; the extrusion smooths its float32 coverage mask with the same code. Bands of rows
+// run on all cores (each output is still its own sum in that order, so the result does not
+// depend on how many). It checks ctx once every band of 64 rows and returns its error unwrapped.
 func GaussianBlur[T float32 | float64](ctx context.Context, f []T, w, h int, sigma float64) error {
+	return gaussianBlur(ctx, f, w, h, sigma, runtime.GOMAXPROCS(0))
+}
+
+// blurBand is how many rows a goroutine of gaussianBlur takes at a time.
+const blurBand = 64
+
+// gaussianBlur is GaussianBlur on up to workers goroutines.
+func gaussianBlur[T float32 | float64](ctx context.Context, f []T, w, h int, sigma float64, workers int) error {
 	if !(sigma > 0) {
 		return nil
 	}
 	k := gaussianKernel[T](sigma, w, h)
 	r := len(k) / 2
 	tmp := make([]T, w*h)
-	for y := range h {
-		if y%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
+	var failed atomic.Bool
+	bands := func(row func(y int)) error {
+		par.For((h+blurBand-1)/blurBand, workers, func(b int) {
+			if failed.Load() || ctx.Err() != nil {
+				failed.Store(true)
+				return
 			}
+			for y := b * blurBand; y < min(h, (b+1)*blurBand); y++ {
+				row(y)
+			}
+		})
+		if failed.Load() {
+			return ctx.Err()
 		}
+		return nil
+	}
+	err := bands(func(y int) {
 		src, dst := f[y*w:(y+1)*w], tmp[y*w:(y+1)*w]
 		for x := range w {
 			var s T
@@ -93,14 +116,12 @@ func GaussianBlur[T float32 | float64](ctx context.Context, f []T, w, h int, sig
 			}
 			dst[x] = s
 		}
+	})
+	if err != nil {
+		return err
 	}
 	// Columns, a whole output row at a time so that memory is read in order.
-	for y := range h {
-		if y%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
+	return bands(func(y int) {
 		dst := f[y*w : (y+1)*w]
 		clear(dst)
 		for i, kv := range k {
@@ -109,6 +130,5 @@ func GaussianBlur[T float32 | float64](ctx context.Context, f []T, w, h int, sig
 				dst[x] += kv * v
 			}
 		}
-	}
-	return nil
+	})
 }
