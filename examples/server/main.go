@@ -99,6 +99,7 @@ var flags = []envFlag{
 	{"nats", "ORFEAS_NATS", "", "NATS JetStream `URL` (nats-server >= 2.10): jobs, queue and files shared by every server on it (none: local)"},
 	{"role", "ORFEAS_ROLE", "all", "with -nats: front (HTTP routes), worker (runs generations) or all"},
 	{"nats-ack-wait", "ORFEAS_NATS_ACK_WAIT", "30s", "with -nats: how long a generation may miss its worker's heartbeats before another worker gets it"},
+	{"nats-max-deliver", "ORFEAS_NATS_MAX_DELIVER", "5", "with -nats: deliveries a generation gets before it fails as a job no worker survives (a worker process checks it)"},
 }
 
 // testDelayEnv is for tests only (see service.Config.GenerateDelay): a duration each generation
@@ -226,6 +227,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*settin
 	}
 	c.Version = get("version")
 	c.NATS, c.Role, c.AckWait = get("nats"), get("role"), dur("nats-ack-wait")
+	if c.MaxDeliver = intv("nats-max-deliver"); c.MaxDeliver <= 0 {
+		errs = append(errs, fmt.Errorf("-nats-max-deliver: %q, want a positive count", get("nats-max-deliver")))
+	}
 	if r := c.Role; r != service.RoleFront && r != service.RoleWorker && r != service.RoleAll {
 		errs = append(errs, fmt.Errorf("-role: %q, want front, worker or all", r))
 	}
