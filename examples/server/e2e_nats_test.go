@@ -320,6 +320,65 @@ func TestNATSCluster(t *testing.T) {
 	})
 }
 
+// TestNATSPoisonProcesses: a generation that kills every worker process that takes it (here the
+// test SIGKILLs each one as soon as it runs the job) is redelivered after -nats-ack-wait until
+// -nats-max-deliver deliveries, then fails with the reason on the next worker instead of
+// looping; nothing is stored for it, and the workers go on with other jobs.
+func TestNATSPoisonProcesses(t *testing.T) {
+	serverBinary(t)
+	ns := startNATSSystem(t)
+	cl := ns.cluster(t)
+	const img = "../../testdata/images/horse.png"
+	const maxDeliver = 3
+	worker := func() *proc {
+		return natsProc(t, ns, "worker", []string{"-workers", "1", "-nats-max-deliver", strconv.Itoa(maxDeliver)},
+			"ORFEAS_TEST_GENERATE_DELAY=1500ms")
+	}
+	front := natsProc(t, ns, "front", nil)
+	w := worker()
+	id := upload(t, front.base, img)
+	generate(t, front.base, id, "stl")
+	for k := 1; k <= maxDeliver; k++ {
+		deadline := time.Now().Add(time.Minute)
+		for {
+			rec, err := cl.Get(t.Context(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.State == natsjobs.StateProcessing && rec.Deliveries == k && workerPID(rec.Worker) == w.cmd.Process.Pid {
+				break
+			}
+			if rec.State != natsjobs.StateQueued && rec.State != natsjobs.StateProcessing {
+				t.Fatalf("before delivery %d was killed: %+v", k, rec)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("delivery %d never reached the worker: %+v", k, rec)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		w.kill(t)
+		w = worker()
+	}
+	st := waitStatus(t, front.base, id, "failed", "completed")
+	if want := fmt.Sprintf("no worker finished it in %d deliveries", maxDeliver); st["status"] != "failed" || st["error"] != want {
+		t.Fatalf("poison job: %v, want failed with %q", st, want)
+	}
+	rec, err := cl.Get(t.Context(), id)
+	if err != nil || rec.State != natsjobs.StateFailed || rec.Deliveries != maxDeliver {
+		t.Errorf("record %+v %v; want failed after %d deliveries", rec, err, maxDeliver)
+	}
+	if got := models(t, cl, id); len(got) != 0 {
+		t.Errorf("models stored for the poison job: %v", got)
+	}
+	// The surviving worker still works.
+	other := upload(t, front.base, img)
+	generate(t, front.base, other, "stl")
+	if st := waitStatus(t, front.base, other, "completed", "failed"); st["status"] != "completed" {
+		t.Errorf("next job after the poison one: %v", st)
+	}
+	downloadClosed(t, front.base, other, "stl")
+}
+
 // smallPNG is a 96×96 disc, a draft generation's small image.
 func smallPNG(t testing.TB) []byte {
 	img := image.NewNRGBA(image.Rect(0, 0, 96, 96))

@@ -63,6 +63,10 @@ var flags = []envFlag{
 	{"backend", "ORFEAS_BACKEND", "auto", "compute backend: auto, cpu, cuda or hunyuan (with -hunyuan-url)"},
 	{"hunyuan-url", "ORFEAS_HUNYUAN_URL", "", "Hunyuan3D-2 api_server base `URL` for -backend hunyuan"},
 	{"hunyuan-async", "ORFEAS_HUNYUAN_ASYNC", "false", "hunyuan: use /send and /status instead of one long /generate"},
+	{"hunyuan-texture", "ORFEAS_HUNYUAN_TEXTURE", "false", "hunyuan: ask the server for a textured model (slower)"},
+	{"hunyuan-timeout", "ORFEAS_HUNYUAN_TIMEOUT", "10m", "hunyuan: deadline of one model"},
+	{"hunyuan-header-timeout", "ORFEAS_HUNYUAN_HEADER_TIMEOUT", "5m", "hunyuan: bound on the wait for each answer's headers (negative: none)"},
+	{"hunyuan-rest", "ORFEAS_HUNYUAN_REST", "lowest", "hunyuan: how the model stands on the bed: lowest or stable (the largest hull face under its centre of mass)"},
 	{"txt2img-url", "ORFEAS_TXT2IMG_URL", "", "text-to-image service base `URL` for /api/text-to-image (none: 501)"},
 	{"txt2img-api", "ORFEAS_TXT2IMG_API", "a1111", "text-to-image API: a1111 or openai"},
 	{"txt2img-model", "ORFEAS_TXT2IMG_MODEL", "", "openai: the model to ask for"},
@@ -95,6 +99,7 @@ var flags = []envFlag{
 	{"nats", "ORFEAS_NATS", "", "NATS JetStream `URL` (nats-server >= 2.10): jobs, queue and files shared by every server on it (none: local)"},
 	{"role", "ORFEAS_ROLE", "all", "with -nats: front (HTTP routes), worker (runs generations) or all"},
 	{"nats-ack-wait", "ORFEAS_NATS_ACK_WAIT", "30s", "with -nats: how long a generation may miss its worker's heartbeats before another worker gets it"},
+	{"nats-max-deliver", "ORFEAS_NATS_MAX_DELIVER", "5", "with -nats: deliveries a generation gets before it fails as a job no worker survives (a worker process checks it)"},
 }
 
 // testDelayEnv is for tests only (see service.Config.GenerateDelay): a duration each generation
@@ -168,8 +173,14 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*settin
 	if err != nil {
 		errs = append(errs, fmt.Errorf("-hunyuan-async: %q is not a boolean", get("hunyuan-async")))
 	}
+	texture, err := strconv.ParseBool(get("hunyuan-texture"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("-hunyuan-texture: %q is not a boolean", get("hunyuan-texture")))
+	}
 	remote := cli.RemoteFlags{
-		HunyuanURL: get("hunyuan-url"), HunyuanAsync: async, Txt2ImgURL: get("txt2img-url"),
+		HunyuanURL: get("hunyuan-url"), HunyuanAsync: async, HunyuanTexture: texture,
+		HunyuanTimeout: dur("hunyuan-timeout"), HunyuanHeaderTimeout: dur("hunyuan-header-timeout"),
+		HunyuanRest: get("hunyuan-rest"), Txt2ImgURL: get("txt2img-url"),
 		Txt2ImgAPI: get("txt2img-api"), Txt2ImgModel: get("txt2img-model"), Txt2ImgKeyEnv: get("txt2img-key-env"),
 	}
 	if gc, err := remote.Config(c.Backend); err != nil {
@@ -216,6 +227,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*settin
 	}
 	c.Version = get("version")
 	c.NATS, c.Role, c.AckWait = get("nats"), get("role"), dur("nats-ack-wait")
+	if c.MaxDeliver = intv("nats-max-deliver"); c.MaxDeliver <= 0 {
+		errs = append(errs, fmt.Errorf("-nats-max-deliver: %q, want a positive count", get("nats-max-deliver")))
+	}
 	if r := c.Role; r != service.RoleFront && r != service.RoleWorker && r != service.RoleAll {
 		errs = append(errs, fmt.Errorf("-role: %q, want front, worker or all", r))
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orfeas3d/orfeas/backends/hunyuan"
 	"github.com/orfeas3d/orfeas/examples/server/internal/service"
 )
 
@@ -132,5 +133,28 @@ func TestModelFlags(t *testing.T) {
 	code := run([]string{"-data", dir, "-addr", "127.0.0.1:0", "-segment-model", dir + "/nope.onnx"}, func(string) string { return "" }, io.Discard, &stderr)
 	if code != 2 || !strings.Contains(stderr.String(), "-segment-model") {
 		t.Errorf("exit %d, stderr %q; want 2 naming -segment-model", code, stderr.String())
+	}
+}
+
+// TestParseHunyuanFlags: the hunyuan client's settings reach service.Config.Hunyuan from flags
+// and the environment, and a rest the client does not know, or a texture that is not a
+// boolean, is refused at startup.
+func TestParseHunyuanFlags(t *testing.T) {
+	env := map[string]string{"ORFEAS_HUNYUAN_URL": "http://gpu:8080", "ORFEAS_HUNYUAN_REST": "stable"}
+	s, err := parse([]string{"-backend", "hunyuan", "-hunyuan-texture", "true", "-hunyuan-timeout", "20m",
+		"-hunyuan-header-timeout", "40s"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := s.cfg.Hunyuan
+	if h.URL != "http://gpu:8080" || !h.Texture || h.Timeout != 20*time.Minute || h.HeaderTimeout != 40*time.Second || h.Rest != hunyuan.RestStableFace {
+		t.Errorf("hunyuan options %+v", h)
+	}
+	noEnv := func(string) string { return "" }
+	if _, err := parse([]string{"-hunyuan-rest", "upside-down"}, noEnv, io.Discard); err == nil || !strings.Contains(err.Error(), "-hunyuan-rest") {
+		t.Errorf("bad rest: %v", err)
+	}
+	if _, err := parse([]string{"-hunyuan-texture", "maybe"}, noEnv, io.Discard); err == nil || !strings.Contains(err.Error(), "-hunyuan-texture") {
+		t.Errorf("bad texture: %v", err)
 	}
 }

@@ -11,8 +11,10 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/hunyuan"
 	"github.com/orfeas3d/orfeas/generator"
 )
 
@@ -178,5 +180,32 @@ func TestResultPrintable(t *testing.T) {
 	data, _ = json.Marshal(NewResult("in.png", "out.stl", &generator.Report{}, 1))
 	if strings.Contains(string(data), "printable") {
 		t.Errorf("JSON %s: printable figures for a backend that reported none", data)
+	}
+}
+
+// TestRemoteFlagsHunyuanOptions checks that the hunyuan flags reach hunyuan.Options, and that
+// a -hunyuan-rest the client does not know is a usage error.
+func TestRemoteFlagsHunyuanOptions(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	r := AddRemoteFlags(fs)
+	if err := fs.Parse([]string{"-hunyuan-url", "http://gpu:8080", "-hunyuan-timeout", "3m",
+		"-hunyuan-header-timeout", "45s", "-hunyuan-rest", "stable"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := r.Config("hunyuan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := cfg.Hunyuan
+	if h.URL != "http://gpu:8080" || h.Timeout != 3*time.Minute || h.HeaderTimeout != 45*time.Second || h.Rest != hunyuan.RestStableFace {
+		t.Errorf("options %+v", h)
+	}
+	r.HunyuanRest = "sideways"
+	if _, err := r.Config("hunyuan"); !IsUsage(err) || !strings.Contains(err.Error(), "-hunyuan-rest") {
+		t.Errorf("err %v, want a usage error naming -hunyuan-rest", err)
+	}
+	r.HunyuanRest = ""
+	if cfg, err := r.Config("hunyuan"); err != nil || cfg.Hunyuan.Rest != hunyuan.RestLowest {
+		t.Errorf("default rest: %v, %v", cfg.Hunyuan.Rest, err)
 	}
 }

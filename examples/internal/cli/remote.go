@@ -24,20 +24,26 @@ type RemoteFlags struct {
 	HunyuanAsync   bool
 	HunyuanTexture bool
 	HunyuanTimeout time.Duration
-	Txt2ImgURL     string
-	Txt2ImgAPI     string
-	Txt2ImgModel   string
-	Txt2ImgKeyEnv  string
+	// HunyuanHeaderTimeout bounds the wait for each answer's headers (hunyuan.Options.HeaderTimeout).
+	HunyuanHeaderTimeout time.Duration
+	// HunyuanRest is how the model is stood on the bed: "lowest" or "stable".
+	HunyuanRest   string
+	Txt2ImgURL    string
+	Txt2ImgAPI    string
+	Txt2ImgModel  string
+	Txt2ImgKeyEnv string
 }
 
 // AddRemoteFlags registers -hunyuan-url, -hunyuan-async, -hunyuan-texture, -hunyuan-timeout,
-// -txt2img-url, -txt2img-api, -txt2img-model and -txt2img-key-env on fs.
+// -hunyuan-header-timeout, -hunyuan-rest, -txt2img-url, -txt2img-api, -txt2img-model and -txt2img-key-env on fs.
 func AddRemoteFlags(fs *flag.FlagSet) *RemoteFlags {
 	r := &RemoteFlags{}
 	fs.StringVar(&r.HunyuanURL, "hunyuan-url", "", "Hunyuan3D-2 api_server base `URL` for -backend hunyuan, such as http://gpu-box:8080")
 	fs.BoolVar(&r.HunyuanAsync, "hunyuan-async", false, "hunyuan: use /send and /status instead of one long /generate")
 	fs.BoolVar(&r.HunyuanTexture, "hunyuan-texture", false, "hunyuan: ask the server for a textured model (slower)")
 	fs.DurationVar(&r.HunyuanTimeout, "hunyuan-timeout", 0, "hunyuan: deadline of one model (default 10m)")
+	fs.DurationVar(&r.HunyuanHeaderTimeout, "hunyuan-header-timeout", 0, "hunyuan: bound on the wait for each answer's headers (default 5m; negative: none)")
+	fs.StringVar(&r.HunyuanRest, "hunyuan-rest", "lowest", "hunyuan: how the model stands on the bed: lowest (its lowest point, the server's up axis) or stable (the largest hull face under its centre of mass)")
 	fs.StringVar(&r.Txt2ImgURL, "txt2img-url", "", "text-to-image service base `URL` (AUTOMATIC1111/Forge, or OpenAI-compatible with -txt2img-api openai)")
 	fs.StringVar(&r.Txt2ImgAPI, "txt2img-api", "a1111", "text-to-image API: a1111 (POST /sdapi/v1/txt2img) or openai (POST /v1/images/generations)")
 	fs.StringVar(&r.Txt2ImgModel, "txt2img-model", "", "openai: the model to ask for")
@@ -69,7 +75,12 @@ func (r *RemoteFlags) Config(backend string) (generator.Config, error) {
 	if strings.EqualFold(strings.TrimSpace(backend), generator.BackendHunyuan) && r.HunyuanURL == "" {
 		return cfg, Usagef("-backend hunyuan needs -hunyuan-url")
 	}
-	cfg.Hunyuan = hunyuan.Options{URL: r.HunyuanURL, Async: r.HunyuanAsync, Texture: r.HunyuanTexture, Timeout: r.HunyuanTimeout}
+	rest, err := parseRest(r.HunyuanRest)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Hunyuan = hunyuan.Options{URL: r.HunyuanURL, Async: r.HunyuanAsync, Texture: r.HunyuanTexture,
+		Timeout: r.HunyuanTimeout, HeaderTimeout: r.HunyuanHeaderTimeout, Rest: rest}
 	p, err := r.TextImage()
 	if err != nil {
 		return cfg, err
@@ -125,4 +136,15 @@ func Printable(ctx context.Context, in, out string, inf, f meshio.Format, req ge
 	r.Size = [3]float64{float64(s[0]), float64(s[1]), float64(s[2])}
 	res := &generator.Result{Mesh: p, Report: r}
 	return res, WriteAtomic(ctx, out, func(w io.Writer) error { return res.Encode(w, f) })
+}
+
+// parseRest reads -hunyuan-rest; anything but lowest or stable is a *UsageError.
+func parseRest(s string) (hunyuan.Rest, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "lowest":
+		return hunyuan.RestLowest, nil
+	case "stable", "stable-face":
+		return hunyuan.RestStableFace, nil
+	}
+	return hunyuan.RestLowest, Usagef("-hunyuan-rest %q: want lowest or stable", s)
 }

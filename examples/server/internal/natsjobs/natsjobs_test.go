@@ -14,35 +14,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/orfeas3d/orfeas/examples/server/internal/natstest"
 	"github.com/orfeas3d/orfeas/generator"
 	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
-// startServer runs an embedded nats-server with JetStream in a temporary folder, listening on
-// no port, and returns a client connection to it, both closed at the end of the test.
+// startServer runs an embedded nats-server and returns a client connection to it, both closed
+// at the end of the test.
 func startServer(t *testing.T) *nats.Conn {
 	t.Helper()
-	ns, err := server.NewServer(&server.Options{
-		JetStream: true, StoreDir: t.TempDir(), DontListen: true, NoLog: true, NoSigs: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	t.Cleanup(ns.Shutdown)
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
-	nc, err := nats.Connect("", nats.InProcessServer(ns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	return nc
+	return natstest.Connect(t, natstest.Start(t))
 }
 
 func open(t *testing.T, nc *nats.Conn, cfg Config) *Cluster {

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/orfeas3d/orfeas/examples/server/internal/natstest"
 )
 
 // startFunc starts a service for a test, with mod applied to its Config, and returns it with a
@@ -37,35 +37,6 @@ func forModes(t *testing.T, f func(t *testing.T, start startFunc)) {
 	}
 }
 
-// startNATS runs an embedded nats-server with JetStream in a temporary folder, on no port; it is
-// shut down when the test ends.
-func startNATS(t *testing.T) *server.Server {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{
-		JetStream: true, StoreDir: t.TempDir(), DontListen: true, NoLog: true, NoSigs: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	t.Cleanup(ns.Shutdown)
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
-	return ns
-}
-
-// connect is an in-process client of ns, closed when the test ends.
-func connect(t *testing.T, ns *server.Server) *nats.Conn {
-	t.Helper()
-	nc, err := nats.Connect("", nats.InProcessServer(ns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	return nc
-}
-
 // natsService starts a service with role on ns, its own data folder and connection, with mod
 // applied, shut down when the test ends. The heartbeats are quick so that a redelivery is too.
 func natsService(t *testing.T, ns *server.Server, role string, mod func(*Config)) *Service {
@@ -77,7 +48,7 @@ func natsService(t *testing.T, ns *server.Server, role string, mod func(*Config)
 	if mod != nil {
 		mod(&cfg)
 	}
-	cfg.NATSConn, cfg.Role = connect(t, ns), role
+	cfg.NATSConn, cfg.Role = natstest.Connect(t, ns), role
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +65,7 @@ func natsService(t *testing.T, ns *server.Server, role string, mod func(*Config)
 // worker, two services on one embedded nats-server.
 func testNATSService(t *testing.T, mod func(*Config)) (*Service, *httptest.Server) {
 	t.Helper()
-	ns := startNATS(t)
+	ns := natstest.Start(t)
 	natsService(t, ns, RoleWorker, mod)
 	front := natsService(t, ns, RoleFront, mod)
 	ts := httptest.NewServer(front.Handler())
@@ -148,7 +119,7 @@ func jobIDs(t *testing.T, s *Service) []string {
 // batch on one front end is followed and downloaded on the other, a generation in flight is a
 // conflict on both, and a cancel on the other front end stops the worker running it.
 func TestNATSSeveralFrontEnds(t *testing.T) {
-	ns := startNATS(t)
+	ns := natstest.Start(t)
 	slow := func(c *Config) { c.Workers = 1; c.GenerateDelay = 300 * time.Millisecond }
 	natsService(t, ns, RoleWorker, slow)
 	natsService(t, ns, RoleWorker, slow)
@@ -210,7 +181,7 @@ func TestNATSSeveralFrontEnds(t *testing.T) {
 // TestNATSPoisonJob: a generation whose workers all stop mid-way (as ones that crash on it
 // would) fails after MaxDeliver deliveries with the reason, and is not run again.
 func TestNATSPoisonJob(t *testing.T) {
-	ns := startNATS(t)
+	ns := natstest.Start(t)
 	poison := func(c *Config) { c.Workers, c.MaxDeliver, c.GenerateDelay = 1, 1, time.Hour }
 	front := natsService(t, ns, RoleFront, poison)
 	ts := httptest.NewServer(front.Handler())
@@ -238,7 +209,7 @@ func TestNATSPoisonJob(t *testing.T) {
 // TestNATSWorkerRoutes: a worker serves its health and metrics, and refuses the front end's
 // routes.
 func TestNATSWorkerRoutes(t *testing.T) {
-	ns := startNATS(t)
+	ns := natstest.Start(t)
 	ts := httptest.NewServer(natsService(t, ns, RoleWorker, nil).Handler())
 	t.Cleanup(ts.Close)
 	if resp, out := do(t, "GET", ts.URL+"/api/health", "", nil); resp.StatusCode != 200 || decode(t, out)["status"] != "healthy" {
@@ -256,7 +227,7 @@ func TestNATSWorkerRoutes(t *testing.T) {
 // TestNATSUnreachable: while NATS is down, a front end says so (503 on job routes, health
 // degraded with the reason) rather than answering 404 for jobs it cannot read.
 func TestNATSUnreachable(t *testing.T) {
-	ns := startNATS(t)
+	ns := natstest.Start(t)
 	front := natsService(t, ns, RoleFront, nil)
 	ts := httptest.NewServer(front.Handler())
 	t.Cleanup(ts.Close)
