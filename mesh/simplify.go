@@ -1237,6 +1237,7 @@ func simpDeviation(ctx context.Context, points [][3]float32, used []bool, pos []
 type simpGrid struct {
 	levels []simpGridLevel
 	balls  [][4]float32 // per face: a centre and a radius that encloses it
+	tris   []simpTri    // per face: simpPointTriangle2's per-triangle terms
 }
 
 type simpGridLevel struct {
@@ -1291,6 +1292,10 @@ func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32) *simp
 		// Rounded outwards so the float32 ball still encloses the face.
 		r = math.Sqrt(r)*(1+1e-6) + 1e-6*max(math.Abs(c[0]), math.Abs(c[1]), math.Abs(c[2]))
 		g.balls[i] = [4]float32{float32(c[0]), float32(c[1]), float32(c[2]), float32(r)}
+	}
+	g.tris = make([]simpTri, len(faces))
+	for i, f := range faces {
+		g.tris[i] = newSimpTri(pos[f[0]], pos[f[1]], pos[f[2]])
 	}
 	// level[f] is the level face f is listed in.
 	level := make([]uint8, len(faces))
@@ -1400,8 +1405,11 @@ func (g *simpGrid) nearest2(pos [][3]float32, faces [][3]uint32, p [3]float32, b
 	lv0 := &g.levels[0]
 	c := lv0.cell(p)
 	home := c[0] + lv0.n[0]*(c[1]+lv0.n[1]*c[2])
+	// seed is tested already: skip it below (it cannot lower best again).
+	seed := uint32(math.MaxUint32)
 	if items := lv0.items[lv0.start[home]:lv0.start[home+1]]; len(items) > 0 {
-		seed, sd := items[0], math.Inf(1)
+		sd := math.Inf(1)
+		seed = items[0]
 		for _, fi := range items[:min(len(items), limit)] {
 			b := &g.balls[fi]
 			dx, dy, dz := px-float64(b[0]), py-float64(b[1]), pz-float64(b[2])
@@ -1410,8 +1418,7 @@ func (g *simpGrid) nearest2(pos [][3]float32, faces [][3]uint32, p [3]float32, b
 			}
 		}
 		work += min(len(items), limit)
-		f := faces[seed]
-		best = min(best, simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]]))
+		best = min(best, g.tris[seed].dist2(p))
 	}
 	capped := false
 	reachBest := math.Sqrt(best)
@@ -1449,11 +1456,10 @@ levels:
 							// Skip faces whose bounding ball lies beyond the best distance.
 							b := &g.balls[fi]
 							dx, dy, dz, r := px-float64(b[0]), py-float64(b[1]), pz-float64(b[2]), float64(b[3])+reachBest
-							if dx*dx+dy*dy+dz*dz > r*r {
+							if dx*dx+dy*dy+dz*dz > r*r || fi == seed {
 								continue
 							}
-							f := faces[fi]
-							if d := simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]]); d < best {
+							if d := g.tris[fi].dist2(p); d < best {
 								best, reachBest = d, math.Sqrt(d)
 							}
 						}
@@ -1482,8 +1488,7 @@ levels:
 	}
 	if capped && math.IsInf(best, 1) {
 		// Any face bounds the distance from above.
-		f := faces[0]
-		best = simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]])
+		best = g.tris[0].dist2(p)
 	}
 	return best, work, capped
 }

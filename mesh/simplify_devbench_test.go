@@ -1,0 +1,27 @@
+package mesh
+
+import (
+	"context"
+	"github.com/orfeas3d/orfeas/internal/cputime"
+	"testing"
+)
+
+func BenchmarkSimpDeviation955k(b *testing.B) {
+	m, err := Isosurface(context.Background(), isoRippledSphere(448), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, _, err := Simplify(context.Background(), m, SimplifyOptions{TargetRatio: 0.1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var mx, mean float64
+	b.ResetTimer()
+	c0 := cputime.Process()
+	for b.Loop() {
+		mx, mean = SurfaceDeviation(m, r)
+	}
+	b.ReportMetric(float64((cputime.Process()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(mx, "max")
+	b.ReportMetric(mean, "mean")
+}
