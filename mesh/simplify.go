@@ -255,9 +255,12 @@ type simpState struct {
 	uvs    [][2]float32
 
 	usedVertices int
-	hadFace      []bool
-	maxCost      float64
-	workers      int
+	// partStart[p] is the first vertex of range p, ⌈p·len(pos)/simpParts⌉: the least v with
+	// ⌊v·simpParts/len(pos)⌋ ≥ p; partStart[simpParts] is len(pos).
+	partStart [simpParts + 1]uint32
+	hadFace   []bool
+	maxCost   float64
+	workers   int
 
 	// per pass
 	adjStart []uint32
@@ -298,6 +301,9 @@ func newSimpState(ctx context.Context, m *Mesh) *simpState {
 		for i := range 3 {
 			s.center[i] = (float64(b.Min[i]) + float64(b.Max[i])) / 2
 		}
+	}
+	for p := range simpParts + 1 {
+		s.partStart[p] = uint32((uint64(p)*uint64(nv) + simpParts - 1) / simpParts)
 	}
 	s.buildAdjacency(ctx)
 	s.hadFace = make([]bool, nv)
@@ -612,8 +618,17 @@ func (s *simpState) candidates(ctx context.Context) {
 	})
 }
 
-// part returns the vertex range v belongs to.
-func (s *simpState) part(v uint32) int { return int(uint64(v) * simpParts / uint64(len(s.pos))) }
+// part returns the vertex range v belongs to: ⌊v·simpParts/len(s.pos)⌋, found by comparing v
+// with the ranges' first vertices (see partStart) instead of dividing.
+func (s *simpState) part(v uint32) int {
+	n := 0
+	for _, lo := range s.partStart[1:simpParts] {
+		if v >= lo {
+			n++
+		}
+	}
+	return n
+}
 
 // simpBucket is the sort key of a cost: the top 11 bits of its float bits (8 of exponent, 3 of
 // mantissa), so buckets are about 9% wide.
@@ -849,6 +864,11 @@ func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *S
 // of faces removed: 0 when it refuses, −1 when part ≥ 0 and the edge's neighbourhood leaves vertex
 // range part.
 func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, maxErr2 float64, part int) (int, float64) {
+	// Vertex v lies in range part when v−lo < span (unsigned); with part < 0 every vertex does.
+	lo, span := uint32(0), uint32(math.MaxUint32)
+	if part >= 0 {
+		lo, span = s.partStart[part], s.partStart[part+1]-s.partStart[part]
+	}
 	// r is removed, t survives; a locked endpoint must survive.
 	r, t := b, a
 	if s.locked[b] {
@@ -876,7 +896,7 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, max
 			if v == t {
 				shared++
 			} else if v != r {
-				if part >= 0 && s.part(v) != part {
+				if v-lo >= span {
 					return -1, 0
 				}
 				w.nbr = append(w.nbr, v)
@@ -912,7 +932,7 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, max
 			if v == r || v == t {
 				continue
 			}
-			if part >= 0 && s.part(v) != part {
+			if v-lo >= span {
 				return -1, 0
 			}
 			if marked {
@@ -965,33 +985,25 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, max
 // t, starting from p. It keeps p where the correction would move it far, or past maxErr2.
 func (s *simpState) keepVolume(fr, ft []uint32, r, t uint32, p [3]float32, cost, maxErr2 float64) ([3]float32, float64) {
 	var gx, gy, gz, vol float64
-	add := func(f [3]uint32, dying bool) {
-		var q [3][3]float64
-		for k := range 3 {
-			q[k][0], q[k][1], q[k][2] = s.rel(s.pos[f[k]])
-		}
-		vol += q[0][0]*(q[1][1]*q[2][2]-q[1][2]*q[2][1]) - q[0][1]*(q[1][0]*q[2][2]-q[1][2]*q[2][0]) + q[0][2]*(q[1][0]*q[2][1]-q[1][1]*q[2][0])
-		if dying {
-			return
-		}
-		// The face becomes (x, b, c) with x in the slot of r or t; its volume is x·(b×c).
-		k := 0
-		for f[k] != r && f[k] != t {
-			k++
-		}
-		b, c := q[(k+1)%3], q[(k+2)%3]
-		gx += b[1]*c[2] - b[2]*c[1]
-		gy += b[2]*c[0] - b[0]*c[2]
-		gz += b[0]*c[1] - b[1]*c[0]
-	}
 	for _, fi := range fr {
 		if f := s.faces[fi]; f[0] != simpDead {
-			add(f, f[0] == t || f[1] == t || f[2] == t)
+			dying := f[0] == t || f[1] == t || f[2] == t
+			dv, dx, dy, dz := s.volumeTerms(f, r, t, dying)
+			vol += dv
+			if !dying {
+				gx += dx
+				gy += dy
+				gz += dz
+			}
 		}
 	}
 	for _, fi := range ft {
 		if f := s.faces[fi]; f[0] != simpDead && f[0] != r && f[1] != r && f[2] != r {
-			add(f, false)
+			dv, dx, dy, dz := s.volumeTerms(f, r, t, false)
+			vol += dv
+			gx += dx
+			gy += dy
+			gz += dz
 		}
 	}
 	g2 := gx*gx + gy*gy + gz*gz
@@ -1022,6 +1034,28 @@ func (s *simpState) keepVolume(fr, ft []uint32, r, t uint32, p [3]float32, cost,
 		return p, cost
 	}
 	return np, nc
+}
+
+// volumeTerms returns face f's share of keepVolume's sums: its signed volume term a·(b×c) (six
+// times the tetrahedron's volume over the mesh centre), and, unless dying, b×c for the corners b,
+// c that follow the corner holding r or t, so that the moved face's volume is x·(b×c).
+func (s *simpState) volumeTerms(f [3]uint32, r, t uint32, dying bool) (v, gx, gy, gz float64) {
+	x0, y0, z0 := s.rel(s.pos[f[0]])
+	x1, y1, z1 := s.rel(s.pos[f[1]])
+	x2, y2, z2 := s.rel(s.pos[f[2]])
+	v = x0*(y1*z2-z1*y2) - y0*(x1*z2-z1*x2) + z0*(x1*y2-y1*x2)
+	if dying {
+		return v, 0, 0, 0
+	}
+	bx, by, bz, cx, cy, cz := x1, y1, z1, x2, y2, z2
+	if f[0] != r && f[0] != t {
+		if f[1] == r || f[1] == t {
+			bx, by, bz, cx, cy, cz = x2, y2, z2, x0, y0, z0
+		} else {
+			bx, by, bz, cx, cy, cz = x0, y0, z0, x1, y1, z1
+		}
+	}
+	return v, by*cz - bz*cy, bz*cx - bx*cz, bx*cy - by*cx
 }
 
 // sub3f returns a − b in float64.

@@ -29,7 +29,7 @@ func TestSimpTriMatchesPointTriangle(t *testing.T) {
 				q[3][k] = 2*q[2][k] - q[1][k]
 			}
 		case 3:
-			q[1], q[2], q[3] = q[1], q[1], q[1] // a point
+			q[2], q[3] = q[1], q[1] // a point
 		}
 		tri := newSimpTri(q[1], q[2], q[3])
 		got, want := tri.dist2(q[0]), simpPointTriangle2(q[0], q[1], q[2], q[3])
