@@ -1493,8 +1493,10 @@ levels:
 							if dx*dx+dy*dy+dz*dz > r*r || fi == seed {
 								continue
 							}
-							if d := g.tris[fi].dist2(p); d < best {
-								best, reachBest = d, math.Sqrt(d)
+							if t := &g.tris[fi]; !t.far(p, best) {
+								if d := t.dist2(p); d < best {
+									best, reachBest = d, math.Sqrt(d)
+								}
 							}
 						}
 						if capped {

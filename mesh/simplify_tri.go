@@ -1,5 +1,7 @@
 package mesh
 
+import "math"
+
 // simpTri holds the terms of simpPointTriangle2 that depend on the triangle alone, computed once
 // per face of the deviation grid instead of once per query: corner a, edges e0 = b − a and
 // e1 = c − a, their Gram matrix and its determinant. dist2 then does the rest of the same
@@ -11,6 +13,9 @@ type simpTri struct {
 	e1x, e1y, e1z float64
 	d00, d01, d11 float64
 	den           float64
+	// The unit normal, or zero for a sliver (sin² of its angle at a under 10⁻⁶), for far's
+	// lower bound.
+	nx, ny, nz float64
 }
 
 func newSimpTri(a, b, c [3]float32) simpTri {
@@ -22,7 +27,27 @@ func newSimpTri(a, b, c [3]float32) simpTri {
 	t.d01 = t.e0x*t.e1x + t.e0y*t.e1y + t.e0z*t.e1z
 	t.d11 = t.e1x*t.e1x + t.e1y*t.e1y + t.e1z*t.e1z
 	t.den = t.d00*t.d11 - t.d01*t.d01
+	if t.den > 1e-6*t.d00*t.d11 {
+		nx := t.e0y*t.e1z - t.e0z*t.e1y
+		ny := t.e0z*t.e1x - t.e0x*t.e1z
+		nz := t.e0x*t.e1y - t.e0y*t.e1x
+		if l := math.Sqrt(nx*nx + ny*ny + nz*nz); l > 0 {
+			t.nx, t.ny, t.nz = nx/l, ny/l, nz/l
+		}
+	}
 	return t
+}
+
+// far reports that dist2(p) cannot be below best: p's distance from the triangle's plane, a
+// lower bound on its distance from the triangle, less a slack of 10⁻⁹·|p − a|₁, exceeds √best
+// by a relative 10⁻⁹. The slack covers the rounding of the normal (a relative 10⁻¹² at most
+// away from slivers, which are never called far) and of dist2's own arithmetic (a few ulps of
+// |p − a|), so a triangle called far would not have lowered best: skipping it changes no
+// result, bit for bit.
+func (t *simpTri) far(p [3]float32, best float64) bool {
+	vx, vy, vz := float64(p[0])-t.ax, float64(p[1])-t.ay, float64(p[2])-t.az
+	d := math.Abs(t.nx*vx+t.ny*vy+t.nz*vz) - 1e-9*(math.Abs(vx)+math.Abs(vy)+math.Abs(vz))
+	return d > 0 && d*d > best*(1+1e-9)
 }
 
 // dist2 returns the squared distance from p to the triangle, as simpPointTriangle2 does.
