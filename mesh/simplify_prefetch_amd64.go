@@ -1,0 +1,7 @@
+package mesh
+
+// simpPrefetch asks the processor to bring the cache line holding addr closer (PREFETCHT0): a
+// hint that never faults, changes no value and does not wait for the memory, unlike a load.
+//
+//go:noescape
+func simpPrefetch(addr uintptr)
