@@ -270,7 +270,11 @@ type simpState struct {
 	cand     []simpEdge
 	order    []uint32
 	keys     []uint16
-	groups   [simpParts + 2]uint32 // order[groups[o]:groups[o+1]] are owner o's candidates
+	// hist counts the candidates of each chunk of the list, s.cand[keyChunks[c]:keyChunks[c+1]],
+	// by sort key: hist[c*simpKeys+key].
+	hist      []uint32
+	keyChunks []int
+	groups    [simpParts + 2]uint32 // order[groups[o]:groups[o+1]] are owner o's candidates
 }
 
 // newSimpState builds the collapse state. It gives up early once ctx is done (the caller checks
@@ -596,21 +600,40 @@ func (s *simpState) candidates(ctx context.Context) {
 	for c := range nc {
 		counts[c+1] += counts[c]
 	}
-	if cap(s.cand) < counts[nc] {
-		s.cand = make([]simpEdge, counts[nc])
+	n := counts[nc]
+	if cap(s.cand) < n {
+		s.cand = make([]simpEdge, n)
+		s.order = make([]uint32, n)
+		s.keys = make([]uint16, n)
 	}
-	s.cand = s.cand[:counts[nc]]
+	s.cand, s.order, s.keys = s.cand[:n], s.order[:n], s.keys[:n]
+	// Each chunk also counts its candidates' sort keys (see sortCandidates), so the sort need not
+	// read the list again.
+	s.keyChunks = counts
+	if cap(s.hist) < nc*simpKeys {
+		s.hist = make([]uint32, nc*simpKeys)
+	}
+	s.hist = s.hist[:nc*simpKeys]
+	clear(s.hist)
 	simpParallel(nc, s.workers, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
 			if ctx.Err() != nil {
 				return
 			}
+			h := s.hist[c*simpKeys : (c+1)*simpKeys]
 			i := counts[c]
 			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
 				for k := range 3 {
 					if a, b := f[k], f[(k+1)%3]; a < b && !(s.locked[a] && s.locked[b]) {
 						p, cost := s.place(a, b)
 						s.cand[i] = simpEdge{a: a, b: b, cost: float32(cost), p: p}
+						o := simpParts
+						if pa := s.part(a); pa == s.part(b) {
+							o = pa
+						}
+						key := uint16(o*simpBuckets + int(simpBucket(float32(cost))))
+						s.keys[i] = key
+						h[key]++
 						i++
 					}
 				}
@@ -633,7 +656,13 @@ func (s *simpState) part(v uint32) int {
 
 // simpBucket is the sort key of a cost: the top 11 bits of its float bits (8 of exponent, 3 of
 // mantissa), so buckets are about 9% wide.
-func simpBucket(c float32) uint32 { return math.Float32bits(c) >> 20 & 2047 }
+func simpBucket(c float32) uint32 { return math.Float32bits(c) >> 20 & (simpBuckets - 1) }
+
+// simpBuckets cost buckets per owner; simpKeys sort keys (owner, bucket) in all.
+const (
+	simpBuckets = 2048
+	simpKeys    = (simpParts + 1) * simpBuckets
+)
 
 // sortCandidates fills s.order with candidate indices grouped by owner (the vertex range holding
 // both endpoints, or simpParts when they lie in different ranges), then by cost bucket, then in list
@@ -643,34 +672,10 @@ func simpBucket(c float32) uint32 { return math.Float32bits(c) >> 20 & 2047 }
 // candidate over all owners (+Inf when there are not k).
 func (s *simpState) sortCandidates(ctx context.Context, k int) float64 {
 	n := len(s.cand)
-	if cap(s.order) < n {
-		s.order = make([]uint32, n)
-		s.keys = make([]uint16, n)
-	}
-	s.order, s.keys = s.order[:n], s.keys[:n]
-	const nb = 2048
-	const nk = (simpParts + 1) * nb
-	const chunk = 1 << 16
-	nc := (n + chunk - 1) / chunk
-	hist := make([]uint32, nc*nk) // per chunk, then per key
-	simpParallel(nc, s.workers, func(lo, hi int) {
-		for c := lo; c < hi; c++ {
-			if ctx.Err() != nil {
-				return
-			}
-			h := hist[c*nk : (c+1)*nk]
-			for i := c * chunk; i < min((c+1)*chunk, n); i++ {
-				e := &s.cand[i]
-				o := simpParts
-				if pa := s.part(e.a); pa == s.part(e.b) {
-					o = pa
-				}
-				key := uint16(o*nb + int(simpBucket(e.cost)))
-				s.keys[i] = key
-				h[key]++
-			}
-		}
-	})
+	const nb = simpBuckets
+	const nk = simpKeys
+	// The keys and their counts per chunk of the list come from candidates.
+	hist, nc := s.hist, len(s.keyChunks)-1
 	// The bucket holding the k-th cheapest candidate, over all owners.
 	goal := math.Inf(1)
 	acc := 0
@@ -700,7 +705,7 @@ func (s *simpState) sortCandidates(ctx context.Context, k int) float64 {
 	simpParallel(nc, s.workers, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
 			h := hist[c*nk : (c+1)*nk]
-			for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+			for i := s.keyChunks[c]; i < s.keyChunks[c+1]; i++ {
 				key := s.keys[i]
 				s.order[h[key]] = uint32(i)
 				h[key]++
@@ -1227,7 +1232,7 @@ const (
 // that some point's search stopped at its work bound, so that the figures are upper bounds. It
 // gives up once ctx is done (the caller checks ctx.Err).
 func simpDeviation(ctx context.Context, points [][3]float32, used []bool, pos [][3]float32, faces [][3]uint32, workers int) (mx, mean float64, bounded bool) {
-	g := newSimpGrid(ctx, pos, faces)
+	g := newSimpGrid(ctx, pos, faces, workers)
 	if ctx.Err() != nil {
 		return 0, 0, false
 	}
@@ -1304,7 +1309,7 @@ const (
 	simpGridStep  = 8
 )
 
-func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32) *simpGrid {
+func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32, workers int) *simpGrid {
 	g := &simpGrid{}
 	if len(faces) == 0 {
 		return g
@@ -1328,25 +1333,20 @@ func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32) *simp
 		h *= 1.25
 	}
 	g.balls = make([][4]float32, len(faces))
-	for i, f := range faces {
-		var c [3]float64
-		for _, v := range f {
-			for k := range 3 {
-				c[k] += float64(pos[v][k]) / 3
-			}
-		}
-		r := 0.0
-		for _, v := range f {
-			d := [3]float64{float64(pos[v][0]) - c[0], float64(pos[v][1]) - c[1], float64(pos[v][2]) - c[2]}
-			r = max(r, dot64(d, d))
-		}
-		// Rounded outwards so the float32 ball still encloses the face.
-		r = math.Sqrt(r)*(1+1e-6) + 1e-6*max(math.Abs(c[0]), math.Abs(c[1]), math.Abs(c[2]))
-		g.balls[i] = [4]float32{float32(c[0]), float32(c[1]), float32(c[2]), float32(r)}
-	}
 	g.tris = make([]simpTri, len(faces))
-	for i, f := range faces {
-		g.tris[i] = newSimpTri(pos[f[0]], pos[f[1]], pos[f[2]])
+	// Per face and independent: in parallel.
+	simpParallel(len(faces), workers, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if (i-lo)&simpCheckMask == 0 && ctx.Err() != nil {
+				return
+			}
+			f := faces[i]
+			g.balls[i] = simpBall(pos, f)
+			g.tris[i] = newSimpTri(pos[f[0]], pos[f[1]], pos[f[2]])
+		}
+	})
+	if ctx.Err() != nil {
+		return &simpGrid{}
 	}
 	// level[f] is the level face f is listed in.
 	level := make([]uint8, len(faces))
@@ -1402,6 +1402,24 @@ func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32) *simp
 		}
 	}
 	return g
+}
+
+// simpBall returns a centre and a radius whose ball encloses face f.
+func simpBall(pos [][3]float32, f [3]uint32) [4]float32 {
+	var c [3]float64
+	for _, v := range f {
+		for k := range 3 {
+			c[k] += float64(pos[v][k]) / 3
+		}
+	}
+	r := 0.0
+	for _, v := range f {
+		d := [3]float64{float64(pos[v][0]) - c[0], float64(pos[v][1]) - c[1], float64(pos[v][2]) - c[2]}
+		r = max(r, dot64(d, d))
+	}
+	// Rounded outwards so the float32 ball still encloses the face.
+	r = math.Sqrt(r)*(1+1e-6) + 1e-6*max(math.Abs(c[0]), math.Abs(c[1]), math.Abs(c[2]))
+	return [4]float32{float32(c[0]), float32(c[1]), float32(c[2]), float32(r)}
 }
 
 // simpGridLevels offsets the level mark of a face not yet placed, so that it differs from every
