@@ -750,8 +750,12 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 		}
 		if i+near < len(order) {
 			if n := &s.cand[order[i+near]]; !s.passLock[n.a] && !s.passLock[n.b] {
-				simpPrefetch(uintptr(unsafe.Pointer(&s.q[n.a])))
-				simpPrefetch(uintptr(unsafe.Pointer(&s.q[n.b])))
+				// A quadric (88 bytes) spans two or three cache lines.
+				qa, qb := uintptr(unsafe.Pointer(&s.q[n.a])), uintptr(unsafe.Pointer(&s.q[n.b]))
+				simpPrefetch(qa)
+				simpPrefetch(qa + 87)
+				simpPrefetch(qb)
+				simpPrefetch(qb + 87)
 				simpPrefetch(uintptr(unsafe.Pointer(&s.pos[n.a])))
 				simpPrefetch(uintptr(unsafe.Pointer(&s.pos[n.b])))
 				simpPrefetch(uintptr(unsafe.Pointer(&s.adj[min(s.adjStart[n.a], uint32(len(s.adj)-1))])))
