@@ -266,6 +266,7 @@ type simpState struct {
 	// per pass
 	adjStart []uint32
 	adj      []uint32
+	adjCnt   []uint32 // buildAdjacency's scratch: per chunk of faces, per vertex
 	passLock []bool
 	cand     []simpEdge
 	order    []uint32
@@ -343,49 +344,67 @@ func (s *simpState) buildAdjacency(ctx context.Context) {
 	} else {
 		clear(s.adjStart)
 	}
-	// Each worker owns a range of vertices and scans every face for corners in it, so the lists
-	// come out in face order whatever the number of workers.
+	// Each of w workers takes a contiguous chunk of the faces and counts its corners per vertex
+	// (cnt[c][v]); a vertex's list then holds chunk 0's faces first, then chunk 1's, and so on,
+	// each chunk's in face order, so the lists come out in face order whatever the number of
+	// workers, and each face is read twice in all.
 	w := s.workers
 	if len(s.faces) < 1<<14 {
 		w = 1
 	}
-	span := func(i int) (uint32, uint32) { return uint32(i * nv / w), uint32((i + 1) * nv / w) }
+	nf := len(s.faces)
+	if cap(s.adjCnt) < w*nv {
+		s.adjCnt = make([]uint32, w*nv)
+	}
+	s.adjCnt = s.adjCnt[:w*nv]
+	clear(s.adjCnt)
 	simpParallel(w, w, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			vlo, vhi := span(i)
-			for fi, f := range s.faces {
+		for c := lo; c < hi; c++ {
+			cnt := s.adjCnt[c*nv : (c+1)*nv]
+			for fi := c * nf / w; fi < (c+1)*nf/w; fi++ {
 				if fi&simpCheckMask == 0 && ctx.Err() != nil {
 					return
 				}
-				for _, v := range f {
-					if v-vlo < vhi-vlo {
-						s.adjStart[v+1]++
-					}
-				}
+				f := s.faces[fi]
+				cnt[f[0]]++
+				cnt[f[1]]++
+				cnt[f[2]]++
 			}
 		}
 	})
-	for i := 1; i <= nv; i++ {
-		s.adjStart[i] += s.adjStart[i-1]
+	for v := range nv {
+		n := uint32(0)
+		for c := range w {
+			n += s.adjCnt[c*nv+v]
+		}
+		s.adjStart[v+1] = s.adjStart[v] + n
 	}
-	n := 3 * len(s.faces)
+	// cnt[c][v] becomes the slot where chunk c's first face around v goes.
+	simpParallel(nv, w, func(lo, hi int) {
+		for v := lo; v < hi; v++ {
+			at := s.adjStart[v]
+			for c := range w {
+				n := s.adjCnt[c*nv+v]
+				s.adjCnt[c*nv+v] = at
+				at += n
+			}
+		}
+	})
+	n := 3 * nf
 	if cap(s.adj) < n {
 		s.adj = make([]uint32, n)
 	}
 	s.adj = s.adj[:n]
-	next := append([]uint32(nil), s.adjStart[:nv]...)
 	simpParallel(w, w, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			vlo, vhi := span(i)
-			for fi, f := range s.faces {
+		for c := lo; c < hi; c++ {
+			next := s.adjCnt[c*nv : (c+1)*nv]
+			for fi := c * nf / w; fi < (c+1)*nf/w; fi++ {
 				if fi&simpCheckMask == 0 && ctx.Err() != nil {
 					return
 				}
-				for _, v := range f {
-					if v-vlo < vhi-vlo {
-						s.adj[next[v]] = uint32(fi)
-						next[v]++
-					}
+				for _, v := range s.faces[fi] {
+					s.adj[next[v]] = uint32(fi)
+					next[v]++
 				}
 			}
 		}

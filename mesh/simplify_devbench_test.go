@@ -25,3 +25,18 @@ func BenchmarkSimpDeviation955k(b *testing.B) {
 	b.ReportMetric(mx, "max")
 	b.ReportMetric(mean, "mean")
 }
+
+// BenchmarkSimpAdjacency955k rebuilds the vertex→face lists of the 955k-face rippled sphere.
+func BenchmarkSimpAdjacency955k(b *testing.B) {
+	m, err := Isosurface(context.Background(), isoRippledSphere(448), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := newSimpState(context.Background(), m)
+	b.ResetTimer()
+	c0 := cputime.Process()
+	for b.Loop() {
+		s.buildAdjacency(context.Background())
+	}
+	b.ReportMetric(float64((cputime.Process()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}
