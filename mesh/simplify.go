@@ -435,6 +435,9 @@ func (s *simpState) classify(ctx context.Context) {
 }
 
 func (s *simpState) simpleFan(v uint32, fs []uint32) bool {
+	if len(fs) <= simpSmallFan {
+		return s.simpleSmallFan(v, fs)
+	}
 	for _, fi := range fs {
 		a, _ := simpAround(s.faces[fi], v)
 		after, before := 0, 0
@@ -464,6 +467,48 @@ func (s *simpState) simpleFan(v uint32, fs []uint32) bool {
 		}
 		if b == b0 {
 			return visited == len(fs)
+		}
+	}
+	return false
+}
+
+// simpSmallFan: fans up to this many faces are tested by simpleSmallFan.
+const simpSmallFan = 32
+
+// simpleSmallFan is simpleFan's test for a fan of at most simpSmallFan faces, with each face's two
+// vertices after v looked up once, into arrays on the stack, instead of once per comparison.
+func (s *simpState) simpleSmallFan(v uint32, fs []uint32) bool {
+	var as, bs [simpSmallFan]uint32
+	d := len(fs)
+	for i, fi := range fs {
+		as[i], bs[i] = simpAround(s.faces[fi], v)
+	}
+	for i := range d {
+		a := as[i]
+		after, before := 0, 0
+		for j := range d {
+			if as[j] == a {
+				after++
+			}
+			if bs[j] == a {
+				before++
+			}
+		}
+		if after != 1 || before != 1 {
+			return false
+		}
+	}
+	b0 := bs[0]
+	b := b0
+	for visited := 1; visited <= d; visited++ {
+		for j := range d {
+			if as[j] == b {
+				b = bs[j]
+				break
+			}
+		}
+		if b == b0 {
+			return visited == d
 		}
 	}
 	return false

@@ -40,3 +40,18 @@ func BenchmarkSimpAdjacency955k(b *testing.B) {
 	}
 	b.ReportMetric(float64((cputime.Process()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
+
+// BenchmarkSimpState955k builds the collapse state (adjacency, vertex classes, quadrics) of the
+// 955k-face rippled sphere.
+func BenchmarkSimpState955k(b *testing.B) {
+	m, err := Isosurface(context.Background(), isoRippledSphere(448), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	c0 := cputime.Process()
+	for b.Loop() {
+		newSimpState(context.Background(), m)
+	}
+	b.ReportMetric(float64((cputime.Process()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}
