@@ -807,23 +807,17 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 		}
 		if i+mid < len(order) {
 			n := &s.cand[order[i+mid]]
-			simpPrefetch(uintptr(unsafe.Pointer(&s.adjStart[n.a])))
-			simpPrefetch(uintptr(unsafe.Pointer(&s.adjStart[n.b])))
-			simpPrefetch(uintptr(unsafe.Pointer(&s.passLock[n.a])))
-			simpPrefetch(uintptr(unsafe.Pointer(&s.passLock[n.b])))
+			simpPrefetch4(uintptr(unsafe.Pointer(&s.adjStart[n.a])), uintptr(unsafe.Pointer(&s.adjStart[n.b])),
+				uintptr(unsafe.Pointer(&s.passLock[n.a])), uintptr(unsafe.Pointer(&s.passLock[n.b])))
 		}
 		if i+near < len(order) {
 			if n := &s.cand[order[i+near]]; !s.passLock[n.a] && !s.passLock[n.b] {
 				// A quadric (88 bytes) spans two or three cache lines.
 				qa, qb := uintptr(unsafe.Pointer(&s.q[n.a])), uintptr(unsafe.Pointer(&s.q[n.b]))
-				simpPrefetch(qa)
-				simpPrefetch(qa + 87)
-				simpPrefetch(qb)
-				simpPrefetch(qb + 87)
-				simpPrefetch(uintptr(unsafe.Pointer(&s.pos[n.a])))
-				simpPrefetch(uintptr(unsafe.Pointer(&s.pos[n.b])))
-				simpPrefetch(uintptr(unsafe.Pointer(&s.adj[min(s.adjStart[n.a], uint32(len(s.adj)-1))])))
-				simpPrefetch(uintptr(unsafe.Pointer(&s.adj[min(s.adjStart[n.b], uint32(len(s.adj)-1))])))
+				simpPrefetch4(qa, qa+87, qb, qb+87)
+				simpPrefetch4(uintptr(unsafe.Pointer(&s.pos[n.a])), uintptr(unsafe.Pointer(&s.pos[n.b])),
+					uintptr(unsafe.Pointer(&s.adj[min(s.adjStart[n.a], uint32(len(s.adj)-1))])),
+					uintptr(unsafe.Pointer(&s.adj[min(s.adjStart[n.b], uint32(len(s.adj)-1))])))
 			}
 		}
 		c := &s.cand[o]

@@ -5,3 +5,8 @@ package mesh
 //
 //go:noescape
 func simpPrefetch(addr uintptr)
+
+// simpPrefetch4 is simpPrefetch of four addresses, for one call's cost.
+//
+//go:noescape
+func simpPrefetch4(a, b, c, d uintptr)
