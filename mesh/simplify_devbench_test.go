@@ -2,10 +2,13 @@ package mesh
 
 import (
 	"context"
-	"github.com/orfeas3d/orfeas/internal/cputime"
 	"testing"
+
+	"github.com/orfeas3d/orfeas/internal/cputime"
 )
 
+// BenchmarkSimpDeviation955k measures SurfaceDeviation of the 955k-face rippled sphere from its
+// simplification to 10 %, the measure Simplify reports.
 func BenchmarkSimpDeviation955k(b *testing.B) {
 	m, err := Isosurface(context.Background(), isoRippledSphere(448), 0)
 	if err != nil {

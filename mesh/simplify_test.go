@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/orfeas3d/orfeas/internal/cputime"
 	"math"
 	"runtime"
 	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orfeas3d/orfeas/internal/cputime"
 )
 
 // simpTestIcosphere returns a closed, outward icosphere of radius r with the given number of
