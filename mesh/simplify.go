@@ -250,6 +250,7 @@ type simpState struct {
 	pos    [][3]float32
 	center [3]float64
 	faces  [][3]uint32 // live faces; a dead one has faces[f][0] == simpDead until the pass ends
+	spare  [][3]uint32 // dropDeadFaces' second buffer
 	q      []simpQuadric
 	locked []bool
 	colors [][4]uint8
@@ -331,13 +332,7 @@ func (s *simpState) rel(p [3]float32) (float64, float64, float64) {
 
 // buildAdjacency drops dead faces and rebuilds the vertex→face lists (CSR), in face order.
 func (s *simpState) buildAdjacency(ctx context.Context) {
-	live := s.faces[:0]
-	for _, f := range s.faces {
-		if f[0] != simpDead {
-			live = append(live, f)
-		}
-	}
-	s.faces = live
+	s.dropDeadFaces()
 	nv := len(s.pos)
 	if s.adjStart == nil {
 		s.adjStart = make([]uint32, nv+1)
@@ -409,6 +404,48 @@ func (s *simpState) buildAdjacency(ctx context.Context) {
 			}
 		}
 	})
+}
+
+// dropDeadFaces removes the faces marked dead, keeping the others in order: chunks of faces count
+// their live ones, then copy them to their places in a second buffer, in parallel.
+func (s *simpState) dropDeadFaces() {
+	const chunk = 1 << 16
+	nf := len(s.faces)
+	nc := (nf + chunk - 1) / chunk
+	at := make([]int, nc+1)
+	simpParallel(nc, s.workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			n := 0
+			for _, f := range s.faces[c*chunk : min((c+1)*chunk, nf)] {
+				if f[0] != simpDead {
+					n++
+				}
+			}
+			at[c+1] = n
+		}
+	})
+	for c := range nc {
+		at[c+1] += at[c]
+	}
+	if at[nc] == nf {
+		return
+	}
+	if cap(s.spare) < at[nc] {
+		s.spare = make([][3]uint32, at[nc])
+	}
+	live := s.spare[:at[nc]]
+	simpParallel(nc, s.workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			i := at[c]
+			for _, f := range s.faces[c*chunk : min((c+1)*chunk, nf)] {
+				if f[0] != simpDead {
+					live[i] = f
+					i++
+				}
+			}
+		}
+	})
+	s.faces, s.spare = live, s.faces[:0]
 }
 
 // classify locks the vertices on border, non-manifold or inconsistently oriented edges, and those
