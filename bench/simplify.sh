@@ -6,9 +6,11 @@
 # orfeas at GOMAXPROCS=1; prints every round's median wall and CPU seconds and, at the end, the
 # medians over the rounds and the ratios orfeas / meshopt. Also prints the deviation of each
 # result from the input, measured the same way (mesh.SurfaceDeviation). Not run in CI. Needs Go
-# and Node.js; installs meshoptimizer into .tools/ on first use.
+# and Node.js; installs meshoptimizer into .tools/ on first use. With BASE set to a commit, the
+# simplifybench of that commit runs too, in the same rounds (rows orfeas-base, orfeas-base-1core),
+# for before/after figures on the same load.
 #
-#   bench/simplify.sh [grid size, default 448] [ratio, default 0.1]     (ROUNDS=5)
+#   bench/simplify.sh [grid size, default 448] [ratio, default 0.1]     (ROUNDS=5, BASE=)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-448}
@@ -24,12 +26,22 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$root"
 go build -o "$work/simplifybench" ./bench/simplifybench
+if [ -n "${BASE:-}" ]; then
+	mkdir "$work/base"
+	git -C "$root" archive "$BASE" | tar -x -C "$work/base"
+	(cd "$work/base" && go build -o "$work/simplifybench-base" ./bench/simplifybench)
+fi
 "$work/simplifybench" write -n "$n" -o "$work/in.bin"
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$rounds"); do
 	node "$root/bench/meshopt_simplify.mjs" "$mod" "$work/in.bin" "$ratio" "$work/mo.bin" 4 | tee -a "$work/log"
 	"$work/simplifybench" compare -in "$work/in.bin" -ratio "$ratio" -runs 3 -meshopt "$work/mo.bin" | tee -a "$work/log"
 	GOMAXPROCS=1 "$work/simplifybench" compare -in "$work/in.bin" -ratio "$ratio" -runs 3 | sed 's/^TIME orfeas/TIME orfeas-1core/' | tee -a "$work/log"
+	if [ -n "${BASE:-}" ]; then
+		"$work/simplifybench-base" compare -in "$work/in.bin" -ratio "$ratio" -runs 3 | sed 's/^TIME orfeas/TIME orfeas-base/' | tee -a "$work/log"
+		GOMAXPROCS=1 "$work/simplifybench-base" compare -in "$work/in.bin" -ratio "$ratio" -runs 3 | sed 's/^TIME orfeas/TIME orfeas-base-1core/' | tee -a "$work/log"
+	fi
+	echo "== load $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 echo "== medians over $rounds rounds (seconds; ratio to meshopt)"
 grep '^TIME ' "$work/log" | awk '{ w[$2] = w[$2] " " $3; c[$2] = c[$2] " " $4 }

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unsafe"
 )
 
 // ErrSimplifyOptions is wrapped by the error Simplify returns for options it cannot honour (a
@@ -249,24 +250,33 @@ type simpState struct {
 	pos    [][3]float32
 	center [3]float64
 	faces  [][3]uint32 // live faces; a dead one has faces[f][0] == simpDead until the pass ends
+	spare  [][3]uint32 // dropDeadFaces' second buffer
 	q      []simpQuadric
 	locked []bool
 	colors [][4]uint8
 	uvs    [][2]float32
 
 	usedVertices int
-	hadFace      []bool
-	maxCost      float64
-	workers      int
+	// partStart[p] is the first vertex of range p, ⌈p·len(pos)/simpParts⌉: the least v with
+	// ⌊v·simpParts/len(pos)⌋ ≥ p; partStart[simpParts] is len(pos).
+	partStart [simpParts + 1]uint32
+	hadFace   []bool
+	maxCost   float64
+	workers   int
 
 	// per pass
 	adjStart []uint32
 	adj      []uint32
+	adjCnt   []uint32 // buildAdjacency's scratch: per chunk of faces, per vertex
 	passLock []bool
 	cand     []simpEdge
 	order    []uint32
 	keys     []uint16
-	groups   [simpParts + 2]uint32 // order[groups[o]:groups[o+1]] are owner o's candidates
+	// hist counts the candidates of each chunk of the list, s.cand[keyChunks[c]:keyChunks[c+1]],
+	// by sort key: hist[c*simpKeys+key].
+	hist      []uint32
+	keyChunks []int
+	groups    [simpParts + 2]uint32 // order[groups[o]:groups[o+1]] are owner o's candidates
 }
 
 // newSimpState builds the collapse state. It gives up early once ctx is done (the caller checks
@@ -299,6 +309,9 @@ func newSimpState(ctx context.Context, m *Mesh) *simpState {
 			s.center[i] = (float64(b.Min[i]) + float64(b.Max[i])) / 2
 		}
 	}
+	for p := range simpParts + 1 {
+		s.partStart[p] = uint32((uint64(p)*uint64(nv) + simpParts - 1) / simpParts)
+	}
 	s.buildAdjacency(ctx)
 	s.hadFace = make([]bool, nv)
 	for v := range nv {
@@ -319,66 +332,120 @@ func (s *simpState) rel(p [3]float32) (float64, float64, float64) {
 
 // buildAdjacency drops dead faces and rebuilds the vertex→face lists (CSR), in face order.
 func (s *simpState) buildAdjacency(ctx context.Context) {
-	live := s.faces[:0]
-	for _, f := range s.faces {
-		if f[0] != simpDead {
-			live = append(live, f)
-		}
-	}
-	s.faces = live
+	s.dropDeadFaces()
 	nv := len(s.pos)
 	if s.adjStart == nil {
 		s.adjStart = make([]uint32, nv+1)
 	} else {
 		clear(s.adjStart)
 	}
-	// Each worker owns a range of vertices and scans every face for corners in it, so the lists
-	// come out in face order whatever the number of workers.
+	// Each of w workers takes a contiguous chunk of the faces and counts its corners per vertex
+	// (cnt[c][v]); a vertex's list then holds chunk 0's faces first, then chunk 1's, and so on,
+	// each chunk's in face order, so the lists come out in face order whatever the number of
+	// workers, and each face is read twice in all.
 	w := s.workers
 	if len(s.faces) < 1<<14 {
 		w = 1
 	}
-	span := func(i int) (uint32, uint32) { return uint32(i * nv / w), uint32((i + 1) * nv / w) }
+	nf := len(s.faces)
+	if cap(s.adjCnt) < w*nv {
+		s.adjCnt = make([]uint32, w*nv)
+	}
+	s.adjCnt = s.adjCnt[:w*nv]
+	clear(s.adjCnt)
 	simpParallel(w, w, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			vlo, vhi := span(i)
-			for fi, f := range s.faces {
+		for c := lo; c < hi; c++ {
+			cnt := s.adjCnt[c*nv : (c+1)*nv]
+			for fi := c * nf / w; fi < (c+1)*nf/w; fi++ {
 				if fi&simpCheckMask == 0 && ctx.Err() != nil {
 					return
 				}
-				for _, v := range f {
-					if v-vlo < vhi-vlo {
-						s.adjStart[v+1]++
-					}
-				}
+				f := s.faces[fi]
+				cnt[f[0]]++
+				cnt[f[1]]++
+				cnt[f[2]]++
 			}
 		}
 	})
-	for i := 1; i <= nv; i++ {
-		s.adjStart[i] += s.adjStart[i-1]
+	for v := range nv {
+		n := uint32(0)
+		for c := range w {
+			n += s.adjCnt[c*nv+v]
+		}
+		s.adjStart[v+1] = s.adjStart[v] + n
 	}
-	n := 3 * len(s.faces)
+	// cnt[c][v] becomes the slot where chunk c's first face around v goes.
+	simpParallel(nv, w, func(lo, hi int) {
+		for v := lo; v < hi; v++ {
+			at := s.adjStart[v]
+			for c := range w {
+				n := s.adjCnt[c*nv+v]
+				s.adjCnt[c*nv+v] = at
+				at += n
+			}
+		}
+	})
+	n := 3 * nf
 	if cap(s.adj) < n {
 		s.adj = make([]uint32, n)
 	}
 	s.adj = s.adj[:n]
-	next := append([]uint32(nil), s.adjStart[:nv]...)
 	simpParallel(w, w, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			vlo, vhi := span(i)
-			for fi, f := range s.faces {
+		for c := lo; c < hi; c++ {
+			next := s.adjCnt[c*nv : (c+1)*nv]
+			for fi := c * nf / w; fi < (c+1)*nf/w; fi++ {
 				if fi&simpCheckMask == 0 && ctx.Err() != nil {
 					return
 				}
-				for _, v := range f {
-					if v-vlo < vhi-vlo {
-						s.adj[next[v]] = uint32(fi)
-						next[v]++
-					}
+				for _, v := range s.faces[fi] {
+					s.adj[next[v]] = uint32(fi)
+					next[v]++
 				}
 			}
 		}
 	})
+}
+
+// dropDeadFaces removes the faces marked dead, keeping the others in order: chunks of faces count
+// their live ones, then copy them to their places in a second buffer, in parallel.
+func (s *simpState) dropDeadFaces() {
+	const chunk = 1 << 16
+	nf := len(s.faces)
+	nc := (nf + chunk - 1) / chunk
+	at := make([]int, nc+1)
+	simpParallel(nc, s.workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			n := 0
+			for _, f := range s.faces[c*chunk : min((c+1)*chunk, nf)] {
+				if f[0] != simpDead {
+					n++
+				}
+			}
+			at[c+1] = n
+		}
+	})
+	for c := range nc {
+		at[c+1] += at[c]
+	}
+	if at[nc] == nf {
+		return
+	}
+	if cap(s.spare) < at[nc] {
+		s.spare = make([][3]uint32, at[nc])
+	}
+	live := s.spare[:at[nc]]
+	simpParallel(nc, s.workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			i := at[c]
+			for _, f := range s.faces[c*chunk : min((c+1)*chunk, nf)] {
+				if f[0] != simpDead {
+					live[i] = f
+					i++
+				}
+			}
+		}
+	})
+	s.faces, s.spare = live, s.faces[:0]
 }
 
 // classify locks the vertices on border, non-manifold or inconsistently oriented edges, and those
@@ -405,6 +472,9 @@ func (s *simpState) classify(ctx context.Context) {
 }
 
 func (s *simpState) simpleFan(v uint32, fs []uint32) bool {
+	if len(fs) <= simpSmallFan {
+		return s.simpleSmallFan(v, fs)
+	}
 	for _, fi := range fs {
 		a, _ := simpAround(s.faces[fi], v)
 		after, before := 0, 0
@@ -434,6 +504,48 @@ func (s *simpState) simpleFan(v uint32, fs []uint32) bool {
 		}
 		if b == b0 {
 			return visited == len(fs)
+		}
+	}
+	return false
+}
+
+// simpSmallFan: fans up to this many faces are tested by simpleSmallFan.
+const simpSmallFan = 32
+
+// simpleSmallFan is simpleFan's test for a fan of at most simpSmallFan faces, with each face's two
+// vertices after v looked up once, into arrays on the stack, instead of once per comparison.
+func (s *simpState) simpleSmallFan(v uint32, fs []uint32) bool {
+	var as, bs [simpSmallFan]uint32
+	d := len(fs)
+	for i, fi := range fs {
+		as[i], bs[i] = simpAround(s.faces[fi], v)
+	}
+	for i := range d {
+		a := as[i]
+		after, before := 0, 0
+		for j := range d {
+			if as[j] == a {
+				after++
+			}
+			if bs[j] == a {
+				before++
+			}
+		}
+		if after != 1 || before != 1 {
+			return false
+		}
+	}
+	b0 := bs[0]
+	b := b0
+	for visited := 1; visited <= d; visited++ {
+		for j := range d {
+			if as[j] == b {
+				b = bs[j]
+				break
+			}
+		}
+		if b == b0 {
+			return visited == d
 		}
 	}
 	return false
@@ -589,21 +701,40 @@ func (s *simpState) candidates(ctx context.Context) {
 	for c := range nc {
 		counts[c+1] += counts[c]
 	}
-	if cap(s.cand) < counts[nc] {
-		s.cand = make([]simpEdge, counts[nc])
+	n := counts[nc]
+	if cap(s.cand) < n {
+		s.cand = make([]simpEdge, n)
+		s.order = make([]uint32, n)
+		s.keys = make([]uint16, n)
 	}
-	s.cand = s.cand[:counts[nc]]
+	s.cand, s.order, s.keys = s.cand[:n], s.order[:n], s.keys[:n]
+	// Each chunk also counts its candidates' sort keys (see sortCandidates), so the sort need not
+	// read the list again.
+	s.keyChunks = counts
+	if cap(s.hist) < nc*simpKeys {
+		s.hist = make([]uint32, nc*simpKeys)
+	}
+	s.hist = s.hist[:nc*simpKeys]
+	clear(s.hist)
 	simpParallel(nc, s.workers, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
 			if ctx.Err() != nil {
 				return
 			}
+			h := s.hist[c*simpKeys : (c+1)*simpKeys]
 			i := counts[c]
 			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
 				for k := range 3 {
 					if a, b := f[k], f[(k+1)%3]; a < b && !(s.locked[a] && s.locked[b]) {
 						p, cost := s.place(a, b)
 						s.cand[i] = simpEdge{a: a, b: b, cost: float32(cost), p: p}
+						o := simpParts
+						if pa := s.part(a); pa == s.part(b) {
+							o = pa
+						}
+						key := uint16(o*simpBuckets + int(simpBucket(float32(cost))))
+						s.keys[i] = key
+						h[key]++
 						i++
 					}
 				}
@@ -612,12 +743,27 @@ func (s *simpState) candidates(ctx context.Context) {
 	})
 }
 
-// part returns the vertex range v belongs to.
-func (s *simpState) part(v uint32) int { return int(uint64(v) * simpParts / uint64(len(s.pos))) }
+// part returns the vertex range v belongs to: ⌊v·simpParts/len(s.pos)⌋, found by comparing v
+// with the ranges' first vertices (see partStart) instead of dividing.
+func (s *simpState) part(v uint32) int {
+	n := 0
+	for _, lo := range s.partStart[1:simpParts] {
+		if v >= lo {
+			n++
+		}
+	}
+	return n
+}
 
 // simpBucket is the sort key of a cost: the top 11 bits of its float bits (8 of exponent, 3 of
 // mantissa), so buckets are about 9% wide.
-func simpBucket(c float32) uint32 { return math.Float32bits(c) >> 20 & 2047 }
+func simpBucket(c float32) uint32 { return math.Float32bits(c) >> 20 & (simpBuckets - 1) }
+
+// simpBuckets cost buckets per owner; simpKeys sort keys (owner, bucket) in all.
+const (
+	simpBuckets = 2048
+	simpKeys    = (simpParts + 1) * simpBuckets
+)
 
 // sortCandidates fills s.order with candidate indices grouped by owner (the vertex range holding
 // both endpoints, or simpParts when they lie in different ranges), then by cost bucket, then in list
@@ -627,34 +773,10 @@ func simpBucket(c float32) uint32 { return math.Float32bits(c) >> 20 & 2047 }
 // candidate over all owners (+Inf when there are not k).
 func (s *simpState) sortCandidates(ctx context.Context, k int) float64 {
 	n := len(s.cand)
-	if cap(s.order) < n {
-		s.order = make([]uint32, n)
-		s.keys = make([]uint16, n)
-	}
-	s.order, s.keys = s.order[:n], s.keys[:n]
-	const nb = 2048
-	const nk = (simpParts + 1) * nb
-	const chunk = 1 << 16
-	nc := (n + chunk - 1) / chunk
-	hist := make([]uint32, nc*nk) // per chunk, then per key
-	simpParallel(nc, s.workers, func(lo, hi int) {
-		for c := lo; c < hi; c++ {
-			if ctx.Err() != nil {
-				return
-			}
-			h := hist[c*nk : (c+1)*nk]
-			for i := c * chunk; i < min((c+1)*chunk, n); i++ {
-				e := &s.cand[i]
-				o := simpParts
-				if pa := s.part(e.a); pa == s.part(e.b) {
-					o = pa
-				}
-				key := uint16(o*nb + int(simpBucket(e.cost)))
-				s.keys[i] = key
-				h[key]++
-			}
-		}
-	})
+	const nb = simpBuckets
+	const nk = simpKeys
+	// The keys and their counts per chunk of the list come from candidates.
+	hist, nc := s.hist, len(s.keyChunks)-1
 	// The bucket holding the k-th cheapest candidate, over all owners.
 	goal := math.Inf(1)
 	acc := 0
@@ -684,7 +806,7 @@ func (s *simpState) sortCandidates(ctx context.Context, k int) float64 {
 	simpParallel(nc, s.workers, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
 			h := hist[c*nk : (c+1)*nk]
-			for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+			for i := s.keyChunks[c]; i < s.keyChunks[c+1]; i++ {
 				key := s.keys[i]
 				s.order[h[key]] = uint32(i)
 				h[key]++
@@ -712,14 +834,28 @@ type simpWorker struct {
 // With part ≥ 0 it touches only collapses whose whole neighbourhood lies in vertex range part and
 // defers the others.
 func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, part, goal int, errGoal, maxErr2 float64) error {
-	const ahead = 4
+	// Ask for what later collapses will read, in stages, so that their cache misses overlap
+	// this one's work (a bucket's collapses lie far apart in memory): the candidate far ahead,
+	// its endpoints' records nearer, their first faces just before. Prefetches change nothing.
+	const far, mid, near = 16, 8, 3
 	for i, o := range order {
-		if i+ahead < len(order) {
-			// Touch what a later collapse will read first, so that its cache misses overlap
-			// this one's work.
-			n := &s.cand[order[i+ahead]]
-			w.sink += float64(s.adjStart[n.a] + s.adjStart[n.b])
-			w.sink += float64(s.pos[n.a][0] + s.pos[n.b][0])
+		if i+far < len(order) {
+			simpPrefetch(uintptr(unsafe.Pointer(&s.cand[order[i+far]])))
+		}
+		if i+mid < len(order) {
+			n := &s.cand[order[i+mid]]
+			simpPrefetch4(uintptr(unsafe.Pointer(&s.adjStart[n.a])), uintptr(unsafe.Pointer(&s.adjStart[n.b])),
+				uintptr(unsafe.Pointer(&s.passLock[n.a])), uintptr(unsafe.Pointer(&s.passLock[n.b])))
+		}
+		if i+near < len(order) {
+			if n := &s.cand[order[i+near]]; !s.passLock[n.a] && !s.passLock[n.b] {
+				// A quadric (88 bytes) spans two or three cache lines.
+				qa, qb := uintptr(unsafe.Pointer(&s.q[n.a])), uintptr(unsafe.Pointer(&s.q[n.b]))
+				simpPrefetch4(qa, qa+87, qb, qb+87)
+				simpPrefetch4(uintptr(unsafe.Pointer(&s.pos[n.a])), uintptr(unsafe.Pointer(&s.pos[n.b])),
+					uintptr(unsafe.Pointer(&s.adj[min(s.adjStart[n.a], uint32(len(s.adj)-1))])),
+					uintptr(unsafe.Pointer(&s.adj[min(s.adjStart[n.b], uint32(len(s.adj)-1))])))
+			}
 		}
 		c := &s.cand[o]
 		cost := float64(c.cost)
@@ -849,6 +985,11 @@ func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *S
 // of faces removed: 0 when it refuses, −1 when part ≥ 0 and the edge's neighbourhood leaves vertex
 // range part.
 func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, maxErr2 float64, part int) (int, float64) {
+	// Vertex v lies in range part when v−lo < span (unsigned); with part < 0 every vertex does.
+	lo, span := uint32(0), uint32(math.MaxUint32)
+	if part >= 0 {
+		lo, span = s.partStart[part], s.partStart[part+1]-s.partStart[part]
+	}
 	// r is removed, t survives; a locked endpoint must survive.
 	r, t := b, a
 	if s.locked[b] {
@@ -876,7 +1017,7 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, max
 			if v == t {
 				shared++
 			} else if v != r {
-				if part >= 0 && s.part(v) != part {
+				if v-lo >= span {
 					return -1, 0
 				}
 				w.nbr = append(w.nbr, v)
@@ -912,7 +1053,7 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, max
 			if v == r || v == t {
 				continue
 			}
-			if part >= 0 && s.part(v) != part {
+			if v-lo >= span {
 				return -1, 0
 			}
 			if marked {
@@ -965,33 +1106,25 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, max
 // t, starting from p. It keeps p where the correction would move it far, or past maxErr2.
 func (s *simpState) keepVolume(fr, ft []uint32, r, t uint32, p [3]float32, cost, maxErr2 float64) ([3]float32, float64) {
 	var gx, gy, gz, vol float64
-	add := func(f [3]uint32, dying bool) {
-		var q [3][3]float64
-		for k := range 3 {
-			q[k][0], q[k][1], q[k][2] = s.rel(s.pos[f[k]])
-		}
-		vol += q[0][0]*(q[1][1]*q[2][2]-q[1][2]*q[2][1]) - q[0][1]*(q[1][0]*q[2][2]-q[1][2]*q[2][0]) + q[0][2]*(q[1][0]*q[2][1]-q[1][1]*q[2][0])
-		if dying {
-			return
-		}
-		// The face becomes (x, b, c) with x in the slot of r or t; its volume is x·(b×c).
-		k := 0
-		for f[k] != r && f[k] != t {
-			k++
-		}
-		b, c := q[(k+1)%3], q[(k+2)%3]
-		gx += b[1]*c[2] - b[2]*c[1]
-		gy += b[2]*c[0] - b[0]*c[2]
-		gz += b[0]*c[1] - b[1]*c[0]
-	}
 	for _, fi := range fr {
 		if f := s.faces[fi]; f[0] != simpDead {
-			add(f, f[0] == t || f[1] == t || f[2] == t)
+			dying := f[0] == t || f[1] == t || f[2] == t
+			dv, dx, dy, dz := s.volumeTerms(f, r, t, dying)
+			vol += dv
+			if !dying {
+				gx += dx
+				gy += dy
+				gz += dz
+			}
 		}
 	}
 	for _, fi := range ft {
 		if f := s.faces[fi]; f[0] != simpDead && f[0] != r && f[1] != r && f[2] != r {
-			add(f, false)
+			dv, dx, dy, dz := s.volumeTerms(f, r, t, false)
+			vol += dv
+			gx += dx
+			gy += dy
+			gz += dz
 		}
 	}
 	g2 := gx*gx + gy*gy + gz*gz
@@ -1022,6 +1155,28 @@ func (s *simpState) keepVolume(fr, ft []uint32, r, t uint32, p [3]float32, cost,
 		return p, cost
 	}
 	return np, nc
+}
+
+// volumeTerms returns face f's share of keepVolume's sums: its signed volume term a·(b×c) (six
+// times the tetrahedron's volume over the mesh centre), and, unless dying, b×c for the corners b,
+// c that follow the corner holding r or t, so that the moved face's volume is x·(b×c).
+func (s *simpState) volumeTerms(f [3]uint32, r, t uint32, dying bool) (v, gx, gy, gz float64) {
+	x0, y0, z0 := s.rel(s.pos[f[0]])
+	x1, y1, z1 := s.rel(s.pos[f[1]])
+	x2, y2, z2 := s.rel(s.pos[f[2]])
+	v = x0*(y1*z2-z1*y2) - y0*(x1*z2-z1*x2) + z0*(x1*y2-y1*x2)
+	if dying {
+		return v, 0, 0, 0
+	}
+	bx, by, bz, cx, cy, cz := x1, y1, z1, x2, y2, z2
+	if f[0] != r && f[0] != t {
+		if f[1] == r || f[1] == t {
+			bx, by, bz, cx, cy, cz = x2, y2, z2, x0, y0, z0
+		} else {
+			bx, by, bz, cx, cy, cz = x0, y0, z0, x1, y1, z1
+		}
+	}
+	return v, by*cz - bz*cy, bz*cx - bx*cz, bx*cy - by*cx
 }
 
 // sub3f returns a − b in float64.
@@ -1176,7 +1331,7 @@ const (
 // that some point's search stopped at its work bound, so that the figures are upper bounds. It
 // gives up once ctx is done (the caller checks ctx.Err).
 func simpDeviation(ctx context.Context, points [][3]float32, used []bool, pos [][3]float32, faces [][3]uint32, workers int) (mx, mean float64, bounded bool) {
-	g := newSimpGrid(ctx, pos, faces)
+	g := newSimpGrid(ctx, pos, faces, workers)
 	if ctx.Err() != nil {
 		return 0, 0, false
 	}
@@ -1237,6 +1392,7 @@ func simpDeviation(ctx context.Context, points [][3]float32, used []bool, pos []
 type simpGrid struct {
 	levels []simpGridLevel
 	balls  [][4]float32 // per face: a centre and a radius that encloses it
+	tris   []simpTri    // per face: simpPointTriangle2's per-triangle terms
 }
 
 type simpGridLevel struct {
@@ -1252,7 +1408,7 @@ const (
 	simpGridStep  = 8
 )
 
-func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32) *simpGrid {
+func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32, workers int) *simpGrid {
 	g := &simpGrid{}
 	if len(faces) == 0 {
 		return g
@@ -1276,21 +1432,20 @@ func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32) *simp
 		h *= 1.25
 	}
 	g.balls = make([][4]float32, len(faces))
-	for i, f := range faces {
-		var c [3]float64
-		for _, v := range f {
-			for k := range 3 {
-				c[k] += float64(pos[v][k]) / 3
+	g.tris = make([]simpTri, len(faces))
+	// Per face and independent: in parallel.
+	simpParallel(len(faces), workers, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if (i-lo)&simpCheckMask == 0 && ctx.Err() != nil {
+				return
 			}
+			f := faces[i]
+			g.balls[i] = simpBall(pos, f)
+			g.tris[i] = newSimpTri(pos[f[0]], pos[f[1]], pos[f[2]])
 		}
-		r := 0.0
-		for _, v := range f {
-			d := [3]float64{float64(pos[v][0]) - c[0], float64(pos[v][1]) - c[1], float64(pos[v][2]) - c[2]}
-			r = max(r, dot64(d, d))
-		}
-		// Rounded outwards so the float32 ball still encloses the face.
-		r = math.Sqrt(r)*(1+1e-6) + 1e-6*max(math.Abs(c[0]), math.Abs(c[1]), math.Abs(c[2]))
-		g.balls[i] = [4]float32{float32(c[0]), float32(c[1]), float32(c[2]), float32(r)}
+	})
+	if ctx.Err() != nil {
+		return &simpGrid{}
 	}
 	// level[f] is the level face f is listed in.
 	level := make([]uint8, len(faces))
@@ -1348,6 +1503,24 @@ func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32) *simp
 	return g
 }
 
+// simpBall returns a centre and a radius whose ball encloses face f.
+func simpBall(pos [][3]float32, f [3]uint32) [4]float32 {
+	var c [3]float64
+	for _, v := range f {
+		for k := range 3 {
+			c[k] += float64(pos[v][k]) / 3
+		}
+	}
+	r := 0.0
+	for _, v := range f {
+		d := [3]float64{float64(pos[v][0]) - c[0], float64(pos[v][1]) - c[1], float64(pos[v][2]) - c[2]}
+		r = max(r, dot64(d, d))
+	}
+	// Rounded outwards so the float32 ball still encloses the face.
+	r = math.Sqrt(r)*(1+1e-6) + 1e-6*max(math.Abs(c[0]), math.Abs(c[1]), math.Abs(c[2]))
+	return [4]float32{float32(c[0]), float32(c[1]), float32(c[2]), float32(r)}
+}
+
 // simpGridLevels offsets the level mark of a face not yet placed, so that it differs from every
 // placed level (there are at most six: level 0 has at most 2²⁴ cells, and each level up has
 // simpGridStep³ times fewer).
@@ -1400,8 +1573,11 @@ func (g *simpGrid) nearest2(pos [][3]float32, faces [][3]uint32, p [3]float32, b
 	lv0 := &g.levels[0]
 	c := lv0.cell(p)
 	home := c[0] + lv0.n[0]*(c[1]+lv0.n[1]*c[2])
+	// seed is tested already: skip it below (it cannot lower best again).
+	seed := uint32(math.MaxUint32)
 	if items := lv0.items[lv0.start[home]:lv0.start[home+1]]; len(items) > 0 {
-		seed, sd := items[0], math.Inf(1)
+		sd := math.Inf(1)
+		seed = items[0]
 		for _, fi := range items[:min(len(items), limit)] {
 			b := &g.balls[fi]
 			dx, dy, dz := px-float64(b[0]), py-float64(b[1]), pz-float64(b[2])
@@ -1410,8 +1586,7 @@ func (g *simpGrid) nearest2(pos [][3]float32, faces [][3]uint32, p [3]float32, b
 			}
 		}
 		work += min(len(items), limit)
-		f := faces[seed]
-		best = min(best, simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]]))
+		best = min(best, g.tris[seed].dist2(p))
 	}
 	capped := false
 	reachBest := math.Sqrt(best)
@@ -1449,12 +1624,13 @@ levels:
 							// Skip faces whose bounding ball lies beyond the best distance.
 							b := &g.balls[fi]
 							dx, dy, dz, r := px-float64(b[0]), py-float64(b[1]), pz-float64(b[2]), float64(b[3])+reachBest
-							if dx*dx+dy*dy+dz*dz > r*r {
+							if dx*dx+dy*dy+dz*dz > r*r || fi == seed {
 								continue
 							}
-							f := faces[fi]
-							if d := simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]]); d < best {
-								best, reachBest = d, math.Sqrt(d)
+							if t := &g.tris[fi]; !t.far(p, best) {
+								if d := t.dist2(p); d < best {
+									best, reachBest = d, math.Sqrt(d)
+								}
 							}
 						}
 						if capped {
@@ -1482,8 +1658,7 @@ levels:
 	}
 	if capped && math.IsInf(best, 1) {
 		// Any face bounds the distance from above.
-		f := faces[0]
-		best = simpPointTriangle2(p, pos[f[0]], pos[f[1]], pos[f[2]])
+		best = g.tris[0].dist2(p)
 	}
 	return best, work, capped
 }

@@ -1,0 +1,83 @@
+package mesh
+
+import "math"
+
+// simpTri holds the terms of simpPointTriangle2 that depend on the triangle alone, computed once
+// per face of the deviation grid instead of once per query: corner a, edges e0 = b − a and
+// e1 = c − a, their Gram matrix and its determinant. dist2 then does the rest of the same
+// arithmetic, in the same order, so it returns simpPointTriangle2's value bit for bit
+// (TestSimpTriMatchesPointTriangle).
+type simpTri struct {
+	ax, ay, az    float64
+	e0x, e0y, e0z float64
+	e1x, e1y, e1z float64
+	d00, d01, d11 float64
+	den           float64
+	// The unit normal, or zero for a sliver (sin² of its angle at a under 10⁻⁶), for far's
+	// lower bound.
+	nx, ny, nz float64
+}
+
+func newSimpTri(a, b, c [3]float32) simpTri {
+	var t simpTri
+	t.ax, t.ay, t.az = float64(a[0]), float64(a[1]), float64(a[2])
+	t.e0x, t.e0y, t.e0z = float64(b[0])-t.ax, float64(b[1])-t.ay, float64(b[2])-t.az
+	t.e1x, t.e1y, t.e1z = float64(c[0])-t.ax, float64(c[1])-t.ay, float64(c[2])-t.az
+	t.d00 = t.e0x*t.e0x + t.e0y*t.e0y + t.e0z*t.e0z
+	t.d01 = t.e0x*t.e1x + t.e0y*t.e1y + t.e0z*t.e1z
+	t.d11 = t.e1x*t.e1x + t.e1y*t.e1y + t.e1z*t.e1z
+	t.den = t.d00*t.d11 - t.d01*t.d01
+	if t.den > 1e-6*t.d00*t.d11 {
+		nx := t.e0y*t.e1z - t.e0z*t.e1y
+		ny := t.e0z*t.e1x - t.e0x*t.e1z
+		nz := t.e0x*t.e1y - t.e0y*t.e1x
+		if l := math.Sqrt(nx*nx + ny*ny + nz*nz); l > 0 {
+			t.nx, t.ny, t.nz = nx/l, ny/l, nz/l
+		}
+	}
+	return t
+}
+
+// far reports that dist2(p) cannot be below best: p's distance from the triangle's plane, a
+// lower bound on its distance from the triangle, less a slack of 10⁻⁹·|p − a|₁, exceeds √best
+// by a relative 10⁻⁹. The slack covers the rounding of the normal (a relative 10⁻¹² at most
+// away from slivers, which are never called far) and of dist2's own arithmetic (a few ulps of
+// |p − a|), so a triangle called far would not have lowered best: skipping it changes no
+// result, bit for bit.
+func (t *simpTri) far(p [3]float32, best float64) bool {
+	vx, vy, vz := float64(p[0])-t.ax, float64(p[1])-t.ay, float64(p[2])-t.az
+	d := math.Abs(t.nx*vx+t.ny*vy+t.nz*vz) - 1e-9*(math.Abs(vx)+math.Abs(vy)+math.Abs(vz))
+	return d > 0 && d*d > best*(1+1e-9)
+}
+
+// dist2 returns the squared distance from p to the triangle, as simpPointTriangle2 does.
+func (t *simpTri) dist2(p [3]float32) float64 {
+	e0x, e0y, e0z := t.e0x, t.e0y, t.e0z
+	e1x, e1y, e1z := t.e1x, t.e1y, t.e1z
+	vx, vy, vz := float64(p[0])-t.ax, float64(p[1])-t.ay, float64(p[2])-t.az
+	d00, d01, d11, den := t.d00, t.d01, t.d11, t.den
+	d20 := vx*e0x + vy*e0y + vz*e0z
+	d21 := vx*e1x + vy*e1y + vz*e1z
+	u := d11*d20 - d01*d21
+	w := d00*d21 - d01*d20
+	if den > 0 && u >= 0 && w >= 0 && u+w <= den {
+		u, w = u/den, w/den
+		rx, ry, rz := vx-u*e0x-w*e1x, vy-u*e0y-w*e1y, vz-u*e0z-w*e1z
+		return rx*rx + ry*ry + rz*rz
+	}
+	bx, by, bz := vx-e0x, vy-e0y, vz-e0z    // p − b
+	fx, fy, fz := e1x-e0x, e1y-e0y, e1z-e0z // c − b
+	return min(simpSeg2(vx, vy, vz, e0x, e0y, e0z, d00, d20), simpSeg2(vx, vy, vz, e1x, e1y, e1z, d11, d21),
+		simpSeg2(bx, by, bz, fx, fy, fz, fx*fx+fy*fy+fz*fz, bx*fx+by*fy+bz*fz))
+}
+
+// simpSeg2 is the squared distance from v to the segment from the origin along e, given
+// ee = e·e and ve = v·e.
+func simpSeg2(vx, vy, vz, ex, ey, ez, ee, ve float64) float64 {
+	t := 0.0
+	if ee > 0 {
+		t = min(max(ve/ee, 0), 1)
+	}
+	rx, ry, rz := vx-t*ex, vy-t*ey, vz-t*ez
+	return rx*rx + ry*ry + rz*rz
+}
