@@ -387,9 +387,10 @@ func (w *isoWorker) run(ctx context.Context, s *isoSlab) error {
 //
 // A sample is inside when v − level has its sign bit set. With level = −0 in place of +0 that is
 // exactly v < level for every non-NaN v: a difference of two distinct floats is never zero
-// (gradual underflow), and x − x is +0 (also for −0 − −0). Sign bits are shifted into four
-// independent accumulators of 16 samples each, which keeps the loop free of branches and of
-// variable shifts; a NaN difference sets bit 31 of (bits & 0x7fffffff) + 0x7fffff.
+// (gradual underflow), and x − x is +0 (also for −0 − −0). The full 64-sample words go to
+// isoSigns (SSE2 assembly on amd64, isoSignsGeneric elsewhere): the whole plane in one call when
+// NX is a multiple of 64 (rows and mask rows are then both contiguous), else row by row with the
+// tail word done here. Any NaN is reported by position, the first in row-major order.
 func (w *isoWorker) classify(k, p int) error {
 	g := w.g
 	nx := g.NX
@@ -407,37 +408,22 @@ func (w *isoWorker) classify(k, p int) error {
 	plane := g.Values[k*nx*g.NY : (k+1)*nx*g.NY]
 	mask := w.inside[p]
 	full := nx / 64
-	for j := range g.NY {
-		row := plane[j*nx : (j+1)*nx]
-		out := mask[j*w.words : (j+1)*w.words]
-		var nan uint32
-		for wi := range full {
-			c := (*[64]float32)(row[wi*64 : wi*64+64])
-			var q0, q1, q2, q3 uint64
-			for b := range 16 {
-				d0 := math.Float32bits(c[b] - level)
-				d1 := math.Float32bits(c[b+16] - level)
-				d2 := math.Float32bits(c[b+32] - level)
-				d3 := math.Float32bits(c[b+48] - level)
-				q0 = q0>>1 | uint64(d0)>>31<<63
-				q1 = q1>>1 | uint64(d1)>>31<<63
-				q2 = q2>>1 | uint64(d2)>>31<<63
-				q3 = q3>>1 | uint64(d3)>>31<<63
-				nan |= (d0&0x7fffffff + 0x7fffff) | (d1&0x7fffffff + 0x7fffff) | (d2&0x7fffffff + 0x7fffff) | (d3&0x7fffffff + 0x7fffff)
-			}
-			out[wi] = q0>>48 | q1>>48<<16 | q2>>48<<32 | q3>>48<<48
-		}
-		if full < w.words {
-			var q uint64
-			for b, v := range row[full*64:] {
-				d := math.Float32bits(v - level)
-				q |= uint64(d>>31) << (b & 63)
-				nan |= d&0x7fffffff + 0x7fffff
-			}
+	nan := false
+	if full == w.words {
+		nan = isoSigns(plane, level, mask[:full*g.NY])
+	} else {
+		for j := range g.NY {
+			row := plane[j*nx : (j+1)*nx]
+			out := mask[j*w.words : (j+1)*w.words]
+			n := isoSigns(row, level, out[:full])
+			q, t := isoSignsTail(row[full*64:], level)
 			out[full] = q
+			nan = nan || n || t
 		}
-		if nan>>31 != 0 {
-			for i, v := range row {
+	}
+	if nan {
+		for j := range g.NY {
+			for i, v := range plane[j*nx : (j+1)*nx] {
 				if v != v {
 					return fmt.Errorf("%w: sample (%d, %d, %d) is NaN", ErrInvalidGrid, i, j, k)
 				}
@@ -445,6 +431,46 @@ func (w *isoWorker) classify(k, p int) error {
 		}
 	}
 	return nil
+}
+
+// isoSignsGeneric sets out[wi] to the sign bits of v[64·wi+b] − level, bit b, for every word of
+// out (v holds at least 64·len(out) samples), and reports whether any difference is NaN. Sign
+// bits are shifted into four independent accumulators of 16 samples each, which keeps the loop
+// free of branches and of variable shifts; a NaN difference sets bit 31 of
+// (bits & 0x7fffffff) + 0x7fffff. It is isoSigns' definition, and isoSigns itself where there is
+// no assembly.
+func isoSignsGeneric(v []float32, level float32, out []uint64) bool {
+	var nan uint32
+	for wi := range out {
+		c := (*[64]float32)(v[wi*64 : wi*64+64])
+		var q0, q1, q2, q3 uint64
+		for b := range 16 {
+			d0 := math.Float32bits(c[b] - level)
+			d1 := math.Float32bits(c[b+16] - level)
+			d2 := math.Float32bits(c[b+32] - level)
+			d3 := math.Float32bits(c[b+48] - level)
+			q0 = q0>>1 | uint64(d0)>>31<<63
+			q1 = q1>>1 | uint64(d1)>>31<<63
+			q2 = q2>>1 | uint64(d2)>>31<<63
+			q3 = q3>>1 | uint64(d3)>>31<<63
+			nan |= (d0&0x7fffffff + 0x7fffff) | (d1&0x7fffffff + 0x7fffff) | (d2&0x7fffffff + 0x7fffff) | (d3&0x7fffffff + 0x7fffff)
+		}
+		out[wi] = q0>>48 | q1>>48<<16 | q2>>48<<32 | q3>>48<<48
+	}
+	return nan>>31 != 0
+}
+
+// isoSignsTail returns the sign bits of v[b] − level in bit b for a row's last len(v) < 64
+// samples, and whether any difference is NaN.
+func isoSignsTail(v []float32, level float32) (uint64, bool) {
+	var q uint64
+	var nan uint32
+	for b, x := range v {
+		d := math.Float32bits(x - level)
+		q |= uint64(d>>31) << (b & 63)
+		nan |= d&0x7fffffff + 0x7fffff
+	}
+	return q, nan>>31 != 0
 }
 
 // vertex returns the index for a new vertex on the edge from sample a to sample b (flat indices,

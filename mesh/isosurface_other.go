@@ -1,0 +1,8 @@
+//go:build !amd64
+
+package mesh
+
+// isoSigns is isoSignsGeneric where there is no assembly kernel.
+func isoSigns(v []float32, level float32, out []uint64) bool {
+	return isoSignsGeneric(v, level, out)
+}
