@@ -591,7 +591,11 @@ func (w *isoWorker) cells(k, p, q int) {
 	x0, x1, y0, y1, z := w.xIdx[p], w.xIdx[q], w.yIdx[p], w.yIdx[q], w.zIdx
 	lastBits := uint64(1)<<uint((nx-1)%64) - 1
 	tab := mctables.Cases
-	var idx [12]uint32
+	// idx has 16 entries so that an edge number masked with 15 needs no bounds check; the table's
+	// edges are 0..11. faces is w.out.faces, kept in a local for the loop.
+	var idx [16]uint32
+	faces := w.out.faces
+	defer func() { w.out.faces = faces }()
 	for j := 0; j+1 < ny; j++ {
 		r00 := lo[j*nw : (j+1)*nw]     // y = j,   z = k
 		r10 := lo[(j+1)*nw : (j+2)*nw] // y = j+1, z = k
@@ -620,17 +624,22 @@ func (w *isoWorker) cells(k, p, q int) {
 					continue
 				}
 				r0, r1 := j*nx+i, (j+1)*nx+i
-				idx = [12]uint32{
+				idx = [16]uint32{
 					x0[r0], x0[r1], x1[r0], x1[r1],
 					y0[r0], y0[r0+1], y1[r0], y1[r0+1],
 					z[r0], z[r0+1], z[r1], z[r1+1],
 				}
 				es := tab.Edges[e0:e1]
-				if cap(w.out.faces)-len(w.out.faces) < len(es)/3 {
-					w.out.faces = isoGrowFaces(w.out.faces)
+				nt := len(es) / 3
+				if cap(faces)-len(faces) < nt {
+					faces = isoGrowFaces(faces)
 				}
-				for t := 0; t+2 < len(es); t += 3 {
-					w.out.faces = append(w.out.faces, [3]uint32{idx[es[t]], idx[es[t+1]], idx[es[t+2]]})
+				n := len(faces)
+				faces = faces[:n+nt]
+				dst := faces[n:]
+				for t := range dst {
+					e := es[3*t : 3*t+3 : 3*t+3]
+					dst[t] = [3]uint32{idx[e[0]&15], idx[e[1]&15], idx[e[2]&15]}
 				}
 			}
 		}
