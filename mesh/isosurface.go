@@ -313,6 +313,7 @@ func isoConcat(slabs []isoSlab) (*Mesh, error) {
 					}
 					dst[i] = f
 				}
+				isoBufPool.Put(&isoBufs{sl.pos[:0], sl.faces[:0]})
 				sl.pos, sl.faces = nil, nil
 			}
 		})
@@ -320,6 +321,16 @@ func isoConcat(slabs []isoSlab) (*Mesh, error) {
 	wg.Wait()
 	return m, nil
 }
+
+// isoBufs is a slab's output buffers, emptied, kept in isoBufPool once isoConcat has copied
+// them, for the next slab or call: a fresh slab's buffers cost their zeroing (and page faults)
+// each time, a tenth of a 256³ extraction.
+type isoBufs struct {
+	pos   [][3]float32
+	faces [][3]uint32
+}
+
+var isoBufPool sync.Pool
 
 // isoWorker holds one goroutine's scratch memory, reused across slabs.
 type isoWorker struct {
@@ -357,8 +368,15 @@ func (w *isoWorker) run(ctx context.Context, s *isoSlab) error {
 	w.out, w.nOwn, w.nForeign = s, 0, 0
 	// A rough guess from the slab's size; append grows it as needed.
 	est := (s.z1 - s.z0) * (g.NX + g.NY) * 2
-	s.pos = make([][3]float32, 0, est)
-	s.faces = make([][3]uint32, 0, 2*est)
+	if b, ok := isoBufPool.Get().(*isoBufs); ok {
+		s.pos, s.faces = b.pos, b.faces
+	}
+	if cap(s.pos) < est {
+		s.pos = make([][3]float32, 0, est)
+	}
+	if cap(s.faces) < 2*est {
+		s.faces = make([][3]uint32, 0, 2*est)
+	}
 	cur := 0
 	if err := w.classify(s.z0, cur); err != nil {
 		return err
