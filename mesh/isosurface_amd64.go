@@ -5,3 +5,8 @@ package mesh
 //
 //go:noescape
 func isoSigns(v []float32, level float32, out []uint64) bool
+
+// isoPrefetch hints that v's samples will be read soon (isosurface_amd64.s).
+//
+//go:noescape
+func isoPrefetch(v []float32)
