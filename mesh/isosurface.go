@@ -302,16 +302,19 @@ func isoConcat(slabs []isoSlab) (*Mesh, error) {
 				if s+1 < len(slabs) {
 					foreign = uint32(offsets[s+1])
 				}
+				// An own index i becomes i + own, a foreign one isoForeign|i becomes i + foreign:
+				// both are f + own + (f's top bit spread) & (foreign − isoForeign − own) in uint32
+				// arithmetic, without a branch.
+				src := sl.faces
 				dst := m.Faces[fo[s]:fo[s+1]]
-				for i, f := range sl.faces {
-					for c := range 3 {
-						if f[c]&isoForeign != 0 {
-							f[c] = f[c]&^isoForeign + foreign
-						} else {
-							f[c] += own
-						}
+				dst = dst[:len(src)]
+				d := foreign - isoForeign - own
+				for i, f := range src {
+					dst[i] = [3]uint32{
+						f[0] + own + uint32(int32(f[0])>>31)&d,
+						f[1] + own + uint32(int32(f[1])>>31)&d,
+						f[2] + own + uint32(int32(f[2])>>31)&d,
 					}
-					dst[i] = f
 				}
 				isoBufPool.Put(&isoBufs{sl.pos[:0], sl.faces[:0]})
 				sl.pos, sl.faces = nil, nil
