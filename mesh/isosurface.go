@@ -349,6 +349,7 @@ type isoWorker struct {
 	xIdx, yIdx [2][]uint32
 	zIdx       []uint32
 	out        *isoSlab
+	pos        [][3]float32 // out.pos while a slab is processed, kept here for vertex
 	// ahead is what remains to prefetch of plane k+2 while layer k is built (see prefetch).
 	ahead    []float32
 	nOwn     uint32 // vertices appended to out.pos
@@ -382,11 +383,19 @@ func (w *isoWorker) run(ctx context.Context, s *isoSlab) error {
 	if cap(s.faces) < 2*est {
 		s.faces = make([][3]uint32, 0, 2*est)
 	}
+	w.pos = s.pos
+	defer func() { s.pos, w.pos = w.pos, nil }()
 	cur := 0
 	if err := w.classify(s.z0, cur); err != nil {
 		return err
 	}
+	if w.field == nil && s.z0+1 < g.NZ {
+		n := g.NX * g.NY
+		w.ahead = g.Values[(s.z0+1)*n : (s.z0+2)*n]
+	}
 	w.emitPlane(s.z0, cur, true)
+	isoPrefetch(w.ahead)
+	w.ahead = nil
 	for k := s.z0; k < s.z1; k++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -406,7 +415,7 @@ func (w *isoWorker) run(ctx context.Context, s *isoSlab) error {
 		w.ahead = nil
 		cur = nxt
 	}
-	if uint64(len(s.pos)) >= isoForeign || w.nForeign >= isoForeign {
+	if uint64(len(w.pos)) >= isoForeign || w.nForeign >= isoForeign {
 		return fmt.Errorf("%w: too many vertices in one slab", ErrInvalidGrid)
 	}
 	return nil
@@ -539,11 +548,11 @@ func (w *isoWorker) vertex(a, b, axis, i, j, k int, own bool) uint32 {
 	}
 	p := [3]float64{float64(i), float64(j), float64(k)}
 	p[axis] += t
-	n := uint32(len(w.out.pos))
-	if len(w.out.pos) == cap(w.out.pos) {
-		w.out.pos = slices.Grow(w.out.pos, len(w.out.pos)+8) // doubling: see isoGrowFaces
+	n := uint32(len(w.pos))
+	if len(w.pos) == cap(w.pos) {
+		w.pos = slices.Grow(w.pos, len(w.pos)+8) // doubling: see isoGrowFaces
 	}
-	w.out.pos = append(w.out.pos, [3]float32{
+	w.pos = append(w.pos, [3]float32{
 		float32(g.Origin[0] + g.Voxel*p[0]),
 		float32(g.Origin[1] + g.Voxel*p[1]),
 		float32(g.Origin[2] + g.Voxel*p[2]),
