@@ -281,7 +281,17 @@ func isoConcat(slabs []isoSlab) (*Mesh, error) {
 	if offsets[len(slabs)] > math.MaxUint32 {
 		return nil, fmt.Errorf("%w: %d vertices exceed the uint32 index range", ErrInvalidGrid, offsets[len(slabs)])
 	}
-	m := &Mesh{Positions: make([][3]float32, offsets[len(slabs)]), Faces: make([][3]uint32, nf)}
+	// The positions are allocated (zeroed) and copied by a goroutine of their own while this one
+	// allocates the faces, so that the two zeroings, serial otherwise, overlap.
+	m := &Mesh{}
+	var pw sync.WaitGroup
+	pw.Go(func() {
+		m.Positions = make([][3]float32, offsets[len(slabs)])
+		for s := range slabs {
+			copy(m.Positions[offsets[s]:], slabs[s].pos)
+		}
+	})
+	m.Faces = make([][3]uint32, nf)
 	fo := make([]int, len(slabs)+1)
 	for s := range slabs {
 		fo[s+1] = fo[s] + len(slabs[s].faces)
@@ -296,7 +306,6 @@ func isoConcat(slabs []isoSlab) (*Mesh, error) {
 					return
 				}
 				sl := &slabs[s]
-				copy(m.Positions[offsets[s]:], sl.pos)
 				own := uint32(offsets[s])
 				var foreign uint32
 				if s+1 < len(slabs) {
@@ -316,12 +325,16 @@ func isoConcat(slabs []isoSlab) (*Mesh, error) {
 						f[2] + own + uint32(int32(f[2])>>31)&d,
 					}
 				}
-				isoBufPool.Put(&isoBufs{sl.pos[:0], sl.faces[:0]})
-				sl.pos, sl.faces = nil, nil
 			}
 		})
 	}
 	wg.Wait()
+	pw.Wait()
+	for s := range slabs {
+		sl := &slabs[s]
+		isoBufPool.Put(&isoBufs{sl.pos[:0], sl.faces[:0]})
+		sl.pos, sl.faces = nil, nil
+	}
 	return m, nil
 }
 
