@@ -219,7 +219,7 @@ func isosurface(ctx context.Context, g *Grid, f Field, level float32) (*Mesh, er
 	layers := g.NZ - 1
 	workers := min(runtime.GOMAXPROCS(0), layers)
 	// A few slabs per worker balance uneven surfaces; the output does not depend on the split.
-	nslab := min(layers, 4*workers)
+	nslab := min(layers, 8*workers)
 	slabs := make([]isoSlab, nslab)
 	for s := range slabs {
 		slabs[s].z0 = layers * s / nslab
