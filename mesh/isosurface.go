@@ -231,7 +231,8 @@ func isosurface(ctx context.Context, g *Grid, f Field, level float32) (*Mesh, er
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			w := newIsoWorker(g, level)
+			w := getIsoWorker(g, level)
+			defer putIsoWorker(w)
 			w.field = f
 			for {
 				s := int(next.Add(1) - 1)
@@ -379,6 +380,27 @@ func newIsoWorker(g *Grid, level float32) *isoWorker {
 	}
 	w.zIdx = make([]uint32, n)
 	return w
+}
+
+// isoWorkerPool keeps workers' scratch memory between calls: a fresh worker's index planes cost
+// their zeroing each time, and their contents never carry over (every index cells reads was
+// written for the same plane of the same slab, as when a worker moves on to its next slab).
+var isoWorkerPool sync.Pool
+
+// getIsoWorker is newIsoWorker, reusing a pooled worker of the same lattice size if there is one.
+func getIsoWorker(g *Grid, level float32) *isoWorker {
+	if w, ok := isoWorkerPool.Get().(*isoWorker); ok && w.words == (g.NX+63)/64 &&
+		len(w.inside[0]) == w.words*g.NY && len(w.zIdx) == g.NX*g.NY {
+		w.g, w.level = g, level
+		return w
+	}
+	return newIsoWorker(g, level)
+}
+
+// putIsoWorker returns w to isoWorkerPool, without its references to the caller's data.
+func putIsoWorker(w *isoWorker) {
+	w.g, w.field, w.out, w.pos, w.ahead = nil, nil, nil, nil, nil
+	isoWorkerPool.Put(w)
 }
 
 // run processes one slab.
