@@ -673,21 +673,23 @@ func isoSignsCheck(t *testing.T, v []float32, level float32) {
 		n := min(words, len(v)/64)
 		want := make([]uint64, n)
 		wantNaN := isoSignsGeneric(v, level, want)
-		got := make([]uint64, words)
-		for i := range got {
-			got[i] = 0xdeadbeefcafef00d
-		}
-		gotNaN := isoSigns(v, level, got)
-		if gotNaN != wantNaN {
-			t.Fatalf("len %d, %d words, level %g: NaN %v, generic %v", len(v), words, level, gotNaN, wantNaN)
-		}
-		for i := range n {
-			if got[i] != want[i] {
-				t.Fatalf("len %d, level %g: word %d = %#x, generic %#x", len(v), level, i, got[i], want[i])
+		for name, kernel := range isoSignsKernels() {
+			got := make([]uint64, words)
+			for i := range got {
+				got[i] = 0xdeadbeefcafef00d
 			}
-		}
-		if words > n && got[n] != 0xdeadbeefcafef00d {
-			t.Fatalf("len %d: %d words written past v", len(v), words)
+			gotNaN := kernel(v, level, got)
+			if gotNaN != wantNaN {
+				t.Fatalf("%s: len %d, %d words, level %g: NaN %v, generic %v", name, len(v), words, level, gotNaN, wantNaN)
+			}
+			for i := range n {
+				if got[i] != want[i] {
+					t.Fatalf("%s: len %d, level %g: word %d = %#x, generic %#x", name, len(v), level, i, got[i], want[i])
+				}
+			}
+			if words > n && got[n] != 0xdeadbeefcafef00d {
+				t.Fatalf("%s: len %d: %d words written past v", name, len(v), words)
+			}
 		}
 	}
 	// Through classify, with the −0 level substitution and the tail, against v < level.
@@ -721,6 +723,9 @@ func isoSignsCheck(t *testing.T, v []float32, level float32) {
 // on random rows of every length 1..300 mixing ordinary and special samples, at levels that
 // include ±0, denormals and the samples themselves, and with a NaN at every position.
 func TestIsoSignsKernel(t *testing.T) {
+	for name := range isoSignsKernels() {
+		t.Log("kernel", name)
+	}
 	r := rand.New(rand.NewPCG(20, 26))
 	specials := isoSignSpecials()
 	finite := func() float32 {
