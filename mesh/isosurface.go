@@ -219,7 +219,7 @@ func isosurface(ctx context.Context, g *Grid, f Field, level float32) (*Mesh, er
 	layers := g.NZ - 1
 	workers := min(runtime.GOMAXPROCS(0), layers)
 	// A few slabs per worker balance uneven surfaces; the output does not depend on the split.
-	nslab := min(layers, 4*workers)
+	nslab := min(layers, 8*workers)
 	slabs := make([]isoSlab, nslab)
 	for s := range slabs {
 		slabs[s].z0 = layers * s / nslab
@@ -231,7 +231,8 @@ func isosurface(ctx context.Context, g *Grid, f Field, level float32) (*Mesh, er
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			w := newIsoWorker(g, level)
+			w := getIsoWorker(g, level)
+			defer putIsoWorker(w)
 			w.field = f
 			for {
 				s := int(next.Add(1) - 1)
@@ -281,7 +282,17 @@ func isoConcat(slabs []isoSlab) (*Mesh, error) {
 	if offsets[len(slabs)] > math.MaxUint32 {
 		return nil, fmt.Errorf("%w: %d vertices exceed the uint32 index range", ErrInvalidGrid, offsets[len(slabs)])
 	}
-	m := &Mesh{Positions: make([][3]float32, offsets[len(slabs)]), Faces: make([][3]uint32, nf)}
+	// The positions are allocated (zeroed) and copied by a goroutine of their own while this one
+	// allocates the faces, so that the two zeroings, serial otherwise, overlap.
+	m := &Mesh{}
+	var pw sync.WaitGroup
+	pw.Go(func() {
+		m.Positions = make([][3]float32, offsets[len(slabs)])
+		for s := range slabs {
+			copy(m.Positions[offsets[s]:], slabs[s].pos)
+		}
+	})
+	m.Faces = make([][3]uint32, nf)
 	fo := make([]int, len(slabs)+1)
 	for s := range slabs {
 		fo[s+1] = fo[s] + len(slabs[s].faces)
@@ -296,30 +307,47 @@ func isoConcat(slabs []isoSlab) (*Mesh, error) {
 					return
 				}
 				sl := &slabs[s]
-				copy(m.Positions[offsets[s]:], sl.pos)
 				own := uint32(offsets[s])
 				var foreign uint32
 				if s+1 < len(slabs) {
 					foreign = uint32(offsets[s+1])
 				}
+				// An own index i becomes i + own, a foreign one isoForeign|i becomes i + foreign:
+				// both are f + own + (f's top bit spread) & (foreign − isoForeign − own) in uint32
+				// arithmetic, without a branch.
+				src := sl.faces
 				dst := m.Faces[fo[s]:fo[s+1]]
-				for i, f := range sl.faces {
-					for c := range 3 {
-						if f[c]&isoForeign != 0 {
-							f[c] = f[c]&^isoForeign + foreign
-						} else {
-							f[c] += own
-						}
+				dst = dst[:len(src)]
+				d := foreign - isoForeign - own
+				for i, f := range src {
+					dst[i] = [3]uint32{
+						f[0] + own + uint32(int32(f[0])>>31)&d,
+						f[1] + own + uint32(int32(f[1])>>31)&d,
+						f[2] + own + uint32(int32(f[2])>>31)&d,
 					}
-					dst[i] = f
 				}
-				sl.pos, sl.faces = nil, nil
 			}
 		})
 	}
 	wg.Wait()
+	pw.Wait()
+	for s := range slabs {
+		sl := &slabs[s]
+		isoBufPool.Put(&isoBufs{sl.pos[:0], sl.faces[:0]})
+		sl.pos, sl.faces = nil, nil
+	}
 	return m, nil
 }
+
+// isoBufs is a slab's output buffers, emptied, kept in isoBufPool once isoConcat has copied
+// them, for the next slab or call: a fresh slab's buffers cost their zeroing (and page faults)
+// each time, a tenth of a 256³ extraction.
+type isoBufs struct {
+	pos   [][3]float32
+	faces [][3]uint32
+}
+
+var isoBufPool sync.Pool
 
 // isoWorker holds one goroutine's scratch memory, reused across slabs.
 type isoWorker struct {
@@ -335,8 +363,11 @@ type isoWorker struct {
 	xIdx, yIdx [2][]uint32
 	zIdx       []uint32
 	out        *isoSlab
-	nOwn       uint32 // vertices appended to out.pos
-	nForeign   uint32 // vertices numbered in the next slab's bottom plane
+	pos        [][3]float32 // out.pos while a slab is processed, kept here for vertex
+	// ahead is what remains to prefetch of plane k+2 while layer k is built (see prefetch).
+	ahead    []float32
+	nOwn     uint32 // vertices appended to out.pos
+	nForeign uint32 // vertices numbered in the next slab's bottom plane
 }
 
 func newIsoWorker(g *Grid, level float32) *isoWorker {
@@ -351,19 +382,55 @@ func newIsoWorker(g *Grid, level float32) *isoWorker {
 	return w
 }
 
+// isoWorkerPool keeps workers' scratch memory between calls: a fresh worker's index planes cost
+// their zeroing each time, and their contents never carry over (every index cells reads was
+// written for the same plane of the same slab, as when a worker moves on to its next slab).
+var isoWorkerPool sync.Pool
+
+// getIsoWorker is newIsoWorker, reusing a pooled worker of the same lattice size if there is one.
+func getIsoWorker(g *Grid, level float32) *isoWorker {
+	if w, ok := isoWorkerPool.Get().(*isoWorker); ok && w.words == (g.NX+63)/64 &&
+		len(w.inside[0]) == w.words*g.NY && len(w.zIdx) == g.NX*g.NY {
+		w.g, w.level = g, level
+		return w
+	}
+	return newIsoWorker(g, level)
+}
+
+// putIsoWorker returns w to isoWorkerPool, without its references to the caller's data.
+func putIsoWorker(w *isoWorker) {
+	w.g, w.field, w.out, w.pos, w.ahead = nil, nil, nil, nil, nil
+	isoWorkerPool.Put(w)
+}
+
 // run processes one slab.
 func (w *isoWorker) run(ctx context.Context, s *isoSlab) error {
 	g := w.g
 	w.out, w.nOwn, w.nForeign = s, 0, 0
 	// A rough guess from the slab's size; append grows it as needed.
 	est := (s.z1 - s.z0) * (g.NX + g.NY) * 2
-	s.pos = make([][3]float32, 0, est)
-	s.faces = make([][3]uint32, 0, 2*est)
+	if b, ok := isoBufPool.Get().(*isoBufs); ok {
+		s.pos, s.faces = b.pos, b.faces
+	}
+	if cap(s.pos) < est {
+		s.pos = make([][3]float32, 0, est)
+	}
+	if cap(s.faces) < 2*est {
+		s.faces = make([][3]uint32, 0, 2*est)
+	}
+	w.pos = s.pos
+	defer func() { s.pos, w.pos = w.pos, nil }()
 	cur := 0
 	if err := w.classify(s.z0, cur); err != nil {
 		return err
 	}
+	if w.field == nil && s.z0+1 < g.NZ {
+		n := g.NX * g.NY
+		w.ahead = g.Values[(s.z0+1)*n : (s.z0+2)*n]
+	}
 	w.emitPlane(s.z0, cur, true)
+	isoPrefetch(w.ahead)
+	w.ahead = nil
 	for k := s.z0; k < s.z1; k++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -372,12 +439,18 @@ func (w *isoWorker) run(ctx context.Context, s *isoSlab) error {
 		if err := w.classify(k+1, nxt); err != nil {
 			return err
 		}
+		if w.field == nil && k+2 < g.NZ {
+			n := g.NX * g.NY
+			w.ahead = g.Values[(k+2)*n : (k+3)*n]
+		}
 		w.emitZ(k, cur, nxt)
 		w.emitPlane(k+1, nxt, k+1 < s.z1 || s.last)
 		w.cells(k, cur, nxt)
+		isoPrefetch(w.ahead)
+		w.ahead = nil
 		cur = nxt
 	}
-	if uint64(len(s.pos)) >= isoForeign || w.nForeign >= isoForeign {
+	if uint64(len(w.pos)) >= isoForeign || w.nForeign >= isoForeign {
 		return fmt.Errorf("%w: too many vertices in one slab", ErrInvalidGrid)
 	}
 	return nil
@@ -387,9 +460,10 @@ func (w *isoWorker) run(ctx context.Context, s *isoSlab) error {
 //
 // A sample is inside when v − level has its sign bit set. With level = −0 in place of +0 that is
 // exactly v < level for every non-NaN v: a difference of two distinct floats is never zero
-// (gradual underflow), and x − x is +0 (also for −0 − −0). Sign bits are shifted into four
-// independent accumulators of 16 samples each, which keeps the loop free of branches and of
-// variable shifts; a NaN difference sets bit 31 of (bits & 0x7fffffff) + 0x7fffff.
+// (gradual underflow), and x − x is +0 (also for −0 − −0). The full 64-sample words go to
+// isoSigns (SSE2 assembly on amd64, isoSignsGeneric elsewhere): the whole plane in one call when
+// NX is a multiple of 64 (rows and mask rows are then both contiguous), else row by row with the
+// tail word done here. Any NaN is reported by position, the first in row-major order.
 func (w *isoWorker) classify(k, p int) error {
 	g := w.g
 	nx := g.NX
@@ -407,37 +481,22 @@ func (w *isoWorker) classify(k, p int) error {
 	plane := g.Values[k*nx*g.NY : (k+1)*nx*g.NY]
 	mask := w.inside[p]
 	full := nx / 64
-	for j := range g.NY {
-		row := plane[j*nx : (j+1)*nx]
-		out := mask[j*w.words : (j+1)*w.words]
-		var nan uint32
-		for wi := range full {
-			c := (*[64]float32)(row[wi*64 : wi*64+64])
-			var q0, q1, q2, q3 uint64
-			for b := range 16 {
-				d0 := math.Float32bits(c[b] - level)
-				d1 := math.Float32bits(c[b+16] - level)
-				d2 := math.Float32bits(c[b+32] - level)
-				d3 := math.Float32bits(c[b+48] - level)
-				q0 = q0>>1 | uint64(d0)>>31<<63
-				q1 = q1>>1 | uint64(d1)>>31<<63
-				q2 = q2>>1 | uint64(d2)>>31<<63
-				q3 = q3>>1 | uint64(d3)>>31<<63
-				nan |= (d0&0x7fffffff + 0x7fffff) | (d1&0x7fffffff + 0x7fffff) | (d2&0x7fffffff + 0x7fffff) | (d3&0x7fffffff + 0x7fffff)
-			}
-			out[wi] = q0>>48 | q1>>48<<16 | q2>>48<<32 | q3>>48<<48
-		}
-		if full < w.words {
-			var q uint64
-			for b, v := range row[full*64:] {
-				d := math.Float32bits(v - level)
-				q |= uint64(d>>31) << (b & 63)
-				nan |= d&0x7fffffff + 0x7fffff
-			}
+	nan := false
+	if full == w.words {
+		nan = isoSigns(plane, level, mask[:full*g.NY])
+	} else {
+		for j := range g.NY {
+			row := plane[j*nx : (j+1)*nx]
+			out := mask[j*w.words : (j+1)*w.words]
+			n := isoSigns(row, level, out[:full])
+			q, t := isoSignsTail(row[full*64:], level)
 			out[full] = q
+			nan = nan || n || t
 		}
-		if nan>>31 != 0 {
-			for i, v := range row {
+	}
+	if nan {
+		for j := range g.NY {
+			for i, v := range plane[j*nx : (j+1)*nx] {
 				if v != v {
 					return fmt.Errorf("%w: sample (%d, %d, %d) is NaN", ErrInvalidGrid, i, j, k)
 				}
@@ -445,6 +504,46 @@ func (w *isoWorker) classify(k, p int) error {
 		}
 	}
 	return nil
+}
+
+// isoSignsGeneric sets out[wi] to the sign bits of v[64·wi+b] − level, bit b, for every word of
+// out (v holds at least 64·len(out) samples), and reports whether any difference is NaN. Sign
+// bits are shifted into four independent accumulators of 16 samples each, which keeps the loop
+// free of branches and of variable shifts; a NaN difference sets bit 31 of
+// (bits & 0x7fffffff) + 0x7fffff. It is isoSigns' definition, and isoSigns itself where there is
+// no assembly.
+func isoSignsGeneric(v []float32, level float32, out []uint64) bool {
+	var nan uint32
+	for wi := range out {
+		c := (*[64]float32)(v[wi*64 : wi*64+64])
+		var q0, q1, q2, q3 uint64
+		for b := range 16 {
+			d0 := math.Float32bits(c[b] - level)
+			d1 := math.Float32bits(c[b+16] - level)
+			d2 := math.Float32bits(c[b+32] - level)
+			d3 := math.Float32bits(c[b+48] - level)
+			q0 = q0>>1 | uint64(d0)>>31<<63
+			q1 = q1>>1 | uint64(d1)>>31<<63
+			q2 = q2>>1 | uint64(d2)>>31<<63
+			q3 = q3>>1 | uint64(d3)>>31<<63
+			nan |= (d0&0x7fffffff + 0x7fffff) | (d1&0x7fffffff + 0x7fffff) | (d2&0x7fffffff + 0x7fffff) | (d3&0x7fffffff + 0x7fffff)
+		}
+		out[wi] = q0>>48 | q1>>48<<16 | q2>>48<<32 | q3>>48<<48
+	}
+	return nan>>31 != 0
+}
+
+// isoSignsTail returns the sign bits of v[b] − level in bit b for a row's last len(v) < 64
+// samples, and whether any difference is NaN.
+func isoSignsTail(v []float32, level float32) (uint64, bool) {
+	var q uint64
+	var nan uint32
+	for b, x := range v {
+		d := math.Float32bits(x - level)
+		q |= uint64(d>>31) << (b & 63)
+		nan |= d&0x7fffffff + 0x7fffff
+	}
+	return q, nan>>31 != 0
 }
 
 // vertex returns the index for a new vertex on the edge from sample a to sample b (flat indices,
@@ -484,16 +583,33 @@ func (w *isoWorker) vertex(a, b, axis, i, j, k int, own bool) uint32 {
 	}
 	p := [3]float64{float64(i), float64(j), float64(k)}
 	p[axis] += t
-	n := uint32(len(w.out.pos))
-	if len(w.out.pos) == cap(w.out.pos) {
-		w.out.pos = slices.Grow(w.out.pos, len(w.out.pos)+8) // doubling: see isoGrowFaces
+	n := uint32(len(w.pos))
+	if len(w.pos) == cap(w.pos) {
+		w.pos = slices.Grow(w.pos, len(w.pos)+8) // doubling: see isoGrowFaces
 	}
-	w.out.pos = append(w.out.pos, [3]float32{
+	w.pos = append(w.pos, [3]float32{
 		float32(g.Origin[0] + g.Voxel*p[0]),
 		float32(g.Origin[1] + g.Voxel*p[1]),
 		float32(g.Origin[2] + g.Voxel*p[2]),
 	})
 	return n
+}
+
+// isoPrefetchStep is how many samples prefetch asks for at a time: 6 cache lines, so that a 256²
+// plane is spread over the ~770 rows of emitZ, emitPlane and cells rather than bursts that fill
+// the core's line fill buffers and stall it.
+const isoPrefetchStep = 96
+
+// prefetch asks for the next isoPrefetchStep samples of w.ahead (amd64; a no-op elsewhere), so
+// that plane k+2 streams in from memory while layer k is computed and classify then finds it in
+// cache. It changes no result.
+func (w *isoWorker) prefetch() {
+	if len(w.ahead) == 0 {
+		return
+	}
+	n := min(isoPrefetchStep, len(w.ahead))
+	isoPrefetch(w.ahead[:n])
+	w.ahead = w.ahead[n:]
 }
 
 // emitPlane creates the vertices of plane k's crossed x and y edges, row by row.
@@ -505,6 +621,7 @@ func (w *isoWorker) emitPlane(k, p int, own bool) {
 	base := k * nx * ny
 	lastBits := uint64(1)<<uint((nx-1)%64) - 1 // x edges: lower samples 0..nx-2
 	for j := range ny {
+		w.prefetch()
 		row := mask[j*nw : (j+1)*nw]
 		for wi := range row {
 			r := row[wi]
@@ -545,6 +662,7 @@ func (w *isoWorker) emitZ(k, p, q int) {
 	lo, hi := w.inside[p], w.inside[q]
 	base, stride := k*nx*ny, nx*ny
 	for j := range ny {
+		w.prefetch()
 		for wi := range w.words {
 			cz := lo[j*w.words+wi] ^ hi[j*w.words+wi]
 			for cz != 0 {
@@ -565,8 +683,13 @@ func (w *isoWorker) cells(k, p, q int) {
 	x0, x1, y0, y1, z := w.xIdx[p], w.xIdx[q], w.yIdx[p], w.yIdx[q], w.zIdx
 	lastBits := uint64(1)<<uint((nx-1)%64) - 1
 	tab := mctables.Cases
-	var idx [12]uint32
+	// idx has 16 entries so that an edge number masked with 15 needs no bounds check; the table's
+	// edges are 0..11. faces is w.out.faces, kept in a local for the loop.
+	var idx [16]uint32
+	faces := w.out.faces
+	defer func() { w.out.faces = faces }()
 	for j := 0; j+1 < ny; j++ {
+		w.prefetch()
 		r00 := lo[j*nw : (j+1)*nw]     // y = j,   z = k
 		r10 := lo[(j+1)*nw : (j+2)*nw] // y = j+1, z = k
 		r01 := hi[j*nw : (j+1)*nw]     // y = j,   z = k+1
@@ -594,17 +717,22 @@ func (w *isoWorker) cells(k, p, q int) {
 					continue
 				}
 				r0, r1 := j*nx+i, (j+1)*nx+i
-				idx = [12]uint32{
+				idx = [16]uint32{
 					x0[r0], x0[r1], x1[r0], x1[r1],
 					y0[r0], y0[r0+1], y1[r0], y1[r0+1],
 					z[r0], z[r0+1], z[r1], z[r1+1],
 				}
 				es := tab.Edges[e0:e1]
-				if cap(w.out.faces)-len(w.out.faces) < len(es)/3 {
-					w.out.faces = isoGrowFaces(w.out.faces)
+				nt := len(es) / 3
+				if cap(faces)-len(faces) < nt {
+					faces = isoGrowFaces(faces)
 				}
-				for t := 0; t+2 < len(es); t += 3 {
-					w.out.faces = append(w.out.faces, [3]uint32{idx[es[t]], idx[es[t+1]], idx[es[t+2]]})
+				n := len(faces)
+				faces = faces[:n+nt]
+				dst := faces[n:]
+				for t := range dst {
+					e := es[3*t : 3*t+3 : 3*t+3]
+					dst[t] = [3]uint32{idx[e[0]&15], idx[e[1]&15], idx[e[2]&15]}
 				}
 			}
 		}

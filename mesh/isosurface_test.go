@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -648,4 +649,143 @@ func ExampleSampleGrid() {
 	i, j, k := 3, 2, 1
 	fmt.Println(len(g.Values), g.Values[i+g.NX*(j+g.NY*k)])
 	// Output: 24 61.5
+}
+
+// isoSignSpecials are the samples where a sign kernel could go wrong: signed zeros, denormals,
+// infinities, the largest floats, NaNs of both signs.
+func isoSignSpecials() []float32 {
+	return []float32{0, float32(math.Copysign(0, -1)), math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32,
+		math.Float32frombits(0x007fffff), math.Float32frombits(0x807fffff), math.Float32frombits(0x00800000),
+		float32(math.Inf(1)), float32(math.Inf(-1)), math.MaxFloat32, -math.MaxFloat32, 1, -1, 0.5,
+		float32(math.NaN()), math.Float32frombits(0xffc00001), math.Float32frombits(0x7f800001)}
+}
+
+// isoSignsCheck compares isoSigns (the assembly kernel on amd64) with isoSignsGeneric on v at
+// level, for every word count up to len(v)/64 + 1, and the tail and classify's whole-row result
+// with the plain comparison v < level.
+func isoSignsCheck(t *testing.T, v []float32, level float32) {
+	t.Helper()
+	nan := false
+	for _, x := range v {
+		nan = nan || x != x
+	}
+	for words := 0; words <= len(v)/64+1; words++ {
+		n := min(words, len(v)/64)
+		want := make([]uint64, n)
+		wantNaN := isoSignsGeneric(v, level, want)
+		for name, kernel := range isoSignsKernels() {
+			got := make([]uint64, words)
+			for i := range got {
+				got[i] = 0xdeadbeefcafef00d
+			}
+			gotNaN := kernel(v, level, got)
+			if gotNaN != wantNaN {
+				t.Fatalf("%s: len %d, %d words, level %g: NaN %v, generic %v", name, len(v), words, level, gotNaN, wantNaN)
+			}
+			for i := range n {
+				if got[i] != want[i] {
+					t.Fatalf("%s: len %d, level %g: word %d = %#x, generic %#x", name, len(v), level, i, got[i], want[i])
+				}
+			}
+			if words > n && got[n] != 0xdeadbeefcafef00d {
+				t.Fatalf("%s: len %d: %d words written past v", name, len(v), words)
+			}
+		}
+	}
+	// Through classify, with the −0 level substitution and the tail, against v < level.
+	g := &Grid{NX: len(v), NY: 1, NZ: 2, Voxel: 1, Values: append(slices.Clone(v), v...)}
+	w := newIsoWorker(g, level)
+	err := w.classify(1, 0)
+	if nan {
+		if !errors.Is(err, ErrInvalidGrid) {
+			t.Fatalf("len %d: NaN not reported: %v", len(v), err)
+		}
+		first := slices.IndexFunc(v, func(x float32) bool { return x != x })
+		if want := fmt.Sprintf("sample (%d, 0, 1) is NaN", first); !strings.Contains(err.Error(), want) {
+			t.Fatalf("len %d: %v, want %q", len(v), err, want)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, x := range v {
+		if got := w.inside[0][i/64]>>(i%64)&1 == 1; got != (x < level) {
+			t.Fatalf("len %d, level %g: sample %d = %g inside=%v", len(v), level, i, x, got)
+		}
+	}
+	if n := len(v) % 64; n != 0 && w.inside[0][len(v)/64]>>n != 0 {
+		t.Fatalf("len %d: bits set past the row's end", len(v))
+	}
+}
+
+// TestIsoSignsKernel proves the sign kernel (assembly on amd64) bit-identical to the pure-Go loop
+// on random rows of every length 1..300 mixing ordinary and special samples, at levels that
+// include ±0, denormals and the samples themselves, and with a NaN at every position.
+func TestIsoSignsKernel(t *testing.T) {
+	for name := range isoSignsKernels() {
+		t.Log("kernel", name)
+	}
+	r := rand.New(rand.NewPCG(20, 26))
+	specials := isoSignSpecials()
+	finite := func() float32 {
+		for {
+			if x := specials[r.IntN(len(specials))]; x == x && !math.IsInf(float64(x), 0) {
+				return x
+			}
+		}
+	}
+	for n := 1; n <= 300; n++ {
+		v := make([]float32, n)
+		for i := range v {
+			switch r.IntN(3) {
+			case 0:
+				v[i] = specials[r.IntN(len(specials))]
+			default:
+				v[i] = float32(r.NormFloat64())
+			}
+			if v[i] != v[i] && r.IntN(4) != 0 {
+				v[i] = 0
+			}
+		}
+		levels := []float32{0, float32(math.Copysign(0, -1)), finite(), v[r.IntN(n)], 0.25}
+		for _, level := range levels {
+			if level != level || math.IsInf(float64(level), 0) {
+				continue
+			}
+			clean := slices.Clone(v)
+			for i := range clean {
+				if clean[i] != clean[i] {
+					clean[i] = level
+				}
+			}
+			isoSignsCheck(t, clean, level)
+			isoSignsCheck(t, v, level)
+			if n <= 140 || n%37 == 0 {
+				for at := range n {
+					c := slices.Clone(clean)
+					c[at] = float32(math.NaN())
+					isoSignsCheck(t, c, level)
+				}
+			}
+		}
+	}
+}
+
+// FuzzIsoSigns compares the sign kernel with the pure-Go loop on arbitrary sample bits.
+func FuzzIsoSigns(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 0x80, 1, 0, 0, 0}, uint32(0))
+	f.Add(make([]byte, 4*130), uint32(0x80000000))
+	f.Add(make([]byte, 4*64), uint32(0x00000001))
+	f.Fuzz(func(t *testing.T, data []byte, levelBits uint32) {
+		level := math.Float32frombits(levelBits)
+		if level != level || math.IsInf(float64(level), 0) || len(data) < 4 {
+			return
+		}
+		v := make([]float32, len(data)/4)
+		for i := range v {
+			v[i] = math.Float32frombits(uint32(data[4*i]) | uint32(data[4*i+1])<<8 | uint32(data[4*i+2])<<16 | uint32(data[4*i+3])<<24)
+		}
+		isoSignsCheck(t, v, level)
+	})
 }
