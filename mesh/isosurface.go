@@ -682,7 +682,7 @@ func (w *isoWorker) cells(k, p, q int) {
 	lo, hi := w.inside[p], w.inside[q]
 	x0, x1, y0, y1, z := w.xIdx[p], w.xIdx[q], w.yIdx[p], w.yIdx[q], w.zIdx
 	lastBits := uint64(1)<<uint((nx-1)%64) - 1
-	tab := mctables.Cases
+	tab := mctables.Cases()
 	// idx has 16 entries so that an edge number masked with 15 needs no bounds check; the table's
 	// edges are 0..11. faces is w.out.faces, kept in a local for the loop.
 	var idx [16]uint32

@@ -33,7 +33,7 @@ func TestIsoTableNoFlatTriangle(t *testing.T) {
 		return p
 	}
 	worst := math.Inf(1)
-	es := mctables.Cases.Edges
+	es := mctables.Cases().Edges
 	for i := 0; i < len(es); i += 3 {
 		for _, s0 := range ts {
 			for _, s1 := range ts {

@@ -3,7 +3,7 @@
 // generator (backends/cuda/internal/gen) writes it out as kernels/mc_table.h, so that both build
 // the same surface. It lives here, below both, so that mesh need not export it.
 //
-// The triangles of case c are the edge triples Cases.Edges[Cases.Start[c]:Cases.Start[c+1]],
+// The triangles of case c are the edge triples Cases().Edges[Cases().Start[c]:Cases().Start[c+1]],
 // wound counter-clockwise seen from outside. Bit k of a case is set when corner k, at offset
 // (k&1, k>>1&1, k>>2&1) in the cell, is inside (below the level); edge e runs along x for
 // e = 0..3 at (y, z) = (e&1, e>>1), along y for e = 4..7 at (x, z) = ((e-4)&1, (e-4)>>1), and
@@ -13,9 +13,10 @@ package mctables
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
-// The marching-cubes case table, derived here at start-up rather than copied from a reference.
+// The marching-cubes case table, derived here on first use rather than copied from a reference.
 //
 // Corner c of a cell is at offset (c&1, c>>1&1, c>>2&1); bit c of a case index is set when that
 // corner is inside (value below the level). Edge e joins two corners:
@@ -83,8 +84,10 @@ type Table struct {
 	Edges []uint8
 }
 
-// Cases is the table, built once at start-up. It is shared: read it, never write it.
-var Cases = build()
+// Cases returns the table, built on first use (about 2 ms and 15,000 allocations, which every
+// process that never extracts a surface, such as a relief, need not pay at start-up). It is
+// shared: read it, never write it.
+var Cases = sync.OnceValue(build)
 
 func build() *Table {
 	t := &Table{}

@@ -41,7 +41,7 @@ func testFaceSegments(c, axis, side int) [][2]int {
 
 // testCaseEdges returns case c's directed triangle edges (from, to) as edge-index pairs.
 func testCaseEdges(c int) [][2]int {
-	es := Cases.Edges[Cases.Start[c]:Cases.Start[c+1]]
+	es := Cases().Edges[Cases().Start[c]:Cases().Start[c+1]]
 	var out [][2]int
 	for t := 0; t < len(es); t += 3 {
 		for k := range 3 {
@@ -79,7 +79,7 @@ func TestIsoTableConsistent(t *testing.T) {
 			}
 		}
 		var tris [][3]int
-		es := Cases.Edges[Cases.Start[c]:Cases.Start[c+1]]
+		es := Cases().Edges[Cases().Start[c]:Cases().Start[c+1]]
 		for i := 0; i < len(es); i += 3 {
 			tris = append(tris, [3]int{int(es[i]), int(es[i+1]), int(es[i+2])})
 		}
