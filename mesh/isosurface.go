@@ -179,7 +179,7 @@ func Isosurface(ctx context.Context, g *Grid, level float32) (*Mesh, error) {
 // of the few samples at the ends of crossed edges. It must be safe for concurrent use.
 type Field interface {
 	// InsideRow sets mask to the samples of row j of plane k that lie below the level: bit i%64
-	// of mask[i/64] for sample (i, j, k), and every bit past the row's end clear. mask holds
+	// of mask[i/64] for sample (i, j, k), bits past the row's end are ignored. mask holds
 	// (NX+63)/64 words and arrives with arbitrary contents.
 	InsideRow(j, k int, mask []uint64)
 	// Value returns sample (i, j, k). It is below the level exactly where InsideRow says so, and
@@ -469,8 +469,17 @@ func (w *isoWorker) classify(k, p int) error {
 	nx := g.NX
 	if w.field != nil {
 		mask := w.inside[p]
+		// Bits past the row's end are cleared whatever the Field wrote there: the cell and edge
+		// loops index by them, so a Field that breaks its contract gets a mesh that may not be
+		// closed, never an index out of range.
+		var tail uint64 = ^uint64(0)
+		if r := nx % 64; r != 0 {
+			tail = uint64(1)<<r - 1
+		}
 		for j := range g.NY {
-			w.field.InsideRow(j, k, mask[j*w.words:(j+1)*w.words])
+			row := mask[j*w.words : (j+1)*w.words]
+			w.field.InsideRow(j, k, row)
+			row[len(row)-1] &= tail
 		}
 		return nil
 	}

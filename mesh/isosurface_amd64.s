@@ -169,9 +169,15 @@ GLOBL isoPermAVX2<>(SB), RODATA|NOPTR, $32
 
 // func isoCPUHasAVX2() bool
 //
-// CPUID leaf 1: ECX bit 27 (OSXSAVE) and bit 28 (AVX); XGETBV: the OS saves the XMM and YMM
-// state (XCR0 bits 1 and 2); CPUID leaf 7: EBX bit 5 (AVX2). CPUID writes AX, BX, CX, DX.
+// CPUID leaf 0: the highest leaf is at least 7 (else leaf 7's answer is another leaf's data);
+// leaf 1: ECX bit 27 (OSXSAVE) and bit 28 (AVX); XGETBV: the OS saves the XMM and YMM state
+// (XCR0 bits 1 and 2); leaf 7: EBX bit 5 (AVX2). CPUID writes AX, BX, CX, DX.
 TEXT ·isoCPUHasAVX2(SB), NOSPLIT, $0-1
+	XORL AX, AX
+	XORL CX, CX
+	CPUID
+	CMPL AX, $7
+	JB   noavx
 	MOVL $1, AX
 	XORL CX, CX
 	CPUID

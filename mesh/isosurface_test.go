@@ -789,3 +789,36 @@ func FuzzIsoSigns(f *testing.F) {
 		isoSignsCheck(t, v, level)
 	})
 }
+
+// badField breaks Field's contract: every real sample is outside, but on even planes and odd
+// rows and the last row every bit past the row's end is set, so only those bits change between
+// planes and rows (without the tail cleared, the last row's z edges index past the lattice).
+type badField struct{}
+
+func (badField) InsideRow(j, k int, mask []uint64) {
+	clear(mask)
+	if k%2 == 0 && (j%2 == 1 || j == 4) {
+		all := ^uint64(0)
+		mask[len(mask)-1] = all << 6
+	}
+}
+func (badField) Value(i, j, k int) float32 { return 1 }
+
+// TestIsosurfaceFieldBrokenContract: a Field that sets bits past the row's end (70 samples a
+// row: one word and a 6-bit tail) gets a mesh or an error, never a panic from an index past the
+// lattice.
+func TestIsosurfaceFieldBrokenContract(t *testing.T) {
+	g := &Grid{NX: 70, NY: 5, NZ: 4, Voxel: 1}
+	m, err := IsosurfaceField(t.Context(), g, badField{}, 0)
+	if err != nil {
+		t.Logf("error (allowed): %v", err)
+		return
+	}
+	for _, f := range m.Faces {
+		for _, v := range f {
+			if int(v) >= len(m.Positions) {
+				t.Fatalf("face %v indexes past %d vertices", f, len(m.Positions))
+			}
+		}
+	}
+}
