@@ -174,7 +174,7 @@ func segmentPhoto(ctx context.Context, pl *plan, img image.Image) (*subjectMask,
 		return nil, nil
 	}
 	// The confidence first: below MinSegmentConfidence a segmenter need not give a matte.
-	if conf >= 0 && (math.IsNaN(conf) || conf < MinSegmentConfidence) {
+	if math.IsNaN(conf) || (conf >= 0 && conf < MinSegmentConfidence) {
 		e.segNote = fmt.Sprintf("%s found no clear object (confidence %.2f, below %.2f): a scene", e.segName, conf, MinSegmentConfidence)
 		return nil, nil
 	}

@@ -130,6 +130,7 @@ func TestPhotoSubjectRejected(t *testing.T) {
 		note string
 	}{
 		{"low confidence", &fakeSegmenter{matte: truth, conf: 0.2}, "confidence 0.20"},
+		{"NaN confidence", &fakeSegmenter{matte: truth, conf: math.NaN()}, "confidence NaN"},
 		{"whole frame", &fakeSegmenter{matte: full, conf: -1}, "covers 100.0 %"},
 		{"empty", &fakeSegmenter{matte: image.NewAlpha(img.Bounds()), conf: -1}, "covers 0.0 %"},
 		{"error", &fakeSegmenter{err: errors.New("boom")}, "failed: boom"},

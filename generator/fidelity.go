@@ -260,8 +260,13 @@ func rasterFace(r *topRaster, w int, a, b, c [3]float64, lo, hi int) {
 		tol = 1e-9 * (1 + math.Abs(e0) + math.Abs(dx0)*X + math.Abs(dy0)*Y + math.Abs(e1) + math.Abs(dx1)*X + math.Abs(dy1)*Y)
 		slope = [3]float64{dx0, dx1, -dx0 - dx1}
 		for k, ak := range slope {
-			if ak != 0 {
-				ia[k] = 1 / ak
+			// A slope so small that its reciprocal overflows (subnormal) is taken as flat: over
+			// the raster it changes the weight by far less than tol, and t·Inf would be NaN
+			// where t is 0.
+			if r := 1 / ak; ak != 0 && !math.IsInf(r, 0) {
+				ia[k] = r
+			} else {
+				slope[k] = 0
 			}
 		}
 	}

@@ -113,6 +113,9 @@ const nearFar = 1 << 30
 // transform's wherever that is at most limit. g is scratch of w·h values. Rows are split among
 // workers in bands, each pixel written by one, so the result does not depend on GOMAXPROCS.
 func nearSites(ctx context.Context, site []bool, w, h int, limit float64, d, g []int32) error {
+	// No squared distance on the grid exceeds (w+h)², so a larger limit (or +Inf) reads the same
+	// distances; clamping it keeps R and R² in range.
+	limit = min(limit, float64((w+h)*(w+h)))
 	R := max(int(math.Sqrt(max(limit, 0))), 0)
 	for float64((R+1)*(R+1)) <= limit {
 		R++

@@ -539,7 +539,7 @@ func mergeTiles(g grid, tiles []*tin, xs, ys []int32, workers int) *surface {
 				remap[v] = vseam[i][y]
 			}
 		}
-		out := s.Tris[tOff[idx]:tOff[idx]]
+		out := s.Tris[tOff[idx]:tOff[idx]:tOff[idx+1]] // full capacity: an append past it copies, never writes into the next tile's range
 		for id, ok := range t.alive {
 			if ok {
 				e := 3 * id

@@ -206,7 +206,8 @@ func (s *Segmenter) segment(ctx context.Context, img image.Image, min float64) (
 	pieces := clean(cr.fg, ring, w, h, o.KeepRatio, o.MaxHoleRatio)
 	res := Result{Pieces: pieces, Iterations: cr.iterations, WorkSize: image.Pt(w, h)}
 	measure(&res, cr, ring, w, h)
-	if !(res.Confidence >= min) {
+	// min is −Inf for SegmentDetail, which always returns the mask (a NaN confidence too).
+	if min > math.Inf(-1) && !(res.Confidence >= min) {
 		return res, nil
 	}
 	if res.Mask, err = upsample(ctx, cr.fg, px, w, h, read, b, o.Hard); err != nil {
