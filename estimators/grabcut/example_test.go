@@ -56,3 +56,24 @@ func ExampleSegmenter_Segment() {
 	fmt.Println(mask.Bounds(), mask.AlphaAt(150, 140).A, mask.AlphaAt(105, 105).A)
 	// Output: (100,100)-(200,180) 255 0
 }
+
+// SegmentDetailAbove measures the image but makes the full-size mask only when the confidence
+// reaches the given floor: a caller that would reject the result skips the upsampling.
+func ExampleSegmenter_SegmentDetailAbove() {
+	img := image.NewRGBA(image.Rect(0, 0, 160, 120))
+	for y := 0; y < 120; y++ {
+		for x := 0; x < 160; x++ {
+			// A texture with no object: stripes of two blues over the whole frame.
+			img.Set(x, y, color.RGBA{30, 50, uint8(150 + (x/4%2)*60), 255})
+		}
+	}
+	seg := grabcut.New(grabcut.Options{})
+	r, err := seg.SegmentDetailAbove(context.Background(), img, 0.5)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("an object: %v, mask made: %v\n", r.Confidence >= 0.5, r.Mask != nil)
+	// Output:
+	// an object: false, mask made: false
+}
