@@ -18,6 +18,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 
 	"time"
@@ -116,6 +117,7 @@ func compare(args []string) error {
 	ratio := fs.Float64("ratio", 0.1, "fraction of faces to keep")
 	runs := fs.Int("runs", 3, "timed runs of Simplify (the best is reported)")
 	mo := fs.String("meshopt", "", "meshoptimizer's result faces, to measure with the same metric")
+	prof := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
 	fs.Parse(args)
 	m, err := readMesh(*in)
 	if err != nil {
@@ -125,6 +127,16 @@ func compare(args []string) error {
 	var rep mesh.SimplifyReport
 	best, bestCPU := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
 	var walls, cpus []time.Duration
+	if *prof != "" {
+		f, err := os.Create(*prof)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer f.Close()
+	}
 	for range *runs {
 		runtime.GC()
 		c0 := cputime.Process()
@@ -136,6 +148,9 @@ func compare(args []string) error {
 		walls = append(walls, time.Since(t0))
 		cpus = append(cpus, cputime.Process()-c0)
 		best, bestCPU = min(best, walls[len(walls)-1]), min(bestCPU, cpus[len(cpus)-1])
+	}
+	if *prof != "" {
+		pprof.StopCPUProfile()
 	}
 	slices.Sort(walls)
 	slices.Sort(cpus)
