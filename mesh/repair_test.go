@@ -393,7 +393,7 @@ func FuzzRepair(f *testing.F) {
 	f.Add(repairFuzzSeed(repairTestFlip(cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}).Merge(cuboid([3]float32{1, 1, 1}, [3]float32{2, 2, 2})), 3)))
 	b := make([]byte, 0, 64)
 	for i := range 60 {
-		b = binary.LittleEndian.AppendUint32(b, uint32(i*2654435761))
+		b = binary.LittleEndian.AppendUint32(b, uint32(i)*2654435761)
 	}
 	f.Add(b)
 	f.Add(append([]byte{200}, b...))

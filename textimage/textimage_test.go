@@ -94,7 +94,7 @@ func TestFailures(t *testing.T) {
 		case "/empty/sdapi/v1/txt2img":
 			w.Write([]byte(`{"images": []}`))
 		case "/huge/sdapi/v1/txt2img":
-			w.Header().Set("Content-Length", fmt.Sprint(2<<30))
+			w.Header().Set("Content-Length", fmt.Sprint(int64(2<<30)))
 			w.Write([]byte("{"))
 		case "/slow/sdapi/v1/txt2img":
 			select {

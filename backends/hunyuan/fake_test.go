@@ -161,7 +161,7 @@ func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 func (f *fakeServer) writeModel(w http.ResponseWriter, behaviour string, model []byte) {
 	switch behaviour {
 	case "huge":
-		w.Header().Set("Content-Length", strconv.Itoa(2<<30))
+		w.Header().Set("Content-Length", strconv.FormatInt(2<<30, 10))
 		w.WriteHeader(http.StatusOK)
 		w.Write(model)
 		return

@@ -88,7 +88,7 @@ var flags = []envFlag{
 	{"max-mesh-faces", "ORFEAS_MAX_MESH_FACES", strconv.Itoa(service.DefaultMaxMeshFaces), "most faces of a mesh sent to /api/stl routes"},
 	{"shutdown-timeout", "ORFEAS_SHUTDOWN_TIMEOUT", "30s", "how long running generations may finish after SIGINT/SIGTERM"},
 	{"operation-timeout", "ORFEAS_OPERATION_TIMEOUT", service.DefaultOperationTimeout.String(), "deadline of every operation: a generation, a mesh analysis, repair or simplification, an upload's decoding"},
-	{"decode-memory", "ORFEAS_DECODE_MEMORY", strconv.Itoa(service.DefaultDecodeMemory), "memory in `bytes` that the image decodes running at once may take together"},
+	{"decode-memory", "ORFEAS_DECODE_MEMORY", strconv.FormatInt(service.DefaultDecodeMemory, 10), "memory in `bytes` that the image decodes running at once may take together"},
 	{"read-header-timeout", "ORFEAS_READ_HEADER_TIMEOUT", "10s", "HTTP server read header timeout"},
 	{"read-timeout", "ORFEAS_READ_TIMEOUT", "2m", "HTTP server read timeout (whole request, uploads included)"},
 	{"write-timeout", "ORFEAS_WRITE_TIMEOUT", "2m", "HTTP server write timeout (event streams extend it per event)"},
@@ -132,6 +132,14 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*settin
 	get := func(name string) string { return strings.TrimSpace(*vals[name]) }
 	intv := func(name string) int {
 		n, err := strconv.Atoi(get(name))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("-%s: %q is not an integer", name, get(name)))
+		}
+		return n
+	}
+	// int64v is intv for a byte count that may exceed a 32-bit int.
+	int64v := func(name string) int64 {
+		n, err := strconv.ParseInt(get(name), 10, 64)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("-%s: %q is not an integer", name, get(name)))
 		}
@@ -221,7 +229,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*settin
 	if _, err := time.ParseDuration(get("operation-timeout")); err == nil && c.OperationTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("-operation-timeout: %q, want a positive duration", get("operation-timeout")))
 	}
-	c.DecodeMemory = int64(intv("decode-memory"))
+	c.DecodeMemory = int64v("decode-memory")
 	if c.DecodeMemory <= 0 {
 		errs = append(errs, fmt.Errorf("-decode-memory: %q, want a positive number of bytes", get("decode-memory")))
 	}

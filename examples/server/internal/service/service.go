@@ -51,7 +51,7 @@ const (
 	DefaultOperationTimeout = 5 * time.Minute
 	// DefaultDecodeMemory is the memory all image decodes running at once may take together,
 	// as imagecheck.DecodeMemory estimates it from their headers.
-	DefaultDecodeMemory = 2 << 30
+	DefaultDecodeMemory int64 = 2 << 30
 	// defaultProbeEvery is how often a full or read-only data folder is tried again.
 	defaultProbeEvery = 5 * time.Second
 )
