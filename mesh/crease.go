@@ -140,7 +140,9 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 	// of splits over the vertices in order, so the result does not depend on the runs.
 	cosHalf := math.Cos(min(max(creaseDeg, 0), 180) * math.Pi / 360)
 	count := make([]uint32, nv) // splits per vertex
-	ord := make([]uint32, 3*nf) // per ring entry: the split (of its vertex) its corner uses
+	// Each corner of out.Faces first holds the split (of its vertex) it uses, counted from 0 per
+	// vertex; the splits' first indices are added once all are known.
+	out := Creased{Faces: make([][3]uint32, nf)}
 	runs := max(1, min(runtime.GOMAXPROCS(0), nf/16384))
 	runNormals := make([][][3]float32, runs)
 	var wg sync.WaitGroup
@@ -149,7 +151,14 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 			type split struct{ n [3]float64 }
 			var splits []split
 			// At least one normal per vertex of the run: sized once, not grown by doubling.
-			local := make([][3]float32, 0, nv*(r+1)/runs-nv*r/runs+64)
+			// The first run's normals become the result's, the later runs' appended: its capacity
+			// holds every vertex's first normal and some splits, so that the normals are rarely
+			// held twice.
+			capacity := nv*(r+1)/runs - nv*r/runs + 64
+			if r == 0 {
+				capacity = nv + nv/64 + 64
+			}
+			local := make([][3]float32, 0, capacity)
 			var within [64]uint64 // per corner: the corners whose faces it sums (see below)
 			var sums [64][3]float64
 			var summed [64]bool
@@ -193,10 +202,7 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 						n = [3]float64{sx / l, sy / l, sz / l}
 					}
 					local = append(local, [3]float32{float32(n[0]), float32(n[1]), float32(n[2])})
-					count[v] = 1
-					for j := range corners {
-						ord[int(start[v])+j] = 0
-					}
+					count[v] = 1 // every corner uses split 0, as out.Faces already says
 					continue
 				}
 				splits = splits[:0]
@@ -273,7 +279,7 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 						splits = append(splits, split{n})
 						local = append(local, [3]float32{float32(n[0]), float32(n[1]), float32(n[2])})
 					}
-					ord[int(start[v])+j] = uint32(idx)
+					out.Faces[c/3][c%3] = uint32(idx)
 				}
 				count[v] = uint32(len(splits))
 			}
@@ -286,9 +292,9 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 	for v, c := range count {
 		base[v+1] = base[v] + c
 	}
-	out := Creased{Faces: make([][3]uint32, nf), Origin: make([]uint32, base[nv])}
-	out.Normals = make([][3]float32, 0, base[nv])
-	for _, l := range runNormals {
+	out.Origin = make([]uint32, base[nv])
+	out.Normals = runNormals[0]
+	for _, l := range runNormals[1:] {
 		out.Normals = append(out.Normals, l...)
 	}
 	// Each vertex writes only its own splits and its own corners: runs of vertices in parallel.
@@ -297,8 +303,8 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 			for k := base[v]; k < base[v+1]; k++ {
 				out.Origin[k] = uint32(v)
 			}
-			for j, c := range ring[start[v]:start[v+1]] {
-				out.Faces[c/3][c%3] = base[v] + ord[int(start[v])+j]
+			for _, c := range ring[start[v]:start[v+1]] {
+				out.Faces[c/3][c%3] += base[v]
 			}
 		}
 	})
