@@ -72,6 +72,15 @@ type Creased struct {
 // angles at its three corners.
 type creaseFace struct{ n, a [3]float64 }
 
+// creaseFaces holds the creaseFace of every face in blocks of creaseBlock.
+type creaseFaces [][]creaseFace
+
+// creaseBlock is how many faces one block of creaseFaces holds (384 KiB).
+const creaseBlock = 1 << 13
+
+// at returns face i's creaseFace.
+func (g creaseFaces) at(i uint32) *creaseFace { return &g[i/creaseBlock][i%creaseBlock] }
+
 // Crease computes what CreaseNormals does without copying the vertex attributes: the normals,
 // which original vertex each split vertex copies, and the faces over the split vertices.
 func (m *Mesh) Crease(creaseDeg float64) Creased {
@@ -87,7 +96,12 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 	// Unit face normals and the corner angles that weigh them.
 	// Each face's unit normal and corner angles side by side: the vertex pass below reads both
 	// for the faces around a vertex, scattered over the mesh, so one cache line serves both.
-	geo := make([]creaseFace, nf)
+	// In blocks of creaseBlock faces rather than one array (28 MB at 589k faces): the blocks
+	// fit in the heap's free pages, where one array that large needs fresh ones.
+	geo := make(creaseFaces, (nf+creaseBlock-1)/creaseBlock)
+	for i := range geo {
+		geo[i] = make([]creaseFace, min(creaseBlock, nf-i*creaseBlock))
+	}
 	parts := 1
 	if nf >= normalPartMinFaces {
 		parts = normalParts
@@ -122,11 +136,12 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 					continue // degenerate: no normal, no weight
 				}
 				c, i := cs[j], b+j
-				geo[i].n = [3]float64{c[0] / l, c[1] / l, c[2] / l}
+				g := geo.at(uint32(i))
+				g.n = [3]float64{c[0] / l, c[1] / l, c[2] / l}
 				il := 1 / l
 				a0 := normalCornerAngle(x0s[j], l, il)
 				a1 := normalCornerAngle(x1s[j], l, il)
-				geo[i].a = [3]float64{a0, a1, max(0, math.Pi-a0-a1)}
+				g.a = [3]float64{a0, a1, max(0, math.Pi-a0-a1)}
 			}
 		}
 	})
@@ -178,7 +193,7 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 				// faces are visited twice rather than three times.
 				var mx, my, mz, sx, sy, sz float64
 				for _, c := range corners {
-					g := &geo[c/3]
+					g := geo.at(uint32(c) / 3)
 					nx, ny, nz, w := g.n[0], g.n[1], g.n[2], g.a[c%3]
 					mx, my, mz = mx+nx, my+ny, mz+nz
 					sx += nx * w
@@ -189,7 +204,7 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 				if l := math.Sqrt(mx*mx + my*my + mz*mz); l > 0 {
 					smooth = true
 					for _, c := range corners {
-						g := &geo[c/3].n
+						g := &geo.at(uint32(c) / 3).n
 						if g[0]*mx+g[1]*my+g[2]*mz < cosHalf*l {
 							smooth = false
 							break
@@ -197,7 +212,7 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 					}
 				}
 				if smooth {
-					n := geo[corners[0]/3].n
+					n := geo.at(uint32(corners[0]) / 3).n
 					if l := math.Sqrt(sx*sx + sy*sy + sz*sz); l > 0 && !math.IsInf(l, 0) {
 						n = [3]float64{sx / l, sy / l, sz / l}
 					}
@@ -214,9 +229,9 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 				if few {
 					clear(within[:len(corners)])
 					for j, c := range corners {
-						own := geo[c/3].n
+						own := geo.at(uint32(c) / 3).n
 						for i := j; i < len(corners); i++ {
-							g := geo[corners[i]/3].n
+							g := geo.at(uint32(corners[i]) / 3).n
 							if g[0]*own[0]+g[1]*own[1]+g[2]*own[2] >= cosCrease {
 								within[j] |= 1 << i
 								within[i] |= 1 << j
@@ -225,7 +240,7 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 					}
 				}
 				for j, c := range corners {
-					own := geo[c/3].n
+					own := geo.at(uint32(c) / 3).n
 					var n [3]float64
 					reused := false
 					if few {
@@ -239,7 +254,7 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 					if !reused {
 						var s [3]float64
 						for i, d := range corners {
-							g := geo[d/3].n
+							g := geo.at(uint32(d) / 3).n
 							in := false
 							if few {
 								in = within[j]&(1<<i) != 0
@@ -247,7 +262,7 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 								in = g[0]*own[0]+g[1]*own[1]+g[2]*own[2] >= cosCrease
 							}
 							if in {
-								w := geo[d/3].a[d%3]
+								w := geo.at(uint32(d) / 3).a[d%3]
 								s[0] += g[0] * w
 								s[1] += g[1] * w
 								s[2] += g[2] * w
