@@ -250,8 +250,7 @@ type EncodeOptions struct {
 // any write error. Output is deterministic: the same mesh gives the same bytes. STL, OBJ and PLY
 // are written in chunks of about 1 MiB and GLB in chunks of about 1.5 MiB (its binary buffer is
 // never held whole; the texture's PNG is one write), so w needs no buffering of its own; 3MF is
-// built in memory and written in a
-// few large writes.
+// built in memory and written in a few large writes.
 //
 // STL, OBJ, PLY and 3MF are written in millimetres with Z up, as the mesh is (STL, OBJ and PLY
 // turned to Y up when o.Up says so); GLB is converted to metres and +Y up. What each format keeps:
