@@ -25,7 +25,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git -C "$root" archive "$base" | tar -x -C "$tmp"
 mkdir -p "$tmp/bench/inflate"
-cp "$root/bench/inflate/main.go" "$tmp/bench/inflate/"
+cp "$root"/bench/inflate/*.go "$tmp/bench/inflate/"
 (cd "$tmp" && go build -o "$tmp/base.bin" ./bench/inflate)
 (cd "$root" && go build -o "$tmp/head.bin" ./bench/inflate)
 for s in $sizes; do

@@ -72,9 +72,32 @@ type Creased struct {
 // angles at its three corners.
 type creaseFace struct{ n, a [3]float64 }
 
+// creaseFaces holds the creaseFace of every face in blocks of creaseBlock.
+type creaseFaces [][]creaseFace
+
+// creaseBlock is how many faces one block of creaseFaces holds (384 KiB), and creasePasses how
+// many passes over the vertices Crease makes on a mesh of at least 2·creasePasses blocks.
+const (
+	creaseBlock  = 1 << 13
+	creasePasses = 8
+)
+
+// at returns face i's creaseFace.
+func (g creaseFaces) at(i uint32) *creaseFace { return &g[i/creaseBlock][i%creaseBlock] }
+
 // Crease computes what CreaseNormals does without copying the vertex attributes: the normals,
 // which original vertex each split vertex copies, and the faces over the split vertices.
 func (m *Mesh) Crease(creaseDeg float64) Creased {
+	passes := 1
+	if len(m.Faces) >= 2*creasePasses*creaseBlock {
+		passes = creasePasses
+	}
+	return m.crease(creaseDeg, passes)
+}
+
+// crease is Crease in the given number of passes over the vertices (see below); the result is
+// the same for any number.
+func (m *Mesh) crease(creaseDeg float64, passes int) Creased {
 	if creaseDeg == 0 {
 		creaseDeg = DefaultCreaseAngle
 	}
@@ -84,15 +107,46 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 	}
 	nv, nf := len(m.Positions), len(m.Faces)
 
-	// Unit face normals and the corner angles that weigh them.
-	// Each face's unit normal and corner angles side by side: the vertex pass below reads both
-	// for the faces around a vertex, scattered over the mesh, so one cache line serves both.
-	geo := make([]creaseFace, nf)
-	parts := 1
-	if nf >= normalPartMinFaces {
-		parts = normalParts
+	// The faces around each vertex (compressed rows), each with the corner it uses, in face
+	// order: a counting sort of the corners by vertex (creaseRing).
+	start, ring := creaseRing(m.Faces, nv)
+
+	// Unit face normals and the corner angles that weigh them, each face's side by side: the
+	// vertex pass below reads both for the faces around a vertex, scattered over the mesh, so
+	// one cache line serves both. They are kept in blocks of creaseBlock faces, and a large
+	// mesh's vertices are done in creasePasses passes over runs of vertices in order: a block
+	// is made just before the first pass whose vertices use one of its faces and dropped after
+	// the last, so that a mesh whose faces lie near their vertices in the order (marching
+	// cubes', the backends' grids) holds a few blocks at a time instead of all (coffee ultra:
+	// 11 of 72 blocks at most, 4 MB of 28). Each block is made once, whatever the order.
+	nb := (nf + creaseBlock - 1) / creaseBlock
+	passes = min(max(passes, 1), max(nv, 1))
+	first, last := make([]int, nb), make([]int, nb) // the first and last pass using a block
+	if passes == 1 {
+		clear(first) // every block, before the one pass
+	} else {
+		need := make([][]bool, passes)
+		par.For(passes, runtime.GOMAXPROCS(0), func(p int) {
+			need[p] = make([]bool, nb)
+			for _, c := range ring[start[nv*p/passes]:start[nv*(p+1)/passes]] {
+				need[p][uint32(c)/3/creaseBlock] = true
+			}
+		})
+		for b := range nb {
+			first[b], last[b] = passes, -1
+			for p := range passes {
+				if need[p][b] {
+					first[b], last[b] = min(first[b], p), p
+				}
+			}
+		}
 	}
-	normalEachPart(parts, nf, func(_, lo, hi int) { // each face on its own: any split gives the same
+	geo := make(creaseFaces, nb)
+	// makeBlock fills block bi: each face on its own, so any split gives the same.
+	makeBlock := func(bi int) {
+		lo, hi := bi*creaseBlock, min(nf, (bi+1)*creaseBlock)
+		blkGeo := make([]creaseFace, hi-lo)
+		geo[bi] = blkGeo
 		// Blocks of normalBlock faces in two passes (the geometry; then the square roots,
 		// divisions and arctangents), as in accumulateNormals, so that one face's long chain of
 		// dependent operations overlaps its neighbours'. Each value is the same expression as
@@ -121,174 +175,194 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 				if !(l > 0) || math.IsInf(l, 0) {
 					continue // degenerate: no normal, no weight
 				}
-				c, i := cs[j], b+j
-				geo[i].n = [3]float64{c[0] / l, c[1] / l, c[2] / l}
+				c := cs[j]
+				g := &blkGeo[b-lo+j]
+				g.n = [3]float64{c[0] / l, c[1] / l, c[2] / l}
 				il := 1 / l
 				a0 := normalCornerAngle(x0s[j], l, il)
 				a1 := normalCornerAngle(x1s[j], l, il)
-				geo[i].a = [3]float64{a0, a1, max(0, math.Pi-a0-a1)}
+				g.a = [3]float64{a0, a1, max(0, math.Pi-a0-a1)}
 			}
 		}
-	})
-
-	// The faces around each vertex (compressed rows), each with the corner it uses, in face
-	// order: a counting sort of the corners by vertex (creaseRing).
-	start, ring := creaseRing(m.Faces, nv)
+	}
 
 	// Each vertex is done on its own (in parallel over runs of vertices): its splits' normals, and
 	// for each of its corners which of its splits it uses. Split indices are then the running count
 	// of splits over the vertices in order, so the result does not depend on the runs.
 	cosHalf := math.Cos(min(max(creaseDeg, 0), 180) * math.Pi / 360)
 	count := make([]uint32, nv) // splits per vertex
-	ord := make([]uint32, 3*nf) // per ring entry: the split (of its vertex) its corner uses
+	// Each corner of out.Faces first holds the split (of its vertex) it uses, counted from 0 per
+	// vertex; the splits' first indices are added once all are known.
+	out := Creased{Faces: make([][3]uint32, nf)}
 	runs := max(1, min(runtime.GOMAXPROCS(0), nf/16384))
-	runNormals := make([][][3]float32, runs)
-	var wg sync.WaitGroup
-	for r := range runs {
-		wg.Go(func() {
-			type split struct{ n [3]float64 }
-			var splits []split
-			// At least one normal per vertex of the run: sized once, not grown by doubling.
-			local := make([][3]float32, 0, nv*(r+1)/runs-nv*r/runs+64)
-			var within [64]uint64 // per corner: the corners whose faces it sums (see below)
-			var sums [64][3]float64
-			var summed [64]bool
-			for v := nv * r / runs; v < nv*(r+1)/runs; v++ {
-				corners := ring[start[v]:start[v+1]]
-				if len(corners) == 0 {
-					local = append(local, [3]float32{})
-					count[v] = 1
-					continue
+	runNormals := make([][][3]float32, passes*runs)
+	var todo []int
+	for p := range passes {
+		todo = todo[:0]
+		for bi := range nb {
+			if first[bi] == p {
+				todo = append(todo, bi)
+			}
+		}
+		par.For(len(todo), runtime.GOMAXPROCS(0), func(i int) { makeBlock(todo[i]) })
+		v0, v1 := nv*p/passes, nv*(p+1)/passes
+		var wg sync.WaitGroup
+		for r := range runs {
+			wg.Go(func() {
+				type split struct{ n [3]float64 }
+				var splits []split
+				// At least one normal per vertex of the run: sized once, not grown by doubling.
+				// The first run's normals become the result's, the later runs' appended: its capacity
+				// holds every vertex's first normal and some splits, so that the normals are rarely
+				// held twice.
+				r0, r1 := v0+(v1-v0)*r/runs, v0+(v1-v0)*(r+1)/runs
+				capacity := r1 - r0 + 64
+				if p == 0 && r == 0 {
+					capacity = nv + nv/64 + 64
 				}
-				// Fast path: when every face normal around v lies within half the crease angle of
-				// their mean, all lie within the crease angle of each other, every corner sums all
-				// of them (in the same order), and v needs one vertex: the result of the loop below,
-				// at a fraction of its cost.
-				// The angle-weighted sum the fast path returns is summed beside the mean, on
-				// scalars, in the same order as the helpers would (the same bits), so the corners'
-				// faces are visited twice rather than three times.
-				var mx, my, mz, sx, sy, sz float64
-				for _, c := range corners {
-					g := &geo[c/3]
-					nx, ny, nz, w := g.n[0], g.n[1], g.n[2], g.a[c%3]
-					mx, my, mz = mx+nx, my+ny, mz+nz
-					sx += nx * w
-					sy += ny * w
-					sz += nz * w
-				}
-				smooth := false
-				if l := math.Sqrt(mx*mx + my*my + mz*mz); l > 0 {
-					smooth = true
+				local := make([][3]float32, 0, capacity)
+				var within [64]uint64 // per corner: the corners whose faces it sums (see below)
+				var sums [64][3]float64
+				var summed [64]bool
+				for v := r0; v < r1; v++ {
+					corners := ring[start[v]:start[v+1]]
+					if len(corners) == 0 {
+						local = append(local, [3]float32{})
+						count[v] = 1
+						continue
+					}
+					// Fast path: when every face normal around v lies within half the crease angle of
+					// their mean, all lie within the crease angle of each other, every corner sums all
+					// of them (in the same order), and v needs one vertex: the result of the loop below,
+					// at a fraction of its cost.
+					// The angle-weighted sum the fast path returns is summed beside the mean, on
+					// scalars, in the same order as the helpers would (the same bits), so the corners'
+					// faces are visited twice rather than three times.
+					var mx, my, mz, sx, sy, sz float64
 					for _, c := range corners {
-						g := &geo[c/3].n
-						if g[0]*mx+g[1]*my+g[2]*mz < cosHalf*l {
-							smooth = false
-							break
-						}
+						g := geo.at(uint32(c) / 3)
+						nx, ny, nz, w := g.n[0], g.n[1], g.n[2], g.a[c%3]
+						mx, my, mz = mx+nx, my+ny, mz+nz
+						sx += nx * w
+						sy += ny * w
+						sz += nz * w
 					}
-				}
-				if smooth {
-					n := geo[corners[0]/3].n
-					if l := math.Sqrt(sx*sx + sy*sy + sz*sz); l > 0 && !math.IsInf(l, 0) {
-						n = [3]float64{sx / l, sy / l, sz / l}
-					}
-					local = append(local, [3]float32{float32(n[0]), float32(n[1]), float32(n[2])})
-					count[v] = 1
-					for j := range corners {
-						ord[int(start[v])+j] = 0
-					}
-					continue
-				}
-				splits = splits[:0]
-				// With at most 64 corners, which faces each corner sums is a bit set: the
-				// within-the-crease test is symmetric (the same products in the same order), so
-				// each pair is tested once, and corners with the same set have the same sum (the
-				// same terms in the same order), found once.
-				few := len(corners) <= len(within)
-				if few {
-					clear(within[:len(corners)])
-					for j, c := range corners {
-						own := geo[c/3].n
-						for i := j; i < len(corners); i++ {
-							g := geo[corners[i]/3].n
-							if g[0]*own[0]+g[1]*own[1]+g[2]*own[2] >= cosCrease {
-								within[j] |= 1 << i
-								within[i] |= 1 << j
-							}
-						}
-					}
-				}
-				for j, c := range corners {
-					own := geo[c/3].n
-					var n [3]float64
-					reused := false
-					if few {
-						for i := range j {
-							if within[i] == within[j] && summed[i] {
-								n, reused = sums[i], true
+					smooth := false
+					if l := math.Sqrt(mx*mx + my*my + mz*mz); l > 0 {
+						smooth = true
+						for _, c := range corners {
+							g := &geo.at(uint32(c) / 3).n
+							if g[0]*mx+g[1]*my+g[2]*mz < cosHalf*l {
+								smooth = false
 								break
 							}
 						}
 					}
-					if !reused {
-						var s [3]float64
-						for i, d := range corners {
-							g := geo[d/3].n
-							in := false
-							if few {
-								in = within[j]&(1<<i) != 0
-							} else {
-								in = g[0]*own[0]+g[1]*own[1]+g[2]*own[2] >= cosCrease
-							}
-							if in {
-								w := geo[d/3].a[d%3]
-								s[0] += g[0] * w
-								s[1] += g[1] * w
-								s[2] += g[2] * w
+					if smooth {
+						n := geo.at(uint32(corners[0]) / 3).n
+						if l := math.Sqrt(sx*sx + sy*sy + sz*sz); l > 0 && !math.IsInf(l, 0) {
+							n = [3]float64{sx / l, sy / l, sz / l}
+						}
+						local = append(local, [3]float32{float32(n[0]), float32(n[1]), float32(n[2])})
+						count[v] = 1 // every corner uses split 0, as out.Faces already says
+						continue
+					}
+					splits = splits[:0]
+					// With at most 64 corners, which faces each corner sums is a bit set: the
+					// within-the-crease test is symmetric (the same products in the same order), so
+					// each pair is tested once, and corners with the same set have the same sum (the
+					// same terms in the same order), found once.
+					few := len(corners) <= len(within)
+					if few {
+						clear(within[:len(corners)])
+						for j, c := range corners {
+							own := geo.at(uint32(c) / 3).n
+							for i := j; i < len(corners); i++ {
+								g := geo.at(uint32(corners[i]) / 3).n
+								if g[0]*own[0]+g[1]*own[1]+g[2]*own[2] >= cosCrease {
+									within[j] |= 1 << i
+									within[i] |= 1 << j
+								}
 							}
 						}
-						n = own
-						if l := norm64(s); l > 0 && !math.IsInf(l, 0) {
-							n = [3]float64{s[0] / l, s[1] / l, s[2] / l}
-							if few {
-								sums[j], summed[j] = n, true
+					}
+					for j, c := range corners {
+						own := geo.at(uint32(c) / 3).n
+						var n [3]float64
+						reused := false
+						if few {
+							for i := range j {
+								if within[i] == within[j] && summed[i] {
+									n, reused = sums[i], true
+									break
+								}
+							}
+						}
+						if !reused {
+							var s [3]float64
+							for i, d := range corners {
+								g := geo.at(uint32(d) / 3).n
+								in := false
+								if few {
+									in = within[j]&(1<<i) != 0
+								} else {
+									in = g[0]*own[0]+g[1]*own[1]+g[2]*own[2] >= cosCrease
+								}
+								if in {
+									w := geo.at(uint32(d) / 3).a[d%3]
+									s[0] += g[0] * w
+									s[1] += g[1] * w
+									s[2] += g[2] * w
+								}
+							}
+							n = own
+							if l := norm64(s); l > 0 && !math.IsInf(l, 0) {
+								n = [3]float64{s[0] / l, s[1] / l, s[2] / l}
+								if few {
+									sums[j], summed[j] = n, true
+								}
+							} else if few {
+								summed[j] = false // n is this corner's own face normal: not shared
 							}
 						} else if few {
-							summed[j] = false // n is this corner's own face normal: not shared
+							summed[j] = false
 						}
-					} else if few {
-						summed[j] = false
-					}
-					idx := -1
-					if own == ([3]float64{}) && len(splits) > 0 {
-						idx = 0 // a degenerate face shades nothing: no vertex of its own
-					}
-					for k := 0; idx < 0 && k < len(splits); k++ {
-						if sp := splits[k].n; dot64(sp, n) >= creaseMergeCos && dot64(sp, own) >= cosCrease {
-							idx = k
+						idx := -1
+						if own == ([3]float64{}) && len(splits) > 0 {
+							idx = 0 // a degenerate face shades nothing: no vertex of its own
 						}
+						for k := 0; idx < 0 && k < len(splits); k++ {
+							if sp := splits[k].n; dot64(sp, n) >= creaseMergeCos && dot64(sp, own) >= cosCrease {
+								idx = k
+							}
+						}
+						if idx < 0 {
+							idx = len(splits)
+							splits = append(splits, split{n})
+							local = append(local, [3]float32{float32(n[0]), float32(n[1]), float32(n[2])})
+						}
+						out.Faces[c/3][c%3] = uint32(idx)
 					}
-					if idx < 0 {
-						idx = len(splits)
-						splits = append(splits, split{n})
-						local = append(local, [3]float32{float32(n[0]), float32(n[1]), float32(n[2])})
-					}
-					ord[int(start[v])+j] = uint32(idx)
+					count[v] = uint32(len(splits))
 				}
-				count[v] = uint32(len(splits))
+				runNormals[p*runs+r] = local
+			})
+		}
+		wg.Wait()
+		for bi := range nb {
+			if last[bi] == p {
+				geo[bi] = nil
 			}
-			runNormals[r] = local
-		})
+		}
 	}
-	wg.Wait()
 
 	base := make([]uint32, nv+1)
 	for v, c := range count {
 		base[v+1] = base[v] + c
 	}
-	out := Creased{Faces: make([][3]uint32, nf), Origin: make([]uint32, base[nv])}
-	out.Normals = make([][3]float32, 0, base[nv])
-	for _, l := range runNormals {
+	out.Origin = make([]uint32, base[nv])
+	out.Normals = runNormals[0]
+	for _, l := range runNormals[1:] {
 		out.Normals = append(out.Normals, l...)
 	}
 	// Each vertex writes only its own splits and its own corners: runs of vertices in parallel.
@@ -297,8 +371,8 @@ func (m *Mesh) Crease(creaseDeg float64) Creased {
 			for k := base[v]; k < base[v+1]; k++ {
 				out.Origin[k] = uint32(v)
 			}
-			for j, c := range ring[start[v]:start[v+1]] {
-				out.Faces[c/3][c%3] = base[v] + ord[int(start[v])+j]
+			for _, c := range ring[start[v]:start[v+1]] {
+				out.Faces[c/3][c%3] += base[v]
 			}
 		}
 	})

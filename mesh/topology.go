@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"cmp"
 	"math"
 	"runtime"
 	"slices"
@@ -103,71 +104,8 @@ func (m *Mesh) Topology() Topology {
 		}
 	})
 
-	et := newEdgeTable(m)
-	t.Edges = et.edges()
-	corners := newDSU(3 * nf)
-	bset := newDSU(nv)
-	onBoundary := make([]bool, nv)
-	var thirds []uint32
-	for i := range t.Edges {
-		g := et.group(i)
-		switch {
-		case len(g) == 1:
-			t.BoundaryEdges++
-			bset.union(g[0].lo, g[0].hi)
-			onBoundary[g[0].lo], onBoundary[g[0].hi] = true, true
-		case len(g) > 2:
-			t.NonManifoldEdges++
-		default:
-			if g[0].fwd == g[1].fwd {
-				t.InconsistentEdges++
-			}
-			// The two faces are neighbours in the fans of both endpoints.
-			lo0, hi0 := g[0].corners(m)
-			lo1, hi1 := g[1].corners(m)
-			corners.union(lo0, lo1)
-			corners.union(hi0, hi1)
-		}
-		// Duplicates: a face is counted in the group of its two smallest vertices, against the
-		// earlier faces of that group with the same largest vertex.
-		thirds = thirds[:0]
-		for _, h := range g {
-			if c := thirdVertex(m.Faces[h.face], h.lo, h.hi); c > h.hi {
-				thirds = append(thirds, c)
-			}
-		}
-		if len(thirds) > 1 {
-			slices.Sort(thirds)
-			for j := 1; j < len(thirds); j++ {
-				if thirds[j] == thirds[j-1] {
-					t.DuplicateFaces++
-				}
-			}
-		}
-	}
-	// A vertex is a pinch point when its corners fall into more than one fan.
-	fans := make([]uint8, nv)
-	for fi, f := range m.Faces {
-		if f[0] == f[1] || f[1] == f[2] || f[0] == f[2] {
-			continue
-		}
-		for k := range 3 {
-			c := uint32(3*fi + k)
-			if corners.find(c) == c && fans[f[k]] < 2 {
-				fans[f[k]]++
-			}
-		}
-	}
-	for _, n := range fans {
-		if n > 1 {
-			t.NonManifoldVertices++
-		}
-	}
-	for v := range nv {
-		if onBoundary[v] && bset.find(uint32(v)) == uint32(v) {
-			t.BoundaryLoops++
-		}
-	}
+	t.Edges, t.BoundaryEdges, t.NonManifoldEdges, t.InconsistentEdges, t.DuplicateFaces,
+		t.NonManifoldVertices, t.BoundaryLoops = topologyEdges(m)
 	wg.Wait()
 	t.Outward = t.Volume > 0
 	t.EulerCharacteristic = t.Vertices - t.Edges + t.Faces
@@ -178,6 +116,172 @@ func (m *Mesh) Topology() Topology {
 		t.Genus = (2*t.Components - t.EulerCharacteristic - t.BoundaryLoops) / 2
 	}
 	return t
+}
+
+// topologyEdges counts, from the faces around each vertex (creaseRing), what the edges give:
+// the edges, those used by one face (boundary), by three or more (non-manifold) and by two that
+// walk it the same way (inconsistent); the duplicate faces; the pinch points; the boundary loops.
+//
+// Every face around a vertex v is in v's ring, so each edge {v, x} is seen whole at v, each of
+// its half-edges once (from the corner of v that starts or ends it); an edge is counted at its
+// lower end. A vertex's fans are the classes of its corners that edges used by exactly two faces
+// join (the corner at v of each of the two faces; for a face that repeats an index, its first
+// corner at v), and v is a pinch point when more than one class holds a corner of a face that
+// repeats no index and is the least corner of its class — the counts of one pass over a table of
+// all half-edges sorted by edge, with a table of all corners, without either: the ring is a
+// quarter of the half-edges' table. Runs of vertices are done on up to GOMAXPROCS goroutines;
+// every count is a sum, and the boundary loops' classes do not depend on the order of unions, so
+// the result is the same on every GOMAXPROCS.
+func topologyEdges(m *Mesh) (edges, boundary, nonManifold, inconsistent, duplicates, pinched, loops int) {
+	nv, nf := len(m.Positions), len(m.Faces)
+	start, ring := creaseRing(m.Faces, nv)
+	runs := 1
+	if 3*nf >= edgeParallelHalfEdges {
+		runs = min(runtime.GOMAXPROCS(0), edgeMaxRuns)
+	}
+	type counts struct {
+		edges, boundary, nonManifold, inconsistent, duplicates, pinched int
+		open                                                            [][2]uint32 // boundary edges
+	}
+	res := make([]counts, runs)
+	par.For(runs, runs, func(r int) {
+		var inc []topoHalf
+		var sets []int32 // per corner of v (its place in the ring): the classes, least place as root
+		var thirds []uint32
+		find := func(x int32) int32 {
+			for sets[x] != x {
+				sets[x] = sets[sets[x]]
+				x = sets[x]
+			}
+			return x
+		}
+		c := &res[r]
+		for v := nv * r / runs; v < nv*(r+1)/runs; v++ {
+			cs := ring[start[v]:start[v+1]]
+			if len(cs) == 0 {
+				continue
+			}
+			u := uint32(v)
+			inc = inc[:0]
+			sets = sets[:0]
+			at := int32(0)
+			for p, cr := range cs {
+				sets = append(sets, int32(p))
+				fi, k := uint32(cr)/3, cr%3
+				f := m.Faces[fi]
+				if p == 0 || uint32(cs[p-1])/3 != fi {
+					at = int32(p) // the face's first corner at v
+				}
+				if x := f[(k+1)%3]; x != u { // edge k leaves v
+					inc = append(inc, topoHalf{x: x, face: fi, at: at, fwd: u < x})
+				}
+				if x := f[(k+2)%3]; x != u { // edge k−1 arrives at v
+					inc = append(inc, topoHalf{x: x, face: fi, at: at, fwd: x < u})
+				}
+			}
+			if len(inc) <= 24 {
+				for i := 1; i < len(inc); i++ {
+					h := inc[i]
+					j := i
+					for ; j > 0 && inc[j-1].x > h.x; j-- {
+						inc[j] = inc[j-1]
+					}
+					inc[j] = h
+				}
+			} else {
+				slices.SortFunc(inc, func(a, b topoHalf) int { return cmp.Compare(a.x, b.x) })
+			}
+			for i := 0; i < len(inc); {
+				j := i + 1
+				for j < len(inc) && inc[j].x == inc[i].x {
+					j++
+				}
+				g, x := inc[i:j], inc[i].x
+				i = j
+				if len(g) == 2 { // the two faces are neighbours in v's fan
+					a, b := find(g[0].at), find(g[1].at)
+					if a < b {
+						sets[b] = a
+					} else if b < a {
+						sets[a] = b
+					}
+				}
+				if x < u {
+					continue // counted at x
+				}
+				c.edges++
+				switch {
+				case len(g) == 1:
+					c.boundary++
+					c.open = append(c.open, [2]uint32{u, x})
+				case len(g) > 2:
+					c.nonManifold++
+				default:
+					if g[0].fwd == g[1].fwd {
+						c.inconsistent++
+					}
+				}
+				// Duplicates: a face is counted in the edge of its two smallest vertices, against
+				// the other faces of that edge with the same largest vertex.
+				thirds = thirds[:0]
+				for _, h := range g {
+					if t := thirdVertex(m.Faces[h.face], u, x); t > x {
+						thirds = append(thirds, t)
+					}
+				}
+				if len(thirds) > 1 {
+					slices.Sort(thirds)
+					for j := 1; j < len(thirds); j++ {
+						if thirds[j] == thirds[j-1] {
+							c.duplicates++
+						}
+					}
+				}
+			}
+			fans := 0
+			for p, cr := range cs {
+				f := m.Faces[cr/3]
+				if f[0] == f[1] || f[1] == f[2] || f[0] == f[2] {
+					continue
+				}
+				if find(int32(p)) == int32(p) {
+					fans++
+				}
+			}
+			if fans > 1 {
+				c.pinched++
+			}
+		}
+	})
+	bset := newDSU(nv)
+	onBoundary := make([]bool, nv)
+	for _, c := range res {
+		edges += c.edges
+		boundary += c.boundary
+		nonManifold += c.nonManifold
+		inconsistent += c.inconsistent
+		duplicates += c.duplicates
+		pinched += c.pinched
+		for _, e := range c.open {
+			bset.union(e[0], e[1])
+			onBoundary[e[0]], onBoundary[e[1]] = true, true
+		}
+	}
+	for v := range nv {
+		if onBoundary[v] && bset.find(uint32(v)) == uint32(v) {
+			loops++
+		}
+	}
+	return edges, boundary, nonManifold, inconsistent, duplicates, pinched, loops
+}
+
+// topoHalf is a half-edge seen from its vertex v in topologyEdges: x is its other end, face its
+// face, at the place in v's ring of that face's first corner at v, and fwd whether the face walks
+// it from its lower end to its higher.
+type topoHalf struct {
+	x, face uint32
+	at      int32
+	fwd     bool
 }
 
 // topologyParallelFaces is the face count from which Topology runs its independent parts on

@@ -45,6 +45,8 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile")
 	memprofile := flag.String("memprofile", "", "write an allocation profile after the runs")
 	stages := flag.Bool("stages", false, "print each run's stages with their wall times (ms) to stderr")
+	heapdir := flag.String("heapdir", "", "with -memtrace: write a heap profile to this folder after each collection")
+	memtrace := flag.Bool("memtrace", false, "sample the runtime's memory classes every millisecond and print, per stage, their largest values (MiB) to stderr")
 	flag.Parse()
 	fail := func(err error) {
 		fmt.Fprintln(os.Stderr, err)
@@ -109,10 +111,18 @@ func main() {
 			fmt.Fprintf(os.Stderr, "%s %.0f/%.0f  ", stage, float64(now.Sub(last).Microseconds())/1000, float64((cpu-lastCPU).Microseconds())/1000)
 			last, lastCPU, stage = now, cpu, next
 		}
-		if *stages {
+		var tr *memTracer
+		if *memtrace {
+			tr = startMemTracer(*heapdir)
+		}
+		if *stages || *memtrace {
 			req.Progress = func(s string, _ float64) {
 				if s != stage {
-					mark(s)
+					if *stages {
+						mark(s)
+					}
+					stage = s
+					tr.enter(s)
 				}
 			}
 		}
@@ -120,6 +130,7 @@ func main() {
 		if *stages {
 			mark("encode")
 		}
+		tr.enter("encode")
 		if err == nil {
 			err = res.Encode(io.Discard, meshio.GLB)
 		}
@@ -127,6 +138,7 @@ func main() {
 			mark("")
 			fmt.Fprintln(os.Stderr, "(stage wall/CPU ms)")
 		}
+		tr.stop()
 		if err != nil {
 			fail(err)
 		}

@@ -248,8 +248,9 @@ type EncodeOptions struct {
 
 // Encode writes m to w in format f. It validates m first (the error wraps ErrInvalid) and returns
 // any write error. Output is deterministic: the same mesh gives the same bytes. STL, OBJ and PLY
-// are written in chunks of about 1 MiB, so w needs no buffering of its own; GLB and 3MF are built
-// in memory and written in a few large writes.
+// are written in chunks of about 1 MiB and GLB in chunks of about 1.5 MiB (its binary buffer is
+// never held whole; the texture's PNG is one write), so w needs no buffering of its own; 3MF is
+// built in memory and written in a few large writes.
 //
 // STL, OBJ, PLY and 3MF are written in millimetres with Z up, as the mesh is (STL, OBJ and PLY
 // turned to Y up when o.Up says so); GLB is converted to metres and +Y up. What each format keeps:

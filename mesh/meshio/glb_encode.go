@@ -1,6 +1,7 @@
 package meshio
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -17,22 +18,25 @@ import (
 	"github.com/orfeas3d/orfeas/mesh"
 )
 
-// encodeGLB writes m as one GLB file. The binary buffer is laid out by hand and sized exactly:
-// POSITION (float VEC3, with min/max), NORMAL (float VEC3), COLOR_0 (unsigned short normalized
-// VEC4: 8-bit sRGB colours converted to linear need more than 8 bits not to band in the darks,
-// and 16 bits bring every sRGB byte back exactly; written only for an untextured mesh, since glTF
-// multiplies the texture by it), TEXCOORD_0 (float VEC2), the indices (unsigned short when every
-// index fits below the 65535 restart value, else unsigned int), and the PNG texture.
-// qmuntal/gltf writes the JSON document and the GLB container.
+// encodeGLB writes m as one GLB file: POSITION (float VEC3, with min/max), NORMAL (float VEC3),
+// COLOR_0 (unsigned short normalized VEC4: 8-bit sRGB colours converted to linear need more than 8
+// bits not to band in the darks, and 16 bits bring every sRGB byte back exactly; written only for
+// an untextured mesh, since glTF multiplies the texture by it), TEXCOORD_0 (float VEC2), the
+// indices (unsigned short when every index fits below the 65535 restart value, else unsigned
+// int), and the PNG texture, in that order in the one binary buffer. qmuntal/gltf writes the
+// JSON document; the container and the binary chunk are written here, streamed from the mesh a
+// block at a time (glbStream), so that the buffer, as large as the file, is never held whole.
 //
-// The vertices are split along creases of more than crease degrees (mesh.Mesh.CreaseNormals), so
-// that flat faces shade flat and sharp edges stay sharp.
+// The vertices are split along creases of more than crease degrees (mesh.Mesh.Crease), so that
+// flat faces shade flat and sharp edges stay sharp; the split vertices are read through the
+// crease's Origin, never copied.
 func encodeGLB(w io.Writer, m *mesh.Mesh, crease float64) error {
 	doc := &gltf.Document{
 		Asset:  gltf.Asset{Generator: "orfeas", Version: "2.0"},
 		Scenes: []*gltf.Scene{{}},
 		Scene:  gltf.Index(0),
 	}
+	var bin *glbStream
 	if len(m.Faces) > 0 {
 		// The texture's PNG (deflate, most of a small mesh's encoding time) does not depend on
 		// the geometry: it is compressed while the crease normals are found.
@@ -48,57 +52,94 @@ func encodeGLB(w io.Writer, m *mesh.Mesh, crease float64) error {
 				texPNG, texErr = encodeTexturePNG(glbPowerOfTwo(m.Texture))
 			}
 		}()
-		split, normals := m.CreaseNormals(crease)
+		c := m.Crease(crease)
 		<-done
 		if texErr != nil {
 			return texErr
 		}
-		if err := glbBuild(doc, split, normals, texPNG); err != nil {
+		var err error
+		if bin, err = glbPlan(doc, m, c, texPNG); err != nil {
 			return err
 		}
 	}
-	sw := ctxio.NewWriter(context.Background(), w)
-	// The library ignores the errors of some of its intermediate writes; ctxio.Writer keeps the
-	// first one and fails every later write, so none is lost. It writes the binary buffer with
-	// one Write of doc.Buffers[0].Data, without copying it (qmuntal/gltf v0.29.0, encode.go), so
-	// writing the container ourselves would not save anything.
-	err := gltf.NewEncoder(sw).Encode(doc)
-	if err := sw.Err(); err != nil {
+	// The document's JSON as qmuntal/gltf writes it into a GLB: its text encoding gives the same
+	// bytes for a first buffer that has a length and neither data nor URI (encodeBinary and
+	// marshalJSONDoc, v0.29.0).
+	var js bytes.Buffer
+	enc := gltf.NewEncoder(&js)
+	enc.AsBinary = false
+	if err := enc.Encode(doc); err != nil {
 		return err
 	}
-	return err
+	jsonLen := (js.Len() + 3) / 4 * 4
+	total := 12 + 8 + jsonLen
+	binLen := 0
+	if bin != nil {
+		binLen = (bin.size + 3) / 4 * 4
+		total += 8 + binLen
+	}
+	sw := ctxio.NewWriter(context.Background(), w)
+	// The container's header and the JSON chunk's, then the JSON padded with spaces.
+	le := binary.LittleEndian
+	head := le.AppendUint32(nil, glbMagic)
+	head = le.AppendUint32(head, 2)
+	head = le.AppendUint32(head, uint32(total))
+	head = le.AppendUint32(head, uint32(jsonLen))
+	head = le.AppendUint32(head, glbChunkJSON)
+	sw.Write(head)
+	for range jsonLen - js.Len() {
+		js.WriteByte(' ')
+	}
+	sw.Write(js.Bytes())
+	if bin != nil {
+		sw.Write(le.AppendUint32(le.AppendUint32(nil, uint32(binLen)), glbChunkBIN))
+		bin.write(sw)
+		sw.Write(make([]byte, binLen-bin.size))
+	}
+	return sw.Err()
 }
 
-// glbBuild fills doc with m, its normals and texPNG, the PNG of m's texture (nil when m has none).
-func glbBuild(doc *gltf.Document, m *mesh.Mesh, normals [][3]float32, texPNG []byte) error {
-	nv, nf := len(m.Positions), len(m.Faces)
+// glbStream is what the binary chunk is made from: the mesh, its crease split and the texture's
+// PNG, laid out as glbPlan recorded.
+type glbStream struct {
+	m                 *mesh.Mesh
+	c                 mesh.Creased
+	texPNG            []byte
+	colored, uvs      bool
+	idxSize, size, nv int
+}
+
+// glbPlan fills doc with the views, accessors (the positions' exact float32 bounds among them),
+// material and mesh of m split as c, with texPNG the PNG of m's texture (nil when m has none),
+// and returns the binary chunk to stream. It gives every vertex a unit normal, as the validator
+// wants: a vertex of c without one takes the normal of the first non-degenerate face using it,
+// or +Z (such vertices are rare, so they are looked for only when there are any).
+func glbPlan(doc *gltf.Document, m *mesh.Mesh, c mesh.Creased, texPNG []byte) (*glbStream, error) {
+	nv, nf := len(c.Origin), len(c.Faces)
 	textured := m.Texture != nil && m.UVs != nil
 	// glTF multiplies the base-colour texture by COLOR_0, so a textured mesh's vertex colours
 	// (which sample the same image) would darken it twice: the texture alone carries the colour,
 	// and the vertex colours stay for OBJ and PLY.
-	colored := m.Colors != nil && !textured
-	idxSize := 4
+	s := &glbStream{m: m, c: c, texPNG: texPNG, colored: m.Colors != nil && !textured, uvs: m.UVs != nil, idxSize: 4, nv: nv}
 	if nv <= math.MaxUint16 {
-		idxSize = 2
+		s.idxSize = 2
 	}
 	size := 24 * nv
-	if colored {
+	if s.colored {
 		size += 8 * nv
 	}
-	if m.UVs != nil {
+	if s.uvs {
 		size += 8 * nv
 	}
 	idxOff := size
-	size += 3 * nf * idxSize
+	size += 3 * nf * s.idxSize
 	texOff := size
 	size += len(texPNG)
 	if uint64(size) > math.MaxUint32-1<<20 { // the GLB container counts bytes in uint32
-		return fmt.Errorf("%d-byte binary buffer exceeds GLB's 4 GiB limit", size)
+		return nil, fmt.Errorf("%d-byte binary buffer exceeds GLB's 4 GiB limit", size)
 	}
-	buf := make([]byte, size)
-	le := binary.LittleEndian
-
-	glbWriteNormals(buf[12*nv:24*nv], m, normals)
+	s.size = size
+	glbFixNormals(m, c)
 
 	view := func(off, n int, target gltf.Target) int {
 		doc.BufferViews = append(doc.BufferViews, &gltf.BufferView{Buffer: 0, ByteOffset: off, ByteLength: n, Target: target})
@@ -113,21 +154,16 @@ func glbBuild(doc *gltf.Document, m *mesh.Mesh, normals [][3]float32, texPNG []b
 	off := 0
 
 	// Positions, with the exact float32 bounds the validator checks. Blocks of vertices are
-	// converted in parallel, each with its own bounds, merged in block order with the same
-	// strict comparisons, so the bounds are those of one pass in vertex order (the first of
-	// equal values, −0 or +0, stays).
+	// bounded in parallel, merged in block order with the same strict comparisons, so the bounds
+	// are those of one pass in vertex order (the first of equal values, −0 or +0, stays).
 	blocks := (nv + glbBlock - 1) / glbBlock
 	los, his := make([][3]float32, blocks), make([][3]float32, blocks)
 	par.For(blocks, runtime.GOMAXPROCS(0), func(bi int) {
 		lo := [3]float32{math.MaxFloat32, math.MaxFloat32, math.MaxFloat32}
 		hi := [3]float32{-math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32}
-		// The loops below convert each element to a fixed-size array pointer, which costs one
-		// bounds check instead of one per store (about 3 of 67 CPU-ms off the 1M-triangle GLB
-		// when made).
 		v0 := bi * glbBlock
-		for i, p := range m.Positions[v0:min(nv, v0+glbBlock)] {
-			q := glbToGLTF(p)
-			d := (*[12]byte)(buf[off+12*(v0+i):])
+		for _, o := range c.Origin[v0:min(nv, v0+glbBlock)] {
+			q := glbToGLTF(m.Positions[o])
 			for a := range 3 {
 				if q[a] < lo[a] {
 					lo[a] = q[a]
@@ -135,7 +171,6 @@ func glbBuild(doc *gltf.Document, m *mesh.Mesh, normals [][3]float32, texPNG []b
 				if q[a] > hi[a] {
 					hi[a] = q[a]
 				}
-				le.PutUint32(d[4*a:], math.Float32bits(q[a]))
 			}
 		}
 		los[bi], his[bi] = lo, hi
@@ -158,64 +193,28 @@ func glbBuild(doc *gltf.Document, m *mesh.Mesh, normals [][3]float32, texPNG []b
 	attrs[gltf.POSITION] = len(doc.Accessors) - 1
 	off += 12 * nv
 
-	// NORMAL, filled by glbWriteNormals.
 	accessor(view(off, 12*nv, gltf.TargetArrayBuffer), gltf.ComponentFloat, gltf.AccessorVec3, nv, false)
 	attrs[gltf.NORMAL] = len(doc.Accessors) - 1
 	off += 12 * nv
 
-	if colored {
-		for i, c := range m.Colors {
-			o := off + 8*i
-			le.PutUint16(buf[o:], glbSRGBToLinear16[c[0]])
-			le.PutUint16(buf[o+2:], glbSRGBToLinear16[c[1]])
-			le.PutUint16(buf[o+4:], glbSRGBToLinear16[c[2]])
-			le.PutUint16(buf[o+6:], uint16(c[3])*257) // alpha is linear already
-		}
+	if s.colored {
 		accessor(view(off, 8*nv, gltf.TargetArrayBuffer), gltf.ComponentUshort, gltf.AccessorVec4, nv, true)
 		attrs[gltf.COLOR_0] = len(doc.Accessors) - 1
 		off += 8 * nv
 	}
-	if m.UVs != nil {
-		uvOff := off
-		par.For(blocks, runtime.GOMAXPROCS(0), func(bi int) {
-			v0 := bi * glbBlock
-			for i, uv := range m.UVs[v0:min(nv, v0+glbBlock)] {
-				d := (*[8]byte)(buf[uvOff+8*(v0+i):])
-				le.PutUint32(d[0:], math.Float32bits(uv[0]))
-				le.PutUint32(d[4:], math.Float32bits(uv[1]))
-			}
-		})
+	if s.uvs {
 		accessor(view(off, 8*nv, gltf.TargetArrayBuffer), gltf.ComponentFloat, gltf.AccessorVec2, nv, false)
 		attrs[gltf.TEXCOORD_0] = len(doc.Accessors) - 1
-		off += 8 * nv
 	}
-
-	ib := buf[idxOff : idxOff+3*nf*idxSize]
-	if idxSize == 2 {
-		for i, f := range m.Faces {
-			d := (*[6]byte)(ib[6*i:])
-			le.PutUint16(d[0:], uint16(f[0]))
-			le.PutUint16(d[2:], uint16(f[1]))
-			le.PutUint16(d[4:], uint16(f[2]))
-		}
-		accessor(view(idxOff, len(ib), gltf.TargetElementArrayBuffer), gltf.ComponentUshort, gltf.AccessorScalar, 3*nf, false)
+	if s.idxSize == 2 {
+		accessor(view(idxOff, 6*nf, gltf.TargetElementArrayBuffer), gltf.ComponentUshort, gltf.AccessorScalar, 3*nf, false)
 	} else {
-		par.For((nf+glbBlock-1)/glbBlock, runtime.GOMAXPROCS(0), func(bi int) {
-			f0 := bi * glbBlock
-			for i, f := range m.Faces[f0:min(nf, f0+glbBlock)] {
-				d := (*[12]byte)(ib[12*(f0+i):])
-				le.PutUint32(d[0:], f[0])
-				le.PutUint32(d[4:], f[1])
-				le.PutUint32(d[8:], f[2])
-			}
-		})
-		accessor(view(idxOff, len(ib), gltf.TargetElementArrayBuffer), gltf.ComponentUint, gltf.AccessorScalar, 3*nf, false)
+		accessor(view(idxOff, 12*nf, gltf.TargetElementArrayBuffer), gltf.ComponentUint, gltf.AccessorScalar, 3*nf, false)
 	}
 	indices := len(doc.Accessors) - 1
 
 	pbr := &gltf.PBRMetallicRoughness{MetallicFactor: gltf.Float(0)}
 	if textured {
-		copy(buf[texOff:], texPNG)
 		doc.Images = []*gltf.Image{{MimeType: "image/png", BufferView: gltf.Index(view(texOff, len(texPNG), gltf.TargetNone))}}
 		// The texture was resampled to power-of-two sides (glbPowerOfTwo), so mipmaps are safe
 		// in every viewer (WebGL 1 among them) and the validator has no IMAGE_NPOT_DIMENSIONS.
@@ -224,7 +223,7 @@ func glbBuild(doc *gltf.Document, m *mesh.Mesh, normals [][3]float32, texPNG []b
 		pbr.BaseColorTexture = &gltf.TextureInfo{Index: 0}
 	}
 	doc.Materials = []*gltf.Material{{Name: "orfeas", PBRMetallicRoughness: pbr}}
-	doc.Buffers = []*gltf.Buffer{{ByteLength: size, Data: buf}}
+	doc.Buffers = []*gltf.Buffer{{ByteLength: size}}
 	doc.Meshes = []*gltf.Mesh{{Name: "orfeas", Primitives: []*gltf.Primitive{{
 		Attributes: attrs,
 		Indices:    gltf.Index(indices),
@@ -233,24 +232,22 @@ func glbBuild(doc *gltf.Document, m *mesh.Mesh, normals [][3]float32, texPNG []b
 	}}}}
 	doc.Nodes = []*gltf.Node{{Name: "orfeas", Mesh: gltf.Index(0)}}
 	doc.Scenes[0].Nodes = []int{0}
-	return nil
+	return s, nil
 }
 
-// glbWriteNormals writes normals (one per vertex of m, in mesh axes), converted to glTF axes,
-// into dst (12 bytes a vertex). The validator wants unit length everywhere, so a vertex without a
-// usable normal takes the normal of the first non-degenerate face using it, or +Z; such vertices
-// are rare, so they are looked for only when there are any.
-func glbWriteNormals(dst []byte, m *mesh.Mesh, normals [][3]float32) {
+// glbFixNormals gives each split vertex of c whose normal is zero the normal of the first face
+// (in face order) using it whose own normal is not zero, or else +Z, so that every normal the
+// GLB holds has unit length.
+func glbFixNormals(m *mesh.Mesh, c mesh.Creased) {
+	normals := c.Normals
 	blocks := (len(normals) + glbBlock - 1) / glbBlock
 	zs := make([]int, blocks)
 	par.For(blocks, runtime.GOMAXPROCS(0), func(bi int) {
 		v0 := bi * glbBlock
-		for i, n := range normals[v0:min(len(normals), v0+glbBlock)] {
+		for _, n := range normals[v0:min(len(normals), v0+glbBlock)] {
 			if n == ([3]float32{}) {
 				zs[bi]++
-				continue
 			}
-			glbPutNormal(dst[12*(v0+i):], n)
 		}
 	})
 	zeros := 0
@@ -260,21 +257,89 @@ func glbWriteNormals(dst []byte, m *mesh.Mesh, normals [][3]float32) {
 	if zeros == 0 {
 		return
 	}
-	unset := func(v uint32) bool { return normals[v] == [3]float32{} }
-	for i, f := range m.Faces {
+	// The split faces use the positions of m's faces, in the same corners: the same normals.
+	for i, f := range c.Faces {
 		for _, v := range f {
-			if unset(v) {
-				if n := m.FaceNormal(i); n != ([3]float32{}) {
-					glbPutNormal(dst[12*v:], n)
-					normals[v] = n
-				}
+			if normals[v] == ([3]float32{}) {
+				normals[v] = m.FaceNormal(i)
 			}
 		}
 	}
-	for v := range uint32(len(m.Positions)) {
-		if unset(v) {
-			glbPutNormal(dst[12*v:], [3]float32{0, 0, 1})
+	for v, n := range normals {
+		if n == ([3]float32{}) {
+			normals[v] = [3]float32{0, 0, 1}
 		}
+	}
+}
+
+// glbStreamBlocks is how many blocks of glbBlock items glbStream.write converts (in parallel) per
+// Write: its one buffer holds that many of the largest items (12 bytes).
+const glbStreamBlocks = 4
+
+// write writes the binary chunk's bytes (s.size of them, unpadded) to w, a section at a time in
+// the order glbPlan laid them out, through one buffer of glbStreamBlocks·glbBlock items, filled
+// in parallel blocks. It stops at w's first error (w keeps it).
+func (s *glbStream) write(w *ctxio.Writer) {
+	m, c, nv := s.m, s.c, s.nv
+	buf := make([]byte, glbStreamBlocks*glbBlock*12)
+	le := binary.LittleEndian
+	// section writes n items of size bytes each, put(i, dst) writing item i into dst.
+	section := func(n, size int, put func(i int, dst []byte)) {
+		for i0 := 0; i0 < n && w.Err() == nil; i0 += glbStreamBlocks * glbBlock {
+			i1 := min(n, i0+glbStreamBlocks*glbBlock)
+			par.For((i1-i0+glbBlock-1)/glbBlock, runtime.GOMAXPROCS(0), func(bi int) {
+				for i := i0 + bi*glbBlock; i < min(i1, i0+(bi+1)*glbBlock); i++ {
+					put(i, buf[(i-i0)*size:(i-i0+1)*size])
+				}
+			})
+			w.Write(buf[:(i1-i0)*size])
+		}
+	}
+	section(nv, 12, func(i int, dst []byte) {
+		q := glbToGLTF(m.Positions[c.Origin[i]])
+		d := (*[12]byte)(dst)
+		le.PutUint32(d[0:], math.Float32bits(q[0]))
+		le.PutUint32(d[4:], math.Float32bits(q[1]))
+		le.PutUint32(d[8:], math.Float32bits(q[2]))
+	})
+	section(nv, 12, func(i int, dst []byte) { glbPutNormal(dst, c.Normals[i]) })
+	if s.colored {
+		section(nv, 8, func(i int, dst []byte) {
+			col := m.Colors[c.Origin[i]]
+			d := (*[8]byte)(dst)
+			le.PutUint16(d[0:], glbSRGBToLinear16[col[0]])
+			le.PutUint16(d[2:], glbSRGBToLinear16[col[1]])
+			le.PutUint16(d[4:], glbSRGBToLinear16[col[2]])
+			le.PutUint16(d[6:], uint16(col[3])*257) // alpha is linear already
+		})
+	}
+	if s.uvs {
+		section(nv, 8, func(i int, dst []byte) {
+			uv := m.UVs[c.Origin[i]]
+			d := (*[8]byte)(dst)
+			le.PutUint32(d[0:], math.Float32bits(uv[0]))
+			le.PutUint32(d[4:], math.Float32bits(uv[1]))
+		})
+	}
+	if s.idxSize == 2 {
+		section(len(c.Faces), 6, func(i int, dst []byte) {
+			f := c.Faces[i]
+			d := (*[6]byte)(dst)
+			le.PutUint16(d[0:], uint16(f[0]))
+			le.PutUint16(d[2:], uint16(f[1]))
+			le.PutUint16(d[4:], uint16(f[2]))
+		})
+	} else {
+		section(len(c.Faces), 12, func(i int, dst []byte) {
+			f := c.Faces[i]
+			d := (*[12]byte)(dst)
+			le.PutUint32(d[0:], f[0])
+			le.PutUint32(d[4:], f[1])
+			le.PutUint32(d[8:], f[2])
+		})
+	}
+	if len(s.texPNG) > 0 {
+		w.Write(s.texPNG)
 	}
 }
 
