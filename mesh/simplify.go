@@ -886,6 +886,10 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 	return nil
 }
 
+// simpErrGoal: a pass collapses up to simpErrGoal times the cost of its goal/2-th cheapest
+// candidate (once a sixth of its goal is met; see run).
+const simpErrGoal = 1.5
+
 func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *SimplifyReport) error {
 	s.passLock = make([]bool, len(s.pos))
 	var ws [simpParts]simpWorker
@@ -910,7 +914,7 @@ func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *S
 		// Collapses lock their endpoints for the rest of the pass, so not all of the goal/2
 		// cheapest ones can be made; allow half as much error again as the goal/2-th costs, and
 		// stop there once a sixth of the goal is met (as meshoptimizer does).
-		errGoal := 1.5 * s.sortCandidates(ctx, goal/2)
+		errGoal := simpErrGoal * s.sortCandidates(ctx, goal/2)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -1105,28 +1109,35 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, max
 // quadric on the plane of positions g·x = W that keep the signed volume of the faces around r and
 // t, starting from p. It keeps p where the correction would move it far, or past maxErr2.
 func (s *simpState) keepVolume(fr, ft []uint32, r, t uint32, p [3]float32, cost, maxErr2 float64) ([3]float32, float64) {
-	var gx, gy, gz, vol float64
+	// A face (v, b, c) that keeps v ∈ {r, t} has volume term v·(b×c) (a triple product is
+	// unchanged by rotating its corners), so, with G_v the sum of b×c over v's surviving faces,
+	// the volume before is Σ_dying a·(b×c) + r·G_r + t·G_t, and after, with v at x, x·(G_r + G_t):
+	// each face's two far corners are read once.
+	var rx, ry, rz, tx, ty, tz, vol float64
 	for _, fi := range fr {
-		if f := s.faces[fi]; f[0] != simpDead {
-			dying := f[0] == t || f[1] == t || f[2] == t
-			dv, dx, dy, dz := s.volumeTerms(f, r, t, dying)
-			vol += dv
-			if !dying {
-				gx += dx
-				gy += dy
-				gz += dz
-			}
+		f := s.faces[fi]
+		if f[0] == simpDead {
+			continue
 		}
+		if f[0] == t || f[1] == t || f[2] == t {
+			vol += s.faceVolume(f)
+			continue
+		}
+		cx, cy, cz := s.farCross(f, r)
+		rx, ry, rz = rx+cx, ry+cy, rz+cz
 	}
 	for _, fi := range ft {
 		if f := s.faces[fi]; f[0] != simpDead && f[0] != r && f[1] != r && f[2] != r {
-			dv, dx, dy, dz := s.volumeTerms(f, r, t, false)
-			vol += dv
-			gx += dx
-			gy += dy
-			gz += dz
+			cx, cy, cz := s.farCross(f, t)
+			tx, ty, tz = tx+cx, ty+cy, tz+cz
 		}
 	}
+	{
+		ax, ay, az := s.rel(s.pos[r])
+		bx, by, bz := s.rel(s.pos[t])
+		vol += ax*rx + ay*ry + az*rz + bx*tx + by*ty + bz*tz
+	}
+	gx, gy, gz := rx+tx, ry+ty, rz+tz
 	g2 := gx*gx + gy*gy + gz*gz
 	if !(g2 > 0) {
 		return p, cost
@@ -1157,26 +1168,22 @@ func (s *simpState) keepVolume(fr, ft []uint32, r, t uint32, p [3]float32, cost,
 	return np, nc
 }
 
-// volumeTerms returns face f's share of keepVolume's sums: its signed volume term a·(b×c) (six
-// times the tetrahedron's volume over the mesh centre), and, unless dying, b×c for the corners b,
-// c that follow the corner holding r or t, so that the moved face's volume is x·(b×c).
-func (s *simpState) volumeTerms(f [3]uint32, r, t uint32, dying bool) (v, gx, gy, gz float64) {
+// faceVolume returns face f's signed volume term a·(b×c): six times the volume of the tetrahedron
+// it spans with the mesh centre.
+func (s *simpState) faceVolume(f [3]uint32) float64 {
 	x0, y0, z0 := s.rel(s.pos[f[0]])
 	x1, y1, z1 := s.rel(s.pos[f[1]])
 	x2, y2, z2 := s.rel(s.pos[f[2]])
-	v = x0*(y1*z2-z1*y2) - y0*(x1*z2-z1*x2) + z0*(x1*y2-y1*x2)
-	if dying {
-		return v, 0, 0, 0
-	}
-	bx, by, bz, cx, cy, cz := x1, y1, z1, x2, y2, z2
-	if f[0] != r && f[0] != t {
-		if f[1] == r || f[1] == t {
-			bx, by, bz, cx, cy, cz = x2, y2, z2, x0, y0, z0
-		} else {
-			bx, by, bz, cx, cy, cz = x0, y0, z0, x1, y1, z1
-		}
-	}
-	return v, by*cz - bz*cy, bz*cx - bx*cz, bx*cy - by*cx
+	return x0*(y1*z2-z1*y2) - y0*(x1*z2-z1*x2) + z0*(x1*y2-y1*x2)
+}
+
+// farCross returns b×c for the corners b, c that follow v in face f, in winding order (relative
+// to the mesh centre).
+func (s *simpState) farCross(f [3]uint32, v uint32) (float64, float64, float64) {
+	bi, ci := simpAround(f, v)
+	bx, by, bz := s.rel(s.pos[bi])
+	cx, cy, cz := s.rel(s.pos[ci])
+	return by*cz - bz*cy, bz*cx - bx*cz, bx*cy - by*cx
 }
 
 // sub3f returns a − b in float64.
