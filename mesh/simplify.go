@@ -79,8 +79,10 @@ type SimplifyReport struct {
 // closed mesh keeps its volume to within rounding.
 //
 // Collapses are made in passes, in the manner of meshoptimizer's simplifier (A. Kapoulkine): each
-// pass ranks every edge by cost, then collapses the cheapest ones in order, each vertex at most
-// once per pass, up to an error bound that grows from pass to pass. Within a pass, collapses whose
+// pass ranks every edge by a cheap cost (the summed quadric at the edge's midpoint, an upper bound
+// of the placed vertex's cost), then collapses the cheapest ones in order, each vertex at most
+// once per pass, up to an error bound that grows from pass to pass; the merged vertex's place is
+// worked out only for the collapses tried. Within a pass, collapses whose
 // whole neighbourhood lies in one of four fixed ranges of vertex indices run concurrently, one
 // goroutine per range, and the rest follow serially; the ranges do not depend on GOMAXPROCS. Each collapse must keep the
 // surface a 2-manifold of the same topology (the link condition: the edge's endpoints share
@@ -239,11 +241,11 @@ const (
 	simpSweepCheck = 1<<8 - 1
 )
 
-// simpEdge is a candidate collapse of the edge {a, b}, a < b.
+// simpEdge is a candidate collapse of the edge {a, b}, a < b, with its rank (see rankCost). Where
+// the merged vertex goes is worked out (by place) only for the collapses tried.
 type simpEdge struct {
 	a, b uint32
 	cost float32
-	p    [3]float32 // where the merged vertex goes
 }
 
 type simpState struct {
@@ -671,6 +673,29 @@ func (s *simpState) place(a, b uint32) ([3]float32, float64) {
 	return best, cost
 }
 
+// rankCost returns the cost by which candidates ranks edge {a, b}: the summed quadric at the
+// edge's midpoint, or at its locked endpoint. It is a third of place's work (no minimiser, one
+// evaluation), and bounds place's cost from above (to within rounding), since place takes the quadric's minimiser or
+// the best of the endpoints and the midpoint: so a collapse ranked within an error limit is
+// within it when made. Only the collapses tried (a small share of the candidates on a large mesh)
+// pay for place.
+func (s *simpState) rankCost(a, b uint32) float64 {
+	q := s.q[a]
+	q.add(&s.q[b])
+	var x, y, z float64
+	switch {
+	case s.locked[a]:
+		x, y, z = s.rel(s.pos[a])
+	case s.locked[b]:
+		x, y, z = s.rel(s.pos[b])
+	default:
+		ax, ay, az := s.rel(s.pos[a])
+		bx, by, bz := s.rel(s.pos[b])
+		x, y, z = (ax+bx)/2, (ay+by)/2, (az+bz)/2
+	}
+	return q.eval(x, y, z)
+}
+
 // simpParts is the number of vertex ranges whose collapses run concurrently within a pass. It is
 // fixed, not taken from GOMAXPROCS, so that the result does not depend on the number of threads.
 const simpParts = 4
@@ -726,8 +751,8 @@ func (s *simpState) candidates(ctx context.Context) {
 			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
 				for k := range 3 {
 					if a, b := f[k], f[(k+1)%3]; a < b && !(s.locked[a] && s.locked[b]) {
-						p, cost := s.place(a, b)
-						s.cand[i] = simpEdge{a: a, b: b, cost: float32(cost), p: p}
+						cost := s.rankCost(a, b)
+						s.cand[i] = simpEdge{a: a, b: b, cost: float32(cost)}
 						o := simpParts
 						if pa := s.part(a); pa == s.part(b) {
 							o = pa
@@ -860,8 +885,13 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 		c := &s.cand[o]
 		cost := float64(c.cost)
 		if cost > maxErr2 {
+			// The rank bounds the collapse's cost from above (see rankCost), loosely: past
+			// the limit, collapses are still tried, up to simpRankSlack times it, and refused
+			// where place's cost is over.
 			w.hitMax = true
-			return nil
+			if cost > simpRankSlack*maxErr2 {
+				return nil
+			}
 		}
 		if w.removed >= goal || (cost > errGoal && w.removed > goal/6) {
 			return nil
@@ -874,7 +904,7 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 		if s.passLock[c.a] || s.passLock[c.b] {
 			continue
 		}
-		switch d, cost := s.collapse(w, c.a, c.b, c.p, cost, maxErr2, part); {
+		switch d, cost := s.collapse(w, c.a, c.b, maxErr2, part); {
 		case d > 0:
 			w.removed += d
 			w.made++
@@ -885,6 +915,10 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 	}
 	return nil
 }
+
+// simpRankSlack: with an error limit, a pass tries the collapses ranked up to simpRankSlack
+// times it (see sweep).
+const simpRankSlack = 4
 
 // simpErrGoal: a pass collapses up to simpErrGoal times the cost of its goal/2-th cheapest
 // candidate (once a sixth of its goal is met; see run).
@@ -985,10 +1019,10 @@ func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *S
 	}
 }
 
-// collapse merges the edge {a, b} into p if that keeps the surface valid, and returns the number
-// of faces removed: 0 when it refuses, −1 when part ≥ 0 and the edge's neighbourhood leaves vertex
-// range part.
-func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, maxErr2 float64, part int) (int, float64) {
+// collapse merges the edge {a, b} into one vertex, placed by place and then keepVolume, if that
+// keeps the surface valid, and returns the number of faces removed, with the collapse's cost: 0
+// when it refuses, −1 when part ≥ 0 and the edge's neighbourhood leaves vertex range part.
+func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part int) (int, float64) {
 	// Vertex v lies in range part when v−lo < span (unsigned); with part < 0 every vertex does.
 	lo, span := uint32(0), uint32(math.MaxUint32)
 	if part >= 0 {
@@ -1072,6 +1106,10 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, max
 		}
 	}
 	if len(w.common) != 2 || (degR == 3 && degT == 3) {
+		return 0, 0
+	}
+	p, cost := s.place(a, b)
+	if cost > maxErr2 {
 		return 0, 0
 	}
 	if !s.locked[r] && !s.locked[t] {
