@@ -1494,6 +1494,7 @@ func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32, worke
 	}
 	// level[f] is the level face f is listed in.
 	level := make([]uint8, len(faces))
+	boxes := make([][6]int32, len(faces)) // per face: its cells' lowest and highest x, y, z
 	pending := len(faces)
 	for l := 0; pending > 0; l++ {
 		if ctx.Err() != nil {
@@ -1508,36 +1509,69 @@ func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32, worke
 		top := n[0] <= 3 && n[1] <= 3 && n[2] <= 3
 		nc := n[0] * n[1] * n[2]
 		lv.start = make([]uint32, nc+1)
-		for fi, f := range faces {
+		// Each face's range of cells, and whether it goes on this level, in parallel (the
+		// arithmetic); then the counting and filling, serially in face order, from the ranges.
+		simpParallel(len(faces), workers, func(lo, hi int) {
+			for fi := lo; fi < hi; fi++ {
+				if (fi-lo)&simpCheckMask == 0 && ctx.Err() != nil {
+					return
+				}
+				if l > 0 && int(level[fi]) != l-1+simpGridLevels {
+					continue
+				}
+				blo, bhi := lv.box(pos, faces[fi])
+				if !top && (bhi[0]-blo[0]+1)*(bhi[1]-blo[1]+1)*(bhi[2]-blo[2]+1) > simpGridCover {
+					level[fi] = uint8(l + simpGridLevels) // not here: try the next level
+					continue
+				}
+				level[fi] = uint8(l)
+				boxes[fi] = [6]int32{int32(blo[0]), int32(blo[1]), int32(blo[2]), int32(bhi[0]), int32(bhi[1]), int32(bhi[2])}
+			}
+		})
+		if ctx.Err() != nil {
+			return &simpGrid{}
+		}
+		for fi := range faces {
 			if fi%(1<<16) == 0 && ctx.Err() != nil {
 				return &simpGrid{}
 			}
-			if l > 0 && int(level[fi]) != l-1+simpGridLevels {
+			if int(level[fi]) != l {
 				continue
 			}
-			lo, hi := lv.box(pos, f)
-			if !top && (hi[0]-lo[0]+1)*(hi[1]-lo[1]+1)*(hi[2]-lo[2]+1) > simpGridCover {
-				level[fi] = uint8(l + simpGridLevels) // not here: try the next level
-				continue
-			}
-			level[fi] = uint8(l)
 			pending--
-			lv.each(lo, hi, func(c int) { lv.start[c+1]++ })
+			bx := &boxes[fi]
+			for z := bx[2]; z <= bx[5]; z++ {
+				for y := bx[1]; y <= bx[4]; y++ {
+					row := 1 + n[0]*(int(y)+n[1]*int(z))
+					for x := bx[0]; x <= bx[3]; x++ {
+						lv.start[row+int(x)]++
+					}
+				}
+			}
 		}
 		for i := 1; i <= nc; i++ {
 			lv.start[i] += lv.start[i-1]
 		}
 		lv.items = make([]uint32, lv.start[nc])
 		next := append([]uint32(nil), lv.start[:nc]...)
-		for fi, f := range faces {
+		for fi := range faces {
+			if fi%(1<<16) == 0 && ctx.Err() != nil {
+				return &simpGrid{}
+			}
 			if int(level[fi]) != l {
 				continue
 			}
-			lo, hi := lv.box(pos, f)
-			lv.each(lo, hi, func(c int) {
-				lv.items[next[c]] = uint32(fi)
-				next[c]++
-			})
+			bx := &boxes[fi]
+			for z := bx[2]; z <= bx[5]; z++ {
+				for y := bx[1]; y <= bx[4]; y++ {
+					row := n[0] * (int(y) + n[1]*int(z))
+					for x := bx[0]; x <= bx[3]; x++ {
+						c := row + int(x)
+						lv.items[next[c]] = uint32(fi)
+						next[c]++
+					}
+				}
+			}
 		}
 		g.levels = append(g.levels, lv)
 		h *= simpGridStep
@@ -1581,16 +1615,6 @@ func (lv *simpGridLevel) box(pos [][3]float32, f [3]uint32) (lo, hi [3]int) {
 		}
 	}
 	return lo, hi
-}
-
-func (lv *simpGridLevel) each(lo, hi [3]int, fn func(c int)) {
-	for z := lo[2]; z <= hi[2]; z++ {
-		for y := lo[1]; y <= hi[1]; y++ {
-			for x := lo[0]; x <= hi[0]; x++ {
-				fn(x + lv.n[0]*(y+lv.n[1]*z))
-			}
-		}
-	}
 }
 
 // cell returns the cell holding p, clamped to the grid.
