@@ -82,9 +82,9 @@ type SimplifyReport struct {
 // pass ranks every edge by a cheap cost (the summed quadric at the edge's midpoint, an upper bound
 // of the placed vertex's cost), then collapses the cheapest ones in order, each vertex at most
 // once per pass, up to an error bound that grows from pass to pass; the merged vertex's place is
-// worked out only for the collapses tried. Within a pass, collapses whose
-// whole neighbourhood lies in one of four fixed ranges of vertex indices run concurrently, one
-// goroutine per range, and the rest follow serially; the ranges do not depend on GOMAXPROCS. Each collapse must keep the
+// worked out only for the collapses tried. Within a pass, collapses whose whole neighbourhood lies
+// in one of four fixed ranges of vertex indices run concurrently, one goroutine per range, and the
+// rest follow serially; the ranges do not depend on GOMAXPROCS. Each collapse must keep the
 // surface a 2-manifold of the same topology (the link condition: the edge's endpoints share
 // exactly the two neighbours opposite it; Dey et al. 1999), must not turn any face by more than
 // about 78° nor make one degenerate (see DegenerateRatio). A closed mesh therefore stays closed,
@@ -297,15 +297,19 @@ func newSimpState(ctx context.Context, m *Mesh) *simpState {
 	if m.UVs != nil {
 		s.uvs = append([][2]float32(nil), m.UVs...)
 	}
-	s.faces = make([][3]uint32, 0, len(m.Faces))
-	for _, f := range m.Faces {
-		if f[0] != f[1] && f[1] != f[2] && f[0] != f[2] {
-			s.faces = append(s.faces, f)
+	// Faces that repeat an index are marked dead, in parallel, and dropped (in the usual case of
+	// none, dropDeadFaces only counts).
+	s.faces = append([][3]uint32(nil), m.Faces...)
+	simpParallel(len(s.faces), s.workers, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if f := &s.faces[i]; f[0] == f[1] || f[1] == f[2] || f[0] == f[2] {
+				f[0] = simpDead
+			}
 		}
-	}
-	// The centre only conditions the quadrics' arithmetic: the box of all positions will do, and
-	// is one sequential pass.
-	b := (&Mesh{Positions: m.Positions}).Bounds()
+	})
+	s.dropDeadFaces()
+	// The centre only conditions the quadrics' arithmetic: the box of all positions will do.
+	b := simpBounds(m.Positions, s.workers)
 	if !b.Empty() {
 		for i := range 3 {
 			s.center[i] = (float64(b.Min[i]) + float64(b.Max[i])) / 2
@@ -325,6 +329,27 @@ func newSimpState(ctx context.Context, m *Mesh) *simpState {
 	s.classify(ctx)
 	s.computeQuadrics(ctx)
 	return s
+}
+
+// simpBounds returns the box of all of pos, as Bounds does for a mesh without faces, in parallel
+// chunks (min and max combine in any order to the same result).
+func simpBounds(pos [][3]float32, workers int) Box {
+	const chunk = 1 << 16
+	nc := (len(pos) + chunk - 1) / chunk
+	boxes := make([]Box, nc)
+	simpParallel(nc, workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			boxes[c] = (&Mesh{Positions: pos[c*chunk : min((c+1)*chunk, len(pos))]}).Bounds()
+		}
+	})
+	b := (&Mesh{}).Bounds()
+	for _, o := range boxes {
+		for i := range 3 {
+			b.Min[i] = min(b.Min[i], o.Min[i])
+			b.Max[i] = max(b.Max[i], o.Max[i])
+		}
+	}
+	return b
 }
 
 // rel returns vertex v's position relative to the mesh centre, in float64.
@@ -675,10 +700,10 @@ func (s *simpState) place(a, b uint32) ([3]float32, float64) {
 
 // rankCost returns the cost by which candidates ranks edge {a, b}: the summed quadric at the
 // edge's midpoint, or at its locked endpoint. It is a third of place's work (no minimiser, one
-// evaluation), and bounds place's cost from above (to within rounding), since place takes the quadric's minimiser or
-// the best of the endpoints and the midpoint: so a collapse ranked within an error limit is
-// within it when made. Only the collapses tried (a small share of the candidates on a large mesh)
-// pay for place.
+// evaluation), and bounds place's cost from above (to within rounding), since place takes the
+// quadric's minimiser or the best of the endpoints and the midpoint: so a collapse ranked within
+// an error limit is within it when made. Only the collapses tried (a small share of the
+// candidates on a large mesh) pay for place.
 func (s *simpState) rankCost(a, b uint32) float64 {
 	q := s.q[a]
 	q.add(&s.q[b])
