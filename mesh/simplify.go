@@ -79,10 +79,12 @@ type SimplifyReport struct {
 // closed mesh keeps its volume to within rounding.
 //
 // Collapses are made in passes, in the manner of meshoptimizer's simplifier (A. Kapoulkine): each
-// pass ranks every edge by cost, then collapses the cheapest ones in order, each vertex at most
-// once per pass, up to an error bound that grows from pass to pass. Within a pass, collapses whose
-// whole neighbourhood lies in one of four fixed ranges of vertex indices run concurrently, one
-// goroutine per range, and the rest follow serially; the ranges do not depend on GOMAXPROCS. Each collapse must keep the
+// pass ranks every edge by a cheap cost (the summed quadric at the edge's midpoint, an upper bound
+// of the placed vertex's cost), then collapses the cheapest ones in order, each vertex at most
+// once per pass, up to an error bound that grows from pass to pass; the merged vertex's place is
+// worked out only for the collapses tried. Within a pass, collapses whose whole neighbourhood lies
+// in one of four fixed ranges of vertex indices run concurrently, one goroutine per range, and the
+// rest follow serially; the ranges do not depend on GOMAXPROCS. Each collapse must keep the
 // surface a 2-manifold of the same topology (the link condition: the edge's endpoints share
 // exactly the two neighbours opposite it; Dey et al. 1999), must not turn any face by more than
 // about 78° nor make one degenerate (see DegenerateRatio). A closed mesh therefore stays closed,
@@ -239,11 +241,11 @@ const (
 	simpSweepCheck = 1<<8 - 1
 )
 
-// simpEdge is a candidate collapse of the edge {a, b}, a < b.
+// simpEdge is a candidate collapse of the edge {a, b}, a < b, with its rank (see rankCost). Where
+// the merged vertex goes is worked out (by place) only for the collapses tried.
 type simpEdge struct {
 	a, b uint32
 	cost float32
-	p    [3]float32 // where the merged vertex goes
 }
 
 type simpState struct {
@@ -295,15 +297,19 @@ func newSimpState(ctx context.Context, m *Mesh) *simpState {
 	if m.UVs != nil {
 		s.uvs = append([][2]float32(nil), m.UVs...)
 	}
-	s.faces = make([][3]uint32, 0, len(m.Faces))
-	for _, f := range m.Faces {
-		if f[0] != f[1] && f[1] != f[2] && f[0] != f[2] {
-			s.faces = append(s.faces, f)
+	// Faces that repeat an index are marked dead, in parallel, and dropped (in the usual case of
+	// none, dropDeadFaces only counts).
+	s.faces = append([][3]uint32(nil), m.Faces...)
+	simpParallel(len(s.faces), s.workers, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if f := &s.faces[i]; f[0] == f[1] || f[1] == f[2] || f[0] == f[2] {
+				f[0] = simpDead
+			}
 		}
-	}
-	// The centre only conditions the quadrics' arithmetic: the box of all positions will do, and
-	// is one sequential pass.
-	b := (&Mesh{Positions: m.Positions}).Bounds()
+	})
+	s.dropDeadFaces()
+	// The centre only conditions the quadrics' arithmetic: the box of all positions will do.
+	b := simpBounds(m.Positions, s.workers)
 	if !b.Empty() {
 		for i := range 3 {
 			s.center[i] = (float64(b.Min[i]) + float64(b.Max[i])) / 2
@@ -323,6 +329,27 @@ func newSimpState(ctx context.Context, m *Mesh) *simpState {
 	s.classify(ctx)
 	s.computeQuadrics(ctx)
 	return s
+}
+
+// simpBounds returns the box of all of pos, as Bounds does for a mesh without faces, in parallel
+// chunks (min and max combine in any order to the same result).
+func simpBounds(pos [][3]float32, workers int) Box {
+	const chunk = 1 << 16
+	nc := (len(pos) + chunk - 1) / chunk
+	boxes := make([]Box, nc)
+	simpParallel(nc, workers, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			boxes[c] = (&Mesh{Positions: pos[c*chunk : min((c+1)*chunk, len(pos))]}).Bounds()
+		}
+	})
+	b := (&Mesh{}).Bounds()
+	for _, o := range boxes {
+		for i := range 3 {
+			b.Min[i] = min(b.Min[i], o.Min[i])
+			b.Max[i] = max(b.Max[i], o.Max[i])
+		}
+	}
+	return b
 }
 
 // rel returns vertex v's position relative to the mesh centre, in float64.
@@ -671,6 +698,29 @@ func (s *simpState) place(a, b uint32) ([3]float32, float64) {
 	return best, cost
 }
 
+// rankCost returns the cost by which candidates ranks edge {a, b}: the summed quadric at the
+// edge's midpoint, or at its locked endpoint. It is a third of place's work (no minimiser, one
+// evaluation), and bounds place's cost from above (to within rounding), since place takes the
+// quadric's minimiser or the best of the endpoints and the midpoint: so a collapse ranked within
+// an error limit is within it when made. Only the collapses tried (a small share of the
+// candidates on a large mesh) pay for place.
+func (s *simpState) rankCost(a, b uint32) float64 {
+	q := s.q[a]
+	q.add(&s.q[b])
+	var x, y, z float64
+	switch {
+	case s.locked[a]:
+		x, y, z = s.rel(s.pos[a])
+	case s.locked[b]:
+		x, y, z = s.rel(s.pos[b])
+	default:
+		ax, ay, az := s.rel(s.pos[a])
+		bx, by, bz := s.rel(s.pos[b])
+		x, y, z = (ax+bx)/2, (ay+by)/2, (az+bz)/2
+	}
+	return q.eval(x, y, z)
+}
+
 // simpParts is the number of vertex ranges whose collapses run concurrently within a pass. It is
 // fixed, not taken from GOMAXPROCS, so that the result does not depend on the number of threads.
 const simpParts = 4
@@ -726,8 +776,8 @@ func (s *simpState) candidates(ctx context.Context) {
 			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
 				for k := range 3 {
 					if a, b := f[k], f[(k+1)%3]; a < b && !(s.locked[a] && s.locked[b]) {
-						p, cost := s.place(a, b)
-						s.cand[i] = simpEdge{a: a, b: b, cost: float32(cost), p: p}
+						cost := s.rankCost(a, b)
+						s.cand[i] = simpEdge{a: a, b: b, cost: float32(cost)}
 						o := simpParts
 						if pa := s.part(a); pa == s.part(b) {
 							o = pa
@@ -860,8 +910,13 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 		c := &s.cand[o]
 		cost := float64(c.cost)
 		if cost > maxErr2 {
+			// The rank bounds the collapse's cost from above (see rankCost), loosely: past
+			// the limit, collapses are still tried, up to simpRankSlack times it, and refused
+			// where place's cost is over.
 			w.hitMax = true
-			return nil
+			if cost > simpRankSlack*maxErr2 {
+				return nil
+			}
 		}
 		if w.removed >= goal || (cost > errGoal && w.removed > goal/6) {
 			return nil
@@ -874,7 +929,7 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 		if s.passLock[c.a] || s.passLock[c.b] {
 			continue
 		}
-		switch d, cost := s.collapse(w, c.a, c.b, c.p, cost, maxErr2, part); {
+		switch d, cost := s.collapse(w, c.a, c.b, maxErr2, part); {
 		case d > 0:
 			w.removed += d
 			w.made++
@@ -885,6 +940,14 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 	}
 	return nil
 }
+
+// simpRankSlack: with an error limit, a pass tries the collapses ranked up to simpRankSlack
+// times it (see sweep).
+const simpRankSlack = 4
+
+// simpErrGoal: a pass collapses up to simpErrGoal times the cost of its goal/2-th cheapest
+// candidate (once a sixth of its goal is met; see run).
+const simpErrGoal = 1.5
 
 func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *SimplifyReport) error {
 	s.passLock = make([]bool, len(s.pos))
@@ -910,7 +973,7 @@ func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *S
 		// Collapses lock their endpoints for the rest of the pass, so not all of the goal/2
 		// cheapest ones can be made; allow half as much error again as the goal/2-th costs, and
 		// stop there once a sixth of the goal is met (as meshoptimizer does).
-		errGoal := 1.5 * s.sortCandidates(ctx, goal/2)
+		errGoal := simpErrGoal * s.sortCandidates(ctx, goal/2)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -981,10 +1044,10 @@ func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *S
 	}
 }
 
-// collapse merges the edge {a, b} into p if that keeps the surface valid, and returns the number
-// of faces removed: 0 when it refuses, −1 when part ≥ 0 and the edge's neighbourhood leaves vertex
-// range part.
-func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, maxErr2 float64, part int) (int, float64) {
+// collapse merges the edge {a, b} into one vertex, placed by place and then keepVolume, if that
+// keeps the surface valid, and returns the number of faces removed, with the collapse's cost: 0
+// when it refuses, −1 when part ≥ 0 and the edge's neighbourhood leaves vertex range part.
+func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part int) (int, float64) {
 	// Vertex v lies in range part when v−lo < span (unsigned); with part < 0 every vertex does.
 	lo, span := uint32(0), uint32(math.MaxUint32)
 	if part >= 0 {
@@ -1070,6 +1133,10 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, max
 	if len(w.common) != 2 || (degR == 3 && degT == 3) {
 		return 0, 0
 	}
+	p, cost := s.place(a, b)
+	if cost > maxErr2 {
+		return 0, 0
+	}
 	if !s.locked[r] && !s.locked[t] {
 		p, cost = s.keepVolume(fr, ft, r, t, p, cost, maxErr2)
 	}
@@ -1105,28 +1172,35 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, p [3]float32, cost, max
 // quadric on the plane of positions g·x = W that keep the signed volume of the faces around r and
 // t, starting from p. It keeps p where the correction would move it far, or past maxErr2.
 func (s *simpState) keepVolume(fr, ft []uint32, r, t uint32, p [3]float32, cost, maxErr2 float64) ([3]float32, float64) {
-	var gx, gy, gz, vol float64
+	// A face (v, b, c) that keeps v ∈ {r, t} has volume term v·(b×c) (a triple product is
+	// unchanged by rotating its corners), so, with G_v the sum of b×c over v's surviving faces,
+	// the volume before is Σ_dying a·(b×c) + r·G_r + t·G_t, and after, with v at x, x·(G_r + G_t):
+	// each face's two far corners are read once.
+	var rx, ry, rz, tx, ty, tz, vol float64
 	for _, fi := range fr {
-		if f := s.faces[fi]; f[0] != simpDead {
-			dying := f[0] == t || f[1] == t || f[2] == t
-			dv, dx, dy, dz := s.volumeTerms(f, r, t, dying)
-			vol += dv
-			if !dying {
-				gx += dx
-				gy += dy
-				gz += dz
-			}
+		f := s.faces[fi]
+		if f[0] == simpDead {
+			continue
 		}
+		if f[0] == t || f[1] == t || f[2] == t {
+			vol += s.faceVolume(f)
+			continue
+		}
+		cx, cy, cz := s.farCross(f, r)
+		rx, ry, rz = rx+cx, ry+cy, rz+cz
 	}
 	for _, fi := range ft {
 		if f := s.faces[fi]; f[0] != simpDead && f[0] != r && f[1] != r && f[2] != r {
-			dv, dx, dy, dz := s.volumeTerms(f, r, t, false)
-			vol += dv
-			gx += dx
-			gy += dy
-			gz += dz
+			cx, cy, cz := s.farCross(f, t)
+			tx, ty, tz = tx+cx, ty+cy, tz+cz
 		}
 	}
+	{
+		ax, ay, az := s.rel(s.pos[r])
+		bx, by, bz := s.rel(s.pos[t])
+		vol += ax*rx + ay*ry + az*rz + bx*tx + by*ty + bz*tz
+	}
+	gx, gy, gz := rx+tx, ry+ty, rz+tz
 	g2 := gx*gx + gy*gy + gz*gz
 	if !(g2 > 0) {
 		return p, cost
@@ -1157,26 +1231,22 @@ func (s *simpState) keepVolume(fr, ft []uint32, r, t uint32, p [3]float32, cost,
 	return np, nc
 }
 
-// volumeTerms returns face f's share of keepVolume's sums: its signed volume term a·(b×c) (six
-// times the tetrahedron's volume over the mesh centre), and, unless dying, b×c for the corners b,
-// c that follow the corner holding r or t, so that the moved face's volume is x·(b×c).
-func (s *simpState) volumeTerms(f [3]uint32, r, t uint32, dying bool) (v, gx, gy, gz float64) {
+// faceVolume returns face f's signed volume term a·(b×c): six times the volume of the tetrahedron
+// it spans with the mesh centre.
+func (s *simpState) faceVolume(f [3]uint32) float64 {
 	x0, y0, z0 := s.rel(s.pos[f[0]])
 	x1, y1, z1 := s.rel(s.pos[f[1]])
 	x2, y2, z2 := s.rel(s.pos[f[2]])
-	v = x0*(y1*z2-z1*y2) - y0*(x1*z2-z1*x2) + z0*(x1*y2-y1*x2)
-	if dying {
-		return v, 0, 0, 0
-	}
-	bx, by, bz, cx, cy, cz := x1, y1, z1, x2, y2, z2
-	if f[0] != r && f[0] != t {
-		if f[1] == r || f[1] == t {
-			bx, by, bz, cx, cy, cz = x2, y2, z2, x0, y0, z0
-		} else {
-			bx, by, bz, cx, cy, cz = x0, y0, z0, x1, y1, z1
-		}
-	}
-	return v, by*cz - bz*cy, bz*cx - bx*cz, bx*cy - by*cx
+	return x0*(y1*z2-z1*y2) - y0*(x1*z2-z1*x2) + z0*(x1*y2-y1*x2)
+}
+
+// farCross returns b×c for the corners b, c that follow v in face f, in winding order (relative
+// to the mesh centre).
+func (s *simpState) farCross(f [3]uint32, v uint32) (float64, float64, float64) {
+	bi, ci := simpAround(f, v)
+	bx, by, bz := s.rel(s.pos[bi])
+	cx, cy, cz := s.rel(s.pos[ci])
+	return by*cz - bz*cy, bz*cx - bx*cz, bx*cy - by*cx
 }
 
 // sub3f returns a − b in float64.
@@ -1449,6 +1519,7 @@ func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32, worke
 	}
 	// level[f] is the level face f is listed in.
 	level := make([]uint8, len(faces))
+	boxes := make([][6]int32, len(faces)) // per face: its cells' lowest and highest x, y, z
 	pending := len(faces)
 	for l := 0; pending > 0; l++ {
 		if ctx.Err() != nil {
@@ -1463,36 +1534,69 @@ func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32, worke
 		top := n[0] <= 3 && n[1] <= 3 && n[2] <= 3
 		nc := n[0] * n[1] * n[2]
 		lv.start = make([]uint32, nc+1)
-		for fi, f := range faces {
+		// Each face's range of cells, and whether it goes on this level, in parallel (the
+		// arithmetic); then the counting and filling, serially in face order, from the ranges.
+		simpParallel(len(faces), workers, func(lo, hi int) {
+			for fi := lo; fi < hi; fi++ {
+				if (fi-lo)&simpCheckMask == 0 && ctx.Err() != nil {
+					return
+				}
+				if l > 0 && int(level[fi]) != l-1+simpGridLevels {
+					continue
+				}
+				blo, bhi := lv.box(pos, faces[fi])
+				if !top && (bhi[0]-blo[0]+1)*(bhi[1]-blo[1]+1)*(bhi[2]-blo[2]+1) > simpGridCover {
+					level[fi] = uint8(l + simpGridLevels) // not here: try the next level
+					continue
+				}
+				level[fi] = uint8(l)
+				boxes[fi] = [6]int32{int32(blo[0]), int32(blo[1]), int32(blo[2]), int32(bhi[0]), int32(bhi[1]), int32(bhi[2])}
+			}
+		})
+		if ctx.Err() != nil {
+			return &simpGrid{}
+		}
+		for fi := range faces {
 			if fi%(1<<16) == 0 && ctx.Err() != nil {
 				return &simpGrid{}
 			}
-			if l > 0 && int(level[fi]) != l-1+simpGridLevels {
+			if int(level[fi]) != l {
 				continue
 			}
-			lo, hi := lv.box(pos, f)
-			if !top && (hi[0]-lo[0]+1)*(hi[1]-lo[1]+1)*(hi[2]-lo[2]+1) > simpGridCover {
-				level[fi] = uint8(l + simpGridLevels) // not here: try the next level
-				continue
-			}
-			level[fi] = uint8(l)
 			pending--
-			lv.each(lo, hi, func(c int) { lv.start[c+1]++ })
+			bx := &boxes[fi]
+			for z := bx[2]; z <= bx[5]; z++ {
+				for y := bx[1]; y <= bx[4]; y++ {
+					row := 1 + n[0]*(int(y)+n[1]*int(z))
+					for x := bx[0]; x <= bx[3]; x++ {
+						lv.start[row+int(x)]++
+					}
+				}
+			}
 		}
 		for i := 1; i <= nc; i++ {
 			lv.start[i] += lv.start[i-1]
 		}
 		lv.items = make([]uint32, lv.start[nc])
 		next := append([]uint32(nil), lv.start[:nc]...)
-		for fi, f := range faces {
+		for fi := range faces {
+			if fi%(1<<16) == 0 && ctx.Err() != nil {
+				return &simpGrid{}
+			}
 			if int(level[fi]) != l {
 				continue
 			}
-			lo, hi := lv.box(pos, f)
-			lv.each(lo, hi, func(c int) {
-				lv.items[next[c]] = uint32(fi)
-				next[c]++
-			})
+			bx := &boxes[fi]
+			for z := bx[2]; z <= bx[5]; z++ {
+				for y := bx[1]; y <= bx[4]; y++ {
+					row := n[0] * (int(y) + n[1]*int(z))
+					for x := bx[0]; x <= bx[3]; x++ {
+						c := row + int(x)
+						lv.items[next[c]] = uint32(fi)
+						next[c]++
+					}
+				}
+			}
 		}
 		g.levels = append(g.levels, lv)
 		h *= simpGridStep
@@ -1536,16 +1640,6 @@ func (lv *simpGridLevel) box(pos [][3]float32, f [3]uint32) (lo, hi [3]int) {
 		}
 	}
 	return lo, hi
-}
-
-func (lv *simpGridLevel) each(lo, hi [3]int, fn func(c int)) {
-	for z := lo[2]; z <= hi[2]; z++ {
-		for y := lo[1]; y <= hi[1]; y++ {
-			for x := lo[0]; x <= hi[0]; x++ {
-				fn(x + lv.n[0]*(y+lv.n[1]*z))
-			}
-		}
-	}
 }
 
 // cell returns the cell holding p, clamped to the grid.

@@ -518,5 +518,5 @@ func ExampleSurfaceDeviation() {
 	maxDist, meanDist := SurfaceDeviation(fine, coarse)
 	fmt.Printf("%d faces: max %.2f mm, mean %.3f mm\n", len(coarse.Faces), maxDist, meanDist)
 	// Output:
-	// 500 faces: max 0.12 mm, mean 0.023 mm
+	// 500 faces: max 0.13 mm, mean 0.022 mm
 }
