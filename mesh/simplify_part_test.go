@@ -31,7 +31,7 @@ func TestSimpSmallFanMatchesFan(t *testing.T) {
 	meshes := []*Mesh{simpTestIcosphere(1, 3), simpTestGrid(12), simpTestDoubleFan(20), simpTestFan(30)}
 	for seed := range 300 {
 		data := make([]byte, 4+seed%60)
-		x := uint32(seed*2654435761 + 7)
+		x := uint32(seed)*2654435761 + 7
 		for i := range data {
 			x ^= x << 13
 			x ^= x >> 17

@@ -420,7 +420,7 @@ func TestSimplifyArbitraryMeshes(t *testing.T) {
 	// closed input must come back closed.
 	for seed := range 300 {
 		data := make([]byte, 4+seed%60)
-		x := uint32(seed*2654435761 + 1)
+		x := uint32(seed)*2654435761 + 1
 		for i := range data {
 			x ^= x << 13
 			x ^= x >> 17
