@@ -3,7 +3,7 @@
 // programs' STL files.
 //
 //	perf upscale -in camera.png -n 1024 -o cam1024.png
-//	perf relief -in cam1024.png -o out.stl -z 51.2 -e 0.01 -b 0.4 [-cpuprofile f]
+//	perf relief -in cam1024.png -o out.stl -z 51.2 -e 0.01 -b 0.4 [-cpuprofile f] [-v]
 //	perf error -in cam1024.png -stl out.stl
 //	perf generate -in image.png -quality high -o out.stl [-n 5] [-glb] [-times] [-cpuprofile f]
 //
@@ -40,7 +40,10 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/orfeas3d/orfeas/backends"
@@ -160,7 +163,7 @@ func relief(args []string) error {
 	e := fs.Float64("e", 0.01, "max error, a fraction of z")
 	base := fs.Float64("b", 0.4, "base height, a fraction of z")
 	prof := fs.String("cpuprofile", "", "write a CPU profile")
-	verbose := fs.Bool("v", false, "print each stage's start (and end, where the backend reports it): ms since the start, and the process's CPU ms so far")
+	verbose := fs.Bool("v", false, "print each stage's start (and end, where the backend reports it): ms since the start, the process's CPU ms so far and its memory (memLine)")
 	_ = fs.Parse(args)
 	if *prof != "" {
 		f, err := os.Create(*prof)
@@ -181,7 +184,7 @@ func relief(args []string) error {
 			if f == 1 {
 				end = " done"
 			}
-			fmt.Fprintf(os.Stderr, "%7.1f ms %7.1f cpu-ms %s%s\n", time.Since(t0).Seconds()*1e3, cputime.Process().Seconds()*1e3, s, end)
+			fmt.Fprintf(os.Stderr, "%7.1f ms %7.1f cpu-ms %s %s%s\n", time.Since(t0).Seconds()*1e3, cputime.Process().Seconds()*1e3, memLine(), s, end)
 			last = s
 		}
 	}
@@ -215,6 +218,29 @@ func relief(args []string) error {
 	err = f.Close()
 	stage("done", 0)
 	return err
+}
+
+// memLine describes the process's memory for -v: the heap's objects (live and not yet swept),
+// the heap's pages held from the OS, the resident set and its high-water mark, in MiB.
+func memLine() string {
+	ms := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(ms)
+	mib := func(b uint64) float64 { return float64(b) / (1 << 20) }
+	rss, hwm := "?", "?"
+	if st, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, l := range strings.Split(string(st), "\n") {
+			if f := strings.Fields(l); len(f) >= 2 && (f[0] == "VmRSS:" || f[0] == "VmHWM:") {
+				kb, _ := strconv.Atoi(f[1])
+				v := fmt.Sprintf("%.1f", float64(kb)/1024)
+				if f[0] == "VmRSS:" {
+					rss = v
+				} else {
+					hwm = v
+				}
+			}
+		}
+	}
+	return fmt.Sprintf("[heap objects %6.1f, runtime total %6.1f, rss %s, hwm %s MiB]", mib(ms[0].Value.Uint64()), mib(ms[1].Value.Uint64()-ms[2].Value.Uint64()), rss, hwm)
 }
 
 func measure(args []string) error {
