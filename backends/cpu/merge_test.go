@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"slices"
 	"testing"
@@ -12,7 +13,7 @@ import (
 // mergeTilesSerial is mergeTiles as it was first written: one tile after another, a map from
 // grid position to merged index for the seam vertices. The reference the parallel merge must
 // equal.
-func mergeTilesSerial(g grid, tiles []*tin, xs, ys []int32) *surface {
+func mergeTilesSerial(g grid, tiles []*tileSurface, xs, ys []int32) *surface {
 	s := &surface{Grid: g}
 	onSeam := func(x, y int32) bool {
 		return slices.Contains(xs[1:len(xs)-1], x) || slices.Contains(ys[1:len(ys)-1], y)
@@ -21,10 +22,6 @@ func mergeTilesSerial(g grid, tiles []*tin, xs, ys []int32) *surface {
 	for _, t := range tiles {
 		remap := make([]int32, len(t.px))
 		for v := range t.px {
-			if t.removed != nil && t.removed[v] {
-				remap[v] = -1
-				continue
-			}
 			x, y := t.px[v], t.py[v]
 			key := y*int32(g.W) + x
 			if onSeam(x, y) {
@@ -38,10 +35,10 @@ func mergeTilesSerial(g grid, tiles []*tin, xs, ys []int32) *surface {
 			s.PX = append(s.PX, x)
 			s.PY = append(s.PY, y)
 		}
-		for _, v := range t.triangles() {
+		for _, v := range t.tris {
 			s.Tris = append(s.Tris, remap[v])
 		}
-		s.MaxErr = max(s.MaxErr, t.maxError())
+		s.MaxErr = max(s.MaxErr, t.maxErr)
 	}
 	return s
 }
@@ -64,7 +61,7 @@ func TestMergeTilesMatchesSerial(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			withTiles(t, tc.side)
-			g, err := reliefHeights(context.Background(), tc.in, tc.in.Relief.Defaults(), 2)
+			g, err := reliefHeights(context.Background(), tc.in, tc.in.Relief.Defaults(), 2, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,5 +77,109 @@ func TestMergeTilesMatchesSerial(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTileReuseMatches holds the no-budget pass with each worker's arrays handed from tile to
+// tile (tinBuffers) to the same pass with every tile allocating its own: the same surface, index
+// for index, at 1, 2 and 5 workers, decimated or not, on tilings from 2×2 to 6×5 tiles.
+func TestTileReuseMatches(t *testing.T) {
+	cases := []struct {
+		name string
+		in   *backends.Input
+		side int
+	}{
+		{"camera-5x5", cameraInput(t, 200), 40},
+		{"camera-2x2", cameraInput(t, 150), 75},
+		{"bump-wide", bumpInput(230, 97), 40},
+	}
+	for _, tc := range cases {
+		for _, dec := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/decimate=%v", tc.name, dec), func(t *testing.T) {
+				withTiles(t, tc.side)
+				old := decimation
+				decimation = dec
+				t.Cleanup(func() { decimation, tileReuse = old, true })
+				g, err := reliefHeights(context.Background(), tc.in, tc.in.Relief.Defaults(), 2, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lim := tinLimits{tol: 0.01}
+				for _, workers := range []int{1, 2, 5} {
+					tileReuse = false
+					want, err := triangulate(context.Background(), g, lim, workers, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					tileReuse = true
+					got, err := triangulate(context.Background(), g, lim, workers, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !slices.Equal(got.PX, want.PX) || !slices.Equal(got.PY, want.PY) || !slices.Equal(got.Tris, want.Tris) || got.MaxErr != want.MaxErr {
+						t.Fatalf("%d workers: reused arrays give another surface (%d/%d vertices, %d/%d triangles, error %g/%g)",
+							workers, len(got.PX), len(want.PX), len(got.Tris)/3, len(want.Tris)/3, got.MaxErr, want.MaxErr)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestPackMatchesTin holds a packed tile to the tin it came from: the vertices decimate kept, in
+// order, the live triangles in slot order renumbered among them, and the tin's largest error; and
+// a tin refined in arrays another tile left (adopt) to one refined in its own.
+func TestPackMatchesTin(t *testing.T) {
+	in := cameraInput(t, 120)
+	g, err := reliefHeights(context.Background(), in, in.Relief.Defaults(), 2, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func(b *tinBuffers) (*tin, *tileSurface) {
+		tn := newTin(g, 0, 0, int32(g.W-1), int32(g.H-1), nil, 0.02, 1)
+		if b != nil {
+			tn.adopt(b)
+		}
+		if err := tn.run(context.Background(), 0.02, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := tn.decimate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return tn, tn.pack(b)
+	}
+	tn, s := build(nil)
+	var px, py []int32
+	idx := make([]int32, len(tn.px))
+	removed := 0
+	for v := range tn.px {
+		if tn.removed[v] {
+			idx[v] = -1
+			removed++
+			continue
+		}
+		idx[v] = int32(len(px))
+		px, py = append(px, tn.px[v]), append(py, tn.py[v])
+	}
+	var tris []int32
+	for _, v := range tn.triangles() {
+		if idx[v] < 0 {
+			t.Fatalf("a live triangle uses removed vertex %d", v)
+		}
+		tris = append(tris, idx[v])
+	}
+	if removed == 0 || !slices.Equal(s.px, px) || !slices.Equal(s.py, py) || !slices.Equal(s.tris, tris) || s.maxErr != tn.maxError() {
+		t.Fatalf("packed tile differs from its tin (%d/%d vertices, %d removed, %d/%d triangles, error %g/%g)", len(s.px), len(px), removed, len(s.tris)/3, len(tris)/3, s.maxErr, tn.maxError())
+	}
+	// Twice through one set of buffers: the second tile starts in the first one's room.
+	b := new(tinBuffers)
+	for k := range 2 {
+		tb, sb := build(b)
+		if tb.verts != nil || cap(b.verts) == 0 {
+			t.Fatalf("round %d: pack did not hand the arrays over (tin keeps %d, buffers have room for %d)", k, cap(tb.verts), cap(b.verts))
+		}
+		if !slices.Equal(sb.px, s.px) || !slices.Equal(sb.py, s.py) || !slices.Equal(sb.tris, s.tris) || sb.maxErr != s.maxErr {
+			t.Fatalf("round %d: a tile refined in reused arrays differs", k)
+		}
 	}
 }
