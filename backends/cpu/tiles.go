@@ -521,7 +521,8 @@ func mergeTiles(g grid, tiles []*tileSurface, xs, ys []int32, workers int) *surf
 		tOff[k+1] += tOff[k]
 		s.MaxErr = max(s.MaxErr, t.maxErr)
 	}
-	s.PX, s.PY, s.Tris = make([]int32, vOff[len(tiles)]), make([]int32, vOff[len(tiles)]), make([]int32, tOff[len(tiles)])
+	// Tris with room for the closing faces: Solid then builds the mesh's faces in it.
+	s.PX, s.PY, s.Tris = make([]int32, vOff[len(tiles)]), make([]int32, vOff[len(tiles)]), make([]int32, tOff[len(tiles)], tOff[len(tiles)]+heightfield.FacesRoom(g))
 	// vseam[k][y] is the merged index of vertex (xs[k], y), hseam[j][x] that of (x, ys[j]), for
 	// the interior cuts, written by the vertex's owner.
 	vseam, hseam := make([][]int32, nx), make([][]int32, ny)
