@@ -22,7 +22,7 @@ func mergeTilesSerial(g grid, tiles []*tileSurface, xs, ys []int32) *surface {
 	for _, t := range tiles {
 		remap := make([]int32, len(t.px))
 		for v := range t.px {
-			x, y := t.px[v], t.py[v]
+			x, y := int32(t.px[v]), int32(t.py[v])
 			key := y*int32(g.W) + x
 			if onSeam(x, y) {
 				if id, ok := seam[key]; ok {
@@ -36,6 +36,9 @@ func mergeTilesSerial(g grid, tiles []*tileSurface, xs, ys []int32) *surface {
 			s.PY = append(s.PY, y)
 		}
 		for _, v := range t.tris {
+			s.Tris = append(s.Tris, remap[v])
+		}
+		for _, v := range t.tris32 {
 			s.Tris = append(s.Tris, remap[v])
 		}
 		s.MaxErr = max(s.MaxErr, t.maxErr)
@@ -65,15 +68,24 @@ func TestMergeTilesMatchesSerial(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tiles, xs, ys, err := refineTiles(context.Background(), g, tinLimits{tol: 0.02, budget: tc.budget}, runtime.GOMAXPROCS(0), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := mergeTilesSerial(g, tiles, xs, ys)
-			for _, workers := range []int{1, 2, 5} {
-				got := mergeTiles(g, tiles, xs, ys, workers)
-				if !slices.Equal(got.PX, want.PX) || !slices.Equal(got.PY, want.PY) || !slices.Equal(got.Tris, want.Tris) || got.MaxErr != want.MaxErr {
-					t.Fatalf("%d×%d tiles, %d workers: merged surface differs (%d/%d vertices, %d/%d triangles)", len(xs)-1, len(ys)-1, workers, len(got.PX), len(want.PX), len(got.Tris)/3, len(want.Tris)/3)
+			defer func(n int) { packNarrow = n }(packNarrow)
+			var ref *surface
+			for _, narrow := range []int{1 << 16, 0} { // triangles packed in 16 bits, then in 32
+				packNarrow = narrow
+				tiles, xs, ys, err := refineTiles(context.Background(), g, tinLimits{tol: 0.02, budget: tc.budget}, runtime.GOMAXPROCS(0), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := mergeTilesSerial(g, tiles, xs, ys)
+				if ref == nil {
+					ref = want
+				}
+				for _, workers := range []int{1, 2, 5} {
+					got := mergeTiles(g, tiles, xs, ys, workers)
+					if !slices.Equal(got.PX, want.PX) || !slices.Equal(got.PY, want.PY) || !slices.Equal(got.Tris, want.Tris) || got.MaxErr != want.MaxErr ||
+						!slices.Equal(got.Tris, ref.Tris) || !slices.Equal(got.PX, ref.PX) {
+						t.Fatalf("%d×%d tiles, %d workers, packNarrow %d: merged surface differs (%d/%d vertices, %d/%d triangles)", len(xs)-1, len(ys)-1, workers, narrow, len(got.PX), len(want.PX), len(got.Tris)/3, len(want.Tris)/3)
+					}
 				}
 			}
 		})
@@ -126,9 +138,21 @@ func TestTileReuseMatches(t *testing.T) {
 	}
 }
 
-// TestPackMatchesTin holds a packed tile to the tin it came from: the vertices decimate kept, in
-// order, the live triangles in slot order renumbered among them, and the tin's largest error; and
-// a tin refined in arrays another tile left (adopt) to one refined in its own.
+// widened returns a packed tile's vertices and triangles as int32, whichever width it took.
+func widened(s *tileSurface) (px, py, tris []int32) {
+	for v := range s.px {
+		px, py = append(px, int32(s.px[v])), append(py, int32(s.py[v]))
+	}
+	for _, v := range s.tris {
+		tris = append(tris, int32(v))
+	}
+	return px, py, append(tris, s.tris32...)
+}
+
+// TestPackMatchesTin holds a packed tile, its triangles in 16 bits and in 32, to the tin it came
+// from: the vertices decimate kept, in order, the live triangles in slot order renumbered among
+// them, and the tin's largest error; and a tin refined in arrays another tile left (adopt) to one
+// refined in its own.
 func TestPackMatchesTin(t *testing.T) {
 	in := cameraInput(t, 120)
 	g, err := reliefHeights(context.Background(), in, in.Relief.Defaults(), 2, false)
@@ -148,38 +172,47 @@ func TestPackMatchesTin(t *testing.T) {
 		}
 		return tn, tn.pack(b)
 	}
-	tn, s := build(nil)
-	var px, py []int32
-	idx := make([]int32, len(tn.px))
-	removed := 0
-	for v := range tn.px {
-		if tn.removed[v] {
-			idx[v] = -1
-			removed++
-			continue
+	defer func(n int) { packNarrow = n }(packNarrow)
+	for _, narrow := range []int{1 << 16, 0} {
+		packNarrow = narrow
+		tn, s := build(nil)
+		if (s.tris32 == nil) != (narrow > 0) {
+			t.Fatalf("packNarrow %d: %d 16-bit and %d 32-bit indices", narrow, len(s.tris), len(s.tris32))
 		}
-		idx[v] = int32(len(px))
-		px, py = append(px, tn.px[v]), append(py, tn.py[v])
-	}
-	var tris []int32
-	for _, v := range tn.triangles() {
-		if idx[v] < 0 {
-			t.Fatalf("a live triangle uses removed vertex %d", v)
+		var px, py []int32
+		idx := make([]int32, len(tn.px))
+		removed := 0
+		for v := range tn.px {
+			if tn.removed[v] {
+				idx[v] = -1
+				removed++
+				continue
+			}
+			idx[v] = int32(len(px))
+			px, py = append(px, tn.px[v]), append(py, tn.py[v])
 		}
-		tris = append(tris, idx[v])
-	}
-	if removed == 0 || !slices.Equal(s.px, px) || !slices.Equal(s.py, py) || !slices.Equal(s.tris, tris) || s.maxErr != tn.maxError() {
-		t.Fatalf("packed tile differs from its tin (%d/%d vertices, %d removed, %d/%d triangles, error %g/%g)", len(s.px), len(px), removed, len(s.tris)/3, len(tris)/3, s.maxErr, tn.maxError())
-	}
-	// Twice through one set of buffers: the second tile starts in the first one's room.
-	b := new(tinBuffers)
-	for k := range 2 {
-		tb, sb := build(b)
-		if tb.verts != nil || cap(b.verts) == 0 {
-			t.Fatalf("round %d: pack did not hand the arrays over (tin keeps %d, buffers have room for %d)", k, cap(tb.verts), cap(b.verts))
+		var tris []int32
+		for _, v := range tn.triangles() {
+			if idx[v] < 0 {
+				t.Fatalf("a live triangle uses removed vertex %d", v)
+			}
+			tris = append(tris, idx[v])
 		}
-		if !slices.Equal(sb.px, s.px) || !slices.Equal(sb.py, s.py) || !slices.Equal(sb.tris, s.tris) || sb.maxErr != s.maxErr {
-			t.Fatalf("round %d: a tile refined in reused arrays differs", k)
+		gx, gy, gt := widened(s)
+		if removed == 0 || !slices.Equal(gx, px) || !slices.Equal(gy, py) || !slices.Equal(gt, tris) || s.maxErr != tn.maxError() {
+			t.Fatalf("packNarrow %d: packed tile differs from its tin (%d/%d vertices, %d removed, %d/%d triangles, error %g/%g)", narrow, len(gx), len(px), removed, len(gt)/3, len(tris)/3, s.maxErr, tn.maxError())
+		}
+		// Twice through one set of buffers: the second tile starts in the first one's room.
+		b := new(tinBuffers)
+		for k := range 2 {
+			tb, sb := build(b)
+			if tb.verts != nil || cap(b.verts) == 0 {
+				t.Fatalf("round %d: pack did not hand the arrays over (tin keeps %d, buffers have room for %d)", k, cap(tb.verts), cap(b.verts))
+			}
+			bx, by, bt := widened(sb)
+			if !slices.Equal(bx, px) || !slices.Equal(by, py) || !slices.Equal(bt, tris) || sb.maxErr != s.maxErr {
+				t.Fatalf("packNarrow %d, round %d: a tile refined in reused arrays differs", narrow, k)
+			}
 		}
 	}
 }

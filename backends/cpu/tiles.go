@@ -509,11 +509,11 @@ func mergeTiles(g grid, tiles []*tileSurface, xs, ys []int32, workers int) *surf
 		t, i, j := tiles[idx], idx%nx, idx/nx
 		n := 0
 		for v := range t.px {
-			if owned(i, j, t.px[v], t.py[v]) {
+			if owned(i, j, int32(t.px[v]), int32(t.py[v])) {
 				n++
 			}
 		}
-		vOff[idx+1], tOff[idx+1] = n, len(t.tris)
+		vOff[idx+1], tOff[idx+1] = n, 3*t.triangleCount()
 	})
 	s := &surface{Grid: g}
 	for k, t := range tiles {
@@ -538,7 +538,7 @@ func mergeTiles(g grid, tiles []*tileSurface, xs, ys []int32, workers int) *surf
 		remap := make([]int32, len(t.px))
 		id := int32(vOff[idx])
 		for v := range t.px {
-			x, y := t.px[v], t.py[v]
+			x, y := int32(t.px[v]), int32(t.py[v])
 			if owned(i, j, x, y) {
 				remap[v] = id
 				s.PX[id], s.PY[id] = x, y
@@ -557,7 +557,7 @@ func mergeTiles(g grid, tiles []*tileSurface, xs, ys []int32, workers int) *surf
 		t, i, j := tiles[idx], idx%nx, idx/nx
 		remap := remaps[idx]
 		for v := range t.px {
-			x, y := t.px[v], t.py[v]
+			x, y := int32(t.px[v]), int32(t.py[v])
 			if owned(i, j, x, y) {
 				continue
 			}
@@ -569,6 +569,9 @@ func mergeTiles(g grid, tiles []*tileSurface, xs, ys []int32, workers int) *surf
 		}
 		out := s.Tris[tOff[idx]:tOff[idx+1]]
 		for k, v := range t.tris {
+			out[k] = remap[v]
+		}
+		for k, v := range t.tris32 {
 			out[k] = remap[v]
 		}
 	})

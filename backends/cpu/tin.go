@@ -155,16 +155,27 @@ func (t *tin) adopt(b *tinBuffers) {
 
 // tileSurface is a finished tile as mergeTiles takes it: the vertices it kept (those decimate did
 // not remove), in order, its live triangles in slot order, three indices into those vertices each,
-// and the largest error of any of them.
+// and the largest error of any of them. Grid coordinates are below maxGridSide, 2^15, and so fit
+// 16 bits; so do the indices of a tile that kept at most packNarrow vertices (tris), the others'
+// taking 32 (tris32). A tile of 256² samples keeps fewer than that unless its tolerance is near
+// zero.
 type tileSurface struct {
-	px, py []int32
-	tris   []int32
+	px, py []uint16
+	tris   []uint16
+	tris32 []int32
 	maxErr float64
 }
 
+// packNarrow is the most vertices a tile may keep for pack to index them in 16 bits; a variable so
+// that tests can take the 32-bit path.
+var packNarrow = 1 << 16
+
+// triangleCount returns how many triangles s holds.
+func (s *tileSurface) triangleCount() int { return (len(s.tris) + len(s.tris32)) / 3 }
+
 // pack returns t's surface (see tileSurface), in arrays of its exact size. With b not nil it then
 // gives t's working arrays to b, emptied, for the next tile, and t keeps none of them: a finished
-// tile holds 12 bytes a triangle and 8 a vertex rather than its whole working state.
+// tile holds 6 bytes a triangle and 4 a vertex rather than its whole working state.
 func (t *tin) pack(b *tinBuffers) *tileSurface {
 	nv := len(t.px)
 	idx := growTo(t.inc[:0], nv)[:nv]
@@ -177,16 +188,27 @@ func (t *tin) pack(b *tinBuffers) *tileSurface {
 		idx[v] = n
 		n++
 	}
-	s := &tileSurface{px: make([]int32, n), py: make([]int32, n), tris: make([]int32, 0, 3*t.live), maxErr: t.maxError()}
+	s := &tileSurface{px: make([]uint16, n), py: make([]uint16, n), maxErr: t.maxError()}
 	for v := range nv {
 		if k := idx[v]; k >= 0 {
-			s.px[k], s.py[k] = t.px[v], t.py[v]
+			s.px[k], s.py[k] = uint16(t.px[v]), uint16(t.py[v])
 		}
 	}
-	for id, ok := range t.alive {
-		if ok {
-			e := 3 * id
-			s.tris = append(s.tris, idx[t.verts[e]], idx[t.verts[e+1]], idx[t.verts[e+2]])
+	if int(n) <= packNarrow {
+		s.tris = make([]uint16, 0, 3*t.live)
+		for id, ok := range t.alive {
+			if ok {
+				e := 3 * id
+				s.tris = append(s.tris, uint16(idx[t.verts[e]]), uint16(idx[t.verts[e+1]]), uint16(idx[t.verts[e+2]]))
+			}
+		}
+	} else {
+		s.tris32 = make([]int32, 0, 3*t.live)
+		for id, ok := range t.alive {
+			if ok {
+				e := 3 * id
+				s.tris32 = append(s.tris32, idx[t.verts[e]], idx[t.verts[e+1]], idx[t.verts[e+2]])
+			}
 		}
 	}
 	t.inc = idx
