@@ -51,6 +51,7 @@ import (
 	"github.com/orfeas3d/orfeas/generator"
 	"github.com/orfeas3d/orfeas/internal/cputime"
 	"github.com/orfeas3d/orfeas/internal/par"
+	"github.com/orfeas3d/orfeas/mesh"
 	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
@@ -207,9 +208,17 @@ func relief(args []string) error {
 	stage("reconstruct", 0)
 	// The plane is this process's own and not used again: the relief's heights go over it
 	// (ReconstructInPlace), so that the levelled image and the height grid, 4 bytes a pixel each,
-	// are never both whole in memory.
+	// are never both whole in memory. Asked for through an interface, so that this tool still
+	// builds against a revision without it (bench/perf.sh builds its base with today's tool),
+	// where it is Reconstruct.
 	v = nil
-	m, rep, err := be.ReconstructInPlace(context.Background(), inp, stage)
+	reconstruct := be.Reconstruct
+	if ip, ok := any(be).(interface {
+		ReconstructInPlace(context.Context, *backends.Input, backends.Progress) (*mesh.Mesh, backends.Report, error)
+	}); ok {
+		reconstruct = ip.ReconstructInPlace
+	}
+	m, rep, err := reconstruct(context.Background(), inp, stage)
 	if err != nil {
 		return err
 	}
