@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/orfeas3d/orfeas/backends"
+	"github.com/orfeas3d/orfeas/backends/internal/heightfield"
 )
 
 // mergeTilesSerial is mergeTiles as it was first written: one tile after another, a map from
@@ -92,9 +93,10 @@ func TestMergeTilesMatchesSerial(t *testing.T) {
 	}
 }
 
-// TestTileReuseMatches holds the no-budget pass with each worker's arrays handed from tile to
-// tile (tinBuffers) to the same pass with every tile allocating its own: the same surface, index
-// for index, at 1, 2 and 5 workers, decimated or not, on tilings from 2×2 to 6×5 tiles.
+// TestTileReuseMatches holds the triangulation with each worker's arrays handed from tile to tile
+// (tinBuffers: the no-budget pass and speculate's try) to the same with every tile allocating its
+// own: the same surface, index for index, at 1, 2 and 5 workers, decimated or not, on tilings from
+// 2×2 to 6×5 tiles, with no budget, a budget the tolerance fits and one that binds.
 func TestTileReuseMatches(t *testing.T) {
 	cases := []struct {
 		name string
@@ -116,21 +118,37 @@ func TestTileReuseMatches(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				lim := tinLimits{tol: 0.01}
-				for _, workers := range []int{1, 2, 5} {
-					tileReuse = false
-					want, err := triangulate(context.Background(), g, lim, workers, nil)
-					if err != nil {
-						t.Fatal(err)
-					}
-					tileReuse = true
-					got, err := triangulate(context.Background(), g, lim, workers, nil)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !slices.Equal(got.PX, want.PX) || !slices.Equal(got.PY, want.PY) || !slices.Equal(got.Tris, want.Tris) || got.MaxErr != want.MaxErr {
-						t.Fatalf("%d workers: reused arrays give another surface (%d/%d vertices, %d/%d triangles, error %g/%g)",
-							workers, len(got.PX), len(want.PX), len(got.Tris)/3, len(want.Tris)/3, got.MaxErr, want.MaxErr)
+				free, err := triangulate(context.Background(), g, tinLimits{tol: 0.01}, 2, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The closed solid's faces (Solid on a copy: it may build them in the Tris).
+				closed := *free
+				closed.Tris = slices.Clone(free.Tris)
+				faces := len(heightfield.Solid(&closed, 1, 1).Faces)
+				// No budget; one the tolerance fits (speculate's try is kept); one that binds.
+				for _, lim := range []tinLimits{{tol: 0.01}, {tol: 0.01, budget: 2 * faces}, {tol: 0.01, budget: faces * 4 / 5}} {
+					for _, workers := range []int{1, 2, 5} {
+						tileReuse = false
+						want, err := triangulate(context.Background(), g, lim, workers, nil)
+						if err != nil {
+							t.Fatal(err)
+						}
+						tileReuse = true
+						got, err := triangulate(context.Background(), g, lim, workers, nil)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if !slices.Equal(got.PX, want.PX) || !slices.Equal(got.PY, want.PY) || !slices.Equal(got.Tris, want.Tris) || got.MaxErr != want.MaxErr {
+							t.Fatalf("budget %d, %d workers: reused arrays give another surface (%d/%d vertices, %d/%d triangles, error %g/%g)",
+								lim.budget, workers, len(got.PX), len(want.PX), len(got.Tris)/3, len(want.Tris)/3, got.MaxErr, want.MaxErr)
+						}
+						if lim.budget == 0 && !slices.Equal(got.Tris, free.Tris) || lim.budget == 2*faces && !slices.Equal(got.Tris, free.Tris) {
+							t.Fatalf("budget %d, %d workers: not the unbudgeted surface", lim.budget, workers)
+						}
+						if lim.budget == faces*4/5 && len(got.Tris)/3 >= len(free.Tris)/3 {
+							t.Fatalf("budget %d did not bind (%d triangles)", lim.budget, len(got.Tris)/3)
+						}
 					}
 				}
 			})

@@ -241,7 +241,7 @@ func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progre
 			return nil, nil, nil, err
 		}
 	} else {
-		decimated, err := runBudget(ctx, tiles, order, lim, workers, report, &cost, totalCost)
+		decimated, err := runBudget(ctx, tiles, surfaces, order, lim, workers, report, &cost, totalCost)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -256,7 +256,11 @@ func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progre
 		}
 	}
 	if lim.budget > 0 {
-		par.For(ntiles, workers, func(i int) { surfaces[i] = tiles[i].pack(nil) })
+		par.For(ntiles, workers, func(i int) {
+			if surfaces[i] == nil { // speculate packs the tiles of a try it keeps
+				surfaces[i] = tiles[i].pack(nil)
+			}
+		})
 	}
 	progress.Report("triangulate", 1)
 	return surfaces, xs, ys, nil
@@ -266,10 +270,11 @@ func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progre
 // threshold, all tiles in parallel, while the next epoch looks safely within budget; then it
 // finishes one insertion at a time, always in the tile with the worst error, until the budget or
 // the tolerance is reached. Every decision depends only on the tiles' state, never on timing. It
-// reports whether the tiles are already decimated (speculate's do when its try is kept).
-func runBudget(ctx context.Context, tiles []*tin, order []int, lim tinLimits, workers int, report func(), cost *int, totalCost func() int) (bool, error) {
+// reports whether the tiles are already decimated (speculate's do when its try is kept; they are
+// then packed into surfaces too).
+func runBudget(ctx context.Context, tiles []*tin, surfaces []*tileSurface, order []int, lim tinLimits, workers int, report func(), cost *int, totalCost func() int) (bool, error) {
 	if speculation && len(tiles) > 1 {
-		fits, err := speculate(ctx, tiles, order, lim, workers, report)
+		fits, err := speculate(ctx, tiles, surfaces, order, lim, workers, report)
 		if err != nil {
 			return false, err
 		}
@@ -334,7 +339,12 @@ func runBudget(ctx context.Context, tiles []*tin, order []int, lim tinLimits, wo
 // before; the work lost is at most what a budget's worth of faces costs on all cores. Whether
 // it fits is decided on the final costs alone (taken before the tiles' decimation, which it
 // does as each tile finishes), never on the interleaving.
-func speculate(ctx context.Context, tiles []*tin, order []int, lim tinLimits, workers int, report func()) (bool, error) {
+//
+// A tile so finished is also packed into surfaces at once, its working arrays going to the next
+// tile its worker takes, as in the no-budget pass; a try that is not kept clears surfaces again.
+// Its cost is kept (packing leaves live and border alone), and so is the cost of the tiles'
+// total, which runBudget sums afresh.
+func speculate(ctx context.Context, tiles []*tin, surfaces []*tileSurface, order []int, lim tinLimits, workers int, report func()) (bool, error) {
 	saved := make([]*tin, len(tiles))
 	var total atomic.Int64
 	total.Add(int64(heightfield.ClosingFaces(0)))
@@ -344,9 +354,22 @@ func speculate(ctx context.Context, tiles []*tin, order []int, lim tinLimits, wo
 	}
 	var over atomic.Bool
 	budget := int64(lim.budget)
-	costs := make([]int, len(tiles)) // each tile's cost once refined, before any decimation
+	costs := make([]int, len(tiles))        // each tile's cost once refined, before any decimation
+	bufs := make(chan *tinBuffers, workers) // at most one a worker exists: sends never block
 	err := forTiles(ctx, len(tiles), workers, order, func(i int) error {
 		t := tiles[i]
+		var b *tinBuffers
+		if tileReuse {
+			select {
+			case b = <-bufs:
+			default:
+				b = new(tinBuffers)
+			}
+			t.adopt(b)
+			// Back to the pool at the end, holding what pack gave it, or nothing (adopt took its
+			// room) when the tile stays unpacked and keeps that room.
+			defer func() { bufs <- b }()
+		}
 		for step := 1; len(t.heap) > 0 && t.heap[0].err > lim.tol; step++ {
 			if over.Load() || total.Load()+heightfield.ClosingGrowth > budget {
 				over.Store(true)
@@ -368,7 +391,10 @@ func speculate(ctx context.Context, tiles []*tin, order []int, lim tinLimits, wo
 		// pass after runBudget would do it if the try is kept (every tile then meets the
 		// tolerance); if it is not kept, the tile goes back to its saved state anyway.
 		if decimation && !over.Load() && t.topError() <= lim.tol {
-			return t.decimate(ctx)
+			if err := t.decimate(ctx); err != nil {
+				return err
+			}
+			surfaces[i] = t.pack(b)
 		}
 		return nil
 	}, report)
@@ -383,6 +409,7 @@ func speculate(ctx context.Context, tiles []*tin, order []int, lim tinLimits, wo
 		return true, nil
 	}
 	copy(tiles, saved)
+	clear(surfaces)
 	return false, nil
 }
 
