@@ -342,8 +342,7 @@ func runBudget(ctx context.Context, tiles []*tin, surfaces []*tileSurface, order
 //
 // A tile so finished is also packed into surfaces at once, its working arrays going to the next
 // tile its worker takes, as in the no-budget pass; a try that is not kept clears surfaces again.
-// Its cost is kept (packing leaves live and border alone), and so is the cost of the tiles'
-// total, which runBudget sums afresh.
+// Packing leaves a tile's live and border counts, and so its cost, as they were.
 func speculate(ctx context.Context, tiles []*tin, surfaces []*tileSurface, order []int, lim tinLimits, workers int, report func()) (bool, error) {
 	saved := make([]*tin, len(tiles))
 	var total atomic.Int64
