@@ -45,7 +45,7 @@ func TestReliefParams(t *testing.T) {
 			}
 		}},
 		{"gamma", func(in *backends.Input) { in.Relief.Gamma = 2 }, func(t *testing.T, g grid) {
-			ref, _ := reliefHeights(context.Background(), bumpInput(w, h), backends.ReliefParams{}.Defaults(), 4)
+			ref, _ := reliefHeights(context.Background(), bumpInput(w, h), backends.ReliefParams{}.Defaults(), 4, false)
 			for i := range g.Z {
 				lin := (float64(ref.Z[i]) - 2) / 5
 				if math.Abs(float64(g.Z[i])-(2+5*lin*lin)) > 1e-5 {
@@ -56,7 +56,7 @@ func TestReliefParams(t *testing.T) {
 		{"smooth", func(in *backends.Input) { addNoise(in); in.Relief.Smooth = 2 }, func(t *testing.T, g grid) {
 			in := bumpInput(w, h)
 			addNoise(in)
-			ref, _ := reliefHeights(context.Background(), in, backends.ReliefParams{}.Defaults(), 4)
+			ref, _ := reliefHeights(context.Background(), in, backends.ReliefParams{}.Defaults(), 4, false)
 			if roughness(g) >= roughness(ref)/2 {
 				t.Errorf("smoothing left roughness %v of %v", roughness(g), roughness(ref))
 			}
@@ -99,7 +99,7 @@ func TestReliefParams(t *testing.T) {
 			in := bumpInput(w, h)
 			tc.setup(in)
 			p := in.Relief.Defaults()
-			g, err := reliefHeights(context.Background(), in, p, 4)
+			g, err := reliefHeights(context.Background(), in, p, 4, false)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -20,7 +20,8 @@ const maxStar = 24
 // neighbours share). It checks ctx every 256 vertices.
 func (t *tin) decimate(ctx context.Context) error {
 	nv := len(t.px)
-	inc := make([]int32, nv) // a half-edge leaving each vertex
+	inc := growTo(t.inc[:0], nv)[:nv] // a half-edge leaving each vertex
+	t.inc = inc
 	for i := range inc {
 		inc[i] = -1
 	}
@@ -31,7 +32,8 @@ func (t *tin) decimate(ctx context.Context) error {
 			}
 		}
 	}
-	t.removed = make([]bool, nv)
+	t.removed = growTo(t.removed[:0], nv)[:nv]
+	clear(t.removed)
 	var d decimator
 	// One pass: a second one removes about 2 % more triangles for 25 % more time.
 	for v := int32(nv - 1); v >= 0; v-- {

@@ -2,8 +2,11 @@ package cpu
 
 import (
 	"context"
+	"errors"
 	"math"
+	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,7 +81,7 @@ func TestReliefErrorBound(t *testing.T) {
 // triangle uses a removed vertex.
 func TestTinInvariants(t *testing.T) {
 	in := cameraInput(t, 120)
-	g, err := reliefHeights(context.Background(), in, in.Relief.Defaults(), 4)
+	g, err := reliefHeights(context.Background(), in, in.Relief.Defaults(), 4, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,5 +155,60 @@ func TestReliefLetsGoOfInput(t *testing.T) {
 	}
 	if !seen {
 		t.Fatal("no triangulate stage reported")
+	}
+}
+
+// TestReconstructInPlace holds ReconstructInPlace to Reconstruct: the same mesh, vertex for vertex
+// and face for face, and the same report, for plain, smoothed, inverted, coloured and depth-map
+// reliefs and for another mode, with the relief's heights written over its source plane.
+func TestReconstructInPlace(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(*backends.Input)
+	}{
+		{"plain", func(*backends.Input) {}},
+		{"smooth", func(in *backends.Input) { in.Relief.Smooth = 1.5 }},
+		{"invert-gamma", func(in *backends.Input) { in.Relief.Invert, in.Relief.Gamma = true, 1.6 }},
+		{"colour", func(in *backends.Input) {
+			in.Color = make([]float32, 3*len(in.Luminance))
+			for i, v := range in.Luminance {
+				in.Color[3*i], in.Color[3*i+1], in.Color[3*i+2] = v, 1-v, 0.5
+			}
+		}},
+		{"depth-map", func(in *backends.Input) { in.Depth = slices.Clone(bumpInput(in.Width, in.Height).Luminance) }},
+		{"lithophane", func(in *backends.Input) { in.Mode = backends.Lithophane }},
+	}
+	withTiles(t, 70)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := cameraInput(t, 150)
+			in.Tolerance = 0.03
+			tc.setup(in)
+			want, wantRep, err := New(Options{}).Reconstruct(context.Background(), in, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := in.Luminance
+			if in.Depth != nil {
+				src = in.Depth
+			}
+			before := slices.Clone(src)
+			got, gotRep, err := New(Options{}).ReconstructInPlace(context.Background(), in, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got.Positions, want.Positions) || !slices.Equal(got.Faces, want.Faces) || !slices.Equal(got.Colors, want.Colors) || !slices.Equal(got.UVs, want.UVs) {
+				t.Fatalf("in place: %d/%d vertices, %d/%d faces: another mesh", len(got.Positions), len(want.Positions), len(got.Faces), len(want.Faces))
+			}
+			if !reflect.DeepEqual(gotRep, wantRep) {
+				t.Errorf("in place: report %+v, want %+v", gotRep, wantRep)
+			}
+			if overwritten := !slices.Equal(src, before); overwritten != (in.Mode == backends.Relief) {
+				t.Errorf("source plane overwritten: %v, want %v (mode %v)", overwritten, in.Mode == backends.Relief, in.Mode)
+			}
+		})
+	}
+	if _, _, err := New(Options{}).ReconstructInPlace(context.Background(), &backends.Input{Mode: backends.Relief}, nil); !errors.Is(err, backends.ErrInvalidInput) {
+		t.Errorf("empty input: error %v, want ErrInvalidInput", err)
 	}
 }

@@ -31,6 +31,11 @@ var decimation = true
 // speculate); tests turn it off to compare with the epochs' result.
 var speculation = true
 
+// tileReuse makes each worker of the no-budget pass hand its finished tile's working arrays to the
+// next tile it refines (tinBuffers); tests turn it off to compare with tiles that each allocate
+// their own.
+var tileReuse = true
+
 // tileSide is the target side of a tile in samples. It is a variable so that tests can tile
 // small grids.
 var tileSide = 256
@@ -53,8 +58,8 @@ func triangulate(ctx context.Context, g grid, lim tinLimits, workers int, progre
 }
 
 // refineTiles refines (and, where the tolerance was met, decimates) the tiles of g within lim,
-// and returns them with the tiling's cuts.
-func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progress backends.Progress) ([]*tin, []int32, []int32, error) {
+// and returns their surfaces (tin.pack) with the tiling's cuts.
+func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progress backends.Progress) ([]*tileSurface, []int32, []int32, error) {
 	if g.W < 2 || g.H < 2 || g.W > maxGridSide || g.H > maxGridSide || len(g.Z) != g.W*g.H {
 		return nil, nil, nil, fmt.Errorf("%w: sample grid %d×%d is outside 2…%d per side", backends.ErrInvalidInput, g.W, g.H, maxGridSide)
 	}
@@ -198,21 +203,45 @@ func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progre
 	}
 	cost = totalCost()
 
+	surfaces := make([]*tileSurface, ntiles)
 	if lim.budget <= 0 {
 		// With no budget every tile is refined to the tolerance, so the tolerance is met and each
 		// tile is decimated as soon as it is refined: one pass, and no core waits at a barrier for
-		// the slowest tile between the two.
+		// the slowest tile between the two. A finished tile is packed at once, and its working
+		// arrays go to the next tile its worker takes: at most one tile a worker holds its whole
+		// working state, and the heap grows with the largest tile rather than with their sum.
+		// (report reads only the tiles' atomic progress, which pack leaves alone.)
+		bufs := make(chan *tinBuffers, workers) // at most one a worker exists: sends never block
 		err := forTiles(ctx, ntiles, workers, order, func(i int) error {
-			if err := tiles[i].run(ctx, lim.tol, 0); err != nil || !decimation {
+			t := tiles[i]
+			var b *tinBuffers
+			if tileReuse {
+				select {
+				case b = <-bufs:
+				default:
+					b = new(tinBuffers)
+				}
+				t.adopt(b)
+			}
+			if err := t.run(ctx, lim.tol, 0); err != nil {
 				return err
 			}
-			return tiles[i].decimate(ctx)
+			if decimation {
+				if err := t.decimate(ctx); err != nil {
+					return err
+				}
+			}
+			surfaces[i] = t.pack(b)
+			if b != nil {
+				bufs <- b
+			}
+			return nil
 		}, report)
 		if err != nil {
 			return nil, nil, nil, err
 		}
 	} else {
-		decimated, err := runBudget(ctx, tiles, order, lim, workers, report, &cost, totalCost)
+		decimated, err := runBudget(ctx, tiles, surfaces, order, lim, workers, report, &cost, totalCost)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -226,18 +255,26 @@ func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progre
 			}
 		}
 	}
+	if lim.budget > 0 {
+		par.For(ntiles, workers, func(i int) {
+			if surfaces[i] == nil { // speculate packs the tiles of a try it keeps
+				surfaces[i] = tiles[i].pack(nil)
+			}
+		})
+	}
 	progress.Report("triangulate", 1)
-	return tiles, xs, ys, nil
+	return surfaces, xs, ys, nil
 }
 
 // runBudget refines the tiles within the face budget. It works in epochs that halve the error
 // threshold, all tiles in parallel, while the next epoch looks safely within budget; then it
 // finishes one insertion at a time, always in the tile with the worst error, until the budget or
 // the tolerance is reached. Every decision depends only on the tiles' state, never on timing. It
-// reports whether the tiles are already decimated (speculate's do when its try is kept).
-func runBudget(ctx context.Context, tiles []*tin, order []int, lim tinLimits, workers int, report func(), cost *int, totalCost func() int) (bool, error) {
+// reports whether the tiles are already decimated (speculate's do when its try is kept; they are
+// then packed into surfaces too).
+func runBudget(ctx context.Context, tiles []*tin, surfaces []*tileSurface, order []int, lim tinLimits, workers int, report func(), cost *int, totalCost func() int) (bool, error) {
 	if speculation && len(tiles) > 1 {
-		fits, err := speculate(ctx, tiles, order, lim, workers, report)
+		fits, err := speculate(ctx, tiles, surfaces, order, lim, workers, report)
 		if err != nil {
 			return false, err
 		}
@@ -302,7 +339,11 @@ func runBudget(ctx context.Context, tiles []*tin, order []int, lim tinLimits, wo
 // before; the work lost is at most what a budget's worth of faces costs on all cores. Whether
 // it fits is decided on the final costs alone (taken before the tiles' decimation, which it
 // does as each tile finishes), never on the interleaving.
-func speculate(ctx context.Context, tiles []*tin, order []int, lim tinLimits, workers int, report func()) (bool, error) {
+//
+// A tile so finished is also packed into surfaces at once, its working arrays going to the next
+// tile its worker takes, as in the no-budget pass; a try that is not kept clears surfaces again.
+// Packing leaves a tile's live and border counts, and so its cost, as they were.
+func speculate(ctx context.Context, tiles []*tin, surfaces []*tileSurface, order []int, lim tinLimits, workers int, report func()) (bool, error) {
 	saved := make([]*tin, len(tiles))
 	var total atomic.Int64
 	total.Add(int64(heightfield.ClosingFaces(0)))
@@ -312,9 +353,22 @@ func speculate(ctx context.Context, tiles []*tin, order []int, lim tinLimits, wo
 	}
 	var over atomic.Bool
 	budget := int64(lim.budget)
-	costs := make([]int, len(tiles)) // each tile's cost once refined, before any decimation
+	costs := make([]int, len(tiles))        // each tile's cost once refined, before any decimation
+	bufs := make(chan *tinBuffers, workers) // at most one a worker exists: sends never block
 	err := forTiles(ctx, len(tiles), workers, order, func(i int) error {
 		t := tiles[i]
+		var b *tinBuffers
+		if tileReuse {
+			select {
+			case b = <-bufs:
+			default:
+				b = new(tinBuffers)
+			}
+			t.adopt(b)
+			// Back to the pool at the end, holding what pack gave it, or nothing (adopt took its
+			// room) when the tile stays unpacked and keeps that room.
+			defer func() { bufs <- b }()
+		}
 		for step := 1; len(t.heap) > 0 && t.heap[0].err > lim.tol; step++ {
 			if over.Load() || total.Load()+heightfield.ClosingGrowth > budget {
 				over.Store(true)
@@ -336,7 +390,10 @@ func speculate(ctx context.Context, tiles []*tin, order []int, lim tinLimits, wo
 		// pass after runBudget would do it if the try is kept (every tile then meets the
 		// tolerance); if it is not kept, the tile goes back to its saved state anyway.
 		if decimation && !over.Load() && t.topError() <= lim.tol {
-			return t.decimate(ctx)
+			if err := t.decimate(ctx); err != nil {
+				return err
+			}
+			surfaces[i] = t.pack(b)
 		}
 		return nil
 	}, report)
@@ -351,6 +408,7 @@ func speculate(ctx context.Context, tiles []*tin, order []int, lim tinLimits, wo
 		return true, nil
 	}
 	copy(tiles, saved)
+	clear(surfaces)
 	return false, nil
 }
 
@@ -458,40 +516,39 @@ func simplifyLine(g grid, x0, y0, dx, dy, n int32, tol float64) []int32 {
 	return out
 }
 
-// mergeTiles joins the tiles into one surface, sharing the vertices on the seams: the vertices of
-// tile 0 in order, then those of tile 1 that no earlier tile has, and so on (removed ones left
-// out), and the triangles tile by tile in slot order. A vertex belongs to the first tile, in
-// row-major order, whose rectangle holds it: a vertex of tile (i, j) on its left side (i > 0) or
-// its top (j > 0) is shared with an earlier tile, which has it too (seam vertices and corners are
-// on both sides of a seam, and no tile inserts another on one), so which tile a vertex takes its
-// index from follows from its coordinates alone. The tiles are therefore merged in parallel in
-// two passes on up to workers goroutines: each numbers its own vertices from its offset (the
-// counts of the tiles before it) and records those on its right and bottom seams, then each
-// renumbers its triangles, taking shared vertices from the seam records.
-func mergeTiles(g grid, tiles []*tin, xs, ys []int32, workers int) *surface {
+// mergeTiles joins the tiles' surfaces into one, sharing the vertices on the seams: the vertices of
+// tile 0 in order, then those of tile 1 that no earlier tile has, and so on, and the triangles
+// tile by tile in order. A vertex belongs to the first tile, in row-major order, whose rectangle
+// holds it: a vertex of tile (i, j) on its left side (i > 0) or its top (j > 0) is shared with an
+// earlier tile, which has it too (seam vertices and corners are on both sides of a seam, and no
+// tile inserts another on one), so which tile a vertex takes its index from follows from its
+// coordinates alone. The tiles are therefore merged in parallel in two passes on up to workers
+// goroutines: each numbers its own vertices from its offset (the counts of the tiles before it)
+// and records those on its right and bottom seams, then each renumbers its triangles, taking
+// shared vertices from the seam records.
+func mergeTiles(g grid, tiles []*tileSurface, xs, ys []int32, workers int) *surface {
 	nx, ny := len(xs)-1, len(ys)-1
 	owned := func(i, j int, x, y int32) bool { return !(i > 0 && x == xs[i]) && !(j > 0 && y == ys[j]) }
 	// The tiles' first vertex and triangle-corner indices in the merged surface.
 	vOff, tOff := make([]int, len(tiles)+1), make([]int, len(tiles)+1)
-	errs := make([]float64, len(tiles))
 	par.For(len(tiles), workers, func(idx int) {
 		t, i, j := tiles[idx], idx%nx, idx/nx
 		n := 0
 		for v := range t.px {
-			if (t.removed == nil || !t.removed[v]) && owned(i, j, t.px[v], t.py[v]) {
+			if owned(i, j, int32(t.px[v]), int32(t.py[v])) {
 				n++
 			}
 		}
-		vOff[idx+1], tOff[idx+1] = n, 3*t.live
-		errs[idx] = t.maxError()
+		vOff[idx+1], tOff[idx+1] = n, 3*t.triangleCount()
 	})
 	s := &surface{Grid: g}
-	for k := range tiles {
+	for k, t := range tiles {
 		vOff[k+1] += vOff[k]
 		tOff[k+1] += tOff[k]
-		s.MaxErr = max(s.MaxErr, errs[k])
+		s.MaxErr = max(s.MaxErr, t.maxErr)
 	}
-	s.PX, s.PY, s.Tris = make([]int32, vOff[len(tiles)]), make([]int32, vOff[len(tiles)]), make([]int32, tOff[len(tiles)])
+	// Tris with room for the closing faces: Solid then builds the mesh's faces in it.
+	s.PX, s.PY, s.Tris = make([]int32, vOff[len(tiles)]), make([]int32, vOff[len(tiles)]), make([]int32, tOff[len(tiles)], tOff[len(tiles)]+heightfield.FacesRoom(g))
 	// vseam[k][y] is the merged index of vertex (xs[k], y), hseam[j][x] that of (x, ys[j]), for
 	// the interior cuts, written by the vertex's owner.
 	vseam, hseam := make([][]int32, nx), make([][]int32, ny)
@@ -507,11 +564,8 @@ func mergeTiles(g grid, tiles []*tin, xs, ys []int32, workers int) *surface {
 		remap := make([]int32, len(t.px))
 		id := int32(vOff[idx])
 		for v := range t.px {
-			x, y := t.px[v], t.py[v]
-			switch {
-			case t.removed != nil && t.removed[v]:
-				remap[v] = -1
-			case owned(i, j, x, y):
+			x, y := int32(t.px[v]), int32(t.py[v])
+			if owned(i, j, x, y) {
 				remap[v] = id
 				s.PX[id], s.PY[id] = x, y
 				if i+1 < nx && x == xs[i+1] {
@@ -529,8 +583,8 @@ func mergeTiles(g grid, tiles []*tin, xs, ys []int32, workers int) *surface {
 		t, i, j := tiles[idx], idx%nx, idx/nx
 		remap := remaps[idx]
 		for v := range t.px {
-			x, y := t.px[v], t.py[v]
-			if (t.removed != nil && t.removed[v]) || owned(i, j, x, y) {
+			x, y := int32(t.px[v]), int32(t.py[v])
+			if owned(i, j, x, y) {
 				continue
 			}
 			if j > 0 && y == ys[j] {
@@ -539,12 +593,12 @@ func mergeTiles(g grid, tiles []*tin, xs, ys []int32, workers int) *surface {
 				remap[v] = vseam[i][y]
 			}
 		}
-		out := s.Tris[tOff[idx]:tOff[idx]:tOff[idx+1]] // full capacity: an append past it copies, never writes into the next tile's range
-		for id, ok := range t.alive {
-			if ok {
-				e := 3 * id
-				out = append(out, remap[t.verts[e]], remap[t.verts[e+1]], remap[t.verts[e+2]])
-			}
+		out := s.Tris[tOff[idx]:tOff[idx+1]]
+		for k, v := range t.tris {
+			out[k] = remap[v]
+		}
+		for k, v := range t.tris32 {
+			out[k] = remap[v]
 		}
 	})
 	return s

@@ -66,8 +66,9 @@ type tin struct {
 	live    int // live triangles
 	border  int // vertices on the grid's outer border
 
-	x0, y0, x1, y1 int32  // the tile's rectangle
-	removed        []bool // vertices taken out again by decimate
+	x0, y0, x1, y1 int32   // the tile's rectangle
+	removed        []bool  // vertices taken out again by decimate
+	inc            []int32 // scratch of decimate and pack: one entry per vertex
 
 	workers  int
 	scanned  []int32       // scratch for the parallel scan
@@ -79,10 +80,12 @@ type tin struct {
 func newTin(g grid, x0, y0, x1, y1 int32, side [][2]int32, tol float64, workers int) *tin {
 	t := &tin{g: g, tol: tol, workers: max(workers, 1), x0: x0, y0: y0, x1: x1, y1: y1}
 	// A triangulation with every sample a vertex has about 2·w·h triangles, but a tile within a
-	// useful tolerance keeps a few per cent of them: start small and let append double. (Room
-	// for all 2·w·h, up to 2^16, cost 1.5 MB a tile: 384 MB of heap for the 256 tiles of a
-	// 4096² relief, which also put off every garbage collection until the heap was twice that.)
-	t.growTris(min(2*int(x1-x0+1)*int(y1-y0+1), 1<<10))
+	// useful tolerance keeps a few per cent of them: start with room for the initial triangles
+	// (two, and one more for each side point) and let the arrays double. (Room for all 2·w·h, up
+	// to 2^16, cost 1.5 MB a tile: 384 MB of heap for the 256 tiles of a 4096² relief, which also
+	// put off every garbage collection until the heap was twice that; room for 1,024 still cost
+	// 11 MB there, all of it waiting while the first tiles were refined.)
+	t.growTris(min(2*int(x1-x0+1)*int(y1-y0+1), len(side)+2))
 	p0 := t.addPoint(x0, y0)
 	p1 := t.addPoint(x1, y0)
 	p2 := t.addPoint(x1, y1)
@@ -116,6 +119,110 @@ func (t *tin) clone() *tin {
 	}
 	c.progress.Store(t.progress.Load())
 	return c
+}
+
+// tinBuffers are a tin's working arrays, which a worker hands from each tile it has finished to the
+// next one it refines (adopt, pack): every tile after the first grows into the room the ones
+// before it left rather than allocating arrays of its own and leaving them to the collector.
+type tinBuffers struct {
+	px, py, verts, opp, cand, hpos, free, pending, scanned, inc []int32
+	err                                                         []float64
+	alive, inPend, removed                                      []bool
+	heap                                                        []heapItem
+}
+
+// moveInto returns src copied into *dst's room (growing it only when src is longer) and takes
+// the room from *dst.
+func moveInto[E any](dst *[]E, src []E) []E {
+	d := append((*dst)[:0], src...)
+	*dst = nil
+	return d
+}
+
+// adopt moves t's arrays into b's room, and t takes that room over until pack gives it back. Only
+// the arrays' capacity changes: t's state, and so everything it computes, is the same.
+func (t *tin) adopt(b *tinBuffers) {
+	t.px, t.py = moveInto(&b.px, t.px), moveInto(&b.py, t.py)
+	t.verts, t.opp = moveInto(&b.verts, t.verts), moveInto(&b.opp, t.opp)
+	t.cand, t.hpos = moveInto(&b.cand, t.cand), moveInto(&b.hpos, t.hpos)
+	t.free, t.pending = moveInto(&b.free, t.free), moveInto(&b.pending, t.pending)
+	t.scanned, t.inc = moveInto(&b.scanned, t.scanned), moveInto(&b.inc, t.inc)
+	t.err = moveInto(&b.err, t.err)
+	t.alive, t.inPend = moveInto(&b.alive, t.alive), moveInto(&b.inPend, t.inPend)
+	t.removed = moveInto(&b.removed, t.removed)
+	t.heap = moveInto(&b.heap, t.heap)
+}
+
+// tileSurface is a finished tile as mergeTiles takes it: the vertices it kept (those decimate did
+// not remove), in order, its live triangles in slot order, three indices into those vertices each,
+// and the largest error of any of them. Grid coordinates are below maxGridSide, 2^15, and so fit
+// 16 bits; so do the indices of a tile that kept at most packNarrow vertices (tris), the others'
+// taking 32 (tris32). A tile of 256² samples keeps fewer than that unless its tolerance is near
+// zero.
+type tileSurface struct {
+	px, py []uint16
+	tris   []uint16
+	tris32 []int32
+	maxErr float64
+}
+
+// packNarrow is the most vertices a tile may keep for pack to index them in 16 bits; a variable so
+// that tests can take the 32-bit path.
+var packNarrow = 1 << 16
+
+// triangleCount returns how many triangles s holds.
+func (s *tileSurface) triangleCount() int { return (len(s.tris) + len(s.tris32)) / 3 }
+
+// pack returns t's surface (see tileSurface), in arrays of its exact size. With b not nil it then
+// gives t's working arrays to b, emptied, for the next tile, and t keeps none of them: a finished
+// tile holds 6 bytes a triangle and 4 a vertex rather than its whole working state.
+func (t *tin) pack(b *tinBuffers) *tileSurface {
+	nv := len(t.px)
+	idx := growTo(t.inc[:0], nv)[:nv]
+	n := int32(0)
+	for v := range nv {
+		if v < len(t.removed) && t.removed[v] {
+			idx[v] = -1
+			continue
+		}
+		idx[v] = n
+		n++
+	}
+	s := &tileSurface{px: make([]uint16, n), py: make([]uint16, n), maxErr: t.maxError()}
+	for v := range nv {
+		if k := idx[v]; k >= 0 {
+			s.px[k], s.py[k] = uint16(t.px[v]), uint16(t.py[v])
+		}
+	}
+	if int(n) <= packNarrow {
+		s.tris = make([]uint16, 0, 3*t.live)
+		for id, ok := range t.alive {
+			if ok {
+				e := 3 * id
+				s.tris = append(s.tris, uint16(idx[t.verts[e]]), uint16(idx[t.verts[e+1]]), uint16(idx[t.verts[e+2]]))
+			}
+		}
+	} else {
+		s.tris32 = make([]int32, 0, 3*t.live)
+		for id, ok := range t.alive {
+			if ok {
+				e := 3 * id
+				s.tris32 = append(s.tris32, idx[t.verts[e]], idx[t.verts[e+1]], idx[t.verts[e+2]])
+			}
+		}
+	}
+	t.inc = idx
+	if b != nil {
+		b.px, b.py, b.verts, b.opp = t.px[:0], t.py[:0], t.verts[:0], t.opp[:0]
+		b.cand, b.hpos, b.free, b.pending = t.cand[:0], t.hpos[:0], t.free[:0], t.pending[:0]
+		b.scanned, b.inc, b.err = t.scanned[:0], t.inc[:0], t.err[:0]
+		b.alive, b.inPend, b.removed, b.heap = t.alive[:0], t.inPend[:0], t.removed[:0], t.heap[:0]
+		t.px, t.py, t.verts, t.opp = nil, nil, nil, nil
+		t.cand, t.hpos, t.free, t.pending = nil, nil, nil, nil
+		t.scanned, t.inc, t.err = nil, nil, nil
+		t.alive, t.inPend, t.removed, t.heap = nil, nil, nil, nil
+	}
+	return s
 }
 
 // insertOnHull inserts a point lying strictly inside a hull edge.

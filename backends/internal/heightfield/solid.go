@@ -3,6 +3,7 @@ package heightfield
 import (
 	"runtime"
 	"slices"
+	"unsafe"
 
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/internal/par"
@@ -33,6 +34,9 @@ const wallDegenerate = 1e-5
 //
 // The bottom is a fan from its centre to every border segment: the border has collinear runs, and
 // a fan from the centre is the simplest triangulation with no zero-area triangle.
+//
+// When t.Tris has FacesRoom(t.Grid) to spare, the mesh's faces are built in its memory (see
+// Surface), and t's triangles are not valid afterwards.
 func Solid(t *Surface, wmm, hmm float64) *mesh.Mesh {
 	g := t.Grid
 	n := len(t.PX)
@@ -52,9 +56,13 @@ func Solid(t *Surface, wmm, hmm float64) *mesh.Mesh {
 	}
 	tris := t.Tris
 	nf := len(tris) / 3
-	m := &mesh.Mesh{
-		Positions: make([][3]float32, n, n+2*(g.W+g.H)+1),
-		Faces:     make([][3]uint32, nf, nf+6*(g.W+g.H)),
+	m := &mesh.Mesh{Positions: make([][3]float32, n, n+2*(g.W+g.H)+1)}
+	if len(tris)%3 == 0 && cap(tris)-len(tris) >= FacesRoom(g) && nf > 0 {
+		// The faces in the triangles' own memory: [3]uint32 has the layout of three int32s, and
+		// each face below reads only its own triangle's three values before writing them.
+		m.Faces = unsafe.Slice((*[3]uint32)(unsafe.Pointer(unsafe.SliceData(tris))), cap(tris)/3)[:nf]
+	} else {
+		m.Faces = make([][3]uint32, nf, nf+6*(g.W+g.H))
 	}
 	// The top surface, in blocks on all cores (each block writes only its own entries). Grid
 	// triangles are positively oriented with rows growing downwards; Y points up in the mesh, so
@@ -67,7 +75,8 @@ func Solid(t *Surface, wmm, hmm float64) *mesh.Mesh {
 				m.Positions[k] = [3]float32{xOf(x), yOf(y), g.Z[int(y)*g.W+int(x)]}
 			} else {
 				i := 3 * (k - n)
-				m.Faces[k-n] = [3]uint32{uint32(tris[i]), uint32(tris[i+2]), uint32(tris[i+1])}
+				a, b, c := tris[i], tris[i+1], tris[i+2]
+				m.Faces[k-n] = [3]uint32{uint32(a), uint32(c), uint32(b)}
 			}
 		}
 	})
@@ -177,7 +186,8 @@ func Solid(t *Surface, wmm, hmm float64) *mesh.Mesh {
 // Close closes the surface s, triangulated within tol mm, into the solid of a grid of pixelSize
 // mm samples (Solid), reporting the "walls" stage, and returns it with its Report: the grid, the
 // tolerance, the error s reached and the mesh's size, with BudgetReached when that error is above
-// tol (the face budget stopped the triangulation first).
+// tol (the face budget stopped the triangulation first). Like Solid, it may build the faces in
+// s.Tris's memory.
 func Close(s *Surface, pixelSize, tol float64, progress backends.Progress) (*mesh.Mesh, backends.Report) {
 	g := s.Grid
 	progress.Report("walls", 0)

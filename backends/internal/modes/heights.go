@@ -27,7 +27,15 @@ import (
 // about rampMM/2 wide outside the outline, following it to below a pixel. The subject's own
 // pixels keep their heights.
 func ReliefHeights(in *backends.Input, p backends.ReliefParams, f []float64) heightfield.Grid {
-	g, _ := reliefHeights(context.Background(), in, p, f, nil, runtime.GOMAXPROCS(0))
+	g, _ := reliefHeights(context.Background(), in, p, f, nil, nil, runtime.GOMAXPROCS(0))
+	return g
+}
+
+// ReliefHeightsInto is ReliefHeights with the heights written into dst (w·h values, which may be
+// any plane of in that f is not made of, such as the source f was prepared from) instead of a
+// plane of its own: the grid's Z is dst.
+func ReliefHeightsInto(in *backends.Input, p backends.ReliefParams, f []float64, dst []float32) heightfield.Grid {
+	g, _ := reliefHeights(context.Background(), in, p, f, nil, dst, runtime.GOMAXPROCS(0))
 	return g
 }
 
@@ -37,18 +45,29 @@ func ReliefHeights(in *backends.Input, p backends.ReliefParams, f []float64) hei
 // prepared where it is used. Bands of rows run on up to workers goroutines; ctx is checked once a
 // band, and its error returned unwrapped.
 func ReliefHeightsUnsmoothed(ctx context.Context, in *backends.Input, p backends.ReliefParams, workers int) (heightfield.Grid, error) {
-	return reliefHeights(ctx, in, p, nil, ReliefSource(in), workers)
+	return reliefHeights(ctx, in, p, nil, ReliefSource(in), nil, workers)
+}
+
+// ReliefHeightsUnsmoothedInPlace is ReliefHeightsUnsmoothed with the heights written over the
+// source plane (ReliefSource(in)), bit for bit the same values: the grid's Z is that plane, and no
+// second plane of w·h values is made. Each row is copied into a scratch row before its heights are
+// written, so reading and writing the same plane is safe. The caller gives the plane up.
+func ReliefHeightsUnsmoothedInPlace(ctx context.Context, in *backends.Input, p backends.ReliefParams, workers int) (heightfield.Grid, error) {
+	src := ReliefSource(in)
+	return reliefHeights(ctx, in, p, nil, src, src, workers)
 }
 
 // heightBand is how many rows reliefHeights gives a goroutine at a time.
 const heightBand = 32
 
 // reliefHeights is ReliefHeights over the field f, or, when f is nil, over ReliefPrepare(src,
-// p.Invert), each row of which it prepares into a scratch row where it needs it. Each pixel's
+// p.Invert), each row of which it prepares into a scratch row where it needs it; the heights go
+// into dst when it is not nil (which may be src: a row is read into its scratch row before any of
+// its heights is written), else into a plane of their own. Each pixel's
 // height is computed from its own field value by the same operations whatever the banding, and
 // the field's foreground range is a min and a max (the order does not matter), so the grid does
 // not depend on workers.
-func reliefHeights(ctx context.Context, in *backends.Input, p backends.ReliefParams, f []float64, src []float32, workers int) (heightfield.Grid, error) {
+func reliefHeights(ctx context.Context, in *backends.Input, p backends.ReliefParams, f []float64, src, dst []float32, workers int) (heightfield.Grid, error) {
 	w, h := in.Width, in.Height
 	masked := p.UseMask && in.Mask != nil
 	fieldRow := func(j int, row []float64) []float64 {
@@ -140,7 +159,11 @@ func reliefHeights(ctx context.Context, in *backends.Input, p backends.ReliefPar
 	if lift > 0 {
 		cover = maskCoverage(in.Mask, w, h, max(1, int(math.Round(rampMM/4/in.PixelSize))), workers)
 	}
-	z := make([]float32, w*h)
+	z := dst
+	if z == nil {
+		z = make([]float32, w*h)
+	}
+	z = z[:w*h]
 	// Every pixel is foreground, none is framed, and no power is taken: the common case, the
 	// general one's arithmetic without its tests.
 	plain := !masked && !(p.FrameWidth > 0) && p.Gamma == 1

@@ -120,6 +120,25 @@ func TestReliefHeightsMatchSerial(t *testing.T) {
 						t.Fatal(err)
 					}
 					same(t, name, w, h, "ReliefHeightsUnsmoothed", g.Z, want)
+					// In place: over a copy of the source plane, which must become the grid.
+					cp := *in
+					cp.Luminance, cp.Depth = slices.Clone(in.Luminance), slices.Clone(in.Depth)
+					g, err = ReliefHeightsUnsmoothedInPlace(context.Background(), &cp, p, workers)
+					if err != nil {
+						t.Fatal(err)
+					}
+					same(t, name, w, h, "ReliefHeightsUnsmoothedInPlace", g.Z, want)
+					if &g.Z[0] != &ReliefSource(&cp)[0] {
+						t.Fatalf("%s %d×%d: ReliefHeightsUnsmoothedInPlace made a plane of its own", name, w, h)
+					}
+				}
+				cp := *in
+				cp.Luminance, cp.Depth = slices.Clone(in.Luminance), slices.Clone(in.Depth)
+				src := ReliefSource(&cp)
+				got = ReliefHeightsInto(&cp, p, ReliefPrepare(src, p.Invert), src).Z
+				same(t, name, w, h, "ReliefHeightsInto", got, want)
+				if &got[0] != &src[0] {
+					t.Fatalf("%s %d×%d: ReliefHeightsInto made a plane of its own", name, w, h)
 				}
 			}
 		}
