@@ -87,7 +87,8 @@ type SimplifyReport struct {
 // rest follow serially; the ranges do not depend on GOMAXPROCS. Each collapse must keep the
 // surface a 2-manifold of the same topology (the link condition: the edge's endpoints share
 // exactly the two neighbours opposite it; Dey et al. 1999), must not turn any face by more than
-// about 78° nor make one degenerate (see DegenerateRatio). A closed mesh therefore stays closed,
+// about 78°, nor make one degenerate (see DegenerateRatio), nor leave one thinner than 1e-3 of its
+// longest edge unless it was already thinner (needles and caps have ill-conditioned normals). A closed mesh therefore stays closed,
 // with the same genus. Border vertices of an open mesh, and vertices on non-manifold or
 // inconsistently oriented edges or at pinch points, are locked: never moved, never removed.
 // Colours and UVs of the surviving vertex are interpolated along the collapsed edge.
@@ -1303,6 +1304,15 @@ func (s *simpState) facesStayValid(fs []uint32, v, other uint32, p [3]float32) b
 		wx, wy, wz = cx-ox, cy-oy, cz-oz
 		n0x, n0y, n0z := uy*wz-uz*wy, uz*wx-ux*wz, ux*wy-uy*wx
 		n0 := n0x*n0x + n0y*n0y + n0z*n0z
+		// A sliver made thinner: the new face's height below simpSliver of its longest edge and
+		// its shape worse than the old face's (n/l² is the squared ratio of doubled area to the
+		// squared longest edge, scale-free).
+		if lim := simpSliver * l; n1 < lim*lim {
+			l0 := max(ux*ux+uy*uy+uz*uz, wx*wx+wy*wy+wz*wz, ex*ex+ey*ey+ez*ez)
+			if n1*l0*l0 < n0*l*l {
+				return false
+			}
+		}
 		if n0 > 0 {
 			d := n0x*n1x + n0y*n1y + n0z*n1z
 			if d < 0 || d*d < 0.04*n0*n1 {
@@ -1312,6 +1322,13 @@ func (s *simpState) facesStayValid(fs []uint32, v, other uint32, p [3]float32) b
 	}
 	return true
 }
+
+// simpSliver: a collapse may not leave a face whose doubled area is below simpSliver times the
+// square of its longest edge (a needle or a cap, its normal ill-conditioned in float32: readers
+// that recompute normals from the vertices, as slicers and admesh do, get another direction) unless
+// the face was already at least as thin before. It is far above DegenerateRatio, which only keeps
+// faces from having no area at all.
+const simpSliver = 1e-3
 
 // simpDegenerate is isDegenerate's test on three points.
 func simpDegenerate(a, b, c [3]float32) bool {

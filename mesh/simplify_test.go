@@ -520,3 +520,53 @@ func ExampleSurfaceDeviation() {
 	// Output:
 	// 500 faces: max 0.13 mm, mean 0.022 mm
 }
+
+// simpTestMinShape returns the smallest ratio of doubled area to squared longest edge over m's
+// faces that have an area (a needle or a cap has a small one).
+func simpTestMinShape(m *Mesh) float64 {
+	q := math.Inf(1)
+	for _, f := range m.Faces {
+		a, b, c := m.Positions[f[0]], m.Positions[f[1]], m.Positions[f[2]]
+		l := max(dot64(sub64(b, a), sub64(b, a)), dot64(sub64(c, b), sub64(c, b)), dot64(sub64(a, c), sub64(a, c)))
+		if n := norm64(triCross(a, b, c)); l > 0 && n > 0 {
+			q = min(q, n/l)
+		}
+	}
+	return q
+}
+
+// TestSimplifyMakesNoSlivers: no collapse leaves a face thinner than 1e-3 (doubled area over
+// squared longest edge) unless a face was that thin before, so the result's thinnest face is no
+// thinner than min(1e-3, the input's thinnest). Marching-cubes meshes are full of thin faces; before
+// the rule a 20,000-face Hunyuan repair came out with needles of 3e-7 whose normals admesh
+// recomputed differently from the STL's (backends/hunyuan TestReconstructDefective).
+func TestSimplifyMakesNoSlivers(t *testing.T) {
+	iso, err := Isosurface(context.Background(), isoRippledSphere(96), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	solid, _, err := Solidify(context.Background(), simpTestRipple(simpTestIcosphere(30, 4), 0.1, 5), SolidifyOptions{Resolution: 96})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		m    *Mesh
+		opt  SimplifyOptions
+	}{
+		{"solid96-20000", solid, SimplifyOptions{TargetFaces: 20000}},
+		{"solid96-5000", solid, SimplifyOptions{TargetFaces: 5000}},
+		{"iso96-0.1", iso, SimplifyOptions{TargetRatio: 0.1}},
+		{"iso96-0.02", iso, SimplifyOptions{TargetRatio: 0.02}},
+		{"ripple-0.05", simpTestRipple(simpTestIcosphere(30, 6), 0.05, 8), SimplifyOptions{TargetRatio: 0.05}},
+	} {
+		out, _, err := Simplify(context.Background(), c.m, c.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, got := simpTestMinShape(c.m), simpTestMinShape(out)
+		if floor := min(1e-3, in) * (1 - 1e-9); got < floor {
+			t.Errorf("%s: thinnest face %.3g, input's %.3g: a collapse made a sliver", c.name, got, in)
+		}
+	}
+}
