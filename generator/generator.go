@@ -359,7 +359,7 @@ func (g *Generator) build(ctx context.Context, tr *tracker, pl *plan, img, depth
 	// colour only where the mesh still wants its texture (attachTexture): the others are let go
 	// before the self-check's planes are made.
 	in.Luminance, in.Depth = nil, nil
-	if m.Texture != nil || m.UVs == nil {
+	if m != nil && (m.Texture != nil || m.UVs == nil) {
 		in.Color, p.color = nil, nil
 	}
 
