@@ -406,7 +406,7 @@ func checkFidelity(ctx context.Context, m *mesh.Mesh, in fidelityInput, v topVie
 		f.Blank = covered == 0 || iou < 0.2
 	default:
 		if in.source != nil {
-			c := rankCorrelation(r.top, blurred(in.source, in.w, in.h, 1))
+			c := heightCorrelation(r.top, in.source, in.w, in.h, 1)
 			f.HeightCorrelation, f.HeightSource = &c, in.srcName
 			// Blank: the source varies but the surface is (nearly) flat.
 			if stddev(in.source) > 0.02 && depth < 0.02*math.Max(float64(s[0]), float64(s[1]))/100 {
@@ -612,40 +612,40 @@ func coveredAround(top []float32, w, h, x, y, r int) bool {
 	return true
 }
 
-// blurred returns a copy of the w×h plane p blurred by a Gaussian of sigma px.
-func blurred(p []float32, w, h int, sigma float64) []float32 {
-	f := make([]float64, len(p))
-	for i, v := range p {
-		f[i] = float64(v)
-	}
-	r := int(math.Ceil(3 * sigma))
-	k := make([]float64, 2*r+1)
-	var sum float64
+// kernel returns the Gaussian of sigma px sampled at −r..r, r = ⌈3σ⌉, and its sum.
+func kernel(sigma float64) (k []float64, r int, sum float64) {
+	r = int(math.Ceil(3 * sigma))
+	k = make([]float64, 2*r+1)
 	for i := range k {
 		d := float64(i - r)
 		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
 		sum += k[i]
 	}
-	// Rows in parallel, each pass's pixel computed as in a serial loop.
-	workers := runtime.GOMAXPROCS(0)
-	tmp := make([]float64, len(f))
-	par.For(h, workers, func(y int) {
-		for x := range w {
+	return k, r, sum
+}
+
+// blurredAt returns, at each pixel idx[i] of the w×h plane p, the value of p blurred by a
+// Gaussian of sigma px: the separable blur's horizontal pass then its vertical one, each pixel's
+// sums taken in the order of a whole-plane pass (blurredWhole in the tests), so the values are
+// that plane's bit for bit, without the three planes of it.
+func blurredAt(p []float32, w, h int, sigma float64, idx []int) []float32 {
+	k, r, sum := kernel(sigma)
+	out := make([]float32, len(idx))
+	const chunk = 1024
+	par.For((len(idx)+chunk-1)/chunk, runtime.GOMAXPROCS(0), func(c int) {
+		for i := c * chunk; i < min((c+1)*chunk, len(idx)); i++ {
+			y, x := idx[i]/w, idx[i]%w
 			var s float64
-			for i, kv := range k {
-				s += kv * f[y*w+min(max(x+i-r, 0), w-1)]
+			for j, kv := range k {
+				row := p[min(max(y+j-r, 0), h-1)*w:][:w]
+				var t float64
+				for l, kl := range k {
+					t += kl * float64(row[min(max(x+l-r, 0), w-1)])
+				}
+				t = t / sum
+				s += kv * t
 			}
-			tmp[y*w+x] = s / sum
-		}
-	})
-	out := make([]float32, len(p))
-	par.For(h, workers, func(y int) {
-		for x := range w {
-			var s float64
-			for i, kv := range k {
-				s += kv * tmp[min(max(y+i-r, 0), h-1)*w+x]
-			}
-			out[y*w+x] = float32(s / sum)
+			out[i] = float32(s / sum)
 		}
 	})
 	return out
@@ -654,31 +654,48 @@ func blurred(p []float32, w, h int, sigma float64) []float32 {
 // maxCorrelationSamples bounds the pixels rankCorrelation ranks: every k-th covered pixel.
 const maxCorrelationSamples = 1 << 16
 
-// rankCorrelation returns Spearman's rank correlation between a and b over the pixels where a is
-// not NaN (0 when either is constant there): the Pearson correlation of their ranks, ties given
-// their mean rank.
-func rankCorrelation(a, b []float32) float64 {
-	var idx []int
+// correlationSamples returns the pixels heightCorrelation ranks: every k-th of those where a is
+// not NaN, k the least step that leaves at most maxCorrelationSamples of them.
+func correlationSamples(a []float32) []int {
+	n := 0
+	for _, v := range a {
+		if v == v {
+			n++
+		}
+	}
+	step := max(1, (n+maxCorrelationSamples-1)/maxCorrelationSamples)
+	idx := make([]int, 0, (n+step-1)/step)
+	c := 0
 	for i, v := range a {
 		if v == v {
-			idx = append(idx, i)
+			if c%step == 0 {
+				idx = append(idx, i)
+			}
+			c++
 		}
 	}
-	if step := (len(idx) + maxCorrelationSamples - 1) / maxCorrelationSamples; step > 1 {
-		k := 0
-		for i := 0; i < len(idx); i += step {
-			idx[k] = idx[i]
-			k++
-		}
-		idx = idx[:k]
-	}
+	return idx
+}
+
+// heightCorrelation returns Spearman's rank correlation between the top view a and the w×h plane
+// src blurred by a Gaussian of sigma px, over the pixels where a is not NaN, every k-th of them
+// (correlationSamples); 0 when either is constant there: the Pearson correlation of their
+// ranks, ties given their mean rank. The blur is computed at the sampled pixels only
+// (blurredAt).
+func heightCorrelation(a, src []float32, w, h int, sigma float64) float64 {
+	idx := correlationSamples(a)
 	if len(idx) < 3 {
 		return 0
+	}
+	b := blurredAt(src, w, h, sigma, idx)
+	seq := make([]int, len(idx))
+	for i := range seq {
+		seq[i] = i
 	}
 	var ra, rb []float64
 	var wg sync.WaitGroup
 	wg.Go(func() { ra = ranks(idx, a) })
-	rb = ranks(idx, b)
+	rb = ranks(seq, b)
 	wg.Wait()
 	var ma, mb float64
 	for i := range ra {

@@ -94,6 +94,7 @@ import (
 	"github.com/orfeas3d/orfeas/backends/cuda"
 	"github.com/orfeas3d/orfeas/backends/hunyuan"
 	"github.com/orfeas3d/orfeas/imagecheck"
+	"github.com/orfeas3d/orfeas/mesh"
 )
 
 var (
@@ -337,7 +338,11 @@ func (g *Generator) build(ctx context.Context, tr *tracker, pl *plan, img, depth
 
 	// Reconstruct.
 	tr.enterQuiet(stageReconstruct)
-	m, brep, err := g.backend.Reconstruct(ctx, in, tr.backend)
+	reconstruct := g.backend.Reconstruct
+	if ip, ok := g.backend.(inPlaceReconstructor); ok && ownsSource(in, p) {
+		reconstruct = ip.ReconstructInPlace
+	}
+	m, brep, err := reconstruct(ctx, in, tr.backend)
 	if err != nil && errors.Is(err, backends.ErrNoForeground) {
 		return nil, &NoSubjectError{Mode: pl.mode, Reason: "nothing of the foreground is left to build once its outline is traced (" + oneLine(err).Error() + ")"}
 	}
@@ -349,6 +354,13 @@ func (g *Generator) build(ctx context.Context, tr *tracker, pl *plan, img, depth
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("generator: %w", err)
+	}
+	// What finish reads of the planes is p's height source and mask (the self-check), and the
+	// colour only where the mesh still wants its texture (attachTexture): the others are let go
+	// before the self-check's planes are made.
+	in.Luminance, in.Depth = nil, nil
+	if m != nil && (m.Texture != nil || m.UVs == nil) {
+		in.Color, p.color = nil, nil
 	}
 
 	// Finish: simplify to the budget where the backend did not, place, verify, report.
@@ -383,6 +395,27 @@ func (g *Generator) build(ctx context.Context, tr *tracker, pl *plan, img, depth
 		res.Report.Image.SegmentNote = pl.est.segNote
 	}
 	return res, nil
+}
+
+// inPlaceReconstructor is a backend that can build a relief over its source plane
+// (cpu.(*Backend).ReconstructInPlace): the same mesh, one plane fewer in memory.
+type inPlaceReconstructor interface {
+	ReconstructInPlace(ctx context.Context, in *backends.Input, progress backends.Progress) (*mesh.Mesh, backends.Report, error)
+}
+
+// ownsSource reports whether in is a relief whose source plane (in.Depth when set, else
+// in.Luminance) is a plane of the generator's own, made for in (smoothed, or its edges
+// unmixed), rather than p's, which the self-check reads after the backend: only then may the
+// backend write its heights over it.
+func ownsSource(in *backends.Input, p *prepared) bool {
+	if in.Mode != backends.Relief {
+		return false
+	}
+	src, prep := in.Luminance, p.lum
+	if in.Depth != nil {
+		src, prep = in.Depth, p.dpth
+	}
+	return len(src) > 0 && (len(prep) == 0 || &src[0] != &prep[0])
 }
 
 // decodeAll decodes the image and depth map of src, and checks that their sizes agree.

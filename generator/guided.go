@@ -45,104 +45,163 @@ func smoothingRadius(s float64, w, h int) int {
 }
 
 // guidedFilter returns the w×h plane p filtered by the self-guided filter of radius r (see the
-// file's comment); r ≤ 0 returns p itself. It checks ctx once per box pass. The passes run on all
-// cores, every pixel's sum taken in the same order as a serial pass, so the output does not depend
-// on GOMAXPROCS (TestGuidedFilterMatchesSerial).
+// file's comment) in a plane of its own; r ≤ 0 returns p itself. See guidedFilterInto.
 func guidedFilter(ctx context.Context, p []float32, w, h, r int) ([]float32, error) {
 	if r <= 0 || p == nil {
 		return p, nil
 	}
-	n := w * h
-	I := make([]float64, n)
-	II := make([]float64, n)
-	for i, v := range p {
-		I[i] = float64(v)
-		II[i] = float64(v) * float64(v)
-	}
-	tmp := make([]float64, n)
-	mean, sq := make([]float64, n), make([]float64, n)
-	if err := boxMean(ctx, I, w, h, r, tmp, mean); err != nil {
+	out := make([]float32, len(p))
+	if err := guidedFilterInto(ctx, p, out, w, h, r, guidedBand); err != nil {
 		return nil, err
-	}
-	if err := boxMean(ctx, II, w, h, r, tmp, sq); err != nil {
-		return nil, err
-	}
-	a, b := II, I // reuse
-	for i := range n {
-		v := max(sq[i]-mean[i]*mean[i], 0)
-		ak := v / (v + guidedEpsilon)
-		a[i], b[i] = ak, (1-ak)*mean[i]
-	}
-	ma, mb := mean, sq // reuse
-	if err := boxMean(ctx, a, w, h, r, tmp, ma); err != nil {
-		return nil, err
-	}
-	if err := boxMean(ctx, b, w, h, r, tmp, mb); err != nil {
-		return nil, err
-	}
-	out := make([]float32, n)
-	for i, v := range p {
-		out[i] = clamp01(float32(ma[i]*float64(v) + mb[i]))
 	}
 	return out, nil
 }
 
-// boxColumns is the width of the column strips boxMean's vertical pass hands to one worker.
-const boxColumns = 64
+// guidedBand is the number of rows guidedFilterInto's stages advance by at a time.
+const guidedBand = 64
 
-// boxMean writes to out the mean of f over the (2r+1)² window around each pixel, clipped to the
-// image (the mean of the pixels it covers), by running sums along rows (rows in parallel) into
-// tmp, then down columns (strips of columns in parallel). f, tmp and out are w×h and distinct.
-func boxMean(ctx context.Context, f []float64, w, h, r int, tmp, out []float64) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+// guidedFilterInto writes to out the w×h plane p filtered by the self-guided filter of radius
+// r ≥ 1; out may be p itself (each output row is written once every read of that input row is
+// done). It runs the filter's four box means as streams down the image, band rows at a time:
+// the means of I and I², the linear models a and b of each window from them, their means, and
+// the output rows, so that no float64 plane is ever whole (about 8·(band+2r+1) rows of float64
+// instead of five planes). Every pixel's sums are taken in the same order as in one whole-plane
+// serial pass, so the output does not depend on band or GOMAXPROCS (TestGuidedFilterMatchesSerial,
+// TestGuidedFilterBands). It checks ctx once per band.
+func guidedFilterInto(ctx context.Context, p, out []float32, w, h, r, band int) error {
+	band = max(band, 1)
 	workers := runtime.GOMAXPROCS(0)
-	par.For(h, workers, func(y int) {
-		row, dst := f[y*w:(y+1)*w], tmp[y*w:(y+1)*w]
-		var s float64
+	sI, sII := newBoxStream(w, h, r, band), newBoxStream(w, h, r, band)
+	sA, sB := newBoxStream(w, h, r, band), newBoxStream(w, h, r, band)
+	// The source rows of the first stage (I and I² of up to band+r rows), its output rows (the
+	// means, then the models over them) and the second stage's (up to band+r rows).
+	srcI, srcII := make([]float64, (band+r)*w), make([]float64, (band+r)*w)
+	mean, sq := make([]float64, band*w), make([]float64, band*w)
+	ma, mb := make([]float64, (band+r)*w), make([]float64, (band+r)*w)
+	for sI.out < h {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// Stage 1: the means of I and I² for rows y0..y1-1, from their rows up to y1-1+r.
+		y0, y1 := sI.out, min(sI.out+band, h)
+		in0, in1 := sI.in, min(y1+r, h)
+		src := p[in0*w : in1*w]
+		for i, v := range src {
+			srcI[i] = float64(v)
+			srcII[i] = float64(v) * float64(v)
+		}
+		sI.ingest(srcI[:len(src)], in1-in0, workers)
+		sII.ingest(srcII[:len(src)], in1-in0, workers)
+		sI.emit(mean, y1-y0, workers)
+		sII.emit(sq, y1-y0, workers)
+		// The models of rows y0..y1-1: a over sq, b over mean.
+		n := (y1 - y0) * w
+		a, b := sq[:n], mean[:n]
+		for i := range n {
+			v := max(sq[i]-mean[i]*mean[i], 0)
+			ak := v / (v + guidedEpsilon)
+			a[i], b[i] = ak, (1-ak)*mean[i]
+		}
+		sA.ingest(a, y1-y0, workers)
+		sB.ingest(b, y1-y0, workers)
+		// Stage 2: the means of a and b for the rows whose windows the models now cover, and
+		// the output rows from them.
+		z1 := y1 - r
+		if y1 == h {
+			z1 = h
+		}
+		if z1 <= sA.out {
+			continue
+		}
+		z0 := sA.out
+		k := z1 - z0
+		sA.emit(ma, k, workers)
+		sB.emit(mb, k, workers)
+		for i, v := range p[z0*w : z1*w] {
+			out[z0*w+i] = clamp01(float32(ma[i]*float64(v) + mb[i]))
+		}
+	}
+	return nil
+}
+
+// boxStream is boxMean's two passes over a plane whose rows arrive in order: the horizontal
+// means of the rows ingested so far are kept in a ring of band+2r+1 rows, enough for the windows
+// of the next band output rows, and the vertical running sums in col, so that every sum is taken
+// in boxMean's order.
+type boxStream struct {
+	w, h, r int
+	ring    []float64 // horizontal means, row y at (y mod rows)·w
+	rows    int
+	col     []float64 // the running sums of the columns for the next output row
+	in, out int       // rows ingested, rows emitted
+}
+
+// newBoxStream returns the stream of a w×h plane's box means of radius r, band output rows at a
+// time at most.
+func newBoxStream(w, h, r, band int) *boxStream {
+	rows := min(band+2*r+1, h+r+1)
+	return &boxStream{w: w, h: h, r: r, rows: rows, ring: make([]float64, rows*w), col: make([]float64, w)}
+}
+
+// ingest takes the next k rows of the plane, f (k·w values), into the ring as their horizontal
+// means (rows in parallel).
+func (s *boxStream) ingest(f []float64, k, workers int) {
+	w, r, y0 := s.w, s.r, s.in
+	par.For(k, workers, func(j int) {
+		y := y0 + j
+		row, dst := f[j*w:(j+1)*w], s.ring[(y%s.rows)*w:][:w]
+		var sum float64
 		for x := range min(r, w) {
-			s += row[x]
+			sum += row[x]
 		}
 		for x := range w {
 			if x+r < w {
-				s += row[x+r]
+				sum += row[x+r]
 			}
 			if x-r-1 >= 0 {
-				s -= row[x-r-1]
+				sum -= row[x-r-1]
 			}
-			dst[x] = s / float64(min(x+r, w-1)-max(x-r, 0)+1)
+			dst[x] = sum / float64(min(x+r, w-1)-max(x-r, 0)+1)
 		}
 	})
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+	s.in += k
+}
+
+// emit writes the next k output rows to out (k·w values, strips of columns in parallel); the
+// rows their windows reach must have been ingested.
+func (s *boxStream) emit(out []float64, k, workers int) {
+	w, h, r, y0 := s.w, s.h, s.r, s.out
+	row := func(y int) []float64 { return s.ring[(y%s.rows)*w:][:w] }
 	par.For((w+boxColumns-1)/boxColumns, workers, func(c int) {
 		x0, x1 := c*boxColumns, min((c+1)*boxColumns, w)
-		var buf [boxColumns]float64
-		col := buf[:x1-x0]
-		for y := range min(r, h) {
-			for x, v := range tmp[y*w+x0 : y*w+x1] {
-				col[x] += v
+		col := s.col[x0:x1]
+		if y0 == 0 {
+			for y := range min(r, h) {
+				for x, v := range row(y)[x0:x1] {
+					col[x] += v
+				}
 			}
 		}
-		for y := range h {
+		for y := y0; y < y0+k; y++ {
 			if y+r < h {
-				for x, v := range tmp[(y+r)*w+x0 : (y+r)*w+x1] {
+				for x, v := range row(y + r)[x0:x1] {
 					col[x] += v
 				}
 			}
 			if y-r-1 >= 0 {
-				for x, v := range tmp[(y-r-1)*w+x0 : (y-r-1)*w+x1] {
+				for x, v := range row(y - r - 1)[x0:x1] {
 					col[x] -= v
 				}
 			}
 			cnt := float64(min(y+r, h-1) - max(y-r, 0) + 1)
-			dst := out[y*w+x0 : y*w+x1]
+			dst := out[(y-y0)*w+x0 : (y-y0)*w+x1]
 			for x := range dst {
 				dst[x] = col[x] / cnt
 			}
 		}
 	})
-	return nil
+	s.out += k
 }
+
+// boxColumns is the width of the column strips boxStream's vertical pass hands to one worker.
+const boxColumns = 64

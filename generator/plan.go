@@ -221,7 +221,7 @@ func unmixEdges(lum, mask []float32, w, h, band int) []float32 {
 			}
 		}
 	}
-	rgb = raster.FillOutward(rgb, core, w, h)
+	raster.FillOutwardInPlace(rgb, core, w, h) // rgb is this call's own: no copy of it (12 B a pixel)
 	// Only a band around the subject, as wide as the smoothing and the relief's outline ramp
 	// reach, needs the subject's values; the far background keeps its own.
 	near := dilate(mask, w, h, band)

@@ -43,6 +43,19 @@ type prepOptions struct {
 	wantColor     bool
 	maskTolerance float64      // 0..1, fraction of the largest sRGB distance
 	subject       *subjectMask // a photo's segmented subject at the image's bounds; nil: none
+	readAlpha     bool         // keep the alpha planes of a same-size image whatever opaqueImage says
+}
+
+// opaqueImage reports whether every pixel of img is fully opaque, as far as its type tells
+// (gray and YCbCr images are), or its Opaque method (a scan of the alpha values): then every
+// alpha that pixelReader reads is exactly 1.
+func opaqueImage(img image.Image) bool {
+	switch img.(type) {
+	case *image.Gray, *image.Gray16, *image.YCbCr, *image.CMYK:
+		return true
+	}
+	o, ok := img.(interface{ Opaque() bool })
+	return ok && o.Opaque()
 }
 
 // prepared is the working image: planes at the working resolution and the sizes they stand for.
@@ -168,19 +181,29 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 	}
 	var planes [][]float32
 	var err error
+	opaque := false // the alpha and plain-luma planes left out (see opaqueImage)
 	if sw == p.w && sh == p.h && opt.wantColor && sameSizeRows {
 		// Same size: the colour is each pixel's own, computed as the loop below computes it
 		// from the planes (the same float32 operations on the same values), without the six
 		// planes of it.
 		n := sw * sh
-		planes = [][]float32{make([]float32, n), make([]float32, n), make([]float32, n)}
+		if opaque = !opt.readAlpha && opaqueImage(img); opaque {
+			// Every alpha is 1: the luminance is all that the loop below reads of the planes.
+			planes = [][]float32{nil, make([]float32, n), nil}
+		} else {
+			planes = [][]float32{make([]float32, n), make([]float32, n), make([]float32, n)}
+		}
 		p.color = make([]float32, 3*n)
 		err = forRows(ctx, sw, sh, nch, newRow, func(y int, src []float32) {
 			for x := range sw {
 				i := y*sw + x
 				d := src[x*nch : x*nch+nch : x*nch+nch]
 				a := d[0]
-				planes[0][i], planes[1][i], planes[2][i] = a, d[1], d[2]
+				if opaque {
+					planes[1][i] = d[1]
+				} else {
+					planes[0][i], planes[1][i], planes[2][i] = a, d[1], d[2]
+				}
 				for c := range 3 {
 					if a > 1e-6 {
 						p.color[3*i+c] = clamp01(d[3+c] / a)
@@ -203,6 +226,17 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 		hasAlpha = hasAlpha || t
 	}
 	p.hasAlpha = hasAlpha
+	if opaque && hasAlpha {
+		// An image whose Opaque method said otherwise: prepared again, with the planes.
+		opt.readAlpha = true
+		return prepare(ctx, img, depth, opt, fraction)
+	}
+	if opaque {
+		// As the loop below computes it with a = 1: x/1 is x.
+		for i, l := range p.lum {
+			p.lum[i] = clamp01(l)
+		}
+	}
 	for i, a := range alpha {
 		switch {
 		case hasAlpha:

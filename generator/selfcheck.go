@@ -40,7 +40,9 @@ func (g *Generator) selfCheck(rep *Report, pl *plan, p *prepared, m *mesh.Mesh, 
 }
 
 // fidelitySource returns what the self-check compares pl's mesh with: the foreground, and the
-// height source the mode promises to follow, oriented so that higher values stand higher.
+// height source the mode promises to follow, oriented so that higher values stand higher. That
+// source is written over p's own plane (p.lum, or p.dpth for a relief of a depth map), which
+// nothing reads after the self-check: one plane fewer at the finish's peak.
 func fidelitySource(pl *plan, p *prepared) fidelityInput {
 	fi := fidelityInput{mode: pl.mode, mask: p.mask, w: p.w, h: p.h}
 	switch pl.mode {
@@ -51,12 +53,11 @@ func fidelitySource(pl *plan, p *prepared) fidelityInput {
 		if p.dpth != nil {
 			src, name = p.dpth, "depth"
 		}
-		s := make([]float32, len(src))
-		for i, v := range src {
-			if rp.Invert {
-				v = 1 - v
+		s := src
+		if rp.Invert {
+			for i, v := range s {
+				s[i] = 1 - v
 			}
-			s[i] = v
 		}
 		if p.mask != nil {
 			// The subject is raised (see plan.input): every foreground pixel above every
@@ -74,14 +75,17 @@ func fidelitySource(pl *plan, p *prepared) fidelityInput {
 	case backends.Lithophane:
 		fi.expectOne = true
 		lp := pl.params.lithophane.Defaults()
-		s := make([]float32, len(p.lum))
+		s := p.lum
 		for j := range p.h {
-			for i := range p.w {
-				src := i
-				if lp.Mirror {
-					src = p.w - 1 - i
+			row := s[j*p.w : (j+1)*p.w]
+			if lp.Mirror {
+				for i, k := 0, p.w-1; i <= k; i, k = i+1, k-1 {
+					row[i], row[k] = 1-row[k], 1-row[i]
 				}
-				s[j*p.w+i] = 1 - p.lum[j*p.w+src]
+			} else {
+				for i, v := range row {
+					row[i] = 1 - v
+				}
 			}
 		}
 		fi.source, fi.srcName = s, "darkness"
