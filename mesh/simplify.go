@@ -1068,6 +1068,11 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part i
 	w.sink += s.q[r].a2 + s.q[r].w + s.q[t].a2 + s.q[t].w
 
 	// Link condition: the neighbours r and t share are exactly the two opposite the edge.
+	//
+	// r is unlocked, so its live faces form one closed fan (classify's test, which collapses that
+	// keep the link condition preserve): each neighbour of r follows r in exactly one of them, and
+	// the vertex after r in each face lists r's neighbours once each, without repeats. The same
+	// holds for t when it is unlocked; a locked t's faces are scanned whole.
 	w.nbr, w.common = w.nbr[:0], w.common[:0]
 	degR, degT, shared := 0, 0, 0
 	for _, fi := range fr {
@@ -1076,15 +1081,15 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part i
 			continue
 		}
 		degR++
-		for _, v := range f {
-			if v == t {
-				shared++
-			} else if v != r {
-				if v-lo >= span {
-					return -1, 0
-				}
-				w.nbr = append(w.nbr, v)
+		a, b := simpAround(f, r)
+		if a == t || b == t {
+			shared++
+		}
+		if a != t {
+			if a-lo >= span {
+				return -1, 0
 			}
+			w.nbr = append(w.nbr, a)
 		}
 	}
 	if shared != 2 {
@@ -1106,14 +1111,19 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part i
 			w.mark[v] = w.stamp
 		}
 	}
+	whole := s.locked[t]
 	for _, fi := range ft {
 		f := s.faces[fi]
 		if f[0] == simpDead {
 			continue
 		}
 		degT++
-		for _, v := range f {
-			if v == r || v == t {
+		a, b := simpAround(f, t)
+		for k, v := range [2]uint32{a, b} {
+			if k == 1 && !whole {
+				break
+			}
+			if v == r {
 				continue
 			}
 			if v-lo >= span {
