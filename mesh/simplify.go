@@ -873,14 +873,14 @@ type simpWorker struct {
 	// survive the collapse, as simpFar records, and the two that die.
 	farR, farT []simpFar
 	dying      [][3]uint32
-	mark        []uint32 // per vertex, for large fans (see collapse)
-	stamp       uint32
-	deferred    []uint32
-	removed     int
-	made        int
-	maxCost     float64
-	hitMax      bool
-	sink        float64 // keeps early loads alive (see collapse)
+	mark       []uint32 // per vertex, for large fans (see collapse)
+	stamp      uint32
+	deferred   []uint32
+	removed    int
+	made       int
+	maxCost    float64
+	hitMax     bool
+	sink       float64 // keeps early loads alive (see collapse)
 }
 
 // sweep makes the collapses of the candidates in order, within the pass's bounds: none above
