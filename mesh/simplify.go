@@ -271,10 +271,11 @@ type simpState struct {
 	adj      []uint32
 	adjCnt   []uint32 // buildAdjacency's scratch: per chunk of faces, per vertex
 	passLock []bool
-	cand     []simpEdge
+	cand     []simpEdge // with gaps: see candidates
+	nCand    int
 	order    []uint32
 	keys     []uint16
-	// hist counts the candidates of each chunk of the list, s.cand[keyChunks[c]:keyChunks[c+1]],
+	// hist counts the candidates of each chunk of the list, s.cand[keyChunks[2c]:keyChunks[2c+1]],
 	// by sort key: hist[c*simpKeys+key].
 	hist      []uint32
 	keyChunks []int
@@ -728,36 +729,23 @@ const simpParts = 4
 // candidates lists every edge with at least one unlocked endpoint, with its cost. Such an edge is
 // shared by exactly two faces walking it in opposite directions, so taking it where a face walks
 // it from the smaller index lists it once.
+//
+// The list is read once, without counting first: a face walks at most two of its edges from the
+// smaller index (not all three: the indices would rise all the way round), so chunk c of faces
+// writes its candidates from 2·c·simpCandChunk on, and they fill s.cand[keyChunks[2c]:
+// keyChunks[2c+1]]; the list has gaps between chunks, and s.nCand counts the candidates.
 func (s *simpState) candidates(ctx context.Context) {
-	const chunk = 1 << 15
+	const chunk = simpCandChunk
 	nc := (len(s.faces) + chunk - 1) / chunk
-	counts := make([]int, nc+1)
-	simpParallel(nc, s.workers, func(lo, hi int) {
-		for c := lo; c < hi; c++ {
-			if ctx.Err() != nil {
-				return
-			}
-			n := 0
-			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
-				for k := range 3 {
-					if a, b := f[k], f[(k+1)%3]; a < b && !(s.locked[a] && s.locked[b]) {
-						n++
-					}
-				}
-			}
-			counts[c+1] = n
-		}
-	})
-	for c := range nc {
-		counts[c+1] += counts[c]
-	}
-	n := counts[nc]
-	if cap(s.cand) < n {
+	if n := 2 * len(s.faces); cap(s.cand) < n {
 		s.cand = make([]simpEdge, n)
-		s.order = make([]uint32, n)
 		s.keys = make([]uint16, n)
 	}
-	s.cand, s.order, s.keys = s.cand[:n], s.order[:n], s.keys[:n]
+	s.cand, s.keys = s.cand[:2*len(s.faces)], s.keys[:2*len(s.faces)]
+	counts := s.keyChunks[:0]
+	for c := range nc {
+		counts = append(counts, 2*c*chunk, 2*c*chunk)
+	}
 	// Each chunk also counts its candidates' sort keys (see sortCandidates), so the sort need not
 	// read the list again.
 	s.keyChunks = counts
@@ -772,7 +760,7 @@ func (s *simpState) candidates(ctx context.Context) {
 				return
 			}
 			h := s.hist[c*simpKeys : (c+1)*simpKeys]
-			i := counts[c]
+			i := counts[2*c]
 			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
 				for k := range 3 {
 					if a, b := f[k], f[(k+1)%3]; a < b && !(s.locked[a] && s.locked[b]) {
@@ -789,9 +777,21 @@ func (s *simpState) candidates(ctx context.Context) {
 					}
 				}
 			}
+			counts[2*c+1] = i
 		}
 	})
+	s.nCand = 0
+	for c := range nc {
+		s.nCand += counts[2*c+1] - counts[2*c]
+	}
+	if cap(s.order) < s.nCand {
+		s.order = make([]uint32, s.nCand)
+	}
+	s.order = s.order[:s.nCand]
 }
+
+// simpCandChunk: candidates lists the edges of this many faces per chunk.
+const simpCandChunk = 1 << 15
 
 // part returns the vertex range v belongs to: ⌊v·simpParts/len(s.pos)⌋, found by comparing v
 // with the ranges' first vertices (see partStart) instead of dividing.
@@ -822,11 +822,11 @@ const (
 // collapses the same way. It returns the lower bound of the bucket holding the k-th cheapest
 // candidate over all owners (+Inf when there are not k).
 func (s *simpState) sortCandidates(ctx context.Context, k int) float64 {
-	n := len(s.cand)
+	n := s.nCand
 	const nb = simpBuckets
 	const nk = simpKeys
 	// The keys and their counts per chunk of the list come from candidates.
-	hist, nc := s.hist, len(s.keyChunks)-1
+	hist, nc := s.hist, len(s.keyChunks)/2
 	// The bucket holding the k-th cheapest candidate, over all owners.
 	goal := math.Inf(1)
 	acc := 0
@@ -856,7 +856,7 @@ func (s *simpState) sortCandidates(ctx context.Context, k int) float64 {
 	simpParallel(nc, s.workers, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
 			h := hist[c*nk : (c+1)*nk]
-			for i := s.keyChunks[c]; i < s.keyChunks[c+1]; i++ {
+			for i := s.keyChunks[2*c]; i < s.keyChunks[2*c+1]; i++ {
 				key := s.keys[i]
 				s.order[h[key]] = uint32(i)
 				h[key]++
@@ -969,7 +969,7 @@ func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *S
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if len(s.cand) == 0 {
+		if s.nCand == 0 {
 			rep.StoppedBy = "no_valid_collapse"
 			return nil
 		}
@@ -1001,7 +1001,7 @@ func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *S
 					w := &ws[p]
 					w.deferred, w.removed, w.made, w.hitMax = w.deferred[:0], 0, 0, false
 					order := s.order[s.groups[p]:s.groups[p+1]]
-					share := int(int64(goal) * int64(len(order)) / int64(len(s.cand)))
+					share := int(int64(goal) * int64(len(order)) / int64(s.nCand))
 					errs[p] = s.sweep(ctx, w, order, p, share, errGoal, maxErr2)
 				}
 			}()
