@@ -272,10 +272,11 @@ type simpState struct {
 	adj      []uint32
 	adjCnt   []uint32 // buildAdjacency's scratch: per chunk of faces, per vertex
 	passLock []bool
-	cand     []simpEdge
+	cand     []simpEdge // with gaps: see candidates
+	nCand    int
 	order    []uint32
 	keys     []uint16
-	// hist counts the candidates of each chunk of the list, s.cand[keyChunks[c]:keyChunks[c+1]],
+	// hist counts the candidates of each chunk of the list, s.cand[keyChunks[2c]:keyChunks[2c+1]],
 	// by sort key: hist[c*simpKeys+key].
 	hist      []uint32
 	keyChunks []int
@@ -729,36 +730,23 @@ const simpParts = 4
 // candidates lists every edge with at least one unlocked endpoint, with its cost. Such an edge is
 // shared by exactly two faces walking it in opposite directions, so taking it where a face walks
 // it from the smaller index lists it once.
+//
+// The list is read once, without counting first: a face walks at most two of its edges from the
+// smaller index (not all three: the indices would rise all the way round), so chunk c of faces
+// writes its candidates from 2·c·simpCandChunk on, and they fill s.cand[keyChunks[2c]:
+// keyChunks[2c+1]]; the list has gaps between chunks, and s.nCand counts the candidates.
 func (s *simpState) candidates(ctx context.Context) {
-	const chunk = 1 << 15
+	const chunk = simpCandChunk
 	nc := (len(s.faces) + chunk - 1) / chunk
-	counts := make([]int, nc+1)
-	simpParallel(nc, s.workers, func(lo, hi int) {
-		for c := lo; c < hi; c++ {
-			if ctx.Err() != nil {
-				return
-			}
-			n := 0
-			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
-				for k := range 3 {
-					if a, b := f[k], f[(k+1)%3]; a < b && !(s.locked[a] && s.locked[b]) {
-						n++
-					}
-				}
-			}
-			counts[c+1] = n
-		}
-	})
-	for c := range nc {
-		counts[c+1] += counts[c]
-	}
-	n := counts[nc]
-	if cap(s.cand) < n {
+	if n := 2 * len(s.faces); cap(s.cand) < n {
 		s.cand = make([]simpEdge, n)
-		s.order = make([]uint32, n)
 		s.keys = make([]uint16, n)
 	}
-	s.cand, s.order, s.keys = s.cand[:n], s.order[:n], s.keys[:n]
+	s.cand, s.keys = s.cand[:2*len(s.faces)], s.keys[:2*len(s.faces)]
+	counts := s.keyChunks[:0]
+	for c := range nc {
+		counts = append(counts, 2*c*chunk, 2*c*chunk)
+	}
 	// Each chunk also counts its candidates' sort keys (see sortCandidates), so the sort need not
 	// read the list again.
 	s.keyChunks = counts
@@ -773,7 +761,7 @@ func (s *simpState) candidates(ctx context.Context) {
 				return
 			}
 			h := s.hist[c*simpKeys : (c+1)*simpKeys]
-			i := counts[c]
+			i := counts[2*c]
 			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
 				for k := range 3 {
 					if a, b := f[k], f[(k+1)%3]; a < b && !(s.locked[a] && s.locked[b]) {
@@ -790,9 +778,21 @@ func (s *simpState) candidates(ctx context.Context) {
 					}
 				}
 			}
+			counts[2*c+1] = i
 		}
 	})
+	s.nCand = 0
+	for c := range nc {
+		s.nCand += counts[2*c+1] - counts[2*c]
+	}
+	if cap(s.order) < s.nCand {
+		s.order = make([]uint32, s.nCand)
+	}
+	s.order = s.order[:s.nCand]
 }
+
+// simpCandChunk: candidates lists the edges of this many faces per chunk.
+const simpCandChunk = 1 << 15
 
 // part returns the vertex range v belongs to: ⌊v·simpParts/len(s.pos)⌋, found by comparing v
 // with the ranges' first vertices (see partStart) instead of dividing.
@@ -823,11 +823,11 @@ const (
 // collapses the same way. It returns the lower bound of the bucket holding the k-th cheapest
 // candidate over all owners (+Inf when there are not k).
 func (s *simpState) sortCandidates(ctx context.Context, k int) float64 {
-	n := len(s.cand)
+	n := s.nCand
 	const nb = simpBuckets
 	const nk = simpKeys
 	// The keys and their counts per chunk of the list come from candidates.
-	hist, nc := s.hist, len(s.keyChunks)-1
+	hist, nc := s.hist, len(s.keyChunks)/2
 	// The bucket holding the k-th cheapest candidate, over all owners.
 	goal := math.Inf(1)
 	acc := 0
@@ -857,7 +857,7 @@ func (s *simpState) sortCandidates(ctx context.Context, k int) float64 {
 	simpParallel(nc, s.workers, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
 			h := hist[c*nk : (c+1)*nk]
-			for i := s.keyChunks[c]; i < s.keyChunks[c+1]; i++ {
+			for i := s.keyChunks[2*c]; i < s.keyChunks[2*c+1]; i++ {
 				key := s.keys[i]
 				s.order[h[key]] = uint32(i)
 				h[key]++
@@ -870,14 +870,18 @@ func (s *simpState) sortCandidates(ctx context.Context, k int) float64 {
 // simpWorker is one goroutine's scratch space and tally within a pass.
 type simpWorker struct {
 	nbr, common []uint32
-	mark        []uint32 // per vertex, for large fans (see collapse)
-	stamp       uint32
-	deferred    []uint32
-	removed     int
-	made        int
-	maxCost     float64
-	hitMax      bool
-	sink        float64 // keeps early loads alive (see collapse)
+	// The link test's gather, for keepVolume and facesStayValid: the live faces of r and t that
+	// survive the collapse, as simpFar records, and the two that die.
+	farR, farT []simpFar
+	dying      [][3]uint32
+	mark       []uint32 // per vertex, for large fans (see collapse)
+	stamp      uint32
+	deferred   []uint32
+	removed    int
+	made       int
+	maxCost    float64
+	hitMax     bool
+	sink       float64 // keeps early loads alive (see collapse)
 }
 
 // sweep makes the collapses of the candidates in order, within the pass's bounds: none above
@@ -966,7 +970,7 @@ func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *S
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if len(s.cand) == 0 {
+		if s.nCand == 0 {
 			rep.StoppedBy = "no_valid_collapse"
 			return nil
 		}
@@ -998,7 +1002,7 @@ func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *S
 					w := &ws[p]
 					w.deferred, w.removed, w.made, w.hitMax = w.deferred[:0], 0, 0, false
 					order := s.order[s.groups[p]:s.groups[p+1]]
-					share := int(int64(goal) * int64(len(order)) / int64(len(s.cand)))
+					share := int(int64(goal) * int64(len(order)) / int64(s.nCand))
 					errs[p] = s.sweep(ctx, w, order, p, share, errGoal, maxErr2)
 				}
 			}()
@@ -1069,7 +1073,13 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part i
 	w.sink += s.q[r].a2 + s.q[r].w + s.q[t].a2 + s.q[t].w
 
 	// Link condition: the neighbours r and t share are exactly the two opposite the edge.
+	//
+	// r is unlocked, so its live faces form one closed fan (classify's test, which collapses that
+	// keep the link condition preserve): each neighbour of r follows r in exactly one of them, and
+	// the vertex after r in each face lists r's neighbours once each, without repeats. The same
+	// holds for t when it is unlocked; a locked t's faces are scanned whole.
 	w.nbr, w.common = w.nbr[:0], w.common[:0]
+	w.farR, w.farT, w.dying = w.farR[:0], w.farT[:0], w.dying[:0]
 	degR, degT, shared := 0, 0, 0
 	for _, fi := range fr {
 		f := s.faces[fi]
@@ -1077,15 +1087,18 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part i
 			continue
 		}
 		degR++
-		for _, v := range f {
-			if v == t {
-				shared++
-			} else if v != r {
-				if v-lo >= span {
-					return -1, 0
-				}
-				w.nbr = append(w.nbr, v)
+		a, b, k := simpAroundAt(f, r)
+		if a == t || b == t {
+			shared++
+			w.dying = append(w.dying, f)
+		} else {
+			w.farR = append(w.farR, simpFar{a, b, k})
+		}
+		if a != t {
+			if a-lo >= span {
+				return -1, 0
 			}
+			w.nbr = append(w.nbr, a)
 		}
 	}
 	if shared != 2 {
@@ -1107,14 +1120,22 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part i
 			w.mark[v] = w.stamp
 		}
 	}
+	whole := s.locked[t]
 	for _, fi := range ft {
 		f := s.faces[fi]
 		if f[0] == simpDead {
 			continue
 		}
 		degT++
-		for _, v := range f {
-			if v == r || v == t {
+		a, b, k := simpAroundAt(f, t)
+		if a != r && b != r {
+			w.farT = append(w.farT, simpFar{a, b, k})
+		}
+		for k, v := range [2]uint32{a, b} {
+			if k == 1 && !whole {
+				break
+			}
+			if v == r {
 				continue
 			}
 			if v-lo >= span {
@@ -1139,10 +1160,10 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part i
 		return 0, 0
 	}
 	if !s.locked[r] && !s.locked[t] {
-		p, cost = s.keepVolume(fr, ft, r, t, p, cost, maxErr2)
+		p, cost = s.keepVolume(w, r, t, p, cost, maxErr2)
 	}
 	// No face may turn over (or by more than about 78°) or become degenerate.
-	if !s.facesStayValid(fr, r, t, p) || !s.facesStayValid(ft, t, r, p) {
+	if !s.facesStayValid(w.farR, r, p) || !s.facesStayValid(w.farT, t, p) {
 		return 0, 0
 	}
 
@@ -1172,29 +1193,23 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part i
 // (Lindstrom & Turk 1998, "Fast and Memory Efficient Polygonal Simplification"): it minimises the
 // quadric on the plane of positions g·x = W that keep the signed volume of the faces around r and
 // t, starting from p. It keeps p where the correction would move it far, or past maxErr2.
-func (s *simpState) keepVolume(fr, ft []uint32, r, t uint32, p [3]float32, cost, maxErr2 float64) ([3]float32, float64) {
+func (s *simpState) keepVolume(w *simpWorker, r, t uint32, p [3]float32, cost, maxErr2 float64) ([3]float32, float64) {
 	// A face (v, b, c) that keeps v ∈ {r, t} has volume term v·(b×c) (a triple product is
 	// unchanged by rotating its corners), so, with G_v the sum of b×c over v's surviving faces,
 	// the volume before is Σ_dying a·(b×c) + r·G_r + t·G_t, and after, with v at x, x·(G_r + G_t):
 	// each face's two far corners are read once.
+	// The faces come from collapse's link test (w.dying, w.farR, w.farT), in adjacency order.
 	var rx, ry, rz, tx, ty, tz, vol float64
-	for _, fi := range fr {
-		f := s.faces[fi]
-		if f[0] == simpDead {
-			continue
-		}
-		if f[0] == t || f[1] == t || f[2] == t {
-			vol += s.faceVolume(f)
-			continue
-		}
-		cx, cy, cz := s.farCross(f, r)
+	for _, f := range w.dying {
+		vol += s.faceVolume(f)
+	}
+	for _, e := range w.farR {
+		cx, cy, cz := s.farCross(e.b, e.c)
 		rx, ry, rz = rx+cx, ry+cy, rz+cz
 	}
-	for _, fi := range ft {
-		if f := s.faces[fi]; f[0] != simpDead && f[0] != r && f[1] != r && f[2] != r {
-			cx, cy, cz := s.farCross(f, t)
-			tx, ty, tz = tx+cx, ty+cy, tz+cz
-		}
+	for _, e := range w.farT {
+		cx, cy, cz := s.farCross(e.b, e.c)
+		tx, ty, tz = tx+cx, ty+cy, tz+cz
 	}
 	{
 		ax, ay, az := s.rel(s.pos[r])
@@ -1241,10 +1256,8 @@ func (s *simpState) faceVolume(f [3]uint32) float64 {
 	return x0*(y1*z2-z1*y2) - y0*(x1*z2-z1*x2) + z0*(x1*y2-y1*x2)
 }
 
-// farCross returns b×c for the corners b, c that follow v in face f, in winding order (relative
-// to the mesh centre).
-func (s *simpState) farCross(f [3]uint32, v uint32) (float64, float64, float64) {
-	bi, ci := simpAround(f, v)
+// farCross returns b×c for vertices b, c (relative to the mesh centre).
+func (s *simpState) farCross(bi, ci uint32) (float64, float64, float64) {
 	bx, by, bz := s.rel(s.pos[bi])
 	cx, cy, cz := s.rel(s.pos[ci])
 	return by*cz - bz*cy, bz*cx - bx*cz, bx*cy - by*cx
@@ -1255,25 +1268,33 @@ func sub3f(a, b [3]float32) (float64, float64, float64) {
 	return float64(a[0]) - float64(b[0]), float64(a[1]) - float64(b[1]), float64(a[2]) - float64(b[2])
 }
 
-// facesStayValid reports whether moving v to p keeps every live face around v that does not hold
-// other valid: turned by less than about 78° (cos 0.2) and not degenerate by isDegenerate's test.
-func (s *simpState) facesStayValid(fs []uint32, v, other uint32, p [3]float32) bool {
+// simpFar is a face around a vertex v: b and c follow v in winding order, and v is the face's
+// corner k.
+type simpFar struct{ b, c, k uint32 }
+
+// simpAroundAt is simpAround, with the corner v holds in f; it picks the corners by index
+// rather than by branches, as which corner v holds is no more predictable than a coin.
+func simpAroundAt(f [3]uint32, v uint32) (b, c, k uint32) {
+	if f[1] == v {
+		k = 1
+	}
+	if f[2] == v {
+		k = 2
+	}
+	return f[simpNext[k&3]], f[simpNext[simpNext[k&3]]], k
+}
+
+// simpNext[k] is the corner after corner k (k < 3).
+var simpNext = [4]uint8{1, 2, 0, 0}
+
+// facesStayValid reports whether moving v to p keeps each of the faces fs around v valid: turned
+// by less than about 78° (cos 0.2) and not degenerate by isDegenerate's test.
+func (s *simpState) facesStayValid(fs []simpFar, v uint32, p [3]float32) bool {
 	px, py, pz := float64(p[0]), float64(p[1]), float64(p[2])
 	ov := s.pos[v]
 	ox, oy, oz := float64(ov[0]), float64(ov[1]), float64(ov[2])
-	for _, fi := range fs {
-		f := s.faces[fi]
-		if f[0] == simpDead || f[0] == other || f[1] == other || f[2] == other {
-			continue
-		}
-		// b, c follow v in winding order.
-		bi, ci := f[1], f[2]
-		if f[1] == v {
-			bi, ci = f[2], f[0]
-		} else if f[2] == v {
-			bi, ci = f[0], f[1]
-		}
-		pb, pc := s.pos[bi], s.pos[ci]
+	for _, e := range fs {
+		pb, pc := s.pos[e.b], s.pos[e.c]
 		bx, by, bz := float64(pb[0]), float64(pb[1]), float64(pb[2])
 		cx, cy, cz := float64(pc[0]), float64(pc[1]), float64(pc[2])
 		// New normal (b−p)×(c−p) and edge lengths.
@@ -1288,13 +1309,9 @@ func (s *simpState) facesStayValid(fs []uint32, v, other uint32, p [3]float32) b
 		}
 		if lim := DegenerateRatio * l; n1 <= lim*lim*(1+1e-9) {
 			// Near the threshold, decide exactly as Topology will.
+			// The face's corners in its own order.
 			var q [3][3]float32
-			for k := range 3 {
-				q[k] = s.pos[f[k]]
-				if f[k] == v {
-					q[k] = p
-				}
-			}
+			q[e.k%3], q[(e.k+1)%3], q[(e.k+2)%3] = p, pb, pc
 			if simpDegenerate(q[0], q[1], q[2]) {
 				return false
 			}
