@@ -216,12 +216,7 @@ func refineTiles(ctx context.Context, g grid, lim tinLimits, workers int, progre
 			t := tiles[i]
 			var b *tinBuffers
 			if tileReuse {
-				select {
-				case b = <-bufs:
-				default:
-					b = new(tinBuffers)
-				}
-				t.adopt(b)
+				b = adoptBuffers(bufs, t)
 			}
 			if err := t.run(ctx, lim.tol, 0); err != nil {
 				return err
@@ -359,12 +354,7 @@ func speculate(ctx context.Context, tiles []*tin, surfaces []*tileSurface, order
 		t := tiles[i]
 		var b *tinBuffers
 		if tileReuse {
-			select {
-			case b = <-bufs:
-			default:
-				b = new(tinBuffers)
-			}
-			t.adopt(b)
+			b = adoptBuffers(bufs, t)
 			// Back to the pool at the end, holding what pack gave it, or nothing (adopt took its
 			// room) when the tile stays unpacked and keeps that room.
 			defer func() { bufs <- b }()
@@ -602,4 +592,16 @@ func mergeTiles(g grid, tiles []*tileSurface, xs, ys []int32, workers int) *surf
 		}
 	})
 	return s
+}
+
+// adoptBuffers hands t a worker's working arrays: those another tile left in bufs, or new ones.
+func adoptBuffers(bufs chan *tinBuffers, t *tin) *tinBuffers {
+	var b *tinBuffers
+	select {
+	case b = <-bufs:
+	default:
+		b = new(tinBuffers)
+	}
+	t.adopt(b)
+	return b
 }
