@@ -317,6 +317,12 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 
 // build prepares img (and its depth map) for pl, resolving pl, runs the backend and finishes
 // the Result.
+//
+// The planes build prepares are its own and are spent by it: the relief may be built over its
+// source plane (ownsSource), the input's planes are released after the backend, and the
+// self-check writes its height source over p's plane. A fallback therefore prepares again; what
+// survives between attempts (pl.est) is turned into fresh planes each time. Caching a prepared
+// image across attempts would have to copy those planes first.
 func (g *Generator) build(ctx context.Context, tr *tracker, pl *plan, img, depthImg image.Image, info imagecheck.Info) (*Result, error) {
 	// Prepare, and resolve what the image decides.
 	tr.enter("prepare", bandDecode)
