@@ -188,12 +188,12 @@ func (b Box) containsBox(c Box) bool {
 func (m *Mesh) probePoint(patch []int32) [3]float64 {
 	best, bestArea := patch[0], -1.0
 	for _, f := range patch {
-		face := m.Faces[f]
+		face := unwound(m.Faces[f])
 		if a := triArea(m.Positions[face[0]], m.Positions[face[1]], m.Positions[face[2]]); a > bestArea {
 			best, bestArea = f, a
 		}
 	}
-	face := m.Faces[best]
+	face := unwound(m.Faces[best])
 	var c [3]float64
 	for _, v := range face {
 		for i := range 3 {
@@ -201,6 +201,24 @@ func (m *Mesh) probePoint(patch []int32) [3]float64 {
 		}
 	}
 	return c
+}
+
+// unwound returns f's indices in ascending order. The probe and the ray test compute with it, so
+// that their rounding, and with it every decision OrientOutward takes on them, is the same
+// whichever way a face is wound: where a probe lies on another shell's surface (shells that
+// intersect), an orientation that depended on the winding would flip again on the next call
+// (Repair was not idempotent on such a pair of tetrahedra: FuzzRepair 059133f33b72bdcc).
+func unwound(f [3]uint32) [3]uint32 {
+	if f[0] > f[1] {
+		f[0], f[1] = f[1], f[0]
+	}
+	if f[1] > f[2] {
+		f[1], f[2] = f[2], f[1]
+	}
+	if f[0] > f[1] {
+		f[0], f[1] = f[1], f[0]
+	}
+	return f
 }
 
 // rayParity reports whether a ray from p crosses the faces of patch an odd number of times, i.e.
@@ -211,7 +229,7 @@ func (m *Mesh) rayParity(p [3]float64, patch []int32) bool {
 	d := [3]float64{0.5773502691896258, 0.5773502691896257 + 1.3e-3, 0.5773502691896259 + 2.9e-3}
 	hits := 0
 	for _, f := range patch {
-		face := m.Faces[f]
+		face := unwound(m.Faces[f])
 		v0 := f64(m.Positions[face[0]])
 		e1 := sub3(f64(m.Positions[face[1]]), v0)
 		e2 := sub3(f64(m.Positions[face[2]]), v0)
