@@ -59,3 +59,36 @@ func ExampleBackend_Reconstruct_report() {
 	// Output:
 	// max error 0.000 mm (tolerance 0.022 mm), 14 faces
 }
+
+// A caller done with its planes (here a 512² height map made for this one relief) lets the
+// relief write its heights over the source plane instead of a second plane: the same mesh as
+// Reconstruct's, with one image-sized plane less at the peak.
+func ExampleBackend_ReconstructInPlace() {
+	const n = 512
+	lum := make([]float32, n*n)
+	for y := range n {
+		for x := range n {
+			lum[y*n+x] = float32(0.5 + 0.5*math.Sin(float64(x)/40)*math.Cos(float64(y)/40))
+		}
+	}
+	in := &backends.Input{
+		Width: n, Height: n, Luminance: lum,
+		PixelSize: 0.1,
+		Mode:      backends.Relief,
+		Relief:    backends.ReliefParams{Depth: 3, Base: 1},
+		Tolerance: 0.03,
+	}
+	b := cpu.New(cpu.Options{})
+	defer b.Close()
+	m, rep, err := b.ReconstructInPlace(context.Background(), in, nil) // lum is spent after this
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	box := m.Bounds()
+	fmt.Println("closed:", m.Topology().Closed(), "within tolerance:", rep.MaxError <= in.Tolerance)
+	fmt.Printf("size: %.1f × %.1f × %.1f mm\n", box.Max[0]-box.Min[0], box.Max[1]-box.Min[1], box.Max[2]-box.Min[2])
+	// Output:
+	// closed: true within tolerance: true
+	// size: 51.2 × 51.2 × 4.0 mm
+}
