@@ -1496,7 +1496,7 @@ func simpDeviation(ctx context.Context, points [][3]float32, used []bool, pos []
 type simpGrid struct {
 	levels []simpGridLevel
 	balls  [][4]float32 // per face: a centre and a radius that encloses it
-	tris   []simpTri    // per face: simpPointTriangle2's per-triangle terms
+	tris   []simpTri    // per face: the terms of its point–triangle distance that depend on it alone
 }
 
 type simpGridLevel struct {
@@ -1789,39 +1789,4 @@ levels:
 		best = g.tris[0].dist2(p)
 	}
 	return best, work, capped
-}
-
-// simpPointTriangle2 returns the squared distance from p to triangle abc: the distance to the
-// plane where p projects inside the triangle, else the least distance to its three edges.
-func simpPointTriangle2(p, a, b, c [3]float32) float64 {
-	ax, ay, az := float64(a[0]), float64(a[1]), float64(a[2])
-	e0x, e0y, e0z := float64(b[0])-ax, float64(b[1])-ay, float64(b[2])-az
-	e1x, e1y, e1z := float64(c[0])-ax, float64(c[1])-ay, float64(c[2])-az
-	vx, vy, vz := float64(p[0])-ax, float64(p[1])-ay, float64(p[2])-az
-	d00 := e0x*e0x + e0y*e0y + e0z*e0z
-	d01 := e0x*e1x + e0y*e1y + e0z*e1z
-	d11 := e1x*e1x + e1y*e1y + e1z*e1z
-	d20 := vx*e0x + vy*e0y + vz*e0z
-	d21 := vx*e1x + vy*e1y + vz*e1z
-	den := d00*d11 - d01*d01
-	u := d11*d20 - d01*d21
-	w := d00*d21 - d01*d20
-	if den > 0 && u >= 0 && w >= 0 && u+w <= den {
-		u, w = u/den, w/den
-		rx, ry, rz := vx-u*e0x-w*e1x, vy-u*e0y-w*e1y, vz-u*e0z-w*e1z
-		return rx*rx + ry*ry + rz*rz
-	}
-	// Outside (or degenerate): the nearest point is on an edge.
-	seg := func(vx, vy, vz, ex, ey, ez, ee, ve float64) float64 {
-		t := 0.0
-		if ee > 0 {
-			t = min(max(ve/ee, 0), 1)
-		}
-		rx, ry, rz := vx-t*ex, vy-t*ey, vz-t*ez
-		return rx*rx + ry*ry + rz*rz
-	}
-	bx, by, bz := vx-e0x, vy-e0y, vz-e0z    // p − b
-	fx, fy, fz := e1x-e0x, e1y-e0y, e1z-e0z // c − b
-	return min(seg(vx, vy, vz, e0x, e0y, e0z, d00, d20), seg(vx, vy, vz, e1x, e1y, e1z, d11, d21),
-		seg(bx, by, bz, fx, fy, fz, fx*fx+fy*fy+fz*fz, bx*fx+by*fy+bz*fz))
 }

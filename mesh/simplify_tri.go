@@ -2,11 +2,11 @@ package mesh
 
 import "math"
 
-// simpTri holds the terms of simpPointTriangle2 that depend on the triangle alone, computed once
-// per face of the deviation grid instead of once per query: corner a, edges e0 = b − a and
-// e1 = c − a, their Gram matrix and its determinant. dist2 then does the rest of the same
-// arithmetic, in the same order, so it returns simpPointTriangle2's value bit for bit
-// (TestSimpTriMatchesPointTriangle).
+// simpTri holds the terms of the point–triangle distance that depend on the triangle alone,
+// computed once per face of the deviation grid instead of once per query: corner a, edges
+// e0 = b − a and e1 = c − a, their Gram matrix and its determinant. dist2 then does the rest of
+// the arithmetic, in the same order as the corners-only reference simpPointTriangle2 (in the
+// test), and returns its value bit for bit (TestSimpTriMatchesPointTriangle).
 type simpTri struct {
 	ax, ay, az    float64
 	e0x, e0y, e0z float64
