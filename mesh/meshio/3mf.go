@@ -45,12 +45,12 @@ const tmfContentTypes = `<?xml version="1.0" encoding="UTF-8"?>
 
 // encode3MF writes m as a 3MF package: one object (a mesh, colours as a colour group with one
 // colour per vertex where the mesh has colours or a texture), one build item, and the thumbnail
-// o asks for.
-func encode3MF(w io.Writer, m *mesh.Mesh, o EncodeOptions) error {
+// o asks for, rendered under ctx.
+func encode3MF(ctx context.Context, w io.Writer, m *mesh.Mesh, o EncodeOptions) error {
 	thumb := o.Thumbnail
 	if thumb == nil && !o.NoThumbnail && len(m.Faces) > 0 {
 		var b bytes.Buffer
-		err := render.EncodePNG(context.Background(), &b, m, render.Options{Width: tmfThumbSize, Height: tmfThumbSize})
+		err := render.EncodePNG(ctx, &b, m, render.Options{Width: tmfThumbSize, Height: tmfThumbSize})
 		if err != nil {
 			return fmt.Errorf("thumbnail: %w", err)
 		}

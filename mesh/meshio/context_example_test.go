@@ -64,3 +64,27 @@ func ExampleDecodeLimits_DecodeContext() {
 	// true true
 	// true
 }
+
+// Write a model as the response to a request that may end first: once the request's context is
+// done the encoder writes nothing more and returns the context's error, so a server stops
+// spending CPU on a client that has gone.
+func ExampleEncodeOptions_EncodeContext() {
+	m := texturedBox(64)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	if err := (meshio.EncodeOptions{}).EncodeContext(ctx, &out, m, meshio.GLB); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s, %d faces\n", out.Bytes()[:4], len(m.Faces))
+
+	gone, stop := context.WithCancel(context.Background())
+	stop()
+	out.Reset()
+	err := (meshio.EncodeOptions{}).EncodeContext(gone, &out, m, meshio.ThreeMF)
+	fmt.Println(errors.Is(err, context.Canceled), out.Len(), "bytes written")
+	// Output:
+	// glTF, 12 faces
+	// true 0 bytes written
+}

@@ -261,6 +261,21 @@ type EncodeOptions struct {
 // keeps positions and colours (one per triangle corner, from the vertex colours or the texture).
 // OBJ and GLB split vertices along creases, so they may hold more vertices than m.
 func (o EncodeOptions) Encode(w io.Writer, m *mesh.Mesh, f Format) error {
+	return o.EncodeContext(context.Background(), w, m, f)
+}
+
+// EncodeContext is Encode under ctx, for a request that may end while its model is written: once
+// ctx is done, nothing more is written to w (encoders write in chunks of about 1 MiB, so at most
+// the chunk in hand is finished), a 3MF thumbnail being rendered stops, and the error returned
+// wraps ctx.Err(). What was written by then is a truncated file: a caller writing to a file
+// writes to a temporary one and renames it into place only after a nil error.
+func (o EncodeOptions) EncodeContext(ctx context.Context, w io.Writer, m *mesh.Mesh, f Format) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("meshio: encode %v: %w", f, err)
+	}
+	// Every encoder writes through w, so a writer that fails once ctx is done stops each of them
+	// at its next write, and that failure is the error they return.
+	w = ctxio.NewWriter(ctx, w)
 	if !f.valid() {
 		return fmt.Errorf("%w: %v", ErrUnknownFormat, f)
 	}
@@ -286,7 +301,7 @@ func (o EncodeOptions) Encode(w io.Writer, m *mesh.Mesh, f Format) error {
 	case PLY:
 		err = encodePLY(w, m)
 	case ThreeMF:
-		err = encode3MF(w, m, o)
+		err = encode3MF(ctx, w, m, o)
 	}
 	if err != nil {
 		return fmt.Errorf("meshio: encode %v: %w", f, err)
