@@ -708,8 +708,6 @@ func (s *simpState) place(a, b uint32) ([3]float32, float64) {
 // an error limit is within it when made. Only the collapses tried (a small share of the
 // candidates on a large mesh) pay for place.
 func (s *simpState) rankCost(a, b uint32) float64 {
-	q := s.q[a]
-	q.add(&s.q[b])
 	var x, y, z float64
 	switch {
 	case s.locked[a]:
@@ -721,7 +719,17 @@ func (s *simpState) rankCost(a, b uint32) float64 {
 		bx, by, bz := s.rel(s.pos[b])
 		x, y, z = (ax+bx)/2, (ay+by)/2, (az+bz)/2
 	}
-	return q.eval(x, y, z)
+	// The summed quadric's eval, term by term, without copying a quadric: the same sums in the
+	// same order, so the same value.
+	qa, qb := &s.q[a], &s.q[b]
+	a2, b2, c2 := qa.a2+qb.a2, qa.b2+qb.b2, qa.c2+qb.c2
+	r := a2*x*x + b2*y*y + c2*z*z + 2*((qa.ab+qb.ab)*x*y+(qa.ac+qb.ac)*x*z+(qa.bc+qb.bc)*y*z) +
+		2*((qa.ad+qb.ad)*x+(qa.bd+qb.bd)*y+(qa.cd+qb.cd)*z) + (qa.d2 + qb.d2)
+	w := a2 + b2 + c2
+	if w <= 0 {
+		return 0
+	}
+	return max(r, 0) / w
 }
 
 // simpParts is the number of vertex ranges whose collapses run concurrently within a pass. It is
