@@ -154,9 +154,11 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 	return out, rep, nil
 }
 
-// simpQuadric is a plane quadric Σ wᵢ(nᵢ·x + dᵢ)² in symmetric form, with its total weight.
+// simpQuadric is a plane quadric Σ wᵢ(nᵢ·x + dᵢ)² in symmetric form. Its planes' normals nᵢ are
+// unit vectors scaled by √wᵢ, so the total weight Σ wᵢ is the trace a2 + b2 + c2 and needs no
+// field of its own (80 bytes, not 88).
 type simpQuadric struct {
-	a2, ab, ac, ad, b2, bc, bd, c2, cd, d2, w float64
+	a2, ab, ac, ad, b2, bc, bd, c2, cd, d2 float64
 }
 
 func (q *simpQuadric) add(o *simpQuadric) {
@@ -170,16 +172,16 @@ func (q *simpQuadric) add(o *simpQuadric) {
 	q.c2 += o.c2
 	q.cd += o.cd
 	q.d2 += o.d2
-	q.w += o.w
 }
 
 // eval returns the weight-normalised error at x: a mean squared distance.
 func (q *simpQuadric) eval(x, y, z float64) float64 {
 	r := q.a2*x*x + q.b2*y*y + q.c2*z*z + 2*(q.ab*x*y+q.ac*x*z+q.bc*y*z) + 2*(q.ad*x+q.bd*y+q.cd*z) + q.d2
-	if q.w <= 0 {
+	w := q.a2 + q.b2 + q.c2
+	if w <= 0 {
 		return 0
 	}
-	return max(r, 0) / q.w
+	return max(r, 0) / w
 }
 
 // adjugate returns the cofactors c00, c01, c02, c11, c12, c22 of the quadric's symmetric 3×3
@@ -634,7 +636,6 @@ func (s *simpState) computeQuadrics(ctx context.Context) {
 				q.c2 += c * c
 				q.cd += c * d
 				q.d2 += d * d
-				q.w += a*a + b*b + c*c
 			}
 			s.q[v] = q
 		}
@@ -707,8 +708,6 @@ func (s *simpState) place(a, b uint32) ([3]float32, float64) {
 // an error limit is within it when made. Only the collapses tried (a small share of the
 // candidates on a large mesh) pay for place.
 func (s *simpState) rankCost(a, b uint32) float64 {
-	q := s.q[a]
-	q.add(&s.q[b])
 	var x, y, z float64
 	switch {
 	case s.locked[a]:
@@ -720,7 +719,17 @@ func (s *simpState) rankCost(a, b uint32) float64 {
 		bx, by, bz := s.rel(s.pos[b])
 		x, y, z = (ax+bx)/2, (ay+by)/2, (az+bz)/2
 	}
-	return q.eval(x, y, z)
+	// The summed quadric's eval, term by term, without copying a quadric: the same sums in the
+	// same order, so the same value.
+	qa, qb := &s.q[a], &s.q[b]
+	a2, b2, c2 := qa.a2+qb.a2, qa.b2+qb.b2, qa.c2+qb.c2
+	r := a2*x*x + b2*y*y + c2*z*z + 2*((qa.ab+qb.ab)*x*y+(qa.ac+qb.ac)*x*z+(qa.bc+qb.bc)*y*z) +
+		2*((qa.ad+qb.ad)*x+(qa.bd+qb.bd)*y+(qa.cd+qb.cd)*z) + (qa.d2 + qb.d2)
+	w := a2 + b2 + c2
+	if w <= 0 {
+		return 0
+	}
+	return max(r, 0) / w
 }
 
 // simpParts is the number of vertex ranges whose collapses run concurrently within a pass. It is
@@ -904,9 +913,9 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 		}
 		if i+near < len(order) {
 			if n := &s.cand[order[i+near]]; !s.passLock[n.a] && !s.passLock[n.b] {
-				// A quadric (88 bytes) spans two or three cache lines.
+				// A quadric (80 bytes) spans two or three cache lines.
 				qa, qb := uintptr(unsafe.Pointer(&s.q[n.a])), uintptr(unsafe.Pointer(&s.q[n.b]))
-				simpPrefetch4(qa, qa+87, qb, qb+87)
+				simpPrefetch4(qa, qa+79, qb, qb+79)
 				simpPrefetch4(uintptr(unsafe.Pointer(&s.pos[n.a])), uintptr(unsafe.Pointer(&s.pos[n.b])),
 					uintptr(unsafe.Pointer(&s.adj[min(s.adjStart[n.a], uint32(len(s.adj)-1))])),
 					uintptr(unsafe.Pointer(&s.adj[min(s.adjStart[n.b], uint32(len(s.adj)-1))])))
@@ -1070,7 +1079,7 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part i
 	}
 	// Start loading both quadrics now: the loads overlap the link test's instead of stalling
 	// keepVolume later.
-	w.sink += s.q[r].a2 + s.q[r].w + s.q[t].a2 + s.q[t].w
+	w.sink += s.q[r].a2 + s.q[r].d2 + s.q[t].a2 + s.q[t].d2
 
 	// Link condition: the neighbours r and t share are exactly the two opposite the edge.
 	//
