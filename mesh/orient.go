@@ -87,17 +87,19 @@ func (m *Mesh) OrientOutward() (int, error) {
 		box Box
 		vol float64
 	}
+	// The volumes are summed in face order, not in the patches' breadth-first order, which
+	// follows the winding: turning a shell then negates its volume exactly, and two shells of
+	// equal volume (neither can contain the other) compare equal whichever way they are wound.
 	shells := make([]shell, len(patches))
-	for i, p := range patches {
-		s := shell{box: emptyBox()}
-		for _, f := range p {
-			face := m.Faces[f]
-			for _, v := range face {
-				s.box.grow(m.Positions[v])
-			}
-			s.vol += signedTetVolume(m.Positions[face[0]], m.Positions[face[1]], m.Positions[face[2]])
+	for i := range shells {
+		shells[i].box = emptyBox()
+	}
+	for f, face := range m.Faces {
+		s := &shells[comp[f]]
+		for _, v := range face {
+			s.box.grow(m.Positions[v])
 		}
-		shells[i] = s
+		s.vol += signedTetVolume(m.Positions[face[0]], m.Positions[face[1]], m.Positions[face[2]])
 	}
 	// Only a patch without boundary edges encloses anything, so only those are tested as
 	// containers, largest volume first: a triangle soup of n patches then costs O(n), not O(n²).
@@ -183,17 +185,20 @@ func (b Box) containsBox(c Box) bool {
 	return true
 }
 
-// probePoint returns the centroid of the largest face of a patch: a point on the shell that is
-// well away from its edges, used to test whether the shell lies inside another.
+// probePoint returns the centroid of the largest face of a patch (the lowest-numbered of equals):
+// a point on the shell that is well away from its edges, used to test whether the shell lies
+// inside another.
 func (m *Mesh) probePoint(patch []int32) [3]float64 {
 	best, bestArea := patch[0], -1.0
 	for _, f := range patch {
-		face := unwound(m.Faces[f])
-		if a := triArea(m.Positions[face[0]], m.Positions[face[1]], m.Positions[face[2]]); a > bestArea {
+		face := m.unwound(m.Faces[f])
+		// Ties go to the lowest face index, not the first in the patch: the patch's order is its
+		// breadth-first walk, which follows each face's winding.
+		if a := triArea(m.Positions[face[0]], m.Positions[face[1]], m.Positions[face[2]]); a > bestArea || a == bestArea && f < best {
 			best, bestArea = f, a
 		}
 	}
-	face := unwound(m.Faces[best])
+	face := m.unwound(m.Faces[best])
 	var c [3]float64
 	for _, v := range face {
 		for i := range 3 {
@@ -203,19 +208,32 @@ func (m *Mesh) probePoint(patch []int32) [3]float64 {
 	return c
 }
 
-// unwound returns f's indices in ascending order. The probe and the ray test compute with it, so
-// that their rounding, and with it every decision OrientOutward takes on them, is the same
-// whichever way a face is wound: where a probe lies on another shell's surface (shells that
-// intersect), an orientation that depended on the winding would flip again on the next call
-// (Repair was not idempotent on such a pair of tetrahedra: FuzzRepair 059133f33b72bdcc).
-func unwound(f [3]uint32) [3]uint32 {
-	if f[0] > f[1] {
+// unwound returns f's corners ordered by position (by x, then y, then z; by index where two
+// corners share a position, which then changes no figure). The probe and the ray test compute
+// with it, so that their rounding, and with it every decision OrientOutward takes on them, is the
+// same whichever way a face is wound and however its vertices are numbered: where a probe lies on
+// another shell's surface (shells that intersect), an orientation that depended on either would
+// flip again on the next call. Repair was not idempotent on such pairs of tetrahedra, first by
+// winding (FuzzRepair 059133f33b72bdcc), then by the numbering that compact changes and
+// by the breadth-first order that follows the winding (a failure CI's FuzzRepair found,
+// dc6d2257db92d607; TestOrientOutwardIgnoresNumbering and its seed in FuzzRepair).
+func (m *Mesh) unwound(f [3]uint32) [3]uint32 {
+	less := func(a, b uint32) bool {
+		p, q := m.Positions[a], m.Positions[b]
+		for i := range 3 {
+			if p[i] != q[i] {
+				return p[i] < q[i]
+			}
+		}
+		return a < b
+	}
+	if less(f[1], f[0]) {
 		f[0], f[1] = f[1], f[0]
 	}
-	if f[1] > f[2] {
+	if less(f[2], f[1]) {
 		f[1], f[2] = f[2], f[1]
 	}
-	if f[0] > f[1] {
+	if less(f[1], f[0]) {
 		f[0], f[1] = f[1], f[0]
 	}
 	return f
@@ -229,7 +247,7 @@ func (m *Mesh) rayParity(p [3]float64, patch []int32) bool {
 	d := [3]float64{0.5773502691896258, 0.5773502691896257 + 1.3e-3, 0.5773502691896259 + 2.9e-3}
 	hits := 0
 	for _, f := range patch {
-		face := unwound(m.Faces[f])
+		face := m.unwound(m.Faces[f])
 		v0 := f64(m.Positions[face[0]])
 		e1 := sub3(f64(m.Positions[face[1]]), v0)
 		e2 := sub3(f64(m.Positions[face[2]]), v0)

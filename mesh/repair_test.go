@@ -391,6 +391,11 @@ func FuzzRepair(f *testing.F) {
 	f.Add(repairFuzzSeed(cuboid([3]float32{0, 0, 0}, [3]float32{3, 3, 3})))
 	f.Add(repairFuzzSeed(repairTestDropFaces(cuboid([3]float32{0, 0, 0}, [3]float32{2, 1, 3}), 0, 5)))
 	f.Add(repairFuzzSeed(repairTestFlip(cuboid([3]float32{0, 0, 0}, [3]float32{1, 1, 1}).Merge(cuboid([3]float32{1, 1, 1}, [3]float32{2, 2, 2})), 3)))
+	// Two intersecting tetrahedra (TestOrientOutwardIgnoresNumbering), after an unused vertex and
+	// with a degenerate face: the repair compacts them, and the result must repair to itself.
+	tets := orientTwoTets([8][3]float32{{0.75, 0.25, 0.25}, {0.75, 0.75, 0.75}, {0.25, 0, 0.5}, {1, 0, 0.25}, {0.25, 0, 0.25}, {1, 0.25, 1}, {0.75, 0.25, 0.5}, {0.75, 1, 0.25}})
+	tets = (&Mesh{Positions: [][3]float32{{3, 3, 3}}, Faces: [][3]uint32{{1, 1, 2}}}).Merge(tets)
+	f.Add(repairFuzzSeed(tets))
 	b := make([]byte, 0, 64)
 	for i := range 60 {
 		b = binary.LittleEndian.AppendUint32(b, uint32(i)*2654435761)
@@ -596,5 +601,89 @@ func TestRepairIdempotent(t *testing.T) {
 				t.Errorf("second repair changed the first's result: flipped %d faces (first repair flipped %d)", r2.FlippedFaces, r1.FlippedFaces)
 			}
 		})
+	}
+}
+
+// orientTwoTets returns two tetrahedra with corners at the given positions, vertices 0–3 and 4–7,
+// each wound one way.
+func orientTwoTets(p [8][3]float32) *Mesh {
+	m := &Mesh{Positions: p[:]}
+	for k := range uint32(2) {
+		a, b, c, d := 4*k, 4*k+1, 4*k+2, 4*k+3
+		m.Faces = append(m.Faces, [3]uint32{a, b, c}, [3]uint32{a, c, d}, [3]uint32{a, d, b}, [3]uint32{b, d, c})
+	}
+	return m
+}
+
+func TestOrientOutwardIgnoresNumbering(t *testing.T) {
+	// Tetrahedra on a grid of five steps intersect often, and where the probe of one lies on a
+	// face of the other the inside test is rounding noise: its outcome may depend on neither the
+	// winding nor the vertex numbering, or orienting a renumbered copy (Repair compacts its
+	// vertices) turns a shell back. The first case is one such pair, found by this search.
+	x := uint64(0x9e3779b97f4a7c15)
+	next := func() float32 {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		return float32(x%5) / 4
+	}
+	cases := [][8][3]float32{{{0.25, 0.75, 0.25}, {1, 1, 0.75}, {0.75, 0.5, 1}, {0, 0.25, 0}, {0.75, 0.5, 0.5}, {0.5, 1, 1}, {1, 1, 0.5}, {1, 0.5, 0.5}}}
+	for range 20000 {
+		var p [8][3]float32
+		for i := range p {
+			p[i] = [3]float32{next(), next(), next()}
+		}
+		cases = append(cases, p)
+	}
+	bad := 0
+	for ci, p := range cases {
+		m := orientTwoTets(p)
+		if !m.Topology().Closed() {
+			continue
+		}
+		if _, err := m.OrientOutward(); err != nil {
+			t.Fatal(err)
+		}
+		// Renumber: reverse the vertex order. A flat tetrahedron (four coplanar corners) has no
+		// outside and OrientOutward turns it by rounding noise; Repair keeps its winding, below.
+		r := &Mesh{Positions: slices.Clone(m.Positions)}
+		slices.Reverse(r.Positions)
+		for _, f := range m.Faces {
+			r.Faces = append(r.Faces, [3]uint32{7 - f[0], 7 - f[1], 7 - f[2]})
+		}
+		flat := false
+		for k := 0; k < 8; k += 4 {
+			a, b, c := sub3(f64(p[k+1]), f64(p[k])), sub3(f64(p[k+2]), f64(p[k])), sub3(f64(p[k+3]), f64(p[k]))
+			flat = flat || dot64(a, cross64(b, c)) == 0 // exact on this grid
+		}
+		if n, _ := r.OrientOutward(); n != 0 && !flat {
+			bad++
+			if bad <= 3 {
+				t.Errorf("case %d %v: oriented, renumbered and oriented again flips %d faces", ci, p, n)
+			}
+		}
+		// Through Repair: an unused vertex in front makes compact renumber the result, which
+		// must then repair to itself.
+		in := &Mesh{Positions: append([][3]float32{{9, 9, 9}}, p[:]...)}
+		for _, f := range m.Faces {
+			in.Faces = append(in.Faces, [3]uint32{f[0] + 1, f[2] + 1, f[1] + 1})
+		}
+		in.Faces = append(in.Faces, [3]uint32{1, 1, 2}) // degenerate: not closed, so the full path runs
+		out, _, err := Repair(context.Background(), in, RepairOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !out.Topology().Closed() {
+			continue
+		}
+		if again, r2, err := Repair(context.Background(), out, RepairOptions{}); err != nil || r2.Changed || !slices.Equal(again.Faces, out.Faces) {
+			bad++
+			if bad <= 3 {
+				t.Errorf("case %d %v: repairing the repaired pair changed it (%d faces flipped)", ci, p, r2.FlippedFaces)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d cases depend on the numbering", bad, len(cases))
 	}
 }
