@@ -179,13 +179,6 @@ func outputs(o *options) ([]string, meshio.Format, error) {
 	return paths, f, nil
 }
 
-// colourless reports whether nothing the command writes shows colour: the output format f stores
-// no colours or texture (STL), and no preview (a shaded PNG in the model's colours) is asked for.
-// The generator is then spared the colour plane and the texture (generator.Request.NoColor).
-func colourless(f meshio.Format, preview string) bool {
-	return (f == meshio.STL || f == meshio.STLASCII) && preview == ""
-}
-
 // errJSON is the -json line of a failed input.
 type errJSON struct {
 	Input string `json:"input"`
@@ -202,7 +195,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "img2mesh: %v\n", err)
 		return exitUsage
 	}
-	o.req.NoColor = colourless(format, o.preview)
+	o.req.NoColor = cli.Colourless(format, o.preview != "")
 	models, err := o.models.Open()
 	if err != nil {
 		fmt.Fprintf(stderr, "img2mesh: %v\n", err)

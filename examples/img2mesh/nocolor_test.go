@@ -5,24 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
-
-func TestColourless(t *testing.T) {
-	for _, c := range []struct {
-		f       meshio.Format
-		preview string
-		want    bool
-	}{
-		{meshio.STL, "", true}, {meshio.STLASCII, "", true}, {meshio.STL, "p.png", false},
-		{meshio.OBJ, "", false}, {meshio.GLB, "", false}, {meshio.PLY, "", false}, {meshio.ThreeMF, "", false},
-	} {
-		if got := colourless(c.f, c.preview); got != c.want {
-			t.Errorf("colourless(%v, %q) = %v, want %v", c.f, c.preview, got, c.want)
-		}
-	}
-}
 
 // TestSTLWithoutColour: an STL written without colour (no -preview) is the one written beside a
 // preview, which is made in colour: the preview of an STL run is a GLB run's.
