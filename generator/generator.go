@@ -262,11 +262,8 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("generator: %w", err)
 	}
-	pl := newPlan(&req)
+	pl := g.newPlan(&req)
 	pl.est = g.newEstimates(&req)
-	if g.full3D && pl.requested == Auto {
-		pl.requested = Inflate // a whole object is sized and placed as an inflated solid is
-	}
 	tr := newTracker(req.Progress)
 	defer tr.finish()
 
@@ -310,8 +307,30 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 		r := req
 		r.Mode = next
 		est := pl.est
-		pl = newPlan(&r)
+		pl = g.newPlan(&r)
 		pl.est, pl.fallback = est, true
+	}
+}
+
+// newPlan is newPlan with what g's backend changes: a full 3D backend places Auto's object as
+// an inflated solid, and shapes it from the image's colour, which it therefore gets whatever
+// Request.NoColor says (the mesh's colours are dropped after it instead: see dropColour).
+func (g *Generator) newPlan(r *Request) *plan {
+	pl := newPlan(r)
+	if g.full3D {
+		if pl.requested == Auto {
+			pl.requested = Inflate // a whole object is sized and placed as an inflated solid is
+		}
+		pl.prep.wantColor = wantsColor(pl.requested)
+	}
+	return pl
+}
+
+// dropColour strips m of its colours, UVs and texture (Request.NoColor), for a backend that
+// made them from a colour plane it needed for the shape.
+func dropColour(m *mesh.Mesh) {
+	if m != nil {
+		m.Colors, m.UVs, m.Texture = nil, nil, nil
 	}
 }
 
@@ -365,6 +384,9 @@ func (g *Generator) build(ctx context.Context, tr *tracker, pl *plan, img, depth
 	// colour only where the mesh still wants its texture (attachTexture): the others are let go
 	// before the self-check's planes are made.
 	in.Luminance, in.Depth = nil, nil
+	if pl.noColor {
+		dropColour(m)
+	}
 	if m != nil && (m.Texture != nil || m.UVs == nil) {
 		in.Color, p.color = nil, nil
 	}

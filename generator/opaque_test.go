@@ -16,7 +16,8 @@ func (lyingOpaque) Opaque() bool { return true }
 
 // TestPrepareOpaqueMatchesPlanes checks that a same-size image prepared without its alpha planes
 // (opaqueImage) is prepared as with them, bit for bit, for every pixel type the shortcut takes
-// and for one whose Opaque method lies (prepared again, with the planes).
+// and for one whose Opaque method lies (prepared again, with the planes), with colour and
+// without.
 func TestPrepareOpaqueMatchesPlanes(t *testing.T) {
 	photo := loadImage(t, "astronaut.png")
 	b := photo.Bounds()
@@ -37,7 +38,14 @@ func TestPrepareOpaqueMatchesPlanes(t *testing.T) {
 	for i := 3; i < len(holed.Pix)/3; i += 4 * 7 {
 		holed.Pix[i] = 90 // translucent pixels in the top third
 	}
-	opt := prepOptions{resolution: max(b.Dx(), b.Dy()), wantColor: true, maskTolerance: 0.1}
+	for _, colour := range []bool{true, false} {
+		testPrepareOpaque(t, b, prepOptions{resolution: max(b.Dx(), b.Dy()), wantColor: colour, maskTolerance: 0.1},
+			gray, gray16, rgba, nrgba, ycc, holed)
+	}
+}
+
+// testPrepareOpaque is TestPrepareOpaqueMatchesPlanes with options opt.
+func testPrepareOpaque(t *testing.T, b image.Rectangle, opt prepOptions, gray, gray16, rgba, nrgba, ycc image.Image, holed *image.NRGBA) {
 	for name, c := range map[string]struct {
 		img    image.Image
 		opaque bool
@@ -63,7 +71,7 @@ func TestPrepareOpaqueMatchesPlanes(t *testing.T) {
 		}
 		if !bitsEqual(got.lum, want.lum) || !bitsEqual(got.color, want.color) || !bitsEqual(got.mask, want.mask) ||
 			got.maskSource != want.maskSource || got.hasAlpha != want.hasAlpha || !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: prepared differently without the alpha planes", name)
+			t.Errorf("%s (colour %v): prepared differently without the alpha planes", name, opt.wantColor)
 		}
 	}
 }

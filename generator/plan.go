@@ -39,6 +39,7 @@ type plan struct {
 	toleranceFraction float64
 
 	fallback bool // Auto's first choice came out blank: this plan is the fallback
+	noColor  bool // Request.NoColor: the mesh is handed over without colours, UVs or texture
 
 	est *estimates // the Config's segmenter and depth estimator, and what they found; nil: none
 
@@ -100,7 +101,7 @@ func newPlan(r *Request) *plan {
 			resolution:    settings.Resolution,
 			width:         r.Width,
 			height:        r.Height,
-			wantColor:     wantsColor(requested),
+			wantColor:     wantsColor(requested) && !r.NoColor,
 			maskTolerance: orDefault(r.MaskTolerance, DefaultMaskTolerance),
 		},
 		foreground:        r.Foreground.defaults(),
@@ -112,6 +113,7 @@ func newPlan(r *Request) *plan {
 		faceBudget:        settings.FaceBudget,
 		tolerance:         r.Tolerance,
 		toleranceFraction: settings.ToleranceFraction,
+		noColor:           r.NoColor,
 	}
 	if r.FaceBudget > 0 {
 		pl.faceBudget = r.FaceBudget

@@ -182,10 +182,10 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 	var planes [][]float32
 	var err error
 	opaque := false // the alpha and plain-luma planes left out (see opaqueImage)
-	if sw == p.w && sh == p.h && opt.wantColor && sameSizeRows {
-		// Same size: the colour is each pixel's own, computed as the loop below computes it
-		// from the planes (the same float32 operations on the same values), without the six
-		// planes of it.
+	if sw == p.w && sh == p.h && sameSizeRows {
+		// Same size: the colour, when wanted, is each pixel's own, computed as the loop below
+		// computes it from the planes (the same float32 operations on the same values), without
+		// the six planes of it.
 		n := sw * sh
 		if opaque = !opt.readAlpha && opaqueImage(img); opaque {
 			// Every alpha is 1: the luminance is all that the loop below reads of the planes.
@@ -193,7 +193,9 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 		} else {
 			planes = [][]float32{make([]float32, n), make([]float32, n), make([]float32, n)}
 		}
-		p.color = make([]float32, 3*n)
+		if opt.wantColor {
+			p.color = make([]float32, 3*n)
+		}
 		err = forRows(ctx, sw, sh, nch, newRow, func(y int, src []float32) {
 			for x := range sw {
 				i := y*sw + x
@@ -203,6 +205,9 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 					planes[1][i] = d[1]
 				} else {
 					planes[0][i], planes[1][i], planes[2][i] = a, d[1], d[2]
+				}
+				if p.color == nil {
+					continue
 				}
 				for c := range 3 {
 					if a > 1e-6 {
@@ -366,8 +371,8 @@ func prepare(ctx context.Context, img, depth image.Image, opt prepOptions, fract
 
 func clamp01(v float32) float32 { return min(max(v, 0), 1) }
 
-// sameSizeRows lets prepare colour a same-size image straight from its rows (see prepare); the
-// tests turn it off to compare with the planes' way.
+// sameSizeRows lets prepare read a same-size image straight from its rows, without the planes
+// it does not need (see prepare); the tests turn it off to compare with the planes' way.
 var sameSizeRows = true
 
 // borderBackground finds the background colour on the image's border and whether the border

@@ -274,9 +274,10 @@ func TestPrepareDeterministic(t *testing.T) {
 	}
 }
 
-// TestPrepareSameSizeRows: an image prepared at its own size, colour straight from its rows,
-// gives the planes the resampling way gives, bit for bit: every sample image (opaque, with
-// alpha, grey), a random translucent one, at GOMAXPROCS 1 and 3.
+// TestPrepareSameSizeRows: an image prepared at its own size, straight from its rows (colour
+// too, when wanted), gives the planes the resampling way gives, bit for bit: every sample image
+// (opaque, with alpha, grey), a random translucent one, at GOMAXPROCS 1 and 3, with colour and
+// without.
 func TestPrepareSameSizeRows(t *testing.T) {
 	noisy := image.NewNRGBA(image.Rect(0, 0, 37, 23))
 	for i := range noisy.Pix {
@@ -287,33 +288,42 @@ func TestPrepareSameSizeRows(t *testing.T) {
 		imgs[name] = loadImage(t, name)
 	}
 	for name, img := range imgs {
-		opt := prepOptions{resolution: 1024, wantColor: true, maskTolerance: 0.1}
-		for _, procs := range []int{1, 3} {
-			old := runtime.GOMAXPROCS(procs)
-			got, err := prepare(context.Background(), img, nil, opt, nil)
-			sameSizeRows = false
-			want, err2 := prepare(context.Background(), img, nil, opt, nil)
-			sameSizeRows = true
-			runtime.GOMAXPROCS(old)
-			if err != nil || err2 != nil {
-				t.Fatal(err, err2)
+		for _, colour := range []bool{true, false} {
+			testPrepareSameSizeRows(t, name, img, prepOptions{resolution: 1024, wantColor: colour, maskTolerance: 0.1})
+		}
+	}
+}
+
+// testPrepareSameSizeRows is TestPrepareSameSizeRows on one image with options opt.
+func testPrepareSameSizeRows(t *testing.T, name string, img image.Image, opt prepOptions) {
+	for _, procs := range []int{1, 3} {
+		old := runtime.GOMAXPROCS(procs)
+		got, err := prepare(context.Background(), img, nil, opt, nil)
+		sameSizeRows = false
+		want, err2 := prepare(context.Background(), img, nil, opt, nil)
+		sameSizeRows = true
+		runtime.GOMAXPROCS(old)
+		if err != nil || err2 != nil {
+			t.Fatal(err, err2)
+		}
+		if (got.color != nil) != opt.wantColor {
+			t.Fatalf("%s: colour plane %v, wanted %v", name, got.color != nil, opt.wantColor)
+		}
+		if got.w != img.Bounds().Dx() {
+			t.Fatalf("%s: prepared at %d px wide, not its own size", name, got.w)
+		}
+		for plane, pl := range map[string][2][]float32{"lum": {got.lum, want.lum}, "color": {got.color, want.color}, "mask": {got.mask, want.mask}} {
+			if len(pl[0]) != len(pl[1]) {
+				t.Fatalf("%s: %s plane has %d values, want %d", name, plane, len(pl[0]), len(pl[1]))
 			}
-			if got.w != img.Bounds().Dx() {
-				t.Fatalf("%s: prepared at %d px wide, not its own size", name, got.w)
-			}
-			for plane, pl := range map[string][2][]float32{"lum": {got.lum, want.lum}, "color": {got.color, want.color}, "mask": {got.mask, want.mask}} {
-				if len(pl[0]) != len(pl[1]) {
-					t.Fatalf("%s: %s plane has %d values, want %d", name, plane, len(pl[0]), len(pl[1]))
+			for i := range pl[0] {
+				if math.Float32bits(pl[0][i]) != math.Float32bits(pl[1][i]) {
+					t.Fatalf("%s GOMAXPROCS %d: %s value %d is %v, want %v", name, procs, plane, i, pl[0][i], pl[1][i])
 				}
-				for i := range pl[0] {
-					if math.Float32bits(pl[0][i]) != math.Float32bits(pl[1][i]) {
-						t.Fatalf("%s GOMAXPROCS %d: %s value %d is %v, want %v", name, procs, plane, i, pl[0][i], pl[1][i])
-					}
-				}
 			}
-			if got.maskSource != want.maskSource || got.hasAlpha != want.hasAlpha || got.borderNoise != want.borderNoise {
-				t.Errorf("%s: mask source %s/%s, alpha %v/%v", name, got.maskSource, want.maskSource, got.hasAlpha, want.hasAlpha)
-			}
+		}
+		if got.maskSource != want.maskSource || got.hasAlpha != want.hasAlpha || got.borderNoise != want.borderNoise {
+			t.Errorf("%s: mask source %s/%s, alpha %v/%v", name, got.maskSource, want.maskSource, got.hasAlpha, want.hasAlpha)
 		}
 	}
 }

@@ -223,6 +223,13 @@ type Request struct {
 	NoDepthEstimation bool
 	// BasRelief tunes the compression of an estimated depth into relief heights.
 	BasRelief BasReliefOptions
+	// NoColor says the output needs no colour (STL, say): the mesh then has no vertex colours,
+	// UVs or texture, and Generate neither builds the image's colour plane nor asks the backend
+	// for colour, which saves 12 bytes a working pixel and the texture. The geometry and every
+	// figure of the report, fidelity included, are the same as with colour. A backend that reads
+	// the colour to shape the model (hunyuan's server) is still given it; only the mesh's colours
+	// are dropped.
+	NoColor bool
 
 	// FaceBudget, when positive, replaces the quality level's face budget.
 	FaceBudget int

@@ -59,6 +59,9 @@ func (g *Generator) GenerateText(ctx context.Context, prompt string, req Request
 	if err != nil {
 		return nil, fmt.Errorf("generator: %s backend: %w", hb.Name(), err)
 	}
+	if req.NoColor {
+		dropColour(m)
+	}
 	var srep *mesh.SimplifyReport
 	if len(m.Faces) > budget { // the backend leaves the budget to the Generator (LeaveBudget)
 		s, r, err := simplifyToBudget(ctx, m, budget)

@@ -26,7 +26,9 @@
 // table, one JSON object per file as it finishes and a summary object last.
 //
 // -contact-sheet writes one PNG with a shaded preview of every converted model (mesh/render),
-// captioned with its name, in name order, for a look at the whole run at once. -up, -obj-single
+// captioned with its name, in name order, for a look at the whole run at once. STL output
+// without a contact sheet asks for colourless meshes (generator.Request.NoColor): STL stores no
+// colour, so the colour plane and the texture are never made. -up, -obj-single
 // and -crease are img2mesh's: a textured OBJ comes with NAME.mtl and NAME_texture.png.
 //
 // -prompts FILE adds one model per prompt, one prompt a line (blank lines and lines starting with
@@ -153,6 +155,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	if o.req, err = reqFlags.Request(false); err != nil {
 		return nil, err
 	}
+	o.req.NoColor = cli.Colourless(o.format, o.sheet != "")
 	if o.enc, err = outFlags.Options(); err != nil {
 		return nil, err
 	}

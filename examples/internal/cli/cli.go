@@ -190,6 +190,14 @@ func FormatNames() string {
 	return strings.Join(names, ", ")
 }
 
+// Colourless reports whether nothing a command writes shows colour: format f stores no colours
+// or texture (STL, binary or ASCII) and no preview (drawn in the model's colours) is asked for.
+// A command then sets generator.Request.NoColor, sparing the generator the colour plane and the
+// texture; the mesh file is the same byte for byte.
+func Colourless(f meshio.Format, preview bool) bool {
+	return (f == meshio.STL || f == meshio.STLASCII) && !preview
+}
+
 // FormatExts lists the file extensions that name a mesh format, once each:
 // ".stl, .obj, .glb, .ply, .3mf".
 func FormatExts() string {

@@ -16,6 +16,7 @@ import (
 	"github.com/orfeas3d/orfeas/backends"
 	"github.com/orfeas3d/orfeas/backends/hunyuan"
 	"github.com/orfeas3d/orfeas/generator"
+	"github.com/orfeas3d/orfeas/mesh/meshio"
 )
 
 func TestWriteAtomic(t *testing.T) {
@@ -207,5 +208,20 @@ func TestRemoteFlagsHunyuanOptions(t *testing.T) {
 	r.HunyuanRest = ""
 	if cfg, err := r.Config("hunyuan"); err != nil || cfg.Hunyuan.Rest != hunyuan.RestLowest {
 		t.Errorf("default rest: %v, %v", cfg.Hunyuan.Rest, err)
+	}
+}
+
+func TestColourless(t *testing.T) {
+	for _, c := range []struct {
+		f       meshio.Format
+		preview bool
+		want    bool
+	}{
+		{meshio.STL, false, true}, {meshio.STLASCII, false, true}, {meshio.STL, true, false},
+		{meshio.OBJ, false, false}, {meshio.GLB, false, false}, {meshio.PLY, false, false}, {meshio.ThreeMF, false, false},
+	} {
+		if got := Colourless(c.f, c.preview); got != c.want {
+			t.Errorf("Colourless(%v, %v) = %v, want %v", c.f, c.preview, got, c.want)
+		}
 	}
 }
