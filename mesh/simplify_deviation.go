@@ -211,19 +211,22 @@ func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32, worke
 			bx := &boxes[fi]
 			for z := bx[2]; z <= bx[5]; z++ {
 				for y := bx[1]; y <= bx[4]; y++ {
-					row := 1 + n[0]*(int(y)+n[1]*int(z))
+					row := n[0] * (int(y) + n[1]*int(z))
 					for x := bx[0]; x <= bx[3]; x++ {
 						lv.start[row+int(x)]++
 					}
 				}
 			}
 		}
-		for i := 1; i <= nc; i++ {
+		// start[c] counts cell c's faces; summed up to c it is where the cell's list ends, and
+		// filling each list from its end, faces in reverse order, leaves start[c] where it
+		// begins and the list in face order (no second array of cursors).
+		for i := 1; i < nc; i++ {
 			lv.start[i] += lv.start[i-1]
 		}
+		lv.start[nc] = lv.start[nc-1]
 		lv.items = make([]uint32, lv.start[nc])
-		next := append([]uint32(nil), lv.start[:nc]...)
-		for fi := range faces {
+		for fi := len(faces) - 1; fi >= 0; fi-- {
 			if fi%(1<<16) == 0 && ctx.Err() != nil {
 				return &simpGrid{}
 			}
@@ -236,8 +239,8 @@ func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32, worke
 					row := n[0] * (int(y) + n[1]*int(z))
 					for x := bx[0]; x <= bx[3]; x++ {
 						c := row + int(x)
-						lv.items[next[c]] = uint32(fi)
-						next[c]++
+						lv.start[c]--
+						lv.items[lv.start[c]] = uint32(fi)
 					}
 				}
 			}
