@@ -272,6 +272,9 @@ func simpBall(pos [][3]float32, f [3]uint32) [4]float32 {
 	return [4]float32{float32(c[0]), float32(c[1]), float32(c[2]), float32(r)}
 }
 
+// simpSeedKeep: nearest2 keeps the seed pass's distances for home cells of up to this many faces.
+const simpSeedKeep = 32
+
 // simpGridLevels offsets the level mark of a face not yet placed, so that it differs from every
 // placed level (there are at most six: level 0 has at most 2²⁴ cells, and each level up has
 // simpGridStep³ times fewer).
@@ -316,13 +319,21 @@ func (g *simpGrid) nearest2(pos [][3]float32, faces [][3]uint32, p [3]float32, b
 	home := c[0] + lv0.n[0]*(c[1]+lv0.n[1]*c[2])
 	// seed is tested already: skip it below (it cannot lower best again).
 	seed := uint32(math.MaxUint32)
-	if items := lv0.items[lv0.start[home]:lv0.start[home+1]]; len(items) > 0 {
+	// The home cell's squared distances to its faces' ball centres, kept for level 0's ring 0,
+	// which is the home cell again (when it has at most simpSeedKeep faces).
+	var kept [simpSeedKeep]float64
+	homeItems := lv0.items[lv0.start[home]:lv0.start[home+1]]
+	if items := homeItems; len(items) > 0 {
 		sd := math.Inf(1)
 		seed = items[0]
-		for _, fi := range items[:min(len(items), limit)] {
+		for i, fi := range items[:min(len(items), limit)] {
 			b := &g.balls[fi]
 			dx, dy, dz := px-float64(b[0]), py-float64(b[1]), pz-float64(b[2])
-			if d := dx*dx + dy*dy + dz*dz; d < sd {
+			d := dx*dx + dy*dy + dz*dz
+			if i < simpSeedKeep {
+				kept[i] = d
+			}
+			if d < sd {
 				seed, sd = fi, d
 			}
 		}
@@ -361,6 +372,22 @@ levels:
 							capped = true
 						}
 						work += len(items)
+						if l == 0 && k == 0 && len(items) <= simpSeedKeep {
+							// The home cell: the same tests, on the seed pass's distances.
+							for i, fi := range items {
+								b := &g.balls[fi]
+								r := float64(b[3]) + reachBest
+								if kept[i] > r*r || fi == seed {
+									continue
+								}
+								if t := &g.tris[fi]; !t.far(p, best) {
+									if d := t.dist2(p); d < best {
+										best, reachBest = d, math.Sqrt(d)
+									}
+								}
+							}
+							items = nil
+						}
 						for _, fi := range items {
 							// Skip faces whose bounding ball lies beyond the best distance.
 							b := &g.balls[fi]
