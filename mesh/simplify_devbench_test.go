@@ -78,6 +78,7 @@ func BenchmarkSimpRun955k(b *testing.B) {
 		s.pos = slices.Clone(s0.pos)
 		s.faces = slices.Clone(s0.faces)
 		s.q = slices.Clone(s0.q)
+		s.flags = slices.Clone(s0.flags)
 		s.adj = slices.Clone(s0.adj)
 		s.adjStart = slices.Clone(s0.adjStart)
 		s.spare, s.adjCnt = nil, nil
