@@ -92,3 +92,19 @@ func BenchmarkSimpRun955k(b *testing.B) {
 	}
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
+
+// BenchmarkSimpCandidates955k lists and ranks the candidate collapses of the 955k-face rippled
+// sphere, as the first pass does.
+func BenchmarkSimpCandidates955k(b *testing.B) {
+	m, err := Isosurface(context.Background(), isoRippledSphere(448), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := newSimpState(context.Background(), m)
+	b.ResetTimer()
+	c0 := cputime.Process()
+	for b.Loop() {
+		s.candidates(context.Background())
+	}
+	b.ReportMetric(float64((cputime.Process()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}
