@@ -200,50 +200,90 @@ func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32, worke
 		if ctx.Err() != nil {
 			return &simpGrid{}
 		}
-		for fi := range faces {
-			if fi%(1<<16) == 0 && ctx.Err() != nil {
-				return &simpGrid{}
-			}
-			if int(level[fi]) != l {
-				continue
-			}
-			pending--
-			bx := &boxes[fi]
-			for z := bx[2]; z <= bx[5]; z++ {
-				for y := bx[1]; y <= bx[4]; y++ {
-					row := n[0] * (int(y) + n[1]*int(z))
-					for x := bx[0]; x <= bx[3]; x++ {
-						lv.start[row+int(x)]++
+		// Counting, summing and filling, in parallel by slabs of z (z is the slowest cell index,
+		// so a slab's cells are one run of start): each slab scans every face of this level and
+		// takes the cells of its box that lie in the slab, so each cell's list is the same, in
+		// face order, whatever the number of slabs.
+		slabs := 1
+		if nc >= 1<<16 && len(faces) >= 1<<14 {
+			slabs = min(workers, n[2])
+		}
+		nxy := n[0] * n[1]
+		placed := make([]int, slabs)
+		simpParallel(slabs, slabs, func(lo, hi int) {
+			for w := lo; w < hi; w++ {
+				z0, z1 := int32(w*n[2]/slabs), int32((w+1)*n[2]/slabs)
+				for fi := range faces {
+					if fi%(1<<16) == 0 && ctx.Err() != nil {
+						return
+					}
+					if int(level[fi]) != l {
+						continue
+					}
+					placed[w]++
+					bx := &boxes[fi]
+					for z := max(bx[2], z0); z <= min(bx[5], z1-1); z++ {
+						for y := bx[1]; y <= bx[4]; y++ {
+							row := n[0] * (int(y) + n[1]*int(z))
+							for x := bx[0]; x <= bx[3]; x++ {
+								lv.start[row+int(x)]++
+							}
+						}
 					}
 				}
+				// start[c] counts cell c's faces; summed up to c it is where the cell's list
+				// ends (here within the slab; the slabs' offsets are added below).
+				for i := int(z0)*nxy + 1; i < int(z1)*nxy; i++ {
+					lv.start[i] += lv.start[i-1]
+				}
+			}
+		})
+		if ctx.Err() != nil {
+			return &simpGrid{}
+		}
+		pending -= placed[0]
+		ends := make([]uint32, slabs) // where each slab's lists end, over all slabs
+		for w := range slabs {
+			ends[w] = lv.start[(w+1)*n[2]/slabs*nxy-1]
+			if w > 0 {
+				ends[w] += ends[w-1]
 			}
 		}
-		// start[c] counts cell c's faces; summed up to c it is where the cell's list ends, and
-		// filling each list from its end, faces in reverse order, leaves start[c] where it
-		// begins and the list in face order (no second array of cursors).
-		for i := 1; i < nc; i++ {
-			lv.start[i] += lv.start[i-1]
-		}
-		lv.start[nc] = lv.start[nc-1]
+		lv.start[nc] = ends[slabs-1]
 		lv.items = make([]uint32, lv.start[nc])
-		for fi := len(faces) - 1; fi >= 0; fi-- {
-			if fi%(1<<16) == 0 && ctx.Err() != nil {
-				return &simpGrid{}
-			}
-			if int(level[fi]) != l {
-				continue
-			}
-			bx := &boxes[fi]
-			for z := bx[2]; z <= bx[5]; z++ {
-				for y := bx[1]; y <= bx[4]; y++ {
-					row := n[0] * (int(y) + n[1]*int(z))
-					for x := bx[0]; x <= bx[3]; x++ {
-						c := row + int(x)
-						lv.start[c]--
-						lv.items[lv.start[c]] = uint32(fi)
+		// Filling each list from its end, faces in reverse order, leaves start[c] where the list
+		// begins and the list in face order (no second array of cursors).
+		simpParallel(slabs, slabs, func(lo, hi int) {
+			for w := lo; w < hi; w++ {
+				z0, z1 := int32(w*n[2]/slabs), int32((w+1)*n[2]/slabs)
+				if w > 0 {
+					for i := int(z0) * nxy; i < int(z1)*nxy; i++ {
+						lv.start[i] += ends[w-1]
+					}
+				}
+				for fi := len(faces) - 1; fi >= 0; fi-- {
+					if fi%(1<<16) == 0 && ctx.Err() != nil {
+						return
+					}
+					if int(level[fi]) != l {
+						continue
+					}
+					bx := &boxes[fi]
+					for z := max(bx[2], z0); z <= min(bx[5], z1-1); z++ {
+						for y := bx[1]; y <= bx[4]; y++ {
+							row := n[0] * (int(y) + n[1]*int(z))
+							for x := bx[0]; x <= bx[3]; x++ {
+								c := row + int(x)
+								lv.start[c]--
+								lv.items[lv.start[c]] = uint32(fi)
+							}
+						}
 					}
 				}
 			}
+		})
+		if ctx.Err() != nil {
+			return &simpGrid{}
 		}
 		g.levels = append(g.levels, lv)
 		h *= simpGridStep
