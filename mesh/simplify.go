@@ -1188,6 +1188,14 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part i
 	if len(w.common) != 2 || (degR == 3 && degT == 3) {
 		return 0, 0
 	}
+	// keepVolume and facesStayValid read the neighbours' positions: ask for them all now, so
+	// that their loads overlap place's arithmetic. Prefetches change nothing.
+	s.prefetchPos(w.nbr)
+	for i := 0; i < len(w.farT); i += 2 {
+		j := min(i+1, len(w.farT)-1)
+		simpPrefetch4(uintptr(unsafe.Pointer(&s.pos[w.farT[i].b])), uintptr(unsafe.Pointer(&s.pos[w.farT[i].c])),
+			uintptr(unsafe.Pointer(&s.pos[w.farT[j].b])), uintptr(unsafe.Pointer(&s.pos[w.farT[j].c])))
+	}
 	p, cost := s.place(a, b)
 	if cost > maxErr2 {
 		return 0, 0
@@ -1229,6 +1237,15 @@ func (s *simpState) prefetchFaces(fs []uint32) {
 		j := min(i+3, len(fs)-1)
 		simpPrefetch4(uintptr(unsafe.Pointer(&s.faces[fs[i]])), uintptr(unsafe.Pointer(&s.faces[fs[min(i+1, j)]])),
 			uintptr(unsafe.Pointer(&s.faces[fs[min(i+2, j)]])), uintptr(unsafe.Pointer(&s.faces[fs[j]])))
+	}
+}
+
+// prefetchPos prefetches the positions of vs, four a call.
+func (s *simpState) prefetchPos(vs []uint32) {
+	for i := 0; i < len(vs); i += 4 {
+		j := min(i+3, len(vs)-1)
+		simpPrefetch4(uintptr(unsafe.Pointer(&s.pos[vs[i]])), uintptr(unsafe.Pointer(&s.pos[vs[min(i+1, j)]])),
+			uintptr(unsafe.Pointer(&s.pos[vs[min(i+2, j)]])), uintptr(unsafe.Pointer(&s.pos[vs[j]])))
 	}
 }
 
