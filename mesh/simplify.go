@@ -131,8 +131,8 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 	if opt.MaxError > 0 {
 		maxErr2 = opt.MaxError * opt.MaxError
 	}
-	for _, l := range s.locked {
-		if l {
+	for _, f := range s.flags {
+		if f&simpLocked != 0 {
 			rep.LockedVertices++
 		}
 	}
@@ -257,7 +257,9 @@ type simpState struct {
 	faces  [][3]uint32 // live faces; a dead one has faces[f][0] == simpDead until the pass ends
 	spare  [][3]uint32 // dropDeadFaces' second buffer
 	q      []simpQuadric
-	locked []bool
+	// flags[v] holds simpLocked and, within a pass, simpTouched: one byte per vertex, so the
+	// sweep's test of both endpoints and the collapse's reads share one cache line.
+	flags  []uint8
 	colors [][4]uint8
 	uvs    [][2]float32
 
@@ -272,8 +274,7 @@ type simpState struct {
 	// per pass
 	adjStart []uint32
 	adj      []uint32
-	adjCnt   []uint32 // buildAdjacency's scratch: per chunk of faces, per vertex
-	passLock []bool
+	adjCnt   []uint32   // buildAdjacency's scratch: per chunk of faces, per vertex
 	cand     []simpEdge // with gaps: see candidates
 	nCand    int
 	order    []uint32
@@ -292,7 +293,7 @@ func newSimpState(ctx context.Context, m *Mesh) *simpState {
 	s := &simpState{
 		pos:     append([][3]float32(nil), m.Positions...),
 		q:       make([]simpQuadric, nv),
-		locked:  make([]bool, nv),
+		flags:   make([]uint8, nv),
 		workers: max(1, min(runtime.GOMAXPROCS(0), 8)),
 	}
 	if m.Colors != nil {
@@ -494,9 +495,9 @@ func (s *simpState) classify(ctx context.Context) {
 				return
 			}
 			if fs := s.adj[s.adjStart[v]:s.adjStart[v+1]]; len(fs) > simpMaxFan {
-				s.locked[v] = true
-			} else if len(fs) > 0 {
-				s.locked[v] = !s.simpleFan(uint32(v), fs)
+				s.flags[v] = simpLocked
+			} else if len(fs) > 0 && !s.simpleFan(uint32(v), fs) {
+				s.flags[v] = simpLocked
 			}
 		}
 	})
@@ -665,7 +666,7 @@ func simpParallel(n, workers int, fn func(lo, hi int)) {
 func (s *simpState) place(a, b uint32) ([3]float32, float64) {
 	q := s.q[a]
 	q.add(&s.q[b])
-	la, lb := s.locked[a], s.locked[b]
+	la, lb := s.locked(a), s.locked(b)
 	if la || lb {
 		p := s.pos[a]
 		if lb {
@@ -710,9 +711,9 @@ func (s *simpState) place(a, b uint32) ([3]float32, float64) {
 func (s *simpState) rankCost(a, b uint32) float64 {
 	var x, y, z float64
 	switch {
-	case s.locked[a]:
+	case s.locked(a):
 		x, y, z = s.rel(s.pos[a])
-	case s.locked[b]:
+	case s.locked(b):
 		x, y, z = s.rel(s.pos[b])
 	default:
 		ax, ay, az := s.rel(s.pos[a])
@@ -773,7 +774,7 @@ func (s *simpState) candidates(ctx context.Context) {
 			i := counts[2*c]
 			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
 				for k := range 3 {
-					if a, b := f[k], f[(k+1)%3]; a < b && !(s.locked[a] && s.locked[b]) {
+					if a, b := f[k], f[(k+1)%3]; a < b && (s.flags[a]&s.flags[b])&simpLocked == 0 {
 						cost := s.rankCost(a, b)
 						s.cand[i] = simpEdge{a: a, b: b, cost: float32(cost)}
 						o := simpParts
@@ -909,10 +910,10 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 		if i+mid < len(order) {
 			n := &s.cand[order[i+mid]]
 			simpPrefetch4(uintptr(unsafe.Pointer(&s.adjStart[n.a])), uintptr(unsafe.Pointer(&s.adjStart[n.b])),
-				uintptr(unsafe.Pointer(&s.passLock[n.a])), uintptr(unsafe.Pointer(&s.passLock[n.b])))
+				uintptr(unsafe.Pointer(&s.flags[n.a])), uintptr(unsafe.Pointer(&s.flags[n.b])))
 		}
 		if i+near < len(order) {
-			if n := &s.cand[order[i+near]]; !s.passLock[n.a] && !s.passLock[n.b] {
+			if n := &s.cand[order[i+near]]; (s.flags[n.a]|s.flags[n.b])&simpTouched == 0 {
 				// A quadric (80 bytes) spans two or three cache lines.
 				qa, qb := uintptr(unsafe.Pointer(&s.q[n.a])), uintptr(unsafe.Pointer(&s.q[n.b]))
 				simpPrefetch4(qa, qa+79, qb, qb+79)
@@ -940,7 +941,7 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 				return err
 			}
 		}
-		if s.passLock[c.a] || s.passLock[c.b] {
+		if (s.flags[c.a]|s.flags[c.b])&simpTouched != 0 {
 			continue
 		}
 		switch d, cost := s.collapse(w, c.a, c.b, maxErr2, part); {
@@ -955,6 +956,25 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 	return nil
 }
 
+// Vertex flags (simpState.flags): simpLocked, never moved or removed (see classify);
+// simpTouched, an endpoint of a collapse made in this pass, not to be touched again in it.
+const (
+	simpLocked  = 1
+	simpTouched = 2
+)
+
+// locked reports that vertex v is locked.
+func (s *simpState) locked(v uint32) bool { return s.flags[v]&simpLocked != 0 }
+
+// untouch clears every vertex's simpTouched flag, for the next pass.
+func (s *simpState) untouch() {
+	simpParallel(len(s.flags), s.workers, func(lo, hi int) {
+		for i := range s.flags[lo:hi] {
+			s.flags[lo+i] &^= simpTouched
+		}
+	})
+}
+
 // simpRankSlack: with an error limit, a pass tries the collapses ranked up to simpRankSlack
 // times it (see sweep).
 const simpRankSlack = 4
@@ -964,7 +984,6 @@ const simpRankSlack = 4
 const simpErrGoal = 1.5
 
 func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *SimplifyReport) error {
-	s.passLock = make([]bool, len(s.pos))
 	var ws [simpParts]simpWorker
 	var serial simpWorker
 	for {
@@ -992,7 +1011,7 @@ func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *S
 			return err
 		}
 		rep.Passes++
-		clear(s.passLock)
+		s.untouch()
 
 		// Each vertex range first, concurrently, with a share of the goal; then, serially, the
 		// collapses that straddle ranges, in cost order.
@@ -1069,7 +1088,7 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part i
 	}
 	// r is removed, t survives; a locked endpoint must survive.
 	r, t := b, a
-	if s.locked[b] {
+	if s.locked(b) {
 		r, t = a, b
 	}
 	fr := s.adj[s.adjStart[r]:s.adjStart[r+1]]
@@ -1080,6 +1099,11 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part i
 	// Start loading both quadrics now: the loads overlap the link test's instead of stalling
 	// keepVolume later.
 	w.sink += s.q[r].a2 + s.q[r].d2 + s.q[t].a2 + s.q[t].d2
+	// Ask for all of r's and t's faces at once: the link test branches on each face's corners,
+	// so without this each face's load would wait for the one before it. Prefetches change
+	// nothing.
+	s.prefetchFaces(fr)
+	s.prefetchFaces(ft)
 
 	// Link condition: the neighbours r and t share are exactly the two opposite the edge.
 	//
@@ -1129,7 +1153,7 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part i
 			w.mark[v] = w.stamp
 		}
 	}
-	whole := s.locked[t]
+	whole := s.locked(t)
 	for _, fi := range ft {
 		f := s.faces[fi]
 		if f[0] == simpDead {
@@ -1164,11 +1188,19 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part i
 	if len(w.common) != 2 || (degR == 3 && degT == 3) {
 		return 0, 0
 	}
+	// keepVolume and facesStayValid read the neighbours' positions: ask for them all now, so
+	// that their loads overlap place's arithmetic. Prefetches change nothing.
+	s.prefetchPos(w.nbr)
+	for i := 0; i < len(w.farT); i += 2 {
+		j := min(i+1, len(w.farT)-1)
+		simpPrefetch4(uintptr(unsafe.Pointer(&s.pos[w.farT[i].b])), uintptr(unsafe.Pointer(&s.pos[w.farT[i].c])),
+			uintptr(unsafe.Pointer(&s.pos[w.farT[j].b])), uintptr(unsafe.Pointer(&s.pos[w.farT[j].c])))
+	}
 	p, cost := s.place(a, b)
 	if cost > maxErr2 {
 		return 0, 0
 	}
-	if !s.locked[r] && !s.locked[t] {
+	if (s.flags[r]|s.flags[t])&simpLocked == 0 {
 		p, cost = s.keepVolume(w, r, t, p, cost, maxErr2)
 	}
 	// No face may turn over (or by more than about 78°) or become degenerate.
@@ -1194,8 +1226,27 @@ func (s *simpState) collapse(w *simpWorker, a, b uint32, maxErr2 float64, part i
 	s.interpolate(r, t, p)
 	s.pos[t] = p
 	s.q[t].add(&s.q[r])
-	s.passLock[r], s.passLock[t] = true, true
+	s.flags[r] |= simpTouched
+	s.flags[t] |= simpTouched
 	return 2, cost
+}
+
+// prefetchFaces prefetches the faces fs (a vertex's adjacency list), four a call.
+func (s *simpState) prefetchFaces(fs []uint32) {
+	for i := 0; i < len(fs); i += 4 {
+		j := min(i+3, len(fs)-1)
+		simpPrefetch4(uintptr(unsafe.Pointer(&s.faces[fs[i]])), uintptr(unsafe.Pointer(&s.faces[fs[min(i+1, j)]])),
+			uintptr(unsafe.Pointer(&s.faces[fs[min(i+2, j)]])), uintptr(unsafe.Pointer(&s.faces[fs[j]])))
+	}
+}
+
+// prefetchPos prefetches the positions of vs, four a call.
+func (s *simpState) prefetchPos(vs []uint32) {
+	for i := 0; i < len(vs); i += 4 {
+		j := min(i+3, len(vs)-1)
+		simpPrefetch4(uintptr(unsafe.Pointer(&s.pos[vs[i]])), uintptr(unsafe.Pointer(&s.pos[vs[min(i+1, j)]])),
+			uintptr(unsafe.Pointer(&s.pos[vs[min(i+2, j)]])), uintptr(unsafe.Pointer(&s.pos[vs[j]])))
+	}
 }
 
 // keepVolume moves the merged vertex so that the collapse leaves the enclosed volume unchanged

@@ -78,6 +78,7 @@ func BenchmarkSimpRun955k(b *testing.B) {
 		s.pos = slices.Clone(s0.pos)
 		s.faces = slices.Clone(s0.faces)
 		s.q = slices.Clone(s0.q)
+		s.flags = slices.Clone(s0.flags)
 		s.adj = slices.Clone(s0.adj)
 		s.adjStart = slices.Clone(s0.adjStart)
 		s.spare, s.adjCnt = nil, nil
@@ -90,4 +91,20 @@ func BenchmarkSimpRun955k(b *testing.B) {
 		cpu += cputime.Process() - c0
 	}
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}
+
+// BenchmarkSimpCandidates955k lists and ranks the candidate collapses of the 955k-face rippled
+// sphere, as the first pass does.
+func BenchmarkSimpCandidates955k(b *testing.B) {
+	m, err := Isosurface(context.Background(), isoRippledSphere(448), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := newSimpState(context.Background(), m)
+	b.ResetTimer()
+	c0 := cputime.Process()
+	for b.Loop() {
+		s.candidates(context.Background())
+	}
+	b.ReportMetric(float64((cputime.Process()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }

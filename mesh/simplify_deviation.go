@@ -200,47 +200,90 @@ func newSimpGrid(ctx context.Context, pos [][3]float32, faces [][3]uint32, worke
 		if ctx.Err() != nil {
 			return &simpGrid{}
 		}
-		for fi := range faces {
-			if fi%(1<<16) == 0 && ctx.Err() != nil {
-				return &simpGrid{}
-			}
-			if int(level[fi]) != l {
-				continue
-			}
-			pending--
-			bx := &boxes[fi]
-			for z := bx[2]; z <= bx[5]; z++ {
-				for y := bx[1]; y <= bx[4]; y++ {
-					row := 1 + n[0]*(int(y)+n[1]*int(z))
-					for x := bx[0]; x <= bx[3]; x++ {
-						lv.start[row+int(x)]++
+		// Counting, summing and filling, in parallel by slabs of z (z is the slowest cell index,
+		// so a slab's cells are one run of start): each slab scans every face of this level and
+		// takes the cells of its box that lie in the slab, so each cell's list is the same, in
+		// face order, whatever the number of slabs.
+		slabs := 1
+		if nc >= 1<<16 && len(faces) >= 1<<14 {
+			slabs = min(workers, n[2])
+		}
+		nxy := n[0] * n[1]
+		placed := make([]int, slabs)
+		simpParallel(slabs, slabs, func(lo, hi int) {
+			for w := lo; w < hi; w++ {
+				z0, z1 := int32(w*n[2]/slabs), int32((w+1)*n[2]/slabs)
+				for fi := range faces {
+					if fi%(1<<16) == 0 && ctx.Err() != nil {
+						return
+					}
+					if int(level[fi]) != l {
+						continue
+					}
+					placed[w]++
+					bx := &boxes[fi]
+					for z := max(bx[2], z0); z <= min(bx[5], z1-1); z++ {
+						for y := bx[1]; y <= bx[4]; y++ {
+							row := n[0] * (int(y) + n[1]*int(z))
+							for x := bx[0]; x <= bx[3]; x++ {
+								lv.start[row+int(x)]++
+							}
+						}
 					}
 				}
+				// start[c] counts cell c's faces; summed up to c it is where the cell's list
+				// ends (here within the slab; the slabs' offsets are added below).
+				for i := int(z0)*nxy + 1; i < int(z1)*nxy; i++ {
+					lv.start[i] += lv.start[i-1]
+				}
+			}
+		})
+		if ctx.Err() != nil {
+			return &simpGrid{}
+		}
+		pending -= placed[0]
+		ends := make([]uint32, slabs) // where each slab's lists end, over all slabs
+		for w := range slabs {
+			ends[w] = lv.start[(w+1)*n[2]/slabs*nxy-1]
+			if w > 0 {
+				ends[w] += ends[w-1]
 			}
 		}
-		for i := 1; i <= nc; i++ {
-			lv.start[i] += lv.start[i-1]
-		}
+		lv.start[nc] = ends[slabs-1]
 		lv.items = make([]uint32, lv.start[nc])
-		next := append([]uint32(nil), lv.start[:nc]...)
-		for fi := range faces {
-			if fi%(1<<16) == 0 && ctx.Err() != nil {
-				return &simpGrid{}
-			}
-			if int(level[fi]) != l {
-				continue
-			}
-			bx := &boxes[fi]
-			for z := bx[2]; z <= bx[5]; z++ {
-				for y := bx[1]; y <= bx[4]; y++ {
-					row := n[0] * (int(y) + n[1]*int(z))
-					for x := bx[0]; x <= bx[3]; x++ {
-						c := row + int(x)
-						lv.items[next[c]] = uint32(fi)
-						next[c]++
+		// Filling each list from its end, faces in reverse order, leaves start[c] where the list
+		// begins and the list in face order (no second array of cursors).
+		simpParallel(slabs, slabs, func(lo, hi int) {
+			for w := lo; w < hi; w++ {
+				z0, z1 := int32(w*n[2]/slabs), int32((w+1)*n[2]/slabs)
+				if w > 0 {
+					for i := int(z0) * nxy; i < int(z1)*nxy; i++ {
+						lv.start[i] += ends[w-1]
+					}
+				}
+				for fi := len(faces) - 1; fi >= 0; fi-- {
+					if fi%(1<<16) == 0 && ctx.Err() != nil {
+						return
+					}
+					if int(level[fi]) != l {
+						continue
+					}
+					bx := &boxes[fi]
+					for z := max(bx[2], z0); z <= min(bx[5], z1-1); z++ {
+						for y := bx[1]; y <= bx[4]; y++ {
+							row := n[0] * (int(y) + n[1]*int(z))
+							for x := bx[0]; x <= bx[3]; x++ {
+								c := row + int(x)
+								lv.start[c]--
+								lv.items[lv.start[c]] = uint32(fi)
+							}
+						}
 					}
 				}
 			}
+		})
+		if ctx.Err() != nil {
+			return &simpGrid{}
 		}
 		g.levels = append(g.levels, lv)
 		h *= simpGridStep
@@ -268,6 +311,9 @@ func simpBall(pos [][3]float32, f [3]uint32) [4]float32 {
 	r = math.Sqrt(r)*(1+1e-6) + 1e-6*max(math.Abs(c[0]), math.Abs(c[1]), math.Abs(c[2]))
 	return [4]float32{float32(c[0]), float32(c[1]), float32(c[2]), float32(r)}
 }
+
+// simpSeedKeep: nearest2 keeps the seed pass's distances for home cells of up to this many faces.
+const simpSeedKeep = 32
 
 // simpGridLevels offsets the level mark of a face not yet placed, so that it differs from every
 // placed level (there are at most six: level 0 has at most 2²⁴ cells, and each level up has
@@ -313,13 +359,21 @@ func (g *simpGrid) nearest2(pos [][3]float32, faces [][3]uint32, p [3]float32, b
 	home := c[0] + lv0.n[0]*(c[1]+lv0.n[1]*c[2])
 	// seed is tested already: skip it below (it cannot lower best again).
 	seed := uint32(math.MaxUint32)
-	if items := lv0.items[lv0.start[home]:lv0.start[home+1]]; len(items) > 0 {
+	// The home cell's squared distances to its faces' ball centres, kept for level 0's ring 0,
+	// which is the home cell again (when it has at most simpSeedKeep faces).
+	var kept [simpSeedKeep]float64
+	homeItems := lv0.items[lv0.start[home]:lv0.start[home+1]]
+	if items := homeItems; len(items) > 0 {
 		sd := math.Inf(1)
 		seed = items[0]
-		for _, fi := range items[:min(len(items), limit)] {
+		for i, fi := range items[:min(len(items), limit)] {
 			b := &g.balls[fi]
 			dx, dy, dz := px-float64(b[0]), py-float64(b[1]), pz-float64(b[2])
-			if d := dx*dx + dy*dy + dz*dz; d < sd {
+			d := dx*dx + dy*dy + dz*dz
+			if i < simpSeedKeep {
+				kept[i] = d
+			}
+			if d < sd {
 				seed, sd = fi, d
 			}
 		}
@@ -358,6 +412,22 @@ levels:
 							capped = true
 						}
 						work += len(items)
+						if l == 0 && k == 0 && len(items) <= simpSeedKeep {
+							// The home cell: the same tests, on the seed pass's distances.
+							for i, fi := range items {
+								b := &g.balls[fi]
+								r := float64(b[3]) + reachBest
+								if kept[i] > r*r || fi == seed {
+									continue
+								}
+								if t := &g.tris[fi]; !t.far(p, best) {
+									if d := t.dist2(p); d < best {
+										best, reachBest = d, math.Sqrt(d)
+									}
+								}
+							}
+							items = nil
+						}
 						for _, fi := range items {
 							// Skip faces whose bounding ball lies beyond the best distance.
 							b := &g.balls[fi]

@@ -3,6 +3,7 @@ package mesh
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -100,6 +101,30 @@ func TestSimpDeviationMatchesBrute(t *testing.T) {
 			}
 			if mx != bmx || mean != bmean {
 				t.Errorf("%s, %d workers: grid %g, %g; brute force %g, %g", c.name, workers, mx, mean, bmx, bmean)
+			}
+		}
+	}
+}
+
+// TestSimpGridSameForAnyWorkers holds the deviation grid's lists to be the same whatever the
+// number of workers (its counting and filling run by slabs of cells, one per worker).
+func TestSimpGridSameForAnyWorkers(t *testing.T) {
+	m, err := Isosurface(context.Background(), isoRippledSphere(96), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := newSimpGrid(context.Background(), m.Positions, m.Faces, 1)
+	if len(one.levels) == 0 || len(one.levels[0].start) <= 1<<16 {
+		t.Fatalf("grid of %d levels too small to be split into slabs", len(one.levels))
+	}
+	for _, w := range []int{2, 3, 8} {
+		g := newSimpGrid(context.Background(), m.Positions, m.Faces, w)
+		if len(g.levels) != len(one.levels) {
+			t.Fatalf("%d workers: %d levels, want %d", w, len(g.levels), len(one.levels))
+		}
+		for l := range g.levels {
+			if !slices.Equal(g.levels[l].start, one.levels[l].start) || !slices.Equal(g.levels[l].items, one.levels[l].items) {
+				t.Fatalf("%d workers: level %d differs from one worker's", w, l)
 			}
 		}
 	}

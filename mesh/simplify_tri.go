@@ -2,35 +2,31 @@ package mesh
 
 import "math"
 
-// simpTri holds the terms of the point–triangle distance that depend on the triangle alone,
-// computed once per face of the deviation grid instead of once per query: corner a, edges
-// e0 = b − a and e1 = c − a, their Gram matrix and its determinant. dist2 then does the rest of
-// the arithmetic, in the same order as the corners-only reference simpPointTriangle2 (in the
-// test), and returns its value bit for bit (TestSimpTriMatchesPointTriangle).
+// simpTri is one face of the deviation grid: its corners and, for far's lower bound, its unit
+// normal, in 64 bytes, one cache line (the grid's faces are met in no memory order, so a query
+// pays a miss per face it measures, and one line is half the misses of the 128 bytes that also
+// held the edges and their Gram matrix). dist2 derives the edges e0 = b − a, e1 = c − a, their
+// Gram matrix and its determinant from the corners with the same arithmetic in the same order as
+// the corners-only reference simpPointTriangle2 (in the test), so it returns that value bit for
+// bit (TestSimpTriMatchesPointTriangle).
 type simpTri struct {
-	ax, ay, az    float64
-	e0x, e0y, e0z float64
-	e1x, e1y, e1z float64
-	d00, d01, d11 float64
-	den           float64
-	// The unit normal, or zero for a sliver (sin² of its angle at a under 10⁻⁶), for far's
-	// lower bound.
+	// The unit normal, or zero for a sliver (sin² of its angle at a under 10⁻⁶).
 	nx, ny, nz float64
+	a, b, c    [3]float32
 }
 
 func newSimpTri(a, b, c [3]float32) simpTri {
-	var t simpTri
-	t.ax, t.ay, t.az = float64(a[0]), float64(a[1]), float64(a[2])
-	t.e0x, t.e0y, t.e0z = float64(b[0])-t.ax, float64(b[1])-t.ay, float64(b[2])-t.az
-	t.e1x, t.e1y, t.e1z = float64(c[0])-t.ax, float64(c[1])-t.ay, float64(c[2])-t.az
-	t.d00 = t.e0x*t.e0x + t.e0y*t.e0y + t.e0z*t.e0z
-	t.d01 = t.e0x*t.e1x + t.e0y*t.e1y + t.e0z*t.e1z
-	t.d11 = t.e1x*t.e1x + t.e1y*t.e1y + t.e1z*t.e1z
-	t.den = t.d00*t.d11 - t.d01*t.d01
-	if t.den > 1e-6*t.d00*t.d11 {
-		nx := t.e0y*t.e1z - t.e0z*t.e1y
-		ny := t.e0z*t.e1x - t.e0x*t.e1z
-		nz := t.e0x*t.e1y - t.e0y*t.e1x
+	t := simpTri{a: a, b: b, c: c}
+	ax, ay, az := float64(a[0]), float64(a[1]), float64(a[2])
+	e0x, e0y, e0z := float64(b[0])-ax, float64(b[1])-ay, float64(b[2])-az
+	e1x, e1y, e1z := float64(c[0])-ax, float64(c[1])-ay, float64(c[2])-az
+	d00 := e0x*e0x + e0y*e0y + e0z*e0z
+	d01 := e0x*e1x + e0y*e1y + e0z*e1z
+	d11 := e1x*e1x + e1y*e1y + e1z*e1z
+	if den := d00*d11 - d01*d01; den > 1e-6*d00*d11 {
+		nx := e0y*e1z - e0z*e1y
+		ny := e0z*e1x - e0x*e1z
+		nz := e0x*e1y - e0y*e1x
 		if l := math.Sqrt(nx*nx + ny*ny + nz*nz); l > 0 {
 			t.nx, t.ny, t.nz = nx/l, ny/l, nz/l
 		}
@@ -45,19 +41,23 @@ func newSimpTri(a, b, c [3]float32) simpTri {
 // |p − a|), so a triangle called far would not have lowered best: skipping it changes no
 // result, bit for bit.
 func (t *simpTri) far(p [3]float32, best float64) bool {
-	vx, vy, vz := float64(p[0])-t.ax, float64(p[1])-t.ay, float64(p[2])-t.az
+	vx, vy, vz := float64(p[0])-float64(t.a[0]), float64(p[1])-float64(t.a[1]), float64(p[2])-float64(t.a[2])
 	d := math.Abs(t.nx*vx+t.ny*vy+t.nz*vz) - 1e-9*(math.Abs(vx)+math.Abs(vy)+math.Abs(vz))
 	return d > 0 && d*d > best*(1+1e-9)
 }
 
 // dist2 returns the squared distance from p to the triangle, as simpPointTriangle2 does.
 func (t *simpTri) dist2(p [3]float32) float64 {
-	e0x, e0y, e0z := t.e0x, t.e0y, t.e0z
-	e1x, e1y, e1z := t.e1x, t.e1y, t.e1z
-	vx, vy, vz := float64(p[0])-t.ax, float64(p[1])-t.ay, float64(p[2])-t.az
-	d00, d01, d11, den := t.d00, t.d01, t.d11, t.den
+	ax, ay, az := float64(t.a[0]), float64(t.a[1]), float64(t.a[2])
+	e0x, e0y, e0z := float64(t.b[0])-ax, float64(t.b[1])-ay, float64(t.b[2])-az
+	e1x, e1y, e1z := float64(t.c[0])-ax, float64(t.c[1])-ay, float64(t.c[2])-az
+	vx, vy, vz := float64(p[0])-ax, float64(p[1])-ay, float64(p[2])-az
+	d00 := e0x*e0x + e0y*e0y + e0z*e0z
+	d01 := e0x*e1x + e0y*e1y + e0z*e1z
+	d11 := e1x*e1x + e1y*e1y + e1z*e1z
 	d20 := vx*e0x + vy*e0y + vz*e0z
 	d21 := vx*e1x + vy*e1y + vz*e1z
+	den := d00*d11 - d01*d01
 	u := d11*d20 - d01*d21
 	w := d00*d21 - d01*d20
 	if den > 0 && u >= 0 && w >= 0 && u+w <= den {

@@ -3,6 +3,7 @@ package mesh
 import (
 	"math"
 	"testing"
+	"unsafe"
 )
 
 // TestSimpTriMatchesPointTriangle holds the deviation grid's precomputed triangles to
@@ -104,5 +105,12 @@ func simpTriTestRand(seed uint32) func() float32 {
 		x ^= x >> 17
 		x ^= x << 5
 		return float32(int32(x%200001)-100000) / 997
+	}
+}
+
+// TestSimpTriIsOneLine holds simpTri to the 64 bytes of a cache line (see simpTri).
+func TestSimpTriIsOneLine(t *testing.T) {
+	if n := unsafe.Sizeof(simpTri{}); n != 64 {
+		t.Fatalf("simpTri is %d bytes, want 64", n)
 	}
 }
