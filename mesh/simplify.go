@@ -374,9 +374,11 @@ func (s *simpState) buildAdjacency(ctx context.Context) {
 	// Each of w workers takes a contiguous chunk of the faces and counts its corners per vertex
 	// (cnt[c][v]); a vertex's list then holds chunk 0's faces first, then chunk 1's, and so on,
 	// each chunk's in face order, so the lists come out in face order whatever the number of
-	// workers, and each face is read twice in all.
+	// workers, and each face is read twice in all. The clear, the prefix sum and the slot pass
+	// cost w times the vertices, which splitting the faces only pays back while there are at least
+	// half as many faces again as vertices (the first pass or two of a simplification).
 	w := s.workers
-	if len(s.faces) < 1<<14 {
+	if len(s.faces) < 1<<14 || 2*len(s.faces) < 3*nv {
 		w = 1
 	}
 	nf := len(s.faces)
