@@ -282,6 +282,7 @@ type simpState struct {
 	// hist counts the candidates of each chunk of the list, s.cand[keyChunks[2c]:keyChunks[2c+1]],
 	// by sort key: hist[c*simpKeys+key].
 	hist      []uint32
+	keyTot    []uint32 // per sort key: its candidates over all chunks, then where it starts
 	keyChunks []int
 	groups    [simpParts + 2]uint32 // order[groups[o]:groups[o+1]] are owner o's candidates
 }
@@ -840,29 +841,43 @@ func (s *simpState) sortCandidates(ctx context.Context, k int) float64 {
 	const nk = simpKeys
 	// The keys and their counts per chunk of the list come from candidates.
 	hist, nc := s.hist, len(s.keyChunks)/2
+	// Each key's count over the chunks, read chunk by chunk (in key order a chunk's counts lie
+	// nk apart).
+	if s.keyTot == nil {
+		s.keyTot = make([]uint32, nk)
+	}
+	tot := s.keyTot
+	clear(tot)
+	for c := range nc {
+		for key, h := range hist[c*nk : (c+1)*nk] {
+			tot[key] += h
+		}
+	}
 	// The bucket holding the k-th cheapest candidate, over all owners.
 	goal := math.Inf(1)
 	acc := 0
 	for b := 0; b < nb && math.IsInf(goal, 1); b++ {
 		for o := range simpParts + 1 {
-			for c := range nc {
-				acc += int(hist[c*nk+o*nb+b])
-			}
+			acc += int(tot[o*nb+b])
 		}
 		if acc > k {
 			goal = float64(math.Float32frombits(uint32(b) << 20))
 		}
 	}
-	// Exclusive prefix sums in (key, chunk) order, so each chunk scatters its own run.
+	// Exclusive prefix sums in (key, chunk) order, so each chunk scatters its own run: tot[key]
+	// becomes where key's run starts, then, chunk by chunk, where the chunk's share of it does.
 	sum := uint32(0)
-	for key := range nk {
+	for key, h := range tot {
 		if key%nb == 0 {
 			s.groups[key/nb] = sum
 		}
-		for c := range nc {
-			h := hist[c*nk+key]
-			hist[c*nk+key] = sum
-			sum += h
+		tot[key] = sum
+		sum += h
+	}
+	for c := range nc {
+		for key, h := range hist[c*nk : (c+1)*nk] {
+			hist[c*nk+key] = tot[key]
+			tot[key] += h
 		}
 	}
 	s.groups[simpParts+1] = uint32(n)
