@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -646,24 +647,36 @@ func (s *simpState) computeQuadrics(ctx context.Context) {
 	})
 }
 
-// simpParallel runs fn over [0, n) split into contiguous chunks, one per worker.
+// simpParallel runs fn over [0, n) split into up to simpPieces contiguous pieces per worker,
+// which the workers take in turn as they finish the last (pieces of one range often differ in
+// cost by twice, so one piece per worker would leave a worker idle). Every caller's fn depends
+// on its indices only, not on how the range is split.
 func simpParallel(n, workers int, fn func(lo, hi int)) {
 	if workers <= 1 || n < 2 {
 		fn(0, n)
 		return
 	}
+	pieces := min(n, workers*simpPieces)
+	var next atomic.Int32
 	var wg sync.WaitGroup
-	chunk := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
+	for range min(workers, pieces) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fn(lo, hi)
+			for {
+				p := int(next.Add(1)) - 1
+				if p >= pieces {
+					return
+				}
+				fn(p*n/pieces, (p+1)*n/pieces)
+			}
 		}()
 	}
 	wg.Wait()
 }
+
+// simpPieces: simpParallel splits its range into this many pieces per worker.
+const simpPieces = 8
 
 // place returns where the merged vertex of edge {a, b} goes, and its cost.
 func (s *simpState) place(a, b uint32) ([3]float32, float64) {
