@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -282,6 +283,7 @@ type simpState struct {
 	// hist counts the candidates of each chunk of the list, s.cand[keyChunks[2c]:keyChunks[2c+1]],
 	// by sort key: hist[c*simpKeys+key].
 	hist      []uint32
+	keyTot    []uint32 // per sort key: its candidates over all chunks, then where it starts
 	keyChunks []int
 	groups    [simpParts + 2]uint32 // order[groups[o]:groups[o+1]] are owner o's candidates
 }
@@ -374,9 +376,11 @@ func (s *simpState) buildAdjacency(ctx context.Context) {
 	// Each of w workers takes a contiguous chunk of the faces and counts its corners per vertex
 	// (cnt[c][v]); a vertex's list then holds chunk 0's faces first, then chunk 1's, and so on,
 	// each chunk's in face order, so the lists come out in face order whatever the number of
-	// workers, and each face is read twice in all.
+	// workers, and each face is read twice in all. The clear, the prefix sum and the slot pass
+	// cost w times the vertices, which splitting the faces only pays back while there are at least
+	// half as many faces again as vertices (the first pass or two of a simplification).
 	w := s.workers
-	if len(s.faces) < 1<<14 {
+	if len(s.faces) < 1<<14 || 2*len(s.faces) < 3*nv {
 		w = 1
 	}
 	nf := len(s.faces)
@@ -643,24 +647,36 @@ func (s *simpState) computeQuadrics(ctx context.Context) {
 	})
 }
 
-// simpParallel runs fn over [0, n) split into contiguous chunks, one per worker.
+// simpParallel runs fn over [0, n) split into up to simpPieces contiguous pieces per worker,
+// which the workers take in turn as they finish the last (pieces of one range often differ in
+// cost by twice, so one piece per worker would leave a worker idle). Every caller's fn depends
+// on its indices only, not on how the range is split.
 func simpParallel(n, workers int, fn func(lo, hi int)) {
 	if workers <= 1 || n < 2 {
 		fn(0, n)
 		return
 	}
+	pieces := min(n, workers*simpPieces)
+	var next atomic.Int32
 	var wg sync.WaitGroup
-	chunk := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
+	for range min(workers, pieces) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fn(lo, hi)
+			for {
+				p := int(next.Add(1)) - 1
+				if p >= pieces {
+					return
+				}
+				fn(p*n/pieces, (p+1)*n/pieces)
+			}
 		}()
 	}
 	wg.Wait()
 }
+
+// simpPieces: simpParallel splits its range into this many pieces per worker.
+const simpPieces = 8
 
 // place returns where the merged vertex of edge {a, b} goes, and its cost.
 func (s *simpState) place(a, b uint32) ([3]float32, float64) {
@@ -838,29 +854,43 @@ func (s *simpState) sortCandidates(ctx context.Context, k int) float64 {
 	const nk = simpKeys
 	// The keys and their counts per chunk of the list come from candidates.
 	hist, nc := s.hist, len(s.keyChunks)/2
+	// Each key's count over the chunks, read chunk by chunk (in key order a chunk's counts lie
+	// nk apart).
+	if s.keyTot == nil {
+		s.keyTot = make([]uint32, nk)
+	}
+	tot := s.keyTot
+	clear(tot)
+	for c := range nc {
+		for key, h := range hist[c*nk : (c+1)*nk] {
+			tot[key] += h
+		}
+	}
 	// The bucket holding the k-th cheapest candidate, over all owners.
 	goal := math.Inf(1)
 	acc := 0
 	for b := 0; b < nb && math.IsInf(goal, 1); b++ {
 		for o := range simpParts + 1 {
-			for c := range nc {
-				acc += int(hist[c*nk+o*nb+b])
-			}
+			acc += int(tot[o*nb+b])
 		}
 		if acc > k {
 			goal = float64(math.Float32frombits(uint32(b) << 20))
 		}
 	}
-	// Exclusive prefix sums in (key, chunk) order, so each chunk scatters its own run.
+	// Exclusive prefix sums in (key, chunk) order, so each chunk scatters its own run: tot[key]
+	// becomes where key's run starts, then, chunk by chunk, where the chunk's share of it does.
 	sum := uint32(0)
-	for key := range nk {
+	for key, h := range tot {
 		if key%nb == 0 {
 			s.groups[key/nb] = sum
 		}
-		for c := range nc {
-			h := hist[c*nk+key]
-			hist[c*nk+key] = sum
-			sum += h
+		tot[key] = sum
+		sum += h
+	}
+	for c := range nc {
+		for key, h := range hist[c*nk : (c+1)*nk] {
+			hist[c*nk+key] = tot[key]
+			tot[key] += h
 		}
 	}
 	s.groups[simpParts+1] = uint32(n)
