@@ -3,7 +3,9 @@
 # marching-cubes mesh of the 448³ rippled sphere (about 955,000 triangles), down to 10%.
 # Interleaved: ROUNDS rounds (default 5), each running meshoptimizer (node, 3 runs in one process,
 # after one warm-up inside the same loop) then orfeas (3 runs) at GOMAXPROCS = all cores, then
-# orfeas at GOMAXPROCS=1; prints every round's median wall and CPU seconds and, at the end, the
+# orfeas at GOMAXPROCS=1, then both again with SkipDeviation (rows orfeas-nodev and
+# orfeas-nodev-1core: the same simplification without the deviation measure, which meshoptimizer
+# does not make either); prints every round's median wall and CPU seconds and, at the end, the
 # medians over the rounds and the ratios orfeas / meshopt. Also prints the deviation of each
 # result from the input, measured the same way (mesh.SurfaceDeviation). Not run in CI. Needs Go
 # and Node.js; installs meshoptimizer into .tools/ on first use. With BASE set to a commit, the
@@ -37,6 +39,8 @@ for r in $(seq "$rounds"); do
 	node "$root/bench/meshopt_simplify.mjs" "$mod" "$work/in.bin" "$ratio" "$work/mo.bin" 4 | tee -a "$work/log"
 	"$work/simplifybench" compare -in "$work/in.bin" -ratio "$ratio" -runs 3 -meshopt "$work/mo.bin" | tee -a "$work/log"
 	GOMAXPROCS=1 "$work/simplifybench" compare -in "$work/in.bin" -ratio "$ratio" -runs 3 | sed 's/^TIME orfeas/TIME orfeas-1core/' | tee -a "$work/log"
+	"$work/simplifybench" compare -in "$work/in.bin" -ratio "$ratio" -runs 3 -skip-deviation | sed 's/^TIME orfeas/TIME orfeas-nodev/' | tee -a "$work/log"
+	GOMAXPROCS=1 "$work/simplifybench" compare -in "$work/in.bin" -ratio "$ratio" -runs 3 -skip-deviation | sed 's/^TIME orfeas/TIME orfeas-nodev-1core/' | tee -a "$work/log"
 	if [ -n "${BASE:-}" ]; then
 		"$work/simplifybench-base" compare -in "$work/in.bin" -ratio "$ratio" -runs 3 | sed 's/^TIME orfeas/TIME orfeas-base/' | tee -a "$work/log"
 		GOMAXPROCS=1 "$work/simplifybench-base" compare -in "$work/in.bin" -ratio "$ratio" -runs 3 | sed 's/^TIME orfeas/TIME orfeas-base-1core/' | tee -a "$work/log"

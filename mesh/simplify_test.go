@@ -242,6 +242,33 @@ func TestSimplifyDeterministic(t *testing.T) {
 	}
 }
 
+// TestSimplifySkipDeviation: skipping the deviation measure leaves the mesh and every other
+// figure as they were, and says the deviation was not measured.
+func TestSimplifySkipDeviation(t *testing.T) {
+	m := simpTestRipple(simpTestIcosphere(30, 5), 0.05, 8)
+	full, frep, err := Simplify(context.Background(), m, SimplifyOptions{TargetRatio: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, srep, err := Simplify(context.Background(), m, SimplifyOptions{TargetRatio: 0.2, SkipDeviation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(full, fast); diff != "" {
+		t.Errorf("the mesh depends on SkipDeviation: %s", diff)
+	}
+	if !(frep.MaxError > 0 && frep.MeanError > 0) || frep.DeviationSkipped {
+		t.Errorf("measured: max %g, mean %g, skipped %v; want both > 0, not skipped", frep.MaxError, frep.MeanError, frep.DeviationSkipped)
+	}
+	if srep.MaxError != 0 || srep.MeanError != 0 || srep.DeviationBounded || !srep.DeviationSkipped {
+		t.Errorf("skipped: max %g, mean %g, bounded %v, skipped %v; want zeros and skipped", srep.MaxError, srep.MeanError, srep.DeviationBounded, srep.DeviationSkipped)
+	}
+	frep.MaxError, frep.MeanError, frep.DeviationBounded, frep.DeviationSkipped = 0, 0, false, true
+	if diff := cmp.Diff(frep, srep); diff != "" {
+		t.Errorf("the other report figures depend on SkipDeviation: %s", diff)
+	}
+}
+
 func TestSimplifyMaxError(t *testing.T) {
 	m := simpTestRipple(simpTestIcosphere(30, 5), 0.05, 8)
 	_, full, err := Simplify(context.Background(), m, SimplifyOptions{TargetFaces: 500})

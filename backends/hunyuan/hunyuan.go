@@ -347,7 +347,8 @@ func (b *Backend) printable(ctx context.Context, data []byte, t tier, budget int
 	rescale := pose(m, width)
 	facesAfter := len(m.Faces)
 	if budget > 0 && len(m.Faces) > budget && !b.opt.LeaveBudget {
-		s, _, err := mesh.Simplify(ctx, m, mesh.SimplifyOptions{TargetFaces: budget})
+		// The report is not read here, so its deviation measure is skipped.
+		s, _, err := mesh.Simplify(ctx, m, mesh.SimplifyOptions{TargetFaces: budget, SkipDeviation: true})
 		if err != nil {
 			return nil, backends.Report{}, b.ctxErr(ctx, err)
 		}

@@ -118,6 +118,7 @@ func compare(args []string) error {
 	runs := fs.Int("runs", 3, "timed runs of Simplify (the best is reported)")
 	mo := fs.String("meshopt", "", "meshoptimizer's result faces, to measure with the same metric")
 	prof := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
+	skip := fs.Bool("skip-deviation", false, "simplify with SkipDeviation (the deviation figures printed are then measured after the timing, with SurfaceDeviation)")
 	fs.Parse(args)
 	m, err := readMesh(*in)
 	if err != nil {
@@ -141,7 +142,7 @@ func compare(args []string) error {
 		runtime.GC()
 		c0 := cputime.Process()
 		t0 := time.Now()
-		out, rep, err = mesh.Simplify(context.Background(), m, mesh.SimplifyOptions{TargetRatio: *ratio})
+		out, rep, err = mesh.Simplify(context.Background(), m, mesh.SimplifyOptions{TargetRatio: *ratio, SkipDeviation: *skip})
 		if err != nil {
 			return err
 		}
@@ -151,6 +152,9 @@ func compare(args []string) error {
 	}
 	if *prof != "" {
 		pprof.StopCPUProfile()
+	}
+	if *skip {
+		rep.MaxError, rep.MeanError = mesh.SurfaceDeviation(m, out)
 	}
 	slices.Sort(walls)
 	slices.Sort(cpus)
