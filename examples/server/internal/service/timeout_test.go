@@ -14,7 +14,9 @@ import (
 // half-written: no model in the job's folder, none listed, no download, and the manifest on
 // disk says failed.
 func TestOperationTimeoutEndsGeneration(t *testing.T) {
-	const timeout = 200 * time.Millisecond
+	// The deadline bounds every request too (the upload's decode), so it is long enough for an
+	// upload on a loaded machine (the race detector, packages tested in parallel).
+	const timeout = 2 * time.Second
 	dir := t.TempDir()
 	_, ts := testService(t, func(c *Config) {
 		c.DataDir, c.OperationTimeout, c.GenerateDelay = dir, timeout, time.Hour
