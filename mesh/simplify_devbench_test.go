@@ -13,14 +13,7 @@ import (
 // BenchmarkSimpDeviation955k measures SurfaceDeviation of the 955k-face rippled sphere from its
 // simplification to 10 %, the measure Simplify reports.
 func BenchmarkSimpDeviation955k(b *testing.B) {
-	m, err := Isosurface(context.Background(), isoRippledSphere(448), 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	r, _, err := Simplify(context.Background(), m, SimplifyOptions{TargetRatio: 0.1})
-	if err != nil {
-		b.Fatal(err)
-	}
+	m, r := benchSimpSphere10(b)
 	var mx, mean float64
 	b.ResetTimer()
 	c0 := cputime.Process()
@@ -30,6 +23,19 @@ func BenchmarkSimpDeviation955k(b *testing.B) {
 	b.ReportMetric(float64((cputime.Process()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(mx, "max")
 	b.ReportMetric(mean, "mean")
+}
+
+// benchSimpSphere10 returns the 955k-face rippled sphere and its simplification to 10 %.
+func benchSimpSphere10(b *testing.B) (m, r *Mesh) {
+	m, err := Isosurface(context.Background(), isoRippledSphere(448), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, _, err = Simplify(context.Background(), m, SimplifyOptions{TargetRatio: 0.1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m, r
 }
 
 // BenchmarkSimpAdjacency955k rebuilds the vertex→face lists of the 955k-face rippled sphere.

@@ -10,14 +10,7 @@ import (
 // BenchmarkSimpGrid955k builds the deviation grid over the 10 % simplification of the 955k-face
 // rippled sphere, the grid Simplify's deviation measure searches.
 func BenchmarkSimpGrid955k(b *testing.B) {
-	m, err := Isosurface(context.Background(), isoRippledSphere(448), 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	r, _, err := Simplify(context.Background(), m, SimplifyOptions{TargetRatio: 0.1})
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, r := benchSimpSphere10(b)
 	b.ResetTimer()
 	c0 := cputime.Process()
 	for b.Loop() {
