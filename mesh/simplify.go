@@ -804,15 +804,12 @@ func (s *simpState) candidates(ctx context.Context) {
 			i := counts[2*c]
 			for _, f := range s.faces[c*chunk : min((c+1)*chunk, len(s.faces))] {
 				for k := range 3 {
-					a, b := f[k], f[(k+1)%3]
-					if fa, fb := s.flags[a], s.flags[b]; a < b && (fa&fb)&simpLocked == 0 {
+					if a, b := f[k], f[(k+1)%3]; a < b && (s.flags[a]&s.flags[b])&simpLocked == 0 {
 						cost := s.rankCost(a, b)
 						s.cand[i] = simpEdge{a: a, b: b, cost: float32(cost)}
-						// The owner is the endpoints' common range, read from the flags
-						// already loaded (see setParts) rather than by part's compares.
 						o := simpParts
-						if (fa^fb)&simpPartMask == 0 {
-							o = int(fa >> simpPartShift)
+						if pa := s.part(a); pa == s.part(b) {
+							o = pa
 						}
 						key := uint16(o*simpBuckets + int(simpBucket(float32(cost))))
 						s.keys[i] = key
@@ -1004,28 +1001,11 @@ func (s *simpState) sweep(ctx context.Context, w *simpWorker, order []uint32, pa
 }
 
 // Vertex flags (simpState.flags): simpLocked, never moved or removed (see classify);
-// simpTouched, an endpoint of a collapse made in this pass, not to be touched again in it; and,
-// from run's start on, the vertex's range part(v) in the bits simpPartMask (see setParts).
+// simpTouched, an endpoint of a collapse made in this pass, not to be touched again in it.
 const (
-	simpLocked    = 1
-	simpTouched   = 2
-	simpPartShift = 2
-	simpPartMask  = 3 << simpPartShift
+	simpLocked  = 1
+	simpTouched = 2
 )
-
-// The ranges must fit the flags' part bits.
-var _ [simpPartMask>>simpPartShift + 1 - simpParts]struct{}
-
-// setParts stores each vertex's range part(v) in its flags, so that candidates finds an edge's
-// owner from the flags it loads anyway. The ranges are contiguous, so each is one fill.
-func (s *simpState) setParts() {
-	for p := range simpParts {
-		lo, hi := s.partStart[p], s.partStart[p+1]
-		for v := lo; v < hi; v++ {
-			s.flags[v] = s.flags[v]&^simpPartMask | uint8(p)<<simpPartShift
-		}
-	}
-}
 
 // locked reports that vertex v is locked.
 func (s *simpState) locked(v uint32) bool { return s.flags[v]&simpLocked != 0 }
@@ -1050,7 +1030,6 @@ const simpErrGoal = 1.5
 func (s *simpState) run(ctx context.Context, target int, maxErr2 float64, rep *SimplifyReport) error {
 	var ws [simpParts]simpWorker
 	var serial simpWorker
-	s.setParts()
 	for {
 		if len(s.faces) <= target {
 			rep.StoppedBy = "target"

@@ -108,8 +108,5 @@ func BenchmarkSimpRun955k(b *testing.B) {
 // BenchmarkSimpCandidates955k lists and ranks the candidate collapses of the 955k-face rippled
 // sphere, as the first pass does.
 func BenchmarkSimpCandidates955k(b *testing.B) {
-	benchSimpPhase(b, func(s *simpState) {
-		s.setParts()
-		s.candidates(context.Background())
-	})
+	benchSimpPhase(b, func(s *simpState) { s.candidates(context.Background()) })
 }
