@@ -110,3 +110,53 @@ func BenchmarkSimpRun955k(b *testing.B) {
 func BenchmarkSimpCandidates955k(b *testing.B) {
 	benchSimpPhase(b, func(s *simpState) { s.candidates(context.Background()) })
 }
+
+// BenchmarkSimpDeviationFloor955k times, on the same meshes as BenchmarkSimpDeviation955k, the
+// least that any exact nearest-face search of the deviation grid must do per input vertex: find
+// its level-0 cell, test the cell's faces' balls for the nearest centre, and measure that one
+// face (sub-benchmark "seed"); and the whole search for comparison ("search"). With the grid's
+// build (BenchmarkSimpGrid955k) the seed pass is a floor of the measure's cost: a certified
+// nearest point needs at least the cell's faces looked at and one distance.
+func BenchmarkSimpDeviationFloor955k(b *testing.B) {
+	m, r := benchSimpSphere10(b)
+	g := newSimpGrid(context.Background(), r.Positions, r.Faces, 1)
+	lv0 := &g.levels[0]
+	var sink float64
+	run := func(name string, query func(p [3]float32) float64) {
+		b.Run(name, func(b *testing.B) {
+			c0 := cputime.Process()
+			for b.Loop() {
+				for _, p := range m.Positions {
+					sink += query(p)
+				}
+			}
+			b.ReportMetric(float64((cputime.Process()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(m.Positions)), "ns/query")
+		})
+	}
+	run("seed", func(p [3]float32) float64 {
+		c := lv0.cell(p)
+		home := c[0] + lv0.n[0]*(c[1]+lv0.n[1]*c[2])
+		items := lv0.items[lv0.start[home]:lv0.start[home+1]]
+		if len(items) == 0 {
+			return 0
+		}
+		px, py, pz := float64(p[0]), float64(p[1]), float64(p[2])
+		seed, sd := items[0], math.Inf(1)
+		for _, fi := range items {
+			c := &g.balls[fi]
+			dx, dy, dz := px-float64(c[0]), py-float64(c[1]), pz-float64(c[2])
+			if d := dx*dx + dy*dy + dz*dz; d < sd {
+				seed, sd = fi, d
+			}
+		}
+		return g.tris[seed].dist2(p)
+	})
+	run("search", func(p [3]float32) float64 {
+		d, _, _ := g.nearest2(r.Positions, r.Faces, p, math.Inf(1), simpQueryWork)
+		return d
+	})
+	if math.IsNaN(sink) {
+		b.Fatal("NaN distance")
+	}
+}
